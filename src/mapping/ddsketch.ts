@@ -1,0 +1,98 @@
+import type { DDSketchPoint } from '../model/datadog.js';
+
+// The Datadog Agent's DDSketch key mapping (pkg/quantile in the Agent): relative accuracy 1/128, so
+// γ = 1 + 2/128 = 1 + 1/64; values below 1e-9 in magnitude share key 0; bias 1338 keeps positive keys positive.
+// Facts from PRODUCT.md's wire section; this is our own implementation.
+
+export const SKETCH_GAMMA = 1 + 1 / 64;
+const LN_GAMMA = Math.log1p(1 / 64);
+export const SKETCH_BIAS = 1338;
+const MIN_VALUE = 1e-9;
+const MAX_KEY = 32767;
+
+function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  // Math.round rounds .5 up; for exact halves pick the even neighbour.
+  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+/** The Agent's bin key for a value. */
+export function sketchKey(v: number): number {
+  if (v < 0) return -sketchKey(-v);
+  if (v < MIN_VALUE) return 0;
+  const k = roundHalfEven(Math.log(v) / LN_GAMMA) + SKETCH_BIAS;
+  return k > MAX_KEY ? MAX_KEY : k < 1 ? 1 : k;
+}
+
+/** The representative (lower-boundary) value of a key: γ^(k − bias). */
+export function keyValue(k: number): number {
+  if (k < 0) return -keyValue(-k);
+  if (k === 0) return 0;
+  return Math.exp((k - SKETCH_BIAS) * LN_GAMMA);
+}
+
+/** Collects values (DogStatsD `d`, `/api/v1/distribution_points`) into one Dogsketch. */
+export class DDSketchBuilder {
+  private readonly bins = new Map<number, number>();
+  private cnt = 0;
+  private min = Infinity;
+  private max = -Infinity;
+  private sum = 0;
+
+  add(v: number, count = 1): void {
+    if (!Number.isFinite(v) || count <= 0) return;
+    const k = sketchKey(v);
+    this.bins.set(k, (this.bins.get(k) ?? 0) + count);
+    this.cnt += count;
+    this.sum += v * count;
+    if (v < this.min) this.min = v;
+    if (v > this.max) this.max = v;
+  }
+
+  get count(): number {
+    return this.cnt;
+  }
+
+  toPoint(ts: number): DDSketchPoint {
+    const keys = [...this.bins.keys()].sort((a, b) => a - b);
+    return {
+      ts,
+      cnt: this.cnt,
+      min: this.cnt ? this.min : 0,
+      max: this.cnt ? this.max : 0,
+      sum: this.sum,
+      avg: this.cnt ? this.sum / this.cnt : 0,
+      keys,
+      counts: keys.map((k) => this.bins.get(k)!),
+    };
+  }
+}
+
+/**
+ * Quantile q of a Dogsketch as the Agent computes it: the wanted rank is roundHalfEven(q·(cnt−1)); walk the bins in
+ * key order, and inside the bin that passes the rank interpolate between its lower bound and γ times it, clamped to
+ * the sketch's min for the first bin and max for the last. Repeated keys are summed first.
+ */
+export function sketchQuantile(p: DDSketchPoint, q: number): number {
+  if (p.cnt <= 0) return 0;
+  if (q <= 0) return p.min;
+  if (q >= 1) return p.max;
+  const merged = new Map<number, number>();
+  for (let i = 0; i < p.keys.length; i++) merged.set(p.keys[i]!, (merged.get(p.keys[i]!) ?? 0) + p.counts[i]!);
+  const keys = [...merged.keys()].sort((a, b) => a - b);
+  const wantRank = roundHalfEven(q * (p.cnt - 1));
+  let seen = 0;
+  for (let i = 0; i < keys.length; i++) {
+    const n = merged.get(keys[i]!)!;
+    seen += n;
+    if (seen <= wantRank) continue;
+    const weight = (seen - wantRank) / n;
+    let low = keyValue(keys[i]!);
+    let high = low * SKETCH_GAMMA;
+    if (i === 0) low = p.min;
+    if (i === keys.length - 1) high = p.max;
+    const v = low * weight + high * (1 - weight);
+    return Math.min(Math.max(v, p.min), p.max);
+  }
+  return p.max;
+}

@@ -1,0 +1,114 @@
+// Datadog's data model as the intake decoders produce it, before any mapping to Prometheus.
+// Decoders fill these from the wire (protobuf or JSON); mapping/ turns them into Prometheus series.
+// Absent string fields are '' and absent numbers 0, as on the protobuf wire, so consumers never test for undefined.
+
+export type DDMetricType = 'unspecified' | 'count' | 'rate' | 'gauge';
+
+export interface DDResource {
+  type: string;
+  name: string;
+}
+
+/** One metric series: v1 JSON, v2 JSON and v2 protobuf all decode to this. */
+export interface DDSeries {
+  metric: string;
+  type: DDMetricType;
+  /** From the `host` resource (v2) or the `host` field (v1). */
+  host: string;
+  /** From the `device` resource (v2) or the `device` field (v1). */
+  device: string;
+  /** v2 resources other than host and device, in wire order. */
+  resources: DDResource[];
+  tags: string[];
+  sourceTypeName: string;
+  /** Seconds; 0 when absent. */
+  interval: number;
+  unit: string;
+  /** Unix seconds as sent (may be fractional, unsorted, duplicated); same length as values. */
+  timestamps: number[];
+  values: number[];
+}
+
+/** One Dogsketch: a DDSketch summary of one series over one interval, in the Agent's key mapping. */
+export interface DDSketchPoint {
+  /** Unix seconds. */
+  ts: number;
+  cnt: number;
+  min: number;
+  max: number;
+  avg: number;
+  sum: number;
+  /** Bin keys (may repeat; counts of a repeated key add up). */
+  keys: number[];
+  /** Bin counts, same length as keys. */
+  counts: number[];
+}
+
+export interface DDSketch {
+  metric: string;
+  host: string;
+  tags: string[];
+  points: DDSketchPoint[];
+}
+
+/** Raw distribution values (`/api/v1/distribution_points`); mapping sketches them with the Agent's mapping. */
+export interface DDDistribution {
+  metric: string;
+  host: string;
+  tags: string[];
+  points: { ts: number; values: number[] }[];
+}
+
+export interface DDServiceCheck {
+  check: string;
+  host: string;
+  /** Unix seconds; 0 when absent (the receiver uses its own clock then). */
+  timestamp: number;
+  /** 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN. */
+  status: number;
+  message: string;
+  tags: string[];
+}
+
+/** What a host says about itself in its metadata payload on /intake/. */
+export interface DDHostMetadata {
+  host: string;
+  /** Flattened `host-tags` of every source (system, cloud providers...). */
+  hostTags: string[];
+  agentVersion: string;
+  os: string;
+}
+
+export interface DDEvent {
+  title: string;
+  text: string;
+  host: string;
+  tags: string[];
+  /** Unix seconds; 0 when absent. */
+  timestamp: number;
+  alertType: string;
+  priority: string;
+  sourceTypeName: string;
+  aggregationKey: string;
+}
+
+/** Everything one request decoded to. A decoder fills the parts its route carries and leaves the rest empty. */
+export interface DecodedPayload {
+  series: DDSeries[];
+  sketches: DDSketch[];
+  distributions: DDDistribution[];
+  serviceChecks: DDServiceCheck[];
+  hostMetadata: DDHostMetadata[];
+  events: DDEvent[];
+  /** Inventory (`/api/v1/metadata`) payloads accepted; not turned into samples. */
+  inventories: number;
+}
+
+export function emptyPayload(): DecodedPayload {
+  return { series: [], sketches: [], distributions: [], serviceChecks: [], hostMetadata: [], events: [], inventories: 0 };
+}
+
+/** A malformed body. `message` says what is wrong and where (e.g. `series[3].points[1][0]: expected a number`). */
+export class DecodeError extends Error {
+  override name = 'DecodeError';
+}

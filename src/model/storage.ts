@@ -1,0 +1,30 @@
+import type { Label } from './prometheus.js';
+
+// The read interface between the storage engine (tsdb/) and its readers (PromQL engine, HTTP read API).
+// Reads are async (blocks live on disk); the PromQL engine fetches every selector's data first, then evaluates
+// synchronously over the materialized arrays.
+
+export type MatchType = '=' | '!=' | '=~' | '!~';
+
+/** A label matcher as in PromQL; regexes are fully anchored (`^(?:re)$`) like Prometheus'. */
+export interface LabelMatcher {
+  type: MatchType;
+  name: string;
+  value: string;
+}
+
+/** One series' samples in [mint, maxt] (ms, inclusive), timestamps strictly increasing. */
+export interface SeriesData {
+  labels: Label[];
+  timestamps: Float64Array;
+  values: Float64Array;
+}
+
+export interface Querier {
+  /** Series matching every matcher with at least one sample in [mint, maxt], sorted by labels. */
+  select(matchers: LabelMatcher[], mint: number, maxt: number): Promise<SeriesData[]>;
+  /** Label names of series matching the matchers (all series when none) in [mint, maxt], sorted. */
+  labelNames(matchers: LabelMatcher[], mint: number, maxt: number): Promise<string[]>;
+  /** Values of one label over series matching the matchers in [mint, maxt], sorted. */
+  labelValues(name: string, matchers: LabelMatcher[], mint: number, maxt: number): Promise<string[]>;
+}

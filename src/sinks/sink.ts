@@ -1,0 +1,29 @@
+import type { WriteBatch } from '../model/prometheus.js';
+
+/** Where mapped samples go: the embedded store or remote-write targets. */
+export interface Sink {
+  /**
+   * Resolves once the batch is durable (embedded store: in the WAL; remote write: every target answered 2xx).
+   * Rejects with SinkUnavailableError (→ 503 + Retry-After) or SinkRejectedError (→ 400).
+   * `deadline` is an absolute Date.now() by which the call must settle.
+   */
+  write(batch: WriteBatch, deadline: number): Promise<void>;
+  /** Flush what is in flight and release resources. */
+  close(): Promise<void>;
+}
+
+/** The store or a target is unavailable now; the client should retry later. */
+export class SinkUnavailableError extends Error {
+  override name = 'SinkUnavailableError';
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+  }
+}
+
+/** The store or a target refused the data itself (a 4xx); retrying the same data will not help. */
+export class SinkRejectedError extends Error {
+  override name = 'SinkRejectedError';
+}

@@ -1,0 +1,233 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from './ports.js';
+
+/**
+ * A real Prometheus server (the Debian package, /usr/bin/prometheus, 2.42 on Debian 12) for tests: remote-write
+ * receiver on, listening on 127.0.0.1 at a free port, data in a temporary directory.
+ *
+ * Behaviours of 2.42 that tests rely on or must allow for:
+ * - `/api/v1/write` answers 204; a sample outside the head's appendable window ("out of bounds", older than about
+ *   an hour before the newest sample), older than the series' last sample ("out of order", unless
+ *   `outOfOrderTimeWindow` is set) or a different value at the same timestamp answers 400 with the error as text,
+ *   and nothing of that request is stored.
+ * - Metadata in a WriteRequest is accepted but not stored (`/api/v1/metadata` only shows scraped metadata).
+ */
+export interface PrometheusOptions {
+  /** Keep the TSDB here (not removed by cleanup). Default: a fresh temporary directory. */
+  dataDir?: string;
+  /** Default: a free port. */
+  port?: number;
+  /** `storage.tsdb.out_of_order_time_window` in the config, e.g. '1h'. Default: none (out-of-order samples → 400). */
+  outOfOrderTimeWindow?: string;
+}
+
+export interface InstantSample {
+  metric: Record<string, string>;
+  value: [number, string];
+}
+
+export interface RangeSeries {
+  metric: Record<string, string>;
+  values: Array<[number, string]>;
+}
+
+/** A sample value as the HTTP API writes it ("NaN", "+Inf", "-Inf", "-0", "1e+308"...) as a number. */
+export function sampleValue(s: string): number {
+  if (s === '+Inf') return Infinity;
+  if (s === '-Inf') return -Infinity;
+  return Number(s); // "NaN" → NaN
+}
+
+const PROMETHEUS_BIN = process.env.PROMETHEUS_BIN ?? '/usr/bin/prometheus';
+const STDERR_KEEP = 64 * 1024;
+const READY_TIMEOUT_MS = 30_000;
+const STOP_TIMEOUT_MS = 10_000;
+
+// Children still running when the test process exits (a crashed test, a missing after hook) are killed with it.
+const running = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
+export class PrometheusProcess {
+  readonly url: string;
+  readonly remoteWriteUrl: string;
+  private child: ChildProcess | undefined;
+  private exited: Promise<void> = Promise.resolve();
+  private stderr = '';
+
+  private constructor(
+    readonly port: number,
+    readonly dataDir: string,
+    private readonly configFile: string,
+    /** Temporary directory holding the config (and the data unless a dataDir was given); removed by cleanup(). */
+    private readonly tempDir: string,
+  ) {
+    this.url = `http://127.0.0.1:${port}`;
+    this.remoteWriteUrl = `${this.url}/api/v1/write`;
+  }
+
+  static async start(opts: PrometheusOptions = {}): Promise<PrometheusProcess> {
+    const tempDir = await mkdtemp(join(tmpdir(), 'promdog-prometheus-'));
+    const configFile = join(tempDir, 'prometheus.yml');
+    const config = ['global:', '  scrape_interval: 1h'];
+    if (opts.outOfOrderTimeWindow) config.push('storage:', '  tsdb:', `    out_of_order_time_window: ${opts.outOfOrderTimeWindow}`);
+    await writeFile(configFile, config.join('\n') + '\n');
+    const dataDir = opts.dataDir ?? join(tempDir, 'data');
+    // A free port can be taken by someone else before Prometheus binds it; with a port of our choosing, try another.
+    for (let attempt = 1; ; attempt++) {
+      const prom = new PrometheusProcess(opts.port ?? (await freePort()), dataDir, configFile, tempDir);
+      try {
+        await prom.launch();
+        return prom;
+      } catch (err) {
+        await prom.stop();
+        const portTaken = prom.stderr.includes('address already in use');
+        if (opts.port !== undefined || !portTaken || attempt >= 3) {
+          await rm(tempDir, { recursive: true, force: true });
+          throw err;
+        }
+      }
+    }
+  }
+
+  /** The last lines Prometheus wrote to stderr (its log). */
+  logTail(maxChars = 4000): string {
+    return this.stderr.slice(-maxChars);
+  }
+
+  get running(): boolean {
+    return this.child !== undefined;
+  }
+
+  /** SIGTERM, then wait for the exit (SIGKILL if it takes longer than 10 s). No-op when not running. */
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (!child) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+    await this.exited;
+    clearTimeout(timer);
+  }
+
+  /** Stop, then start again on the same port with the same data directory. */
+  async restart(): Promise<void> {
+    await this.stop();
+    await this.launch();
+  }
+
+  /** Stop and remove the temporary directory. */
+  async cleanup(): Promise<void> {
+    await this.stop();
+    await rm(this.tempDir, { recursive: true, force: true });
+  }
+
+  /** Instant query that must return a vector. `timeSec` defaults to now. */
+  async query(promql: string, timeSec?: number): Promise<InstantSample[]> {
+    const params: Record<string, string> = { query: promql };
+    if (timeSec !== undefined) params.time = String(timeSec);
+    return this.apiResult('/api/v1/query', params, 'vector') as Promise<InstantSample[]>;
+  }
+
+  /** Instant query that must return a matrix, e.g. `metric[10m]` to read raw samples with their timestamps. */
+  async queryMatrix(promql: string, timeSec?: number): Promise<RangeSeries[]> {
+    const params: Record<string, string> = { query: promql };
+    if (timeSec !== undefined) params.time = String(timeSec);
+    return this.apiResult('/api/v1/query', params, 'matrix') as Promise<RangeSeries[]>;
+  }
+
+  async queryRange(promql: string, startSec: number, endSec: number, stepSec: number): Promise<RangeSeries[]> {
+    const params = { query: promql, start: String(startSec), end: String(endSec), step: String(stepSec) };
+    return this.apiResult('/api/v1/query_range', params, 'matrix') as Promise<RangeSeries[]>;
+  }
+
+  async series(match: string[], startSec?: number, endSec?: number): Promise<Array<Record<string, string>>> {
+    const qs = new URLSearchParams();
+    for (const m of match) qs.append('match[]', m);
+    if (startSec !== undefined) qs.set('start', String(startSec));
+    if (endSec !== undefined) qs.set('end', String(endSec));
+    return (await this.api(`/api/v1/series?${qs}`)) as Array<Record<string, string>>;
+  }
+
+  private async apiResult(path: string, params: Record<string, string>, resultType: string): Promise<unknown> {
+    const data = (await this.api(`${path}?${new URLSearchParams(params)}`)) as { resultType: string; result: unknown };
+    if (data.resultType !== resultType) {
+      throw new Error(`Prometheus ${path} ${params.query}: expected a ${resultType}, got a ${data.resultType}`);
+    }
+    return data.result;
+  }
+
+  private async api(pathAndQuery: string): Promise<unknown> {
+    let res: Response;
+    try {
+      res = await fetch(this.url + pathAndQuery);
+    } catch (err) {
+      throw this.error(`GET ${pathAndQuery}: ${(err as Error).message}`);
+    }
+    const text = await res.text();
+    let body: { status?: string; data?: unknown; error?: string };
+    try {
+      body = JSON.parse(text) as typeof body;
+    } catch {
+      throw this.error(`GET ${pathAndQuery}: HTTP ${res.status}: ${text.slice(0, 500)}`);
+    }
+    if (body.status !== 'success') throw this.error(`GET ${pathAndQuery}: HTTP ${res.status}: ${body.error ?? text.slice(0, 500)}`);
+    return body.data;
+  }
+
+  private error(message: string): Error {
+    return new Error(`${message}\n--- Prometheus log (tail) ---\n${this.logTail(2000)}`);
+  }
+
+  private async launch(): Promise<void> {
+    const child = spawn(
+      PROMETHEUS_BIN,
+      [
+        `--config.file=${this.configFile}`,
+        `--storage.tsdb.path=${this.dataDir}`,
+        `--web.listen-address=127.0.0.1:${this.port}`,
+        '--web.enable-remote-write-receiver',
+        '--web.enable-admin-api',
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    this.child = child;
+    running.add(child);
+    child.stderr!.setEncoding('utf8');
+    child.stderr!.on('data', (chunk: string) => {
+      this.stderr += chunk;
+      if (this.stderr.length > 2 * STDERR_KEEP) this.stderr = this.stderr.slice(-STDERR_KEEP);
+    });
+    let exitStatus: string | undefined;
+    this.exited = new Promise((resolve) => {
+      const onExit = (code: number | null, signal: NodeJS.Signals | null) => {
+        exitStatus = signal ? `signal ${signal}` : `code ${code}`;
+        running.delete(child);
+        if (this.child === child) this.child = undefined;
+        resolve();
+      };
+      child.once('exit', onExit);
+      child.once('error', (err) => {
+        this.stderr += `\nspawn ${PROMETHEUS_BIN}: ${err.message}` +
+          (('code' in err && err.code === 'ENOENT') ? ' (install it: apt-get install -y --no-install-recommends prometheus)' : '');
+        onExit(null, null);
+      });
+    });
+    const giveUpAt = Date.now() + READY_TIMEOUT_MS;
+    for (;;) {
+      if (exitStatus !== undefined) throw this.error(`Prometheus exited (${exitStatus}) before it was ready`);
+      try {
+        const res = await fetch(`${this.url}/-/ready`);
+        await res.arrayBuffer();
+        if (res.ok) return;
+      } catch {
+        // not listening yet
+      }
+      if (Date.now() > giveUpAt) throw this.error(`Prometheus not ready after ${READY_TIMEOUT_MS} ms`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}

@@ -1,0 +1,572 @@
+// Runs Prometheus' PromQL test files (promql/promqltest format, see README.promqltest.md) against our engine,
+// replicating the reference harness (promqltest/test.go of Prometheus 3.5): every instant eval is also run with
+// `@ <t>` added to its selectors at several evaluation times, and each instant query is re-run as a range query
+// over [t-1m, t+1m] step 1m whose middle step must give the same result.
+import type { Label } from '../../model/prometheus.js';
+import { walk, type Expr } from '../ast.js';
+import { AT_MODIFIER_UNSAFE_FUNCTIONS } from '../ast.js';
+import { Engine, PromQLError, type RawResult, type RawSeries } from '../engine.js';
+import { parseDuration } from '../format.js';
+import { compileMatcher, formatLabels, labelsKey, matchesAll, METRIC_NAME } from '../labels.js';
+import { MemoryQuerier } from '../memory-querier.js';
+import { parseExpr, unquoteString } from '../parser.js';
+import { almostEqual } from '../range-functions.js';
+
+export interface EvalOutcome {
+  file: string;
+  line: number;
+  expr: string;
+  status: 'pass' | 'fail' | 'unsupported';
+  message?: string;
+}
+
+interface SeqValue {
+  omitted: boolean;
+  stale: boolean;
+  value: number;
+  histogram: boolean;
+}
+
+interface ExpectCmd {
+  type: 'fail' | 'warn' | 'no_warn' | 'info' | 'no_info' | 'ordered';
+  message?: string;
+  regex?: RegExp;
+}
+
+interface EvalCmd {
+  kind: 'eval';
+  line: number;
+  expr: string;
+  isRange: boolean;
+  start: number;
+  end: number;
+  step: number;
+  fail: boolean;
+  warn: boolean;
+  info: boolean;
+  ordered: boolean;
+  failMessage?: string;
+  failRegexp?: RegExp;
+  expects: ExpectCmd[];
+  expectScalar: boolean;
+  scalar?: number;
+  expected: Map<string, { labels: Label[]; pos: number; vals: SeqValue[] }>;
+  expectedString?: string;
+  usesHistogramLiteral: boolean;
+}
+
+interface LoadCmd {
+  kind: 'load';
+  gapMs: number;
+  withNhcb: boolean;
+  series: { labels: Label[]; vals: SeqValue[] }[];
+}
+
+type Command = LoadCmd | EvalCmd | { kind: 'clear' };
+
+const EPSILON = 0.000001;
+
+// ---- test file parsing ----
+
+const patLoad = /^load(?:_(with_nhcb))?\s+(.+?)$/;
+const patEvalInstant = /^eval(?:_(fail|warn|ordered|info))?\s+instant\s+(?:at\s+(.+?))?\s+(.+)$/;
+const patEvalRange = /^eval(?:_(fail|warn|info))?\s+range\s+from\s+(.+)\s+to\s+(.+)\s+step\s+(.+?)\s+(.+)$/;
+const patExpect = /^expect\s+(ordered|fail|warn|no_warn|info|no_info)(?:\s+(regex|msg):(.+))?$/;
+
+function testDuration(s: string): number {
+  const neg = s.startsWith('-');
+  const v = parseDuration(neg ? s.slice(1) : s);
+  return neg ? -v : v;
+}
+
+// Series values have no hex form: `0x59` is 0 repeated 59 more times.
+const numRe = String.raw`(?:[+-]?(?:(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?|[iI]nf|NaN))`;
+const seqItemRe = new RegExp(`^(${numRe})(?:([+-])(${numRe}))?x(\\d+)$`);
+const singleRe = new RegExp(`^${numRe}$`);
+
+function parseNum(s: string): number {
+  const l = s.toLowerCase();
+  if (l === 'inf' || l === '+inf') return Infinity;
+  if (l === '-inf') return -Infinity;
+  if (l === 'nan' || l === '+nan' || l === '-nan') return NaN;
+  return Number(s);
+}
+
+/** Splits the value part of a series line into tokens; `{{...}}` histogram literals (with expansions) are one token. */
+function tokenizeValues(s: string): string[] {
+  const out: string[] = [];
+  let i = 0;
+  while (i < s.length) {
+    while (i < s.length && /\s/.test(s[i]!)) i++;
+    if (i >= s.length) break;
+    let j = i;
+    while (j < s.length && !/\s/.test(s[j]!)) {
+      if (s.startsWith('{{', j)) {
+        const close = s.indexOf('}}', j);
+        j = close < 0 ? s.length : close + 2;
+      } else j++;
+    }
+    out.push(s.slice(i, j));
+    i = j;
+  }
+  return out;
+}
+
+function parseValues(s: string): SeqValue[] {
+  const out: SeqValue[] = [];
+  for (const tok of tokenizeValues(s)) {
+    if (tok.startsWith('{{')) {
+      const m = /x(\d+)$/.exec(tok.replace(/\{\{.*?\}\}/g, ''));
+      const count = m ? Number(m[1]) + 1 : 1;
+      for (let k = 0; k < count; k++) out.push({ omitted: false, stale: false, value: 0, histogram: true });
+      continue;
+    }
+    if (tok === '_') {
+      out.push({ omitted: true, stale: false, value: 0, histogram: false });
+      continue;
+    }
+    const om = /^_x(\d+)$/.exec(tok);
+    if (om) {
+      for (let k = 0; k < Number(om[1]); k++) out.push({ omitted: true, stale: false, value: 0, histogram: false });
+      continue;
+    }
+    if (tok === 'stale') {
+      out.push({ omitted: false, stale: true, value: NaN, histogram: false });
+      continue;
+    }
+    if (singleRe.test(tok)) {
+      out.push({ omitted: false, stale: false, value: parseNum(tok), histogram: false });
+      continue;
+    }
+    const m = seqItemRe.exec(tok);
+    if (!m) throw new Error(`invalid series value ${JSON.stringify(tok)}`);
+    const start = parseNum(m[1]!);
+    const inc = m[2] ? (m[2] === '-' ? -1 : 1) * parseNum(m[3]!) : 0;
+    const times = Number(m[4]);
+    let v = start;
+    for (let k = 0; k <= times; k++) {
+      out.push({ omitted: false, stale: false, value: v, histogram: false });
+      v += inc;
+    }
+  }
+  return out;
+}
+
+/** Splits `metric{labels} values` into the metric part and the values part. */
+function splitSeriesLine(line: string): [string, string] {
+  let i = 0;
+  while (i < line.length && /[a-zA-Z0-9_:.]/.test(line[i]!)) i++;
+  if (line[i] === '{') {
+    let inQuote: string | null = null;
+    for (; i < line.length; i++) {
+      const c = line[i]!;
+      if (inQuote) {
+        if (c === '\\') i++;
+        else if (c === inQuote) inQuote = null;
+      } else if (c === '"' || c === "'" || c === '`') inQuote = c;
+      else if (c === '}') {
+        i++;
+        break;
+      }
+    }
+  }
+  return [line.slice(0, i), line.slice(i).trim()];
+}
+
+/** Parses the metric part of a series line: `name`, `name{l="v", ...}`, `{"name", l="v"}` or `{}`. */
+function parseMetric(s: string): Label[] {
+  const labels: Label[] = [];
+  const brace = s.indexOf('{');
+  const name = (brace < 0 ? s : s.slice(0, brace)).trim();
+  if (name !== '') labels.push({ name: METRIC_NAME, value: name });
+  if (brace >= 0) {
+    const body = s.slice(brace + 1, s.lastIndexOf('}'));
+    const re = /\s*(?:([a-zA-Z_][a-zA-Z0-9_]*)|("(?:[^"\\]|\\.)*"))\s*(?:=\s*("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`))?\s*(?:,|$)/y;
+    let m: RegExpExecArray | null;
+    while (re.lastIndex < body.length && (m = re.exec(body))) {
+      const labelName = m[1] ?? (unquoteString(m[2]!) as string);
+      if (m[3] === undefined) labels.push({ name: METRIC_NAME, value: labelName });
+      else {
+        const value = unquoteString(m[3]) as string;
+        if (value !== '') labels.push({ name: labelName, value });
+      }
+      if (m[0] === '') break;
+    }
+  }
+  return labels.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+function parseSeriesLine(line: string): { labels: Label[]; vals: SeqValue[] } {
+  const [metric, values] = splitSeriesLine(line);
+  return { labels: parseMetric(metric), vals: parseValues(values) };
+}
+
+export function parseTestFile(content: string): Command[] {
+  const lines = content.split('\n').map((l) => {
+    const t = l.trim();
+    return t.startsWith('#') ? '' : t;
+  });
+  const cmds: Command[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i]!;
+    if (l === '') continue;
+    const word = l.split(/[\t ]+/, 1)[0]!.toLowerCase();
+    if (word === 'clear') {
+      cmds.push({ kind: 'clear' });
+    } else if (word.startsWith('load')) {
+      const m = patLoad.exec(l);
+      if (!m) throw new Error(`line ${i + 1}: invalid load command`);
+      const cmd: LoadCmd = { kind: 'load', gapMs: testDuration(m[2]!), withNhcb: m[1] === 'with_nhcb', series: [] };
+      while (i + 1 < lines.length && lines[i + 1] !== '') cmd.series.push(parseSeriesLine(lines[++i]!));
+      cmds.push(cmd);
+    } else if (word.startsWith('eval')) {
+      const [cmd, next] = parseEval(lines, i);
+      cmds.push(cmd);
+      i = next;
+    } else {
+      throw new Error(`line ${i + 1}: invalid command ${JSON.stringify(l)}`);
+    }
+  }
+  return cmds;
+}
+
+function parseEval(lines: string[], i: number): [EvalCmd, number] {
+  const line = lines[i]!;
+  const inst = patEvalInstant.exec(line);
+  const range = inst ? null : patEvalRange.exec(line);
+  if (!inst && !range) throw new Error(`line ${i + 1}: invalid evaluation command`);
+  const mod = inst ? inst[1] : range![1];
+  const cmd: EvalCmd = {
+    kind: 'eval',
+    line: i + 1,
+    expr: inst ? inst[3]! : range![5]!,
+    isRange: !inst,
+    start: inst ? testDuration(inst[2] ?? '0s') : testDuration(range![2]!),
+    end: inst ? testDuration(inst[2] ?? '0s') : testDuration(range![3]!),
+    step: inst ? 0 : testDuration(range![4]!),
+    fail: mod === 'fail',
+    warn: mod === 'warn',
+    info: mod === 'info',
+    ordered: mod === 'ordered',
+    expects: [],
+    expectScalar: false,
+    expected: new Map(),
+    usesHistogramLiteral: false,
+  };
+  let pos = 0;
+  while (i + 1 < lines.length && lines[i + 1] !== '') {
+    const def = lines[++i]!;
+    if (cmd.fail && def.startsWith('expected_fail_message')) {
+      cmd.failMessage = def.slice('expected_fail_message'.length).trim();
+      break;
+    }
+    if (cmd.fail && def.startsWith('expected_fail_regexp')) {
+      cmd.failRegexp = new RegExp(def.slice('expected_fail_regexp'.length).trim());
+      break;
+    }
+    if (def.startsWith('expect string')) {
+      cmd.expectedString = JSON.parse(def.slice('expect string '.length)) as string;
+      continue;
+    }
+    if (def.split(' ')[0] === 'expect') {
+      const m = patExpect.exec(def);
+      if (!m) throw new Error(`line ${i + 1}: invalid expect statement`);
+      const ex: ExpectCmd = { type: m[1] as ExpectCmd['type'] };
+      if (m[2] === 'msg') ex.message = m[3]!.trim();
+      else if (m[2] === 'regex') ex.regex = new RegExp(m[3]!.trim());
+      else ex.regex = /^.*$/s;
+      cmd.expects.push(ex);
+      continue;
+    }
+    if (singleRe.test(def)) {
+      cmd.expectScalar = true;
+      cmd.scalar = parseNum(def);
+      break;
+    }
+    pos++;
+    if (def.includes('{{')) cmd.usesHistogramLiteral = true;
+    const s = parseSeriesLine(def);
+    cmd.expected.set(labelsKey(s.labels), { labels: s.labels, pos, vals: s.vals });
+  }
+  return [cmd, i];
+}
+
+// ---- execution ----
+
+class TestStore {
+  readonly querier = new MemoryQuerier();
+  /** Label sets of series holding native histogram samples (loaded or derived by load_with_nhcb). */
+  readonly histogramSeries: Label[][] = [];
+
+  clear(): void {
+    this.querier.clear();
+    this.histogramSeries.length = 0;
+  }
+
+  load(cmd: LoadCmd): void {
+    for (const s of cmd.series) {
+      let t = 0;
+      let hasHistogram = false;
+      for (const v of s.vals) {
+        if (v.histogram) hasHistogram = true;
+        else if (!v.omitted) this.querier.add(s.labels, t, v.value, v.stale);
+        t += cmd.gapMs;
+      }
+      if (hasHistogram) this.histogramSeries.push(s.labels);
+      if (cmd.withNhcb) {
+        const name = s.labels.find((l) => l.name === METRIC_NAME)?.value ?? '';
+        const m = /^(.*)_(bucket|count|sum)$/.exec(name);
+        if (m) {
+          const base = s.labels
+            .filter((l) => l.name !== 'le')
+            .map((l) => (l.name === METRIC_NAME ? { name: l.name, value: m[1]! } : l));
+          this.histogramSeries.push(base);
+        }
+      }
+    }
+  }
+
+  /** True when any selector of the expression matches a native-histogram series. */
+  touchesHistograms(expr: Expr): boolean {
+    if (this.histogramSeries.length === 0) return false;
+    let hit = false;
+    walk(expr, (node) => {
+      if (hit || node.type !== 'VectorSelector') return;
+      const fns = node.matchers.map(compileMatcher);
+      hit = this.histogramSeries.some((labels) => matchesAll(labels, fns, node.matchers));
+    });
+    return hit;
+  }
+}
+
+class EvalFailure extends Error {}
+
+function stripPosition(msg: string): string {
+  return msg.replace(/ \(\d+:\d+\)$/, '');
+}
+
+function checkExpectedFailure(cmd: EvalCmd, err: Error): void {
+  const msg = err.message;
+  if (cmd.failMessage !== undefined && cmd.failMessage !== msg) {
+    throw new EvalFailure(`expected error ${JSON.stringify(cmd.failMessage)}, got: ${msg}`);
+  }
+  if (cmd.failRegexp && !cmd.failRegexp.test(msg)) throw new EvalFailure(`expected error matching ${cmd.failRegexp}, got: ${msg}`);
+  const ef = cmd.expects.find((e) => e.type === 'fail');
+  if (ef && !(ef.regex ? ef.regex.test(msg) : ef.message === msg)) {
+    throw new EvalFailure(`expected error matching ${JSON.stringify(ef.message ?? String(ef.regex))}, got: ${msg}`);
+  }
+}
+
+function isFail(cmd: EvalCmd): boolean {
+  return cmd.fail || cmd.expects.some((e) => e.type === 'fail');
+}
+
+function isOrdered(cmd: EvalCmd): boolean {
+  return cmd.ordered || cmd.expects.some((e) => e.type === 'ordered');
+}
+
+function checkAnnotations(cmd: EvalCmd, r: RawResult): void {
+  const warnings = r.warnings.map(stripPosition);
+  const infos = r.infos.map(stripPosition);
+  if (cmd.warn && warnings.length === 0) throw new EvalFailure('expected warnings but got none');
+  if (cmd.info && infos.length === 0) throw new EvalFailure('expected info annotations but got none');
+  const validate = (type: 'warn' | 'info', actual: string[]) => {
+    const exp = cmd.expects.filter((e) => e.type === type);
+    if (exp.length === 0) return;
+    if (actual.length === 0) throw new EvalFailure(`expected ${type} annotations but none were found`);
+    const match = (e: ExpectCmd, a: string) => (e.regex ? e.regex.test(a) : e.message === a);
+    for (const e of exp) {
+      if (!actual.some((a) => match(e, a))) throw new EvalFailure(`expected ${type} annotation ${e.message ?? String(e.regex)}, found: ${actual.join('; ')}`);
+    }
+    for (const a of actual) {
+      if (!exp.some((e) => match(e, a))) throw new EvalFailure(`unexpected ${type} annotation ${JSON.stringify(a)}`);
+    }
+  };
+  validate('warn', warnings);
+  validate('info', infos);
+  if (cmd.expects.some((e) => e.type === 'no_warn') && warnings.length > 0) throw new EvalFailure(`unexpected warnings: ${warnings.join('; ')}`);
+  if (cmd.expects.some((e) => e.type === 'no_info') && infos.length > 0) throw new EvalFailure(`unexpected infos: ${infos.join('; ')}`);
+}
+
+function fmtSeries(s: RawSeries): string {
+  return `${formatLabels(s.labels)} ${s.values.map((v, i) => `${v}@${s.timestamps[i]! / 1000}`).join(' ')}`;
+}
+
+function compareResult(cmd: EvalCmd, r: RawResult): void {
+  switch (r.resultType) {
+    case 'matrix': {
+      if (isOrdered(cmd)) throw new EvalFailure('expected ordered result, but query returned a matrix');
+      if (cmd.expectScalar) throw new EvalFailure('expected scalar result, but got matrix');
+      const seen = new Set<string>();
+      for (const s of r.series) {
+        const key = labelsKey(s.labels);
+        const exp = cmd.expected.get(key);
+        if (!exp) throw new EvalFailure(`unexpected metric ${fmtSeries(s)}`);
+        seen.add(key);
+        const expT: number[] = [];
+        const expV: number[] = [];
+        exp.vals.forEach((v, i) => {
+          const t = cmd.start + i * cmd.step;
+          if (t > cmd.end) throw new EvalFailure(`expected ${exp.vals.length} points for ${formatLabels(exp.labels)}, but query time range cannot return this many points`);
+          if (!v.omitted) {
+            expT.push(t);
+            expV.push(v.stale ? NaN : v.value);
+          }
+        });
+        if (expT.length !== s.timestamps.length) {
+          throw new EvalFailure(`expected ${expT.length} points for ${formatLabels(exp.labels)}, got ${fmtSeries(s)}`);
+        }
+        for (let i = 0; i < expT.length; i++) {
+          if (expT[i] !== s.timestamps[i]) throw new EvalFailure(`expected timestamp ${expT[i]} at index ${i} for ${formatLabels(exp.labels)}, got ${fmtSeries(s)}`);
+          if (!almostEqual(s.values[i]!, expV[i]!, EPSILON)) throw new EvalFailure(`expected ${expV[i]} at t=${s.timestamps[i]! / 1000} for ${formatLabels(exp.labels)}, got ${fmtSeries(s)}`);
+        }
+      }
+      for (const [k, e] of cmd.expected) if (!seen.has(k)) throw new EvalFailure(`expected metric ${formatLabels(e.labels)} not found`);
+      return;
+    }
+    case 'vector': {
+      if (cmd.expectScalar) throw new EvalFailure(`expected scalar result, but got vector ${r.series.map(fmtSeries).join(', ')}`);
+      const seen = new Set<string>();
+      r.series.forEach((s, idx) => {
+        const key = labelsKey(s.labels);
+        const exp = cmd.expected.get(key);
+        if (!exp) throw new EvalFailure(`unexpected metric ${formatLabels(s.labels)} in result, has value ${s.values[0]}`);
+        if (isOrdered(cmd) && exp.pos !== idx + 1) throw new EvalFailure(`expected metric ${formatLabels(s.labels)} at position ${exp.pos} but was at ${idx + 1}`);
+        const ev = exp.vals[0]!;
+        if (!almostEqual(ev.value, s.values[0]!, EPSILON)) throw new EvalFailure(`expected ${ev.value} for ${formatLabels(s.labels)} but got ${s.values[0]}`);
+        seen.add(key);
+      });
+      for (const [k, e] of cmd.expected) if (!seen.has(k)) throw new EvalFailure(`expected metric ${formatLabels(e.labels)} not found`);
+      return;
+    }
+    case 'scalar':
+      if (!cmd.expectScalar) throw new EvalFailure(`expected vector or matrix result, but got scalar ${r.value}`);
+      if (!almostEqual(cmd.scalar!, r.value, EPSILON)) throw new EvalFailure(`expected scalar ${cmd.scalar} but got ${r.value}`);
+      return;
+    case 'string':
+      if (cmd.expectedString !== r.value) throw new EvalFailure(`expected string ${JSON.stringify(cmd.expectedString)} but got ${JSON.stringify(r.value)}`);
+      return;
+  }
+}
+
+/** The reference harness's extra instant queries: all selectors (outside subqueries with @) pinned with @ t. */
+function atModifierVariants(expr: Expr, t: number): { expr: Expr; time: number }[] {
+  let unsafe = false;
+  walk(expr, (node) => {
+    if (node.type === 'Call' && AT_MODIFIER_UNSAFE_FUNCTIONS.has(node.func.name)) unsafe = true;
+  });
+  if (unsafe) return [];
+  const pin = (e: Expr): void => {
+    walk(e, (node, path) => {
+      // Prometheus resolves start()/end() only at query time, so the harness sees them as unset and pins them too.
+      const pinned = (at: { kind: string } | null) => at !== null && at.kind === 'time';
+      if (path.some((p) => p.type === 'SubqueryExpr' && pinned(p.at))) return;
+      if ((node.type === 'VectorSelector' || node.type === 'SubqueryExpr') && !pinned(node.at)) node.at = { kind: 'time', ms: t };
+    });
+  };
+  const times = t === 0 ? [-1000, 0, 1000] : [-10 * t, 0, Math.trunc(t / 5), t, 10 * t];
+  return times.map((time) => {
+    const copy = structuredClone(expr);
+    pin(copy);
+    return { expr: copy, time };
+  });
+}
+
+export class ConformanceRunner {
+  private readonly engine = new Engine({ lookbackDeltaMs: 5 * 60_000, maxSamples: 50_000_000, timeoutMs: 100_000, defaultSubqueryStepMs: 60_000 });
+
+  async runFile(file: string, content: string): Promise<EvalOutcome[]> {
+    const cmds = parseTestFile(content);
+    const store = new TestStore();
+    const outcomes: EvalOutcome[] = [];
+    for (const cmd of cmds) {
+      if (cmd.kind === 'clear') store.clear();
+      else if (cmd.kind === 'load') store.load(cmd);
+      else outcomes.push(await this.runEval(file, cmd, store));
+    }
+    return outcomes;
+  }
+
+  private async runEval(file: string, cmd: EvalCmd, store: TestStore): Promise<EvalOutcome> {
+    const base = { file, line: cmd.line, expr: cmd.expr };
+    let ast: Expr | null = null;
+    try {
+      ast = parseExpr(cmd.expr);
+    } catch {
+      // Left to the engine, which reports the parse error like any other failure.
+    }
+    if (cmd.usesHistogramLiteral || (ast && store.touchesHistograms(ast))) {
+      return { ...base, status: 'unsupported', message: 'native histograms' };
+    }
+    try {
+      if (cmd.isRange) await this.execRange(cmd, store);
+      else await this.execInstant(cmd, store, ast);
+      return { ...base, status: 'pass' };
+    } catch (e) {
+      return { ...base, status: 'fail', message: (e as Error).message };
+    }
+  }
+
+  private async execRange(cmd: EvalCmd, store: TestStore): Promise<void> {
+    let r: RawResult;
+    try {
+      r = await this.engine.rangeQueryRaw(store.querier, cmd.expr, cmd.start, cmd.end, cmd.step);
+    } catch (e) {
+      if (!(e instanceof PromQLError)) throw e;
+      if (isFail(cmd)) return checkExpectedFailure(cmd, e);
+      throw new EvalFailure(`error evaluating query: ${e.message}`);
+    }
+    if (isFail(cmd)) throw new EvalFailure('expected error evaluating query but got none');
+    checkAnnotations(cmd, r);
+    compareResult(cmd, r);
+  }
+
+  private async execInstant(cmd: EvalCmd, store: TestStore, ast: Expr | null): Promise<void> {
+    const queries: { expr: string | Expr; time: number; label: string }[] = [{ expr: cmd.expr, time: cmd.start, label: '' }];
+    if (ast) {
+      for (const v of atModifierVariants(ast, cmd.start)) queries.push({ expr: v.expr, time: v.time, label: ` [@-pinned variant at ${v.time / 1000}s]` });
+    }
+    for (const q of queries) {
+      let r: RawResult;
+      try {
+        r = await this.engine.instantQueryRaw(store.querier, q.expr, q.time);
+      } catch (e) {
+        if (!(e instanceof PromQLError)) throw e;
+        if (isFail(cmd)) {
+          checkExpectedFailure(cmd, e);
+          continue;
+        }
+        throw new EvalFailure(`error evaluating query${q.label}: ${e.message}`);
+      }
+      if (isFail(cmd)) throw new EvalFailure(`expected error evaluating query${q.label} but got none`);
+      try {
+        checkAnnotations(cmd, r);
+        compareResult(cmd, r);
+      } catch (e) {
+        throw new EvalFailure(`${(e as Error).message}${q.label}`);
+      }
+      let rr: RawResult;
+      try {
+        rr = await this.engine.rangeQueryRaw(store.querier, q.expr, q.time - 60_000, q.time + 60_000, 60_000);
+      } catch (e) {
+        throw new EvalFailure(`error evaluating query in range mode${q.label}: ${(e as Error).message}`);
+      }
+      if (isOrdered(cmd)) continue;
+      if (rr.resultType !== 'matrix') throw new EvalFailure('range mode did not return a matrix');
+      const vec: RawSeries[] = [];
+      for (const s of rr.series) {
+        const idx = s.timestamps.indexOf(q.time);
+        if (idx >= 0) vec.push({ labels: s.labels, timestamps: [q.time], values: [s.values[idx]!] });
+      }
+      try {
+        if (r.resultType === 'scalar') {
+          compareResult(cmd, { ...r, value: vec[0]?.values[0] ?? NaN });
+        } else {
+          compareResult(cmd, { resultType: 'vector', series: vec, warnings: [], infos: [] });
+        }
+      } catch (e) {
+        throw new EvalFailure(`range mode${q.label}: ${(e as Error).message}`);
+      }
+    }
+  }
+}

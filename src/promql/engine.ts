@@ -1,0 +1,293 @@
+// PromQL engine entry point: parse, work out which data every selector needs, fetch it all (async), then
+// evaluate synchronously (evaluator.ts) and shape the result like Prometheus' HTTP API.
+import type { Label } from '../model/prometheus.js';
+import type { Querier, SeriesData } from '../model/storage.js';
+import { exprType, type AtModifier, type Expr, type VectorSelector } from './ast.js';
+import { Evaluator, PromQLError, type EvalValue, type SelectorData } from './evaluator.js';
+import { formatFloat } from './format.js';
+import { compareLabels, dropMetricNameAndMetadata, labelsKey } from './labels.js';
+import { parseExpr, ParseError } from './parser.js';
+
+export { PromQLError } from './evaluator.js';
+export type { ErrorType } from './evaluator.js';
+export { formatFloat, parseDuration, parseDurationParam, parseTime } from './format.js';
+
+export interface EngineOptions {
+  lookbackDeltaMs: number;
+  maxSamples: number;
+  timeoutMs: number;
+  /** Step of subqueries written without one; Prometheus uses the global evaluation interval (default 1m). */
+  defaultSubqueryStepMs?: number;
+}
+
+export interface QueryOptions {
+  lookbackDeltaMs?: number;
+}
+
+/** One series of a result with raw numbers (timestamps in ms). */
+export interface RawSeries {
+  labels: Label[];
+  timestamps: number[];
+  values: number[];
+}
+
+export type RawResult =
+  | { resultType: 'vector' | 'matrix'; series: RawSeries[]; warnings: string[]; infos: string[] }
+  | { resultType: 'scalar'; time: number; value: number; warnings: string[]; infos: string[] }
+  | { resultType: 'string'; time: number; value: string; warnings: string[]; infos: string[] };
+
+export type ApiSample = [number, string];
+export type ApiResultData =
+  | { resultType: 'vector'; result: { metric: Record<string, string>; value: ApiSample }[] }
+  | { resultType: 'matrix'; result: { metric: Record<string, string>; values: ApiSample[] }[] }
+  | { resultType: 'scalar'; result: ApiSample }
+  | { resultType: 'string'; result: [number, string] };
+
+/** A query result in the shape of Prometheus' `/api/v1/query(_range)` `data` (plus annotations). */
+export type QueryResult = ApiResultData & { warnings: string[]; infos: string[] };
+
+const DEFAULT_SUBQUERY_STEP_MS = 60_000;
+
+export class Engine {
+  constructor(private readonly opts: EngineOptions) {}
+
+  async instantQuery(q: Querier, expr: string | Expr, timeMs: number, opts?: QueryOptions): Promise<QueryResult> {
+    return toApiResult(await this.instantQueryRaw(q, expr, timeMs, opts));
+  }
+
+  async rangeQuery(q: Querier, expr: string | Expr, startMs: number, endMs: number, stepMs: number, opts?: QueryOptions): Promise<QueryResult> {
+    return toApiResult(await this.rangeQueryRaw(q, expr, startMs, endMs, stepMs, opts));
+  }
+
+  /** Like instantQuery, with raw numbers instead of API strings. */
+  async instantQueryRaw(q: Querier, expr: string | Expr, timeMs: number, opts?: QueryOptions): Promise<RawResult> {
+    const { ast, text } = parse(expr);
+    return this.exec(q, ast, text, timeMs, timeMs, 0, opts);
+  }
+
+  async rangeQueryRaw(q: Querier, expr: string | Expr, startMs: number, endMs: number, stepMs: number, opts?: QueryOptions): Promise<RawResult> {
+    const { ast, text } = parse(expr);
+    const t = exprType(ast);
+    if (t !== 'scalar' && t !== 'vector') {
+      throw new PromQLError('bad_data', `invalid expression type "${t === 'matrix' ? 'range vector' : t}" for range query, must be Scalar or instant Vector`);
+    }
+    if (!(stepMs > 0)) throw new PromQLError('bad_data', 'zero or negative query resolution step widths are not accepted. Try a positive integer');
+    if (endMs < startMs) throw new PromQLError('bad_data', 'end timestamp must not be before start time');
+    return this.exec(q, ast, text, startMs, endMs, stepMs, opts);
+  }
+
+  private async exec(q: Querier, ast: Expr, text: string, startMs: number, endMs: number, stepMs: number, opts?: QueryOptions): Promise<RawResult> {
+    const deadline = Date.now() + this.opts.timeoutMs;
+    const lookbackDeltaMs = opts?.lookbackDeltaMs && opts.lookbackDeltaMs > 0 ? opts.lookbackDeltaMs : this.opts.lookbackDeltaMs;
+    const data = await fetchSelectors(q, ast, startMs, endMs, lookbackDeltaMs, this.opts.maxSamples);
+    if (Date.now() > deadline) throw new PromQLError('timeout', 'query timed out in query execution');
+    const n = stepMs > 0 ? Math.floor((endMs - startMs) / stepMs) + 1 : 1;
+    if (n > this.opts.maxSamples) {
+      throw new PromQLError('too_many_samples', 'query processing would load too many samples into memory in query execution');
+    }
+    const times = new Float64Array(n);
+    for (let i = 0; i < n; i++) times[i] = startMs + i * stepMs;
+    const ev = new Evaluator(data, {
+      startMs,
+      endMs,
+      stepMs,
+      lookbackDeltaMs,
+      defaultSubqueryStepMs: this.opts.defaultSubqueryStepMs ?? DEFAULT_SUBQUERY_STEP_MS,
+      maxSamples: this.opts.maxSamples,
+      deadline,
+      query: text,
+    });
+    let value: EvalValue;
+    try {
+      value = ev.eval(ast, times);
+    } catch (e) {
+      if (e instanceof PromQLError) throw e;
+      throw new PromQLError('internal', (e as Error).message);
+    }
+    const warnings = [...ev.annotations.warnings];
+    const infos = [...ev.annotations.infos];
+    return shapeResult(value, times, stepMs > 0, warnings, infos);
+  }
+}
+
+function parse(expr: string | Expr): { ast: Expr; text: string } {
+  if (typeof expr !== 'string') return { ast: expr, text: '' };
+  try {
+    return { ast: parseExpr(expr), text: expr };
+  } catch (e) {
+    if (e instanceof ParseError) throw new PromQLError('bad_data', e.message);
+    throw e;
+  }
+}
+
+/**
+ * Walks the AST to find, for every selector, the sample time range it needs (query range, lookback or range,
+ * offset, @, enclosing subqueries), then fetches all of them concurrently.
+ */
+async function fetchSelectors(q: Querier, ast: Expr, startMs: number, endMs: number, lookbackMs: number, maxSamples: number): Promise<SelectorData> {
+  const wanted: { vs: VectorSelector; mint: number; maxt: number }[] = [];
+  const atTime = (at: AtModifier) => (at.kind === 'time' ? at.ms : at.kind === 'start' ? startMs : endMs);
+  const visit = (e: Expr, lo: number, hi: number, rangeMs: number) => {
+    switch (e.type) {
+      case 'VectorSelector': {
+        const t0 = e.at ? atTime(e.at) : lo;
+        const t1 = e.at ? atTime(e.at) : hi;
+        const span = rangeMs > 0 ? rangeMs : lookbackMs;
+        wanted.push({ vs: e, mint: t0 - e.offsetMs - span + 1, maxt: t1 - e.offsetMs });
+        return;
+      }
+      case 'MatrixSelector':
+        visit(e.vs, lo, hi, e.rangeMs);
+        return;
+      case 'SubqueryExpr': {
+        const t0 = e.at ? atTime(e.at) : lo;
+        const t1 = e.at ? atTime(e.at) : hi;
+        visit(e.expr, t0 - e.offsetMs - e.rangeMs, t1 - e.offsetMs, 0);
+        return;
+      }
+      case 'ParenExpr':
+      case 'UnaryExpr':
+        visit(e.expr, lo, hi, 0);
+        return;
+      case 'BinaryExpr':
+        visit(e.lhs, lo, hi, 0);
+        visit(e.rhs, lo, hi, 0);
+        return;
+      case 'AggregateExpr':
+        if (e.param) visit(e.param, lo, hi, 0);
+        visit(e.expr, lo, hi, 0);
+        return;
+      case 'Call':
+        for (const a of e.args) visit(a, lo, hi, 0);
+        return;
+      default:
+        return;
+    }
+  };
+  visit(ast, startMs, endMs, 0);
+  const results = await Promise.all(wanted.map((w) => q.select(w.vs.matchers, w.mint, w.maxt)));
+  const data: SelectorData = new Map();
+  let total = 0;
+  for (let i = 0; i < wanted.length; i++) {
+    const series = results[i]!;
+    for (const s of series) total += s.timestamps.length;
+    data.set(wanted[i]!.vs, series as SeriesData[]);
+  }
+  // Everything fetched is held in memory during evaluation.
+  if (total > maxSamples) {
+    throw new PromQLError('too_many_samples', 'query processing would load too many samples into memory in query execution');
+  }
+  return data;
+}
+
+function shapeResult(value: EvalValue, times: Float64Array, isRange: boolean, warnings: string[], infos: string[]): RawResult {
+  const n = times.length;
+  switch (value.kind) {
+    case 'string':
+      if (isRange) throw new PromQLError('bad_data', 'invalid expression type "string" for range query, must be Scalar or instant Vector');
+      return { resultType: 'string', time: times[0]!, value: value.val, warnings, infos };
+    case 'scalar':
+      if (!isRange) return { resultType: 'scalar', time: times[0]!, value: value.vals[0]!, warnings, infos };
+      return { resultType: 'matrix', series: [{ labels: [], timestamps: Array.from(times), values: Array.from(value.vals) }], warnings, infos };
+    case 'matrix': {
+      const series = value.series.map((s) => ({ labels: s.labels, timestamps: Array.from(s.ts), values: Array.from(s.vals) }));
+      checkDuplicates(series);
+      series.sort((a, b) => compareLabels(a.labels, b.labels));
+      return { resultType: 'matrix', series, warnings, infos };
+    }
+    case 'vector': {
+      const series: RawSeries[] = [];
+      for (const s of value.series) {
+        const labels = s.dropName ? dropMetricNameAndMetadata(s.labels) : s.labels;
+        const timestamps: number[] = [];
+        const values: number[] = [];
+        for (let i = 0; i < n; i++) {
+          if (s.has[i]) {
+            timestamps.push(times[i]!);
+            values.push(s.vals[i]!);
+          }
+        }
+        if (timestamps.length > 0) series.push({ labels, timestamps, values });
+      }
+      checkDuplicates(series);
+      if (!isRange) return { resultType: 'vector', series, warnings, infos };
+      series.sort((a, b) => compareLabels(a.labels, b.labels));
+      return { resultType: 'matrix', series, warnings, infos };
+    }
+  }
+}
+
+function checkDuplicates(series: RawSeries[]): void {
+  const seen = new Set<string>();
+  for (const s of series) {
+    const k = labelsKey(s.labels);
+    if (seen.has(k)) throw new PromQLError('execution', 'vector cannot contain metrics with the same labelset');
+    seen.add(k);
+  }
+}
+
+function metricObject(labels: Label[]): Record<string, string> {
+  const m: Record<string, string> = {};
+  for (const l of labels) m[l.name] = l.value;
+  return m;
+}
+
+export function toApiResult(r: RawResult): QueryResult {
+  const base = { warnings: r.warnings, infos: r.infos };
+  switch (r.resultType) {
+    case 'scalar':
+      return { resultType: 'scalar', result: [r.time / 1000, formatFloat(r.value)], ...base };
+    case 'string':
+      return { resultType: 'string', result: [r.time / 1000, r.value], ...base };
+    case 'vector':
+      return {
+        resultType: 'vector',
+        result: r.series.map((s) => ({ metric: metricObject(s.labels), value: [s.timestamps[0]! / 1000, formatFloat(s.values[0]!)] as ApiSample })),
+        ...base,
+      };
+    case 'matrix':
+      return {
+        resultType: 'matrix',
+        result: r.series.map((s) => ({
+          metric: metricObject(s.labels),
+          values: s.timestamps.map((t, i) => [t / 1000, formatFloat(s.values[i]!)] as ApiSample),
+        })),
+        ...base,
+      };
+  }
+}
+
+function metricJson(labels: Label[]): string {
+  let out = '{';
+  for (let i = 0; i < labels.length; i++) {
+    if (i > 0) out += ',';
+    out += JSON.stringify(labels[i]!.name) + ':' + JSON.stringify(labels[i]!.value);
+  }
+  return out + '}';
+}
+
+/**
+ * The JSON text of `data` for `/api/v1/query(_range)` (`{"resultType":...,"result":...}`), written directly:
+ * for large matrices this avoids building millions of [time, "value"] pairs only to stringify them.
+ */
+export function queryResultJson(r: RawResult): string {
+  switch (r.resultType) {
+    case 'scalar':
+      return `{"resultType":"scalar","result":[${r.time / 1000},"${formatFloat(r.value)}"]}`;
+    case 'string':
+      return `{"resultType":"string","result":[${r.time / 1000},${JSON.stringify(r.value)}]}`;
+    case 'vector': {
+      const parts = r.series.map((s) => `{"metric":${metricJson(s.labels)},"value":[${s.timestamps[0]! / 1000},"${formatFloat(s.values[0]!)}"]}`);
+      return `{"resultType":"vector","result":[${parts.join(',')}]}`;
+    }
+    case 'matrix': {
+      const parts: string[] = [];
+      for (const s of r.series) {
+        const points: string[] = new Array(s.timestamps.length);
+        for (let i = 0; i < points.length; i++) points[i] = `[${s.timestamps[i]! / 1000},"${formatFloat(s.values[i]!)}"]`;
+        parts.push(`{"metric":${metricJson(s.labels)},"values":[${points.join(',')}]}`);
+      }
+      return `{"resultType":"matrix","result":[${parts.join(',')}]}`;
+    }
+  }
+}

@@ -1,0 +1,302 @@
+// Kernels of the functions over range vectors. Each works on one series' window: samples lo..hi-1 of (ts, vals)
+// (timestamps in ms, stale markers already removed), and returns the value or undefined for "no output".
+// Semantics follow promql/functions.go of Prometheus 3.5.
+
+export interface WindowContext {
+  /** Evaluation time of the step (ms); predict_linear's intercept. */
+  t: number;
+  /** End of the window (ms): the step time after @ and offset. The window is (windowEnd - rangeMs, windowEnd]. */
+  windowEnd: number;
+  rangeMs: number;
+  /** Scalar arguments of the call for this step, in argument order (the range argument excluded). */
+  scalars: number[];
+}
+
+export type RangeKernel = (ts: Float64Array, vals: Float64Array, lo: number, hi: number, c: WindowContext) => number | undefined;
+
+/** Kahan-Babuška summation step: returns the new sum; the compensation is kept in kahanC. */
+let kahanC = 0;
+function kahanInc(inc: number, sum: number): number {
+  const t = sum + inc;
+  if (!Number.isFinite(t)) kahanC = 0;
+  else if (Math.abs(sum) >= Math.abs(inc)) kahanC += sum - t + inc;
+  else kahanC += inc - t + sum;
+  return t;
+}
+
+/** kahanSumInc as a pure function returning [sum, c]. */
+export function kahanSumInc(inc: number, sum: number, c: number): [number, number] {
+  const t = sum + inc;
+  if (t === Infinity || t === -Infinity) return [t, 0];
+  if (Math.abs(sum) >= Math.abs(inc)) c += sum - t + inc;
+  else c += inc - t + sum;
+  return [t, c];
+}
+
+function extrapolatedRate(isCounter: boolean, isRate: boolean): RangeKernel {
+  return (ts, vals, lo, hi, c) => {
+    const n = hi - lo;
+    if (n < 2) return undefined;
+    const rangeStart = c.windowEnd - c.rangeMs;
+    const rangeEnd = c.windowEnd;
+    const first = vals[lo]!;
+    let result = vals[hi - 1]! - first;
+    if (isCounter) {
+      let prev = first;
+      for (let i = lo + 1; i < hi; i++) {
+        const v = vals[i]!;
+        if (v < prev) result += prev;
+        prev = v;
+      }
+    }
+    const firstT = ts[lo]!;
+    const lastT = ts[hi - 1]!;
+    let durationToStart = (firstT - rangeStart) / 1000;
+    let durationToEnd = (rangeEnd - lastT) / 1000;
+    const sampledInterval = (lastT - firstT) / 1000;
+    const averageDurationBetweenSamples = sampledInterval / (n - 1);
+    const extrapolationThreshold = averageDurationBetweenSamples * 1.1;
+    let extrapolateToInterval = sampledInterval;
+    if (durationToStart >= extrapolationThreshold) durationToStart = averageDurationBetweenSamples / 2;
+    if (isCounter && result > 0 && first >= 0) {
+      // Counters cannot go below zero: do not extrapolate further back than where the counter would be zero.
+      const durationToZero = sampledInterval * (first / result);
+      if (durationToZero < durationToStart) durationToStart = durationToZero;
+    }
+    extrapolateToInterval += durationToStart;
+    if (durationToEnd >= extrapolationThreshold) durationToEnd = averageDurationBetweenSamples / 2;
+    extrapolateToInterval += durationToEnd;
+    let factor = extrapolateToInterval / sampledInterval;
+    if (isRate) factor /= c.rangeMs / 1000;
+    return result * factor;
+  };
+}
+
+function instantValue(isRate: boolean): RangeKernel {
+  return (ts, vals, lo, hi) => {
+    if (hi - lo < 2) return undefined;
+    const last = vals[hi - 1]!;
+    const prev = vals[hi - 2]!;
+    const interval = ts[hi - 1]! - ts[hi - 2]!;
+    if (interval === 0) return undefined;
+    let result: number;
+    if (isRate && last < prev) result = last; // Counter reset.
+    else result = last - prev;
+    if (isRate) result /= interval / 1000;
+    return result;
+  };
+}
+
+export function linearRegression(ts: Float64Array, vals: Float64Array, lo: number, hi: number, interceptTime: number): [number, number] {
+  let n = 0;
+  let sumX = 0, cX = 0, sumY = 0, cY = 0, sumXY = 0, cXY = 0, sumX2 = 0, cX2 = 0;
+  const initY = vals[lo]!;
+  let constY = true;
+  for (let i = lo; i < hi; i++) {
+    const y = vals[i]!;
+    if (constY && i > lo && y !== initY) constY = false;
+    n += 1;
+    const x = (ts[i]! - interceptTime) / 1000;
+    [sumX, cX] = kahanSumInc(x, sumX, cX);
+    [sumY, cY] = kahanSumInc(y, sumY, cY);
+    [sumXY, cXY] = kahanSumInc(x * y, sumXY, cXY);
+    [sumX2, cX2] = kahanSumInc(x * x, sumX2, cX2);
+  }
+  if (constY) {
+    if (!Number.isFinite(initY)) return [NaN, NaN];
+    return [0, initY];
+  }
+  sumX += cX;
+  sumY += cY;
+  sumXY += cXY;
+  sumX2 += cX2;
+  const covXY = sumXY - (sumX * sumY) / n;
+  const varX = sumX2 - (sumX * sumX) / n;
+  const slope = covXY / varX;
+  const intercept = sumY / n - (slope * sumX) / n;
+  return [slope, intercept];
+}
+
+/** util/almost.Equal: relative comparison (NaN equals NaN), used for bucket monotonicity and by the test harness. */
+export function almostEqual(a: number, b: number, epsilon: number): boolean {
+  if (Number.isNaN(a) && Number.isNaN(b)) return true;
+  if (a === b) return true;
+  const absSum = Math.abs(a) + Math.abs(b);
+  const diff = Math.abs(a - b);
+  const minNormal = 2.2250738585072014e-308;
+  if (a === 0 || b === 0 || absSum < minNormal) return diff < epsilon * minNormal;
+  return diff / Math.min(absSum, Number.MAX_VALUE) < epsilon;
+}
+
+/** Prometheus' quantile over a sorted copy (NaNs sort first, like vectorByValueHeap). */
+export function quantileOf(q: number, values: number[]): number {
+  if (values.length === 0 || Number.isNaN(q)) return NaN;
+  if (q < 0) return -Infinity;
+  if (q > 1) return Infinity;
+  values.sort(compareNaNFirst);
+  const n = values.length;
+  const rank = q * (n - 1);
+  const lowerIndex = Math.max(0, Math.floor(rank));
+  const upperIndex = Math.min(n - 1, lowerIndex + 1);
+  const weight = rank - Math.floor(rank);
+  return values[lowerIndex]! * (1 - weight) + values[upperIndex]! * weight;
+}
+
+function compareNaNFirst(a: number, b: number): number {
+  const an = Number.isNaN(a);
+  const bn = Number.isNaN(b);
+  if (an || bn) return an === bn ? 0 : an ? -1 : 1;
+  return a - b;
+}
+
+function slice(vals: Float64Array, lo: number, hi: number): number[] {
+  return Array.from(vals.subarray(lo, hi));
+}
+
+function variance(vals: Float64Array, lo: number, hi: number): number {
+  let count = 0, mean = 0, cMean = 0, aux = 0, cAux = 0;
+  for (let i = lo; i < hi; i++) {
+    const f = vals[i]!;
+    count++;
+    const delta = f - (mean + cMean);
+    [mean, cMean] = kahanSumInc(delta / count, mean, cMean);
+    [aux, cAux] = kahanSumInc(delta * (f - (mean + cMean)), aux, cAux);
+  }
+  return (aux + cAux) / count;
+}
+
+function compareOverTime(better: (cur: number, best: number) => boolean, returnTimestamp: boolean): RangeKernel {
+  return (ts, vals, lo, hi) => {
+    if (hi <= lo) return undefined;
+    let best = vals[lo]!;
+    let bestT = ts[lo]!;
+    for (let i = lo; i < hi; i++) {
+      const v = vals[i]!;
+      if (better(v, best)) {
+        best = v;
+        bestT = ts[i]!;
+      }
+    }
+    return returnTimestamp ? bestT / 1000 : best;
+  };
+}
+
+export class FunctionError extends Error {}
+
+export const RANGE_KERNELS: ReadonlyMap<string, RangeKernel> = new Map<string, RangeKernel>([
+  ['rate', extrapolatedRate(true, true)],
+  ['increase', extrapolatedRate(true, false)],
+  ['delta', extrapolatedRate(false, false)],
+  ['irate', instantValue(true)],
+  ['idelta', instantValue(false)],
+  ['deriv', (ts, vals, lo, hi) => (hi - lo < 2 ? undefined : linearRegression(ts, vals, lo, hi, ts[lo]!)[0])],
+  [
+    'predict_linear',
+    (ts, vals, lo, hi, c) => {
+      if (hi - lo < 2) return undefined;
+      const [slope, intercept] = linearRegression(ts, vals, lo, hi, c.t);
+      return slope * c.scalars[0]! + intercept;
+    },
+  ],
+  [
+    'resets',
+    (_ts, vals, lo, hi) => {
+      let resets = 0;
+      for (let i = lo + 1; i < hi; i++) if (vals[i]! < vals[i - 1]!) resets++;
+      return resets;
+    },
+  ],
+  [
+    'changes',
+    (_ts, vals, lo, hi) => {
+      let changes = 0;
+      for (let i = lo + 1; i < hi; i++) {
+        const a = vals[i - 1]!;
+        const b = vals[i]!;
+        if (a !== b && !(Number.isNaN(a) && Number.isNaN(b))) changes++;
+      }
+      return changes;
+    },
+  ],
+  [
+    'avg_over_time',
+    (_ts, vals, lo, hi) => {
+      let sum = vals[lo]!;
+      let c = 0;
+      let count = 1;
+      let mean = 0;
+      let incrementalMean = false;
+      for (let i = lo + 1; i < hi; i++) {
+        const f = vals[i]!;
+        count = i - lo + 1;
+        if (!incrementalMean) {
+          const [newSum, newC] = kahanSumInc(f, sum, c);
+          if (Number.isFinite(newSum) || Number.isNaN(newSum)) {
+            sum = newSum;
+            c = newC;
+            continue;
+          }
+          // Overflow: switch to an incremental mean.
+          incrementalMean = true;
+          mean = sum / (count - 1);
+          c /= count - 1;
+        }
+        const q = (count - 1) / count;
+        [mean, c] = kahanSumInc(f / count, q * mean, q * c);
+      }
+      if (incrementalMean) return mean + c;
+      return sum / count + c / count;
+    },
+  ],
+  ['count_over_time', (_ts, _vals, lo, hi) => hi - lo],
+  ['last_over_time', (_ts, vals, _lo, hi) => vals[hi - 1]!],
+  ['present_over_time', () => 1],
+  ['max_over_time', compareOverTime((cur, best) => cur > best || Number.isNaN(best), false)],
+  ['min_over_time', compareOverTime((cur, best) => cur < best || Number.isNaN(best), false)],
+  ['ts_of_max_over_time', compareOverTime((cur, best) => cur >= best || Number.isNaN(best), true)],
+  ['ts_of_min_over_time', compareOverTime((cur, best) => cur <= best || Number.isNaN(best), true)],
+  ['ts_of_last_over_time', (ts, _vals, _lo, hi) => ts[hi - 1]! / 1000],
+  [
+    'sum_over_time',
+    (_ts, vals, lo, hi) => {
+      kahanC = 0;
+      let sum = 0;
+      for (let i = lo; i < hi; i++) sum = kahanInc(vals[i]!, sum);
+      if (sum === Infinity || sum === -Infinity) return sum;
+      return sum + kahanC;
+    },
+  ],
+  ['quantile_over_time', (_ts, vals, lo, hi, c) => quantileOf(c.scalars[0]!, slice(vals, lo, hi))],
+  ['stddev_over_time', (_ts, vals, lo, hi) => Math.sqrt(variance(vals, lo, hi))],
+  ['stdvar_over_time', (_ts, vals, lo, hi) => variance(vals, lo, hi)],
+  [
+    'mad_over_time',
+    (_ts, vals, lo, hi) => {
+      const values = slice(vals, lo, hi);
+      const median = quantileOf(0.5, values);
+      return quantileOf(0.5, values.map((v) => Math.abs(v - median)));
+    },
+  ],
+  [
+    'double_exponential_smoothing',
+    (_ts, vals, lo, hi, c) => {
+      const sf = c.scalars[0]!;
+      const tf = c.scalars[1]!;
+      if (!(sf > 0 && sf < 1)) throw new FunctionError(`invalid smoothing factor. Expected: 0 < sf < 1, got: ${sf.toFixed(6)}`);
+      if (!(tf > 0 && tf < 1)) throw new FunctionError(`invalid trend factor. Expected: 0 < tf < 1, got: ${tf.toFixed(6)}`);
+      const l = hi - lo;
+      if (l < 2) return undefined;
+      let s0 = 0;
+      let s1 = vals[lo]!;
+      let b = vals[lo + 1]! - vals[lo]!;
+      for (let i = 1; i < l; i++) {
+        const x = sf * vals[lo + i]!;
+        if (i - 1 !== 0) b = tf * (s1 - s0) + (1 - tf) * b;
+        const y = (1 - sf) * (s1 + b);
+        s0 = s1;
+        s1 = x + y;
+      }
+      return s1;
+    },
+  ],
+]);

@@ -69,30 +69,71 @@ export class DDSketchBuilder {
 }
 
 /**
- * Quantile q of a Dogsketch as the Agent computes it: the wanted rank is roundHalfEven(q·(cnt−1)); walk the bins in
+ * Quantiles of a Dogsketch as the Agent computes them: the wanted rank is roundHalfEven(q·(cnt−1)); walk the bins in
  * key order, and inside the bin that passes the rank interpolate between its lower bound and γ times it, clamped to
- * the sketch's min for the first bin and max for the last. Repeated keys are summed first.
+ * the sketch's min for the first bin and max for the last. Repeated keys are summed first. One walk serves every
+ * quantile asked for (the mapper wants five of every point).
  */
-export function sketchQuantile(p: DDSketchPoint, q: number): number {
-  if (p.cnt <= 0) return 0;
-  if (q <= 0) return p.min;
-  if (q >= 1) return p.max;
+/** Bins in key order with repeated keys merged; the point's own arrays when already so (what the Agent sends). */
+function orderedBins(p: DDSketchPoint): { keys: readonly number[]; counts: readonly number[] } {
+  let ordered = true;
+  for (let i = 1; i < p.keys.length && ordered; i++) ordered = p.keys[i - 1]! < p.keys[i]!;
+  if (ordered) return p;
   const merged = new Map<number, number>();
   for (let i = 0; i < p.keys.length; i++) merged.set(p.keys[i]!, (merged.get(p.keys[i]!) ?? 0) + p.counts[i]!);
   const keys = [...merged.keys()].sort((a, b) => a - b);
-  const wantRank = roundHalfEven(q * (p.cnt - 1));
-  let seen = 0;
-  for (let i = 0; i < keys.length; i++) {
-    const n = merged.get(keys[i]!)!;
-    seen += n;
-    if (seen <= wantRank) continue;
-    const weight = (seen - wantRank) / n;
-    let low = keyValue(keys[i]!);
-    let high = low * SKETCH_GAMMA;
-    if (i === 0) low = p.min;
-    if (i === keys.length - 1) high = p.max;
-    const v = low * weight + high * (1 - weight);
-    return Math.min(Math.max(v, p.min), p.max);
+  return { keys, counts: keys.map((k) => merged.get(k)!) };
+}
+
+/** `out[i]` = quantile `qs[i]` of p. `byQ` lists the indexes of `qs` in increasing quantile order (see quantileOrder). */
+export function sketchQuantiles(p: DDSketchPoint, qs: readonly number[], byQ: readonly number[], out: number[]): void {
+  if (p.cnt <= 0) {
+    for (let i = 0; i < qs.length; i++) out[i] = 0;
+    return;
   }
-  return p.max;
+  const { keys, counts } = orderedBins(p);
+  const last = keys.length - 1;
+  let bin = 0;
+  let seen = keys.length > 0 ? counts[0]! : 0;
+  for (const qi of byQ) {
+    const q = qs[qi]!;
+    if (q <= 0) {
+      out[qi] = p.min;
+      continue;
+    }
+    if (q >= 1) {
+      out[qi] = p.max;
+      continue;
+    }
+    const wantRank = roundHalfEven(q * (p.cnt - 1));
+    // The first bin whose running count passes the rank; ranks grow with q, so the walk only moves forward.
+    while (bin <= last && seen <= wantRank) {
+      bin++;
+      if (bin <= last) seen += counts[bin]!;
+    }
+    if (bin > last) {
+      out[qi] = p.max;
+      continue;
+    }
+    const n = counts[bin]!;
+    const weight = (seen - wantRank) / n;
+    let low = keyValue(keys[bin]!);
+    let high = low * SKETCH_GAMMA;
+    if (bin === 0) low = p.min;
+    if (bin === last) high = p.max;
+    const v = low * weight + high * (1 - weight);
+    out[qi] = Math.min(Math.max(v, p.min), p.max);
+  }
+}
+
+/** Indexes of `qs` sorted by quantile, for {@link sketchQuantiles}. */
+export function quantileOrder(qs: readonly number[]): number[] {
+  return qs.map((_, i) => i).sort((a, b) => qs[a]! - qs[b]!);
+}
+
+/** Quantile q of a Dogsketch (see sketchQuantiles). */
+export function sketchQuantile(p: DDSketchPoint, q: number): number {
+  const out: number[] = [];
+  sketchQuantiles(p, [q], [0], out);
+  return out[0]!;
 }

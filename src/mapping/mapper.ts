@@ -1,0 +1,618 @@
+import type { DDMetricType, DDResource, DDSeries, DDSketchPoint, DecodedPayload } from '../model/datadog.js';
+import type { Label, MetricMetadata, PromMetricType, PromSeries } from '../model/prometheus.js';
+import type { HostTagCache } from './host-tags.js';
+import { sanitizeLabelName, sanitizeMetricName, splitTag } from './names.js';
+import { DDSketchBuilder, quantileOrder, sketchQuantiles } from './ddsketch.js';
+
+export interface MappingOptions {
+  /** Keep Datadog metric names as they are (Prometheus 3 UTF-8 names) instead of sanitizing them. */
+  keepUtf8Names: boolean;
+  /** Quantiles emitted for each distribution point; default {@link DEFAULT_QUANTILES}. */
+  quantiles?: readonly number[];
+  /** Label sets cached per tenant before the tenant's cache is dropped and rebuilt; default {@link DEFAULT_SERIES_CACHE_SIZE}. */
+  seriesCacheSize?: number;
+}
+
+export const DEFAULT_QUANTILES: readonly number[] = Object.freeze([0.5, 0.75, 0.9, 0.95, 0.99]);
+export const DEFAULT_SERIES_CACHE_SIZE = 200_000;
+export const JOB = 'ddagent';
+export const SERVICE_CHECK_METRIC = 'datadog_service_check_status';
+
+/** Samples dropped by {@link Mapper.map}, by reason (usable as the `reason` label of promdog_samples_rejected_total). */
+export interface DroppedSamples {
+  /** Timestamp not finite or outside ±2^53 ms. */
+  invalid_timestamp: number;
+  /** Metric name empty. */
+  invalid_metric_name: number;
+  /** Service check status not 0..3; non-finite raw distribution value. */
+  invalid_value: number;
+  /** Another sample of the same series in the same request had the same timestamp and was sent later. */
+  duplicate_timestamp: number;
+}
+
+export interface MapResult {
+  series: PromSeries[];
+  /** One entry per metric family in this request. */
+  metadata: MetricMetadata[];
+  /** Samples dropped, all reasons together (details in `dropped`). */
+  invalid: number;
+  dropped: DroppedSamples;
+}
+
+/** What one label set is doing in the current request. Interned per tenant: equal labels ⇒ same object. */
+interface LabelSet {
+  /** Frozen at runtime: shared by every PromSeries of this label set, across requests; sinks must not modify it. */
+  readonly labels: Label[];
+  /** The request (Mapper.epoch) that `out` belongs to. */
+  epoch: number;
+  out: PromSeries | null;
+  /** `out` got a timestamp ≤ its previous one: sort and dedupe at the end of the request. */
+  unsorted: boolean;
+}
+
+interface Family {
+  readonly name: string;
+  readonly type: PromMetricType;
+  readonly help: string;
+  epoch: number;
+  unit: string;
+  meta: MetricMetadata | null;
+}
+
+/** A host's tags as the cached label sets saw them; `version` moves when the host-tag cache changes them. */
+interface HostSlot {
+  tags: readonly string[];
+  version: number;
+}
+
+/**
+ * One Datadog series identity and its mapped label sets. Series use every identity field; distributions use
+ * metric, host and tags; service checks check (as metric), host and tags (the other fields are empty).
+ */
+interface Entry {
+  readonly metric: string;
+  readonly host: string;
+  readonly device: string;
+  readonly sourceTypeName: string;
+  readonly type: string;
+  readonly resources: readonly DDResource[];
+  readonly tags: readonly string[];
+  /** Next entry with the same identity hash. */
+  next: Entry | undefined;
+  readonly slot: HostSlot | null;
+  /** slot.version when the sets were built; a different one means the host's tags changed: rebuild. */
+  hostVersion: number;
+  /** Series: 1 set (0 if the name is invalid); distributions: quantiles then count, sum, min, max, avg; checks: 1. */
+  sets: readonly LabelSet[];
+  families: readonly Family[];
+}
+
+/**
+ * Identity hash → entries, chained on collision. Tags are hashed from a sample of their characters (cheaper; the
+ * equality check reads them all anyway); if a chain grows past MAX_CHAIN (identities that differ only in characters
+ * the sample skips), the table switches to hashing every character, for good.
+ */
+class EntryTable {
+  private buckets = new Map<number, Entry>();
+  private sampled = true;
+  size = 0;
+
+  hash(metric: string, host: string, device: string, sourceTypeName: string, type: string, resources: readonly DDResource[], tags: readonly string[]): number {
+    return identityHash(this.sampled, metric, host, device, sourceTypeName, type, resources, tags);
+  }
+
+  find(hash: number, metric: string, host: string, device: string, sourceTypeName: string, type: string, resources: readonly DDResource[], tags: readonly string[]): Entry | undefined {
+    for (let e = this.buckets.get(hash); e !== undefined; e = e.next) {
+      if (e.metric === metric && e.host === host && e.device === device && e.sourceTypeName === sourceTypeName && e.type === type && sameTags(e.tags, tags) && sameResources(e.resources, resources)) return e;
+    }
+    return undefined;
+  }
+
+  /** Adds a new entry; `hash` is this.hash() of it. */
+  add(hash: number, e: Entry): void {
+    let chain = 0;
+    for (let c = this.buckets.get(hash); c !== undefined; c = c.next) chain++;
+    e.next = this.buckets.get(hash);
+    this.buckets.set(hash, e);
+    this.size++;
+    if (chain >= MAX_CHAIN && this.sampled) this.hashEveryCharacter();
+  }
+
+  clear(): void {
+    this.buckets = new Map();
+    this.size = 0;
+  }
+
+  private hashEveryCharacter(): void {
+    const old = this.buckets;
+    this.buckets = new Map();
+    this.size = 0;
+    this.sampled = false;
+    for (const head of old.values()) {
+      for (let e: Entry | undefined = head; e !== undefined; ) {
+        const next: Entry | undefined = e.next;
+        this.add(this.hash(e.metric, e.host, e.device, e.sourceTypeName, e.type, e.resources, e.tags), e);
+        e = next;
+      }
+    }
+  }
+}
+
+class TenantState {
+  readonly series = new EntryTable();
+  readonly sketches = new EntryTable();
+  readonly checks = new EntryTable();
+  readonly labelSets = new Map<string, LabelSet>();
+  readonly families = new Map<string, Family>();
+  readonly hosts = new Map<string, HostSlot>();
+
+  overBudget(max: number): boolean {
+    return this.labelSets.size > max || this.series.size + this.sketches.size + this.checks.size > max;
+  }
+
+  clear(): void {
+    this.series.clear();
+    this.sketches.clear();
+    this.checks.clear();
+    this.labelSets.clear();
+    this.families.clear();
+    this.hosts.clear();
+  }
+}
+
+const MAX_TS_MS = Number.MAX_SAFE_INTEGER;
+const NAME_CACHE_LIMIT = 100_000;
+
+const TYPE_LABEL: Record<DDMetricType, string> = { unspecified: 'gauge', gauge: 'gauge', rate: 'rate', count: 'count' };
+const SERIES_RESERVED: ReadonlySet<string> = new Set(['__name__', 'instance', 'job', 'type']);
+const SKETCH_RESERVED: ReadonlySet<string> = new Set(['__name__', 'instance', 'job', 'type', 'quantile']);
+const CHECK_RESERVED: ReadonlySet<string> = new Set(['__name__', 'instance', 'job', 'check']);
+const SKETCH_SUFFIXES = ['_count', '_sum', '_min', '_max', '_avg'] as const;
+
+const NO_RESOURCES: readonly DDResource[] = Object.freeze([]);
+
+const enum Kind {
+  Series,
+  Sketch,
+  Check,
+}
+
+function sameTags(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function sameResources(a: readonly DDResource[], b: readonly DDResource[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i]!.type !== b[i]!.type || a[i]!.name !== b[i]!.name) return false;
+  return true;
+}
+
+// Identity hashes are computed in JS: V8 hashes a string one character at a time with a long dependency chain, so
+// hashing one concatenated key costs about twice as much (mapper.bench.ts measures the mapper).
+const MAX_CHAIN = 8;
+
+function mixAll(h: number, s: string): number {
+  const n = s.length;
+  let a = Math.imul(h ^ n, 0x01000193);
+  let b = 0x9e3779b9 | 0;
+  let i = 0;
+  for (; i + 1 < n; i += 2) {
+    a = Math.imul(a ^ s.charCodeAt(i), 0x01000193);
+    b = Math.imul(b ^ s.charCodeAt(i + 1), 0x5bd1e995);
+  }
+  if (i < n) a = Math.imul(a ^ s.charCodeAt(i), 0x01000193);
+  return Math.imul(a ^ (b >>> 13) ^ b, 0x85ebca6b);
+}
+
+/** Length, the last 4 characters (where generated ids and counters differ) and 4 from the middle. */
+function mixSample(h: number, s: string): number {
+  const n = s.length;
+  if (n <= 8) return mixAll(h, s);
+  h = Math.imul(h ^ n, 0x01000193);
+  for (let i = n - 4; i < n; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  const mid = (n >> 1) - 2;
+  for (let i = mid; i < mid + 4; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h;
+}
+
+/** Names, host, device and resources are hashed in full: series of many hosts differ only there. */
+function identityHash(sampled: boolean, metric: string, host: string, device: string, sourceTypeName: string, type: string, resources: readonly DDResource[], tags: readonly string[]): number {
+  let h = mixAll(0x811c9dc5 | 0, metric);
+  h = mixAll(h, host);
+  h = mixAll(h, device);
+  h = mixAll(h, sourceTypeName);
+  h = mixAll(h, type);
+  for (let i = 0; i < resources.length; i++) h = mixAll(mixAll(h, resources[i]!.type), resources[i]!.name);
+  if (sampled) for (let i = 0; i < tags.length; i++) h = mixSample(h, tags[i]!);
+  else for (let i = 0; i < tags.length; i++) h = mixAll(h, tags[i]!);
+  // 30 bits: a small integer in every V8 build, the fast Map key.
+  return (h ^ (h >>> 15)) & 0x3fffffff;
+}
+
+function byName(a: Label, b: Label): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
+function msOf(seconds: number): number {
+  return Math.round(seconds * 1000);
+}
+
+function validMs(ms: number): boolean {
+  return ms >= -MAX_TS_MS && ms <= MAX_TS_MS; // false for NaN
+}
+
+/**
+ * Maps decoded Datadog payloads to Prometheus series (docs/mapping.md has every rule). Holds per-tenant caches of
+ * mapped label sets, so a series seen before costs one hash and one equality check. Not re-entrant; one instance per process.
+ */
+export class Mapper {
+  private readonly keepUtf8Names: boolean;
+  private readonly quantiles: readonly number[];
+  private readonly quantileLabels: readonly string[];
+  private readonly quantileOrder: readonly number[];
+  private readonly quantileValues: number[] = [];
+  private readonly cacheSize: number;
+  private readonly tenants = new Map<string, TenantState>();
+  private readonly metricNames = new Map<string, string>();
+  private readonly labelNames = new Map<string, string>();
+
+  // State of the request being mapped (map() is synchronous).
+  private epoch = 0;
+  private out: PromSeries[] = [];
+  private touched: LabelSet[] = [];
+  private touchedFamilies: Family[] = [];
+  private dropped: DroppedSamples = newDropped();
+
+  constructor(
+    opts: MappingOptions,
+    private readonly hostTags: HostTagCache,
+  ) {
+    this.keepUtf8Names = opts.keepUtf8Names;
+    const quantiles = opts.quantiles ?? DEFAULT_QUANTILES;
+    for (const q of quantiles) if (!(q >= 0 && q <= 1)) throw new RangeError(`mapping: quantile ${q} is not within [0, 1]`);
+    this.quantiles = [...quantiles];
+    this.quantileLabels = this.quantiles.map((q) => String(q));
+    this.quantileOrder = quantileOrder(this.quantiles);
+    this.cacheSize = opts.seriesCacheSize ?? DEFAULT_SERIES_CACHE_SIZE;
+    hostTags.onChange((tenant, host) => {
+      const slot = this.tenants.get(tenant)?.hosts.get(host);
+      if (slot === undefined) return;
+      slot.tags = hostTags.tags(tenant, host);
+      slot.version++;
+    });
+  }
+
+  /** Maps one request's payload. Host metadata in it updates the host-tag cache first, so it applies to its series. */
+  map(tenant: string, payload: DecodedPayload, nowMs: number): MapResult {
+    for (const md of payload.hostMetadata) this.hostTags.update(tenant, md, nowMs);
+    let t = this.tenants.get(tenant);
+    if (t === undefined) this.tenants.set(tenant, (t = new TenantState()));
+    else if (t.overBudget(this.cacheSize)) t.clear(); // only here, between requests: label sets stay unique within one
+    if (this.metricNames.size > NAME_CACHE_LIMIT) this.metricNames.clear();
+    if (this.labelNames.size > NAME_CACHE_LIMIT) this.labelNames.clear();
+
+    this.epoch++;
+    this.out = [];
+    this.touched = [];
+    this.touchedFamilies = [];
+    this.dropped = newDropped();
+
+    for (const s of payload.series) this.mapSeries(t, tenant, s);
+    for (const sk of payload.sketches) {
+      const e = this.entry(t, tenant, Kind.Sketch, sk.metric, sk.host, '', '', '', NO_RESOURCES, sk.tags);
+      for (const p of sk.points) this.appendSketch(e, p);
+    }
+    for (const d of payload.distributions) {
+      const e = this.entry(t, tenant, Kind.Sketch, d.metric, d.host, '', '', '', NO_RESOURCES, d.tags);
+      for (const p of d.points) {
+        const b = new DDSketchBuilder();
+        for (const v of p.values) {
+          if (Number.isFinite(v)) b.add(v);
+          else this.dropped.invalid_value++;
+        }
+        this.appendSketch(e, b.toPoint(p.ts));
+      }
+    }
+    for (const sc of payload.serviceChecks) {
+      const e = this.entry(t, tenant, Kind.Check, sc.check, sc.host, '', '', '', NO_RESOURCES, sc.tags);
+      const ms = sc.timestamp === 0 ? nowMs : msOf(sc.timestamp);
+      if (!validMs(ms)) this.dropped.invalid_timestamp++;
+      else if (!(sc.status === 0 || sc.status === 1 || sc.status === 2 || sc.status === 3)) this.dropped.invalid_value++;
+      else {
+        this.append(e.sets[0]!, ms, sc.status);
+        this.touchFamily(e.families[0]!, '');
+      }
+    }
+    return this.finish();
+  }
+
+  private finish(): MapResult {
+    const dropped = this.dropped;
+    for (const ls of this.touched) {
+      if (ls.unsorted) dropped.duplicate_timestamp += sortDedupe(ls.out!);
+      ls.out = null; // do not keep this request's samples alive until the label set's next request
+    }
+    const metadata: MetricMetadata[] = [];
+    for (const f of this.touchedFamilies) {
+      if (f.meta === null || f.meta.unit !== f.unit) {
+        f.meta = Object.freeze({ metricFamilyName: f.name, type: f.type, unit: f.unit, help: f.help });
+      }
+      metadata.push(f.meta);
+    }
+    const series = this.out;
+    this.out = [];
+    this.touched = [];
+    this.touchedFamilies = [];
+    const invalid = dropped.invalid_timestamp + dropped.invalid_metric_name + dropped.invalid_value + dropped.duplicate_timestamp;
+    return { series, metadata, invalid, dropped };
+  }
+
+  // ---- hot path ----
+
+  private mapSeries(t: TenantState, tenant: string, s: DDSeries): void {
+    const e = this.entry(t, tenant, Kind.Series, s.metric, s.host, s.device, s.sourceTypeName, s.type, s.resources, s.tags);
+    const ts = s.timestamps;
+    const vs = s.values;
+    if (e.sets.length === 0) {
+      this.dropped.invalid_metric_name += ts.length;
+      return;
+    }
+    const ls = e.sets[0]!;
+    let appended = false;
+    for (let i = 0; i < ts.length; i++) {
+      const ms = msOf(ts[i]!);
+      if (!validMs(ms)) {
+        this.dropped.invalid_timestamp++;
+        continue;
+      }
+      this.append(ls, ms, vs[i]!);
+      appended = true;
+    }
+    if (appended) this.touchFamily(e.families[0]!, s.unit);
+  }
+
+  private appendSketch(e: Entry, p: DDSketchPoint): void {
+    const sets = e.sets;
+    if (sets.length === 0) {
+      this.dropped.invalid_metric_name += this.quantiles.length + SKETCH_SUFFIXES.length;
+      return;
+    }
+    const ms = msOf(p.ts);
+    if (!validMs(ms)) {
+      this.dropped.invalid_timestamp += sets.length;
+      return;
+    }
+    const nq = this.quantiles.length;
+    // An empty sketch has no quantiles, min, max or average; NaN like a Prometheus summary with no observations.
+    const empty = p.cnt <= 0;
+    const qv = this.quantileValues;
+    sketchQuantiles(p, this.quantiles, this.quantileOrder, qv);
+    for (let i = 0; i < nq; i++) this.append(sets[i]!, ms, empty ? NaN : qv[i]!);
+    this.append(sets[nq]!, ms, p.cnt);
+    this.append(sets[nq + 1]!, ms, p.sum);
+    this.append(sets[nq + 2]!, ms, empty ? NaN : p.min);
+    this.append(sets[nq + 3]!, ms, empty ? NaN : p.max);
+    this.append(sets[nq + 4]!, ms, empty ? NaN : p.avg);
+    for (const f of e.families) this.touchFamily(f, '');
+  }
+
+  private append(ls: LabelSet, ms: number, v: number): void {
+    if (ls.epoch !== this.epoch) {
+      const out: PromSeries = { labels: ls.labels, timestamps: [ms], values: [v] };
+      ls.epoch = this.epoch;
+      ls.out = out;
+      ls.unsorted = false;
+      this.out.push(out);
+      this.touched.push(ls);
+      return;
+    }
+    const out = ls.out!;
+    const ts = out.timestamps;
+    if (ms <= ts[ts.length - 1]!) ls.unsorted = true;
+    ts.push(ms);
+    out.values.push(v);
+  }
+
+  private touchFamily(f: Family, unit: string): void {
+    if (f.epoch !== this.epoch) {
+      f.epoch = this.epoch;
+      f.unit = unit;
+      this.touchedFamilies.push(f);
+    } else if (f.unit === '' && unit !== '') f.unit = unit;
+  }
+
+  /** The entry of an identity, created and (re)built when new or when its host's tags changed. */
+  private entry(t: TenantState, tenant: string, kind: Kind, metric: string, host: string, device: string, sourceTypeName: string, type: string, resources: readonly DDResource[], tags: readonly string[]): Entry {
+    const table = kind === Kind.Series ? t.series : kind === Kind.Sketch ? t.sketches : t.checks;
+    const hash = table.hash(metric, host, device, sourceTypeName, type, resources, tags);
+    let e = table.find(hash, metric, host, device, sourceTypeName, type, resources, tags);
+    if (e === undefined) {
+      e = {
+        metric,
+        host,
+        device,
+        sourceTypeName,
+        type,
+        // Copies: the producer owns its arrays.
+        resources: resources.length === 0 ? NO_RESOURCES : resources.map((r) => ({ type: r.type, name: r.name })),
+        tags: tags.slice(),
+        next: undefined,
+        slot: this.hostSlot(t, tenant, host),
+        hostVersion: -1,
+        sets: [],
+        families: [],
+      };
+      table.add(hash, e);
+    }
+    const hostVersion = e.slot === null ? 0 : e.slot.version;
+    if (e.hostVersion !== hostVersion) {
+      if (kind === Kind.Series) this.buildSeries(t, e);
+      else if (kind === Kind.Sketch) this.buildSketch(t, e);
+      else this.buildCheck(t, e);
+      e.hostVersion = hostVersion;
+    }
+    return e;
+  }
+
+  // ---- building label sets (first sight of a series identity) ----
+
+  private buildSeries(t: TenantState, e: Entry): void {
+    const name = this.metricName(e.metric);
+    if (name === '') {
+      e.sets = [];
+      e.families = [];
+      return;
+    }
+    const fixed: Label[] = [
+      { name: 'job', value: JOB },
+      { name: 'type', value: TYPE_LABEL[e.type as DDMetricType] ?? 'gauge' },
+    ];
+    if (e.host !== '') fixed.push({ name: 'instance', value: e.host });
+    if (e.device !== '') fixed.push({ name: 'device', value: e.device });
+    if (e.sourceTypeName !== '') fixed.push({ name: 'source_type_name', value: e.sourceTypeName });
+    const base = this.labelsOf(fixed, SERIES_RESERVED, e.resources, e.tags, e.slot?.tags ?? []);
+    e.sets = [this.intern(t, [{ name: '__name__', value: name }, ...base])];
+    e.families = [this.family(t, name, 'gauge', `Datadog metric ${e.metric}.`)];
+  }
+
+  private buildSketch(t: TenantState, e: Entry): void {
+    const name = this.metricName(e.metric);
+    if (name === '') {
+      e.sets = [];
+      e.families = [];
+      return;
+    }
+    const fixed: Label[] = [
+      { name: 'job', value: JOB },
+      { name: 'type', value: 'distribution' },
+    ];
+    if (e.host !== '') fixed.push({ name: 'instance', value: e.host });
+    const base = this.labelsOf(fixed, SKETCH_RESERVED, NO_RESOURCES, e.tags, e.slot?.tags ?? []);
+    const sets: LabelSet[] = [];
+    for (const q of this.quantileLabels) {
+      sets.push(this.intern(t, [{ name: '__name__', value: name }, { name: 'quantile', value: q }, ...base]));
+    }
+    for (const suffix of SKETCH_SUFFIXES) sets.push(this.intern(t, [{ name: '__name__', value: name + suffix }, ...base]));
+    e.sets = sets;
+    e.families = [
+      this.family(t, name, 'summary', `Datadog distribution ${e.metric}: quantiles, _count and _sum of each interval.`),
+      this.family(t, name + '_min', 'gauge', `Smallest value of Datadog distribution ${e.metric} in each interval.`),
+      this.family(t, name + '_max', 'gauge', `Largest value of Datadog distribution ${e.metric} in each interval.`),
+      this.family(t, name + '_avg', 'gauge', `Average of Datadog distribution ${e.metric} in each interval.`),
+    ];
+  }
+
+  /** Service checks: `e.metric` holds the check name. */
+  private buildCheck(t: TenantState, e: Entry): void {
+    const fixed: Label[] = [{ name: 'job', value: JOB }];
+    if (e.metric !== '') fixed.push({ name: 'check', value: e.metric });
+    if (e.host !== '') fixed.push({ name: 'instance', value: e.host });
+    const base = this.labelsOf(fixed, CHECK_RESERVED, NO_RESOURCES, e.tags, e.slot?.tags ?? []);
+    e.sets = [this.intern(t, [{ name: '__name__', value: SERVICE_CHECK_METRIC }, ...base])];
+    e.families = [this.family(t, SERVICE_CHECK_METRIC, 'gauge', 'Datadog service check status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.')];
+  }
+
+  /**
+   * The fixed labels plus resources, tags and host tags as labels (without `__name__`). A resource or tag whose
+   * label name is reserved for the kind, is a fixed label of this series, or starts with `__` becomes
+   * `exported_<name>`; tags also yield to resource labels. Several values for one name are joined (unique, sorted,
+   * `,`). Host tags only add names the series does not have.
+   */
+  private labelsOf(fixed: Label[], reserved: ReadonlySet<string>, resources: readonly DDResource[], tags: readonly string[], hostTags: readonly string[]): Label[] {
+    const taken = new Set<string>(reserved);
+    for (const l of fixed) taken.add(l.name);
+    const nameFor = (raw: string): string => {
+      const n = this.labelName(raw);
+      return taken.has(n) || n.startsWith('__') ? 'exported_' + n : n;
+    };
+    const values = new Map<string, Set<string>>();
+    const add = (into: Map<string, Set<string>>, name: string, value: string): void => {
+      const set = into.get(name);
+      if (set === undefined) into.set(name, new Set([value]));
+      else set.add(value);
+    };
+    for (const r of resources) if (r.name !== '') add(values, nameFor(r.type), r.name);
+    for (const n of values.keys()) taken.add(n);
+    for (const tag of tags) {
+      const [k, v] = splitTag(tag);
+      add(values, nameFor(k), v);
+    }
+    const fromHost = new Map<string, Set<string>>();
+    for (const tag of hostTags) {
+      const [k, v] = splitTag(tag);
+      const n = nameFor(k);
+      if (!values.has(n)) add(fromHost, n, v);
+    }
+    const labels = [...fixed];
+    for (const m of [values, fromHost]) {
+      for (const [name, set] of m) labels.push({ name, value: set.size === 1 ? set.values().next().value! : [...set].sort().join(',') });
+    }
+    return labels;
+  }
+
+  private intern(t: TenantState, labels: Label[]): LabelSet {
+    labels.sort(byName);
+    const flat: string[] = [];
+    for (const l of labels) flat.push(l.name, l.value);
+    const key = JSON.stringify(flat);
+    let ls = t.labelSets.get(key);
+    if (ls === undefined) {
+      const frozen = Object.freeze(labels.map((l) => Object.freeze({ name: l.name, value: l.value }))) as Label[];
+      ls = { labels: frozen, epoch: 0, out: null, unsorted: false };
+      t.labelSets.set(key, ls);
+    }
+    return ls;
+  }
+
+  private family(t: TenantState, name: string, type: PromMetricType, help: string): Family {
+    let f = t.families.get(name);
+    if (f === undefined) t.families.set(name, (f = { name, type, help, epoch: 0, unit: '', meta: null }));
+    return f;
+  }
+
+  private hostSlot(t: TenantState, tenant: string, host: string): HostSlot | null {
+    if (host === '') return null;
+    let slot = t.hosts.get(host);
+    if (slot === undefined) t.hosts.set(host, (slot = { tags: this.hostTags.tags(tenant, host), version: 0 }));
+    return slot;
+  }
+
+  private metricName(raw: string): string {
+    if (this.keepUtf8Names) return raw;
+    let n = this.metricNames.get(raw);
+    if (n === undefined) this.metricNames.set(raw, (n = sanitizeMetricName(raw)));
+    return n;
+  }
+
+  private labelName(raw: string): string {
+    let n = this.labelNames.get(raw);
+    if (n === undefined) this.labelNames.set(raw, (n = sanitizeLabelName(raw)));
+    return n;
+  }
+}
+
+function newDropped(): DroppedSamples {
+  return { invalid_timestamp: 0, invalid_metric_name: 0, invalid_value: 0, duplicate_timestamp: 0 };
+}
+
+/** Sorts a series' samples by time; of equal timestamps the one sent last wins. Returns how many were dropped. */
+function sortDedupe(s: PromSeries): number {
+  const ts = s.timestamps;
+  const vs = s.values;
+  const order = Array.from({ length: ts.length }, (_, i) => i);
+  order.sort((a, b) => ts[a]! - ts[b]! || a - b);
+  const outTs: number[] = [];
+  const outVs: number[] = [];
+  for (const i of order) {
+    if (outTs.length > 0 && outTs[outTs.length - 1] === ts[i]) outVs[outVs.length - 1] = vs[i]!;
+    else {
+      outTs.push(ts[i]!);
+      outVs.push(vs[i]!);
+    }
+  }
+  s.timestamps = outTs;
+  s.values = outVs;
+  return ts.length - outTs.length;
+}

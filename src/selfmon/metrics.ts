@@ -100,7 +100,7 @@ export class SelfMetrics {
 
   readonly remoteWriteRequests = new Counter({
     name: 'promdog_remote_write_requests_total',
-    help: 'Remote-write HTTP attempts by target URL and outcome (2xx, 4xx, 5xx, 429, network, timeout).',
+    help: 'Remote-write HTTP attempts by target URL and outcome (2xx, 3xx, 4xx, 5xx, 429, network, timeout, tls).',
     labelNames: ['target', 'outcome'] as const,
     registers: [this.registry],
   });

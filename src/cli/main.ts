@@ -1,0 +1,71 @@
+#!/usr/bin/env node
+import { ConfigError, DEFAULTS, SERVE_USAGE, loadServeConfig } from '../config/config.js';
+import { startServer, createLogger, VERSION } from '../server/app.js';
+import { runTenantCommand, TENANT_USAGE } from './tenant.js';
+
+const USAGE = `promdog ${VERSION} — Datadog Agent intake and DogStatsD to Prometheus
+
+Usage:
+  promdog serve [flags]            run the server (promdog serve --help for flags)
+  promdog tenant add NAME          create a tenant with a new API key in the data dir
+  promdog tenant list              list tenants and their token files
+  promdog tenant rotate NAME       replace a tenant's API key
+  promdog --version
+`;
+
+async function serve(argv: string[]): Promise<void> {
+  const cfg = loadServeConfig(argv);
+  if (cfg.help) {
+    process.stdout.write(SERVE_USAGE);
+    return;
+  }
+  const logger = createLogger(cfg.logLevel);
+  const server = await startServer(cfg, logger);
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: draining in-flight requests');
+    server.close().then(
+      () => process.exit(0),
+      (err) => {
+        logger.error({ err }, 'error during shutdown');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+async function main(): Promise<void> {
+  const [cmd, ...rest] = process.argv.slice(2);
+  switch (cmd) {
+    case 'serve':
+      return serve(rest);
+    case 'tenant':
+      return runTenantCommand(rest, process.env.PROMDOG_DATA_DIR ?? DEFAULTS.dataDir);
+    case '--version':
+    case 'version':
+      process.stdout.write(`promdog ${VERSION}\n`);
+      return;
+    case undefined:
+    case '--help':
+    case '-h':
+    case 'help':
+      process.stdout.write(USAGE + '\n' + TENANT_USAGE);
+      return;
+    default:
+      process.stderr.write(`promdog: unknown command "${cmd}"\n\n${USAGE}`);
+      process.exitCode = 2;
+  }
+}
+
+main().catch((err) => {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`promdog: ${err.message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`promdog: ${(err as Error).stack ?? err}\n`);
+  process.exit(1);
+});

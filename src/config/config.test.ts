@@ -1,0 +1,94 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadServeConfig, parseDurationMs, parseHostPort } from './config.js';
+
+test('defaults', () => {
+  const c = loadServeConfig([], {});
+  assert.deepEqual(c.listen, { host: '0.0.0.0', port: 9099 });
+  assert.equal(c.dataDir, './data');
+  assert.deepEqual(c.remoteWrite, []);
+  assert.equal(c.noAuth, false);
+  assert.equal(c.retentionMs, 15 * 86_400_000);
+  assert.equal(c.limits.requestTimeoutMs, 15_000);
+});
+
+test('flag beats env beats file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'promdog-cfg-'));
+  const file = join(dir, 'c.yaml');
+  writeFileSync(file, 'listen: 127.0.0.1:1000\ndata_dir: /from/file\nretention: 2d\nno_auth: true\n');
+  const env = { PROMDOG_DATA_DIR: '/from/env', PROMDOG_LISTEN: '127.0.0.1:2000' };
+  const c = loadServeConfig(['--config', file, '--listen', '127.0.0.1:3000'], env);
+  assert.equal(c.listen.port, 3000);
+  assert.equal(c.dataDir, '/from/env');
+  assert.equal(c.retentionMs, 2 * 86_400_000);
+  assert.equal(c.noAuth, true);
+});
+
+test('remote-write targets from flags, env and YAML with every option', () => {
+  assert.deepEqual(
+    loadServeConfig(['--remote-write-url', 'http://a/api/v1/write', '--remote-write-url', 'http://b/w'], {}).remoteWrite.map((t) => t.url),
+    ['http://a/api/v1/write', 'http://b/w'],
+  );
+  assert.equal(loadServeConfig([], { PROMDOG_REMOTE_WRITE_URL: 'http://a/w,http://b/w' }).remoteWrite.length, 2);
+  const dir = mkdtempSync(join(tmpdir(), 'promdog-cfg-'));
+  const file = join(dir, 'c.yaml');
+  writeFileSync(
+    file,
+    `remote_write:
+  - url: https://mimir:8080/api/v1/push
+    headers: { X-Extra: "1" }
+    basic_auth: { username: u, password: p }
+    tls: { ca_file: /ca.pem }
+    tenant_header: X-Tenant
+    timeout: 2s
+  - url: http://prom:9090/api/v1/write
+    bearer_token: tok
+    tenant_header: ""
+tenants:
+  - name: team-a
+    api_keys: [abcdefgh12345678]
+`,
+  );
+  const c = loadServeConfig(['--config', file], {});
+  assert.deepEqual(c.remoteWrite[0], {
+    url: 'https://mimir:8080/api/v1/push',
+    headers: { 'X-Extra': '1' },
+    basicAuth: { username: 'u', password: 'p' },
+    tlsCaFile: '/ca.pem',
+    tlsInsecureSkipVerify: false,
+    tenantHeader: 'X-Tenant',
+    timeoutMs: 2000,
+  });
+  assert.equal(c.remoteWrite[1]!.tenantHeader, '');
+  assert.equal(c.remoteWrite[1]!.bearerToken, 'tok');
+  assert.deepEqual(c.tenants, [{ name: 'team-a', apiKeys: ['abcdefgh12345678'] }]);
+});
+
+test('bad configuration says what and where', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'promdog-cfg-'));
+  const write = (text: string) => {
+    const f = join(dir, `c${Math.random()}.yaml`);
+    writeFileSync(f, text);
+    return f;
+  };
+  assert.throws(() => loadServeConfig(['--listen', 'nope'], {}), /--listen: expected HOST:PORT/);
+  assert.throws(() => loadServeConfig(['--bogus'], {}), ConfigError);
+  assert.throws(() => loadServeConfig(['--remote-write-url', 'ftp://x'], {}), /not an http\(s\) URL/);
+  assert.throws(() => loadServeConfig(['--config', write('listn: x')], {}), /unknown key "listn"/);
+  assert.throws(() => loadServeConfig(['--config', write('tenants: [{name: "bad name", api_keys: [abcdefghij]}]')], {}), /tenants\[0\]\.name/);
+  assert.throws(() => loadServeConfig(['--config', write('a: [')], {}), /invalid YAML/);
+  assert.throws(() => loadServeConfig(['--tls-cert', '/c.pem'], {}), /go together/);
+  assert.throws(() => loadServeConfig(['--retention', '15 days'], {}), /invalid duration/);
+});
+
+test('durations and host:port', () => {
+  assert.equal(parseDurationMs('1h30m', 'x'), 5_400_000);
+  assert.equal(parseDurationMs('500ms', 'x'), 500);
+  assert.equal(parseDurationMs('10', 'x'), 10_000);
+  assert.deepEqual(parseHostPort('[::1]:80', 'x'), { host: '::1', port: 80 });
+  assert.deepEqual(parseHostPort(':80', 'x'), { host: '0.0.0.0', port: 80 });
+  assert.throws(() => parseHostPort('h:99999', 'x'));
+});

@@ -1,0 +1,344 @@
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { parse as parseYaml } from 'yaml';
+
+// `promdog serve` configuration. Precedence: command-line flag > PROMDOG_<FLAG> environment variable > YAML
+// `--config` file > default. docs/configuration.md documents every key.
+
+export interface RemoteWriteTargetConfig {
+  url: string;
+  headers: Record<string, string>;
+  basicAuth?: { username: string; password: string };
+  bearerToken?: string;
+  tlsCaFile?: string;
+  tlsInsecureSkipVerify: boolean;
+  /** Header carrying the tenant name; '' sends none. */
+  tenantHeader: string;
+  timeoutMs: number;
+}
+
+export interface TenantConfig {
+  name: string;
+  apiKeys: string[];
+}
+
+export interface ServeConfig {
+  listen: { host: string; port: number };
+  dataDir: string;
+  remoteWrite: RemoteWriteTargetConfig[];
+  /** UDP `HOST:PORT`, validated. */
+  dogstatsdListen?: string;
+  dogstatsdSocket?: string;
+  dogstatsd: {
+    tenant: string;
+    hostname?: string;
+    histogramAggregates?: string[];
+    histogramPercentiles?: number[];
+    maxContexts?: number;
+    recvBufferSize?: number;
+  };
+  tls?: { certFile: string; keyFile: string };
+  noAuth: boolean;
+  tenants: TenantConfig[];
+  retentionMs: number;
+  logLevel: string;
+  limits: {
+    maxCompressedBodyBytes: number;
+    maxDecompressedBodyBytes: number;
+    /** How long an intake request may take before it is answered 503; well under the Agent's 20 s timeout. */
+    requestTimeoutMs: number;
+  };
+  mapping: {
+    keepUtf8Names: boolean;
+    quantiles?: number[];
+    seriesCacheSize?: number;
+  };
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const MiB = 1024 * 1024;
+
+export const DEFAULTS = {
+  listen: '0.0.0.0:9099',
+  dataDir: './data',
+  retention: '15d',
+  logLevel: 'info',
+  maxCompressedBodyBytes: 10 * MiB,
+  maxDecompressedBodyBytes: 64 * MiB,
+  requestTimeout: '15s',
+  remoteWriteTimeout: '5s',
+  tenantHeader: 'X-Scope-OrgID',
+} as const;
+
+export function parseHostPort(v: string, what: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(v.trim());
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || port > 65535) throw new ConfigError(`${what}: expected HOST:PORT, got "${v}"`);
+  return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
+}
+
+/** Durations like `15d`, `1h30m`, `500ms`, `10s`, or a bare number of seconds. */
+export function parseDurationMs(v: string | number, what: string): number {
+  if (typeof v === 'number') return v * 1000;
+  const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000, y: 31_536_000_000 };
+  const s = v.trim();
+  if (/^\d+(\.\d+)?$/.test(s)) return Number(s) * 1000;
+  const re = /(\d+(?:\.\d+)?)(ms|s|m|h|d|w|y)/gy;
+  let total = 0;
+  let pos = 0;
+  for (let m = re.exec(s); m; m = re.exec(s)) {
+    total += Number(m[1]) * units[m[2]!]!;
+    pos = re.lastIndex;
+  }
+  if (pos !== s.length || s.length === 0) throw new ConfigError(`${what}: invalid duration "${v}" (examples: 15d, 1h30m, 500ms)`);
+  return total;
+}
+
+function parseBytes(v: unknown, what: string): number {
+  if (typeof v === 'number' && Number.isFinite(v) && v > 0) return Math.floor(v);
+  if (typeof v === 'string') {
+    const m = /^(\d+(?:\.\d+)?)\s*(b|kb|kib|mb|mib|gb|gib)?$/i.exec(v.trim());
+    if (m) {
+      const mult: Record<string, number> = { b: 1, kb: 1000, kib: 1024, mb: 1e6, mib: MiB, gb: 1e9, gib: 1024 * MiB };
+      return Math.floor(Number(m[1]) * mult[(m[2] ?? 'b').toLowerCase()]!);
+    }
+  }
+  throw new ConfigError(`${what}: expected a size in bytes (e.g. 10MiB), got ${JSON.stringify(v)}`);
+}
+
+function parseBool(v: unknown, what: string): boolean {
+  if (typeof v === 'boolean') return v;
+  if (typeof v === 'string' && /^(1|true|yes|on)$/i.test(v)) return true;
+  if (typeof v === 'string' && /^(0|false|no|off|)$/i.test(v)) return false;
+  throw new ConfigError(`${what}: expected true or false, got ${JSON.stringify(v)}`);
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function str(o: Obj, key: string, where: string): string | undefined {
+  const v = o[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string') throw new ConfigError(`${where}.${key}: expected a string`);
+  return v;
+}
+
+function checkKeys(o: Obj, allowed: string[], where: string): void {
+  for (const k of Object.keys(o)) {
+    if (!allowed.includes(k)) throw new ConfigError(`${where}: unknown key "${k}" (known: ${allowed.join(', ')})`);
+  }
+}
+
+export const TENANT_NAME_RE = /^[a-zA-Z0-9_-]{1,64}$/;
+
+function parseRemoteWrite(v: unknown, i: number): RemoteWriteTargetConfig {
+  const where = `remote_write[${i}]`;
+  if (typeof v === 'string') v = { url: v };
+  if (!isObj(v)) throw new ConfigError(`${where}: expected a URL or an object with url`);
+  checkKeys(v, ['url', 'headers', 'basic_auth', 'bearer_token', 'tls', 'tenant_header', 'timeout'], where);
+  const url = str(v, 'url', where);
+  if (!url) throw new ConfigError(`${where}.url is required`);
+  try {
+    const u = new URL(url);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('scheme');
+  } catch {
+    throw new ConfigError(`${where}.url: not an http(s) URL: "${url}"`);
+  }
+  const headers: Record<string, string> = {};
+  if (v.headers !== undefined) {
+    if (!isObj(v.headers)) throw new ConfigError(`${where}.headers: expected a map of header: value`);
+    for (const [k, hv] of Object.entries(v.headers)) headers[k] = String(hv);
+  }
+  const target: RemoteWriteTargetConfig = {
+    url,
+    headers,
+    tlsInsecureSkipVerify: false,
+    tenantHeader: str(v, 'tenant_header', where) ?? DEFAULTS.tenantHeader,
+    timeoutMs: parseDurationMs((v.timeout as string | undefined) ?? DEFAULTS.remoteWriteTimeout, `${where}.timeout`),
+  };
+  if (v.basic_auth !== undefined) {
+    if (!isObj(v.basic_auth)) throw new ConfigError(`${where}.basic_auth: expected {username, password}`);
+    target.basicAuth = { username: str(v.basic_auth, 'username', `${where}.basic_auth`) ?? '', password: str(v.basic_auth, 'password', `${where}.basic_auth`) ?? '' };
+  }
+  const bearer = str(v, 'bearer_token', where);
+  if (bearer) target.bearerToken = bearer;
+  if (v.tls !== undefined) {
+    if (!isObj(v.tls)) throw new ConfigError(`${where}.tls: expected {ca_file, insecure_skip_verify}`);
+    checkKeys(v.tls, ['ca_file', 'insecure_skip_verify'], `${where}.tls`);
+    const ca = str(v.tls, 'ca_file', `${where}.tls`);
+    if (ca) target.tlsCaFile = ca;
+    if (v.tls.insecure_skip_verify !== undefined) target.tlsInsecureSkipVerify = parseBool(v.tls.insecure_skip_verify, `${where}.tls.insecure_skip_verify`);
+  }
+  return target;
+}
+
+function parseTenants(v: unknown): TenantConfig[] {
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v)) throw new ConfigError('tenants: expected a list of {name, api_keys}');
+  const seen = new Set<string>();
+  return v.map((t, i) => {
+    const where = `tenants[${i}]`;
+    if (!isObj(t)) throw new ConfigError(`${where}: expected {name, api_keys}`);
+    checkKeys(t, ['name', 'api_keys'], where);
+    const name = str(t, 'name', where);
+    if (!name || !TENANT_NAME_RE.test(name)) throw new ConfigError(`${where}.name: must match ${TENANT_NAME_RE}`);
+    if (seen.has(name)) throw new ConfigError(`${where}.name: tenant "${name}" declared twice`);
+    seen.add(name);
+    const keys = t.api_keys;
+    if (!Array.isArray(keys) || keys.length === 0 || keys.some((k) => typeof k !== 'string' || k.length < 8)) {
+      throw new ConfigError(`${where}.api_keys: expected a non-empty list of keys of at least 8 characters`);
+    }
+    return { name, apiKeys: keys as string[] };
+  });
+}
+
+const FLAG_SPEC = {
+  listen: { type: 'string' },
+  'data-dir': { type: 'string' },
+  'remote-write-url': { type: 'string', multiple: true },
+  'dogstatsd-listen': { type: 'string' },
+  'dogstatsd-socket': { type: 'string' },
+  'dogstatsd-tenant': { type: 'string' },
+  config: { type: 'string' },
+  'tls-cert': { type: 'string' },
+  'tls-key': { type: 'string' },
+  'no-auth': { type: 'boolean' },
+  retention: { type: 'string' },
+  'log-level': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export const SERVE_USAGE = `Usage: promdog serve [flags]
+
+Flags (each also settable as PROMDOG_<FLAG> in the environment, e.g. PROMDOG_DATA_DIR, and in the --config YAML):
+  --listen HOST:PORT           HTTP listener: Datadog intake, query API, console, /metrics (default ${DEFAULTS.listen})
+  --data-dir DIR               embedded store, tenant keys and host-tag cache (default ${DEFAULTS.dataDir})
+  --remote-write-url URL       gateway mode: remote-write samples to this Prometheus endpoint (repeatable;
+                               env: comma-separated)
+  --dogstatsd-listen HOST:PORT DogStatsD over UDP (off unless given)
+  --dogstatsd-socket PATH      DogStatsD over a unix datagram socket (off unless given)
+  --dogstatsd-tenant NAME      tenant DogStatsD data is written to (default "default")
+  --config FILE                YAML configuration (tenants, remote-write targets, limits, mapping)
+  --tls-cert FILE --tls-key FILE  serve HTTPS
+  --no-auth                    accept requests without an API key; all data goes to tenant "default"
+  --retention DURATION         embedded store retention (default ${DEFAULTS.retention})
+  --log-level LEVEL            trace, debug, info, warn, error (default ${DEFAULTS.logLevel})
+`;
+
+/** Builds the serve configuration from argv (after `serve`), the environment and the YAML file. */
+export function loadServeConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): ServeConfig & { help: boolean } {
+  let flags: Record<string, unknown>;
+  try {
+    flags = parseArgs({ args: argv, options: FLAG_SPEC, allowPositionals: false, strict: true }).values;
+  } catch (e) {
+    throw new ConfigError(`${(e as Error).message}\n\n${SERVE_USAGE}`);
+  }
+  const envOf = (flag: string) => env[`PROMDOG_${flag.toUpperCase().replace(/-/g, '_')}`];
+  const configFile = (flags.config as string | undefined) ?? envOf('config');
+  let file: Obj = {};
+  if (configFile) {
+    let text: string;
+    try {
+      text = readFileSync(configFile, 'utf8');
+    } catch (e) {
+      throw new ConfigError(`--config: cannot read ${configFile}: ${(e as Error).message}`);
+    }
+    let parsed: unknown;
+    try {
+      parsed = parseYaml(text);
+    } catch (e) {
+      throw new ConfigError(`--config ${configFile}: invalid YAML: ${(e as Error).message}`);
+    }
+    if (parsed !== null && parsed !== undefined && !isObj(parsed)) throw new ConfigError(`--config ${configFile}: expected a mapping at the top level`);
+    file = (parsed as Obj) ?? {};
+    checkKeys(
+      file,
+      ['listen', 'data_dir', 'remote_write', 'dogstatsd_listen', 'dogstatsd_socket', 'dogstatsd', 'tls', 'no_auth', 'tenants', 'retention', 'log_level', 'limits', 'mapping'],
+      configFile,
+    );
+  }
+  // flag > env > file; `fileKey` is the YAML name of the same setting.
+  const pick = (flag: string, fileKey: string): unknown => flags[flag] ?? envOf(flag) ?? file[fileKey];
+
+  const rwFlag = flags['remote-write-url'] as string[] | undefined;
+  const rwEnv = envOf('remote-write-url');
+  let remoteWrite: RemoteWriteTargetConfig[];
+  if (rwFlag?.length) remoteWrite = rwFlag.map(parseRemoteWrite);
+  else if (rwEnv) remoteWrite = rwEnv.split(',').filter(Boolean).map(parseRemoteWrite);
+  else if (file.remote_write !== undefined) {
+    if (!Array.isArray(file.remote_write)) throw new ConfigError('remote_write: expected a list of targets');
+    remoteWrite = file.remote_write.map(parseRemoteWrite);
+  } else remoteWrite = [];
+
+  const fileTls = isObj(file.tls) ? file.tls : {};
+  const certFile = (flags['tls-cert'] as string | undefined) ?? envOf('tls-cert') ?? (fileTls.cert_file as string | undefined);
+  const keyFile = (flags['tls-key'] as string | undefined) ?? envOf('tls-key') ?? (fileTls.key_file as string | undefined);
+  if (Boolean(certFile) !== Boolean(keyFile)) throw new ConfigError('--tls-cert and --tls-key go together');
+
+  const limits = isObj(file.limits) ? file.limits : {};
+  checkKeys(limits, ['max_compressed_body_bytes', 'max_decompressed_body_bytes', 'request_timeout'], 'limits');
+  const mapping = isObj(file.mapping) ? file.mapping : {};
+  checkKeys(mapping, ['keep_utf8_names', 'quantiles', 'series_cache_size'], 'mapping');
+
+  const dsdListen = pick('dogstatsd-listen', 'dogstatsd_listen') as string | undefined;
+  const dsd = isObj(file.dogstatsd) ? file.dogstatsd : {};
+  checkKeys(dsd, ['tenant', 'hostname', 'histogram_aggregates', 'histogram_percentiles', 'max_contexts', 'recv_buffer_size'], 'dogstatsd');
+  const dsdTenant = String((flags['dogstatsd-tenant'] as string | undefined) ?? envOf('dogstatsd-tenant') ?? dsd.tenant ?? 'default');
+  if (!TENANT_NAME_RE.test(dsdTenant)) throw new ConfigError(`--dogstatsd-tenant: must match ${TENANT_NAME_RE}`);
+  const strList = (v: unknown, what: string): string[] | undefined => {
+    if (v === undefined) return undefined;
+    if (!Array.isArray(v)) throw new ConfigError(`${what}: expected a list`);
+    return v.map(String);
+  };
+  const dsdSocket = pick('dogstatsd-socket', 'dogstatsd_socket') as string | undefined;
+  const cfg: ServeConfig & { help: boolean } = {
+    help: Boolean(flags.help),
+    listen: parseHostPort(String(pick('listen', 'listen') ?? DEFAULTS.listen), '--listen'),
+    dataDir: String(pick('data-dir', 'data_dir') ?? DEFAULTS.dataDir),
+    remoteWrite,
+    noAuth: parseBool(pick('no-auth', 'no_auth') ?? false, '--no-auth'),
+    tenants: parseTenants(file.tenants),
+    retentionMs: parseDurationMs(String(pick('retention', 'retention') ?? DEFAULTS.retention), '--retention'),
+    logLevel: String(pick('log-level', 'log_level') ?? DEFAULTS.logLevel),
+    limits: {
+      maxCompressedBodyBytes: parseBytes(limits.max_compressed_body_bytes ?? DEFAULTS.maxCompressedBodyBytes, 'limits.max_compressed_body_bytes'),
+      maxDecompressedBodyBytes: parseBytes(limits.max_decompressed_body_bytes ?? DEFAULTS.maxDecompressedBodyBytes, 'limits.max_decompressed_body_bytes'),
+      requestTimeoutMs: parseDurationMs(String(limits.request_timeout ?? DEFAULTS.requestTimeout), 'limits.request_timeout'),
+    },
+    mapping: { keepUtf8Names: parseBool(mapping.keep_utf8_names ?? false, 'mapping.keep_utf8_names') },
+    dogstatsd: { tenant: dsdTenant },
+  };
+  if (mapping.quantiles !== undefined) {
+    if (!Array.isArray(mapping.quantiles) || mapping.quantiles.some((q) => typeof q !== 'number' || !(q >= 0 && q <= 1))) {
+      throw new ConfigError('mapping.quantiles: expected a list of numbers in [0, 1]');
+    }
+    cfg.mapping.quantiles = mapping.quantiles as number[];
+  }
+  if (mapping.series_cache_size !== undefined) {
+    const n = Number(mapping.series_cache_size);
+    if (!Number.isInteger(n) || n < 1) throw new ConfigError('mapping.series_cache_size: expected a positive integer');
+    cfg.mapping.seriesCacheSize = n;
+  }
+  if (typeof dsd.hostname === 'string') cfg.dogstatsd.hostname = dsd.hostname;
+  const aggregates = strList(dsd.histogram_aggregates, 'dogstatsd.histogram_aggregates');
+  if (aggregates) cfg.dogstatsd.histogramAggregates = aggregates;
+  const percentiles = strList(dsd.histogram_percentiles, 'dogstatsd.histogram_percentiles')?.map((p) => {
+    const n = Number(p);
+    if (!(n > 0 && n < 1)) throw new ConfigError(`dogstatsd.histogram_percentiles: ${p} is not in (0, 1)`);
+    return n;
+  });
+  if (percentiles) cfg.dogstatsd.histogramPercentiles = percentiles;
+  if (dsd.max_contexts !== undefined) cfg.dogstatsd.maxContexts = Math.floor(Number(dsd.max_contexts));
+  if (dsd.recv_buffer_size !== undefined) cfg.dogstatsd.recvBufferSize = parseBytes(dsd.recv_buffer_size, 'dogstatsd.recv_buffer_size');
+  if (!['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].includes(cfg.logLevel)) throw new ConfigError(`--log-level: unknown level "${cfg.logLevel}"`);
+  if (dsdListen) {
+    parseHostPort(dsdListen, '--dogstatsd-listen');
+    cfg.dogstatsdListen = dsdListen;
+  }
+  if (dsdSocket) cfg.dogstatsdSocket = dsdSocket;
+  if (certFile && keyFile) cfg.tls = { certFile, keyFile };
+  return cfg;
+}

@@ -1,0 +1,88 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Readable } from 'node:stream';
+import { deflateSync, deflateRawSync, gzipSync } from 'node:zlib';
+import { init as zstdInit, compress as zstdCompress } from '@bokuweb/zstd-wasm';
+import { BadBodyError, PayloadTooLargeError, UnsupportedEncodingError, parseContentEncoding, readBody } from './body.js';
+
+const limits = { maxCompressedBytes: 1 << 20, maxDecompressedBytes: 4 << 20 };
+const streamOf = (buf: Buffer, chunk = 65536) => {
+  const parts: Buffer[] = [];
+  for (let i = 0; i < buf.length; i += chunk) parts.push(buf.subarray(i, i + chunk));
+  return Readable.from(parts);
+};
+const payload = Buffer.from(JSON.stringify({ series: Array.from({ length: 2000 }, (_, i) => ({ metric: `m.${i}`, points: [[1, i]] })) }));
+
+test('Content-Encoding names map to codecs; unknown ones are refused', () => {
+  assert.equal(parseContentEncoding(undefined), 'identity');
+  assert.equal(parseContentEncoding('identity'), 'identity');
+  assert.equal(parseContentEncoding('Deflate'), 'deflate');
+  assert.equal(parseContentEncoding('gzip'), 'gzip');
+  assert.equal(parseContentEncoding('zstd'), 'zstd');
+  assert.equal(parseContentEncoding('zstd1'), 'zstd');
+  assert.throws(() => parseContentEncoding('br'), UnsupportedEncodingError);
+  assert.throws(() => parseContentEncoding('snappy'), /unsupported Content-Encoding "snappy"/);
+});
+
+test('every encoding round-trips, zlib-wrapped and raw deflate alike', async () => {
+  await zstdInit();
+  const cases: [Parameters<typeof readBody>[1], Buffer][] = [
+    ['identity', payload],
+    ['deflate', deflateSync(payload)],
+    ['deflate', deflateRawSync(payload)],
+    ['gzip', gzipSync(payload)],
+    ['zstd', Buffer.from(zstdCompress(payload, 3))],
+  ];
+  for (const [enc, wire] of cases) {
+    const { body, compressedBytes } = await readBody(streamOf(wire, 1000), enc, limits);
+    assert.equal(compressedBytes, wire.length, enc);
+    assert.ok(body.equals(payload), `${enc} body differs`);
+  }
+});
+
+test('an over-limit compressed body is refused while reading', async () => {
+  const big = Buffer.alloc(limits.maxCompressedBytes + 1, 1);
+  await assert.rejects(readBody(streamOf(big), 'identity', limits), PayloadTooLargeError);
+});
+
+test('decompression bombs stop at the decompressed limit for every codec', async () => {
+  await zstdInit();
+  const zeros = Buffer.alloc(64 << 20);
+  for (const [enc, wire] of [
+    ['deflate', deflateSync(zeros)],
+    ['gzip', gzipSync(zeros)],
+    ['zstd', Buffer.from(zstdCompress(zeros, 3))],
+  ] as const) {
+    assert.ok(wire.length < limits.maxCompressedBytes, `${enc} bomb must pass the compressed limit`);
+    await assert.rejects(readBody(streamOf(wire), enc, limits), /decompressed size limit of 4194304 bytes/, enc);
+  }
+  await assert.rejects(readBody(streamOf(Buffer.alloc(limits.maxDecompressedBytes + 1)), 'identity', { ...limits, maxCompressedBytes: 64 << 20 }), PayloadTooLargeError);
+});
+
+test('corrupt compressed bodies are BadBodyError, never something else', async () => {
+  await zstdInit();
+  const gz = gzipSync(payload);
+  const zs = Buffer.from(zstdCompress(payload, 3));
+  for (const [enc, wire] of [
+    ['gzip', Buffer.from('not gzip at all')],
+    ['deflate', Buffer.from([0x78, 0x9c, 1, 2, 3, 4, 5])],
+    ['zstd', Buffer.from('garbage garbage')],
+    ['gzip', gz.subarray(0, gz.length >> 1)],
+    ['zstd', zs.subarray(0, zs.length >> 1)],
+  ] as const) {
+    await assert.rejects(readBody(streamOf(wire), enc, limits), BadBodyError, enc);
+  }
+});
+
+test('a zstd frame declaring more than the limit is refused before decoding', async () => {
+  const { zstdBomb } = await import('../../test/support/zstd-bomb.js');
+  const before = process.memoryUsage().arrayBuffers;
+  for (const declareSize of [true, false]) {
+    await assert.rejects(readBody(streamOf(zstdBomb(512 << 20, { declareSize })), 'zstd', limits), PayloadTooLargeError);
+  }
+  assert.ok(process.memoryUsage().arrayBuffers - before < 64 << 20, 'the bomb never allocated its declared size');
+  // Within the limit the same construction decodes byte for byte.
+  const { body } = await readBody(streamOf(zstdBomb(300_000, { declareSize: true })), 'zstd', limits);
+  assert.equal(body.length, 300_000);
+  assert.ok(body.every((b) => b === 0x41));
+});

@@ -1,0 +1,114 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Readable } from 'node:stream';
+import { DecodeError, type DecodedPayload } from '../model/datadog.js';
+import { SinkRejectedError, SinkUnavailableError } from '../sinks/sink.js';
+import type { SelfMetrics } from '../selfmon/metrics.js';
+import type { TenantRegistry } from '../tenants/tenants.js';
+import { BadBodyError, PayloadTooLargeError, UnsupportedEncodingError, parseContentEncoding, readBody, type BodyLimits } from './body.js';
+import { intakeApiKey } from './auth.js';
+import type { IngestKind, IngestPipeline } from './pipeline.js';
+import { decodeSeriesV1Json, decodeSeriesV2 } from './decoders/series-json.js';
+import { decodeSketches } from './decoders/sketches-proto.js';
+import { decodeDistributionPoints } from './decoders/distribution-points.js';
+import { decodeCheckRun } from './decoders/check-run.js';
+import { decodeIntake } from './decoders/intake.js';
+import { decodeEvent } from './decoders/events.js';
+import { decodeInventories } from './decoders/inventories.js';
+
+// The Datadog intake routes (PRODUCT.md's table). Content-Type is not trusted: each route has one decoder, and the
+// v2 series decoder tells protobuf from JSON by the body itself.
+
+interface IntakeRoute {
+  path: string;
+  kind: IngestKind;
+  decode: (body: Buffer) => DecodedPayload;
+  /** v1 routes answer {"status":"ok"}, v2 and sketches {"errors":[]} (what the Agent and clients expect). */
+  reply: 'v1' | 'v2';
+}
+
+export const INTAKE_ROUTES: IntakeRoute[] = [
+  { path: '/api/v2/series', kind: 'series', decode: decodeSeriesV2, reply: 'v2' },
+  { path: '/api/v1/series', kind: 'series', decode: decodeSeriesV1Json, reply: 'v1' },
+  { path: '/api/beta/sketches', kind: 'sketch', decode: decodeSketches, reply: 'v2' },
+  { path: '/api/v1/distribution_points', kind: 'distribution', decode: decodeDistributionPoints, reply: 'v1' },
+  { path: '/api/v1/check_run', kind: 'service_check', decode: decodeCheckRun, reply: 'v1' },
+  { path: '/intake/', kind: 'metadata', decode: decodeIntake, reply: 'v1' },
+  { path: '/api/v1/events', kind: 'event', decode: decodeEvent, reply: 'v1' },
+  { path: '/api/v1/metadata', kind: 'metadata', decode: decodeInventories, reply: 'v1' },
+];
+
+export interface IntakeDeps {
+  tenants: TenantRegistry;
+  noAuth: boolean;
+  limits: BodyLimits & { requestTimeoutMs: number };
+  pipeline: IngestPipeline;
+  metrics: SelfMetrics;
+}
+
+const FORBIDDEN = { errors: ['Forbidden'] };
+
+/** The tenant of an intake request, or undefined after answering 403. */
+export function authenticateIntake(deps: Pick<IntakeDeps, 'tenants' | 'noAuth' | 'metrics'>, req: FastifyRequest, reply: FastifyReply, route: string): string | undefined {
+  if (deps.noAuth) return 'default';
+  const tenant = deps.tenants.tenantForKey(intakeApiKey(req.headers, req.query as Record<string, unknown>));
+  if (tenant) return tenant;
+  deps.metrics.requestsRejected.inc({ route, reason: 'forbidden' });
+  void reply.code(403).send(FORBIDDEN);
+  return undefined;
+}
+
+function reject(deps: IntakeDeps, reply: FastifyReply, route: string, code: number, reason: string, message: string) {
+  deps.metrics.requestsRejected.inc({ route, reason });
+  return reply.code(code).send({ errors: [message] });
+}
+
+export function registerIntakeRoutes(app: FastifyInstance, deps: IntakeDeps): void {
+  // Keep every body as a raw stream: the handler enforces size limits while decompressing.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
+
+  for (const route of INTAKE_ROUTES) {
+    app.post(route.path, async (req, reply) => {
+      const deadline = Date.now() + deps.limits.requestTimeoutMs;
+      const tenant = authenticateIntake(deps, req, reply, route.path);
+      if (!tenant) return reply;
+      let payload: DecodedPayload;
+      try {
+        const encoding = parseContentEncoding(req.headers['content-encoding']);
+        const stream = (req.body as Readable | undefined) ?? req.raw;
+        const { body, compressedBytes } = await readBody(stream, encoding, deps.limits);
+        deps.metrics.payloadBytes.observe({ route: route.path, stage: 'compressed' }, compressedBytes);
+        deps.metrics.payloadBytes.observe({ route: route.path, stage: 'decompressed' }, body.length);
+        payload = route.decode(body);
+      } catch (e) {
+        if (e instanceof UnsupportedEncodingError) return reject(deps, reply, route.path, 415, 'unsupported_encoding', e.message);
+        if (e instanceof PayloadTooLargeError) {
+          // The rest of an oversized body is not read: close the connection instead of draining it.
+          reply.header('connection', 'close');
+          return reject(deps, reply, route.path, 413, 'too_large', e.message);
+        }
+        if (e instanceof BadBodyError) return reject(deps, reply, route.path, 400, 'bad_body', e.message);
+        if (e instanceof DecodeError) return reject(deps, reply, route.path, 400, 'decode', e.message);
+        throw e;
+      }
+      try {
+        await deps.pipeline.ingest(tenant, route.kind, payload, deadline);
+      } catch (e) {
+        if (e instanceof SinkUnavailableError) {
+          reply.header('retry-after', String(Math.max(1, Math.ceil(e.retryAfterSeconds))));
+          return reject(deps, reply, route.path, 503, 'unavailable', e.message);
+        }
+        if (e instanceof SinkRejectedError) return reject(deps, reply, route.path, 400, 'rejected', e.message);
+        throw e;
+      }
+      return reply.code(202).send(route.reply === 'v1' ? { status: 'ok' } : { errors: [] });
+    });
+  }
+
+  const validate = async (req: FastifyRequest, reply: FastifyReply) => {
+    if (!authenticateIntake(deps, req, reply, '/api/v1/validate')) return reply;
+    return reply.code(200).send({ valid: true });
+  };
+  app.get('/api/v1/validate', validate);
+  app.post('/api/v1/validate', validate);
+}

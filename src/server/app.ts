@@ -1,0 +1,153 @@
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import { readFileSync, mkdirSync } from 'node:fs';
+import { pino, type Logger } from 'pino';
+import type { ServeConfig } from '../config/config.js';
+import { SelfMetrics } from '../selfmon/metrics.js';
+import { TenantRegistry } from '../tenants/tenants.js';
+import { IngestPipeline } from '../intake/pipeline.js';
+import { registerIntakeRoutes } from '../intake/routes.js';
+import { HostTagCache } from '../mapping/host-tags.js';
+import { Mapper } from '../mapping/index.js';
+import type { Sink } from '../sinks/sink.js';
+import { RemoteWriteSink } from '../sinks/remote-write/sink.js';
+import { DogStatsDServer } from '../dogstatsd/server.js';
+
+// The composition root of `promdog serve`: builds every part from the configuration, wires the one-way flow
+// intake → mapping → sink, and owns start-up and the graceful shutdown.
+
+export const VERSION = '0.1.0';
+
+export interface PromdogServer {
+  app: FastifyInstance;
+  metrics: SelfMetrics;
+  /** The DogStatsD listener when --dogstatsd-listen or --dogstatsd-socket is given. */
+  dogstatsd: DogStatsDServer | undefined;
+  logger: Logger;
+  /** The bound address, e.g. http://127.0.0.1:9099. */
+  url: string;
+  close(): Promise<void>;
+}
+
+/** A URL for logs: credentials in it (`user:pass@`) are replaced. */
+function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.username || u.password) {
+      u.username = 'redacted';
+      u.password = '';
+    }
+    return u.toString();
+  } catch {
+    return '<invalid url>';
+  }
+}
+
+export function createLogger(level: string): Logger {
+  return pino({ level, base: { service: 'promdog' }, timestamp: pino.stdTimeFunctions.isoTime });
+}
+
+export async function startServer(cfg: ServeConfig, logger: Logger = createLogger(cfg.logLevel)): Promise<PromdogServer> {
+  mkdirSync(cfg.dataDir, { recursive: true });
+  const metrics = new SelfMetrics();
+
+  for (const file of TenantRegistry.ensureInitialTenants(cfg.dataDir, cfg.tenants)) {
+    logger.info({ file }, `created tenant API token file ${file}`);
+  }
+  const tenants = new TenantRegistry(cfg.dataDir, cfg.tenants);
+  logger.info({ tenants: tenants.names, auth: !cfg.noAuth }, cfg.noAuth ? 'authentication disabled (--no-auth): all data goes to tenant "default"' : 'tenants loaded');
+  // Picks up `promdog tenant add|rotate` without a restart.
+  const tenantReload = setInterval(() => tenants.reload(), 10_000);
+  tenantReload.unref();
+
+  const hostTags = new HostTagCache(cfg.dataDir, { logger });
+  const mapper = new Mapper(cfg.mapping, hostTags);
+  let sink: Sink;
+  if (cfg.remoteWrite.length > 0) {
+    sink = new RemoteWriteSink(cfg.remoteWrite, metrics, logger);
+    logger.info({ targets: cfg.remoteWrite.map((t) => redactUrl(t.url)) }, 'gateway mode: samples are remote-written');
+  } else {
+    throw new Error('the embedded store is not available yet: give --remote-write-url');
+  }
+  const pipeline = new IngestPipeline(mapper, sink, metrics);
+
+  let closing = false;
+  const app = Fastify({
+    loggerInstance: logger,
+    // One log line per request would dominate the logs at Agent rates; /metrics counts requests instead.
+    logController: new LogController({ disableRequestLogging: true }),
+    routerOptions: { ignoreTrailingSlash: true },
+    requestTimeout: 60_000,
+    return503OnClosing: true,
+    ...(cfg.tls ? { https: { cert: readFileSync(cfg.tls.certFile), key: readFileSync(cfg.tls.keyFile) } } : {}),
+  }) as unknown as FastifyInstance;
+
+  app.addHook('onResponse', async (req, reply) => {
+    const route = req.routeOptions.url ?? 'unmatched';
+    metrics.httpRequests.inc({ route, method: req.method, code: String(reply.statusCode) });
+    metrics.httpDuration.observe({ route }, reply.elapsedTime / 1000);
+  });
+  app.setNotFoundHandler((req, reply) => reply.code(404).send({ errors: [`not found: ${req.method} ${req.url.split('?')[0]}`] }));
+  app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
+    const code = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    if (code === 500) req.log.error({ err, route: req.routeOptions.url }, 'request failed');
+    return reply.code(code).send({ errors: [code === 500 ? 'internal error' : err.message] });
+  });
+
+  app.get('/-/healthy', async (_req, reply) => reply.type('text/plain').send('promdog is Healthy.\n'));
+  app.get('/-/ready', async (_req, reply) =>
+    closing ? reply.code(503).type('text/plain').send('promdog is shutting down.\n') : reply.type('text/plain').send('promdog is Ready.\n'),
+  );
+  app.get('/metrics', async (_req, reply) => reply.type('text/plain; version=0.0.4; charset=utf-8').send(await metrics.render()));
+
+  registerIntakeRoutes(app, {
+    tenants,
+    noAuth: cfg.noAuth,
+    limits: {
+      maxCompressedBytes: cfg.limits.maxCompressedBodyBytes,
+      maxDecompressedBytes: cfg.limits.maxDecompressedBodyBytes,
+      requestTimeoutMs: cfg.limits.requestTimeoutMs,
+    },
+    pipeline,
+    metrics,
+  });
+
+  let dogstatsd: DogStatsDServer | undefined;
+  if (cfg.dogstatsdListen || cfg.dogstatsdSocket) {
+    dogstatsd = new DogStatsDServer({
+      ...(cfg.dogstatsdListen ? { listen: cfg.dogstatsdListen } : {}),
+      ...(cfg.dogstatsdSocket ? { socketPath: cfg.dogstatsdSocket } : {}),
+      ...cfg.dogstatsd,
+      selfMetrics: metrics,
+      logger,
+      // Aggregated DogStatsD data takes the same path as the HTTP intake.
+      onFlush: (payload, tenant) => pipeline.ingest(tenant, 'dogstatsd', payload, Date.now() + cfg.limits.requestTimeoutMs),
+    });
+    await dogstatsd.start();
+  }
+
+  await app.listen({ host: cfg.listen.host, port: cfg.listen.port });
+  const addr = app.server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : cfg.listen.port;
+  const shownHost = cfg.listen.host === '0.0.0.0' || cfg.listen.host === '::' ? '127.0.0.1' : cfg.listen.host;
+  const url = `${cfg.tls ? 'https' : 'http'}://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`;
+  logger.info({ url, dataDir: cfg.dataDir }, `promdog ${VERSION} listening on ${url}`);
+
+  return {
+    app,
+    metrics,
+    dogstatsd,
+    logger,
+    url,
+    async close() {
+      if (closing) return;
+      closing = true;
+      clearInterval(tenantReload);
+      // Stop accepting, let in-flight requests finish (their writes included), then flush and close the rest.
+      await app.close();
+      await dogstatsd?.stop();
+      await sink.close();
+      await hostTags.close();
+      logger.info('promdog stopped');
+    },
+  };
+}

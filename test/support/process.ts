@@ -1,0 +1,68 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+
+// A real `promdog` process (the compiled CLI), with its JSON log lines collected for assertions.
+
+export const CLI = 'dist/src/cli/main.js';
+
+export interface PromdogProcess {
+  child: ChildProcess;
+  url: string;
+  logs: Record<string, unknown>[];
+  exited: Promise<number | null>;
+  /** Waits for a log line whose msg matches. */
+  waitForLog(re: RegExp, timeoutMs?: number): Promise<Record<string, unknown>>;
+}
+
+const running = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const c of running) c.kill('SIGKILL');
+});
+
+export async function spawnPromdog(args: string[], env: NodeJS.ProcessEnv = {}): Promise<PromdogProcess> {
+  const child = spawn(process.execPath, [CLI, 'serve', '--listen', '127.0.0.1:0', ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  running.add(child);
+  const logs: Record<string, unknown>[] = [];
+  let stderr = '';
+  const waiters: { re: RegExp; resolve: (l: Record<string, unknown>) => void }[] = [];
+  let buf = '';
+  child.stdout!.on('data', (c: Buffer) => {
+    buf += c.toString();
+    let nl;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, nl);
+      buf = buf.slice(nl + 1);
+      let rec: Record<string, unknown>;
+      try {
+        rec = JSON.parse(line);
+      } catch {
+        rec = { msg: line };
+      }
+      logs.push(rec);
+      for (const w of [...waiters]) {
+        if (w.re.test(String(rec.msg))) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve(rec);
+        }
+      }
+    }
+  });
+  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => {
+    running.delete(child);
+    resolve(code);
+  }));
+  const waitForLog = (re: RegExp, timeoutMs = 15_000) => {
+    const seen = logs.find((l) => re.test(String(l.msg)));
+    if (seen) return Promise.resolve(seen);
+    return new Promise<Record<string, unknown>>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no log line ${re} within ${timeoutMs} ms; stderr: ${stderr.slice(-2000)}; logs: ${JSON.stringify(logs).slice(-2000)}`)), timeoutMs);
+      waiters.push({ re, resolve: (l) => (clearTimeout(timer), resolve(l)) });
+      void exited.then((code) => reject(new Error(`promdog exited (${code}) before ${re}; stderr: ${stderr.slice(-2000)}`)));
+    });
+  };
+  const listening = await waitForLog(/listening on/);
+  return { child, url: String(listening.url), logs, exited, waitForLog };
+}

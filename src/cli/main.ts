@@ -1,4 +1,6 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=64
+// A larger young generation: the intake allocates a decoded payload per request, and with the default 16 MiB
+// semi-space the scavenger ran so often that decode+map measured ~0.78 M samples/s vs ~1.4-1.7 M/s at 64 MiB.
 import { ConfigError, DEFAULTS, SERVE_USAGE, loadServeConfig } from '../config/config.js';
 import { startServer, createLogger, VERSION } from '../server/app.js';
 import { runTenantCommand, TENANT_USAGE } from './tenant.js';

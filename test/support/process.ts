@@ -19,7 +19,7 @@ process.on('exit', () => {
 });
 
 export async function spawnPromdog(args: string[], env: NodeJS.ProcessEnv = {}): Promise<PromdogProcess> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--listen', '127.0.0.1:0', ...args], {
+  const child = spawn(process.execPath, ['--max-semi-space-size=64', CLI, 'serve', '--listen', '127.0.0.1:0', ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

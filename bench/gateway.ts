@@ -70,7 +70,7 @@ export async function benchGateway(opts: { concurrency?: number; perWorker?: num
 
   const prom = await PrometheusProcess.start({ outOfOrderTimeWindow: '2h' });
   const dataDir = mkdtempSync(join(tmpdir(), 'promdog-bench-'));
-  const pd = await spawnPromdog(['--data-dir', dataDir, '--remote-write-url', prom.remoteWriteUrl, '--log-level', 'warn']);
+  const pd = await spawnPromdog(['--data-dir', dataDir, '--remote-write-url', prom.remoteWriteUrl]);
   const key = readFileSync(join(dataDir, 'tenant-api-token-default'), 'utf8').trim();
   const dispatcher = new Agent({ connections: concurrency * 2 });
   try {

@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { PrometheusProcess } from '../support/prometheus.js';
 import { post } from '../support/promdog.js';
 import { CLI, spawnPromdog } from '../support/process.js';
+import { makeTestCertificates } from '../support/tls.js';
+import { Agent as UndiciAgent, request as undiciRequest } from 'undici';
 
 // `promdog` as users run it: a real process, its log lines, its token files, its tenant commands and its shutdown.
 
@@ -115,6 +117,27 @@ describe('promdog tenant', () => {
     assert.equal((await post(p.url, '/api/v1/validate', '', { key: keyA })).status, 403, 'old key refused after rotation');
     assert.equal(cli(['tenant', 'rotate', 'nobody', '--data-dir', dataDir]).status, 2);
     assert.equal(cli(['tenant', 'add', '../x', '--data-dir', dataDir]).status, 2);
+    p.child.kill('SIGTERM');
+    assert.equal(await p.exited, 0);
+  });
+});
+
+describe('HTTPS', () => {
+  test('--tls-cert/--tls-key serve the intake over TLS; plain HTTP is not answered', async () => {
+    prom ??= await PrometheusProcess.start();
+    const dir = tmp();
+    const { caFile, certFile, keyFile } = makeTestCertificates(dir);
+    const p = await spawnPromdog(['--data-dir', dir, '--remote-write-url', prom.remoteWriteUrl, '--tls-cert', certFile, '--tls-key', keyFile]);
+    assert.match(p.url, /^https:\/\//);
+    const key = readFileSync(join(dir, 'tenant-api-token-default'), 'utf8').trim();
+    const dispatcher = new UndiciAgent({ connect: { ca: readFileSync(caFile) } });
+    const body = JSON.stringify({ series: [{ metric: 'tls.metric', points: [[Math.floor(Date.now() / 1000), 3]], host: 'h' }] });
+    const res = await undiciRequest(`${p.url}/api/v1/series`, { method: 'POST', body, headers: { 'dd-api-key': key }, dispatcher });
+    assert.equal(res.statusCode, 202);
+    await res.body.dump();
+    assert.equal((await prom.query('tls_metric'))[0]?.value[1], '3');
+    await assert.rejects(fetch(p.url.replace('https:', 'http:') + '/-/healthy'));
+    await dispatcher.close();
     p.child.kill('SIGTERM');
     assert.equal(await p.exited, 0);
   });

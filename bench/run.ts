@@ -1,0 +1,77 @@
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { benchDecodeSeriesV2 } from '../src/intake/decoders/series-v2-proto.bench.js';
+import { benchMap } from '../src/mapping/mapper.bench.js';
+import { runEncodeBench } from '../src/sinks/remote-write/encode.bench.js';
+import { benchParseAggregate, benchUdp } from '../src/dogstatsd/dogstatsd.bench.js';
+import { benchDecodeMap } from './decode-map.js';
+import { benchGateway } from './gateway.js';
+
+// `npm run bench [-- section ...]`: every benchmark, or the named sections, one after the other on this machine.
+// Prints a summary and writes the raw figures to bench-results/<date>.json. docs/benchmarks.md records them.
+
+type Section = () => Promise<Record<string, unknown>>;
+
+const M = (n: number) => `${(n / 1e6).toFixed(2)} M`;
+
+const sections: Record<string, Section> = {
+  async decode() {
+    const r = benchDecodeSeriesV2(3);
+    console.log(`decode /api/v2/series protobuf: ${M(r.samplesPerSec)} samples/s on one core`);
+    return { ...r };
+  },
+  async map() {
+    const r = benchMap(3000);
+    console.log(`map Datadog → Prometheus: ${M(r.samplesPerSec)} samples/s on one core`);
+    return { ...r };
+  },
+  async 'decode-map'() {
+    const r = benchDecodeMap(5);
+    console.log(`decode + map (target ≥ 2 M/s per core): ${M(r.samplesPerSec)} samples/s, ${r.nsPerSample.toFixed(0)} ns/sample`);
+    return { ...r };
+  },
+  async encode() {
+    const r = runEncodeBench(1000);
+    for (const c of r) console.log(`remote-write encode: ${JSON.stringify(c)}`);
+    return { cases: r };
+  },
+  async gateway() {
+    const r = await benchGateway({ concurrency: 4, perWorker: 40 });
+    const ratio = r.viaPromdog.samplesPerSec / r.directToPrometheus.samplesPerSec;
+    console.log(
+      `gateway → Prometheus: ${M(r.viaPromdog.samplesPerSec)} samples/s through promdog (p50 ${r.viaPromdog.p50Ms.toFixed(1)} ms, ` +
+        `p99 ${r.viaPromdog.p99Ms.toFixed(1)} ms, non-202: ${r.viaPromdog.non202}); ${M(r.directToPrometheus.samplesPerSec)} samples/s ` +
+        `remote-written straight to Prometheus; ratio ${ratio.toFixed(2)}`,
+    );
+    return { ...r, ratio };
+  },
+  async dogstatsd() {
+    const agg = benchParseAggregate(3);
+    console.log(`dogstatsd parse+aggregate: ${JSON.stringify(agg)}`);
+    const udp = await benchUdp({ seconds: 3 });
+    console.log(`dogstatsd UDP: ${JSON.stringify(udp)}`);
+    return { parseAggregate: agg, udp };
+  },
+};
+
+const wanted = process.argv.slice(2);
+const unknown = wanted.filter((w) => !(w in sections));
+if (unknown.length) {
+  console.error(`unknown section(s) ${unknown.join(', ')}; known: ${Object.keys(sections).join(', ')}`);
+  process.exit(2);
+}
+const results: Record<string, unknown> = {
+  date: new Date().toISOString(),
+  node: process.version,
+  cpu: cpus()[0]?.model,
+  cores: cpus().length,
+  execArgv: process.execArgv,
+};
+for (const name of wanted.length ? wanted : Object.keys(sections)) {
+  console.log(`\n== ${name}`);
+  results[name] = await sections[name]!();
+}
+mkdirSync('bench-results', { recursive: true });
+const file = `bench-results/${String(results.date).replace(/[:.]/g, '-')}.json`;
+writeFileSync(file, JSON.stringify(results, null, 2));
+console.log(`\nraw figures: ${file}`);

@@ -1,0 +1,24 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { exportLine, exportValue, labelsJson } from './export.js';
+
+test('export values are JSON the way VictoriaMetrics writes them', () => {
+  assert.equal(exportValue(1.5), '1.5');
+  assert.equal(exportValue(1e21), '1000000000000000000000');
+  assert.equal(exportValue(-2.5e-7), '-0.00000025');
+  assert.equal(exportValue(NaN), 'null');
+  assert.equal(exportValue(Infinity), '"Infinity"');
+  assert.equal(exportValue(-Infinity), '"-Infinity"');
+});
+
+test('an export line parses as JSON and keeps label order', () => {
+  const line = exportLine({
+    labels: [{ name: '__name__', value: 'x' }, { name: '10', value: 'a"b' }],
+    timestamps: Float64Array.from([1000, 2000]),
+    values: Float64Array.from([1, -Infinity]),
+  });
+  assert.ok(line.endsWith('\n'));
+  assert.deepEqual(JSON.parse(line), { metric: { __name__: 'x', '10': 'a"b' }, values: [1, '-Infinity'], timestamps: [1000, 2000] });
+  // A JS object would move the integer-like name first; the JSON text keeps the label order.
+  assert.equal(labelsJson([{ name: '__name__', value: 'x' }, { name: '10', value: 'y' }]), '{"__name__":"x","10":"y"}');
+});

@@ -190,7 +190,7 @@ function shapeResult(value: EvalValue, times: Float64Array, isRange: boolean, wa
       if (!isRange) return { resultType: 'scalar', time: times[0]!, value: value.vals[0]!, warnings, infos };
       return { resultType: 'matrix', series: [{ labels: [], timestamps: Array.from(times), values: Array.from(value.vals) }], warnings, infos };
     case 'matrix': {
-      const series = value.series.map((s) => ({ labels: s.labels, timestamps: Array.from(s.ts), values: Array.from(s.vals) }));
+      const series = value.series.map((s) => ({ labels: s.dropName ? dropMetricNameAndMetadata(s.labels) : s.labels, timestamps: Array.from(s.ts), values: Array.from(s.vals) }));
       checkDuplicates(series);
       series.sort((a, b) => compareLabels(a.labels, b.labels));
       return { resultType: 'matrix', series, warnings, infos };

@@ -156,7 +156,7 @@ export class Evaluator {
           const end = arg.windowEnds[i]!;
           const lo = upperBound(s.ts, end - arg.rangeMs);
           const hi = upperBound(s.ts, end);
-          if (hi > lo) out.push({ labels: s.labels, ts: s.ts.slice(lo, hi), vals: s.vals.slice(lo, hi), dropName: false });
+          if (hi > lo) out.push({ labels: s.labels, ts: s.ts.slice(lo, hi), vals: s.vals.slice(lo, hi), dropName: s.dropName });
         }
         return { kind: 'matrix', series: out };
       }
@@ -268,7 +268,8 @@ export class Evaluator {
             vals[k++] = s.vals[i]!;
           }
         }
-        series.push({ labels: s.labels, ts, vals, dropName: false });
+        // The inner expression's delayed name removal carries through the subquery (rate(x[5m])[10m:1m] has no name).
+        series.push({ labels: s.labels, ts, vals, dropName: s.dropName });
       }
     }
     return { series, windowEnds, rangeMs: e.rangeMs };
@@ -456,7 +457,7 @@ export class Evaluator {
         has![i] = 1;
       }
       if (vals) {
-        out.push({ labels: s.labels, vals, has: has!, dropName });
+        out.push({ labels: s.labels, vals, has: has!, dropName: dropName || s.dropName });
         if (name === 'rate' || name === 'increase') {
           const metric = getLabel(s.labels, METRIC_NAME);
           if (metric !== '' && !/(_total|_sum|_count|_bucket)$/.test(metric)) {

@@ -257,6 +257,8 @@ describe('same answers as Prometheus on identical data', () => {
       'topk(2, node_memory_free_bytes)',
       'sum by (code) (increase(http_requests_total[30m]))',
       'http_requests_total[2m]',
+      // A subquery of a name-dropping function: the result series have no __name__.
+      'rate(http_requests_total[5m])[10m15s:1m]',
       'count(temperature_celsius)',
     ];
     for (const query of queries) {

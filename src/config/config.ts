@@ -48,6 +48,17 @@ export interface ServeConfig {
     /** How long an intake request may take before it is answered 503; well under the Agent's 20 s timeout. */
     requestTimeoutMs: number;
   };
+  storage: {
+    outOfOrderWindowMs: number;
+    /** 0 = unlimited. */
+    maxActiveSeriesPerTenant: number;
+  };
+  query: {
+    maxSamples: number;
+    timeoutMs: number;
+    maxConcurrent: number;
+    lookbackDeltaMs: number;
+  };
   mapping: {
     keepUtf8Names: boolean;
     quantiles?: number[];
@@ -71,6 +82,11 @@ export const DEFAULTS = {
   requestTimeout: '15s',
   remoteWriteTimeout: '5s',
   tenantHeader: 'X-Scope-OrgID',
+  outOfOrderWindow: '10m',
+  queryMaxSamples: 50_000_000,
+  queryTimeout: '2m',
+  queryMaxConcurrency: 20,
+  lookbackDelta: '5m',
 } as const;
 
 export function parseHostPort(v: string, what: string): { host: string; port: number } {
@@ -207,6 +223,9 @@ const FLAG_SPEC = {
   'tls-key': { type: 'string' },
   'no-auth': { type: 'boolean' },
   retention: { type: 'string' },
+  'query-max-samples': { type: 'string' },
+  'query-timeout': { type: 'string' },
+  'query-max-concurrency': { type: 'string' },
   'log-level': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -225,6 +244,9 @@ Flags (each also settable as PROMDOG_<FLAG> in the environment, e.g. PROMDOG_DAT
   --tls-cert FILE --tls-key FILE  serve HTTPS
   --no-auth                    accept requests without an API key; all data goes to tenant "default"
   --retention DURATION         embedded store retention (default ${DEFAULTS.retention})
+  --query-max-samples N        samples one query may load (default ${DEFAULTS.queryMaxSamples})
+  --query-timeout DURATION     query time limit (default ${DEFAULTS.queryTimeout})
+  --query-max-concurrency N    queries evaluated at once; more wait in a bounded queue (default ${DEFAULTS.queryMaxConcurrency})
   --log-level LEVEL            trace, debug, info, warn, error (default ${DEFAULTS.logLevel})
 `;
 
@@ -256,7 +278,7 @@ export function loadServeConfig(argv: string[], env: NodeJS.ProcessEnv = process
     file = (parsed as Obj) ?? {};
     checkKeys(
       file,
-      ['listen', 'data_dir', 'remote_write', 'dogstatsd_listen', 'dogstatsd_socket', 'dogstatsd', 'tls', 'no_auth', 'tenants', 'retention', 'log_level', 'limits', 'mapping'],
+      ['listen', 'data_dir', 'remote_write', 'dogstatsd_listen', 'dogstatsd_socket', 'dogstatsd', 'tls', 'no_auth', 'tenants', 'retention', 'log_level', 'limits', 'mapping', 'storage', 'query'],
       configFile,
     );
   }
@@ -280,6 +302,15 @@ export function loadServeConfig(argv: string[], env: NodeJS.ProcessEnv = process
 
   const limits = isObj(file.limits) ? file.limits : {};
   checkKeys(limits, ['max_compressed_body_bytes', 'max_decompressed_body_bytes', 'request_timeout'], 'limits');
+  const storageCfg = isObj(file.storage) ? file.storage : {};
+  checkKeys(storageCfg, ['out_of_order_window', 'max_active_series_per_tenant'], 'storage');
+  const queryCfg = isObj(file.query) ? file.query : {};
+  checkKeys(queryCfg, ['max_samples', 'timeout', 'max_concurrency', 'lookback_delta'], 'query');
+  const positiveInt = (v: unknown, what: string, allowZero = false): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < (allowZero ? 0 : 1)) throw new ConfigError(`${what}: expected a ${allowZero ? 'non-negative' : 'positive'} integer, got ${JSON.stringify(v)}`);
+    return n;
+  };
   const mapping = isObj(file.mapping) ? file.mapping : {};
   checkKeys(mapping, ['keep_utf8_names', 'quantiles', 'series_cache_size'], 'mapping');
 
@@ -309,6 +340,16 @@ export function loadServeConfig(argv: string[], env: NodeJS.ProcessEnv = process
       requestTimeoutMs: parseDurationMs(String(limits.request_timeout ?? DEFAULTS.requestTimeout), 'limits.request_timeout'),
     },
     mapping: { keepUtf8Names: parseBool(mapping.keep_utf8_names ?? false, 'mapping.keep_utf8_names') },
+    storage: {
+      outOfOrderWindowMs: parseDurationMs(String(storageCfg.out_of_order_window ?? DEFAULTS.outOfOrderWindow), 'storage.out_of_order_window'),
+      maxActiveSeriesPerTenant: positiveInt(storageCfg.max_active_series_per_tenant ?? 0, 'storage.max_active_series_per_tenant', true),
+    },
+    query: {
+      maxSamples: positiveInt(pick('query-max-samples', '') ?? queryCfg.max_samples ?? DEFAULTS.queryMaxSamples, '--query-max-samples'),
+      timeoutMs: parseDurationMs(String(pick('query-timeout', '') ?? queryCfg.timeout ?? DEFAULTS.queryTimeout), '--query-timeout'),
+      maxConcurrent: positiveInt(pick('query-max-concurrency', '') ?? queryCfg.max_concurrency ?? DEFAULTS.queryMaxConcurrency, '--query-max-concurrency'),
+      lookbackDeltaMs: parseDurationMs(String(queryCfg.lookback_delta ?? DEFAULTS.lookbackDelta), 'query.lookback_delta'),
+    },
     dogstatsd: { tenant: dsdTenant },
   };
   if (mapping.quantiles !== undefined) {

@@ -6,6 +6,7 @@ import type { SelfMetrics } from '../selfmon/metrics.js';
 import type { TenantRegistry } from '../tenants/tenants.js';
 import { BadBodyError, PayloadTooLargeError, UnsupportedEncodingError, parseContentEncoding, readBody, type BodyLimits } from './body.js';
 import { intakeApiKey } from './auth.js';
+import { isFormRequest } from '../api/params.js';
 import type { IngestKind, IngestPipeline } from './pipeline.js';
 import { decodeSeriesV1Json, decodeSeriesV2 } from './decoders/series-json.js';
 import { decodeSketches } from './decoders/sketches-proto.js';
@@ -38,6 +39,8 @@ export const INTAKE_ROUTES: IntakeRoute[] = [
 ];
 
 export interface IntakeDeps {
+  /** Form-encoded POSTs to /api/v1/series are Prometheus series lookups (Grafana's default), not Datadog data. */
+  formSeriesHandler?: (req: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply>;
   tenants: TenantRegistry;
   noAuth: boolean;
   limits: BodyLimits & { requestTimeoutMs: number };
@@ -69,6 +72,7 @@ export function registerIntakeRoutes(app: FastifyInstance, deps: IntakeDeps): vo
 
   for (const route of INTAKE_ROUTES) {
     app.post(route.path, async (req, reply) => {
+      if (route.path === '/api/v1/series' && deps.formSeriesHandler && isFormRequest(req)) return deps.formSeriesHandler(req, reply);
       const deadline = Date.now() + deps.limits.requestTimeoutMs;
       const tenant = authenticateIntake(deps, req, reply, route.path);
       if (!tenant) return reply;

@@ -11,6 +11,12 @@ import { Mapper } from '../mapping/index.js';
 import type { Sink } from '../sinks/sink.js';
 import { RemoteWriteSink } from '../sinks/remote-write/sink.js';
 import { DogStatsDServer } from '../dogstatsd/server.js';
+import { Storage } from '../tsdb/storage.js';
+import { EmbeddedStoreSink } from '../sinks/embedded/store-sink.js';
+import { registerStoreMetrics } from '../selfmon/store-metrics.js';
+import { registerQueryApi, tenantResolver } from '../api/query-api.js';
+import { ApiError, isFormRequest } from '../api/params.js';
+import type { Querier } from '../model/storage.js';
 
 // The composition root of `promdog serve`: builds every part from the configuration, wires the one-way flow
 // intake → mapping → sink, and owns start-up and the graceful shutdown.
@@ -48,6 +54,7 @@ export function createLogger(level: string): Logger {
 
 export async function startServer(cfg: ServeConfig, logger: Logger = createLogger(cfg.logLevel)): Promise<PromdogServer> {
   mkdirSync(cfg.dataDir, { recursive: true });
+  let startupSeconds = 0;
   const metrics = new SelfMetrics();
 
   for (const file of TenantRegistry.ensureInitialTenants(cfg.dataDir, cfg.tenants)) {
@@ -62,11 +69,24 @@ export async function startServer(cfg: ServeConfig, logger: Logger = createLogge
   const hostTags = new HostTagCache(cfg.dataDir, { logger });
   const mapper = new Mapper(cfg.mapping, hostTags);
   let sink: Sink;
+  let storage: Storage | undefined;
   if (cfg.remoteWrite.length > 0) {
     sink = new RemoteWriteSink(cfg.remoteWrite, metrics, logger);
     logger.info({ targets: cfg.remoteWrite.map((t) => redactUrl(t.url)) }, 'gateway mode: samples are remote-written');
   } else {
-    throw new Error('the embedded store is not available yet: give --remote-write-url');
+    storage = new Storage({
+      dataDir: cfg.dataDir,
+      retentionMs: cfg.retentionMs,
+      outOfOrderWindowMs: cfg.storage.outOfOrderWindowMs,
+      maxActiveSeries: cfg.storage.maxActiveSeriesPerTenant,
+      logger,
+    });
+    const opening = Date.now();
+    // Every tenant's WAL is replayed before the listener opens, so the first query sees all acknowledged data.
+    await storage.openAll();
+    logger.info({ dataDir: cfg.dataDir, ms: Date.now() - opening, retentionMs: cfg.retentionMs }, 'embedded store open');
+    sink = new EmbeddedStoreSink(storage, metrics);
+    registerStoreMetrics(metrics, storage, () => startupSeconds);
   }
   const pipeline = new IngestPipeline(mapper, sink, metrics);
 
@@ -97,9 +117,31 @@ export async function startServer(cfg: ServeConfig, logger: Logger = createLogge
   app.get('/-/ready', async (_req, reply) =>
     closing ? reply.code(503).type('text/plain').send('promdog is shutting down.\n') : reply.type('text/plain').send('promdog is Ready.\n'),
   );
+  const store = storage;
+  const gatewayQuerier = (): Querier => {
+    throw new ApiError('bad_data', 'promdog runs in gateway mode (--remote-write-url): query the remote-write target instead', 400, 'gateway_mode');
+  };
+  const queryApi = registerQueryApi(app, {
+    querierFor: store ? (tenant) => store.querier(tenant) : gatewayQuerier,
+    ...(store
+      ? {
+          metadataFor: (tenant: string) => store.querier(tenant).metricMetadata(),
+          exportSourceFor: (tenant: string) => store.querier(tenant),
+        }
+      : {}),
+    resolveTenant: tenantResolver(tenants, cfg.noAuth),
+    metrics,
+    limits: cfg.query,
+    engine: { lookbackDeltaMs: cfg.query.lookbackDeltaMs },
+    buildInfo: { revision: `promdog-${VERSION}` },
+    // The Datadog intake owns POST /api/v1/series; form-encoded POSTs there are Grafana's series lookups.
+    registerSeriesPost: false,
+  });
+
   app.get('/metrics', async (_req, reply) => reply.type('text/plain; version=0.0.4; charset=utf-8').send(await metrics.render()));
 
   registerIntakeRoutes(app, {
+    formSeriesHandler: (req, reply) => queryApi.seriesHandler(req, reply),
     tenants,
     noAuth: cfg.noAuth,
     limits: {
@@ -130,7 +172,8 @@ export async function startServer(cfg: ServeConfig, logger: Logger = createLogge
   const port = typeof addr === 'object' && addr ? addr.port : cfg.listen.port;
   const shownHost = cfg.listen.host === '0.0.0.0' || cfg.listen.host === '::' ? '127.0.0.1' : cfg.listen.host;
   const url = `${cfg.tls ? 'https' : 'http'}://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`;
-  logger.info({ url, dataDir: cfg.dataDir }, `promdog ${VERSION} listening on ${url}`);
+  startupSeconds = process.uptime();
+  logger.info({ url, dataDir: cfg.dataDir, mode: storage ? 'embedded store' : 'gateway' }, `promdog ${VERSION} listening on ${url}`);
 
   return {
     app,
@@ -146,6 +189,7 @@ export async function startServer(cfg: ServeConfig, logger: Logger = createLogge
       await app.close();
       await dogstatsd?.stop();
       await sink.close();
+      await storage?.close();
       await hostTags.close();
       logger.info('promdog stopped');
     },

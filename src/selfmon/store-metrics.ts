@@ -1,0 +1,41 @@
+import { Gauge } from 'prom-client';
+import type { SelfMetrics } from './metrics.js';
+import type { Storage } from '../tsdb/storage.js';
+import type { TenantStats } from '../tsdb/db.js';
+
+// Embedded-store health on /metrics, read from the store's own statistics at scrape time.
+
+const GAUGES: { name: string; help: string; of: (s: TenantStats) => number }[] = [
+  { name: 'promdog_store_head_series', help: 'Active series in the head (the in-memory part), by tenant.', of: (s) => s.headSeries },
+  { name: 'promdog_store_head_samples', help: 'Samples in the head, by tenant.', of: (s) => s.headSamples },
+  { name: 'promdog_store_head_chunks', help: 'Chunks in the head, by tenant.', of: (s) => s.headChunks },
+  { name: 'promdog_store_head_memory_bytes', help: 'Estimated memory of the head, by tenant.', of: (s) => s.headMemoryBytes },
+  { name: 'promdog_store_blocks', help: 'On-disk blocks, by tenant.', of: (s) => s.blocks },
+  { name: 'promdog_store_block_bytes', help: 'Bytes of on-disk blocks, by tenant.', of: (s) => s.blockBytes },
+  { name: 'promdog_store_wal_bytes', help: 'Bytes of write-ahead log, by tenant.', of: (s) => s.walBytes },
+  { name: 'promdog_store_disk_bytes', help: 'Bytes on disk (blocks and WAL), by tenant.', of: (s) => s.diskBytes },
+  { name: 'promdog_store_replay_seconds', help: 'Time the last open of a tenant database spent replaying its WAL and opening blocks.', of: (s) => s.replayMs / 1000 },
+];
+
+export function registerStoreMetrics(metrics: SelfMetrics, storage: Storage, startupSeconds: () => number): void {
+  for (const g of GAUGES) {
+    new Gauge({
+      name: g.name,
+      help: g.help,
+      labelNames: ['tenant'] as const,
+      registers: [metrics.registry],
+      async collect() {
+        this.reset();
+        for (const [tenant, s] of Object.entries(await storage.stats())) this.set({ tenant }, g.of(s));
+      },
+    });
+  }
+  new Gauge({
+    name: 'promdog_startup_seconds',
+    help: 'Time from process start until the server was ready (includes opening the store and replaying WALs).',
+    registers: [metrics.registry],
+    collect() {
+      this.set(startupSeconds());
+    },
+  });
+}

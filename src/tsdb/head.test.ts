@@ -1,0 +1,59 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Label } from '../model/prometheus.js';
+import { AppendOutcome, Head } from './head.js';
+import { hashLabels } from './labels.js';
+
+const R = 3600_000;
+
+function L(name: string, i: number): Label[] {
+  return [
+    { name: '__name__', value: name },
+    { name: 'i', value: String(i) },
+  ];
+}
+
+describe('head', () => {
+  test('hash collisions: series with the same hash stay distinct and survive removal of the other', () => {
+    const h = new Head(R);
+    const a = h.create(L('a', 1), 42);
+    const b = h.create(L('b', 2), 42);
+    const c = h.create(L('c', 3), 42);
+    assert.equal(h.get(L('a', 1), 42), a);
+    assert.equal(h.get(L('b', 2), 42), b);
+    assert.equal(h.get(L('c', 3), 42), c);
+    assert.equal(h.get(L('d', 4), 42), undefined);
+    assert.equal(h.append(a, 1000, 1, -Infinity), AppendOutcome.Appended);
+    assert.equal(h.append(c, R + 1000, 1, -Infinity), AppendOutcome.Appended);
+    h.sealBefore(R);
+    h.truncateBefore(R); // a's only chunk goes; b never had samples: both removed
+    assert.equal(h.get(L('a', 1), 42), undefined);
+    assert.equal(h.get(L('b', 2), 42), undefined);
+    assert.equal(h.get(L('c', 3), 42), c);
+    assert.deepEqual([...h.postingsFor('__name__', 'c')], [c.id]);
+    assert.deepEqual([...h.postingsFor('__name__', 'a')], []);
+  });
+
+  test('truncation compacts the chunk arena without changing the remaining data', () => {
+    const h = new Head(R);
+    const series = Array.from({ length: 300 }, (_, i) => {
+      const ls = L('m', i);
+      return h.create(ls, hashLabels(ls));
+    });
+    const value = (i: number, k: number): number => Math.sin(i * 1000 + k) * 1e6; // full-precision: XOR, large chunks
+    const steps = 720;
+    for (let k = 0; k < steps; k++) for (let i = 0; i < series.length; i++) h.append(series[i]!, k * 10_000, value(i, k), -Infinity);
+    const before = h.memoryBytes();
+    h.sealBefore(R);
+    h.truncateBefore(R);
+    for (let i = 0; i < series.length; i += 37) {
+      const d = h.samples(series[i]!, -Infinity, Infinity)!;
+      const want = [];
+      for (let k = R / 10_000; k < steps; k++) want.push(value(i, k));
+      assert.equal(d.timestamps[0], R);
+      assert.deepEqual([...d.values], want);
+    }
+    assert.ok(h.memoryBytes() < before * 0.75, `arena compacted: ${before} → ${h.memoryBytes()} bytes`);
+    assert.equal(h.numSamples, series.length * (steps - R / 10_000));
+  });
+});

@@ -1,0 +1,374 @@
+import type { Label } from '../model/prometheus.js';
+import type { SeriesData } from '../model/storage.js';
+import { hashLabels, labelsEqual } from './labels.js';
+import type { CompiledMatcher } from './matchers.js';
+import { EMPTY_POSTINGS, selectPostings, type Postings, type PostingsSource } from './postings.js';
+import { ChunkArena } from './arena.js';
+import { MAX_SAMPLES_PER_CHUNK, ChunkAppender, decodeChunk, chunkSampleCount } from './chunk.js';
+
+// The head: the newest data, in memory. Series are found by label hash (collisions chained), each holds closed
+// chunks plus one open chunk. Chunks never cross a block-range boundary, so cutting a block moves whole chunks.
+
+export enum AppendOutcome {
+  Appended = 0,
+  /** Same timestamp and bit-identical value as a stored sample: accepted, not stored twice. */
+  Identical = 1,
+  TooOld = 2,
+  DuplicateTimestamp = 3,
+}
+
+export class HeadSeries {
+  /**
+   * Closed chunks, oldest first, as triples (arena reference, minT, maxT): one array instead of three saves ~300
+   * bytes per series (a JS array's backing store starts at 17 slots).
+   */
+  chunks: number[] = [];
+  open: ChunkAppender | undefined;
+  /** Exclusive end of the block range the open chunk belongs to. */
+  openEnd = 0;
+  maxT = -Infinity;
+
+  constructor(
+    readonly id: number,
+    readonly labels: Label[],
+    readonly hash: number,
+  ) {}
+
+  get minT(): number {
+    if (this.chunks.length > 0) return this.chunks[1]!;
+    return this.open ? this.open.minT : Infinity;
+  }
+}
+
+/** A growable sorted list of series IDs (IDs are handed out in increasing order, so appends keep it sorted). */
+class PostingsList {
+  ids = new Uint32Array(4);
+  n = 0;
+  push(id: number): void {
+    if (this.n === this.ids.length) {
+      const grown = new Uint32Array(this.n * 2);
+      grown.set(this.ids);
+      this.ids = grown;
+    }
+    this.ids[this.n++] = id;
+  }
+  view(): Postings {
+    return this.ids.subarray(0, this.n);
+  }
+}
+
+const f64 = new Float64Array(2);
+const u32 = new Uint32Array(f64.buffer);
+
+function sameBits(a: number, b: number): boolean {
+  f64[0] = a;
+  f64[1] = b;
+  return u32[0] === u32[2] && u32[1] === u32[3];
+}
+
+export class Head implements PostingsSource {
+  private readonly byHash = new Map<number, HeadSeries | HeadSeries[]>();
+  readonly byId = new Map<number, HeadSeries>();
+  private index = new Map<string, Map<string, PostingsList>>();
+  private all = new PostingsList();
+  /** One shared Label object per distinct name/value pair: most pairs (job, type, __name__) repeat across series. */
+  private labelPairs = new Map<string, Map<string, Label>>();
+  nextId = 1;
+  /** Newest and oldest sample timestamps in the head. */
+  maxT = -Infinity;
+  minT = Infinity;
+  /** Samples before this are in blocks: never accepted into the head. */
+  minValidTime = -Infinity;
+  numSamples = 0;
+  private arena = new ChunkArena();
+  /** Bytes of live closed chunks in the arena. */
+  private closedChunkBytes = 0;
+
+  constructor(readonly blockRangeMs: number) {}
+
+  get numSeries(): number {
+    return this.byId.size;
+  }
+
+  private internLabel(l: Label): Label {
+    let values = this.labelPairs.get(l.name);
+    if (!values) this.labelPairs.set(l.name, (values = new Map()));
+    let have = values.get(l.value);
+    if (!have) values.set(l.value, (have = { name: l.name, value: l.value }));
+    return have;
+  }
+
+  get(labels: readonly Label[], hash = hashLabels(labels)): HeadSeries | undefined {
+    const hit = this.byHash.get(hash);
+    if (hit === undefined) return undefined;
+    if (!Array.isArray(hit)) return labelsEqual(hit.labels, labels) ? hit : undefined;
+    for (const s of hit) if (labelsEqual(s.labels, labels)) return s;
+    return undefined;
+  }
+
+  /** Creates a series (labels canonical, not present yet); `id` is given on WAL replay. */
+  create(labels: readonly Label[], hash: number, id = this.nextId): HeadSeries {
+    const own = labels.map((l) => this.internLabel(l));
+    const s = new HeadSeries(id, own, hash);
+    if (id >= this.nextId) this.nextId = id + 1;
+    const hit = this.byHash.get(hash);
+    if (hit === undefined) this.byHash.set(hash, s);
+    else if (Array.isArray(hit)) hit.push(s);
+    else this.byHash.set(hash, [hit, s]);
+    this.byId.set(id, s);
+    this.indexSeries(s);
+    return s;
+  }
+
+  private indexSeries(s: HeadSeries): void {
+    // Replay can create series out of ID order; keep postings sorted then.
+    const sorted = this.all.n === 0 || this.all.ids[this.all.n - 1]! < s.id;
+    this.all.push(s.id);
+    if (!sorted) this.all.ids.subarray(0, this.all.n).sort();
+    for (const l of s.labels) {
+      let values = this.index.get(l.name);
+      if (!values) this.index.set(l.name, (values = new Map()));
+      let list = values.get(l.value);
+      if (!list) values.set(l.value, (list = new PostingsList()));
+      list.push(s.id);
+      if (!sorted) list.ids.subarray(0, list.n).sort();
+    }
+  }
+
+  /**
+   * Appends one sample. `tooOldBefore`: samples with smaller timestamps are rejected (the caller folds in the
+   * out-of-order window; replay passes minValidTime).
+   */
+  append(s: HeadSeries, t: number, v: number, tooOldBefore: number): AppendOutcome {
+    if (t < tooOldBefore || t < this.minValidTime) return AppendOutcome.TooOld;
+    if (t > s.maxT) {
+      this.appendInOrder(s, t, v);
+    } else if (t === s.maxT && s.open) {
+      return sameBits(s.open.lastValue, v) ? AppendOutcome.Identical : AppendOutcome.DuplicateTimestamp;
+    } else {
+      const outcome = this.insertOutOfOrder(s, t, v);
+      if (outcome !== AppendOutcome.Appended) return outcome;
+    }
+    this.numSamples++;
+    if (t > this.maxT) this.maxT = t;
+    if (t < this.minT) this.minT = t;
+    return AppendOutcome.Appended;
+  }
+
+  private appendInOrder(s: HeadSeries, t: number, v: number): void {
+    let open = s.open;
+    if (open === undefined || open.count >= MAX_SAMPLES_PER_CHUNK || t >= s.openEnd) {
+      if (open === undefined) open = s.open = new ChunkAppender();
+      else {
+        this.sealChunk(s, open);
+        open.reset(); // reuses the appender and its buffer: less garbage on the hot path
+      }
+      s.openEnd = (Math.floor(t / this.blockRangeMs) + 1) * this.blockRangeMs;
+    }
+    open.append(t, v);
+    s.maxT = t;
+  }
+
+  /** Copies the open chunk into the arena as a closed chunk. */
+  private sealChunk(s: HeadSeries, open: ChunkAppender): void {
+    if (open.count === 0) return;
+    const len = open.byteLength;
+    s.chunks.push(this.arena.add(open.buf.subarray(0, len)), open.minT, open.maxT);
+    this.closedChunkBytes += len + 2;
+  }
+
+  /** Closes the open chunk and frees its appender (the series may not get samples for a while). */
+  private closeOpenChunk(s: HeadSeries): void {
+    if (!s.open) return;
+    this.sealChunk(s, s.open);
+    s.open = undefined;
+  }
+
+  /** Re-encodes the chunks at and after `t` with the sample merged in (out-of-order samples are rare). */
+  private insertOutOfOrder(s: HeadSeries, t: number, v: number): AppendOutcome {
+    const arena = this.arena;
+    const c = s.chunks;
+    let first = c.length;
+    while (first > 0 && c[first - 1]! >= t) first -= 3; // `first` indexes triples
+    let n = s.open ? s.open.count : 0;
+    for (let i = first; i < c.length; i += 3) n += chunkSampleCount(arena.get(c[i]!));
+    const ts = new Float64Array(n + 1);
+    const vs = new Float64Array(n + 1);
+    let end = 0;
+    for (let i = first; i < c.length; i += 3) end = decodeChunk(arena.get(c[i]!), ts, vs, end);
+    if (s.open) end = decodeChunk(s.open.buf, ts, vs, end);
+    let lo = 0;
+    let hi = end;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (ts[mid]! < t) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo < end && ts[lo] === t) return sameBits(vs[lo]!, v) ? AppendOutcome.Identical : AppendOutcome.DuplicateTimestamp;
+    ts.copyWithin(lo + 1, lo, end);
+    vs.copyWithin(lo + 1, lo, end);
+    ts[lo] = t;
+    vs[lo] = v;
+    for (let i = first; i < c.length; i += 3) this.closedChunkBytes -= arena.get(c[i]!).length + 2;
+    c.length = first;
+    s.open = undefined;
+    s.maxT = first > 0 ? c[first - 1]! : -Infinity;
+    for (let i = 0; i <= end; i++) this.appendInOrder(s, ts[i]!, vs[i]!);
+    return AppendOutcome.Appended;
+  }
+
+  // PostingsSource
+  allPostings(): Postings {
+    return this.all.view();
+  }
+  labelValuesOf(name: string): Iterable<string> {
+    return this.index.get(name)?.keys() ?? [];
+  }
+  postingsFor(name: string, value: string): Postings {
+    return this.index.get(name)?.get(value)?.view() ?? EMPTY_POSTINGS;
+  }
+  labelNamesAll(): string[] {
+    return [...this.index.keys()];
+  }
+
+  /** Series matching the matchers with samples in [mint, maxt]. */
+  matchingSeries(matchers: readonly CompiledMatcher[], mint: number, maxt: number): HeadSeries[] {
+    const out: HeadSeries[] = [];
+    if (mint > this.maxT || maxt < this.minT) return out;
+    for (const id of selectPostings(this, matchers)) {
+      const s = this.byId.get(id)!;
+      if (s.maxT >= mint && s.minT <= maxt) out.push(s);
+    }
+    return out;
+  }
+
+  /** The series' samples in [mint, maxt] (decoded now, so later head changes do not affect the result). */
+  samples(s: HeadSeries, mint: number, maxt: number): SeriesData | undefined {
+    let n = s.open && s.open.maxT >= mint && s.open.minT <= maxt ? s.open.count : 0;
+    const arena = this.arena;
+    const c = s.chunks;
+    for (let i = 0; i < c.length; i += 3) {
+      if (c[i + 2]! >= mint && c[i + 1]! <= maxt) n += chunkSampleCount(arena.get(c[i]!));
+    }
+    if (n === 0) return undefined;
+    const ts = new Float64Array(n);
+    const vs = new Float64Array(n);
+    let end = 0;
+    for (let i = 0; i < c.length; i += 3) {
+      if (c[i + 2]! >= mint && c[i + 1]! <= maxt) end = decodeChunk(arena.get(c[i]!), ts, vs, end, mint, maxt);
+    }
+    if (s.open && s.open.maxT >= mint && s.open.minT <= maxt) end = decodeChunk(s.open.buf, ts, vs, end, mint, maxt);
+    if (end === 0) return undefined;
+    // A copy of the array; the Label objects are shared and must not be modified.
+    return { labels: s.labels.slice(), timestamps: ts.subarray(0, end), values: vs.subarray(0, end) };
+  }
+
+  /**
+   * Prepares [.., t1) for a block: closes open chunks that end at or before t1 so the range is made only of closed
+   * chunks, and forbids new samples before t1.
+   */
+  sealBefore(t1: number): void {
+    if (t1 > this.minValidTime) this.minValidTime = t1;
+    for (const s of this.byId.values()) if (s.open && s.openEnd <= t1) this.closeOpenChunk(s);
+  }
+
+  /** Closed chunks of each series that lie in [t0, t1) (after sealBefore(t1)). */
+  *chunksInRange(
+    t0: number,
+    t1: number,
+  ): Generator<{ labels: Label[]; chunks: Uint8Array[]; minT: number[]; maxT: number[] }> {
+    for (const s of this.byId.values()) {
+      const c = s.chunks;
+      let a = 0;
+      while (a < c.length && c[a + 1]! < t0) a += 3;
+      const chunks: Uint8Array[] = [];
+      const minT: number[] = [];
+      const maxT: number[] = [];
+      for (let b = a; b < c.length && c[b + 2]! < t1; b += 3) {
+        chunks.push(this.arena.get(c[b]!));
+        minT.push(c[b + 1]!);
+        maxT.push(c[b + 2]!);
+      }
+      if (chunks.length > 0) yield { labels: s.labels, chunks, minT, maxT };
+    }
+  }
+
+  /** Drops chunks before `t` (they are in a block now) and series left without samples. */
+  truncateBefore(t: number): void {
+    if (t > this.minValidTime) this.minValidTime = t;
+    let removed = false;
+    let minT = Infinity;
+    for (const s of this.byId.values()) {
+      let k = 0;
+      const c = s.chunks;
+      while (k < c.length && c[k + 2]! < t) {
+        const bytes = this.arena.get(c[k]!);
+        this.closedChunkBytes -= bytes.length + 2;
+        this.numSamples -= chunkSampleCount(bytes);
+        k += 3;
+      }
+      if (k > 0) c.splice(0, k);
+      if (s.chunks.length === 0 && !s.open) {
+        this.removeSeries(s);
+        removed = true;
+      } else if (s.minT < minT) minT = s.minT;
+    }
+    this.minT = minT;
+    if (removed) this.rebuildIndex();
+    this.compactArena();
+  }
+
+  /** Copies live chunks into a fresh arena when dropped chunks take at least half of it (and a page or more). */
+  private compactArena(): void {
+    const dead = this.arena.usedBytes - this.closedChunkBytes;
+    if (dead < this.closedChunkBytes || dead < ChunkArena.PAGE_BYTES) return;
+    const old = this.arena;
+    const fresh = new ChunkArena();
+    for (const s of this.byId.values()) {
+      for (let i = 0; i < s.chunks.length; i += 3) s.chunks[i] = fresh.add(old.get(s.chunks[i]!));
+    }
+    this.arena = fresh;
+  }
+
+  private removeSeries(s: HeadSeries): void {
+    this.byId.delete(s.id);
+    const hit = this.byHash.get(s.hash);
+    if (Array.isArray(hit)) {
+      const rest = hit.filter((x) => x !== s);
+      this.byHash.set(s.hash, rest.length === 1 ? rest[0]! : rest);
+    } else this.byHash.delete(s.hash);
+  }
+
+  private rebuildIndex(): void {
+    this.index = new Map();
+    this.all = new PostingsList();
+    this.labelPairs = new Map();
+    const ids = [...this.byId.keys()].sort((a, b) => a - b);
+    for (const id of ids) {
+      const s = this.byId.get(id)!;
+      for (let i = 0; i < s.labels.length; i++) s.labels[i] = this.internLabel(s.labels[i]!);
+      this.indexSeries(s);
+    }
+  }
+
+  /** Approximate bytes the head holds: chunk data plus an estimate of per-series and index overhead. */
+  memoryBytes(): number {
+    let open = 0;
+    let labelBytes = 0;
+    for (const s of this.byId.values()) {
+      if (s.open) open += s.open.buf.length;
+      labelBytes += 32 + s.labels.length * 8;
+    }
+    let pairs = 0;
+    for (const values of this.labelPairs.values()) for (const v of values.keys()) pairs += 120 + v.length;
+    // ~800 bytes: series object, chunk list, open-chunk appender and its buffer object, boxed numbers, map and
+    // postings entries (measured with a heap snapshot).
+    return this.arena.allocatedBytes + open + labelBytes + pairs + this.byId.size * 800;
+  }
+
+  get chunkCount(): number {
+    let n = 0;
+    for (const s of this.byId.values()) n += s.chunks.length / 3 + (s.open ? 1 : 0);
+    return n;
+  }
+}

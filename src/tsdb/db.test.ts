@@ -155,8 +155,14 @@ describe('tsdb', () => {
     await withDb({ outOfOrderWindowMs: 5 * MIN }, async (db) => {
       const t = BASE + 60 * MIN;
       await db.append([series('m', {}, [t - 2 * MIN, t], [1, 2])]);
-      let r = await db.append([series('m', {}, [t - 6 * MIN, t - 4 * MIN], [3, 4]), series('other', {}, [t - 10 * MIN], [5])]);
-      assert.deepEqual(r, { accepted: 1, duplicates: 0, rejected: { too_old: 2 } });
+      // Out of order for m: only within the 5-minute window. A new series is in order anywhere in the head's
+      // appendable range (half a block, 1 h, back from the newest sample), like Prometheus.
+      let r = await db.append([
+        series('m', {}, [t - 6 * MIN, t - 4 * MIN], [3, 4]),
+        series('other', {}, [t - 10 * MIN], [5]),
+        series('third', {}, [t - 61 * MIN], [6]),
+      ]);
+      assert.deepEqual(r, { accepted: 2, duplicates: 0, rejected: { too_old: 2 } });
       r = await db.append([series('m', {}, [t - 2 * MIN, t, t - 4 * MIN], [1, 2, 4])]);
       assert.deepEqual(r, { accepted: 0, duplicates: 3, rejected: {} }, 'identical re-send (in-order and out-of-order) accepted');
       r = await db.append([series('m', {}, [t, t - 2 * MIN], [2.5, NaN])]);

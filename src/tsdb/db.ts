@@ -4,7 +4,7 @@ import type { Label, MetricMetadata, PromSeries } from '../model/prometheus.js';
 import type { LabelMatcher, Querier, SeriesData } from '../model/storage.js';
 import { BlockReader, BlockWriter, ULID_RE, type BlockMeta } from './block.js';
 import { silentLogger, type TsdbLogger } from './fsutil.js';
-import { AppendOutcome, Head, type HeadSeries } from './head.js';
+import { AppendOutcome, Head, UNBOUNDED_WINDOW, type HeadSeries } from './head.js';
 import { canonicalLabels, compareLabels, hashLabels, labelsKey } from './labels.js';
 import { compileMatchers, type CompiledMatcher } from './matchers.js';
 import {
@@ -200,7 +200,7 @@ export class TenantDb implements TsdbQuerier {
         const t = ts[i]!;
         if (t > maxT) maxT = t;
         // Samples of series no longer known are older than the head (their series was dropped at a truncation).
-        if (s) head.append(s, t, vs[i]!, -Infinity);
+        if (s) head.append(s, t, vs[i]!, UNBOUNDED_WINDOW);
       }
       samples += ids.length;
       return maxT;
@@ -224,7 +224,9 @@ export class TenantDb implements TsdbQuerier {
     if (walFailure) throw new TsdbUnavailableError(walFailure.message);
     const head = this.head;
     const now = Date.now();
-    const tooOldBefore = Math.min(head.maxT, now) - this.opts.outOfOrderWindowMs;
+    const newest = Math.min(head.maxT, now);
+    // The appendable range is half a block back from the newest sample, as in Prometheus (1 h with 2 h blocks).
+    const window = { inOrderBefore: newest - this.opts.blockRangeMs / 2, outOfOrderBefore: newest - this.opts.outOfOrderWindowMs };
     const futureLimit = now + this.opts.futureToleranceMs;
     const limit = this.opts.maxActiveSeries;
     let total = 0;
@@ -277,7 +279,7 @@ export class TenantDb implements TsdbQuerier {
           rejected.too_far_in_future = (rejected.too_far_in_future ?? 0) + 1;
           continue;
         }
-        const outcome = head.append(series, t, v, tooOldBefore);
+        const outcome = head.append(series, t, v, window);
         if (outcome === AppendOutcome.Appended) result.accepted++;
         else if (outcome === AppendOutcome.Identical) result.duplicates++;
         else {

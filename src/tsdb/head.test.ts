@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Label } from '../model/prometheus.js';
-import { AppendOutcome, Head } from './head.js';
+import { AppendOutcome, Head, UNBOUNDED_WINDOW } from './head.js';
 import { hashLabels } from './labels.js';
 
 const R = 3600_000;
@@ -23,8 +23,8 @@ describe('head', () => {
     assert.equal(h.get(L('b', 2), 42), b);
     assert.equal(h.get(L('c', 3), 42), c);
     assert.equal(h.get(L('d', 4), 42), undefined);
-    assert.equal(h.append(a, 1000, 1, -Infinity), AppendOutcome.Appended);
-    assert.equal(h.append(c, R + 1000, 1, -Infinity), AppendOutcome.Appended);
+    assert.equal(h.append(a, 1000, 1, UNBOUNDED_WINDOW), AppendOutcome.Appended);
+    assert.equal(h.append(c, R + 1000, 1, UNBOUNDED_WINDOW), AppendOutcome.Appended);
     h.sealBefore(R);
     h.truncateBefore(R); // a's only chunk goes; b never had samples: both removed
     assert.equal(h.get(L('a', 1), 42), undefined);
@@ -42,7 +42,7 @@ describe('head', () => {
     });
     const value = (i: number, k: number): number => Math.sin(i * 1000 + k) * 1e6; // full-precision: XOR, large chunks
     const steps = 720;
-    for (let k = 0; k < steps; k++) for (let i = 0; i < series.length; i++) h.append(series[i]!, k * 10_000, value(i, k), -Infinity);
+    for (let k = 0; k < steps; k++) for (let i = 0; i < series.length; i++) h.append(series[i]!, k * 10_000, value(i, k), UNBOUNDED_WINDOW);
     const before = h.memoryBytes();
     h.sealBefore(R);
     h.truncateBefore(R);

@@ -17,6 +17,14 @@ export enum AppendOutcome {
   DuplicateTimestamp = 3,
 }
 
+/** Oldest timestamps an append accepts (see Head.append). */
+export interface AppendWindow {
+  inOrderBefore: number;
+  outOfOrderBefore: number;
+}
+
+export const UNBOUNDED_WINDOW: AppendWindow = { inOrderBefore: -Infinity, outOfOrderBefore: -Infinity };
+
 export class HeadSeries {
   /**
    * Closed chunks, oldest first, as triples (arena reference, minT, maxT): one array instead of three saves ~300
@@ -136,16 +144,19 @@ export class Head implements PostingsSource {
   }
 
   /**
-   * Appends one sample. `tooOldBefore`: samples with smaller timestamps are rejected (the caller folds in the
-   * out-of-order window; replay passes minValidTime).
+   * Appends one sample. Like Prometheus' head: a sample newer than its series' last one is accepted back to
+   * `window.inOrderBefore` (the head's appendable range), an older one only back to `window.outOfOrderBefore` (the
+   * out-of-order window). A new series may start anywhere in the appendable range, so an Agent re-sending payloads
+   * it buffered during an outage is not refused just because other hosts' data is newer. Replay passes -Infinity.
    */
-  append(s: HeadSeries, t: number, v: number, tooOldBefore: number): AppendOutcome {
-    if (t < tooOldBefore || t < this.minValidTime) return AppendOutcome.TooOld;
+  append(s: HeadSeries, t: number, v: number, window: AppendWindow): AppendOutcome {
+    if (t < this.minValidTime || t < window.inOrderBefore) return AppendOutcome.TooOld;
     if (t > s.maxT) {
       this.appendInOrder(s, t, v);
     } else if (t === s.maxT && s.open) {
       return sameBits(s.open.lastValue, v) ? AppendOutcome.Identical : AppendOutcome.DuplicateTimestamp;
     } else {
+      if (t < window.outOfOrderBefore) return AppendOutcome.TooOld;
       const outcome = this.insertOutOfOrder(s, t, v);
       if (outcome !== AppendOutcome.Appended) return outcome;
     }

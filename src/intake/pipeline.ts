@@ -2,7 +2,7 @@ import type { DecodedPayload } from '../model/datadog.js';
 import { sampleCount } from '../model/prometheus.js';
 import type { Mapper } from '../mapping/index.js';
 import type { Sink } from '../sinks/sink.js';
-import { SinkRejectedError, SinkUnavailableError } from '../sinks/sink.js';
+import { SinkRejectedError, SinkUnavailableError, type RejectedSamples } from '../sinks/sink.js';
 import type { SelfMetrics } from '../selfmon/metrics.js';
 
 // The one way data flows after decoding, for the HTTP intake and DogStatsD alike: map to Prometheus series, write
@@ -26,15 +26,33 @@ export class IngestPipeline {
       for (const [reason, n] of Object.entries(mapped.dropped)) if (n > 0) m.samplesRejected.inc({ tenant, reason }, n);
     }
     const samples = sampleCount(mapped.series);
+    const countRejected = (rejected: RejectedSamples): number => {
+      let n = 0;
+      for (const [reason, k] of Object.entries(rejected)) {
+        if (!k) continue;
+        m.samplesRejected.inc({ tenant, reason }, k);
+        n += k;
+      }
+      return n;
+    };
+    let refused = 0;
     try {
-      if (mapped.series.length > 0) await this.sink.write({ tenant, series: mapped.series, metadata: mapped.metadata }, deadline);
+      if (mapped.series.length > 0) {
+        refused = countRejected((await this.sink.write({ tenant, series: mapped.series, metadata: mapped.metadata }, deadline)).rejected);
+      }
     } catch (e) {
+      if (e instanceof SinkRejectedError && e.rejected) {
+        // Part of the batch was refused (e.g. new series over the limit); the rest is durable.
+        const stored = samples - countRejected(e.rejected);
+        if (stored > 0) m.samplesAccepted.inc({ tenant, kind }, stored);
+        throw e;
+      }
       const reason = e instanceof SinkRejectedError ? 'sink_rejected' : e instanceof SinkUnavailableError ? 'sink_unavailable' : 'sink_error';
       m.samplesRejected.inc({ tenant, reason }, samples);
       m.seriesRejected.inc({ tenant, reason }, mapped.series.length);
       throw e;
     }
-    if (samples) m.samplesAccepted.inc({ tenant, kind }, samples);
+    if (samples > refused) m.samplesAccepted.inc({ tenant, kind }, samples - refused);
     if (mapped.series.length) m.seriesAccepted.inc({ tenant }, mapped.series.length);
     // Accepted but not turned into samples yet (a later issue stores events): counted, documented, never silent.
     if (payload.events.length) m.itemsNotStored.inc({ tenant, kind: 'event', reason: 'not_stored' }, payload.events.length);

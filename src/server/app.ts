@@ -85,7 +85,7 @@ export async function startServer(cfg: ServeConfig, logger: Logger = createLogge
     // Every tenant's WAL is replayed before the listener opens, so the first query sees all acknowledged data.
     await storage.openAll();
     logger.info({ dataDir: cfg.dataDir, ms: Date.now() - opening, retentionMs: cfg.retentionMs }, 'embedded store open');
-    sink = new EmbeddedStoreSink(storage, metrics);
+    sink = new EmbeddedStoreSink(storage);
     registerStoreMetrics(metrics, storage, () => startupSeconds);
   }
   const pipeline = new IngestPipeline(mapper, sink, metrics);

@@ -1,13 +1,21 @@
 import type { WriteBatch } from '../model/prometheus.js';
 
-/** Where mapped samples go: the embedded store or remote-write targets. */
+/** Samples a sink refused by its write rules, by reason (`too_old`, `series_limit`...). */
+export type RejectedSamples = Partial<Record<string, number>>;
+
+export interface WriteOutcome {
+  /** Samples of the batch not stored, by reason; everything else is durable. */
+  rejected: RejectedSamples;
+}
+
+/** Where mapped samples go: the embedded store or remote-write targets. Sinks report; the pipeline counts. */
 export interface Sink {
   /**
    * Resolves once the batch is durable (embedded store: in the WAL; remote write: every target answered 2xx).
    * Rejects with SinkUnavailableError (→ 503 + Retry-After) or SinkRejectedError (→ 400).
    * `deadline` is an absolute Date.now() by which the call must settle.
    */
-  write(batch: WriteBatch, deadline: number): Promise<void>;
+  write(batch: WriteBatch, deadline: number): Promise<WriteOutcome>;
   /** Flush what is in flight and release resources. */
   close(): Promise<void>;
 }
@@ -23,7 +31,16 @@ export class SinkUnavailableError extends Error {
   }
 }
 
-/** The store or a target refused the data itself (a 4xx); retrying the same data will not help. */
+/**
+ * The store or a target refused the data itself (a 4xx); retrying the same data will not help. With `rejected`,
+ * only those samples were refused and the rest of the batch is durable; without it, nothing was stored.
+ */
 export class SinkRejectedError extends Error {
   override name = 'SinkRejectedError';
+  constructor(
+    message: string,
+    readonly rejected?: RejectedSamples,
+  ) {
+    super(message);
+  }
 }

@@ -19,7 +19,7 @@ import { readFileSync } from 'node:fs';
 import { Pool } from 'undici';
 import { sampleCount, type PromSeries, type WriteBatch } from '../../model/prometheus.js';
 import type { SelfMetrics } from '../../selfmon/metrics.js';
-import { SinkRejectedError, SinkUnavailableError, type Sink } from '../sink.js';
+import { SinkRejectedError, SinkUnavailableError, type Sink, type WriteOutcome } from '../sink.js';
 import { encodeSnappyWriteRequest, splitBySamples } from './encode.js';
 
 export interface RemoteWriteTarget {
@@ -156,6 +156,8 @@ class Target {
   }
 }
 
+const NOTHING_REFUSED: WriteOutcome = Object.freeze({ rejected: Object.freeze({}) });
+
 export class RemoteWriteSink implements Sink {
   private readonly targets: Target[];
   private readonly minBackoffMs: number;
@@ -175,9 +177,10 @@ export class RemoteWriteSink implements Sink {
     this.maxBackoffMs = options.maxBackoffMs ?? 2_000;
   }
 
-  async write(batch: WriteBatch, deadline: number): Promise<void> {
+  /** Remote write 1.0 is all or nothing per request: a 2xx means every sample was taken. */
+  async write(batch: WriteBatch, deadline: number): Promise<WriteOutcome> {
     if (this.closed) throw new SinkUnavailableError('remote write: the sink is closed (shutting down)', 1);
-    if (batch.metadata.length === 0 && sampleCount(batch.series) === 0) return;
+    if (batch.metadata.length === 0 && sampleCount(batch.series) === 0) return NOTHING_REFUSED;
 
     // Encode once per split limit, not once per target.
     const encoded = new Map<number, EncodedRequest[]>();
@@ -193,7 +196,7 @@ export class RemoteWriteSink implements Sink {
       this.targets.map((t) => this.writeTarget(t, batch.tenant, requestsFor(t.maxSamplesPerRequest), deadline)),
     );
     const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
-    if (failures.length === 0) return;
+    if (failures.length === 0) return NOTHING_REFUSED;
     throw (
       failures.find((e) => e instanceof SinkUnavailableError) ??
       failures.find((e) => e instanceof SinkRejectedError) ??

@@ -82,11 +82,25 @@ test(`kill -9 while posting, ${ROUNDS} times: every acknowledged sample survives
       exported.set(row.metric.poster!, m);
     }
     let missing = 0;
+    const examples: string[] = [];
     for (const [series, list] of acked) {
       const got = exported.get(series);
-      for (const a of list) if (got?.get(a.ts) !== a.value) missing++;
+      for (const a of list) {
+        if (got?.get(a.ts) === a.value) continue;
+        missing++;
+        if (examples.length < 5) examples.push(`${series} t=${a.ts} want ${a.value} got ${got?.get(a.ts)} (round ${Math.floor(a.value / 1e6)})`);
+      }
     }
-    assert.equal(missing, 0, `${missing} of ${total} acknowledged samples lost`);
+    if (missing) {
+      for (const [series, list] of acked) {
+        const got = exported.get(series) ?? new Map<number, number>();
+        const lost = list.filter((a) => got.get(a.ts) !== a.value).map((a) => a.ts);
+        if (!lost.length) continue;
+        const have = [...got.keys()].sort((a, b) => a - b);
+        t.diagnostic(`${series}: lost ${lost.length} in [${lost[0]}, ${lost[lost.length - 1]}]; exported ${have.length}, last ${have[have.length - 1]}; acked last ${list[list.length - 1]!.ts}; exported after lost range: ${have.filter((x) => x > lost[lost.length - 1]!).length}`);
+      }
+    }
+    assert.equal(missing, 0, `${missing} of ${total} acknowledged samples lost, e.g. ${examples.join('; ')}`);
   } finally {
     p.child.kill('SIGTERM');
     await p.exited;

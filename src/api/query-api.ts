@@ -10,7 +10,7 @@ import type { SelfMetrics } from '../selfmon/metrics.js';
 import { anyApiKey } from '../intake/auth.js';
 import { Engine, PromQLError, queryResultJson, type EngineOptions, type RawResult } from '../promql/engine.js';
 import { parseDurationParam } from '../promql/format.js';
-import { compareLabels, labelsKey } from '../promql/labels.js';
+import { compareLabels, labelsKey } from '../model/labels.js';
 import { parseExpr, ParseError } from '../promql/parser.js';
 import { ConcurrencyLimiter } from './limiter.js';
 import { queryApiMetrics, type QueryApiMetrics } from './metrics.js';

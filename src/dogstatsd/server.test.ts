@@ -11,6 +11,7 @@ import { DgramSocket } from 'node-unix-socket';
 import type { DecodedPayload } from '../model/datadog.js';
 import { SelfMetrics } from '../selfmon/metrics.js';
 import { DogStatsDServer, parseListenAddress, type DogStatsDServerOptions } from './server.js';
+import { seededRandom } from '../../test/support/random.js';
 
 const T0 = 1_700_000_000;
 
@@ -20,18 +21,6 @@ async function waitFor(what: string, cond: () => boolean, timeoutMs = 5000): Pro
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 5));
   }
-}
-
-/** mulberry32: a small seeded PRNG so the drawn values (and so the exact aggregates) are reproducible. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** A server on a kernel-chosen UDP port with a hand-driven clock; flushes are collected. */
@@ -86,7 +75,7 @@ describe('the article walkthrough with the hot-shots client over real UDP', () =
     const { server, clock, flushed, selfMetrics } = await startServer({ tenant: 'blog' });
     const { port } = server.udpAddress()!;
     const client = new StatsD({ host: '127.0.0.1', port, protocol: 'udp', maxBufferSize: 0 });
-    const rand = mulberry32(20211);
+    const rand = seededRandom(20211);
     const drawnPerBucket: number[][] = [];
     try {
       for (let bucket = 0; bucket < 3; bucket++) {

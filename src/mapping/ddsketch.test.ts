@@ -1,18 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DDSketchBuilder, SKETCH_BIAS, SKETCH_GAMMA, keyValue, sketchKey, sketchQuantile } from './ddsketch.js';
-
-/** Deterministic PRNG (mulberry32) so the data sets are the same on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../../test/support/random.js';
 
 function exactQuantile(sorted: number[], q: number): number {
   return sorted[Math.round(q * (sorted.length - 1))]!;
@@ -38,7 +27,7 @@ describe('sketchKey / keyValue', () => {
   });
 
   test('value → key → value stays within the relative accuracy', () => {
-    const r = rng(1);
+    const r = seededRandom(1);
     for (let i = 0; i < 5000; i++) {
       const v = 10 ** (r() * 18 - 6);
       const back = keyValue(sketchKey(v));
@@ -102,7 +91,7 @@ describe('DDSketchBuilder', () => {
     ['mixed signs', (r: () => number) => (r() - 0.3) * 500],
   ] as const) {
     test(`quantiles within 2% of the exact ones: ${name}`, () => {
-      const r = rng(42);
+      const r = seededRandom(42);
       const values = Array.from({ length: 20000 }, () => gen(r));
       const b = new DDSketchBuilder();
       for (const v of values) b.add(v);

@@ -2,17 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DDSketchPoint } from '../model/datadog.js';
 import { DDSketchBuilder, quantileOrder, sketchKey, sketchQuantile, sketchQuantiles } from './ddsketch.js';
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../../test/support/random.js';
 
 const QS = [0.99, 0, 0.5, 0.001, 0.25, 1, 0.75, 0.9, 0.95, 0.5];
 
@@ -26,7 +16,7 @@ function assertSameAsSketchQuantile(p: DDSketchPoint, what: string): void {
 // per quantile gives.
 describe('sketchQuantiles', () => {
   test('identical to sketchQuantile on random sketches (sizes, signs, zeros)', () => {
-    const r = rng(7);
+    const r = seededRandom(7);
     for (let round = 0; round < 300; round++) {
       const b = new DDSketchBuilder();
       const n = Math.floor(r() * 200);

@@ -5,7 +5,8 @@ import type { Querier, SeriesData } from '../model/storage.js';
 import { exprType, type AtModifier, type Expr, type VectorSelector } from './ast.js';
 import { Evaluator, PromQLError, type EvalValue, type SelectorData } from './evaluator.js';
 import { formatFloat } from './format.js';
-import { compareLabels, dropMetricNameAndMetadata, labelsKey } from './labels.js';
+import { dropMetricNameAndMetadata } from './labels.js';
+import { compareLabels, labelsKey } from '../model/labels.js';
 import { parseExpr, ParseError } from './parser.js';
 
 export { PromQLError } from './evaluator.js';

@@ -11,9 +11,10 @@ import {
 } from './ast.js';
 import { formatFloatPlain } from './format.js';
 import {
-  compareLabels, dropLabel, dropMetricNameAndMetadata, formatLabels, getLabel, isValidLabelName, labelsKey, METRIC_NAME, setLabel,
+  dropLabel, dropMetricNameAndMetadata, formatLabels, getLabel, isValidLabelName, METRIC_NAME, setLabel,
   compileAnchoredRegex,
 } from './labels.js';
+import { compareLabels, labelsKey } from '../model/labels.js';
 import { isComparisonOp, positionString } from './parser.js';
 import { isStaleAt } from './staleness.js';
 import { almostEqual, FunctionError, kahanSumInc, quantileOf, RANGE_KERNELS } from './range-functions.js';

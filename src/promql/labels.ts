@@ -3,13 +3,6 @@ import type { LabelMatcher } from '../model/storage.js';
 
 export const METRIC_NAME = '__name__';
 
-/** A stable key for a sorted label set (names and values cannot contain \xff in valid UTF-8 text). */
-export function labelsKey(labels: readonly Label[]): string {
-  let k = '';
-  for (const l of labels) k += l.name + '\xff' + l.value + '\xfe';
-  return k;
-}
-
 export function getLabel(labels: readonly Label[], name: string): string {
   for (const l of labels) if (l.name === name) return l.value;
   return '';
@@ -33,18 +26,6 @@ export function setLabel(labels: readonly Label[], name: string, value: string):
   }
   if (!done && value !== '') out.push({ name, value });
   return out;
-}
-
-/** labels.Compare: by name, then value, pairwise; shorter first. */
-export function compareLabels(a: readonly Label[], b: readonly Label[]): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a[i]!;
-    const y = b[i]!;
-    if (x.name !== y.name) return x.name < y.name ? -1 : 1;
-    if (x.value !== y.value) return x.value < y.value ? -1 : 1;
-  }
-  return a.length - b.length;
 }
 
 export function formatLabels(labels: readonly Label[]): string {

@@ -1,7 +1,8 @@
 // An in-memory Querier (tests, conformance runs): label sets with sorted samples, matchers with Prometheus semantics.
 import type { Label } from '../model/prometheus.js';
 import type { LabelMatcher, Querier, SeriesData } from '../model/storage.js';
-import { compareLabels, compileMatcher, labelsKey, matchesAll } from './labels.js';
+import { compileMatcher, matchesAll } from './labels.js';
+import { compareLabels, labelsKey } from '../model/labels.js';
 import { writeStaleNaN } from './staleness.js';
 
 interface StoredSeries {

@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ChunkAppender, ENC_DECIMAL, ENC_XOR, MAX_SAMPLES_PER_CHUNK, chunkSampleCount, decodeChunk } from './chunk.js';
+import { seededRandom } from '../../test/support/random.js';
 
 function bits(v: number): string {
   const b = Buffer.alloc(8);
@@ -26,20 +27,11 @@ function roundTrip(ts: number[], vs: number[], xorOnly = false): Uint8Array {
   return chunk;
 }
 
-/** Deterministic pseudo-random numbers (tests must be reproducible). */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 4294967296;
-  };
-}
-
 const nanPayload = new Float64Array(new Uint32Array([1, 0x7ff00000]).buffer)[0]!; // NaN with a payload (like Prometheus' stale marker)
 const SPECIAL = [0, -0, NaN, Infinity, -Infinity, nanPayload, Number.MIN_VALUE, -Number.MAX_VALUE, 1, 1, 1, 0.1, 1e308, -1e-308, 5e-324];
 
 function randomCase(seed: number): { ts: number[]; vs: number[] } {
-  const r = rng(seed);
+  const r = seededRandom(seed);
   const n = 1 + Math.floor(r() * MAX_SAMPLES_PER_CHUNK);
   const ts: number[] = [];
   const vs: number[] = [];
@@ -77,7 +69,7 @@ describe('XOR chunk', () => {
     const deltas = [1, 1, 2, 8191, 1000, 65535, 1, 524287, 3, 2 ** 40, 7, 2 ** 33, 1, 100, 90, 1_000_000, 5, 8192, 65536, 524288];
     const ts = [-5_000_000_000];
     for (const d of deltas) ts.push(ts[ts.length - 1]! + d);
-    const r = rng(7);
+    const r = seededRandom(7);
     roundTrip(ts, ts.map(() => (r() - 0.5) * 1e6), true);
     roundTrip([0, 2 ** 52], [1, 2], true);
     roundTrip([-(2 ** 52), 0, 2 ** 52], [3, 2, 1], true);

@@ -5,7 +5,8 @@ import type { LabelMatcher, Querier, SeriesData } from '../model/storage.js';
 import { BlockReader, BlockWriter, ULID_RE, type BlockMeta } from './block.js';
 import { silentLogger, type TsdbLogger } from './fsutil.js';
 import { AppendOutcome, Head, UNBOUNDED_WINDOW, type HeadSeries } from './head.js';
-import { canonicalLabels, compareLabels, hashLabels, labelsKey } from './labels.js';
+import { canonicalLabels, hashLabels } from './labels.js';
+import { compareLabels, labelsKey } from '../model/labels.js';
 import { compileMatchers, type CompiledMatcher } from './matchers.js';
 import {
   RECORD_SAMPLES,

@@ -1,17 +1,5 @@
 import type { Label } from '../model/prometheus.js';
 
-/** Prometheus' label-set order: pairwise by name then value, a prefix sorts first. */
-export function compareLabels(a: readonly Label[], b: readonly Label[]): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a[i]!;
-    const y = b[i]!;
-    if (x.name !== y.name) return x.name < y.name ? -1 : 1;
-    if (x.value !== y.value) return x.value < y.value ? -1 : 1;
-  }
-  return a.length - b.length;
-}
-
 export function labelsEqual(a: readonly Label[], b: readonly Label[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i]!.name !== b[i]!.name || a[i]!.value !== b[i]!.value) return false;
@@ -29,13 +17,6 @@ export function hashLabels(labels: readonly Label[]): number {
     h = Math.imul(h ^ 0xfe, 0x01000193);
   }
   return h | 0; // int32: a small integer to V8 (no boxed number per series, faster map keys)
-}
-
-/** A string key unique to a label set (for merging results from several sources). */
-export function labelsKey(labels: readonly Label[]): string {
-  let k = '';
-  for (const l of labels) k += `${l.name}\xff${l.value}\xff`;
-  return k;
 }
 
 /**

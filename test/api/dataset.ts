@@ -3,6 +3,7 @@
 import type { Label, PromSeries } from '../../src/model/prometheus.js';
 import { encodeSnappyWriteRequest } from '../../src/sinks/remote-write/encode.js';
 import { MemoryQuerier } from '../../src/promql/memory-querier.js';
+import { seededRandom } from '../support/random.js';
 
 export interface DatasetOptions {
   /** First sample time (ms); rounded down to a whole minute. */
@@ -13,17 +14,6 @@ export interface DatasetOptions {
   /** Hosts; each has 4 request counters, 3 CPU counters, a memory gauge and a temperature gauge. Default 4. */
   hosts?: number;
   seed?: number;
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const sorted = (o: Record<string, string>): Label[] =>
@@ -40,7 +30,7 @@ const sorted = (o: Record<string, string>): Label[] =>
 export function makeDataset(opts: DatasetOptions): PromSeries[] {
   const interval = opts.intervalMs ?? 15_000;
   const hosts = opts.hosts ?? 4;
-  const rnd = mulberry32(opts.seed ?? 42);
+  const rnd = seededRandom(opts.seed ?? 42);
   const start = Math.floor(opts.startMs / 60_000) * 60_000;
   const n = Math.floor(opts.durationMs / interval);
   const out: PromSeries[] = [];

@@ -2,27 +2,19 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import StatsD from 'hot-shots';
 import { startPromdog } from '../support/promdog.js';
+import { seededRandom } from '../support/random.js';
 
 // The article's walkthrough, end to end: an application sends DogStatsD with the real hot-shots client straight to
 // promdog for 35 s; PromQL over the embedded store, evaluated inside the sending window, shows the article's numbers.
 
 const SEND_SECONDS = 35;
 
-/** Deterministic draws so the histogram's expected values are exact for this run. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 4294967296;
-  };
-}
-
 test(`blog.app.testcounter and blog.app.testhist over ${SEND_SECONDS} s come out as the article shows`, { timeout: 120_000 }, async () => {
   const pd = await startPromdog(['--dogstatsd-listen', '127.0.0.1:0']);
   try {
     const udp = pd.server.dogstatsd!.udpAddress()!;
     const client = new StatsD({ host: '127.0.0.1', port: udp.port, protocol: 'udp', maxBufferSize: 0 });
-    const draw = rng(42);
+    const draw = seededRandom(42);
     const sent: { t: number; v: number }[] = [];
     const sendStart = Date.now();
     await new Promise<void>((resolve) => {

@@ -1,17 +1,8 @@
 import assert from 'node:assert/strict';
 import { DecodeError } from '../../model/datadog.js';
+export { seededRandom } from '../../../test/support/random.js';
 
 // Test support for the decoder tests (not used on the intake path).
-
-/** Deterministic pseudo-random numbers in [0, 1), for fuzz loops that must fail the same way every run. */
-export function seededRandom(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0;
-    s ^= s >>> 12;
-    return (s >>> 0) / 4294967296;
-  };
-}
 
 /** Runs `fn`; it may succeed, but if it throws, the error must be a DecodeError. */
 export function onlyDecodeErrors(fn: () => unknown, context: string): 'ok' | 'error' {

@@ -15,7 +15,7 @@ import { Storage } from '../tsdb/storage.js';
 import { EmbeddedStoreSink } from '../sinks/embedded/store-sink.js';
 import { registerStoreMetrics } from '../selfmon/store-metrics.js';
 import { registerQueryApi, tenantResolver } from '../api/query-api.js';
-import { ApiError, isFormRequest } from '../api/params.js';
+import { ApiError } from '../api/params.js';
 import type { Querier } from '../model/storage.js';
 
 // The composition root of `promdog serve`: builds every part from the configuration, wires the one-way flow

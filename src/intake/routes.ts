@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { DecodeError, type DecodedPayload } from '../model/datadog.js';
 import { SinkRejectedError, SinkUnavailableError } from '../sinks/sink.js';
 import type { SelfMetrics } from '../selfmon/metrics.js';
@@ -50,6 +50,15 @@ export interface IntakeDeps {
 
 const FORBIDDEN = { errors: ['Forbidden'] };
 
+/** First non-whitespace byte is `{` or `[`. */
+function startsLikeJson(body: Buffer): boolean {
+  for (const b of body) {
+    if (b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09) continue;
+    return b === 0x7b || b === 0x5b;
+  }
+  return false;
+}
+
 /** The tenant of an intake request, or undefined after answering 403. */
 export function authenticateIntake(deps: Pick<IntakeDeps, 'tenants' | 'noAuth' | 'metrics'>, req: FastifyRequest, reply: FastifyReply, route: string): string | undefined {
   if (deps.noAuth) return 'default';
@@ -72,15 +81,25 @@ export function registerIntakeRoutes(app: FastifyInstance, deps: IntakeDeps): vo
 
   for (const route of INTAKE_ROUTES) {
     app.post(route.path, async (req, reply) => {
-      if (route.path === '/api/v1/series' && deps.formSeriesHandler && isFormRequest(req)) return deps.formSeriesHandler(req, reply);
       const deadline = Date.now() + deps.limits.requestTimeoutMs;
-      const tenant = authenticateIntake(deps, req, reply, route.path);
-      if (!tenant) return reply;
+      // A form-encoded, uncompressed POST to /api/v1/series may be Grafana's series lookup (its default) — or
+      // Datadog JSON sent with curl's default Content-Type. The body decides, so it is read before choosing.
+      const maybeLookup = route.path === '/api/v1/series' && deps.formSeriesHandler !== undefined && isFormRequest(req) && !req.headers['content-encoding'];
+      let tenant = maybeLookup ? undefined : authenticateIntake(deps, req, reply, route.path);
+      if (!maybeLookup && !tenant) return reply;
       let payload: DecodedPayload;
       try {
         const encoding = parseContentEncoding(req.headers['content-encoding']);
         const stream = (req.body as Readable | undefined) ?? req.raw;
         const { body, compressedBytes } = await readBody(stream, encoding, deps.limits);
+        if (maybeLookup) {
+          if (!startsLikeJson(body)) {
+            req.body = Readable.from([body]);
+            return deps.formSeriesHandler!(req, reply);
+          }
+          tenant = authenticateIntake(deps, req, reply, route.path);
+          if (!tenant) return reply;
+        }
         deps.metrics.payloadBytes.observe({ route: route.path, stage: 'compressed' }, compressedBytes);
         deps.metrics.payloadBytes.observe({ route: route.path, stage: 'decompressed' }, body.length);
         payload = route.decode(body);
@@ -96,7 +115,7 @@ export function registerIntakeRoutes(app: FastifyInstance, deps: IntakeDeps): vo
         throw e;
       }
       try {
-        await deps.pipeline.ingest(tenant, route.kind, payload, deadline);
+        await deps.pipeline.ingest(tenant!, route.kind, payload, deadline);
       } catch (e) {
         if (e instanceof SinkUnavailableError) {
           reply.header('retry-after', String(Math.max(1, Math.ceil(e.retryAfterSeconds))));

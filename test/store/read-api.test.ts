@@ -172,3 +172,30 @@ describe('tenant isolation on every read route', () => {
     assert.equal(noKey.status, 401);
   });
 });
+
+describe('POST /api/v1/series: Grafana series lookup or Datadog data, by body', () => {
+  test('a form-encoded lookup answers like GET; JSON with the form Content-Type (curl -d) is ingested', async () => {
+    const form = new URLSearchParams({ 'match[]': 'system_load_1', start: String(start), end: String(nowS) });
+    const res = await fetch(`${store.url}/api/v1/series`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Bearer ${store.keys.default}` },
+      body: form.toString(),
+    });
+    assert.equal(res.status, 200);
+    const body = (await res.json()) as { status: string; data: Record<string, string>[] };
+    assert.equal(body.status, 'success');
+    assert.deepEqual(body.data.map((m) => m.instance).sort(), ['db-1', 'web-1', 'web-2']);
+
+    const json = JSON.stringify({ series: [{ metric: 'curl.posted', points: [[nowS - 1, 42]], host: 'curl' }] });
+    const ingest = await fetch(`${store.url}/api/v1/series`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'dd-api-key': store.keys.default },
+      body: json,
+    });
+    assert.equal(ingest.status, 202);
+    const q = await getJson(`${store.url}/api/v1/query?query=curl_posted`, store.keys.default);
+    assert.equal(q.body.data.result[0]?.value[1], '42');
+    const forbidden = await fetch(`${store.url}/api/v1/series`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: json });
+    assert.equal(forbidden.status, 403);
+  });
+});

@@ -4,6 +4,8 @@ import type { DDDistribution, DDHostMetadata, DDServiceCheck, DDSeries, DDSketch
 import { emptyPayload } from '../model/datadog.js';
 import type { PromSeries } from '../model/prometheus.js';
 import { decodedBody, loadFixture } from '../../test/support/fixtures.js';
+import { ProtoWriter } from '../intake/decoders/proto-writer.js';
+import { decodeSeriesV2Proto } from '../intake/decoders/series-v2-proto.js';
 import { DDSketchBuilder, sketchKey, sketchQuantile } from './ddsketch.js';
 import { HostTagCache } from './host-tags.js';
 import { Mapper } from './mapper.js';
@@ -531,5 +533,158 @@ describe('metadata', () => {
   test('families without samples in the request are not listed', () => {
     const r = mapper().map('t', payload({ series: [series({ metric: 'm', timestamps: [NaN], values: [1] })] }), NOW);
     assert.deepEqual(r.metadata, []);
+  });
+});
+
+describe('v2 protobuf fast path (series found by their identity bytes)', () => {
+  /** Everything a request maps to, comparable with deepEqual. */
+  function result(r: MapResult): unknown {
+    return { series: r.series.map((s) => [labels(s), s.timestamps, s.values]), metadata: r.metadata, dropped: r.dropped };
+  }
+
+  /** Maps `body` through the fast path with `fast` and through its decoded series with `slow`; asserts they agree. */
+  function mapBoth(fast: Mapper, slow: Mapper, tenant: string, body: Buffer): MapResult {
+    const decoded = decodeSeriesV2Proto(body);
+    assert.ok(decoded.protoSeries);
+    const viaBytes = fast.map(tenant, decoded, NOW);
+    const viaStrings = slow.map(tenant, payload({ series: decodeSeriesV2Proto(body).series }), NOW);
+    assert.deepEqual(result(viaBytes), result(viaStrings));
+    return viaBytes;
+  }
+
+  test('the Agent fixture payloads map as their decoded series do, first seen, repeated and out of order', () => {
+    const bodies = loadFixture('api_v2_series_response.json')
+      .filter((p) => p.encoding === 'deflate')
+      .map(decodedBody);
+    const fast = mapper();
+    const slow = mapper();
+    let samples = 0;
+    for (const order of [[0, 1, 2], [0, 1, 2], [2, 0, 1], [1, 1, 0]]) {
+      for (const i of order) samples += mapBoth(fast, slow, 't', bodies[i]!).series.length;
+    }
+    assert.ok(samples > 1000);
+  });
+
+  function rng(seed: number): () => number {
+    let x = seed >>> 0;
+    return () => (x = (Math.imul(x, 1664525) + 1013904223) >>> 0) / 4294967296;
+  }
+
+  interface RandomIdentity {
+    metric: string;
+    host: string;
+    device: string;
+    tags: string[];
+    type: number;
+    unit: string;
+    sourceTypeName: string;
+    interval: number;
+  }
+
+  function randomIdentity(rand: () => number): RandomIdentity {
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
+    return {
+      metric: pick(['cpu.user', 'mem.free', 'net.bytes_rcvd', '', '2bad name', 'ünïcode.metric']),
+      host: pick(['', 'web-1', 'web-2', 'db-1']),
+      device: pick(['', '', 'sda', 'eth0']),
+      tags: Array.from({ length: Math.floor(rand() * 5) }, () => pick(['env:prod', 'env:dev', 'role:a', 'role:b', 'flag', 'instance:x', 'k:v:w', 'é:ü'])),
+      type: Math.floor(rand() * 5),
+      unit: pick(['', '', 'byte', 'second']),
+      sourceTypeName: pick(['', 'System']),
+      interval: pick([0, 0, 10]),
+    };
+  }
+
+  /** One MetricSeries with its fields in a random order (points may come first, last or between the others). */
+  function writeShuffled(w: ProtoWriter, id: RandomIdentity, points: [number, number][], rand: () => number): void {
+    const fields: ((m: ProtoWriter) => void)[] = [];
+    if (id.host) fields.push((m) => m.message(1, (r) => r.stringField(1, 'host').stringField(2, id.host)));
+    if (id.device) fields.push((m) => m.message(1, (r) => r.stringField(1, 'device').stringField(2, id.device)));
+    if (id.metric) fields.push((m) => m.stringField(2, id.metric));
+    const tagFields = id.tags.map((t) => (m: ProtoWriter) => m.stringField(3, t));
+    for (const [ts, v] of points) fields.push((m) => m.message(4, (p) => p.doubleField(1, v).varintField(2, ts)));
+    if (id.type) fields.push((m) => m.varintField(5, id.type));
+    if (id.unit) fields.push((m) => m.stringField(6, id.unit));
+    if (id.sourceTypeName) fields.push((m) => m.stringField(7, id.sourceTypeName));
+    if (id.interval) fields.push((m) => m.varintField(8, id.interval));
+    // Tags keep their order (it is part of the identity); everything else lands anywhere.
+    for (let i = fields.length - 1; i > 0; i--) {
+      const j = Math.floor(rand() * (i + 1));
+      [fields[i], fields[j]] = [fields[j]!, fields[i]!];
+    }
+    const at = Math.floor(rand() * (fields.length + 1));
+    fields.splice(at, 0, (m) => tagFields.forEach((f) => f(m)));
+    w.message(1, (m) => fields.forEach((f) => f(m)));
+  }
+
+  test('random identities, field orders, points and request orders map as their decoded series do', () => {
+    const rand = rng(7);
+    const identities = Array.from({ length: 60 }, () => randomIdentity(rand));
+    // Each identity is written in one of two field orders: two byte strings for one series.
+    const orderSeeds = identities.map(() => [Math.floor(rand() * 1e9), Math.floor(rand() * 1e9)]);
+    const fast = mapper();
+    const slow = mapper();
+    for (let round = 0; round < 40; round++) {
+      const w = new ProtoWriter();
+      const n = Math.floor(rand() * 80);
+      for (let k = 0; k < n; k++) {
+        const i = round % 2 === 0 ? k % identities.length : Math.floor(rand() * identities.length);
+        const points: [number, number][] = Array.from({ length: Math.floor(rand() * 4) }, () => [1_700_000_000 + Math.floor(rand() * 5), Math.floor(rand() * 100)]);
+        writeShuffled(w, identities[i]!, points, rng(orderSeeds[i]![Math.floor(rand() * 2)]!));
+      }
+      mapBoth(fast, slow, 't', w.finish());
+    }
+  });
+
+  function agentBody(ts: number): Buffer {
+    const w = new ProtoWriter();
+    for (const metric of ['a', 'b', 'c']) {
+      writeShuffled(w, { metric, host: 'web-1', device: '', tags: ['env:prod'], type: 3, unit: '', sourceTypeName: '', interval: 0 }, [[ts, 1]], () => 0);
+    }
+    return w.finish();
+  }
+
+  test('a host-tag change rebuilds the label sets of identities already known', () => {
+    const cache = new HostTagCache(null);
+    const m = mapper({}, cache);
+    const teams = (r: MapResult): (string | undefined)[] => r.series.map((s) => labels(s).team);
+    assert.deepEqual(teams(m.map('a', decodeSeriesV2Proto(agentBody(1)), NOW)), [undefined, undefined, undefined]);
+    cache.update('a', hostMd('web-1', ['team:one']), NOW);
+    assert.deepEqual(teams(m.map('a', decodeSeriesV2Proto(agentBody(2)), NOW)), ['one', 'one', 'one']);
+    cache.update('a', hostMd('web-1', ['team:two']), NOW);
+    assert.deepEqual(teams(m.map('a', decodeSeriesV2Proto(agentBody(3)), NOW)), ['two', 'two', 'two']);
+  });
+
+  test('tenants never share identities or label sets', () => {
+    const cache = new HostTagCache(null);
+    const m = mapper({}, cache);
+    cache.update('a', hostMd('web-1', ['team:one']), NOW);
+    const a1 = m.map('a', decodeSeriesV2Proto(agentBody(1)), NOW);
+    const b1 = m.map('b', decodeSeriesV2Proto(agentBody(1)), NOW);
+    const a2 = m.map('a', decodeSeriesV2Proto(agentBody(2)), NOW);
+    assert.deepEqual(a1.series.map((s) => labels(s).team), ['one', 'one', 'one']);
+    assert.deepEqual(b1.series.map((s) => labels(s).team), [undefined, undefined, undefined]);
+    for (let i = 0; i < 3; i++) {
+      assert.notEqual(a1.series[i]!.labels, b1.series[i]!.labels);
+      assert.equal(a1.series[i]!.labels, a2.series[i]!.labels, 'a repeated identity reuses its tenant\'s label set');
+    }
+  });
+
+  test('the cache bound holds: past it the caches are rebuilt, with the same results', () => {
+    const bodies = [0, 1, 2].map((round) => {
+      const w = new ProtoWriter();
+      for (let i = 0; i < 20; i++) writeShuffled(w, { metric: `m${i % 4}`, host: 'web-1', device: '', tags: [`k:${i}`], type: 3, unit: '', sourceTypeName: '', interval: 0 }, [[round, i]], () => 0);
+      return w.finish();
+    });
+    const small = mapper({ seriesCacheSize: 5 });
+    const big = mapper();
+    const slow = mapper();
+    const first = [small, big].map((m) => mapBoth(m, slow, 't', bodies[0]!));
+    const second = [small, big].map((m) => mapBoth(m, slow, 't', bodies[1]!));
+    mapBoth(small, slow, 't', bodies[2]!);
+    for (let i = 0; i < 20; i++) {
+      assert.notEqual(first[0]!.series[i]!.labels, second[0]!.series[i]!.labels, 'over its bound, the cache was dropped');
+      assert.equal(first[1]!.series[i]!.labels, second[1]!.series[i]!.labels, 'within its bound, the cache was kept');
+    }
   });
 });

@@ -1,4 +1,4 @@
-import type { DDMetricType, DDResource, DDSeries, DDSketchPoint, DecodedPayload } from '../model/datadog.js';
+import type { DDMetricType, DDProtoSeriesBatch, DDResource, DDSeries, DDSketchPoint, DecodedPayload } from '../model/datadog.js';
 import type { Label, MetricMetadata, PromMetricType, PromSeries } from '../model/prometheus.js';
 import type { HostTagCache } from './host-tags.js';
 import { sanitizeLabelName, sanitizeMetricName, splitTag } from './names.js';
@@ -138,8 +138,75 @@ class EntryTable {
   }
 }
 
+/** A v2 protobuf series identity (the bytes of its fields other than points) and what it maps to. */
+interface KnownIdentity {
+  /** Where its identity words (DDProtoSeriesBatch.writeIdentity) start in the table's arena. */
+  readonly at: number;
+  readonly entry: Entry;
+  /** The series' unit: part of the identity bytes, but not of the entry (it goes to the family's metadata). */
+  readonly unit: string;
+  /** Next identity with the same hash. */
+  next: KnownIdentity | undefined;
+  /** The identity that followed this one in the last request that had it: the guess for the next series. */
+  successor: KnownIdentity | undefined;
+}
+
+/**
+ * Identity bytes → entry, for series decoded from v2 protobuf (see Mapper.mapProtoSeries). Found by the decoder's
+ * hash of the bytes, then compared word for word. Identities are never removed one by one (the whole table is
+ * cleared with its tenant's caches), so their words are appended to one arena: no allocation per identity, and
+ * identities the Agent sends one after the other sit one after the other in memory. A chain never grows past
+ * MAX_CHAIN: identities crafted to collide are not remembered and take the slower path through their strings.
+ */
+class IdentityTable {
+  private buckets = new Map<number, KnownIdentity>();
+  private arena = new Int32Array(IDENTITY_ARENA_START);
+  private used = 0;
+  size = 0;
+
+  /** Whether series i of `batch` has exactly the identity `k`. */
+  matches(k: KnownIdentity, batch: DDProtoSeriesBatch, i: number): boolean {
+    return batch.identityEquals(i, this.arena, k.at);
+  }
+
+  find(batch: DDProtoSeriesBatch, i: number, hash: number): KnownIdentity | undefined {
+    for (let k = this.buckets.get(hash); k !== undefined; k = k.next) if (this.matches(k, batch, i)) return k;
+    return undefined;
+  }
+
+  /** Remembers series i of `batch` (not found before) as mapping to `entry`; undefined when its chain is full. */
+  add(batch: DDProtoSeriesBatch, i: number, hash: number, entry: Entry, unit: string): KnownIdentity | undefined {
+    const head = this.buckets.get(hash);
+    let chain = 0;
+    for (let c = head; c !== undefined; c = c.next) if (++chain >= MAX_CHAIN) return undefined;
+    const n = batch.identityWords(i);
+    if (this.used + n > this.arena.length) {
+      const grown = new Int32Array(Math.max(2 * this.arena.length, this.used + n));
+      grown.set(this.arena.subarray(0, this.used));
+      this.arena = grown;
+    }
+    batch.writeIdentity(i, this.arena, this.used);
+    const k: KnownIdentity = { at: this.used, entry, unit, next: head, successor: undefined };
+    this.used += n;
+    this.buckets.set(hash, k);
+    this.size++;
+    return k;
+  }
+
+  clear(): void {
+    this.buckets = new Map();
+    this.arena = new Int32Array(IDENTITY_ARENA_START);
+    this.used = 0;
+    this.size = 0;
+  }
+}
+
+/** Words of a fresh identity arena (grows by doubling; ~40 words per Agent series). */
+const IDENTITY_ARENA_START = 4096;
+
 class TenantState {
   readonly series = new EntryTable();
+  readonly protoIdentities = new IdentityTable();
   readonly sketches = new EntryTable();
   readonly checks = new EntryTable();
   readonly labelSets = new Map<string, LabelSet>();
@@ -147,11 +214,12 @@ class TenantState {
   readonly hosts = new Map<string, HostSlot>();
 
   overBudget(max: number): boolean {
-    return this.labelSets.size > max || this.series.size + this.sketches.size + this.checks.size > max;
+    return this.labelSets.size > max || this.series.size + this.sketches.size + this.checks.size > max || this.protoIdentities.size > max;
   }
 
   clear(): void {
     this.series.clear();
+    this.protoIdentities.clear();
     this.sketches.clear();
     this.checks.clear();
     this.labelSets.clear();
@@ -299,7 +367,8 @@ export class Mapper {
     this.touchedFamilies = [];
     this.dropped = newDropped();
 
-    for (const s of payload.series) this.mapSeries(t, tenant, s);
+    if (payload.protoSeries !== undefined) this.mapProtoSeries(t, tenant, payload.protoSeries);
+    else for (const s of payload.series) this.mapSeries(t, tenant, s);
     for (const sk of payload.sketches) {
       const e = this.entry(t, tenant, Kind.Sketch, sk.metric, sk.host, '', '', '', NO_RESOURCES, sk.tags);
       for (const p of sk.points) this.appendSketch(e, p);
@@ -353,24 +422,60 @@ export class Mapper {
 
   private mapSeries(t: TenantState, tenant: string, s: DDSeries): void {
     const e = this.entry(t, tenant, Kind.Series, s.metric, s.host, s.device, s.sourceTypeName, s.type, s.resources, s.tags);
-    const ts = s.timestamps;
-    const vs = s.values;
+    this.appendPoints(e, s.unit, s.timestamps, s.values, 0, s.timestamps.length);
+  }
+
+  /**
+   * The fast path for v2 protobuf: a series whose identity bytes this tenant has sent before goes straight to its
+   * entry, without a string being created (the Agent sends the same identities every flush). Only a new identity
+   * is decoded to strings and goes through entry() like any series; its bytes are then remembered. The entry's
+   * host-tag check still runs on every hit, so a host-tag change rebuilds its label sets either way.
+   */
+  private mapProtoSeries(t: TenantState, tenant: string, batch: DDProtoSeriesBatch): void {
+    const identities = t.protoIdentities;
+    let previous: KnownIdentity | undefined;
+    for (let i = 0; i < batch.count; i++) {
+      // The Agent sends its series in the same order every flush: try the one that came next last time first.
+      let known = previous?.successor;
+      if (known === undefined || !identities.matches(known, batch, i)) {
+        const hash = batch.identityHash(i);
+        known = identities.find(batch, i, hash);
+        if (known === undefined) {
+          const s = batch.decode(i);
+          const e = this.entry(t, tenant, Kind.Series, s.metric, s.host, s.device, s.sourceTypeName, s.type, s.resources, s.tags);
+          known = identities.add(batch, i, hash, e, s.unit);
+          if (known === undefined) {
+            this.appendPoints(e, s.unit, s.timestamps, s.values, 0, s.timestamps.length);
+            previous = undefined;
+            continue;
+          }
+        }
+        if (previous !== undefined) previous.successor = known;
+      }
+      this.checkHostTags(t, Kind.Series, known.entry);
+      this.appendPoints(known.entry, known.unit, batch.timestamps, batch.values, batch.pointsStart(i), batch.pointsStart(i + 1));
+      previous = known;
+    }
+  }
+
+  /** Appends points [from, to) of one series of entry `e`. */
+  private appendPoints(e: Entry, unit: string, timestamps: readonly number[], values: readonly number[], from: number, to: number): void {
     if (e.sets.length === 0) {
-      this.dropped.invalid_metric_name += ts.length;
+      this.dropped.invalid_metric_name += to - from;
       return;
     }
     const ls = e.sets[0]!;
     let appended = false;
-    for (let i = 0; i < ts.length; i++) {
-      const ms = msOf(ts[i]!);
+    for (let i = from; i < to; i++) {
+      const ms = msOf(timestamps[i]!);
       if (!validMs(ms)) {
         this.dropped.invalid_timestamp++;
         continue;
       }
-      this.append(ls, ms, vs[i]!);
+      this.append(ls, ms, values[i]!);
       appended = true;
     }
-    if (appended) this.touchFamily(e.families[0]!, s.unit);
+    if (appended) this.touchFamily(e.families[0]!, unit);
   }
 
   private appendSketch(e: Entry, p: DDSketchPoint): void {
@@ -446,14 +551,18 @@ export class Mapper {
       };
       table.add(hash, e);
     }
-    const hostVersion = e.slot === null ? 0 : e.slot.version;
-    if (e.hostVersion !== hostVersion) {
-      if (kind === Kind.Series) this.buildSeries(t, e);
-      else if (kind === Kind.Sketch) this.buildSketch(t, e);
-      else this.buildCheck(t, e);
-      e.hostVersion = hostVersion;
-    }
+    this.checkHostTags(t, kind, e);
     return e;
+  }
+
+  /** (Re)builds the label sets of a new entry or of one whose host's tags changed since they were built. */
+  private checkHostTags(t: TenantState, kind: Kind, e: Entry): void {
+    const hostVersion = e.slot === null ? 0 : e.slot.version;
+    if (e.hostVersion === hostVersion) return;
+    if (kind === Kind.Series) this.buildSeries(t, e);
+    else if (kind === Kind.Sketch) this.buildSketch(t, e);
+    else this.buildCheck(t, e);
+    e.hostVersion = hostVersion;
   }
 
   // ---- building label sets (first sight of a series identity) ----

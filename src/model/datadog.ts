@@ -92,9 +92,39 @@ export interface DDEvent {
   aggregationKey: string;
 }
 
+/**
+ * v2 protobuf series scanned but not turned into strings (intake/decoders/series-v2-proto.ts). A series' identity
+ * is its MetricSeries fields other than points, as raw bytes in wire order; points are decoded. The Agent re-sends
+ * the same identities every flush, so a mapper that remembers identity bytes decodes strings only for new ones.
+ */
+export interface DDProtoSeriesBatch {
+  readonly count: number;
+  /** Hash (30 bits) of series i's identity. */
+  identityHash(i: number): number;
+  /**
+   * Series i's identity as 32-bit words: the number of byte runs (the runs between point fields), then each run's
+   * byte length and its bytes, little-endian, zero-padded to a whole word. identityWords(i) words long.
+   */
+  identityWords(i: number): number;
+  /** Writes series i's identity words into words[at ...]. */
+  writeIdentity(i: number, words: Int32Array, at: number): void;
+  /** Whether words[at ...] hold exactly series i's identity words. */
+  identityEquals(i: number, words: Int32Array, at: number): boolean;
+  /** Series i with every field decoded, equal to the element of `DecodedPayload.series`. */
+  decode(i: number): DDSeries;
+  /** Series i's points are timestamps[pointsStart(i)] .. timestamps[pointsStart(i + 1) - 1] (values alike). */
+  pointsStart(i: number): number;
+  /** Points of all series, unix seconds as sent. */
+  readonly timestamps: readonly number[];
+  readonly values: readonly number[];
+}
+
 /** Everything one request decoded to. A decoder fills the parts its route carries and leaves the rest empty. */
 export interface DecodedPayload {
+  /** When `protoSeries` is set: its series decoded, built on first read, read-only (the mapper reads `protoSeries`). */
   series: DDSeries[];
+  /** Set by the v2 protobuf decoder only. */
+  protoSeries?: DDProtoSeriesBatch;
   sketches: DDSketch[];
   distributions: DDDistribution[];
   serviceChecks: DDServiceCheck[];

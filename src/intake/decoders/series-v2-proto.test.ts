@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DecodeError, type DDSeries } from '../../model/datadog.js';
+import { DecodeError, type DDProtoSeriesBatch, type DDSeries } from '../../model/datadog.js';
 import { decodedBody, loadFixture } from '../../../test/support/fixtures.js';
 import { decodeSeriesV2Proto } from './series-v2-proto.js';
 import { encodeMetricPayload, ProtoWriter, writeMetricSeries, type MetricSeriesInput } from './proto-writer.js';
@@ -279,7 +279,7 @@ describe('MetricPayload bad input', () => {
     for (let i = 0; i < 2000; i++) {
       const junk = Buffer.alloc(1 + Math.floor(rand() * 200));
       for (let j = 0; j < junk.length; j++) junk[j] = Math.floor(rand() * 256);
-      if (onlyDecodeErrors(() => decodeSeriesV2Proto(junk), `junk ${junk.toString('hex')}`) === 'error') errors++;
+      if (onlyDecodeErrors(() => decodeSeriesV2Proto(junk).series, `junk ${junk.toString('hex')}`) === 'error') errors++;
     }
     assert.ok(errors > 1000, `most random buffers are refused (${errors})`);
     assert.throws(() => decodeSeriesV2Proto(Buffer.from('{"series":[]}')), DecodeError, 'JSON is not a MetricPayload');
@@ -300,7 +300,62 @@ describe('MetricPayload bad input', () => {
         else bytes[at] = [0x00, 0x7f, 0x80, 0xff, 0x0b, 0x0c, 0x0e, 0x0f][Math.floor(rand() * 8)]!;
       }
       const mutated = Buffer.from(bytes);
-      onlyDecodeErrors(() => decodeSeriesV2Proto(mutated), `mutation ${mutated.toString('hex')}`);
+      // Reading `series` decodes the strings the scan skipped: nothing it accepted may fail then.
+      onlyDecodeErrors(() => decodeSeriesV2Proto(mutated).series, `mutation ${mutated.toString('hex')}`);
     }
+  });
+});
+
+describe('protoSeries: identities as bytes, strings on demand', () => {
+  /** A series with its points between its other fields, so its identity is two runs of bytes. */
+  function body(tag: string, points: [number, number][]): Buffer {
+    return new ProtoWriter()
+      .message(1, (m) => {
+        m.message(1, (r) => r.stringField(1, 'host').stringField(2, 'web-1'));
+        m.stringField(2, 'm').stringField(3, 'env:prod');
+        for (const [ts, v] of points) m.message(4, (p) => p.doubleField(1, v).varintField(2, ts));
+        m.stringField(3, tag).varintField(5, 3).stringField(6, 'byte');
+      })
+      .message(1, (m) => writeMetricSeries(m, { metric: 'n', points: [{ timestamp: 9, value: 9 }] }))
+      .finish();
+  }
+
+  function identityOf(b: DDProtoSeriesBatch, i: number): Int32Array {
+    const words = new Int32Array(b.identityWords(i) + 2);
+    b.writeIdentity(i, words, 2);
+    return words;
+  }
+
+  test('the same identity with other points is equal, and hashes alike; any other identity byte is not', () => {
+    const a = decodeSeriesV2Proto(body('k:v', [[1, 1]])).protoSeries!;
+    const b = decodeSeriesV2Proto(body('k:v', [[2, 5], [3, 6]])).protoSeries!;
+    const c = decodeSeriesV2Proto(body('k:w', [[1, 1]])).protoSeries!;
+    const d = decodeSeriesV2Proto(body('k:vv', [[1, 1]])).protoSeries!;
+    assert.equal(a.count, 2);
+    assert.ok(b.identityEquals(0, identityOf(a, 0), 2));
+    assert.equal(b.identityHash(0), a.identityHash(0));
+    assert.ok(!c.identityEquals(0, identityOf(a, 0), 2));
+    assert.ok(!d.identityEquals(0, identityOf(a, 0), 2));
+    assert.ok(!a.identityEquals(1, identityOf(a, 0), 2));
+    assert.ok(a.identityEquals(1, identityOf(a, 1), 2));
+    assert.notEqual(c.identityHash(0), a.identityHash(0));
+  });
+
+  test('points are decoded into flat arrays; decode(i) and series give the same series', () => {
+    const decoded = decodeSeriesV2Proto(body('k:v', [[2, 5], [3, 6]]));
+    const b = decoded.protoSeries!;
+    assert.deepEqual([b.pointsStart(0), b.pointsStart(1), b.pointsStart(2)], [0, 2, 3]);
+    assert.deepEqual([b.timestamps, b.values], [[2, 3, 9], [5, 6, 9]]);
+    assert.deepEqual(b.decode(0), series({ metric: 'm', host: 'web-1', type: 'gauge', tags: ['env:prod', 'k:v'], unit: 'byte', timestamps: [2, 3], values: [5, 6] }));
+    assert.deepEqual(decoded.series, [b.decode(0), b.decode(1)]);
+    assert.equal(decoded.series, decoded.series, 'decoded once');
+    assert.throws(() => {
+      decoded.series = [];
+    }, TypeError);
+  });
+
+  test('a malformed resource is refused at decode time, though its strings are not created then', () => {
+    const bad = new ProtoWriter().message(1, (m) => m.stringField(2, 'm').message(1, (r) => r.stringField(1, 'host').tag(2, 2).varint(50))).finish();
+    assertDecodeError(() => decodeSeriesV2Proto(bad), 'MetricPayload: series[0].resources[0]: length 50 runs past the end of its message (byte 15) at byte 14');
   });
 });

@@ -6,6 +6,8 @@ import { runEncodeBench } from '../src/sinks/remote-write/encode.bench.js';
 import { benchParseAggregate, benchUdp, benchUnix } from '../src/dogstatsd/dogstatsd.bench.js';
 import { benchDecodeMap } from './decode-map.js';
 import { benchGateway } from './gateway.js';
+import { benchStore } from './store.js';
+import { benchQueryVsPrometheus, printQueryResult } from './query-vs-prometheus.js';
 
 // `npm run bench [-- section ...]`: every benchmark, or the named sections, one after the other on this machine.
 // Prints a summary and writes the raw figures to bench-results/<date>.json. docs/benchmarks.md records them.
@@ -44,6 +46,28 @@ const sections: Record<string, Section> = {
         `remote-written straight to Prometheus; ratio ${ratio.toFixed(2)}`,
     );
     return { ...r, ratio };
+  },
+  async store() {
+    const r = await benchStore({ log: (s) => console.log(`  ${s}`) });
+    const i = r.ingest;
+    console.log(
+      `store ingest, Datadog v1 JSON (deflate, ${r.pointsPerRequest} points/request, ${r.concurrency} in flight, ${i.series} series): ` +
+        `promdog ${M(i.promdog.samplesPerSec)} samples/s, VictoriaMetrics ${M(i.victoriaMetrics.samplesPerSec)} samples/s, ratio ${i.ratio.toFixed(2)} (target ≥ 1.0)`,
+    );
+    console.log(
+      `store bytes/sample on disk: promdog ${r.bytes.promdog.bytesPerSample.toFixed(2)} (2 h block; target ≤ 1.5), ` +
+        `VictoriaMetrics ${r.bytes.victoriaMetrics.bytesPerSample.toFixed(2)} (merged, data + indexdb)`,
+    );
+    console.log(
+      `store RSS per active series (promdog): ${Math.round(i.promdog.rssBytesPerSeries)} B (target ≤ 2048); after a full GC ` +
+        `${Math.round(i.promdog.rssAfterGcBytesPerSeries)} B, live heap ${Math.round(i.promdog.liveHeapBytesPerSeries)} B`,
+    );
+    return { ...r };
+  },
+  async query() {
+    const r = await benchQueryVsPrometheus({ log: (s) => console.log(`  ${s}`) });
+    printQueryResult(r, (s) => console.log(`query ${s}`));
+    return { ...r };
   },
   async dogstatsd() {
     const agg = benchParseAggregate(3);

@@ -1,0 +1,62 @@
+// Preloaded into a promdog process by the benches (`NODE_OPTIONS=--import=<this file>`; node refuses --cpu-prof and
+// --expose-gc there):
+// - PROMDOG_CPU_PROF_DIR set: writes a V8 CPU profile of the process' whole life to <dir>/promdog-<pid>.cpuprofile
+//   when it exits. Open it in Chrome DevTools or list the top self times: `node dist/bench/server-probe.js <file>`.
+// - SIGUSR2 runs a full garbage collection, so a bench can read the RSS of what is live rather than of garbage
+//   V8 has not collected yet.
+import { Session } from 'node:inspector';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+}
+interface Profile {
+  nodes: ProfileNode[];
+  samples: number[];
+}
+
+const isServer = process.argv[1]?.endsWith('cli/main.js') ?? false;
+if (isServer) {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  process.on('SIGUSR2', () => gc());
+}
+const dir = process.env.PROMDOG_CPU_PROF_DIR;
+if (dir && isServer) {
+  const session = new Session();
+  session.connect();
+  session.post('Profiler.enable');
+  session.post('Profiler.setSamplingInterval', { interval: 500 });
+  session.post('Profiler.start');
+  // A session on the process' own thread answers synchronously, so this completes inside the exit handler.
+  process.on('exit', () =>
+    session.post('Profiler.stop', (err, res) => {
+      if (!err) writeFileSync(join(dir, `promdog-${process.pid}.cpuprofile`), JSON.stringify(res.profile));
+    }),
+  );
+}
+
+/** Self time per function (share of samples), highest first. */
+export function topSelf(profile: Profile, n: number): { share: number; fn: string }[] {
+  const byId = new Map(profile.nodes.map((x) => [x.id, x]));
+  const counts = new Map<string, number>();
+  for (const id of profile.samples) {
+    const f = byId.get(id)!.callFrame;
+    const key = `${f.functionName || '(anonymous)'} ${f.url.replace(/^.*\/dist\//, '')}:${f.lineNumber + 1}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return [...counts]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n)
+    .map(([fn, c]) => ({ share: c / profile.samples.length, fn }));
+}
+
+if (process.argv[1] && import.meta.url === `file://${process.argv[1]}` && process.argv[2]) {
+  for (const t of topSelf(JSON.parse(readFileSync(process.argv[2], 'utf8')) as Profile, Number(process.argv[3] ?? 30))) {
+    console.log(`${(t.share * 100).toFixed(1).padStart(5)}%  ${t.fn}`);
+  }
+}

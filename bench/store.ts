@@ -1,0 +1,482 @@
+// Embedded store vs VictoriaMetrics, side by side on the same Datadog v1 JSON payloads (`/api/v1/series`, deflate,
+// 10k points a request, a fixed number in flight): ingest samples/s, on-disk bytes per sample, and promdog's RSS per
+// active series. Each system runs alone (promdog first, then VictoriaMetrics), so they never share the CPU.
+//
+// - Ingest: N active series (hosts × per-host metrics × tags, Agent-like), one point per series per 10 s round; a
+//   creation round (every series new) and then steady-state rounds. promdog answers 202 after the WAL fsync;
+//   VictoriaMetrics answers 202 once the rows are in its in-memory buffers (durable ~1 s later), so its figure is
+//   also given up to the end of an /internal/force_flush.
+// - Bytes per sample: fewer series with > 3 h of points, so promdog's head cuts a 2 h block by itself (it cuts once
+//   the head spans 1.5 block ranges), starting at a block boundary so the block is full; promdog's figure is that
+//   block's files / its samples. VictoriaMetrics: its whole -storageDataPath (data and indexdb) after force_flush
+//   and a force_merge, / every sample.
+// - RSS: VmRSS of the promdog process before the ingest and after it (N series, each with its head chunk open), as
+//   it is and after a full GC (bench/server-probe.ts), and the live JS heap per series.
+//
+// Every figure is checked against what the store answers: a count of series and samples by PromQL on both.
+//   node --max-semi-space-size=64 dist/bench/store.js [series] [rounds] [bytesSeries]
+// With PROMDOG_CPU_PROF_DIR=<dir>, each promdog process writes a CPU profile there (bench/server-probe.ts).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { deflateSync } from 'node:zlib';
+import { Agent, request } from 'undici';
+import { spawnPromdog, type PromdogProcess } from '../test/support/process.js';
+import { freePort } from '../test/support/ports.js';
+
+const POINTS_PER_REQUEST = 10_000;
+const STEP_S = 10;
+const BLOCK_S = 2 * 3600;
+const METRICS_PER_HOST = 100;
+
+const METRIC_NAMES = [
+  'system.cpu.user', 'system.cpu.system', 'system.cpu.idle', 'system.cpu.iowait', 'system.load.1', 'system.load.5',
+  'system.mem.used', 'system.mem.free', 'system.mem.total', 'system.swap.used', 'system.disk.used', 'system.disk.free',
+  'system.disk.total', 'system.io.r_s', 'system.io.w_s', 'system.net.bytes_rcvd', 'system.net.bytes_sent',
+  'system.net.packets_in.count', 'system.processes.count', 'system.uptime',
+];
+
+/** Agent-like value shapes: totals that never change, slow gauges with 2 decimals, slow integer gauges, noisy rates. */
+type ValueKind = 'constant' | 'gauge2dp' | 'intGauge' | 'noisyRate';
+const KINDS: ValueKind[] = ['constant', 'gauge2dp', 'intGauge', 'noisyRate', 'constant', 'gauge2dp', 'intGauge', 'gauge2dp', 'constant', 'noisyRate'];
+
+function valueAt(kind: ValueKind, i: number, k: number): number {
+  switch (kind) {
+    case 'constant':
+      return 16_000_000_000 + (i % 1000) * 4096;
+    case 'gauge2dp':
+      return Math.round((40 + 20 * Math.sin(k / 90 + i)) * 100) / 100;
+    case 'intGauge':
+      return 2_000_000_000 + Math.round(Math.sin(k / 120 + i) * 5_000) * 4096;
+    case 'noisyRate':
+      return 1000 + 300 * Math.sin(k / 60 + i) + Math.sin(k * 12.9898 + i * 78.233) * 40;
+  }
+}
+
+/** The JSON of series i up to its points (host, metric, tags), so a payload is string concatenation. */
+function seriesPrefix(i: number, tag: string): string {
+  const h = Math.floor(i / METRICS_PER_HOST);
+  const m = i % METRICS_PER_HOST;
+  const host = `ip-10-${(h >> 16) & 255}-${(h >> 8) & 255}-${h & 255}.${tag}.ec2.internal`;
+  const name = `${METRIC_NAMES[m % METRIC_NAMES.length]}${m < METRIC_NAMES.length ? '' : `_${Math.floor(m / METRIC_NAMES.length)}`}`;
+  const tags = [`env:${h % 3 === 0 ? 'staging' : 'prod'}`, `role:${['web', 'db', 'cache', 'queue', 'batch'][h % 5]}`, `availability-zone:us-east-1${'abc'[h % 3]}`, 'team:platform'];
+  if (name.startsWith('system.disk') || name.startsWith('system.io')) tags.push(`device:nvme${m % 4}n1`);
+  return `{"metric":${JSON.stringify(name)},"type":"gauge","interval":${STEP_S},"host":${JSON.stringify(host)},"tags":${JSON.stringify(tags)},"points":[`;
+}
+
+/**
+ * Deflated v1 bodies for `workers` senders, each with its own hosts (so one series' points always arrive in order,
+ * as from one Agent): series [0, series) split into contiguous groups, `pointsPerSeries` consecutive points per series
+ * per request from t0 (s) on, for `steps` steps; every request holds POINTS_PER_REQUEST points.
+ */
+function makeBodies(series: number, workers: number, steps: number, pointsPerSeries: number, t0: number, tag: string): Buffer[][] {
+  const seriesPerRequest = Math.floor(POINTS_PER_REQUEST / pointsPerSeries);
+  const groupSize = Math.ceil(series / workers / METRICS_PER_HOST) * METRICS_PER_HOST;
+  return Array.from({ length: workers }, (_, w) => {
+    const lo = Math.min(series, w * groupSize);
+    const hi = Math.min(series, lo + groupSize);
+    const prefixes = Array.from({ length: hi - lo }, (_, j) => seriesPrefix(lo + j, tag));
+    const bodies: Buffer[] = [];
+    for (let k0 = 0; k0 < steps; k0 += pointsPerSeries) {
+      const kEnd = Math.min(steps, k0 + pointsPerSeries);
+      for (let from = lo; from < hi; from += seriesPerRequest) {
+        const parts: string[] = [];
+        for (let i = from; i < Math.min(hi, from + seriesPerRequest); i++) {
+          const kind = KINDS[(i % METRICS_PER_HOST) % KINDS.length]!;
+          let pts = '';
+          for (let k = k0; k < kEnd; k++) pts += `${k > k0 ? ',' : ''}[${t0 + k * STEP_S},${valueAt(kind, i, k)}]`;
+          parts.push(`${prefixes[i - lo]}${pts}]}`);
+        }
+        bodies.push(deflateSync(`{"series":[${parts.join(',')}]}`));
+      }
+    }
+    return bodies;
+  });
+}
+
+interface Target {
+  name: string;
+  url: string;
+  headers: Record<string, string>;
+  okStatus: number;
+}
+
+/** Each worker posts its own bodies in order, all workers at once; seconds taken and answers other than okStatus. */
+async function send(target: Target, perWorker: Buffer[][], dispatcher: Agent): Promise<{ seconds: number; failed: number; firstError?: string }> {
+  let failed = 0;
+  let firstError: string | undefined;
+  const started = performance.now();
+  await Promise.all(
+    perWorker.map(async (bodies) => {
+      for (const body of bodies) {
+        const res = await request(target.url, {
+          method: 'POST',
+          body,
+          headers: { 'content-type': 'application/json', 'content-encoding': 'deflate', ...target.headers },
+          dispatcher,
+        });
+        const text = await res.body.text();
+        if (res.statusCode !== target.okStatus) {
+          failed++;
+          firstError ??= `HTTP ${res.statusCode}: ${text.slice(0, 300)}`;
+        }
+      }
+    }),
+  );
+  return { seconds: (performance.now() - started) / 1000, failed, ...(firstError ? { firstError } : {}) };
+}
+
+/** One instant query's scalar result (sum/count), from either store's Prometheus API. */
+async function queryScalar(baseUrl: string, headers: Record<string, string>, query: string, timeSec: number): Promise<number> {
+  const res = await fetch(`${baseUrl}/api/v1/query?${new URLSearchParams({ query, time: String(timeSec) })}`, { headers });
+  const text = await res.text();
+  if (res.status !== 200) throw new Error(`${baseUrl} ${query}: HTTP ${res.status}: ${text.slice(0, 300)}`);
+  const result = (JSON.parse(text) as { data: { result: { value: [number, string] }[] } }).data.result;
+  return result.length ? Number(result[0]!.value[1]) : 0;
+}
+
+/** Series and samples stored in [fromSec, toSec): both via PromQL, the same queries on both stores. */
+async function countStored(baseUrl: string, headers: Record<string, string>, fromSec: number, toSec: number): Promise<{ series: number; samples: number }> {
+  // Windows are (t - range, t]: ending just before toSec covers [fromSec, toSec) for whole-second sample times.
+  const at = toSec - 0.001;
+  const range = `${toSec - fromSec}s`;
+  return {
+    series: await queryScalar(baseUrl, headers, `count(count_over_time({__name__=~".+"}[${range}]))`, at),
+    samples: await queryScalar(baseUrl, headers, `sum(count_over_time({__name__=~".+"}[${range}]))`, at),
+  };
+}
+
+function vmRssBytes(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) * 1024 : NaN;
+}
+
+/** Apparent size of every file under dir (what `du --apparent-size -b` says). */
+function dirBytes(dir: string): number {
+  let total = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) total += dirBytes(p);
+    else if (e.isFile()) total += statSync(p).size;
+  }
+  return total;
+}
+
+/** A self-metric of promdog's /metrics: the default tenant's series, or the one series of an unlabelled metric. */
+async function selfMetric(baseUrl: string, name: string): Promise<number> {
+  const text = await (await fetch(`${baseUrl}/metrics`)).text();
+  const m = new RegExp(`^${name}(?:\\{[^}]*tenant="default"[^}]*\\})? (\\S+)$`, 'm').exec(text);
+  return m ? Number(m[1]) : NaN;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+// --- VictoriaMetrics (the Debian package, single-node) ---
+
+const VM_BIN = process.env.VICTORIA_METRICS_BIN ?? '/usr/bin/victoria-metrics';
+const vmChildren = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const c of vmChildren) c.kill('SIGKILL');
+});
+
+interface VictoriaMetrics {
+  url: string;
+  dataDir: string;
+  /** Flushes buffered rows to searchable, on-disk parts. */
+  forceFlush(): Promise<void>;
+  /** Merges every part of the partitions (months) covering these times, and waits until no merge is running. */
+  forceMerge(fromSec: number, toSec: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+async function startVictoriaMetrics(): Promise<VictoriaMetrics> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'promdog-bench-vm-'));
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawn(VM_BIN, [`-storageDataPath=${dataDir}`, `-httpListenAddr=127.0.0.1:${port}`, '-retentionPeriod=30d', '-loggerLevel=ERROR'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  vmChildren.add(child);
+  let log = '';
+  child.stderr!.on('data', (c: Buffer) => (log = (log + c.toString()).slice(-8000)));
+  const exited = new Promise<void>((resolve) => child.on('exit', () => (vmChildren.delete(child), resolve())));
+  child.on('error', (err) => (log += `\nspawn ${VM_BIN}: ${err.message} (install it: node scripts/ensure-bench-deps.mjs)`));
+  for (const giveUp = Date.now() + 30_000; ; ) {
+    if (!vmChildren.has(child)) throw new Error(`VictoriaMetrics exited before it was ready: ${log}`);
+    try {
+      const res = await fetch(`${url}/health`);
+      await res.arrayBuffer();
+      if (res.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > giveUp) throw new Error(`VictoriaMetrics not ready after 30 s: ${log}`);
+    await sleep(50);
+  }
+  const get = async (path: string) => {
+    const res = await fetch(url + path);
+    const text = await res.text();
+    if (!res.ok) throw new Error(`VictoriaMetrics ${path}: HTTP ${res.status}: ${text.slice(0, 300)}`);
+    return text;
+  };
+  return {
+    url,
+    dataDir,
+    forceFlush: async () => void (await get('/internal/force_flush')),
+    async forceMerge(fromSec, toSec) {
+      const months = new Set<string>();
+      for (let t = fromSec; t <= toSec + 86400; t += 86400) months.add(new Date(t * 1000).toISOString().slice(0, 7).replace('-', '_'));
+      // force_merge answers when the merge is done; the wait below also covers merges it started in the background.
+      for (const m of months) await get(`/internal/force_merge?partition_prefix=${m}`);
+      for (;;) {
+        const metrics = await get('/metrics');
+        let active = 0;
+        for (const line of metrics.split('\n')) if (line.startsWith('vm_active_merges')) active += Number(line.split(' ').pop());
+        if (active === 0) return;
+        await sleep(200);
+      }
+    },
+    async stop() {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(timer);
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+// --- the bench ---
+
+export interface IngestFigures {
+  /** Samples/s over every request (creation round included). */
+  samplesPerSec: number;
+  /** Samples/s of the creation round (every series new). */
+  creationSamplesPerSec: number;
+  /** Samples/s of the rounds after it (existing series). */
+  steadySamplesPerSec: number;
+  failedRequests: number;
+  /** What the store answers when asked (PromQL), to show the rate is of data that landed. */
+  storedSeries: number;
+  storedSamples: number;
+}
+
+export interface StoreBenchResult {
+  concurrency: number;
+  pointsPerRequest: number;
+  encoding: 'deflate';
+  ingest: {
+    series: number;
+    rounds: number;
+    samples: number;
+    requests: number;
+    promdog: IngestFigures & { rssBeforeBytes: number; rssAfterBytes: number; rssBytesPerSeries: number; rssAfterGcBytesPerSeries: number; liveHeapBytesPerSeries: number; headMemoryBytesPerSeries: number };
+    victoriaMetrics: IngestFigures & { samplesPerSecFlushed: number };
+    /** promdog / VictoriaMetrics samples/s (target ≥ 1.0). */
+    ratio: number;
+  };
+  bytes: {
+    series: number;
+    steps: number;
+    samples: number;
+    promdog: { blockBytes: number; blockSamples: number; bytesPerSample: number; ingestSamplesPerSec: number };
+    victoriaMetrics: { dirBytes: number; dataBytes: number; indexBytes: number; storedSamples: number; bytesPerSample: number; ingestSamplesPerSec: number };
+  };
+}
+
+async function startPromdog(cpuProfDir: string | undefined): Promise<{ pd: PromdogProcess; key: string; dataDir: string }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'promdog-bench-store-'));
+  const env = { NODE_OPTIONS: `--import=${fileURLToPath(new URL('./server-probe.js', import.meta.url))}`, ...(cpuProfDir ? { PROMDOG_CPU_PROF_DIR: cpuProfDir } : {}) };
+  const pd = await spawnPromdog(['--data-dir', dataDir], env);
+  return { pd, key: readFileSync(join(dataDir, 'tenant-api-token-default'), 'utf8').trim(), dataDir };
+}
+
+async function stopPromdog(p: { pd: PromdogProcess; dataDir: string }): Promise<void> {
+  p.pd.child.kill('SIGTERM');
+  await p.pd.exited;
+  rmSync(p.dataDir, { recursive: true, force: true });
+}
+
+function promdogTarget(url: string, key: string): Target {
+  return { name: 'promdog', url: `${url}/api/v1/series`, headers: { 'dd-api-key': key }, okStatus: 202 };
+}
+
+function vmTarget(url: string): Target {
+  return { name: 'VictoriaMetrics', url: `${url}/datadog/api/v1/series`, headers: {}, okStatus: 202 };
+}
+
+/** The creation round (each worker's first bodies: every series new), then the steady-state rounds. */
+async function ingestRun(target: Target, perWorker: Buffer[][], steps: number, dispatcher: Agent) {
+  const creation = await send(target, perWorker.map((b) => b.slice(0, b.length / steps)), dispatcher);
+  const steady = await send(target, perWorker.map((b) => b.slice(b.length / steps)), dispatcher);
+  const failed = creation.failed + steady.failed;
+  if (failed) throw new Error(`${target.name}: ${failed} requests failed, first: ${creation.firstError ?? steady.firstError}`);
+  return { creation, steady, seconds: creation.seconds + steady.seconds };
+}
+
+/** Stored counts that differ from what was sent mean a rate of something other than ingestion: stop there. */
+function expectStored(who: string, what: string, got: number, want: number): void {
+  if (got !== want) throw new Error(`${who} holds ${got} ${what}, ${want} were sent`);
+}
+
+export async function benchStore(
+  opts: { series?: number; rounds?: number; bytesSeries?: number; concurrency?: number; cpuProfDir?: string; log?: (s: string) => void } = {},
+): Promise<StoreBenchResult> {
+  const series = opts.series ?? 200_000;
+  const rounds = opts.rounds ?? 10;
+  const bytesSeries = opts.bytesSeries ?? 2000;
+  const concurrency = opts.concurrency ?? 4;
+  const log = opts.log ?? (() => {});
+  const dispatcher = new Agent({ connections: concurrency * 2, bodyTimeout: 120_000, headersTimeout: 120_000 });
+  const nowS = Math.floor(Date.now() / 1000);
+  try {
+    // Ingest + RSS: rounds + 1 points per series (the first creates the series), ending two minutes ago.
+    const steps = rounds + 1;
+    const t0 = Math.floor((nowS - 120 - steps * STEP_S) / STEP_S) * STEP_S;
+    const genStart = performance.now();
+    const bodies = makeBodies(series, concurrency, steps, 1, t0, 'a');
+    const requests = bodies.reduce((n, b) => n + b.length, 0);
+    const samples = series * steps;
+    log(`ingest data: ${series} series × ${steps} points = ${samples} samples in ${requests} requests, ` +
+      `${(bodies.flat().reduce((n, b) => n + b.length, 0) / requests / 1024).toFixed(0)} KiB deflated each (generated in ${((performance.now() - genStart) / 1000).toFixed(1)} s)`);
+    const endS = t0 + steps * STEP_S;
+
+    const p = await startPromdog(opts.cpuProfDir);
+    let pdIngest: StoreBenchResult['ingest']['promdog'];
+    try {
+      await sleep(1000);
+      const pid = p.pd.child.pid!;
+      const rssBefore = vmRssBytes(pid);
+      const heapBefore = await selfMetric(p.pd.url, 'promdog_nodejs_heap_size_used_bytes');
+      const run = await ingestRun(promdogTarget(p.pd.url, p.key), bodies, steps, dispatcher);
+      await sleep(2000);
+      const rssAfter = vmRssBytes(pid);
+      // A full GC (bench/server-probe.ts): what stays is what the series hold.
+      process.kill(pid, 'SIGUSR2');
+      await sleep(3000);
+      const rssAfterGc = vmRssBytes(pid);
+      const heapAfterGc = await selfMetric(p.pd.url, 'promdog_nodejs_heap_size_used_bytes');
+      const headMemory = await selfMetric(p.pd.url, 'promdog_store_head_memory_bytes');
+      const stored = await countStored(p.pd.url, { authorization: `Bearer ${p.key}` }, t0, endS);
+      expectStored('promdog', 'series', stored.series, series);
+      expectStored('promdog', 'samples', stored.samples, samples);
+      pdIngest = {
+        samplesPerSec: samples / run.seconds,
+        creationSamplesPerSec: series / run.creation.seconds,
+        steadySamplesPerSec: (samples - series) / run.steady.seconds,
+        failedRequests: 0,
+        storedSeries: stored.series,
+        storedSamples: stored.samples,
+        rssBeforeBytes: rssBefore,
+        rssAfterBytes: rssAfter,
+        rssBytesPerSeries: (rssAfter - rssBefore) / series,
+        rssAfterGcBytesPerSeries: (rssAfterGc - rssBefore) / series,
+        liveHeapBytesPerSeries: (heapAfterGc - heapBefore) / series,
+        headMemoryBytesPerSeries: headMemory / series,
+      };
+    } finally {
+      await stopPromdog(p);
+    }
+    log(`promdog ingest: ${Math.round(pdIngest.samplesPerSec).toLocaleString()} samples/s (creation ${Math.round(pdIngest.creationSamplesPerSec).toLocaleString()}, ` +
+      `steady ${Math.round(pdIngest.steadySamplesPerSec).toLocaleString()}); stored ${pdIngest.storedSeries} series, ${pdIngest.storedSamples} samples; ` +
+      `RSS ${(pdIngest.rssBeforeBytes / 2 ** 20).toFixed(0)} → ${(pdIngest.rssAfterBytes / 2 ** 20).toFixed(0)} MiB = ${Math.round(pdIngest.rssBytesPerSeries)} B/series; ` +
+      `after a full GC ${Math.round(pdIngest.rssAfterGcBytesPerSeries)} B/series RSS, ${Math.round(pdIngest.liveHeapBytesPerSeries)} B/series live heap ` +
+      `(store's own head estimate ${Math.round(pdIngest.headMemoryBytesPerSeries)} B)`);
+
+    const vm = await startVictoriaMetrics();
+    let vmIngest: StoreBenchResult['ingest']['victoriaMetrics'];
+    try {
+      const run = await ingestRun(vmTarget(vm.url), bodies, steps, dispatcher);
+      const flushStart = performance.now();
+      await vm.forceFlush();
+      const flushSeconds = (performance.now() - flushStart) / 1000;
+      const stored = await countStored(vm.url, {}, t0, endS);
+      expectStored('VictoriaMetrics', 'series', stored.series, series);
+      expectStored('VictoriaMetrics', 'samples', stored.samples, samples);
+      vmIngest = {
+        samplesPerSec: samples / run.seconds,
+        creationSamplesPerSec: series / run.creation.seconds,
+        steadySamplesPerSec: (samples - series) / run.steady.seconds,
+        samplesPerSecFlushed: samples / (run.seconds + flushSeconds),
+        failedRequests: 0,
+        storedSeries: stored.series,
+        storedSamples: stored.samples,
+      };
+    } finally {
+      await vm.stop();
+    }
+    log(`VictoriaMetrics ingest: ${Math.round(vmIngest.samplesPerSec).toLocaleString()} samples/s (creation ${Math.round(vmIngest.creationSamplesPerSec).toLocaleString()}, ` +
+      `steady ${Math.round(vmIngest.steadySamplesPerSec).toLocaleString()}; ${Math.round(vmIngest.samplesPerSecFlushed).toLocaleString()} with the flush); ` +
+      `stored ${vmIngest.storedSeries} series, ${vmIngest.storedSamples} samples`);
+    bodies.length = 0;
+
+    // Bytes per sample: > 3 h of points from a block boundary, 5 points per series per request.
+    const bytesSteps = Math.ceil((1.5 * BLOCK_S) / STEP_S) + 70;
+    const b0 = Math.floor((nowS - bytesSteps * STEP_S - 600) / BLOCK_S) * BLOCK_S;
+    const pointsPerSeries = Math.max(1, Math.floor(POINTS_PER_REQUEST / Math.ceil(bytesSeries / concurrency)));
+    const bBodies = makeBodies(bytesSeries, concurrency, bytesSteps, pointsPerSeries, b0, 'b');
+    const bSamples = bytesSeries * bytesSteps;
+    log(`bytes data: ${bytesSeries} series × ${bytesSteps} points (${((bytesSteps * STEP_S) / 3600).toFixed(2)} h at ${STEP_S} s) = ${bSamples} samples in ${bBodies.reduce((n, b) => n + b.length, 0)} requests`);
+
+    const q = await startPromdog(opts.cpuProfDir);
+    let pdBytes: StoreBenchResult['bytes']['promdog'];
+    try {
+      const run = await send(promdogTarget(q.pd.url, q.key), bBodies, dispatcher);
+      if (run.failed) throw new Error(`promdog: ${run.failed} requests failed, first: ${run.firstError}`);
+      const tenantDir = join(q.dataDir, 'tenants', 'default');
+      const blockDirs = () => readdirSync(tenantDir).filter((n) => /^[0-9A-HJKMNP-TV-Z]{26}$/.test(n));
+      for (const giveUp = Date.now() + 120_000; blockDirs().length === 0; await sleep(200)) {
+        if (Date.now() > giveUp) throw new Error('promdog cut no block within 2 minutes');
+      }
+      const blockBytes = blockDirs().reduce((n, d) => n + dirBytes(join(tenantDir, d)), 0);
+      const inBlock = await countStored(q.pd.url, { authorization: `Bearer ${q.key}` }, b0, b0 + BLOCK_S);
+      expectStored('promdog', 'samples in the 2 h block', inBlock.samples, bytesSeries * (BLOCK_S / STEP_S));
+      pdBytes = { blockBytes, blockSamples: inBlock.samples, bytesPerSample: blockBytes / inBlock.samples, ingestSamplesPerSec: bSamples / run.seconds };
+    } finally {
+      await stopPromdog(q);
+    }
+    log(`promdog: 2 h block of ${pdBytes.blockSamples} samples in ${pdBytes.blockBytes} bytes = ${pdBytes.bytesPerSample.toFixed(3)} bytes/sample`);
+
+    const vm2 = await startVictoriaMetrics();
+    let vmBytes: StoreBenchResult['bytes']['victoriaMetrics'];
+    try {
+      const run = await send(vmTarget(vm2.url), bBodies, dispatcher);
+      if (run.failed) throw new Error(`VictoriaMetrics: ${run.failed} requests failed, first: ${run.firstError}`);
+      await vm2.forceFlush();
+      await vm2.forceMerge(b0, b0 + bytesSteps * STEP_S);
+      const stored = await countStored(vm2.url, {}, b0, b0 + bytesSteps * STEP_S);
+      expectStored('VictoriaMetrics', 'samples', stored.samples, bSamples);
+      const total = dirBytes(vm2.dataDir);
+      const data = dirBytes(join(vm2.dataDir, 'data'));
+      const index = dirBytes(join(vm2.dataDir, 'indexdb'));
+      vmBytes = { dirBytes: total, dataBytes: data, indexBytes: index, storedSamples: stored.samples, bytesPerSample: total / stored.samples, ingestSamplesPerSec: bSamples / run.seconds };
+    } finally {
+      await vm2.stop();
+    }
+    log(`VictoriaMetrics: ${vmBytes.storedSamples} samples in ${vmBytes.dirBytes} bytes (data ${vmBytes.dataBytes}, indexdb ${vmBytes.indexBytes}) = ${vmBytes.bytesPerSample.toFixed(3)} bytes/sample`);
+
+    return {
+      concurrency,
+      pointsPerRequest: POINTS_PER_REQUEST,
+      encoding: 'deflate',
+      ingest: { series, rounds, samples, requests, promdog: pdIngest, victoriaMetrics: vmIngest, ratio: pdIngest.samplesPerSec / vmIngest.samplesPerSec },
+      bytes: { series: bytesSeries, steps: bytesSteps, samples: bSamples, promdog: pdBytes, victoriaMetrics: vmBytes },
+    };
+  } finally {
+    await dispatcher.close();
+  }
+}
+
+if (process.argv[1] && import.meta.url === `file://${process.argv[1]}`) {
+  const [series, rounds, bytesSeries] = process.argv.slice(2).map(Number);
+  const r = await benchStore({
+    ...(series ? { series } : {}),
+    ...(rounds ? { rounds } : {}),
+    ...(bytesSeries ? { bytesSeries } : {}),
+    ...(process.env.PROMDOG_CPU_PROF_DIR ? { cpuProfDir: process.env.PROMDOG_CPU_PROF_DIR } : {}),
+    log: (s) => console.log(s),
+  });
+  console.log(JSON.stringify(r, null, 2));
+}

@@ -57,6 +57,21 @@ test('a larger batch than the scratch space starts with encodes correctly, twice
   for (let round = 0; round < 2; round++) assert.deepEqual(decodeWriteRequest(encodeWriteRequest(input)).series, input);
 });
 
+test('interned (frozen) label sets encode byte for byte like fresh ones, also when reused with other samples', () => {
+  const fresh: PromSeries[] = [
+    series('system_cpu_user', { host: 'web-1', emoji: '🚀 ünïcødé', long: 'y'.repeat(200) }, [1000, 2000], [1, 2]),
+    series('empty_then_full', { a: 'b' }, [], []),
+    series('m', { k: 'v' }, [3000], [NaN]),
+  ];
+  const interned = fresh.map((s) => ({ ...s, labels: Object.freeze(s.labels.map((l) => Object.freeze({ ...l }))) as PromSeries['labels'] }));
+  assert.deepEqual(encodeWriteRequest(interned), encodeWriteRequest(fresh));
+  // The Agent's next flush: same label set objects, new samples, mixed with a fresh series.
+  const next = interned.map((s) => ({ ...s, timestamps: s.timestamps.map((t) => t + 10_000), values: s.values.map((v) => v * 2) }));
+  const nextFresh = fresh.map((s) => ({ ...s, timestamps: s.timestamps.map((t) => t + 10_000), values: s.values.map((v) => v * 2) }));
+  const mixed = [next[0]!, series('other', { x: 'y' }, [5], [5]), next[2]!];
+  assert.deepEqual(decodeWriteRequest(encodeWriteRequest(mixed)).series, [nextFresh[0], series('other', { x: 'y' }, [5], [5]), nextFresh[2]]);
+});
+
 test('rejects non-integer timestamps instead of writing a corrupt varint', () => {
   assert.throws(() => encodeWriteRequest([series('a', {}, [1.5], [1])]), RangeError);
 });

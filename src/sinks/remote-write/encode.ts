@@ -9,7 +9,7 @@
 // Two passes: sizes first (every length prefix must be known before its message), then one write into a single
 // Buffer of exactly the right size. String byte lengths from pass one are kept in a reused scratch array.
 import { compressSync } from 'snappy';
-import type { MetricMetadata, PromMetricType, PromSeries } from '../../model/prometheus.js';
+import type { Label, MetricMetadata, PromMetricType, PromSeries } from '../../model/prometheus.js';
 
 // Tags: (field number << 3) | wire type (0 varint, 1 fixed64, 2 length-delimited).
 const TAG_WRITE_TIMESERIES = 0x0a; // 1, LEN
@@ -99,6 +99,38 @@ function stringField(byteLen: number): number {
 }
 
 /**
+ * Encoded Label fields of label sets the mapper interned. The mapper freezes and reuses one Label[] per series across
+ * requests, so the Agent's every-flush re-send of the same series costs a copy instead of re-encoding its strings
+ * (encoding one-sample series was most of the gateway's CPU). Weak: a label set the mapper drops frees its bytes.
+ */
+const internedLabelBytes = new WeakMap<readonly Label[], Buffer>();
+
+function labelFieldsBytes(labels: readonly Label[]): Buffer {
+  let bytes = internedLabelBytes.get(labels);
+  if (bytes) return bytes;
+  let size = 0;
+  for (const l of labels) {
+    const label = stringField(utf8Length(l.name)) + stringField(utf8Length(l.value));
+    size += 1 + varintSize(label) + label;
+  }
+  bytes = Buffer.allocUnsafe(size);
+  let pos = 0;
+  for (const l of labels) {
+    const n = utf8Length(l.name);
+    const v = utf8Length(l.value);
+    bytes[pos++] = TAG_SERIES_LABEL;
+    pos = writeVarint(bytes, pos, stringField(n) + stringField(v));
+    pos = writeString(bytes, pos, TAG_LABEL_NAME, l.name, n);
+    pos = writeString(bytes, pos, TAG_LABEL_VALUE, l.value, v);
+  }
+  internedLabelBytes.set(labels, bytes);
+  return bytes;
+}
+
+/** Pass one → pass two: the cached label bytes of each series (undefined: encode its labels in place). Grows only. */
+let seriesLabelBytes: (Buffer | undefined)[] = [];
+
+/**
  * Serialize a WriteRequest (uncompressed protobuf). Series must hold the model's invariants (sorted unique labels,
  * integer millisecond timestamps in order); series without samples are skipped.
  */
@@ -106,6 +138,7 @@ export function encodeWriteRequest(series: readonly PromSeries[], metadata: read
   let labelCount = 0;
   for (const s of series) labelCount += s.labels.length;
   const sizes = ensureScratch(2 * labelCount + series.length);
+  if (seriesLabelBytes.length < series.length) seriesLabelBytes = new Array(series.length);
   const seriesBase = 2 * labelCount;
 
   // Pass one: sizes.
@@ -119,7 +152,12 @@ export function encodeWriteRequest(series: readonly PromSeries[], metadata: read
       continue;
     }
     let body = 0;
-    for (const l of s.labels) {
+    const cached = Object.isFrozen(s.labels) ? labelFieldsBytes(s.labels) : undefined;
+    seriesLabelBytes[si] = cached;
+    if (cached) {
+      body += cached.length;
+      li += 2 * s.labels.length;
+    } else for (const l of s.labels) {
       const n = utf8Length(l.name);
       const v = utf8Length(l.value);
       sizes[li++] = n;
@@ -151,7 +189,11 @@ export function encodeWriteRequest(series: readonly PromSeries[], metadata: read
     }
     buf[pos++] = TAG_WRITE_TIMESERIES;
     pos = writeVarint(buf, pos, sizes[seriesBase + si]!);
-    for (const l of s.labels) {
+    const cached = seriesLabelBytes[si];
+    if (cached) {
+      pos += cached.copy(buf, pos);
+      li += 2 * s.labels.length;
+    } else for (const l of s.labels) {
       const n = sizes[li++]!;
       const v = sizes[li++]!;
       buf[pos++] = TAG_SERIES_LABEL;

@@ -1,15 +1,22 @@
 // Number, duration and time formatting/parsing shared by the PromQL engine and the HTTP API.
 
+/** Go's spelling of NaN, ±Inf and ±0, which no formatting option changes; undefined for other numbers. */
+function goSpecialFloat(v: number): string | undefined {
+  if (Number.isNaN(v)) return 'NaN';
+  if (v === Infinity) return '+Inf';
+  if (v === -Infinity) return '-Inf';
+  if (v === 0) return Object.is(v, -0) ? '-0' : '0';
+  return undefined;
+}
+
 /**
  * Formats a float like Prometheus' JSON API (util/jsonutil.MarshalFloat): Go's strconv.FormatFloat with 'f'
  * and shortest precision, switching to 'e' below 1e-6 and from 1e21 on. JS's shortest round-trip digits are
  * the same as Go's and JS switches notation at the same thresholds, so only the exponent spelling differs.
  */
 export function formatFloat(v: number): string {
-  if (Number.isNaN(v)) return 'NaN';
-  if (v === Infinity) return '+Inf';
-  if (v === -Infinity) return '-Inf';
-  if (v === 0) return Object.is(v, -0) ? '-0' : '0';
+  const special = goSpecialFloat(v);
+  if (special !== undefined) return special;
   const s = String(v);
   const e = s.indexOf('e');
   if (e < 0) return s;
@@ -21,10 +28,8 @@ export function formatFloat(v: number): string {
 
 /** Go's strconv.FormatFloat(v, 'f', -1, 64): shortest digits, never an exponent (count_values labels). */
 export function formatFloatPlain(v: number): string {
-  if (Number.isNaN(v)) return 'NaN';
-  if (v === Infinity) return '+Inf';
-  if (v === -Infinity) return '-Inf';
-  if (v === 0) return Object.is(v, -0) ? '-0' : '0';
+  const special = goSpecialFloat(v);
+  if (special !== undefined) return special;
   const s = String(v);
   const e = s.indexOf('e');
   if (e < 0) return s;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { DecodeError } from '../../model/datadog.js';
+import { DecodeError, type DDSeries } from '../../model/datadog.js';
 export { seededRandom } from '../../../test/support/random.js';
 
 // Test support for the decoder tests (not used on the intake path).
@@ -23,4 +23,22 @@ export function assertDecodeError(fn: () => unknown, expected: string | RegExp):
     else assert.match(err.message, expected);
     return true;
   });
+}
+
+/** A DDSeries with every field at its wire default ("" / 0 / empty), overridden by `partial`. */
+export function series(partial: Partial<DDSeries>): DDSeries {
+  return {
+    metric: '',
+    type: 'unspecified',
+    host: '',
+    device: '',
+    resources: [],
+    tags: [],
+    sourceTypeName: '',
+    interval: 0,
+    unit: '',
+    timestamps: [],
+    values: [],
+    ...partial,
+  };
 }

@@ -2,29 +2,11 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MetricsApi as MetricsApiV1 } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v1/apis/MetricsApi.js';
 import { MetricsApi as MetricsApiV2 } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/apis/MetricsApi.js';
-import type { DDSeries } from '../../model/datadog.js';
 import { decodedBody, loadFixture } from '../../../test/support/fixtures.js';
 import { decodeSeriesV1Json, decodeSeriesV2, decodeSeriesV2Json } from './series-json.js';
 import { encodeMetricPayload, ProtoWriter } from './proto-writer.js';
-import { assertDecodeError, onlyDecodeErrors, seededRandom } from './decoder-testing.js';
+import { assertDecodeError, onlyDecodeErrors, seededRandom, series } from './decoder-testing.js';
 import { captureClientRequests } from './official-client-capture.js';
-
-function series(partial: Partial<DDSeries>): DDSeries {
-  return {
-    metric: '',
-    type: 'unspecified',
-    host: '',
-    device: '',
-    resources: [],
-    tags: [],
-    sourceTypeName: '',
-    interval: 0,
-    unit: '',
-    timestamps: [],
-    values: [],
-    ...partial,
-  };
-}
 
 const json = (v: unknown) => Buffer.from(JSON.stringify(v));
 

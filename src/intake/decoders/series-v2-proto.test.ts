@@ -1,27 +1,10 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DecodeError, type DDProtoSeriesBatch, type DDSeries } from '../../model/datadog.js';
+import { DecodeError, type DDProtoSeriesBatch } from '../../model/datadog.js';
 import { decodedBody, loadFixture } from '../../../test/support/fixtures.js';
 import { decodeSeriesV2Proto } from './series-v2-proto.js';
 import { encodeMetricPayload, ProtoWriter, writeMetricSeries, type MetricSeriesInput } from './proto-writer.js';
-import { assertDecodeError, onlyDecodeErrors, seededRandom } from './decoder-testing.js';
-
-function series(partial: Partial<DDSeries>): DDSeries {
-  return {
-    metric: '',
-    type: 'unspecified',
-    host: '',
-    device: '',
-    resources: [],
-    tags: [],
-    sourceTypeName: '',
-    interval: 0,
-    unit: '',
-    timestamps: [],
-    values: [],
-    ...partial,
-  };
-}
+import { assertDecodeError, onlyDecodeErrors, seededRandom, series } from './decoder-testing.js';
 
 const SMALL: MetricSeriesInput[] = [
   {

@@ -1,8 +1,13 @@
 // What `npm test` needs beyond node_modules: a real Prometheus (Debian package) as remote-write target and PromQL
-// reference. Installs it when running as root (CI, fresh machines); otherwise names exactly what to install.
+// reference, and Chromium for the console's browser tests.
+// Installs them when running as root (CI, fresh machines); otherwise names exactly what to install.
 import { execFileSync, spawnSync } from 'node:child_process';
 
-const needed = [{ bin: 'prometheus', pkg: 'prometheus' }];
+const needed = [
+  { bin: 'prometheus', pkg: 'prometheus' },
+  // The console's browser tests drive Debian's Chromium through playwright-core (no browser download).
+  { bin: 'chromium', pkg: 'chromium' },
+];
 const has = (bin) => spawnSync('sh', ['-c', `command -v ${bin}`], { stdio: 'ignore' }).status === 0;
 const missing = needed.filter((n) => !has(n.bin));
 if (missing.length === 0) process.exit(0);

@@ -345,15 +345,40 @@ describe('label-set cache', () => {
     );
   });
 
-  test('a tiny cache is dropped and rebuilt between requests without changing results', () => {
+  test('a tiny cache evicts its least recently used between requests without changing results', () => {
     const small = mapper({ seriesCacheSize: 5 });
     const big = mapper();
-    for (let round = 0; round < 3; round++) {
+    const refs = new Map<string, unknown>();
+    for (let round = 0; round < 4; round++) {
+      // Every request a minute apart: each may sweep.
+      const now = NOW + round * 61_000;
       const p = payload({ series: Array.from({ length: 20 }, (_, i) => series({ metric: `m${i % 4}`, tags: [`k:${i}`], timestamps: [round] })) });
-      const a = small.map('t', p, NOW);
-      const b = big.map('t', p, NOW);
+      const a = small.map('t', p, now);
+      const b = big.map('t', p, now);
       assert.deepEqual(a.series.map((s) => [labels(s), s.timestamps]), b.series.map((s) => [labels(s), s.timestamps]));
+      for (const s of b.series) {
+        const key = JSON.stringify(labels(s));
+        if (round > 0) assert.equal(s.ref, refs.get(key), 'within its bound, the cache hands out the same ref');
+        refs.set(key, s.ref);
+      }
     }
+    assert.ok(small.evicted >= 15, `evicted ${small.evicted}`);
+    assert.equal(big.evicted, 0);
+  });
+
+  test('identities idle for longer than seriesCacheIdleMs are evicted; the rest keep their label sets', () => {
+    const m = mapper({ seriesCacheIdleMs: 5 * 60_000 });
+    const busy = series({ metric: 'busy' });
+    const idle = series({ metric: 'idle' });
+    const first = m.map('t', payload({ series: [busy, idle] }), NOW);
+    const [busyRef, idleRef] = first.series.map((s) => s.ref);
+    assert.ok(busyRef && idleRef && busyRef !== idleRef);
+    for (let minute = 1; minute <= 6; minute++) m.map('t', payload({ series: [busy] }), NOW + minute * 61_000);
+    assert.equal(m.evicted, 1);
+    const later = m.map('t', payload({ series: [busy, idle] }), NOW + 7 * 61_000);
+    assert.equal(later.series[0]!.ref, busyRef, 'the busy series kept its label set');
+    assert.notEqual(later.series[1]!.ref, idleRef, 'the idle one was evicted and rebuilt');
+    assert.deepEqual(labels(later.series[1]!), labels(first.series[1]!));
   });
 
   test('the producer may reuse its arrays after map()', () => {
@@ -543,11 +568,11 @@ describe('v2 protobuf fast path (series found by their identity bytes)', () => {
   }
 
   /** Maps `body` through the fast path with `fast` and through its decoded series with `slow`; asserts they agree. */
-  function mapBoth(fast: Mapper, slow: Mapper, tenant: string, body: Buffer): MapResult {
+  function mapBoth(fast: Mapper, slow: Mapper, tenant: string, body: Buffer, now = NOW): MapResult {
     const decoded = decodeSeriesV2Proto(body);
     assert.ok(decoded.protoSeries);
-    const viaBytes = fast.map(tenant, decoded, NOW);
-    const viaStrings = slow.map(tenant, payload({ series: decodeSeriesV2Proto(body).series }), NOW);
+    const viaBytes = fast.map(tenant, decoded, now);
+    const viaStrings = slow.map(tenant, payload({ series: decodeSeriesV2Proto(body).series }), now);
     assert.deepEqual(result(viaBytes), result(viaStrings));
     return viaBytes;
   }
@@ -670,7 +695,7 @@ describe('v2 protobuf fast path (series found by their identity bytes)', () => {
     }
   });
 
-  test('the cache bound holds: past it the caches are rebuilt, with the same results', () => {
+  test('the cache bound holds: past it the least recently used identities are evicted, with the same results', () => {
     const bodies = [0, 1, 2].map((round) => {
       const w = new ProtoWriter();
       for (let i = 0; i < 20; i++) writeShuffled(w, { metric: `m${i % 4}`, host: 'web-1', device: '', tags: [`k:${i}`], type: 3, unit: '', sourceTypeName: '', interval: 0 }, [[round, i]], () => 0);
@@ -679,12 +704,15 @@ describe('v2 protobuf fast path (series found by their identity bytes)', () => {
     const small = mapper({ seriesCacheSize: 5 });
     const big = mapper();
     const slow = mapper();
-    const first = [small, big].map((m) => mapBoth(m, slow, 't', bodies[0]!));
-    const second = [small, big].map((m) => mapBoth(m, slow, 't', bodies[1]!));
-    mapBoth(small, slow, 't', bodies[2]!);
+    const first = [small, big].map((m) => mapBoth(m, slow, 't', bodies[0]!, NOW));
+    const second = [small, big].map((m) => mapBoth(m, slow, 't', bodies[1]!, NOW + 61_000));
+    mapBoth(small, slow, 't', bodies[2]!, NOW + 122_000);
+    let kept = 0;
     for (let i = 0; i < 20; i++) {
-      assert.notEqual(first[0]!.series[i]!.labels, second[0]!.series[i]!.labels, 'over its bound, the cache was dropped');
+      if (first[0]!.series[i]!.labels === second[0]!.series[i]!.labels) kept++;
       assert.equal(first[1]!.series[i]!.labels, second[1]!.series[i]!.labels, 'within its bound, the cache was kept');
     }
+    assert.ok(kept <= 5, `over its bound, at most 5 of 20 label sets were kept (${kept})`);
+    assert.ok(small.evicted >= 15);
   });
 });

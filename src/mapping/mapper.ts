@@ -1,5 +1,5 @@
 import type { DDMetricType, DDProtoSeriesBatch, DDResource, DDSeries, DDSketchPoint, DecodedPayload } from '../model/datadog.js';
-import type { Label, MetricMetadata, PromMetricType, PromSeries } from '../model/prometheus.js';
+import type { Label, MetricMetadata, PromMetricType, PromSeries, SeriesRef } from '../model/prometheus.js';
 import type { HostTagCache } from './host-tags.js';
 import { sanitizeLabelName, sanitizeMetricName, splitTag } from './names.js';
 import { DDSketchBuilder, quantileOrder, sketchQuantiles } from './ddsketch.js';
@@ -9,12 +9,20 @@ export interface MappingOptions {
   keepUtf8Names: boolean;
   /** Quantiles emitted for each distribution point; default {@link DEFAULT_QUANTILES}. */
   quantiles?: readonly number[];
-  /** Label sets cached per tenant before the tenant's cache is dropped and rebuilt; default {@link DEFAULT_SERIES_CACHE_SIZE}. */
+  /**
+   * Series identities cached per tenant; default {@link DEFAULT_SERIES_CACHE_SIZE}. A soft bound: past it, the least
+   * recently used are evicted at the next sweep (at most one a minute), so a burst of new series costs one rebuild.
+   */
   seriesCacheSize?: number;
+  /** Identities not seen for this long are evicted at the next sweep; default {@link DEFAULT_SERIES_CACHE_IDLE_MS}. */
+  seriesCacheIdleMs?: number;
 }
 
 export const DEFAULT_QUANTILES: readonly number[] = Object.freeze([0.5, 0.75, 0.9, 0.95, 0.99]);
-export const DEFAULT_SERIES_CACHE_SIZE = 200_000;
+export const DEFAULT_SERIES_CACHE_SIZE = 1_000_000;
+export const DEFAULT_SERIES_CACHE_IDLE_MS = 15 * 60_000;
+/** How often a tenant's caches are swept for idle identities (checked between requests). */
+const SWEEP_INTERVAL_MS = 60_000;
 export const JOB = 'ddagent';
 export const SERVICE_CHECK_METRIC = 'datadog_service_check_status';
 
@@ -39,10 +47,16 @@ export interface MapResult {
   dropped: DroppedSamples;
 }
 
-/** What one label set is doing in the current request. Interned per tenant: equal labels ⇒ same object. */
-interface LabelSet {
-  /** Frozen at runtime: shared by every PromSeries of this label set, across requests; sinks must not modify it. */
+/**
+ * One mapped label set and what it is doing in the current request. Interned per tenant: equal labels ⇒ same
+ * object. It is the `ref` of its PromSeries, so sinks can keep their per-series state in it across requests.
+ */
+interface LabelSet extends SeriesRef {
+  /** Frozen, with frozen interned Label objects: shared by every PromSeries of this set and by sinks (the store's head). */
   readonly labels: Label[];
+  readonly hash: number;
+  /** Next label set with the same hash. */
+  next: LabelSet | undefined;
   /** The request (Mapper.epoch) that `out` belongs to. */
   epoch: number;
   out: PromSeries | null;
@@ -82,6 +96,8 @@ interface Entry {
   readonly slot: HostSlot | null;
   /** slot.version when the sets were built; a different one means the host's tags changed: rebuild. */
   hostVersion: number;
+  /** The request time (ms) it was last used: idle entries are evicted by TenantState.sweep. */
+  used: number;
   /** Series: 1 set (0 if the name is invalid); distributions: quantiles then count, sum, min, max, avg; checks: 1. */
   sets: readonly LabelSet[];
   families: readonly Family[];
@@ -118,9 +134,28 @@ class EntryTable {
     if (chain >= MAX_CHAIN && this.sampled) this.hashEveryCharacter();
   }
 
-  clear(): void {
+  /** Keeps only the entries `keep` accepts. */
+  retain(keep: (e: Entry) => boolean): void {
+    const old = this.buckets;
     this.buckets = new Map();
     this.size = 0;
+    for (const [hash, head] of old) {
+      let chain: Entry | undefined;
+      for (let e: Entry | undefined = head; e !== undefined; ) {
+        const next: Entry | undefined = e.next;
+        if (keep(e)) {
+          e.next = chain;
+          chain = e;
+          this.size++;
+        }
+        e = next;
+      }
+      if (chain !== undefined) this.buckets.set(hash, chain);
+    }
+  }
+
+  *entries(): Generator<Entry> {
+    for (const head of this.buckets.values()) for (let e: Entry | undefined = head; e !== undefined; e = e.next) yield e;
   }
 
   private hashEveryCharacter(): void {
@@ -141,7 +176,9 @@ class EntryTable {
 /** A v2 protobuf series identity (the bytes of its fields other than points) and what it maps to. */
 interface KnownIdentity {
   /** Where its identity words (DDProtoSeriesBatch.writeIdentity) start in the table's arena. */
-  readonly at: number;
+  at: number;
+  /** How many words. */
+  readonly words: number;
   readonly entry: Entry;
   /** The series' unit: part of the identity bytes, but not of the entry (it goes to the family's metadata). */
   readonly unit: string;
@@ -153,8 +190,8 @@ interface KnownIdentity {
 
 /**
  * Identity bytes → entry, for series decoded from v2 protobuf (see Mapper.mapProtoSeries). Found by the decoder's
- * hash of the bytes, then compared word for word. Identities are never removed one by one (the whole table is
- * cleared with its tenant's caches), so their words are appended to one arena: no allocation per identity, and
+ * hash of the bytes, then compared word for word. Identities are only removed by a sweep, which copies the
+ * survivors into a fresh arena, so their words are appended to one arena: no allocation per identity, and
  * identities the Agent sends one after the other sit one after the other in memory. A chain never grows past
  * MAX_CHAIN: identities crafted to collide are not remembered and take the slower path through their strings.
  */
@@ -180,51 +217,161 @@ class IdentityTable {
     let chain = 0;
     for (let c = head; c !== undefined; c = c.next) if (++chain >= MAX_CHAIN) return undefined;
     const n = batch.identityWords(i);
-    if (this.used + n > this.arena.length) {
-      const grown = new Int32Array(Math.max(2 * this.arena.length, this.used + n));
-      grown.set(this.arena.subarray(0, this.used));
-      this.arena = grown;
-    }
+    this.reserve(n);
     batch.writeIdentity(i, this.arena, this.used);
-    const k: KnownIdentity = { at: this.used, entry, unit, next: head, successor: undefined };
+    const k: KnownIdentity = { at: this.used, words: n, entry, unit, next: head, successor: undefined };
     this.used += n;
     this.buckets.set(hash, k);
     this.size++;
     return k;
   }
 
-  clear(): void {
+  /** Keeps the identities whose entry `keep` accepts, their words copied into a fresh arena. */
+  retain(keep: (e: Entry) => boolean): void {
+    const old = this.buckets;
+    const oldArena = this.arena;
     this.buckets = new Map();
     this.arena = new Int32Array(IDENTITY_ARENA_START);
     this.used = 0;
     this.size = 0;
+    const kept: KnownIdentity[] = [];
+    for (const [hash, head] of old) {
+      let chain: KnownIdentity | undefined;
+      for (let k: KnownIdentity | undefined = head; k !== undefined; ) {
+        const next: KnownIdentity | undefined = k.next;
+        if (keep(k.entry)) {
+          this.reserve(k.words);
+          this.arena.set(oldArena.subarray(k.at, k.at + k.words), this.used);
+          k.at = this.used;
+          this.used += k.words;
+          k.next = chain;
+          chain = k;
+          this.size++;
+          kept.push(k);
+        }
+        k = next;
+      }
+      if (chain !== undefined) this.buckets.set(hash, chain);
+    }
+    for (const k of kept) if (k.successor !== undefined && !keep(k.successor.entry)) k.successor = undefined;
+  }
+
+  private reserve(n: number): void {
+    if (this.used + n <= this.arena.length) return;
+    const grown = new Int32Array(Math.max(2 * this.arena.length, this.used + n));
+    grown.set(this.arena.subarray(0, this.used));
+    this.arena = grown;
   }
 }
 
 /** Words of a fresh identity arena (grows by doubling; ~40 words per Agent series). */
 const IDENTITY_ARENA_START = 4096;
 
+/**
+ * Label sets by hash, chained on collision: equal labels ⇒ the same LabelSet (so one request's samples of a label
+ * set land in one PromSeries) without keeping a string key per series.
+ */
+class LabelSetTable {
+  private buckets = new Map<number, LabelSet>();
+
+  find(hash: number, labels: readonly Label[]): LabelSet | undefined {
+    for (let ls = this.buckets.get(hash); ls !== undefined; ls = ls.next) if (sameLabels(ls.labels, labels)) return ls;
+    return undefined;
+  }
+
+  add(ls: LabelSet): void {
+    ls.next = this.buckets.get(ls.hash);
+    this.buckets.set(ls.hash, ls);
+  }
+}
+
+/** Every cache of one tenant. Identities, label sets, families and hosts live as long as an entry uses them. */
 class TenantState {
   readonly series = new EntryTable();
   readonly protoIdentities = new IdentityTable();
   readonly sketches = new EntryTable();
   readonly checks = new EntryTable();
-  readonly labelSets = new Map<string, LabelSet>();
-  readonly families = new Map<string, Family>();
-  readonly hosts = new Map<string, HostSlot>();
+  labelSets = new LabelSetTable();
+  families = new Map<string, Family>();
+  hosts = new Map<string, HostSlot>();
+  /**
+   * Interned strings and label pairs of the cached entries: one "env:prod" and one {env="prod"} per tenant instead
+   * of one per series (decoders make fresh strings for every series).
+   */
+  private strings = new Map<string, string>();
+  private pairs = new Map<string, Map<string, Label>>();
+  lastSweepMs: number;
 
-  overBudget(max: number): boolean {
-    return this.labelSets.size > max || this.series.size + this.sketches.size + this.checks.size > max || this.protoIdentities.size > max;
+  constructor(nowMs: number) {
+    this.lastSweepMs = nowMs;
   }
 
-  clear(): void {
-    this.series.clear();
-    this.protoIdentities.clear();
-    this.sketches.clear();
-    this.checks.clear();
-    this.labelSets.clear();
-    this.families.clear();
-    this.hosts.clear();
+  get entryCount(): number {
+    return this.series.size + this.sketches.size + this.checks.size;
+  }
+
+  string(s: string): string {
+    let have = this.strings.get(s);
+    if (have === undefined) this.strings.set(s, (have = s));
+    return have;
+  }
+
+  pair(name: string, value: string): Label {
+    let values = this.pairs.get(name);
+    if (values === undefined) this.pairs.set(name, (values = new Map()));
+    let have = values.get(value);
+    if (have === undefined) values.set(value, (have = Object.freeze({ name, value })));
+    return have;
+  }
+
+  /**
+   * Evicts entries unused since `idleBefore`, then, while more than `max` remain, the least recently used down to
+   * 90 % of `max`; rebuilds what only entries refer to. Runs between requests. Returns how many were evicted.
+   */
+  sweep(idleBefore: number, max: number): number {
+    const tables = [this.series, this.sketches, this.checks];
+    let cutoff = idleBefore;
+    if (this.entryCount > max) {
+      const used: number[] = [];
+      for (const table of tables) for (const e of table.entries()) used.push(e.used);
+      used.sort((a, b) => b - a);
+      cutoff = Math.max(cutoff, used[Math.floor(max * 0.9)]! + 1);
+    }
+    const before = this.entryCount;
+    const keep = (e: Entry): boolean => e.used >= cutoff;
+    for (const table of tables) table.retain(keep);
+    this.protoIdentities.retain(keep);
+    const evicted = before - this.entryCount;
+    if (evicted > 0) this.rebuildShared(tables);
+    return evicted;
+  }
+
+  private rebuildShared(tables: readonly EntryTable[]): void {
+    this.labelSets = new LabelSetTable();
+    this.families = new Map();
+    this.hosts = new Map();
+    this.strings = new Map();
+    this.pairs = new Map();
+    const seen = new Set<LabelSet>();
+    for (const table of tables) {
+      for (const e of table.entries()) {
+        for (const ls of e.sets) {
+          if (seen.has(ls)) continue;
+          seen.add(ls);
+          this.labelSets.add(ls);
+          for (const l of ls.labels) {
+            let values = this.pairs.get(l.name);
+            if (values === undefined) this.pairs.set(l.name, (values = new Map()));
+            values.set(l.value, l);
+          }
+        }
+        for (const f of e.families) this.families.set(f.name, f);
+        if (e.slot !== null) this.hosts.set(e.host, e.slot);
+        this.string(e.metric);
+        this.string(e.host);
+        for (const tag of e.tags) this.string(tag);
+      }
+    }
   }
 }
 
@@ -248,6 +395,12 @@ const enum Kind {
 function sameTags(a: readonly string[], b: readonly string[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function sameLabels(a: readonly Label[], b: readonly Label[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i]!.name !== b[i]!.name || a[i]!.value !== b[i]!.value) return false;
   return true;
 }
 
@@ -322,16 +475,20 @@ export class Mapper {
   private readonly quantileOrder: readonly number[];
   private readonly quantileValues: number[] = [];
   private readonly cacheSize: number;
+  private readonly cacheIdleMs: number;
   private readonly tenants = new Map<string, TenantState>();
   private readonly metricNames = new Map<string, string>();
   private readonly labelNames = new Map<string, string>();
 
   // State of the request being mapped (map() is synchronous).
   private epoch = 0;
+  private nowMs = 0;
   private out: PromSeries[] = [];
   private touched: LabelSet[] = [];
   private touchedFamilies: Family[] = [];
   private dropped: DroppedSamples = newDropped();
+  /** Cached identities evicted so far, all tenants (idle or over the cache size). */
+  evicted = 0;
 
   constructor(
     opts: MappingOptions,
@@ -344,6 +501,7 @@ export class Mapper {
     this.quantileLabels = this.quantiles.map((q) => String(q));
     this.quantileOrder = quantileOrder(this.quantiles);
     this.cacheSize = opts.seriesCacheSize ?? DEFAULT_SERIES_CACHE_SIZE;
+    this.cacheIdleMs = opts.seriesCacheIdleMs ?? DEFAULT_SERIES_CACHE_IDLE_MS;
     hostTags.onChange((tenant, host) => {
       const slot = this.tenants.get(tenant)?.hosts.get(host);
       if (slot === undefined) return;
@@ -356,8 +514,13 @@ export class Mapper {
   map(tenant: string, payload: DecodedPayload, nowMs: number): MapResult {
     for (const md of payload.hostMetadata) this.hostTags.update(tenant, md, nowMs);
     let t = this.tenants.get(tenant);
-    if (t === undefined) this.tenants.set(tenant, (t = new TenantState()));
-    else if (t.overBudget(this.cacheSize)) t.clear(); // only here, between requests: label sets stay unique within one
+    if (t === undefined) this.tenants.set(tenant, (t = new TenantState(nowMs)));
+    else if (nowMs - t.lastSweepMs >= SWEEP_INTERVAL_MS || nowMs < t.lastSweepMs) {
+      // Only here, between requests: label sets stay unique within one.
+      this.evicted += t.sweep(nowMs - this.cacheIdleMs, this.cacheSize);
+      t.lastSweepMs = nowMs;
+    }
+    this.nowMs = nowMs;
     if (this.metricNames.size > NAME_CACHE_LIMIT) this.metricNames.clear();
     if (this.labelNames.size > NAME_CACHE_LIMIT) this.labelNames.clear();
 
@@ -452,6 +615,7 @@ export class Mapper {
         }
         if (previous !== undefined) previous.successor = known;
       }
+      known.entry.used = this.nowMs;
       this.checkHostTags(t, Kind.Series, known.entry);
       this.appendPoints(known.entry, known.unit, batch.timestamps, batch.values, batch.pointsStart(i), batch.pointsStart(i + 1));
       previous = known;
@@ -505,7 +669,7 @@ export class Mapper {
 
   private append(ls: LabelSet, ms: number, v: number): void {
     if (ls.epoch !== this.epoch) {
-      const out: PromSeries = { labels: ls.labels, timestamps: [ms], values: [v] };
+      const out: PromSeries = { labels: ls.labels, timestamps: [ms], values: [v], ref: ls };
       ls.epoch = this.epoch;
       ls.out = out;
       ls.unsorted = false;
@@ -535,22 +699,23 @@ export class Mapper {
     let e = table.find(hash, metric, host, device, sourceTypeName, type, resources, tags);
     if (e === undefined) {
       e = {
-        metric,
-        host,
+        metric: t.string(metric),
+        host: t.string(host),
         device,
         sourceTypeName,
         type,
         // Copies: the producer owns its arrays.
         resources: resources.length === 0 ? NO_RESOURCES : resources.map((r) => ({ type: r.type, name: r.name })),
-        tags: tags.slice(),
+        tags: tags.map((tag) => t.string(tag)),
         next: undefined,
         slot: this.hostSlot(t, tenant, host),
         hostVersion: -1,
+        used: this.nowMs,
         sets: [],
         families: [],
       };
       table.add(hash, e);
-    }
+    } else e.used = this.nowMs;
     this.checkHostTags(t, kind, e);
     return e;
   }
@@ -663,14 +828,13 @@ export class Mapper {
 
   private intern(t: TenantState, labels: Label[]): LabelSet {
     labels.sort(byName);
-    const flat: string[] = [];
-    for (const l of labels) flat.push(l.name, l.value);
-    const key = JSON.stringify(flat);
-    let ls = t.labelSets.get(key);
+    let hash = 0x811c9dc5 | 0;
+    for (const l of labels) hash = mixAll(mixAll(hash, l.name), l.value);
+    let ls = t.labelSets.find(hash, labels);
     if (ls === undefined) {
-      const frozen = Object.freeze(labels.map((l) => Object.freeze({ name: l.name, value: l.value }))) as Label[];
-      ls = { labels: frozen, epoch: 0, out: null, unsorted: false };
-      t.labelSets.set(key, ls);
+      const frozen = Object.freeze(labels.map((l) => t.pair(l.name, l.value))) as Label[];
+      ls = { labels: frozen, hash, next: undefined, epoch: 0, out: null, unsorted: false, sinkState: undefined };
+      t.labelSets.add(ls);
     }
     return ls;
   }

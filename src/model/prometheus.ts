@@ -14,10 +14,22 @@ export interface PromSeries {
   labels: Label[];
   timestamps: number[];
   values: number[];
+  /** Set when the producer will hand out the same label set again (the mapper's cached series). */
+  ref?: SeriesRef;
 }
 
-/** Prometheus metric type for metadata, derived from the Datadog type. */
-export type PromMetricType = 'gauge' | 'counter' | 'summary' | 'unknown';
+/**
+ * A label set's identity across requests: the mapper gives every PromSeries of one cached label set of a tenant the
+ * same object, with the same frozen `labels` array. A sink keeps its own per-series state in it, so a known series
+ * is not looked up by its labels again (the store keeps its series there, as Prometheus' Appender returns a
+ * SeriesRef). Sinks check that the state is theirs and still valid before using it.
+ */
+export interface SeriesRef {
+  sinkState: unknown;
+}
+
+/** Prometheus metric type for metadata, derived from the Datadog type (`histogram`: promdog's own self-metrics). */
+export type PromMetricType = 'gauge' | 'counter' | 'histogram' | 'summary' | 'unknown';
 
 export interface MetricMetadata {
   metricFamilyName: string;

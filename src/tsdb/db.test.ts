@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { appendFile, cp, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { PromSeries } from '../model/prometheus.js';
+import type { Label, PromSeries } from '../model/prometheus.js';
 import type { SeriesData } from '../model/storage.js';
 import { SeriesLimitError, TenantDb, type TsdbOptions } from './db.js';
 
@@ -116,6 +116,37 @@ describe('tsdb', () => {
         await reopened.close();
       }
     });
+  });
+
+  test('a series ref skips the lookup while valid and is re-resolved after the head drops the series or a reopen', async () => {
+    const dir = await tempDir();
+    try {
+      const ref = { sinkState: undefined as unknown };
+      // Frozen like the mapper's label sets.
+      const labels = Object.freeze(series('up', { host: 'a' }, [], []).labels.map((l) => Object.freeze(l))) as Label[];
+      const send = (db: TenantDb, t: number, v: number) => db.append([{ labels, timestamps: [t], values: [v], ref }]);
+      let db = await TenantDb.open(dir, { blockRangeMs: MIN });
+      await send(db, BASE, 1);
+      const first = ref.sinkState;
+      assert.ok(first !== undefined, 'the store keeps its series in the ref');
+      await send(db, BASE + 10_000, 2);
+      assert.equal(ref.sinkState, first, 'a valid ref is used as is');
+      await db.flushMaintenance();
+      await db.cutHeadBefore(BASE + 2 * MIN);
+      await db.flushMaintenance();
+      await send(db, BASE + 2 * MIN + 10_000, 3);
+      assert.notEqual(ref.sinkState, first, 'the head dropped the series when its chunks went to a block: new series');
+      await db.close();
+      db = await TenantDb.open(dir, { blockRangeMs: MIN });
+      await send(db, BASE + 2 * MIN + 20_000, 4);
+      const replayed = ref.sinkState as { labels: unknown };
+      assert.equal(replayed.labels, labels, 'the series replayed from the WAL now shares the frozen label array');
+      const got = plain(await db.exportSeries(ALL, -Infinity, Infinity));
+      assert.deepEqual(got, [{ labels: '__name__=up,host=a', ts: [BASE, BASE + 10_000, BASE + 2 * MIN + 10_000, BASE + 2 * MIN + 20_000], vs: [1, 2, 3, 4] }]);
+      await db.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   test('retention deletes whole blocks older than the retention period and nothing newer', async () => {

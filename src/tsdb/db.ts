@@ -4,7 +4,7 @@ import type { Label, MetricMetadata, PromSeries } from '../model/prometheus.js';
 import type { LabelMatcher, Querier, SeriesData } from '../model/storage.js';
 import { BlockReader, BlockWriter, ULID_RE, type BlockMeta } from './block.js';
 import { silentLogger, type TsdbLogger } from './fsutil.js';
-import { AppendOutcome, Head, UNBOUNDED_WINDOW, type HeadSeries } from './head.js';
+import { AppendOutcome, Head, HeadSeries, UNBOUNDED_WINDOW } from './head.js';
 import { canonicalLabels, hashLabels } from './labels.js';
 import { compareLabels, labelsKey } from '../model/labels.js';
 import { compileMatchers, type CompiledMatcher } from './matchers.js';
@@ -249,23 +249,31 @@ export class TenantDb implements TsdbQuerier {
     for (const ps of batch) {
       const n = ps.timestamps.length;
       if (n === 0) continue;
-      let series: HeadSeries | undefined;
-      try {
-        const labels = canonicalLabels(ps.labels);
-        const hash = hashLabels(labels);
-        series = head.get(labels, hash);
-        if (!series) {
-          if (labels.length === 0) throw new Error('empty label set');
-          if (limit > 0 && head.numSeries >= limit) {
-            rejected.series_limit = (rejected.series_limit ?? 0) + n;
-            continue;
+      // A series the mapper handed us before carries its head series: no hashing or lookup by labels.
+      const ref = ps.ref;
+      let series = ref?.sinkState as HeadSeries | undefined;
+      if (!(series instanceof HeadSeries) || series.head !== head || series.removed) {
+        try {
+          const labels = canonicalLabels(ps.labels);
+          const hash = hashLabels(labels);
+          series = head.get(labels, hash);
+          if (!series) {
+            if (labels.length === 0) throw new Error('empty label set');
+            if (limit > 0 && head.numSeries >= limit) {
+              rejected.series_limit = (rejected.series_limit ?? 0) + n;
+              continue;
+            }
+            series = head.create(labels, hash);
+            newSeries.push(series);
+          } else if (series.labels !== labels && Object.isFrozen(labels)) {
+            // Found by equal labels (e.g. created by WAL replay): share the mapper's array instead of keeping two.
+            series.labels = labels;
           }
-          series = head.create(labels, hash);
-          newSeries.push(series);
+        } catch {
+          rejected.invalid_labels = (rejected.invalid_labels ?? 0) + n;
+          continue;
         }
-      } catch {
-        rejected.invalid_labels = (rejected.invalid_labels ?? 0) + n;
-        continue;
+        if (ref !== undefined) ref.sinkState = series;
       }
       const pts = ps.timestamps;
       const pvs = ps.values;

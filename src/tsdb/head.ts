@@ -35,11 +35,15 @@ export class HeadSeries {
   /** Exclusive end of the block range the open chunk belongs to. */
   openEnd = 0;
   maxT = -Infinity;
+  /** Set when the head drops the series: a SeriesRef still holding it must look the labels up again. */
+  removed = false;
 
   constructor(
     readonly id: number,
-    readonly labels: Label[],
+    /** Canonical; frozen when shared with the mapper's label set (then never re-interned). */
+    public labels: Label[],
     readonly hash: number,
+    readonly head: Head,
   ) {}
 
   get minT(): number {
@@ -114,10 +118,13 @@ export class Head implements PostingsSource {
     return undefined;
   }
 
-  /** Creates a series (labels canonical, not present yet); `id` is given on WAL replay. */
+  /**
+   * Creates a series (labels canonical, not present yet); `id` is given on WAL replay. A frozen label array is the
+   * mapper's, immutable and kept as long as the mapper caches the series: the head shares it instead of a copy.
+   */
   create(labels: readonly Label[], hash: number, id = this.nextId): HeadSeries {
-    const own = labels.map((l) => this.internLabel(l));
-    const s = new HeadSeries(id, own, hash);
+    const own = Object.isFrozen(labels) ? (labels as Label[]) : labels.map((l) => this.internLabel(l));
+    const s = new HeadSeries(id, own, hash, this);
     if (id >= this.nextId) this.nextId = id + 1;
     const hit = this.byHash.get(hash);
     if (hit === undefined) this.byHash.set(hash, s);
@@ -342,6 +349,7 @@ export class Head implements PostingsSource {
   }
 
   private removeSeries(s: HeadSeries): void {
+    s.removed = true;
     this.byId.delete(s.id);
     const hit = this.byHash.get(s.hash);
     if (Array.isArray(hit)) {
@@ -357,7 +365,7 @@ export class Head implements PostingsSource {
     const ids = [...this.byId.keys()].sort((a, b) => a - b);
     for (const id of ids) {
       const s = this.byId.get(id)!;
-      for (let i = 0; i < s.labels.length; i++) s.labels[i] = this.internLabel(s.labels[i]!);
+      if (!Object.isFrozen(s.labels)) for (let i = 0; i < s.labels.length; i++) s.labels[i] = this.internLabel(s.labels[i]!);
       this.indexSeries(s);
     }
   }

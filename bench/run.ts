@@ -54,10 +54,12 @@ const sections: Record<string, Section> = {
       `store ingest, Datadog v1 JSON (deflate, ${r.pointsPerRequest} points/request, ${r.concurrency} in flight, ${i.series} series): ` +
         `promdog ${M(i.promdog.samplesPerSec)} samples/s, VictoriaMetrics ${M(i.victoriaMetrics.samplesPerSec)} samples/s, ratio ${i.ratio.toFixed(2)} (target ≥ 1.0)`,
     );
-    console.log(
-      `store bytes/sample on disk: promdog ${r.bytes.promdog.bytesPerSample.toFixed(2)} (2 h block; target ≤ 1.5), ` +
-        `VictoriaMetrics ${r.bytes.victoriaMetrics.bytesPerSample.toFixed(2)} (merged, data + indexdb)`,
-    );
+    for (const b of r.bytes) {
+      console.log(
+        `store bytes/sample on disk, ${b.mix} value mix: promdog ${b.promdog.bytesPerSample.toFixed(2)} (2 h block; target ≤ 1.5), ` +
+          `Prometheus ${b.prometheus.bytesPerSample.toFixed(2)} (2 h block), VictoriaMetrics ${b.victoriaMetrics.bytesPerSample.toFixed(2)} (merged, data + indexdb)`,
+      );
+    }
     console.log(
       `store RSS per active series (promdog): ${Math.round(i.promdog.rssBytesPerSeries)} B (target ≤ 2048); after a full GC ` +
         `${Math.round(i.promdog.rssAfterGcBytesPerSeries)} B, live heap ${Math.round(i.promdog.liveHeapBytesPerSeries)} B`,

@@ -17,7 +17,7 @@
 //   node --max-semi-space-size=64 dist/bench/store.js [series] [rounds] [bytesSeries]
 // With PROMDOG_CPU_PROF_DIR=<dir>, each promdog process writes a CPU profile there (bench/server-probe.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +25,7 @@ import { deflateSync } from 'node:zlib';
 import { Agent, request } from 'undici';
 import { spawnPromdog, type PromdogProcess } from '../test/support/process.js';
 import { freePort } from '../test/support/ports.js';
+import { PrometheusProcess } from '../test/support/prometheus.js';
 
 const POINTS_PER_REQUEST = 10_000;
 const STEP_S = 10;
@@ -40,7 +41,27 @@ const METRIC_NAMES = [
 
 /** Agent-like value shapes: totals that never change, slow gauges with 2 decimals, slow integer gauges, noisy rates. */
 type ValueKind = 'constant' | 'gauge2dp' | 'intGauge' | 'noisyRate';
-const KINDS: ValueKind[] = ['constant', 'gauge2dp', 'intGauge', 'noisyRate', 'constant', 'gauge2dp', 'intGauge', 'gauge2dp', 'constant', 'noisyRate'];
+
+/** Which value shape each of a host's METRICS_PER_HOST metrics has. */
+export type ValueMix = 'agent' | 'noisy20';
+
+function mixOf(counts: Record<ValueKind, number>): ValueKind[] {
+  const kinds: ValueKind[] = [];
+  // Interleaved, so every metric name gets a spread of shapes.
+  for (let left = { ...counts }; kinds.length < METRICS_PER_HOST; ) {
+    for (const k of ['constant', 'gauge2dp', 'intGauge', 'noisyRate'] as const) if (left[k]-- > 0) kinds.push(k);
+  }
+  return kinds;
+}
+
+const MIXES: Record<ValueMix, ValueKind[]> = {
+  // The Agent capture in ../shared/fixtures/datadog-agent (api_v2_series_response.json, 637 series): 87 % of the
+  // values are integers, 3.5 % have ≤ 2 decimals, 0.8 % ≤ 4, 8.6 % are full-precision doubles (system.cpu.*,
+  // system.load.norm.*, system.mem.pct_usable, …); 84 of the 529 series sent more than once changed value (16 %).
+  agent: mixOf({ constant: 84, intGauge: 3, gauge2dp: 4, noisyRate: 9 }),
+  // A harsher mix with twice the capture's share of noisy doubles and more changing gauges.
+  noisy20: mixOf({ constant: 30, intGauge: 20, gauge2dp: 30, noisyRate: 20 }),
+};
 
 function valueAt(kind: ValueKind, i: number, k: number): number {
   switch (kind) {
@@ -71,7 +92,8 @@ function seriesPrefix(i: number, tag: string): string {
  * as from one Agent): series [0, series) split into contiguous groups, `pointsPerSeries` consecutive points per series
  * per request from t0 (s) on, for `steps` steps; every request holds POINTS_PER_REQUEST points.
  */
-function makeBodies(series: number, workers: number, steps: number, pointsPerSeries: number, t0: number, tag: string): Buffer[][] {
+function makeBodies(series: number, workers: number, steps: number, pointsPerSeries: number, t0: number, tag: string, mix: ValueMix): Buffer[][] {
+  const kinds = MIXES[mix];
   const seriesPerRequest = Math.floor(POINTS_PER_REQUEST / pointsPerSeries);
   const groupSize = Math.ceil(series / workers / METRICS_PER_HOST) * METRICS_PER_HOST;
   return Array.from({ length: workers }, (_, w) => {
@@ -84,7 +106,7 @@ function makeBodies(series: number, workers: number, steps: number, pointsPerSer
       for (let from = lo; from < hi; from += seriesPerRequest) {
         const parts: string[] = [];
         for (let i = from; i < Math.min(hi, from + seriesPerRequest); i++) {
-          const kind = KINDS[(i % METRICS_PER_HOST) % KINDS.length]!;
+          const kind = kinds[i % METRICS_PER_HOST]!;
           let pts = '';
           for (let k = k0; k < kEnd; k++) pts += `${k > k0 ? ',' : ''}[${t0 + k * STEP_S},${valueAt(kind, i, k)}]`;
           parts.push(`${prefixes[i - lo]}${pts}]}`);
@@ -277,13 +299,19 @@ export interface StoreBenchResult {
     /** promdog / VictoriaMetrics samples/s (target ≥ 1.0). */
     ratio: number;
   };
-  bytes: {
-    series: number;
-    steps: number;
-    samples: number;
-    promdog: { blockBytes: number; blockSamples: number; bytesPerSample: number; ingestSamplesPerSec: number };
-    victoriaMetrics: { dirBytes: number; dataBytes: number; indexBytes: number; storedSamples: number; bytesPerSample: number; ingestSamplesPerSec: number };
-  };
+  /** Per value mix: the agent capture's first. */
+  bytes: BytesFigures[];
+}
+
+export interface BytesFigures {
+  mix: ValueMix;
+  series: number;
+  steps: number;
+  samples: number;
+  promdog: { blockBytes: number; blockSamples: number; bytesPerSample: number; ingestSamplesPerSec: number };
+  victoriaMetrics: { dirBytes: number; dataBytes: number; indexBytes: number; storedSamples: number; bytesPerSample: number; ingestSamplesPerSec: number };
+  /** The same payloads through a promdog gateway into Prometheus; its first 2 h block (chunks + index + meta). */
+  prometheus: { blockBytes: number; blockSamples: number; bytesPerSample: number };
 }
 
 async function startPromdog(cpuProfDir: string | undefined): Promise<{ pd: PromdogProcess; key: string; dataDir: string }> {
@@ -321,6 +349,94 @@ function expectStored(who: string, what: string, got: number, want: number): voi
   if (got !== want) throw new Error(`${who} holds ${got} ${what}, ${want} were sent`);
 }
 
+/**
+ * On-disk bytes per sample of one value mix: > 3 h of points from a block boundary, so promdog's head and
+ * Prometheus' each cut a full 2 h block by themselves; VictoriaMetrics' whole data directory after a merge.
+ */
+async function bytesPerSample(
+  mix: ValueMix,
+  bytesSeries: number,
+  concurrency: number,
+  nowS: number,
+  dispatcher: Agent,
+  cpuProfDir: string | undefined,
+  log: (s: string) => void,
+): Promise<BytesFigures> {
+  const bytesSteps = Math.ceil((1.5 * BLOCK_S) / STEP_S) + 70;
+  const b0 = Math.floor((nowS - bytesSteps * STEP_S - 600) / BLOCK_S) * BLOCK_S;
+  const pointsPerSeries = Math.max(1, Math.floor(POINTS_PER_REQUEST / Math.ceil(bytesSeries / concurrency)));
+  const bBodies = makeBodies(bytesSeries, concurrency, bytesSteps, pointsPerSeries, b0, 'b', mix);
+  const bSamples = bytesSeries * bytesSteps;
+  const blockSamples = bytesSeries * (BLOCK_S / STEP_S);
+  log(`bytes data (${mix} mix): ${bytesSeries} series × ${bytesSteps} points (${((bytesSteps * STEP_S) / 3600).toFixed(2)} h at ${STEP_S} s) = ${bSamples} samples in ${bBodies.reduce((n, b) => n + b.length, 0)} requests`);
+
+  const q = await startPromdog(cpuProfDir);
+  let pdBytes: BytesFigures['promdog'];
+  try {
+    const run = await send(promdogTarget(q.pd.url, q.key), bBodies, dispatcher);
+    if (run.failed) throw new Error(`promdog: ${run.failed} requests failed, first: ${run.firstError}`);
+    const tenantDir = join(q.dataDir, 'tenants', 'default');
+    const blocks = await waitForBlocks(tenantDir, 'promdog');
+    const blockBytes = blocks.reduce((n, d) => n + dirBytes(join(tenantDir, d)), 0);
+    const inBlock = await countStored(q.pd.url, { authorization: `Bearer ${q.key}` }, b0, b0 + BLOCK_S);
+    expectStored('promdog', 'samples in the 2 h block', inBlock.samples, blockSamples);
+    pdBytes = { blockBytes, blockSamples: inBlock.samples, bytesPerSample: blockBytes / inBlock.samples, ingestSamplesPerSec: bSamples / run.seconds };
+  } finally {
+    await stopPromdog(q);
+  }
+  log(`promdog: 2 h block of ${pdBytes.blockSamples} samples in ${pdBytes.blockBytes} bytes = ${pdBytes.bytesPerSample.toFixed(3)} bytes/sample`);
+
+  const prom = await PrometheusProcess.start();
+  let promBytes: BytesFigures['prometheus'];
+  try {
+    const gatewayDir = mkdtempSync(join(tmpdir(), 'promdog-bench-gw-'));
+    const gw = await spawnPromdog(['--data-dir', gatewayDir, '--remote-write-url', prom.remoteWriteUrl]);
+    try {
+      const key = readFileSync(join(gatewayDir, 'tenant-api-token-default'), 'utf8').trim();
+      const run = await send(promdogTarget(gw.url, key), bBodies, dispatcher);
+      if (run.failed) throw new Error(`promdog gateway → Prometheus: ${run.failed} requests failed, first: ${run.firstError}`);
+    } finally {
+      await stopPromdog({ pd: gw, dataDir: gatewayDir });
+    }
+    const [block] = await waitForBlocks(prom.dataDir, 'Prometheus');
+    const meta = JSON.parse(readFileSync(join(prom.dataDir, block!, 'meta.json'), 'utf8')) as { stats: { numSamples: number } };
+    expectStored('Prometheus', 'samples in its first 2 h block', meta.stats.numSamples, blockSamples);
+    const blockBytes = dirBytes(join(prom.dataDir, block!));
+    promBytes = { blockBytes, blockSamples: meta.stats.numSamples, bytesPerSample: blockBytes / meta.stats.numSamples };
+  } finally {
+    await prom.cleanup();
+  }
+  log(`Prometheus: 2 h block of ${promBytes.blockSamples} samples in ${promBytes.blockBytes} bytes = ${promBytes.bytesPerSample.toFixed(3)} bytes/sample`);
+
+  const vm = await startVictoriaMetrics();
+  let vmBytes: BytesFigures['victoriaMetrics'];
+  try {
+    const run = await send(vmTarget(vm.url), bBodies, dispatcher);
+    if (run.failed) throw new Error(`VictoriaMetrics: ${run.failed} requests failed, first: ${run.firstError}`);
+    await vm.forceFlush();
+    await vm.forceMerge(b0, b0 + bytesSteps * STEP_S);
+    const stored = await countStored(vm.url, {}, b0, b0 + bytesSteps * STEP_S);
+    expectStored('VictoriaMetrics', 'samples', stored.samples, bSamples);
+    const total = dirBytes(vm.dataDir);
+    const data = dirBytes(join(vm.dataDir, 'data'));
+    const index = dirBytes(join(vm.dataDir, 'indexdb'));
+    vmBytes = { dirBytes: total, dataBytes: data, indexBytes: index, storedSamples: stored.samples, bytesPerSample: total / stored.samples, ingestSamplesPerSec: bSamples / run.seconds };
+  } finally {
+    await vm.stop();
+  }
+  log(`VictoriaMetrics: ${vmBytes.storedSamples} samples in ${vmBytes.dirBytes} bytes (data ${vmBytes.dataBytes}, indexdb ${vmBytes.indexBytes}) = ${vmBytes.bytesPerSample.toFixed(3)} bytes/sample`);
+  return { mix, series: bytesSeries, steps: bytesSteps, samples: bSamples, promdog: pdBytes, victoriaMetrics: vmBytes, prometheus: promBytes };
+}
+
+/** The block directories (ULID names) that appear under dir within 2 minutes, oldest first. */
+async function waitForBlocks(dir: string, who: string): Promise<string[]> {
+  const blocks = () => readdirSync(dir).filter((n) => /^[0-9A-HJKMNP-TV-Z]{26}$/.test(n) && existsSync(join(dir, n, 'meta.json'))).sort();
+  for (const giveUp = Date.now() + 120_000; blocks().length === 0; await sleep(200)) {
+    if (Date.now() > giveUp) throw new Error(`${who} cut no block within 2 minutes`);
+  }
+  return blocks();
+}
+
 export async function benchStore(
   opts: { series?: number; rounds?: number; bytesSeries?: number; concurrency?: number; cpuProfDir?: string; log?: (s: string) => void } = {},
 ): Promise<StoreBenchResult> {
@@ -336,7 +452,7 @@ export async function benchStore(
     const steps = rounds + 1;
     const t0 = Math.floor((nowS - 120 - steps * STEP_S) / STEP_S) * STEP_S;
     const genStart = performance.now();
-    const bodies = makeBodies(series, concurrency, steps, 1, t0, 'a');
+    const bodies = makeBodies(series, concurrency, steps, 1, t0, 'a', 'agent');
     const requests = bodies.reduce((n, b) => n + b.length, 0);
     const samples = series * steps;
     log(`ingest data: ${series} series × ${steps} points = ${samples} samples in ${requests} requests, ` +
@@ -412,57 +528,14 @@ export async function benchStore(
       `stored ${vmIngest.storedSeries} series, ${vmIngest.storedSamples} samples`);
     bodies.length = 0;
 
-    // Bytes per sample: > 3 h of points from a block boundary, 5 points per series per request.
-    const bytesSteps = Math.ceil((1.5 * BLOCK_S) / STEP_S) + 70;
-    const b0 = Math.floor((nowS - bytesSteps * STEP_S - 600) / BLOCK_S) * BLOCK_S;
-    const pointsPerSeries = Math.max(1, Math.floor(POINTS_PER_REQUEST / Math.ceil(bytesSeries / concurrency)));
-    const bBodies = makeBodies(bytesSeries, concurrency, bytesSteps, pointsPerSeries, b0, 'b');
-    const bSamples = bytesSeries * bytesSteps;
-    log(`bytes data: ${bytesSeries} series × ${bytesSteps} points (${((bytesSteps * STEP_S) / 3600).toFixed(2)} h at ${STEP_S} s) = ${bSamples} samples in ${bBodies.reduce((n, b) => n + b.length, 0)} requests`);
-
-    const q = await startPromdog(opts.cpuProfDir);
-    let pdBytes: StoreBenchResult['bytes']['promdog'];
-    try {
-      const run = await send(promdogTarget(q.pd.url, q.key), bBodies, dispatcher);
-      if (run.failed) throw new Error(`promdog: ${run.failed} requests failed, first: ${run.firstError}`);
-      const tenantDir = join(q.dataDir, 'tenants', 'default');
-      const blockDirs = () => readdirSync(tenantDir).filter((n) => /^[0-9A-HJKMNP-TV-Z]{26}$/.test(n));
-      for (const giveUp = Date.now() + 120_000; blockDirs().length === 0; await sleep(200)) {
-        if (Date.now() > giveUp) throw new Error('promdog cut no block within 2 minutes');
-      }
-      const blockBytes = blockDirs().reduce((n, d) => n + dirBytes(join(tenantDir, d)), 0);
-      const inBlock = await countStored(q.pd.url, { authorization: `Bearer ${q.key}` }, b0, b0 + BLOCK_S);
-      expectStored('promdog', 'samples in the 2 h block', inBlock.samples, bytesSeries * (BLOCK_S / STEP_S));
-      pdBytes = { blockBytes, blockSamples: inBlock.samples, bytesPerSample: blockBytes / inBlock.samples, ingestSamplesPerSec: bSamples / run.seconds };
-    } finally {
-      await stopPromdog(q);
-    }
-    log(`promdog: 2 h block of ${pdBytes.blockSamples} samples in ${pdBytes.blockBytes} bytes = ${pdBytes.bytesPerSample.toFixed(3)} bytes/sample`);
-
-    const vm2 = await startVictoriaMetrics();
-    let vmBytes: StoreBenchResult['bytes']['victoriaMetrics'];
-    try {
-      const run = await send(vmTarget(vm2.url), bBodies, dispatcher);
-      if (run.failed) throw new Error(`VictoriaMetrics: ${run.failed} requests failed, first: ${run.firstError}`);
-      await vm2.forceFlush();
-      await vm2.forceMerge(b0, b0 + bytesSteps * STEP_S);
-      const stored = await countStored(vm2.url, {}, b0, b0 + bytesSteps * STEP_S);
-      expectStored('VictoriaMetrics', 'samples', stored.samples, bSamples);
-      const total = dirBytes(vm2.dataDir);
-      const data = dirBytes(join(vm2.dataDir, 'data'));
-      const index = dirBytes(join(vm2.dataDir, 'indexdb'));
-      vmBytes = { dirBytes: total, dataBytes: data, indexBytes: index, storedSamples: stored.samples, bytesPerSample: total / stored.samples, ingestSamplesPerSec: bSamples / run.seconds };
-    } finally {
-      await vm2.stop();
-    }
-    log(`VictoriaMetrics: ${vmBytes.storedSamples} samples in ${vmBytes.dirBytes} bytes (data ${vmBytes.dataBytes}, indexdb ${vmBytes.indexBytes}) = ${vmBytes.bytesPerSample.toFixed(3)} bytes/sample`);
-
+    const bytes: BytesFigures[] = [];
+    for (const mix of ['agent', 'noisy20'] as const) bytes.push(await bytesPerSample(mix, bytesSeries, concurrency, nowS, dispatcher, opts.cpuProfDir, log));
     return {
       concurrency,
       pointsPerRequest: POINTS_PER_REQUEST,
       encoding: 'deflate',
       ingest: { series, rounds, samples, requests, promdog: pdIngest, victoriaMetrics: vmIngest, ratio: pdIngest.samplesPerSec / vmIngest.samplesPerSec },
-      bytes: { series: bytesSeries, steps: bytesSteps, samples: bSamples, promdog: pdBytes, victoriaMetrics: vmBytes },
+      bytes,
     };
   } finally {
     await dispatcher.close();

@@ -26,74 +26,16 @@ import { Agent, request } from 'undici';
 import { spawnPromdog, type PromdogProcess } from '../test/support/process.js';
 import { freePort } from '../test/support/ports.js';
 import { PrometheusProcess } from '../test/support/prometheus.js';
+import { METRICS_PER_HOST, STEP_S, seriesPrefix, valueOf, type ValueMix } from '../test/support/agent-series.js';
 
 const POINTS_PER_REQUEST = 10_000;
-const STEP_S = 10;
 const BLOCK_S = 2 * 3600;
-const METRICS_PER_HOST = 100;
-
-const METRIC_NAMES = [
-  'system.cpu.user', 'system.cpu.system', 'system.cpu.idle', 'system.cpu.iowait', 'system.load.1', 'system.load.5',
-  'system.mem.used', 'system.mem.free', 'system.mem.total', 'system.swap.used', 'system.disk.used', 'system.disk.free',
-  'system.disk.total', 'system.io.r_s', 'system.io.w_s', 'system.net.bytes_rcvd', 'system.net.bytes_sent',
-  'system.net.packets_in.count', 'system.processes.count', 'system.uptime',
-];
-
-/** Agent-like value shapes: totals that never change, slow gauges with 2 decimals, slow integer gauges, noisy rates. */
-type ValueKind = 'constant' | 'gauge2dp' | 'intGauge' | 'noisyRate';
-
-/** Which value shape each of a host's METRICS_PER_HOST metrics has. */
-export type ValueMix = 'agent' | 'noisy20';
-
-function mixOf(counts: Record<ValueKind, number>): ValueKind[] {
-  const kinds: ValueKind[] = [];
-  // Interleaved, so every metric name gets a spread of shapes.
-  for (let left = { ...counts }; kinds.length < METRICS_PER_HOST; ) {
-    for (const k of ['constant', 'gauge2dp', 'intGauge', 'noisyRate'] as const) if (left[k]-- > 0) kinds.push(k);
-  }
-  return kinds;
-}
-
-const MIXES: Record<ValueMix, ValueKind[]> = {
-  // The Agent capture in ../shared/fixtures/datadog-agent (api_v2_series_response.json, 637 series): 87 % of the
-  // values are integers, 3.5 % have ≤ 2 decimals, 0.8 % ≤ 4, 8.6 % are full-precision doubles (system.cpu.*,
-  // system.load.norm.*, system.mem.pct_usable, …); 84 of the 529 series sent more than once changed value (16 %).
-  agent: mixOf({ constant: 84, intGauge: 3, gauge2dp: 4, noisyRate: 9 }),
-  // A harsher mix with twice the capture's share of noisy doubles and more changing gauges.
-  noisy20: mixOf({ constant: 30, intGauge: 20, gauge2dp: 30, noisyRate: 20 }),
-};
-
-function valueAt(kind: ValueKind, i: number, k: number): number {
-  switch (kind) {
-    case 'constant':
-      return 16_000_000_000 + (i % 1000) * 4096;
-    case 'gauge2dp':
-      return Math.round((40 + 20 * Math.sin(k / 90 + i)) * 100) / 100;
-    case 'intGauge':
-      return 2_000_000_000 + Math.round(Math.sin(k / 120 + i) * 5_000) * 4096;
-    case 'noisyRate':
-      return 1000 + 300 * Math.sin(k / 60 + i) + Math.sin(k * 12.9898 + i * 78.233) * 40;
-  }
-}
-
-/** The JSON of series i up to its points (host, metric, tags), so a payload is string concatenation. */
-function seriesPrefix(i: number, tag: string): string {
-  const h = Math.floor(i / METRICS_PER_HOST);
-  const m = i % METRICS_PER_HOST;
-  const host = `ip-10-${(h >> 16) & 255}-${(h >> 8) & 255}-${h & 255}.${tag}.ec2.internal`;
-  const name = `${METRIC_NAMES[m % METRIC_NAMES.length]}${m < METRIC_NAMES.length ? '' : `_${Math.floor(m / METRIC_NAMES.length)}`}`;
-  const tags = [`env:${h % 3 === 0 ? 'staging' : 'prod'}`, `role:${['web', 'db', 'cache', 'queue', 'batch'][h % 5]}`, `availability-zone:us-east-1${'abc'[h % 3]}`, 'team:platform'];
-  if (name.startsWith('system.disk') || name.startsWith('system.io')) tags.push(`device:nvme${m % 4}n1`);
-  return `{"metric":${JSON.stringify(name)},"type":"gauge","interval":${STEP_S},"host":${JSON.stringify(host)},"tags":${JSON.stringify(tags)},"points":[`;
-}
-
 /**
  * Deflated v1 bodies for `workers` senders, each with its own hosts (so one series' points always arrive in order,
  * as from one Agent): series [0, series) split into contiguous groups, `pointsPerSeries` consecutive points per series
  * per request from t0 (s) on, for `steps` steps; every request holds POINTS_PER_REQUEST points.
  */
 function makeBodies(series: number, workers: number, steps: number, pointsPerSeries: number, t0: number, tag: string, mix: ValueMix): Buffer[][] {
-  const kinds = MIXES[mix];
   const seriesPerRequest = Math.floor(POINTS_PER_REQUEST / pointsPerSeries);
   const groupSize = Math.ceil(series / workers / METRICS_PER_HOST) * METRICS_PER_HOST;
   return Array.from({ length: workers }, (_, w) => {
@@ -106,9 +48,8 @@ function makeBodies(series: number, workers: number, steps: number, pointsPerSer
       for (let from = lo; from < hi; from += seriesPerRequest) {
         const parts: string[] = [];
         for (let i = from; i < Math.min(hi, from + seriesPerRequest); i++) {
-          const kind = kinds[i % METRICS_PER_HOST]!;
           let pts = '';
-          for (let k = k0; k < kEnd; k++) pts += `${k > k0 ? ',' : ''}[${t0 + k * STEP_S},${valueAt(kind, i, k)}]`;
+          for (let k = k0; k < kEnd; k++) pts += `${k > k0 ? ',' : ''}[${t0 + k * STEP_S},${valueOf(mix, i, k)}]`;
           parts.push(`${prefixes[i - lo]}${pts}]}`);
         }
         bodies.push(deflateSync(`{"series":[${parts.join(',')}]}`));

@@ -288,7 +288,8 @@ class LabelSetTable {
 /** Every cache of one tenant. Identities, label sets, families and hosts live as long as an entry uses them. */
 class TenantState {
   readonly series = new EntryTable();
-  readonly protoIdentities = new IdentityTable();
+  /** One table per wire format: JSON bytes are never compared with protobuf bytes. */
+  readonly identities: Record<DDProtoSeriesBatch['encoding'], IdentityTable> = { 'v2-protobuf': new IdentityTable(), 'v1-json': new IdentityTable() };
   readonly sketches = new EntryTable();
   readonly checks = new EntryTable();
   labelSets = new LabelSetTable();
@@ -337,10 +338,14 @@ class TenantState {
       used.sort((a, b) => b - a);
       cutoff = Math.max(cutoff, used[Math.floor(max * 0.9)]! + 1);
     }
-    const before = this.entryCount;
     const keep = (e: Entry): boolean => e.used >= cutoff;
+    // Usually nothing is idle: a scan is much cheaper than rebuilding the tables.
+    let idle = 0;
+    for (const table of tables) for (const e of table.entries()) if (!keep(e)) idle++;
+    if (idle === 0) return 0;
+    const before = this.entryCount;
     for (const table of tables) table.retain(keep);
-    this.protoIdentities.retain(keep);
+    for (const table of Object.values(this.identities)) table.retain(keep);
     const evicted = before - this.entryCount;
     if (evicted > 0) this.rebuildShared(tables);
     return evicted;
@@ -510,6 +515,13 @@ export class Mapper {
     });
   }
 
+  /** Series identities (series, distributions, service checks) cached per tenant, for /metrics. */
+  cachedIdentities(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const [tenant, t] of this.tenants) out.set(tenant, t.entryCount);
+    return out;
+  }
+
   /** Maps one request's payload. Host metadata in it updates the host-tag cache first, so it applies to its series. */
   map(tenant: string, payload: DecodedPayload, nowMs: number): MapResult {
     for (const md of payload.hostMetadata) this.hostTags.update(tenant, md, nowMs);
@@ -589,13 +601,14 @@ export class Mapper {
   }
 
   /**
-   * The fast path for v2 protobuf: a series whose identity bytes this tenant has sent before goes straight to its
-   * entry, without a string being created (the Agent sends the same identities every flush). Only a new identity
-   * is decoded to strings and goes through entry() like any series; its bytes are then remembered. The entry's
-   * host-tag check still runs on every hit, so a host-tag change rebuilds its label sets either way.
+   * The fast path for scanned series (v2 protobuf, v1 JSON): a series whose identity bytes this tenant has sent
+   * before goes straight to its entry, without a string being created (the Agent sends the same identities every
+   * flush). Only a new identity is decoded to strings and goes through entry() like any series; its bytes are then
+   * remembered. The entry's host-tag check still runs on every hit, so a host-tag change rebuilds its label sets
+   * either way.
    */
   private mapProtoSeries(t: TenantState, tenant: string, batch: DDProtoSeriesBatch): void {
-    const identities = t.protoIdentities;
+    const identities = t.identities[batch.encoding];
     let previous: KnownIdentity | undefined;
     for (let i = 0; i < batch.count; i++) {
       // The Agent sends its series in the same order every flush: try the one that came next last time first.

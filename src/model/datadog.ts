@@ -93,11 +93,15 @@ export interface DDEvent {
 }
 
 /**
- * v2 protobuf series scanned but not turned into strings (intake/decoders/series-v2-proto.ts). A series' identity
- * is its MetricSeries fields other than points, as raw bytes in wire order; points are decoded. The Agent re-sends
- * the same identities every flush, so a mapper that remembers identity bytes decodes strings only for new ones.
+ * Series scanned but not turned into strings: v2 protobuf (intake/decoders/series-v2-proto.ts) and v1 JSON
+ * (intake/decoders/series-json.ts). A series' identity is its raw bytes other than its points (protobuf: the
+ * MetricSeries fields other than points, in wire order; JSON: the series object's bytes before and after the
+ * `points` value); points are decoded. The Agent re-sends the same identities every flush, so a mapper that
+ * remembers identity bytes decodes strings only for new ones.
  */
 export interface DDProtoSeriesBatch {
+  /** The wire format of the identity bytes: identities of different encodings are never compared. */
+  readonly encoding: 'v2-protobuf' | 'v1-json';
   readonly count: number;
   /** Hash (30 bits) of series i's identity. */
   identityHash(i: number): number;
@@ -123,7 +127,7 @@ export interface DDProtoSeriesBatch {
 export interface DecodedPayload {
   /** When `protoSeries` is set: its series decoded, built on first read, read-only (the mapper reads `protoSeries`). */
   series: DDSeries[];
-  /** Set by the v2 protobuf decoder only. */
+  /** Set by the v2 protobuf and v1 JSON decoders. */
   protoSeries?: DDProtoSeriesBatch;
   sketches: DDSketch[];
   distributions: DDDistribution[];

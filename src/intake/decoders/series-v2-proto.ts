@@ -1,4 +1,5 @@
 import { emptyPayload, type DDMetricType, type DDProtoSeriesBatch, type DDResource, type DDSeries, type DecodedPayload } from '../../model/datadog.js';
+import { IDENTITY_HASH_SEED, doubled, hashRun, identityHashOf, runEquals, runWords, writeRun } from './identity-runs.js';
 import { ProtoReader, rethrowInMessage, rethrowInPath } from './protobuf.js';
 
 // Decoder for the Agent's `/api/v2/series` protobuf body (agent-payload `MetricPayload`, field numbers in
@@ -70,6 +71,7 @@ export function decodeSeriesV2Proto(body: Buffer): DecodedPayload {
 
 /** The scanned series of one body; see DDProtoSeriesBatch. */
 class ProtoSeriesBatch implements DDProtoSeriesBatch {
+  readonly encoding = 'v2-protobuf';
   count = 0;
   readonly timestamps: number[] = [];
   readonly values: number[] = [];
@@ -117,66 +119,35 @@ class ProtoSeriesBatch implements DDProtoSeriesBatch {
   /** Computed on demand: a mapper that finds series in the order it saw them last compares bytes without hashing. */
   identityHash(i: number): number {
     const runs = this.runs;
-    const view = this.view;
-    let h = 0x811c9dc5 | 0;
-    for (let k = this.perSeries[4 * i + 2]!, last = this.perSeries[4 * i + 6]!; k < last; k += 2) {
-      const stop = runs[k + 1]!;
-      let p = runs[k]!;
-      h = Math.imul(h ^ (stop - p), 0x9e3779b1);
-      // Four bytes per step, rotate-multiply mixing; the tail byte by byte.
-      for (; p + 4 <= stop; p += 4) h = Math.imul(((h << 13) | (h >>> 19)) ^ view.getInt32(p, true), 0x85ebca6b);
-      for (; p < stop; p++) h = Math.imul(h ^ view.getUint8(p), 0x01000193);
-    }
-    // 30 bits: a small integer in every V8 build, the fast Map key.
-    return (h ^ (h >>> 15)) & 0x3fffffff;
+    let h = IDENTITY_HASH_SEED;
+    for (let k = this.perSeries[4 * i + 2]!, last = this.perSeries[4 * i + 6]!; k < last; k += 2) h = hashRun(this.view, h, runs[k]!, runs[k + 1]!);
+    return identityHashOf(h);
   }
 
   identityWords(i: number): number {
     const runs = this.runs;
     let n = 1;
-    for (let k = this.perSeries[4 * i + 2]!, last = this.perSeries[4 * i + 6]!; k < last; k += 2) n += 1 + ((runs[k + 1]! - runs[k]! + 3) >>> 2);
+    for (let k = this.perSeries[4 * i + 2]!, last = this.perSeries[4 * i + 6]!; k < last; k += 2) n += runWords(runs[k]!, runs[k + 1]!);
     return n;
   }
 
   writeIdentity(i: number, words: Int32Array, at: number): void {
     const runs = this.runs;
-    const view = this.view;
     const first = this.perSeries[4 * i + 2]!;
     const last = this.perSeries[4 * i + 6]!;
-    let w = at;
-    words[w++] = (last - first) >>> 1;
-    for (let k = first; k < last; k += 2) {
-      const stop = runs[k + 1]!;
-      let p = runs[k]!;
-      words[w++] = stop - p;
-      for (; p + 4 <= stop; p += 4) words[w++] = view.getInt32(p, true);
-      if (p < stop) words[w++] = this.tailWord(p, stop);
-    }
+    words[at] = (last - first) >>> 1;
+    let w = at + 1;
+    for (let k = first; k < last; k += 2) w = writeRun(this.view, runs[k]!, runs[k + 1]!, words, w);
   }
 
   identityEquals(i: number, words: Int32Array, at: number): boolean {
     const runs = this.runs;
-    const view = this.view;
     const first = this.perSeries[4 * i + 2]!;
     const last = this.perSeries[4 * i + 6]!;
-    let w = at;
-    if (words[w++] !== (last - first) >>> 1) return false;
-    for (let k = first; k < last; k += 2) {
-      const stop = runs[k + 1]!;
-      let p = runs[k]!;
-      if (words[w++] !== stop - p) return false;
-      for (; p + 4 <= stop; p += 4) if (words[w++] !== view.getInt32(p, true)) return false;
-      if (p < stop && words[w++] !== this.tailWord(p, stop)) return false;
-    }
-    return true;
-  }
-
-  /** The 1-3 bytes [p, stop) as a little-endian word, zero-padded. */
-  private tailWord(p: number, stop: number): number {
-    const view = this.view;
-    let word = 0;
-    for (let shift = 0; p < stop; p++, shift += 8) word |= view.getUint8(p) << shift;
-    return word;
+    if (words[at] !== (last - first) >>> 1) return false;
+    let w = at + 1;
+    for (let k = first; k < last && w >= 0; k += 2) w = runEquals(this.view, runs[k]!, runs[k + 1]!, words, w);
+    return w >= 0;
   }
 
   decode(i: number): DDSeries {
@@ -335,11 +306,6 @@ function readSeries(r: ProtoReader, end: number): DDSeries {
   return { metric, type, host, device, resources, tags, sourceTypeName, interval, unit, timestamps, values };
 }
 
-function doubled(a: Int32Array): Int32Array {
-  const grown = new Int32Array(2 * a.length);
-  grown.set(a);
-  return grown;
-}
 
 // Tags and points are collected in reused scratch arrays and copied out at their exact size: growing fresh arrays
 // by push over-allocates (a one-point series would get room for 17) and that garbage dominated decode time.

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { deflateSync, deflateRawSync, gzipSync } from 'node:zlib';
 import { init as zstdInit, compress as zstdCompress } from '@bokuweb/zstd-wasm';
-import { BadBodyError, PayloadTooLargeError, UnsupportedEncodingError, parseContentEncoding, readBody } from './body.js';
+import { BadBodyError, PayloadTooLargeError, UnsupportedEncodingError, inflateChunkBytes, parseContentEncoding, readBody } from './body.js';
 
 const limits = { maxCompressedBytes: 1 << 20, maxDecompressedBytes: 4 << 20 };
 const streamOf = (buf: Buffer, chunk = 65536) => {
@@ -38,6 +38,20 @@ test('every encoding round-trips, zlib-wrapped and raw deflate alike', async () 
     assert.equal(compressedBytes, wire.length, enc);
     assert.ok(body.equals(payload), `${enc} body differs`);
   }
+});
+
+test('zlib output chunks grow with the body, 16 KiB to 1 MiB; a body larger than one chunk still round-trips', async () => {
+  assert.equal(inflateChunkBytes(100), 16 << 10);
+  assert.equal(inflateChunkBytes(160_000), 1 << 20);
+  assert.equal(inflateChunkBytes(20_000), 256 << 10);
+  assert.equal(inflateChunkBytes(1 << 30), 1 << 20);
+  // Incompressible bytes: the output is as long as the input, so a chunk sized for 8× holds all; a 64 KiB body of
+  // zeros deflates to ~100 bytes and inflates through four 16 KiB chunks.
+  const zeros = Buffer.alloc(64 << 10);
+  const wire = deflateSync(zeros);
+  assert.ok(wire.length * 8 < 16 << 10);
+  const { body } = await readBody(streamOf(wire), 'deflate', limits);
+  assert.ok(body.equals(zeros));
 });
 
 test('an over-limit compressed body is refused while reading', async () => {

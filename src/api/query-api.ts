@@ -8,6 +8,7 @@ import type { Label, MetricMetadata } from '../model/prometheus.js';
 import type { LabelMatcher, Querier, SeriesData } from '../model/storage.js';
 import type { SelfMetrics } from '../selfmon/metrics.js';
 import { anyApiKey } from '../intake/auth.js';
+import { noteRequestTenant } from '../selfmon/request-tenant.js';
 import { Engine, PromQLError, queryResultJson, type EngineOptions, type RawResult } from '../promql/engine.js';
 import { parseDurationParam } from '../promql/format.js';
 import { compareLabels, labelsKey } from '../model/labels.js';
@@ -80,10 +81,16 @@ export interface QueryApi {
   seriesHandler(req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply>;
 }
 
-/** resolveTenant for a TenantRegistry: Bearer, basic-auth password, DD-API-KEY or `api_key`; with noAuth always `default`. */
+/**
+ * resolveTenant for a TenantRegistry: Bearer, basic-auth password, DD-API-KEY or `api_key`; with noAuth always
+ * `default`. The tenant found is noted on the request for the `tenant` label of promdog_http_requests_total.
+ */
 export function tenantResolver(tenants: { tenantForKey(key: string | undefined): string | undefined }, noAuth: boolean): (req: FastifyRequest) => string | undefined {
-  if (noAuth) return () => 'default';
-  return (req) => tenants.tenantForKey(anyApiKey(req.headers, req.query as Record<string, unknown>));
+  return (req) => {
+    const tenant = noAuth ? 'default' : tenants.tenantForKey(anyApiKey(req.headers, req.query as Record<string, unknown>));
+    if (tenant) noteRequestTenant(req, tenant);
+    return tenant;
+  };
 }
 
 export function querierExportSource(q: Querier): ExportSource {

@@ -92,3 +92,14 @@ test('durations and host:port', () => {
   assert.deepEqual(parseHostPort(':80', 'x'), { host: '0.0.0.0', port: 80 });
   assert.throws(() => parseHostPort('h:99999', 'x'));
 });
+
+test('mapping cache bounds from YAML', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'promdog-cfg-'));
+  const file = join(dir, 'c.yaml');
+  writeFileSync(file, 'mapping:\n  series_cache_size: 5000\n  series_cache_idle: 30m\n');
+  const c = loadServeConfig(['--config', file], {});
+  assert.equal(c.mapping.seriesCacheSize, 5000);
+  assert.equal(c.mapping.seriesCacheIdleMs, 1_800_000);
+  writeFileSync(file, 'mapping:\n  series_cache_idle: soon\n');
+  assert.throws(() => loadServeConfig(['--config', file], {}), /mapping\.series_cache_idle/);
+});

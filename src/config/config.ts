@@ -63,6 +63,11 @@ export interface ServeConfig {
     keepUtf8Names: boolean;
     quantiles?: number[];
     seriesCacheSize?: number;
+    seriesCacheIdleMs?: number;
+  };
+  selfmon: {
+    /** How often promdog writes its own metrics into the `system` tenant; 0 = never. */
+    scrapeIntervalMs: number;
   };
 }
 
@@ -87,6 +92,7 @@ export const DEFAULTS = {
   queryTimeout: '2m',
   queryMaxConcurrency: 20,
   lookbackDelta: '5m',
+  selfScrapeInterval: '15s',
 } as const;
 
 export function parseHostPort(v: string, what: string): { host: string; port: number } {
@@ -227,6 +233,7 @@ const FLAG_SPEC = {
   'query-timeout': { type: 'string' },
   'query-max-concurrency': { type: 'string' },
   'log-level': { type: 'string' },
+  'self-scrape-interval': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -248,6 +255,8 @@ Flags (each also settable as PROMDOG_<FLAG> in the environment, e.g. PROMDOG_DAT
   --query-timeout DURATION     query time limit (default ${DEFAULTS.queryTimeout})
   --query-max-concurrency N    queries evaluated at once; more wait in a bounded queue (default ${DEFAULTS.queryMaxConcurrency})
   --log-level LEVEL            trace, debug, info, warn, error (default ${DEFAULTS.logLevel})
+  --self-scrape-interval DURATION  write promdog's own metrics into tenant "system" this often; 0 turns it off
+                               (default ${DEFAULTS.selfScrapeInterval})
 `;
 
 /** Builds the serve configuration from argv (after `serve`), the environment and the YAML file. */
@@ -278,7 +287,7 @@ export function loadServeConfig(argv: string[], env: NodeJS.ProcessEnv = process
     file = (parsed as Obj) ?? {};
     checkKeys(
       file,
-      ['listen', 'data_dir', 'remote_write', 'dogstatsd_listen', 'dogstatsd_socket', 'dogstatsd', 'tls', 'no_auth', 'tenants', 'retention', 'log_level', 'limits', 'mapping', 'storage', 'query'],
+      ['listen', 'data_dir', 'remote_write', 'dogstatsd_listen', 'dogstatsd_socket', 'dogstatsd', 'tls', 'no_auth', 'tenants', 'retention', 'log_level', 'limits', 'mapping', 'storage', 'query', 'selfmon'],
       configFile,
     );
   }
@@ -312,7 +321,9 @@ export function loadServeConfig(argv: string[], env: NodeJS.ProcessEnv = process
     return n;
   };
   const mapping = isObj(file.mapping) ? file.mapping : {};
-  checkKeys(mapping, ['keep_utf8_names', 'quantiles', 'series_cache_size'], 'mapping');
+  const selfmon = isObj(file.selfmon) ? file.selfmon : {};
+  checkKeys(selfmon, ['scrape_interval'], 'selfmon');
+  checkKeys(mapping, ['keep_utf8_names', 'quantiles', 'series_cache_size', 'series_cache_idle'], 'mapping');
 
   const dsdListen = pick('dogstatsd-listen', 'dogstatsd_listen') as string | undefined;
   const dsd = isObj(file.dogstatsd) ? file.dogstatsd : {};
@@ -351,6 +362,12 @@ export function loadServeConfig(argv: string[], env: NodeJS.ProcessEnv = process
       lookbackDeltaMs: parseDurationMs(String(queryCfg.lookback_delta ?? DEFAULTS.lookbackDelta), 'query.lookback_delta'),
     },
     dogstatsd: { tenant: dsdTenant },
+    selfmon: {
+      scrapeIntervalMs: parseDurationMs(
+        String(pick('self-scrape-interval', '') ?? selfmon.scrape_interval ?? DEFAULTS.selfScrapeInterval),
+        '--self-scrape-interval',
+      ),
+    },
   };
   if (mapping.quantiles !== undefined) {
     if (!Array.isArray(mapping.quantiles) || mapping.quantiles.some((q) => typeof q !== 'number' || !(q >= 0 && q <= 1))) {
@@ -362,6 +379,9 @@ export function loadServeConfig(argv: string[], env: NodeJS.ProcessEnv = process
     const n = Number(mapping.series_cache_size);
     if (!Number.isInteger(n) || n < 1) throw new ConfigError('mapping.series_cache_size: expected a positive integer');
     cfg.mapping.seriesCacheSize = n;
+  }
+  if (mapping.series_cache_idle !== undefined) {
+    cfg.mapping.seriesCacheIdleMs = parseDurationMs(String(mapping.series_cache_idle), 'mapping.series_cache_idle');
   }
   if (typeof dsd.hostname === 'string') cfg.dogstatsd.hostname = dsd.hostname;
   const aggregates = strList(dsd.histogram_aggregates, 'dogstatsd.histogram_aggregates');

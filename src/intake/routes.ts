@@ -6,6 +6,7 @@ import type { SelfMetrics } from '../selfmon/metrics.js';
 import type { TenantRegistry } from '../tenants/tenants.js';
 import { BadBodyError, PayloadTooLargeError, UnsupportedEncodingError, parseContentEncoding, readBody, type BodyLimits } from './body.js';
 import { intakeApiKey } from './auth.js';
+import { noteRequestTenant } from '../selfmon/request-tenant.js';
 import { isFormRequest } from '../api/params.js';
 import type { IngestKind, IngestPipeline } from './pipeline.js';
 import { decodeSeriesV1Json, decodeSeriesV2 } from './decoders/series-json.js';
@@ -61,9 +62,11 @@ function startsLikeJson(body: Buffer): boolean {
 
 /** The tenant of an intake request, or undefined after answering 403. */
 export function authenticateIntake(deps: Pick<IntakeDeps, 'tenants' | 'noAuth' | 'metrics'>, req: FastifyRequest, reply: FastifyReply, route: string): string | undefined {
-  if (deps.noAuth) return 'default';
-  const tenant = deps.tenants.tenantForKey(intakeApiKey(req.headers, req.query as Record<string, unknown>));
-  if (tenant) return tenant;
+  const tenant = deps.noAuth ? 'default' : deps.tenants.tenantForKey(intakeApiKey(req.headers, req.query as Record<string, unknown>));
+  if (tenant) {
+    noteRequestTenant(req, tenant);
+    return tenant;
+  }
   deps.metrics.requestsRejected.inc({ route, reason: 'forbidden' });
   void reply.code(403).send(FORBIDDEN);
   return undefined;

@@ -7,11 +7,14 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 export class SelfMetrics {
   readonly registry = new Registry();
 
-  /** HTTP requests by route template (`/api/v2/series`, `unmatched` for 404s), method and status code. */
+  /**
+   * HTTP requests by tenant (the one the request's API key resolved to; '' for a missing or unknown key and for
+   * routes that take none), route template (`/api/v2/series`, `unmatched` for 404s), method and status code.
+   */
   readonly httpRequests = new Counter({
     name: 'promdog_http_requests_total',
-    help: 'HTTP requests answered, by route template, method and status code.',
-    labelNames: ['route', 'method', 'code'] as const,
+    help: 'HTTP requests answered, by tenant (empty: no or unknown API key), route template, method and status code.',
+    labelNames: ['tenant', 'route', 'method', 'code'] as const,
     registers: [this.registry],
   });
 
@@ -123,6 +126,26 @@ export class SelfMetrics {
     name: 'promdog_remote_write_samples_total',
     help: 'Samples a remote-write target acknowledged with 2xx, by target URL.',
     labelNames: ['target'] as const,
+    registers: [this.registry],
+  });
+
+  readonly selfScrapeSamples = new Counter({
+    name: 'promdog_self_scrape_samples_total',
+    help: 'Samples of promdog\'s own metrics written to the system tenant by the self-scrape.',
+    registers: [this.registry],
+  });
+
+  /** Self-scrapes that did not store their samples, by reason: collect, unavailable, rejected, error, overrun (the previous one still ran). */
+  readonly selfScrapeFailures = new Counter({
+    name: 'promdog_self_scrape_failures_total',
+    help: 'Self-scrapes that did not store (all) their samples, by reason (collect, unavailable, rejected, error, overrun).',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly selfScrapeDuration = new Gauge({
+    name: 'promdog_self_scrape_duration_seconds',
+    help: 'Duration of the last self-scrape: collecting the metrics and writing them to the system tenant.',
     registers: [this.registry],
   });
 

@@ -14,6 +14,8 @@ import { DogStatsDServer } from '../dogstatsd/server.js';
 import { Storage } from '../tsdb/storage.js';
 import { EmbeddedStoreSink } from '../sinks/embedded/store-sink.js';
 import { registerStoreMetrics } from '../selfmon/store-metrics.js';
+import { SelfScraper, listenInstance } from '../selfmon/self-scrape.js';
+import { requestTenant } from '../selfmon/request-tenant.js';
 import { registerQueryApi, tenantResolver } from '../api/query-api.js';
 import { ApiError } from '../api/params.js';
 import type { Querier } from '../model/storage.js';
@@ -103,7 +105,7 @@ export async function startServer(cfg: ServeConfig, logger: Logger = createLogge
 
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'unmatched';
-    metrics.httpRequests.inc({ route, method: req.method, code: String(reply.statusCode) });
+    metrics.httpRequests.inc({ tenant: requestTenant(req), route, method: req.method, code: String(reply.statusCode) });
     metrics.httpDuration.observe({ route }, reply.elapsedTime / 1000);
   });
   app.setNotFoundHandler((req, reply) => reply.code(404).send({ errors: [`not found: ${req.method} ${req.url.split('?')[0]}`] }));
@@ -173,6 +175,13 @@ export async function startServer(cfg: ServeConfig, logger: Logger = createLogge
   const shownHost = cfg.listen.host === '0.0.0.0' || cfg.listen.host === '::' ? '127.0.0.1' : cfg.listen.host;
   const url = `${cfg.tls ? 'https' : 'http'}://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`;
   startupSeconds = process.uptime();
+  let selfScrape: SelfScraper | undefined;
+  if (cfg.selfmon.scrapeIntervalMs > 0) {
+    const instance = listenInstance(cfg.listen.host, port);
+    selfScrape = new SelfScraper({ metrics, sink, intervalMs: cfg.selfmon.scrapeIntervalMs, instance, logger });
+    selfScrape.start();
+    logger.info({ intervalMs: cfg.selfmon.scrapeIntervalMs, tenant: selfScrape.tenant, instance }, `self-scrape: own metrics into tenant "${selfScrape.tenant}" every ${cfg.selfmon.scrapeIntervalMs / 1000}s`);
+  } else logger.info('self-scrape disabled (--self-scrape-interval 0)');
   logger.info({ url, dataDir: cfg.dataDir, mode: storage ? 'embedded store' : 'gateway' }, `promdog ${VERSION} listening on ${url}`);
 
   return {
@@ -185,6 +194,8 @@ export async function startServer(cfg: ServeConfig, logger: Logger = createLogge
       if (closing) return;
       closing = true;
       clearInterval(tenantReload);
+      // The self-scrape writes through the sink: it stops first.
+      await selfScrape?.stop();
       // Stop accepting, let in-flight requests finish (their writes included), then flush and close the rest.
       await app.close();
       await dogstatsd?.stop();

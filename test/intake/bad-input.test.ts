@@ -111,13 +111,13 @@ describe('limits, encodings, auth, routes', () => {
   });
 
   test('missing and wrong keys get 403 {"errors":["Forbidden"]} and are counted', async () => {
-    const before = await selfMetric(pd.url, 'promdog_http_requests_total', { route: '/api/v2/series', code: '403' });
+    const before = await selfMetric(pd.url, 'promdog_http_requests_total', { tenant: '', route: '/api/v2/series', code: '403' });
     for (const key of [null, 'wrong', pd.keys.default + 'x']) {
       const r = await post(pd.url, '/api/v2/series', good('m'), { key });
       assert.equal(r.status, 403);
       assert.deepEqual(r.json, { errors: ['Forbidden'] });
     }
-    assert.equal(await selfMetric(pd.url, 'promdog_http_requests_total', { route: '/api/v2/series', code: '403' }), before + 3);
+    assert.equal(await selfMetric(pd.url, 'promdog_http_requests_total', { tenant: '', route: '/api/v2/series', code: '403' }), before + 3);
     // any case of the header name, and the query parameter
     const viaQuery = await post(pd.url, `/api/v1/series?api_key=${pd.keys.default}`, good('auth.query'), { key: null });
     assert.equal(viaQuery.status, 202);
@@ -126,11 +126,11 @@ describe('limits, encodings, auth, routes', () => {
   });
 
   test('unknown routes get 404 and are counted as unmatched', async () => {
-    const before = await selfMetric(pd.url, 'promdog_http_requests_total', { route: 'unmatched', code: '404' });
+    const before = await selfMetric(pd.url, 'promdog_http_requests_total', { tenant: '', route: 'unmatched', code: '404' });
     const r = await post(pd.url, '/api/v3/nothing', good('m'), { key: pd.keys.default });
     assert.equal(r.status, 404);
     errorOf(r);
-    assert.equal(await selfMetric(pd.url, 'promdog_http_requests_total', { route: 'unmatched', code: '404' }), before + 1);
+    assert.equal(await selfMetric(pd.url, 'promdog_http_requests_total', { tenant: '', route: 'unmatched', code: '404' }), before + 1);
   });
 
   test('a client that disconnects mid-body does not hurt the server', async () => {

@@ -3,15 +3,12 @@ import assert from 'node:assert/strict';
 import { deflateSync } from 'node:zlib';
 import { PrometheusProcess } from '../support/prometheus.js';
 import { startPromdog, post, selfMetric, type TestPromdog } from '../support/promdog.js';
-import { loadFixture, decodedBody } from '../support/fixtures.js';
+import { loadFixture, decodedBody, seriesPayloadAt } from '../support/fixtures.js';
 import { decodeSeriesV2 } from '../../src/intake/decoders/series-json.js';
-import { encodeMetricPayload } from '../../src/intake/decoders/proto-writer.js';
-import type { DDSeries } from '../../src/model/datadog.js';
 
 // The real Agent captures in ../shared/fixtures/datadog-agent, replayed with their timestamps moved to now (Prometheus
 // refuses samples that old), must all be queryable in a real Prometheus behind a gateway-mode promdog.
 
-const TYPE_ENUM = { unspecified: 0, count: 1, rate: 2, gauge: 3 } as const;
 const promName = (n: string) => n.replace(/[^a-zA-Z0-9_:]/g, '_').replace(/^([0-9])/, '_$1');
 
 let prom: PrometheusProcess;
@@ -25,22 +22,6 @@ after(async () => {
   await prom?.cleanup();
 });
 
-/** The same series with every timestamp shifted so that the payload's newest point is `newest`. */
-function shifted(series: DDSeries[], newest: number) {
-  let max = 0;
-  for (const s of series) for (const t of s.timestamps) max = Math.max(max, t);
-  return series.map((s) => ({
-    metric: s.metric,
-    type: TYPE_ENUM[s.type],
-    resources: [...(s.host ? [{ type: 'host', name: s.host }] : []), ...(s.device ? [{ type: 'device', name: s.device }] : []), ...s.resources],
-    tags: s.tags,
-    unit: s.unit,
-    sourceTypeName: s.sourceTypeName,
-    interval: s.interval,
-    points: s.timestamps.map((t, i) => ({ timestamp: Math.round(t - max + newest), value: s.values[i]! })),
-  }));
-}
-
 describe('captured Agent payloads', () => {
   test('v2 series: every metric of the capture is queryable with the capture host as instance', async () => {
     const payloads = loadFixture('api_v2_series_response.json').filter((p) => p.encoding === 'deflate');
@@ -50,7 +31,7 @@ describe('captured Agent payloads', () => {
     for (const [i, p] of payloads.entries()) {
       const decoded = decodeSeriesV2(decodedBody(p)).series;
       for (const s of decoded) names.add(promName(s.metric));
-      const body = deflateSync(encodeMetricPayload(shifted(decoded, now - 30 * (payloads.length - i))));
+      const body = deflateSync(seriesPayloadAt(decoded, now - 30 * (payloads.length - i)));
       const r = await post(pd.url, '/api/v2/series', body, { key: pd.keys.default, encoding: 'none', rawEncodingHeader: 'deflate', contentType: 'application/x-protobuf' });
       assert.equal(r.status, 202, JSON.stringify(r.json));
     }

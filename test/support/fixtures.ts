@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync, inflateSync } from 'node:zlib';
+import { encodeMetricPayload } from '../../src/intake/decoders/proto-writer.js';
+import type { DDSeries } from '../../src/model/datadog.js';
 
 // The Datadog Agent captures in ../shared/fixtures/datadog-agent (see PROVENANCE.md there): each file is
 // {"payloads":[{timestamp, data (base64), encoding}]}, as Datadog's fakeintake recorded them.
@@ -35,4 +37,27 @@ export function decodedBody(p: FixturePayload): Buffer {
     default:
       throw new Error(`fixture payload with unknown encoding "${p.encoding}"`);
   }
+}
+
+const TYPE_ENUM = { unspecified: 0, count: 1, rate: 2, gauge: 3 } as const;
+
+/**
+ * Decoded v2 series re-encoded as a MetricPayload (protobuf, not compressed) with every timestamp moved so that
+ * the newest point is `newestSec`: captures are years old, and stores refuse samples that old.
+ */
+export function seriesPayloadAt(series: readonly DDSeries[], newestSec: number): Buffer {
+  let max = 0;
+  for (const s of series) for (const t of s.timestamps) max = Math.max(max, t);
+  return encodeMetricPayload(
+    series.map((s) => ({
+      metric: s.metric,
+      type: TYPE_ENUM[s.type],
+      resources: [...(s.host ? [{ type: 'host', name: s.host }] : []), ...(s.device ? [{ type: 'device', name: s.device }] : []), ...s.resources],
+      tags: s.tags,
+      unit: s.unit,
+      sourceTypeName: s.sourceTypeName,
+      interval: s.interval,
+      points: s.timestamps.map((t, i) => ({ timestamp: Math.round(t - max + newestSec), value: s.values[i]! })),
+    })),
+  );
 }

@@ -25,7 +25,7 @@ const TAG_META_FAMILY = 0x12; // 2, LEN
 const TAG_META_HELP = 0x22; // 4, LEN
 const TAG_META_UNIT = 0x2a; // 5, LEN
 
-const METRIC_TYPE: Record<PromMetricType, number> = { unknown: 0, counter: 1, gauge: 2, summary: 5 };
+const METRIC_TYPE: Record<PromMetricType, number> = { unknown: 0, counter: 1, gauge: 2, histogram: 3, summary: 5 };
 
 /** Bytes of a varint; negative int64 values take 10 (two's complement, sign-extended). */
 function varintSize(v: number): number {

@@ -17,6 +17,7 @@ import { registerStoreMetrics } from '../selfmon/store-metrics.js';
 import { SelfScraper, listenInstance } from '../selfmon/self-scrape.js';
 import { requestTenant } from '../selfmon/request-tenant.js';
 import { registerQueryApi, tenantResolver } from '../api/query-api.js';
+import { registerConsole } from '../console/server.js';
 import { ApiError } from '../api/params.js';
 import type { Querier } from '../model/storage.js';
 
@@ -138,6 +139,13 @@ export async function startServer(cfg: ServeConfig, logger: Logger = createLogge
     buildInfo: { revision: `promdog-${VERSION}` },
     // The Datadog intake owns POST /api/v1/series; form-encoded POSTs there are Grafana's series lookups.
     registerSeriesPost: false,
+  });
+
+  registerConsole(app, {
+    resolveTenant: tenantResolver(tenants, cfg.noAuth),
+    querierFor: store ? (tenant) => store.querier(tenant) : undefined,
+    hostTags,
+    version: VERSION,
   });
 
   app.get('/metrics', async (_req, reply) => reply.type('text/plain; version=0.0.4; charset=utf-8').send(await metrics.render()));

@@ -1,0 +1,60 @@
+// The console's host list: every host a tenant's Agents told about, from two sources — the host metadata the Agent
+// posts to /intake/ (host tags, agent version, OS; kept by the HostTagCache) and the `instance` label of the Agent
+// series in the store. Either source alone is enough for a host to be listed.
+import type { HostInfo } from '../mapping/host-tags.js';
+import { JOB } from '../mapping/mapper.js';
+import type { LabelMatcher, Querier } from '../model/storage.js';
+import type { HostRow, HostsAnswer } from './api-types.js';
+
+/** Agent series: the `instance` label is the host (docs/mapping.md). */
+const AGENT_SERIES: LabelMatcher[] = [
+  { type: '=', name: 'job', value: JOB },
+  { type: '!=', name: 'instance', value: '' },
+];
+
+/**
+ * The tenant's hosts, sorted by name. `querier` undefined (gateway mode): metadata only, with `gatewayNotice` as a
+ * warning. Series are counted from a `select` over the window: the Querier interface has no series-only read, so
+ * the window is what bounds the samples read.
+ */
+export async function listHosts(opts: {
+  metadata: readonly HostInfo[];
+  querier: Querier | undefined;
+  nowMs: number;
+  windowMs: number;
+  gatewayNotice: string;
+}): Promise<HostsAnswer> {
+  const rows = new Map<string, HostRow>();
+  const rowOf = (host: string): HostRow => {
+    let r = rows.get(host);
+    if (!r) {
+      r = { host, tags: [], agentVersion: '', os: '', metadataSeenMs: null, seriesSeenMs: null, lastSeenMs: 0, series: opts.querier ? 0 : null };
+      rows.set(host, r);
+    }
+    return r;
+  };
+  for (const info of opts.metadata) {
+    const r = rowOf(info.host);
+    r.tags = [...info.tags];
+    r.agentVersion = info.agentVersion;
+    r.os = info.os;
+    r.metadataSeenMs = info.updatedMs;
+    r.lastSeenMs = Math.max(r.lastSeenMs, info.updatedMs);
+  }
+  const warnings: string[] = [];
+  if (opts.querier) {
+    const series = await opts.querier.select(AGENT_SERIES, opts.nowMs - opts.windowMs, opts.nowMs);
+    for (const s of series) {
+      const instance = s.labels.find((l) => l.name === 'instance')!.value;
+      const newest = s.timestamps[s.timestamps.length - 1]!;
+      const r = rowOf(instance);
+      r.series!++;
+      r.seriesSeenMs = Math.max(r.seriesSeenMs ?? 0, newest);
+      r.lastSeenMs = Math.max(r.lastSeenMs, newest);
+    }
+  } else {
+    warnings.push(opts.gatewayNotice);
+  }
+  const hosts = [...rows.values()].sort((a, b) => (a.host < b.host ? -1 : a.host > b.host ? 1 : 0));
+  return { hosts, windowMs: opts.windowMs, warnings };
+}

@@ -1,0 +1,221 @@
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { registerConsole, type ConsoleDeps } from './server.js';
+import { tenantResolver } from '../api/query-api.js';
+import { HostTagCache } from '../mapping/host-tags.js';
+import { MemoryQuerier } from '../promql/memory-querier.js';
+import type { Label } from '../model/prometheus.js';
+
+const NOW = 1_700_000_000_000;
+const KEYS: Record<string, string> = { 'key-default': 'default', 'key-system': 'system' };
+const resolveTenant = tenantResolver({ tenantForKey: (k) => (k === undefined ? undefined : KEYS[k]) }, false);
+
+const labels = (o: Record<string, string>): Label[] => Object.entries(o).map(([name, value]) => ({ name, value }));
+
+function bundleDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'promdog-console-'));
+  mkdirSync(join(dir, 'assets'));
+  writeFileSync(join(dir, 'index.html'), '<!doctype html><script type="module" src="/console/assets/app-AB12.js"></script>');
+  // Repetitive enough that gzip makes it smaller.
+  writeFileSync(join(dir, 'assets', 'app-AB12.js'), 'console.log("promdog");\n'.repeat(200));
+  writeFileSync(join(dir, 'assets', 'app-AB12.css'), 'body{margin:0}');
+  writeFileSync(join(dir, 'assets', 'app-AB12.js.map'), '{"version":3}');
+  return dir;
+}
+
+async function consoleApp(overrides: Partial<ConsoleDeps> = {}): Promise<FastifyInstance> {
+  const hostTags = new HostTagCache(null);
+  hostTags.update('default', { host: 'web-1', hostTags: ['env:prod', 'role:web'], agentVersion: '7.50.3', os: 'linux' }, NOW - 120_000);
+  hostTags.update('default', { host: 'meta-only', hostTags: ['rack:r2'], agentVersion: '7.44.0', os: 'windows' }, NOW - 600_000);
+  hostTags.update('system', { host: 'system-host', hostTags: [], agentVersion: '', os: '' }, NOW);
+  const queriers: Record<string, MemoryQuerier> = { default: new MemoryQuerier(), system: new MemoryQuerier() };
+  const d = queriers.default!;
+  // web-1: two series, newest sample 30 s ago.
+  d.add(labels({ __name__: 'system_load_1', instance: 'web-1', job: 'ddagent' }), NOW - 90_000, 1);
+  d.add(labels({ __name__: 'system_load_1', instance: 'web-1', job: 'ddagent' }), NOW - 30_000, 1);
+  d.add(labels({ __name__: 'system_cpu_user', instance: 'web-1', job: 'ddagent' }), NOW - 60_000, 5);
+  // series-only: one series, no metadata.
+  d.add(labels({ __name__: 'system_load_1', instance: 'series-only', job: 'ddagent' }), NOW - 10_000, 2);
+  // Outside the default 15 min window: not counted unless the window is widened.
+  d.add(labels({ __name__: 'system_uptime', instance: 'web-1', job: 'ddagent' }), NOW - 3_600_000, 9);
+  // Not Agent series: another job, or no instance.
+  d.add(labels({ __name__: 'up', instance: 'other:9090', job: 'prometheus' }), NOW - 10_000, 1);
+  d.add(labels({ __name__: 'blog_app_testcounter', job: 'ddagent' }), NOW - 10_000, 1);
+  queriers.system!.add(labels({ __name__: 'promdog_up', instance: 'system-host', job: 'ddagent' }), NOW - 5_000, 1);
+
+  const app = Fastify();
+  registerConsole(app, {
+    resolveTenant,
+    querierFor: (tenant) => queriers[tenant] ?? new MemoryQuerier(),
+    hostTags,
+    version: '9.9.9',
+    bundleDir: dir,
+    now: () => NOW,
+    ...overrides,
+  });
+  await app.ready();
+  return app;
+}
+
+let dir: string;
+let app: FastifyInstance;
+before(async () => {
+  dir = bundleDir();
+  app = await consoleApp();
+});
+after(async () => {
+  await app.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('console bundle', () => {
+  test('GET / is index.html: HTML, revalidated (no-cache + ETag), with a CSP', async () => {
+    const r = await app.inject({ method: 'GET', url: '/' });
+    assert.equal(r.statusCode, 200);
+    assert.equal(r.headers['content-type'], 'text/html; charset=utf-8');
+    assert.equal(r.headers['cache-control'], 'no-cache');
+    assert.match(String(r.headers['content-security-policy']), /script-src 'self'/);
+    assert.match(r.body, /app-AB12\.js/);
+    const etag = String(r.headers.etag);
+    assert.match(etag, /^"[A-Za-z0-9_-]+"$/);
+    const again = await app.inject({ method: 'GET', url: '/', headers: { 'if-none-match': etag } });
+    assert.equal(again.statusCode, 304);
+    assert.equal(again.body, '');
+    const changed = await app.inject({ method: 'GET', url: '/', headers: { 'if-none-match': '"other"' } });
+    assert.equal(changed.statusCode, 200);
+  });
+
+  test('assets: content types, immutable caching, gzip when asked', async () => {
+    const js = await app.inject({ method: 'GET', url: '/console/assets/app-AB12.js' });
+    assert.equal(js.statusCode, 200);
+    assert.equal(js.headers['content-type'], 'text/javascript; charset=utf-8');
+    assert.equal(js.headers['cache-control'], 'public, max-age=31536000, immutable');
+    assert.equal(js.headers['content-encoding'], undefined);
+    assert.equal(js.body, 'console.log("promdog");\n'.repeat(200));
+    const gz = await app.inject({ method: 'GET', url: '/console/assets/app-AB12.js', headers: { 'accept-encoding': 'gzip, deflate, br' } });
+    assert.equal(gz.headers['content-encoding'], 'gzip');
+    assert.equal(gz.headers.vary, 'accept-encoding');
+    assert.equal(gunzipSync(gz.rawPayload).toString(), js.body);
+    assert.ok(gz.rawPayload.length < js.rawPayload.length);
+    const css = await app.inject({ method: 'GET', url: '/console/assets/app-AB12.css' });
+    assert.equal(css.headers['content-type'], 'text/css; charset=utf-8');
+    const map = await app.inject({ method: 'GET', url: '/console/assets/app-AB12.js.map' });
+    assert.equal(map.headers['content-type'], 'application/json; charset=utf-8');
+    assert.equal((await app.inject({ method: 'GET', url: '/console/assets/missing.js' })).statusCode, 404);
+    assert.equal((await app.inject({ method: 'GET', url: '/console/assets/..%2Findex.html' })).statusCode, 404);
+  });
+
+  test('a missing bundle: / answers 503 with how to build it', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'promdog-console-none-'));
+    const bare = await consoleApp({ bundleDir: empty });
+    try {
+      const r = await bare.inject({ method: 'GET', url: '/' });
+      assert.equal(r.statusCode, 503);
+      assert.equal(r.headers['content-type'], 'text/html; charset=utf-8');
+      assert.match(r.body, /not built/);
+      assert.match(r.body, /build-console\.mjs/);
+      // The JSON endpoints do not need the bundle.
+      assert.equal((await bare.inject({ method: 'GET', url: '/console/api/session', headers: { authorization: 'Bearer key-default' } })).statusCode, 200);
+    } finally {
+      await bare.close();
+      rmSync(empty, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('GET /console/api/session', () => {
+  test('the tenant of the key, the mode and the version', async () => {
+    const r = await app.inject({ method: 'GET', url: '/console/api/session', headers: { authorization: 'Bearer key-system' } });
+    assert.equal(r.statusCode, 200);
+    assert.match(String(r.headers['content-type']), /^application\/json/);
+    assert.equal(r.headers['cache-control'], 'no-store');
+    assert.deepEqual(r.json(), { tenant: 'system', mode: 'store', version: '9.9.9' });
+    // Any of the query API's key sources works.
+    const viaBasic = await app.inject({ method: 'GET', url: '/console/api/session', headers: { authorization: `Basic ${Buffer.from('u:key-default').toString('base64')}` } });
+    assert.equal(viaBasic.json().tenant, 'default');
+  });
+
+  test('missing or unknown key: 401 in the query API error envelope, without a browser password prompt', async () => {
+    for (const headers of [{}, { authorization: 'Bearer wrong' }, { 'dd-api-key': 'wrong' }]) {
+      const r = await app.inject({ method: 'GET', url: '/console/api/session', headers });
+      assert.equal(r.statusCode, 401);
+      assert.match(String(r.headers['content-type']), /^application\/json/);
+      const body = r.json();
+      assert.equal(body.status, 'error');
+      assert.equal(body.errorType, 'unauthorized');
+      assert.match(body.error, /missing or unknown API key/);
+      assert.equal(r.headers['www-authenticate'], undefined);
+    }
+  });
+
+  test('gateway mode (no querier)', async () => {
+    const gw = await consoleApp({ querierFor: undefined });
+    try {
+      const r = await gw.inject({ method: 'GET', url: '/console/api/session', headers: { authorization: 'Bearer key-default' } });
+      assert.equal(r.json().mode, 'gateway');
+    } finally {
+      await gw.close();
+    }
+  });
+});
+
+describe('GET /console/api/hosts', () => {
+  const hosts = async (a: FastifyInstance, key: string, query = '') => {
+    const r = await a.inject({ method: 'GET', url: `/console/api/hosts${query}`, headers: { authorization: `Bearer ${key}` } });
+    return { status: r.statusCode, body: r.json() };
+  };
+
+  test('hosts from metadata and from Agent series, with series counts and last seen', async () => {
+    const { status, body } = await hosts(app, 'key-default');
+    assert.equal(status, 200);
+    assert.equal(body.windowMs, 15 * 60_000);
+    assert.deepEqual(body.warnings, []);
+    assert.deepEqual(body.hosts, [
+      { host: 'meta-only', tags: ['rack:r2'], agentVersion: '7.44.0', os: 'windows', metadataSeenMs: NOW - 600_000, seriesSeenMs: null, lastSeenMs: NOW - 600_000, series: 0 },
+      { host: 'series-only', tags: [], agentVersion: '', os: '', metadataSeenMs: null, seriesSeenMs: NOW - 10_000, lastSeenMs: NOW - 10_000, series: 1 },
+      { host: 'web-1', tags: ['env:prod', 'role:web'], agentVersion: '7.50.3', os: 'linux', metadataSeenMs: NOW - 120_000, seriesSeenMs: NOW - 30_000, lastSeenMs: NOW - 30_000, series: 2 },
+    ]);
+  });
+
+  test('a wider window counts older series', async () => {
+    const { body } = await hosts(app, 'key-default', '?window=2h');
+    assert.equal(body.windowMs, 7_200_000);
+    assert.equal(body.hosts.find((h: { host: string }) => h.host === 'web-1').series, 3);
+  });
+
+  test('only the key\'s tenant: the system key sees its own host, none of default\'s', async () => {
+    const { body } = await hosts(app, 'key-system');
+    assert.deepEqual(body.hosts.map((h: { host: string }) => h.host), ['system-host']);
+    assert.equal(body.hosts[0].series, 1);
+  });
+
+  test('bad window: 400; no key: 401', async () => {
+    for (const q of ['?window=abc', '?window=0', '?window=3d']) {
+      const { status, body } = await hosts(app, 'key-default', q);
+      assert.equal(status, 400, q);
+      assert.equal(body.errorType, 'bad_data');
+      assert.match(body.error, /invalid parameter "window"/);
+    }
+    const r = await app.inject({ method: 'GET', url: '/console/api/hosts' });
+    assert.equal(r.statusCode, 401);
+    assert.equal(r.json().errorType, 'unauthorized');
+  });
+
+  test('gateway mode: metadata hosts, series unknown (null), and a warning that says why', async () => {
+    const gw = await consoleApp({ querierFor: undefined });
+    try {
+      const { status, body } = await hosts(gw, 'key-default');
+      assert.equal(status, 200);
+      assert.deepEqual(body.hosts.map((h: { host: string; series: number | null }) => [h.host, h.series]), [['meta-only', null], ['web-1', null]]);
+      assert.equal(body.warnings.length, 1);
+      assert.match(body.warnings[0], /gateway mode/);
+    } finally {
+      await gw.close();
+    }
+  });
+});

@@ -1,0 +1,171 @@
+// Explore: a PromQL editor over the signed-in tenant's data, with a graph (range query) and a table (instant
+// query). The URL carries the state — `#/explore?expr=…&range=1h&step=30s&tab=graph` — so a reload or a shared
+// link runs the same query.
+import { queryInstant, queryRange, ApiError, type QueryData } from '../api.js';
+import { matrixToSeries, TimeChart } from '../chart.js';
+import { h, replaceChildren } from '../dom.js';
+import { createPromQLEditor } from '../editor.js';
+import { formatDuration, formatValue, parseDuration, seriesName } from '../format.js';
+import { replaceParams } from '../router.js';
+import { isAbort, RANGES, type PageFactory } from './page.js';
+
+type Tab = 'graph' | 'table';
+const DEFAULT_RANGE = 3600;
+/** Rows a table shows; more would make the page slow, and the API can limit results anyway. */
+const MAX_ROWS = 1000;
+
+/** Prometheus' UI default: about 250 points over the range, at least 1 s. */
+function autoStep(rangeS: number): number {
+  return Math.max(1, Math.floor(rangeS / 250));
+}
+
+export const explorePage: PageFactory = (root, { params }) => {
+  let tab: Tab = params.get('tab') === 'table' ? 'table' : 'graph';
+  const askedRange = parseDuration(params.get('range') ?? '');
+  let rangeS = askedRange !== undefined && askedRange > 0 ? askedRange : DEFAULT_RANGE;
+  let inFlight: AbortController | undefined;
+
+  const editorHost = h('div', { class: 'editor', id: 'expr-editor' });
+  const runButton = h('button', { type: 'button', class: 'primary', id: 'run', onclick: () => editor.run() }, 'Run');
+  const tabButtons = (['graph', 'table'] as const).map((t) =>
+    h('button', { type: 'button', class: 'seg', 'data-tab': t, onclick: () => setTab(t) }, t === 'graph' ? 'Graph' : 'Table'),
+  );
+  const rangeOptions = RANGES.some((r) => r.seconds === rangeS) ? RANGES : [...RANGES, { label: formatDuration(rangeS), seconds: rangeS }];
+  const rangeSelect = h(
+    'select',
+    { id: 'range', onchange: () => ((rangeS = Number(rangeSelect.value)), void run()) },
+    ...rangeOptions.map((r) => h('option', { value: r.seconds, selected: r.seconds === rangeS }, r.label)),
+  );
+  const stepInput = h('input', { id: 'step', size: 8, value: params.get('step') ?? '', onchange: () => void run() });
+  const status = h('span', { class: 'status', id: 'query-status' });
+  const errorBox = h('pre', { class: 'error', id: 'query-error', hidden: true });
+  const notes = h('div', { class: 'notes', id: 'query-notes' });
+  const graphEl = h('div', { id: 'graph' });
+  const tableEl = h('div', { id: 'table-view', class: 'table-wrap' });
+  const chart = new TimeChart(graphEl, { unit: 'short', height: 360 });
+
+  replaceChildren(
+    root,
+    h(
+      'section',
+      { class: 'page explore' },
+      h('div', { class: 'query-row' }, editorHost, runButton),
+      h(
+        'div',
+        { class: 'toolbar' },
+        h('div', { class: 'segmented' }, ...tabButtons),
+        h('label', { class: 'graph-only' }, 'Range ', rangeSelect),
+        h('label', { class: 'graph-only' }, 'Step ', stepInput),
+        status,
+      ),
+      errorBox,
+      notes,
+      graphEl,
+      tableEl,
+    ),
+  );
+  const editor = createPromQLEditor(editorHost, params.get('expr') ?? '', () => void run());
+
+  const showTab = () => {
+    for (const b of tabButtons) b.classList.toggle('active', b.dataset.tab === tab);
+    graphEl.hidden = tab !== 'graph';
+    tableEl.hidden = tab !== 'table';
+    root.querySelectorAll<HTMLElement>('.graph-only').forEach((el) => (el.hidden = tab !== 'graph'));
+    stepInput.placeholder = `auto (${formatDuration(autoStep(rangeS))})`;
+  };
+
+  const setTab = (t: Tab) => {
+    tab = t;
+    void run();
+  };
+
+  const showError = (msg: string) => {
+    errorBox.textContent = msg;
+    errorBox.hidden = msg === '';
+  };
+
+  async function run(): Promise<void> {
+    const expr = editor.value().trim();
+    const p = new URLSearchParams({ expr, range: formatDuration(rangeS), tab });
+    if (stepInput.value.trim() !== '') p.set('step', stepInput.value.trim());
+    replaceParams('explore', p);
+    showTab();
+    if (expr === '') return;
+    inFlight?.abort();
+    const ctl = (inFlight = new AbortController());
+    showError('');
+    notes.replaceChildren();
+    status.textContent = 'Running…';
+    const started = performance.now();
+    try {
+      const nowS = Date.now() / 1000;
+      if (tab === 'graph') {
+        const stepText = stepInput.value.trim();
+        const stepS = stepText === '' ? autoStep(rangeS) : parseDuration(stepText);
+        if (stepS === undefined || stepS <= 0) throw new ApiError(`invalid step "${stepText}": use a duration like 30s, 5m or 1h`, 400, 'bad_data');
+        const endS = Math.floor(nowS);
+        const r = await queryRange(expr, endS - rangeS, endS, stepS, ctl.signal);
+        chart.update(matrixToSeries(r.data.result, seriesName), endS - rangeS, endS);
+        showNotes([...r.warnings, ...r.infos]);
+        status.textContent = `${r.data.result.length} series · step ${formatDuration(stepS)} · ${Math.round(performance.now() - started)} ms`;
+      } else {
+        const r = await queryInstant(expr, nowS, ctl.signal);
+        const rows = renderTable(r.data);
+        showNotes([...r.warnings, ...r.infos]);
+        status.textContent = `${rows} result${rows === 1 ? '' : 's'} · ${Math.round(performance.now() - started)} ms`;
+      }
+    } catch (e) {
+      if (isAbort(e)) return;
+      status.textContent = '';
+      // The API's own message, verbatim.
+      showError(e instanceof ApiError ? e.message : String(e));
+      if (tab === 'graph') chart.update([], 0, 1);
+      else renderTable(undefined);
+    }
+  }
+
+  const showNotes = (messages: string[]) => {
+    notes.replaceChildren(...messages.map((m) => h('div', { class: 'note' }, m)));
+  };
+
+  /** Fills the table; returns the number of results. */
+  const renderTable = (data: QueryData | undefined): number => {
+    const rows: [string, string][] = [];
+    if (data?.resultType === 'vector') for (const s of data.result) rows.push([seriesName(s.metric), formatSample(s.value[1])]);
+    else if (data?.resultType === 'matrix') {
+      for (const s of data.result) rows.push([seriesName(s.metric), s.values.map((v) => `${formatSample(v[1])} @${v[0]}`).join('\n')]);
+    } else if (data) rows.push([data.resultType, data.result[1]]);
+    const shown = rows.slice(0, MAX_ROWS);
+    const table = h(
+      'table',
+      { class: 'data', id: 'result-table', 'data-rows': rows.length },
+      h('thead', {}, h('tr', {}, h('th', {}, 'Series'), h('th', { class: 'num' }, 'Value'))),
+      h('tbody', {}, ...shown.map(([k, v]) => h('tr', {}, h('td', { class: 'mono' }, k), h('td', { class: 'num mono' }, v)))),
+    );
+    replaceChildren(
+      tableEl,
+      table,
+      rows.length === 0 && data ? h('div', { class: 'empty' }, 'No data') : null,
+      rows.length > shown.length ? h('div', { class: 'note' }, `Showing ${shown.length} of ${rows.length} results`) : null,
+    );
+    return rows.length;
+  };
+
+  showTab();
+  if (editor.value().trim() !== '') void run();
+  else editor.focus();
+
+  return {
+    unmount: () => {
+      inFlight?.abort();
+      chart.destroy();
+      editor.destroy();
+    },
+  };
+};
+
+/** A sample value as the API sends it (a string), shown as the number it is; exact digits kept. */
+function formatSample(v: string): string {
+  const n = Number(v);
+  return Number.isFinite(n) && Math.abs(n) >= 1e6 ? `${v} (${formatValue(n)})` : v;
+}

@@ -327,7 +327,8 @@ class TenantState {
 
   /**
    * Evicts entries unused since `idleBefore`, then, while more than `max` remain, the least recently used down to
-   * 90 % of `max`; rebuilds what only entries refer to. Runs between requests. Returns how many were evicted.
+   * 90 % of `max` (entries last used in the same request as the last of those go too); rebuilds what only entries
+   * refer to. Runs between requests. Returns how many were evicted.
    */
   sweep(idleBefore: number, max: number): number {
     const tables = [this.series, this.sketches, this.checks];

@@ -87,12 +87,6 @@ export class SelfMetrics {
     registers: [this.registry],
   });
 
-  readonly hostTagCacheHosts = new Gauge({
-    name: 'promdog_host_tag_cache_hosts',
-    help: 'Hosts whose host tags are in the host-tag cache.',
-    registers: [this.registry],
-  });
-
   readonly remoteWriteDuration = new Histogram({
     name: 'promdog_remote_write_duration_seconds',
     help: 'Duration of one remote-write HTTP attempt, by target URL.',

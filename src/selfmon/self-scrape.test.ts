@@ -72,7 +72,7 @@ describe('RegistryCollector', () => {
     metrics.httpDuration.observe({ route: '/api/v2/series' }, 0.003);
     metrics.httpDuration.observe({ route: '/api/v2/series' }, 7);
     metrics.payloadBytes.observe({ route: '/api/v1/series', stage: 'compressed' }, 300);
-    metrics.hostTagCacheHosts.set(4);
+    metrics.selfScrapeDuration.set(4);
     const batch = await new RegistryCollector(metrics.registry, TARGET).collect(1_700_000_000_123);
 
     assert.deepEqual(collected(batch.series), exposition(await metrics.render()));
@@ -99,8 +99,8 @@ describe('RegistryCollector', () => {
     const meta = new Map(batch.metadata.map((m) => [m.metricFamilyName, m]));
     assert.equal(meta.get('promdog_http_requests_total')?.type, 'counter');
     assert.equal(meta.get('promdog_http_request_duration_seconds')?.type, 'histogram');
-    assert.equal(meta.get('promdog_host_tag_cache_hosts')?.type, 'gauge');
-    assert.equal(meta.get('promdog_host_tag_cache_hosts')?.help, 'Hosts whose host tags are in the host-tag cache.');
+    assert.equal(meta.get('promdog_self_scrape_duration_seconds')?.type, 'gauge');
+    assert.equal(meta.get('promdog_self_scrape_duration_seconds')?.help, 'Duration of the last self-scrape: collecting the metrics and writing them to the system tenant.');
   });
 
   test('process metrics come with the promdog_ prefix', async () => {

@@ -14,6 +14,7 @@ import { DogStatsDServer } from '../dogstatsd/server.js';
 import { Storage } from '../tsdb/storage.js';
 import { EmbeddedStoreSink } from '../sinks/embedded/store-sink.js';
 import { registerStoreMetrics } from '../selfmon/store-metrics.js';
+import { registerMappingMetrics } from '../selfmon/mapping-metrics.js';
 import { SelfScraper, listenInstance } from '../selfmon/self-scrape.js';
 import { requestTenant } from '../selfmon/request-tenant.js';
 import { registerQueryApi, tenantResolver } from '../api/query-api.js';
@@ -71,6 +72,7 @@ export async function startServer(cfg: ServeConfig, logger: Logger = createLogge
 
   const hostTags = new HostTagCache(cfg.dataDir, { logger });
   const mapper = new Mapper(cfg.mapping, hostTags);
+  registerMappingMetrics(metrics, mapper, hostTags);
   let sink: Sink;
   let storage: Storage | undefined;
   if (cfg.remoteWrite.length > 0) {

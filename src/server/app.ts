@@ -106,6 +106,11 @@ export async function startServer(cfg: ServeConfig, logger: Logger = createLogge
     ...(cfg.tls ? { https: { cert: readFileSync(cfg.tls.certFile), key: readFileSync(cfg.tls.keyFile) } } : {}),
   }) as unknown as FastifyInstance;
 
+  // A keep-alive connection that was busy when shutdown began would otherwise hold app.close() open until the
+  // client lets it go or Fastify's 72 s keep-alive timeout ends: answers sent while closing close their connection.
+  app.addHook('onSend', async (_req, reply) => {
+    if (closing) reply.header('connection', 'close');
+  });
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'unmatched';
     metrics.httpRequests.inc({ tenant: requestTenant(req), route, method: req.method, code: String(reply.statusCode) });

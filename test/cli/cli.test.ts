@@ -67,6 +67,8 @@ describe('promdog serve', () => {
     p.child.kill('SIGTERM');
     const r = await inflight;
     assert.equal(r.status, 202, 'the in-flight request was answered after SIGTERM');
+    // Else its keep-alive connection keeps the server open until a 72 s idle timeout.
+    assert.equal(r.headers.get('connection'), 'close', 'an answer sent while shutting down closes its connection');
     assert.equal(await p.exited, 0);
     assert.ok(p.logs.some((l) => /draining/.test(String(l.msg))));
     assert.equal((await prom.query('drain_metric'))[0]?.value[1], '7');

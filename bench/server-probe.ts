@@ -3,10 +3,12 @@
 // - PROMDOG_CPU_PROF_DIR set: writes a V8 CPU profile of the process' whole life to <dir>/promdog-<pid>.cpuprofile
 //   when it exits. Open it in Chrome DevTools or list the top self times: `node dist/bench/server-probe.js <file>`.
 // - SIGUSR2 runs a full garbage collection, so a bench can read the RSS of what is live rather than of garbage
-//   V8 has not collected yet.
+//   V8 has not collected yet. With PROMDOG_GC_STATS_FILE set, it first writes there the garbage collections of the
+//   process so far (count and milliseconds, minor and major: GcStats).
 import { Session } from 'node:inspector';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PerformanceObserver, constants } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
@@ -19,11 +21,32 @@ interface Profile {
   samples: number[];
 }
 
+/** Garbage collections of a promdog process: scavenges (minor) and mark-compacts (major, incremental steps included). */
+export interface GcStats {
+  minor: { count: number; ms: number };
+  major: { count: number; ms: number };
+}
+
 const isServer = process.argv[1]?.endsWith('cli/main.js') ?? false;
 if (isServer) {
   setFlagsFromString('--expose-gc');
   const gc = runInNewContext('gc') as () => void;
-  process.on('SIGUSR2', () => gc());
+  const stats: GcStats = { minor: { count: 0, ms: 0 }, major: { count: 0, ms: 0 } };
+  const statsFile = process.env.PROMDOG_GC_STATS_FILE;
+  if (statsFile) {
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) {
+        const kind = (e as { detail?: { kind?: number } }).detail?.kind;
+        const s = kind === constants.NODE_PERFORMANCE_GC_MINOR ? stats.minor : stats.major;
+        s.count++;
+        s.ms += e.duration;
+      }
+    }).observe({ entryTypes: ['gc'] });
+  }
+  process.on('SIGUSR2', () => {
+    if (statsFile) writeFileSync(statsFile, JSON.stringify(stats));
+    gc();
+  });
 }
 const dir = process.env.PROMDOG_CPU_PROF_DIR;
 if (dir && isServer) {

@@ -26,6 +26,7 @@ import { Agent, request } from 'undici';
 import { spawnPromdog, type PromdogProcess } from '../test/support/process.js';
 import { freePort } from '../test/support/ports.js';
 import { PrometheusProcess } from '../test/support/prometheus.js';
+import type { GcStats } from './server-probe.js';
 import { METRICS_PER_HOST, STEP_S, seriesPrefix, valueOf, type ValueMix } from '../test/support/agent-series.js';
 
 const POINTS_PER_REQUEST = 10_000;
@@ -235,7 +236,17 @@ export interface StoreBenchResult {
     rounds: number;
     samples: number;
     requests: number;
-    promdog: IngestFigures & { rssBeforeBytes: number; rssAfterBytes: number; rssBytesPerSeries: number; rssAfterGcBytesPerSeries: number; liveHeapBytesPerSeries: number; headMemoryBytesPerSeries: number };
+    promdog: IngestFigures & {
+      rssBeforeBytes: number;
+      rssAfterBytes: number;
+      rssBytesPerSeries: number;
+      rssAfterGcBytesPerSeries: number;
+      liveHeapBytesPerSeries: number;
+      headMemoryBytesPerSeries: number;
+      ingestSeconds: number;
+      /** Garbage collections of the server from its start to the end of the ingest (server-probe.ts). */
+      gcDuringIngest: GcStats;
+    };
     victoriaMetrics: IngestFigures & { samplesPerSecFlushed: number };
     /** promdog / VictoriaMetrics samples/s (target ≥ 1.0). */
     ratio: number;
@@ -257,7 +268,11 @@ export interface BytesFigures {
 
 async function startPromdog(cpuProfDir: string | undefined): Promise<{ pd: PromdogProcess; key: string; dataDir: string }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'promdog-bench-store-'));
-  const env = { NODE_OPTIONS: `--import=${fileURLToPath(new URL('./server-probe.js', import.meta.url))}`, ...(cpuProfDir ? { PROMDOG_CPU_PROF_DIR: cpuProfDir } : {}) };
+  const env = {
+    NODE_OPTIONS: `--import=${fileURLToPath(new URL('./server-probe.js', import.meta.url))}`,
+    PROMDOG_GC_STATS_FILE: join(dataDir, 'gc-stats.json'),
+    ...(cpuProfDir ? { PROMDOG_CPU_PROF_DIR: cpuProfDir } : {}),
+  };
   const pd = await spawnPromdog(['--data-dir', dataDir], env);
   return { pd, key: readFileSync(join(dataDir, 'tenant-api-token-default'), 'utf8').trim(), dataDir };
 }
@@ -414,6 +429,7 @@ export async function benchStore(
       process.kill(pid, 'SIGUSR2');
       await sleep(3000);
       const rssAfterGc = vmRssBytes(pid);
+      const gcDuringIngest = JSON.parse(readFileSync(join(p.dataDir, 'gc-stats.json'), 'utf8')) as GcStats;
       const heapAfterGc = await selfMetric(p.pd.url, 'promdog_nodejs_heap_size_used_bytes');
       const headMemory = await selfMetric(p.pd.url, 'promdog_store_head_memory_bytes');
       const stored = await countStored(p.pd.url, { authorization: `Bearer ${p.key}` }, t0, endS);
@@ -432,6 +448,8 @@ export async function benchStore(
         rssAfterGcBytesPerSeries: (rssAfterGc - rssBefore) / series,
         liveHeapBytesPerSeries: (heapAfterGc - heapBefore) / series,
         headMemoryBytesPerSeries: headMemory / series,
+        ingestSeconds: run.seconds,
+        gcDuringIngest,
       };
     } finally {
       await stopPromdog(p);
@@ -440,7 +458,8 @@ export async function benchStore(
       `steady ${Math.round(pdIngest.steadySamplesPerSec).toLocaleString()}); stored ${pdIngest.storedSeries} series, ${pdIngest.storedSamples} samples; ` +
       `RSS ${(pdIngest.rssBeforeBytes / 2 ** 20).toFixed(0)} → ${(pdIngest.rssAfterBytes / 2 ** 20).toFixed(0)} MiB = ${Math.round(pdIngest.rssBytesPerSeries)} B/series; ` +
       `after a full GC ${Math.round(pdIngest.rssAfterGcBytesPerSeries)} B/series RSS, ${Math.round(pdIngest.liveHeapBytesPerSeries)} B/series live heap ` +
-      `(store's own head estimate ${Math.round(pdIngest.headMemoryBytesPerSeries)} B)`);
+      `(store's own head estimate ${Math.round(pdIngest.headMemoryBytesPerSeries)} B); GC during the ${pdIngest.ingestSeconds.toFixed(1)} s ingest: ` +
+      `${pdIngest.gcDuringIngest.minor.count} scavenges ${Math.round(pdIngest.gcDuringIngest.minor.ms)} ms, ${pdIngest.gcDuringIngest.major.count} major ${Math.round(pdIngest.gcDuringIngest.major.ms)} ms`);
 
     const vm = await startVictoriaMetrics();
     let vmIngest: StoreBenchResult['ingest']['victoriaMetrics'];

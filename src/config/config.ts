@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
+import { availableParallelism } from 'node:os';
 
 // `promdog serve` configuration. Precedence: command-line flag > PROMDOG_<FLAG> environment variable > YAML
 // `--config` file > default. docs/configuration.md documents every key.
@@ -47,6 +48,8 @@ export interface ServeConfig {
     maxDecompressedBodyBytes: number;
     /** How long an intake request may take before it is answered 503; well under the Agent's 20 s timeout. */
     requestTimeoutMs: number;
+    /** Worker threads that decompress and decode series bodies; 0 decodes on the main thread. */
+    decodeWorkers: number;
   };
   storage: {
     outOfOrderWindowMs: number;
@@ -103,6 +106,11 @@ export function parseHostPort(v: string, what: string): { host: string; port: nu
 }
 
 /** Durations like `15d`, `1h30m`, `500ms`, `10s`, or a bare number of seconds. */
+/** Decode workers for this machine: every core but the one the main thread uses, at least 1, at most 4. */
+export function defaultDecodeWorkers(): number {
+  return Math.min(4, Math.max(1, availableParallelism() - 1));
+}
+
 export function parseDurationMs(v: string | number, what: string): number {
   if (typeof v === 'number') return v * 1000;
   const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000, y: 31_536_000_000 };
@@ -310,7 +318,7 @@ export function loadServeConfig(argv: string[], env: NodeJS.ProcessEnv = process
   if (Boolean(certFile) !== Boolean(keyFile)) throw new ConfigError('--tls-cert and --tls-key go together');
 
   const limits = isObj(file.limits) ? file.limits : {};
-  checkKeys(limits, ['max_compressed_body_bytes', 'max_decompressed_body_bytes', 'request_timeout'], 'limits');
+  checkKeys(limits, ['max_compressed_body_bytes', 'max_decompressed_body_bytes', 'request_timeout', 'decode_workers'], 'limits');
   const storageCfg = isObj(file.storage) ? file.storage : {};
   checkKeys(storageCfg, ['out_of_order_window', 'max_active_series_per_tenant'], 'storage');
   const queryCfg = isObj(file.query) ? file.query : {};
@@ -349,6 +357,7 @@ export function loadServeConfig(argv: string[], env: NodeJS.ProcessEnv = process
       maxCompressedBodyBytes: parseBytes(limits.max_compressed_body_bytes ?? DEFAULTS.maxCompressedBodyBytes, 'limits.max_compressed_body_bytes'),
       maxDecompressedBodyBytes: parseBytes(limits.max_decompressed_body_bytes ?? DEFAULTS.maxDecompressedBodyBytes, 'limits.max_decompressed_body_bytes'),
       requestTimeoutMs: parseDurationMs(String(limits.request_timeout ?? DEFAULTS.requestTimeout), 'limits.request_timeout'),
+      decodeWorkers: positiveInt(limits.decode_workers ?? defaultDecodeWorkers(), 'limits.decode_workers', true),
     },
     mapping: { keepUtf8Names: parseBool(mapping.keep_utf8_names ?? false, 'mapping.keep_utf8_names') },
     storage: {

@@ -44,11 +44,6 @@ export function parseContentEncoding(header: string | undefined): BodyEncoding {
   }
 }
 
-export interface ReadBody {
-  body: Buffer;
-  compressedBytes: number;
-}
-
 /**
  * Collects the raw body, refusing it as soon as it passes `max` bytes. The stream is paused, not destroyed, so the
  * 413 can still be written on the same socket (the route answers with `Connection: close`).
@@ -99,6 +94,9 @@ function looksZlibWrapped(first: Buffer | undefined): boolean {
   return (first[0]! & 0x0f) === 8 && ((first[0]! << 8) | first[1]!) % 31 === 0;
 }
 
+/** Compressed input is fed to the codecs this much at a time, so the output limit is checked as it grows. */
+const INPUT_SLICE_BYTES = 64 * 1024;
+
 /**
  * zlib's output chunk for a body of `compressedBytes`: room for ~8× expansion (JSON and protobuf metric payloads
  * deflate ~8-15×), 16 KiB to 1 MiB. zlib's default of 16 KiB cut a 2 MB Agent body into ~130 chunks, each a
@@ -111,12 +109,12 @@ export function inflateChunkBytes(compressedBytes: number): number {
   return size;
 }
 
-function inflateZlib(chunks: Buffer[], compressedBytes: number, encoding: 'deflate' | 'gzip', max: number): Promise<Buffer> {
+function inflateZlib(compressed: Buffer, encoding: 'deflate' | 'gzip', max: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     let stream: Inflate | Gunzip | InflateRaw;
-    const opts = { chunkSize: inflateChunkBytes(compressedBytes) };
+    const opts = { chunkSize: inflateChunkBytes(compressed.length) };
     if (encoding === 'gzip') stream = createGunzip(opts);
-    else stream = looksZlibWrapped(chunks[0]) ? createInflate(opts) : createInflateRaw(opts);
+    else stream = looksZlibWrapped(compressed) ? createInflate(opts) : createInflateRaw(opts);
     const out: Buffer[] = [];
     let total = 0;
     let done = false;
@@ -137,11 +135,11 @@ function inflateZlib(chunks: Buffer[], compressedBytes: number, encoding: 'defla
       done = true;
       resolve(Buffer.concat(out, total));
     });
-    // Write chunk by chunk so a bomb stops at the limit instead of being inflated from one huge input.
+    // Written in slices so a bomb stops at the limit instead of being inflated from one huge input.
     (async () => {
-      for (const c of chunks) {
+      for (let i = 0; i < compressed.length; i += INPUT_SLICE_BYTES) {
         if (done) return;
-        if (!stream.write(c)) await new Promise<void>((r) => stream.once('drain', r));
+        if (!stream.write(compressed.subarray(i, i + INPUT_SLICE_BYTES))) await new Promise<void>((r) => stream.once('drain', r));
       }
       if (!done) stream.end();
     })().catch(fail);
@@ -201,8 +199,7 @@ function checkZstdFrameHeaders(buf: Buffer, max: number): void {
   }
 }
 
-function inflateZstd(chunks: Buffer[], max: number): Buffer {
-  const input = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+function inflateZstd(input: Buffer, max: number): Buffer {
   checkZstdFrameHeaders(input, max);
   const out: Uint8Array[] = [];
   let total = 0;
@@ -214,9 +211,8 @@ function inflateZstd(chunks: Buffer[], max: number): Buffer {
   });
   try {
     // Pushed in slices so output is checked against the limit as it grows.
-    const step = 64 * 1024;
     if (input.length === 0) d.push(new Uint8Array(0), true);
-    for (let i = 0; i < input.length; i += step) d.push(input.subarray(i, i + step), i + step >= input.length);
+    for (let i = 0; i < input.length; i += INPUT_SLICE_BYTES) d.push(input.subarray(i, i + INPUT_SLICE_BYTES), i + INPUT_SLICE_BYTES >= input.length);
   } catch (e) {
     if (e instanceof PayloadTooLargeError) throw e;
     throw new BadBodyError(`invalid zstd body: ${(e as Error).message}`);
@@ -224,19 +220,20 @@ function inflateZstd(chunks: Buffer[], max: number): Buffer {
   return Buffer.concat(out, total);
 }
 
-/** Reads and decodes a body. Throws PayloadTooLargeError, BadBodyError. */
-export async function readBody(stream: Readable, encoding: BodyEncoding, limits: BodyLimits): Promise<ReadBody> {
+/** The body as sent, in one buffer, refused past limits.maxCompressedBytes. Throws PayloadTooLargeError. */
+export async function readCompressedBody(stream: Readable, limits: BodyLimits): Promise<Buffer> {
   const chunks = await readCompressed(stream, limits.maxCompressedBytes);
-  let compressedBytes = 0;
-  for (const c of chunks) compressedBytes += c.length;
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+}
+
+/** The body decompressed, refused past limits.maxDecompressedBytes. Throws PayloadTooLargeError, BadBodyError. */
+export async function decompressBody(compressed: Buffer, encoding: BodyEncoding, limits: BodyLimits): Promise<Buffer> {
   if (encoding === 'identity') {
-    if (compressedBytes > limits.maxDecompressedBytes) throw tooLargeDecompressed(limits.maxDecompressedBytes);
-    return { body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, compressedBytes), compressedBytes };
+    if (compressed.length > limits.maxDecompressedBytes) throw tooLargeDecompressed(limits.maxDecompressedBytes);
+    return compressed;
   }
-  if (compressedBytes === 0) return { body: Buffer.alloc(0), compressedBytes };
-  const body =
-    encoding === 'zstd'
-      ? inflateZstd(chunks, limits.maxDecompressedBytes)
-      : await inflateZlib(chunks, compressedBytes, encoding, limits.maxDecompressedBytes);
-  return { body, compressedBytes };
+  if (compressed.length === 0) return Buffer.alloc(0);
+  return encoding === 'zstd'
+    ? inflateZstd(compressed, limits.maxDecompressedBytes)
+    : await inflateZlib(compressed, encoding, limits.maxDecompressedBytes);
 }

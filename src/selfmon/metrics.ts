@@ -35,6 +35,14 @@ export class SelfMetrics {
     registers: [this.registry],
   });
 
+  /** Intake bodies decompressed and decoded, by route and where: a decode worker thread or the main thread. */
+  readonly bodiesDecoded = new Counter({
+    name: 'promdog_intake_bodies_decoded_total',
+    help: 'Intake bodies decompressed and decoded, by route template and thread (worker: limits.decode_workers; main: small bodies and other routes).',
+    labelNames: ['route', 'thread'] as const,
+    registers: [this.registry],
+  });
+
   /** Requests refused before their data was decoded or stored, by reason (auth, too_large, bad_encoding, decode...). */
   readonly requestsRejected = new Counter({
     name: 'promdog_requests_rejected_total',

@@ -6,6 +6,7 @@ import { SelfMetrics } from '../selfmon/metrics.js';
 import { TenantRegistry } from '../tenants/tenants.js';
 import { IngestPipeline } from '../intake/pipeline.js';
 import { registerIntakeRoutes } from '../intake/routes.js';
+import { DecodePool } from '../intake/decode-pool.js';
 import { HostTagCache } from '../mapping/host-tags.js';
 import { Mapper } from '../mapping/index.js';
 import type { Sink } from '../sinks/sink.js';
@@ -94,6 +95,7 @@ export async function startServer(cfg: ServeConfig, logger: Logger = createLogge
     registerStoreMetrics(metrics, storage, () => startupSeconds);
   }
   const pipeline = new IngestPipeline(mapper, sink, metrics);
+  const decodePool = cfg.limits.decodeWorkers > 0 ? new DecodePool(cfg.limits.decodeWorkers) : undefined;
 
   let closing = false;
   const app = Fastify({
@@ -168,6 +170,7 @@ export async function startServer(cfg: ServeConfig, logger: Logger = createLogge
     },
     pipeline,
     metrics,
+    ...(decodePool ? { decodePool } : {}),
   });
 
   let dogstatsd: DogStatsDServer | undefined;
@@ -213,6 +216,7 @@ export async function startServer(cfg: ServeConfig, logger: Logger = createLogge
       await selfScrape?.stop();
       // Stop accepting, let in-flight requests finish (their writes included), then flush and close the rest.
       await app.close();
+      await decodePool?.close();
       await dogstatsd?.stop();
       await sink.close();
       await storage?.close();

@@ -1,4 +1,4 @@
-import { DecodeError, emptyPayload, type DDMetricType, type DDProtoSeriesBatch, type DDResource, type DDSeries, type DecodedPayload } from '../../model/datadog.js';
+import { DecodeError, emptyPayload, type DDMetricType, type DDResource, type DDSeries, type DecodedPayload } from '../../model/datadog.js';
 import {
   describeValue,
   expectObject,
@@ -14,6 +14,7 @@ import {
   seriesArray,
   type JsonObject,
 } from './json.js';
+import { batchPayload, ownedBytes, type SeriesBatchTransfer, type TransferableSeriesBatch } from './batch-transfer.js';
 import { IDENTITY_HASH_SEED, doubled, hashRun, identityHashOf, runEquals, runWords, writeRun } from './identity-runs.js';
 import { ProtoReader } from './protobuf.js';
 import { decodeSeriesV2Proto, metricTypeFromEnum } from './series-v2-proto.js';
@@ -45,13 +46,7 @@ function v1Type(raw: string): DDMetricType {
  */
 export function decodeSeriesV1Json(body: Buffer): DecodedPayload {
   const batch = scanV1Series(body);
-  if (batch === null) return decodeSeriesV1JsonByParse(body);
-  const out = emptyPayload();
-  out.protoSeries = batch;
-  // Read-only: the mapper maps protoSeries, so a replaced `series` would be silently ignored.
-  let decoded: DDSeries[] | null = null;
-  Object.defineProperty(out, 'series', { enumerable: true, get: (): DDSeries[] => (decoded ??= batch.decodeAll()) });
-  return out;
+  return batch === null ? decodeSeriesV1JsonByParse(body) : batchPayload(batch);
 }
 
 /** `/api/v1/series` JSON through JSON.parse and an object tree: the reference semantics and every error message. */
@@ -722,11 +717,11 @@ function scanPoints(s: JsonScanner, timestamps: number[], values: number[]): voi
  * The scanned series of one v1 body; see DDProtoSeriesBatch. A series' identity is its object's bytes without its
  * `points` value: two runs, from the `{` up to the points' `[`, and from after the points' `]` to the `}`.
  */
-class JsonSeriesBatch implements DDProtoSeriesBatch {
+export class JsonSeriesBatch implements TransferableSeriesBatch {
   readonly encoding = 'v1-json';
   count = 0;
-  readonly timestamps: number[] = [];
-  readonly values: number[] = [];
+  readonly timestamps: number[];
+  readonly values: number[];
   /** Per series i, at 4i: where its object starts, its points value starts and ends, and its object ends. */
   private bounds: Int32Array;
   /** Series i's points are [firstPoint[i], firstPoint[i + 1]). */
@@ -735,11 +730,47 @@ class JsonSeriesBatch implements DDProtoSeriesBatch {
   private reader: JsonScanner | null = null;
   private strings: ProtoReader | null = null;
 
-  constructor(private readonly body: Buffer) {
+  /** An empty batch over `body`, for the scanner to fill; or a scanned one given its tables (fromTransfer). */
+  constructor(
+    private readonly body: Buffer,
+    scanned?: { count: number; bounds: Int32Array; firstPoint: Int32Array; timestamps: number[]; values: number[] },
+  ) {
     this.view = new DataView(body.buffer, body.byteOffset, body.byteLength);
-    // Sized for an Agent-like body (~200 bytes a series), doubled when short.
-    this.bounds = new Int32Array(8 + (body.length >>> 5));
-    this.firstPoint = new Int32Array(2 + (body.length >>> 7));
+    if (scanned) {
+      this.count = scanned.count;
+      this.bounds = scanned.bounds;
+      this.firstPoint = scanned.firstPoint;
+      this.timestamps = scanned.timestamps;
+      this.values = scanned.values;
+    } else {
+      // Sized for an Agent-like body (~200 bytes a series), doubled when short.
+      this.bounds = new Int32Array(8 + (body.length >>> 5));
+      this.firstPoint = new Int32Array(2 + (body.length >>> 7));
+      this.timestamps = [];
+      this.values = [];
+    }
+  }
+
+  toTransfer(): SeriesBatchTransfer {
+    return {
+      encoding: this.encoding,
+      count: this.count,
+      body: ownedBytes(this.body),
+      index: this.bounds.slice(0, 4 * this.count),
+      extra: this.firstPoint.slice(0, this.count + 1),
+      timestamps: Float64Array.from(this.timestamps),
+      values: Float64Array.from(this.values),
+    };
+  }
+
+  static fromTransfer(t: SeriesBatchTransfer): JsonSeriesBatch {
+    return new JsonSeriesBatch(Buffer.from(t.body.buffer, t.body.byteOffset, t.body.byteLength), {
+      count: t.count,
+      bounds: t.index,
+      firstPoint: t.extra,
+      timestamps: Array.from(t.timestamps),
+      values: Array.from(t.values),
+    });
   }
 
   endSeries(objectStart: number, pointsStart: number, pointsEnd: number, objectEnd: number): void {

@@ -1,4 +1,5 @@
-import { emptyPayload, type DDMetricType, type DDProtoSeriesBatch, type DDResource, type DDSeries, type DecodedPayload } from '../../model/datadog.js';
+import type { DDMetricType, DDProtoSeriesBatch, DDResource, DDSeries, DecodedPayload } from '../../model/datadog.js';
+import { batchPayload, ownedBytes, type SeriesBatchTransfer, type TransferableSeriesBatch } from './batch-transfer.js';
 import { IDENTITY_HASH_SEED, doubled, hashRun, identityHashOf, runEquals, runWords, writeRun } from './identity-runs.js';
 import { ProtoReader, rethrowInMessage, rethrowInPath } from './protobuf.js';
 
@@ -61,20 +62,15 @@ export function decodeSeriesV2Proto(body: Buffer): DecodedPayload {
   } catch (err) {
     rethrowInMessage(err, 'MetricPayload');
   }
-  const out = emptyPayload();
-  out.protoSeries = batch;
-  // Read-only: the mapper maps protoSeries, so a replaced `series` would be silently ignored.
-  let decoded: DDSeries[] | null = null;
-  Object.defineProperty(out, 'series', { enumerable: true, get: (): DDSeries[] => (decoded ??= batch.decodeAll()) });
-  return out;
+  return batchPayload(batch);
 }
 
 /** The scanned series of one body; see DDProtoSeriesBatch. */
-class ProtoSeriesBatch implements DDProtoSeriesBatch {
+export class ProtoSeriesBatch implements TransferableSeriesBatch {
   readonly encoding = 'v2-protobuf';
   count = 0;
-  readonly timestamps: number[] = [];
-  readonly values: number[] = [];
+  readonly timestamps: number[];
+  readonly values: number[];
   /**
    * Per series i, at 4i: [start, end) of its MetricSeries message in the body, its first run in `runs`, its first
    * point in timestamps/values. One partial record more than series, so series i's runs and points end where
@@ -87,12 +83,50 @@ class ProtoSeriesBatch implements DDProtoSeriesBatch {
   private readonly view: DataView;
   private reader: ProtoReader | null = null;
 
-  constructor(private readonly body: Buffer) {
+  /** An empty batch over `body`, for the scanner to fill; or a scanned one given its tables (fromTransfer). */
+  constructor(
+    private readonly body: Buffer,
+    scanned?: { count: number; perSeries: Int32Array; runs: Int32Array; timestamps: number[]; values: number[] },
+  ) {
     this.view = new DataView(body.buffer, body.byteOffset, body.byteLength);
-    // Typed arrays sized for an Agent-like body (~130 bytes and two runs per series), doubled when short: growing
-    // plain arrays by one element at a time showed as a tenth of the whole decode + map time.
-    this.perSeries = new Int32Array(8 + (body.length >>> 5));
-    this.runs = new Int32Array(8 + (body.length >>> 5));
+    if (scanned) {
+      this.count = scanned.count;
+      this.perSeries = scanned.perSeries;
+      this.runs = scanned.runs;
+      this.runCount = scanned.runs.length;
+      this.timestamps = scanned.timestamps;
+      this.values = scanned.values;
+    } else {
+      // Typed arrays sized for an Agent-like body (~130 bytes and two runs per series), doubled when short: growing
+      // plain arrays by one element at a time showed as a tenth of the whole decode + map time.
+      this.perSeries = new Int32Array(8 + (body.length >>> 5));
+      this.runs = new Int32Array(8 + (body.length >>> 5));
+      this.timestamps = [];
+      this.values = [];
+    }
+  }
+
+  toTransfer(): SeriesBatchTransfer {
+    return {
+      encoding: this.encoding,
+      count: this.count,
+      body: ownedBytes(this.body),
+      // One partial record past the last series: where its runs and points end.
+      index: this.perSeries.slice(0, 4 * this.count + 8),
+      extra: this.runs.slice(0, this.runCount),
+      timestamps: Float64Array.from(this.timestamps),
+      values: Float64Array.from(this.values),
+    };
+  }
+
+  static fromTransfer(t: SeriesBatchTransfer): ProtoSeriesBatch {
+    return new ProtoSeriesBatch(Buffer.from(t.body.buffer, t.body.byteOffset, t.body.byteLength), {
+      count: t.count,
+      perSeries: t.index,
+      runs: t.extra,
+      timestamps: Array.from(t.timestamps),
+      values: Array.from(t.values),
+    });
   }
 
   /** Identity bytes [start, end) of the series being scanned; empty runs are left out. */

@@ -1,0 +1,108 @@
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { deflateSync, gzipSync } from 'node:zlib';
+import type { DDProtoSeriesBatch, DecodedPayload } from '../model/datadog.js';
+import { loadFixture } from '../../test/support/fixtures.js';
+import { STEP_S, seriesPrefix, valueOf } from '../../test/support/agent-series.js';
+import { HostTagCache } from '../mapping/host-tags.js';
+import { Mapper } from '../mapping/mapper.js';
+import { BadBodyError, PayloadTooLargeError, decompressBody, type BodyEncoding } from './body.js';
+import { DecodePool, type DecodeFormat } from './decode-pool.js';
+import { decodeSeriesV1Json, decodeSeriesV2 } from './decoders/series-json.js';
+
+const limits = { maxCompressedBytes: 8 << 20, maxDecompressedBytes: 16 << 20 };
+const pool = new DecodePool(2);
+after(() => pool.close());
+
+/** The words of series i's identity, to compare batches made in different threads. */
+function identity(b: DDProtoSeriesBatch, i: number): number[] {
+  const words = new Int32Array(b.identityWords(i));
+  b.writeIdentity(i, words, 0);
+  return [...words];
+}
+
+/** What the main thread would have decoded, and what the pool decoded: equal in every way the mapper reads. */
+async function assertSameAsMainThread(format: DecodeFormat, compressed: Buffer, encoding: BodyEncoding): Promise<DecodedPayload> {
+  const local = (format === 'v1-json' ? decodeSeriesV1Json : decodeSeriesV2)(await decompressBody(compressed, encoding, limits));
+  const { payload, decompressedBytes } = await pool.decode(format, compressed, encoding, limits);
+  assert.equal(decompressedBytes, (await decompressBody(compressed, encoding, limits)).length);
+  assert.deepEqual(payload.series, local.series);
+  const [a, b] = [payload.protoSeries, local.protoSeries];
+  assert.equal(a === undefined, b === undefined, 'scanned in both or in neither');
+  if (a && b) {
+    assert.equal(a.encoding, b.encoding);
+    assert.equal(a.count, b.count);
+    for (let i = 0; i < a.count; i++) {
+      assert.deepEqual(identity(a, i), identity(b, i));
+      assert.equal(a.identityHash(i), b.identityHash(i));
+      const words = new Int32Array(identity(b, i));
+      assert.ok(a.identityEquals(i, words, 0));
+      assert.equal(a.pointsStart(i), b.pointsStart(i));
+    }
+    assert.equal(a.pointsStart(a.count), b.pointsStart(b.count));
+    assert.deepEqual(Array.from(a.timestamps), Array.from(b.timestamps));
+    assert.deepEqual(Array.from(a.values, (v) => Object.is(v, -0) ? '-0' : v), Array.from(b.values, (v) => Object.is(v, -0) ? '-0' : v));
+  }
+  return payload;
+}
+
+function agentV1Body(series: number, step: number): Buffer {
+  const parts: string[] = [];
+  for (let i = 0; i < series; i++) parts.push(`${seriesPrefix(i, 'w')}[${1_700_000_000 + step * STEP_S},${valueOf('noisy20', i, step)}]]}`);
+  return Buffer.from(`{"series":[${parts.join(',')}]}`);
+}
+
+describe('decode pool', () => {
+  test('Agent v2 protobuf captures decode in a worker exactly as on the main thread', async () => {
+    const payloads = loadFixture('api_v2_series_response.json').filter((p) => p.encoding === 'deflate');
+    assert.ok(payloads.length >= 3);
+    for (const p of payloads) {
+      const got = await assertSameAsMainThread('v2', p.data, 'deflate');
+      assert.ok(got.protoSeries && got.protoSeries.count > 100);
+    }
+  });
+
+  test('v1 JSON: scanned bodies, the JSON.parse fallback and v2 JSON come back the same', async () => {
+    const body = agentV1Body(5000, 3);
+    for (const [wire, enc] of [[deflateSync(body), 'deflate'], [gzipSync(body), 'gzip'], [body, 'identity']] as const) {
+      const got = await assertSameAsMainThread('v1-json', wire, enc);
+      assert.equal(got.protoSeries?.count, 5000);
+    }
+    // An escaped key is left to JSON.parse: no batch, the series as objects.
+    const escaped = Buffer.from('{"series":[{"metr\\u0069c":"a.b","points":[[1700000000,1]],"host":"h"}]}');
+    const fallback = await assertSameAsMainThread('v1-json', deflateSync(escaped), 'deflate');
+    assert.equal(fallback.protoSeries, undefined);
+    assert.equal(fallback.series[0]?.metric, 'a.b');
+    const v2json = Buffer.from(JSON.stringify({ series: [{ metric: 'c.d', type: 3, points: [{ timestamp: 1700000000, value: 2.5 }], resources: [{ type: 'host', name: 'h' }] }] }));
+    assert.equal((await assertSameAsMainThread('v2', deflateSync(v2json), 'deflate')).series[0]?.values[0], 2.5);
+  });
+
+  test('what the mapper makes of a worker-decoded body is what it makes of a main-thread one', async () => {
+    const viaPool = new Mapper({ keepUtf8Names: false }, new HostTagCache(null));
+    const local = new Mapper({ keepUtf8Names: false }, new HostTagCache(null));
+    for (let step = 0; step < 3; step++) {
+      const body = agentV1Body(2000, step);
+      const a = viaPool.map('t', (await pool.decode('v1-json', deflateSync(body), 'deflate', limits)).payload, 1_700_001_000_000);
+      const b = local.map('t', decodeSeriesV1Json(body), 1_700_001_000_000);
+      assert.deepEqual(a.series.map((s) => [s.labels, s.timestamps, s.values]), b.series.map((s) => [s.labels, s.timestamps, s.values]));
+      assert.equal(a.series.length, 2000);
+    }
+  });
+
+  test('errors are the main thread\'s, with the same messages; the pool keeps working after them', async () => {
+    const bad = Buffer.from('{"series":[{"metric":"a","points":[[1,2]]}');
+    const localError = (() => {
+      try {
+        decodeSeriesV1Json(bad);
+      } catch (e) {
+        return e as Error;
+      }
+      throw new Error('expected a DecodeError');
+    })();
+    await assert.rejects(pool.decode('v1-json', deflateSync(bad), 'deflate', limits), (e: Error) => e.name === 'DecodeError' && e.message === localError.message);
+    await assert.rejects(pool.decode('v2', Buffer.from('not zlib at all, not zlib at all'), 'deflate', limits), BadBodyError);
+    await assert.rejects(pool.decode('v2', deflateSync(Buffer.alloc(32 << 20)), 'deflate', limits), (e: Error) => e instanceof PayloadTooLargeError && /decompressed size limit of 16777216 bytes/.test(e.message));
+    const ok = await pool.decode('v1-json', deflateSync(agentV1Body(10, 0)), 'deflate', limits);
+    assert.equal(ok.payload.protoSeries?.count, 10);
+  });
+});

@@ -1,0 +1,32 @@
+import { parentPort } from 'node:worker_threads';
+import { DecodeError } from '../model/datadog.js';
+import { BadBodyError, PayloadTooLargeError, decompressBody } from './body.js';
+import { transferList, type TransferableSeriesBatch } from './decoders/batch-transfer.js';
+import { decodeSeriesV1Json, decodeSeriesV2 } from './decoders/series-json.js';
+import type { DecodeJob, DecodeOutcome } from './decode-pool.js';
+
+// A decode worker (see decode-pool.ts): decompresses and scans series bodies off the main thread. A scanned body
+// goes back as typed arrays (moved, not copied); a body only the JSON.parse path takes goes back as its series.
+
+const port = parentPort!;
+
+port.on('message', (job: DecodeJob) => {
+  void run(job).then(
+    (outcome) => port.postMessage(outcome, outcome.ok && outcome.batch ? transferList(outcome.batch) : []),
+    (err: unknown) => port.postMessage(failure(job.id, err)),
+  );
+});
+
+async function run(job: DecodeJob): Promise<DecodeOutcome> {
+  const body = await decompressBody(Buffer.from(job.compressed.buffer, job.compressed.byteOffset, job.compressed.byteLength), job.encoding, job.limits);
+  const payload = job.format === 'v1-json' ? decodeSeriesV1Json(body) : decodeSeriesV2(body);
+  const batch = payload.protoSeries as TransferableSeriesBatch | undefined;
+  if (batch !== undefined) return { id: job.id, ok: true, decompressedBytes: body.length, batch: batch.toTransfer() };
+  return { id: job.id, ok: true, decompressedBytes: body.length, series: payload.series };
+}
+
+function failure(id: number, err: unknown): DecodeOutcome {
+  const message = err instanceof Error ? err.message : String(err);
+  const kind = err instanceof PayloadTooLargeError ? 'too_large' : err instanceof BadBodyError ? 'bad_body' : err instanceof DecodeError ? 'decode' : 'internal';
+  return { id, ok: false, kind, message };
+}

@@ -3,4 +3,4 @@ export { Mapper, DEFAULT_QUANTILES, DEFAULT_SERIES_CACHE_SIZE, JOB, SERVICE_CHEC
 export type { MappingOptions, MapResult, DroppedSamples } from './mapper.js';
 export { HostTagCache, HOST_TAGS_FILE } from './host-tags.js';
 export type { HostInfo, HostTagCacheOptions, HostTagsListener, WarnLogger } from './host-tags.js';
-export { sanitizeMetricName, sanitizeLabelName, splitTag, BARE_TAG_VALUE } from './names.js';
+export { sanitizeMetricName, sanitizeLabelName, tagKey, tagValue, BARE_TAG_VALUE } from './names.js';

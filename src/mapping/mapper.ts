@@ -1,7 +1,7 @@
 import type { DDMetricType, DDProtoSeriesBatch, DDResource, DDSeries, DDSketchPoint, DecodedPayload } from '../model/datadog.js';
 import type { Label, MetricMetadata, PromMetricType, PromSeries, SeriesRef } from '../model/prometheus.js';
 import type { HostTagCache } from './host-tags.js';
-import { sanitizeLabelName, sanitizeMetricName, splitTag } from './names.js';
+import { sanitizeLabelName, sanitizeMetricName, tagKey, tagValue } from './names.js';
 import { DDSketchBuilder, quantileOrder, sketchQuantiles } from './ddsketch.js';
 
 export interface MappingOptions {
@@ -761,8 +761,9 @@ export class Mapper {
     if (e.device !== '') fixed.push({ name: 'device', value: e.device });
     if (e.sourceTypeName !== '') fixed.push({ name: 'source_type_name', value: e.sourceTypeName });
     const base = this.labelsOf(fixed, SERIES_RESERVED, e.resources, e.tags, e.slot?.tags ?? []);
-    e.sets = [this.intern(t, [{ name: '__name__', value: name }, ...base])];
-    e.families = [this.family(t, name, 'gauge', `Datadog metric ${e.metric}.`)];
+    base.push({ name: '__name__', value: name });
+    e.sets = [this.intern(t, base)];
+    e.families = [this.family(t, name, 'gauge', () => `Datadog metric ${e.metric}.`)];
   }
 
   private buildSketch(t: TenantState, e: Entry): void {
@@ -785,10 +786,10 @@ export class Mapper {
     for (const suffix of SKETCH_SUFFIXES) sets.push(this.intern(t, [{ name: '__name__', value: name + suffix }, ...base]));
     e.sets = sets;
     e.families = [
-      this.family(t, name, 'summary', `Datadog distribution ${e.metric}: quantiles, _count and _sum of each interval.`),
-      this.family(t, name + '_min', 'gauge', `Smallest value of Datadog distribution ${e.metric} in each interval.`),
-      this.family(t, name + '_max', 'gauge', `Largest value of Datadog distribution ${e.metric} in each interval.`),
-      this.family(t, name + '_avg', 'gauge', `Average of Datadog distribution ${e.metric} in each interval.`),
+      this.family(t, name, 'summary', () => `Datadog distribution ${e.metric}: quantiles, _count and _sum of each interval.`),
+      this.family(t, name + '_min', 'gauge', () => `Smallest value of Datadog distribution ${e.metric} in each interval.`),
+      this.family(t, name + '_max', 'gauge', () => `Largest value of Datadog distribution ${e.metric} in each interval.`),
+      this.family(t, name + '_avg', 'gauge', () => `Average of Datadog distribution ${e.metric} in each interval.`),
     ];
   }
 
@@ -799,7 +800,7 @@ export class Mapper {
     if (e.host !== '') fixed.push({ name: 'instance', value: e.host });
     const base = this.labelsOf(fixed, CHECK_RESERVED, NO_RESOURCES, e.tags, e.slot?.tags ?? []);
     e.sets = [this.intern(t, [{ name: '__name__', value: SERVICE_CHECK_METRIC }, ...base])];
-    e.families = [this.family(t, SERVICE_CHECK_METRIC, 'gauge', 'Datadog service check status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.')];
+    e.families = [this.family(t, SERVICE_CHECK_METRIC, 'gauge', () => 'Datadog service check status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.')];
   }
 
   /**
@@ -809,34 +810,25 @@ export class Mapper {
    * `,`). Host tags only add names the series does not have.
    */
   private labelsOf(fixed: Label[], reserved: ReadonlySet<string>, resources: readonly DDResource[], tags: readonly string[], hostTags: readonly string[]): Label[] {
-    const taken = new Set<string>(reserved);
-    for (const l of fixed) taken.add(l.name);
+    // Runs once per new series: one value per name is kept as a string, a second one makes it a list.
+    const values = new Map<string, string | string[]>();
+    let resourceNames: ReadonlySet<string> | null = null;
     const nameFor = (raw: string): string => {
       const n = this.labelName(raw);
-      return taken.has(n) || n.startsWith('__') ? 'exported_' + n : n;
+      const taken = reserved.has(n) || fixedHas(fixed, n) || (resourceNames !== null && resourceNames.has(n));
+      return taken || n.startsWith('__') ? 'exported_' + n : n;
     };
-    const values = new Map<string, Set<string>>();
-    const add = (into: Map<string, Set<string>>, name: string, value: string): void => {
-      const set = into.get(name);
-      if (set === undefined) into.set(name, new Set([value]));
-      else set.add(value);
-    };
-    for (const r of resources) if (r.name !== '') add(values, nameFor(r.type), r.name);
-    for (const n of values.keys()) taken.add(n);
-    for (const tag of tags) {
-      const [k, v] = splitTag(tag);
-      add(values, nameFor(k), v);
-    }
-    const fromHost = new Map<string, Set<string>>();
+    for (const r of resources) if (r.name !== '') addValue(values, nameFor(r.type), r.name);
+    if (values.size > 0) resourceNames = new Set(values.keys());
+    for (const tag of tags) addValue(values, nameFor(tagKey(tag)), tagValue(tag));
+    let fromHost: Map<string, string | string[]> | null = null;
     for (const tag of hostTags) {
-      const [k, v] = splitTag(tag);
-      const n = nameFor(k);
-      if (!values.has(n)) add(fromHost, n, v);
+      const n = nameFor(tagKey(tag));
+      if (!values.has(n)) addValue((fromHost ??= new Map()), n, tagValue(tag));
     }
     const labels = [...fixed];
-    for (const m of [values, fromHost]) {
-      for (const [name, set] of m) labels.push({ name, value: set.size === 1 ? set.values().next().value! : [...set].sort().join(',') });
-    }
+    for (const [name, v] of values) labels.push({ name, value: joinedValue(v) });
+    if (fromHost !== null) for (const [name, v] of fromHost) labels.push({ name, value: joinedValue(v) });
     return labels;
   }
 
@@ -853,9 +845,10 @@ export class Mapper {
     return ls;
   }
 
-  private family(t: TenantState, name: string, type: PromMetricType, help: string): Family {
+  /** The tenant's family `name`; `help` is only called for a new one (most series share a family). */
+  private family(t: TenantState, name: string, type: PromMetricType, help: () => string): Family {
     let f = t.families.get(name);
-    if (f === undefined) t.families.set(name, (f = { name, type, help, epoch: 0, unit: '', meta: null }));
+    if (f === undefined) t.families.set(name, (f = { name, type, help: help(), epoch: 0, unit: '', meta: null }));
     return f;
   }
 
@@ -878,6 +871,25 @@ export class Mapper {
     if (n === undefined) this.labelNames.set(raw, (n = sanitizeLabelName(raw)));
     return n;
   }
+}
+
+function fixedHas(fixed: readonly Label[], name: string): boolean {
+  for (let i = 0; i < fixed.length; i++) if (fixed[i]!.name === name) return true;
+  return false;
+}
+
+/** Adds a value to a name's values (unique). */
+function addValue(into: Map<string, string | string[]>, name: string, value: string): void {
+  const have = into.get(name);
+  if (have === undefined) into.set(name, value);
+  else if (typeof have === 'string') {
+    if (have !== value) into.set(name, [have, value]);
+  } else if (!have.includes(value)) have.push(value);
+}
+
+/** One value as is; several sorted and joined with `,`. */
+function joinedValue(v: string | string[]): string {
+  return typeof v === 'string' ? v : v.sort().join(',');
 }
 
 function newDropped(): DroppedSamples {

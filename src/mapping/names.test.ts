@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BARE_TAG_VALUE, sanitizeLabelName, sanitizeMetricName, splitTag } from './names.js';
+import { BARE_TAG_VALUE, sanitizeLabelName, sanitizeMetricName, tagKey, tagValue } from './names.js';
 
 describe('sanitizeMetricName', () => {
   test('dots and other characters outside [a-zA-Z0-9_:] become _', () => {
@@ -34,7 +34,8 @@ describe('sanitizeLabelName', () => {
   });
 });
 
-describe('splitTag', () => {
+describe('tagKey and tagValue', () => {
+  const splitTag = (tag: string) => [tagKey(tag), tagValue(tag)];
   test('splits on the first colon only; the value is not altered', () => {
     assert.deepEqual(splitTag('env:prod'), ['env', 'prod']);
     assert.deepEqual(splitTag('env:staging:east'), ['env', 'staging:east']);

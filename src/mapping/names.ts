@@ -43,10 +43,14 @@ export function sanitizeLabelName(name: string): string {
 /** The value a tag without a value gets (`production`, and `key:` which Datadog treats as a mistyped bare tag). */
 export const BARE_TAG_VALUE = 'true';
 
-/** Splits a Datadog tag on its first `:`; a tag with no value gets {@link BARE_TAG_VALUE}. Values are not altered. */
-export function splitTag(tag: string): [key: string, value: string] {
+/** A Datadog tag's key: the tag up to its first `:`, or the whole tag when it has none. */
+export function tagKey(tag: string): string {
   const colon = tag.indexOf(':');
-  if (colon < 0) return [tag, BARE_TAG_VALUE];
-  const value = tag.slice(colon + 1);
-  return [tag.slice(0, colon), value.length === 0 ? BARE_TAG_VALUE : value];
+  return colon < 0 ? tag : tag.slice(0, colon);
+}
+
+/** A Datadog tag's value: after its first `:`, not altered; a tag with no value gets {@link BARE_TAG_VALUE}. */
+export function tagValue(tag: string): string {
+  const colon = tag.indexOf(':');
+  return colon < 0 || colon === tag.length - 1 ? BARE_TAG_VALUE : tag.slice(colon + 1);
 }

@@ -124,20 +124,23 @@ function writeUvarint(buf: Uint8Array, off: number, x: number): number {
   return off;
 }
 
-/** Writes uvarint byte length + UTF-8 bytes of `str` at `off`; ASCII (the usual label) is copied by hand. */
+/** Writes uvarint byte length + UTF-8 bytes of `str` at `off`; a short ASCII string (the usual label) in one pass. */
 function writeString(buf: Buffer, off: number, str: string): number {
-  let ascii = true;
-  for (let i = 0; i < str.length; i++) {
-    if (str.charCodeAt(i) > 0x7f) {
-      ascii = false;
-      break;
+  const n = str.length;
+  if (n < 0x80) {
+    let o = off + 1;
+    for (let i = 0; i < n; i++) {
+      const c = str.charCodeAt(i);
+      if (c > 0x7f) return writeUtf8String(buf, off, str);
+      buf[o++] = c;
     }
+    buf[off] = n;
+    return o;
   }
-  if (ascii) {
-    off = writeUvarint(buf, off, str.length);
-    for (let i = 0; i < str.length; i++) buf[off++] = str.charCodeAt(i);
-    return off;
-  }
+  return writeUtf8String(buf, off, str);
+}
+
+function writeUtf8String(buf: Buffer, off: number, str: string): number {
   const len = Buffer.byteLength(str, 'utf8');
   off = writeUvarint(buf, off, len);
   return off + buf.write(str, off, len, 'utf8');
@@ -149,7 +152,10 @@ export function encodeSeriesRecord(entries: readonly SeriesRecordEntry[]): Uint8
     max += 20;
     for (const l of e.labels) max += (l.name.length + l.value.length) * 3 + 10;
   }
-  const buf = Buffer.alloc(pad8(max));
+  // Sized for the worst case (3 UTF-8 bytes a character) and not zeroed: only [0, pad8(off)) is used, and its
+  // header and padding are zeroed here (zeroing the whole worst case was most of this function's time).
+  const buf = Buffer.allocUnsafe(pad8(max));
+  buf.fill(0, 0, HEADER + 8);
   new DataView(buf.buffer, buf.byteOffset, buf.length).setUint32(HEADER, entries.length, true);
   let off = HEADER + 8;
   for (const e of entries) {
@@ -160,6 +166,7 @@ export function encodeSeriesRecord(entries: readonly SeriesRecordEntry[]): Uint8
       off = writeString(buf, off, l.value);
     }
   }
+  buf.fill(0, off, pad8(off));
   const record = buf.subarray(0, pad8(off));
   return finishRecord(record, RECORD_SERIES);
 }

@@ -41,7 +41,9 @@ class DecodeWorker {
   readonly worker: Worker;
 
   constructor(onExit: (w: DecodeWorker, err: Error) => void) {
-    this.worker = new Worker(new URL('./decode-worker.js', import.meta.url));
+    // The worker's objects are few and short-lived (its bodies are off-heap buffers): a small young generation, not
+    // the main thread's --max-semi-space-size=64, which V8 would otherwise apply to this isolate too.
+    this.worker = new Worker(new URL('./decode-worker.js', import.meta.url), { resourceLimits: { maxYoungGenerationSizeMb: 8 } });
     // The HTTP server keeps the process alive while there is work; a pool left behind by a failed start must not.
     this.worker.unref();
     this.worker.on('message', (o: DecodeOutcome) => {

@@ -133,6 +133,10 @@ class CountingQuerier implements Querier {
     return series;
   }
 
+  series(matchers: LabelMatcher[], mint: number, maxt: number): Promise<Label[][]> {
+    return this.inner.series(matchers, mint, maxt);
+  }
+
   labelNames(matchers: LabelMatcher[], mint: number, maxt: number): Promise<string[]> {
     return this.inner.labelNames(matchers, mint, maxt);
   }
@@ -404,9 +408,9 @@ export function registerQueryApi(app: FastifyInstance, deps: QueryApiDeps): Quer
     const q = deps.querierFor(ctx.tenant);
     const found = new Map<string, Label[]>();
     for (const set of sets) {
-      for (const s of await q.select(set, start, end)) {
-        const key = labelsKey(s.labels);
-        if (!found.has(key)) found.set(key, s.labels);
+      for (const labels of await q.series(set, start, end)) {
+        const key = labelsKey(labels);
+        if (!found.has(key)) found.set(key, labels);
       }
     }
     let list = [...found.values()].sort(compareLabels);

@@ -23,6 +23,11 @@ export interface SeriesData {
 export interface Querier {
   /** Series matching every matcher with at least one sample in [mint, maxt], sorted by labels. */
   select(matchers: LabelMatcher[], mint: number, maxt: number): Promise<SeriesData[]>;
+  /**
+   * Label sets of series matching every matcher with a chunk overlapping [mint, maxt], sorted, without reading
+   * samples (Prometheus' series API does the same: a chunk that spans the range counts even if no sample is in it).
+   */
+  series(matchers: LabelMatcher[], mint: number, maxt: number): Promise<Label[][]>;
   /** Label names of series matching the matchers (all series when none) in [mint, maxt], sorted. */
   labelNames(matchers: LabelMatcher[], mint: number, maxt: number): Promise<string[]>;
   /** Values of one label over series matching the matchers in [mint, maxt], sorted. */

@@ -35,6 +35,9 @@ function arrayQuerier(): Querier {
       const hi = Math.min(SAMPLES, Math.floor(maxt / SCRAPE_MS) + 1);
       return data.map((s) => ({ labels: s.labels, timestamps: s.timestamps.subarray(lo, hi), values: s.values.subarray(lo, hi) }));
     },
+    async series() {
+      return data.map((s) => s.labels);
+    },
     async labelNames() {
       return [];
     },

@@ -14,17 +14,17 @@ interface StoredSeries {
 }
 
 export class MemoryQuerier implements Querier {
-  private readonly series = new Map<string, StoredSeries>();
+  private readonly stored = new Map<string, StoredSeries>();
   private sorted: StoredSeries[] | null = null;
 
   /** Adds samples to a series (labels in any order). `stale` marks a staleness marker instead of a value. */
   add(labels: Label[], timestamp: number, value: number, stale = false): void {
     const sortedLabels = [...labels].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const key = labelsKey(sortedLabels);
-    let s = this.series.get(key);
+    let s = this.stored.get(key);
     if (!s) {
       s = { labels: sortedLabels, timestamps: [], values: [], stale: new Set() };
-      this.series.set(key, s);
+      this.stored.set(key, s);
       this.sorted = null;
     }
     const n = s.timestamps.length;
@@ -49,12 +49,12 @@ export class MemoryQuerier implements Querier {
   }
 
   clear(): void {
-    this.series.clear();
+    this.stored.clear();
     this.sorted = null;
   }
 
   private all(): StoredSeries[] {
-    if (!this.sorted) this.sorted = [...this.series.values()].sort((a, b) => compareLabels(a.labels, b.labels));
+    if (!this.sorted) this.sorted = [...this.stored.values()].sort((a, b) => compareLabels(a.labels, b.labels));
     return this.sorted;
   }
 
@@ -77,6 +77,10 @@ export class MemoryQuerier implements Querier {
       out.push({ labels: s.labels, timestamps, values });
     }
     return out;
+  }
+
+  async series(matchers: LabelMatcher[], mint: number, maxt: number): Promise<Label[][]> {
+    return (await this.select(matchers, mint, maxt)).map((s) => s.labels);
   }
 
   async labelNames(matchers: LabelMatcher[], mint: number, maxt: number): Promise<string[]> {

@@ -149,6 +149,24 @@ describe('tsdb', () => {
     }
   });
 
+  test('series() lists label sets by chunk overlap, without samples, from head and blocks, deduplicated', async () => {
+    await withDb({ blockRangeMs: 10 * MIN }, async (db) => {
+      const a = series('up', { host: 'a' }, [BASE, BASE + 10_000], [1, 2]);
+      // b: a chunk in the first block range, then nothing for 30 minutes, then a chunk in the head.
+      const b1 = series('up', { host: 'b' }, [BASE + 20_000, BASE + 9 * MIN], [1, 2]);
+      const b2 = series('up', { host: 'b' }, [BASE + 40 * MIN], [3]);
+      await db.append([a, b1]);
+      await db.append([b2]);
+      await db.cutHeadBefore(BASE + 10 * MIN);
+      const names = async (mint: number, maxt: number) => (await db.series([{ type: '=', name: '__name__', value: 'up' }], mint, maxt)).map((ls) => ls.map((l) => `${l.name}=${l.value}`).join(','));
+      assert.deepEqual(await names(-Infinity, Infinity), ['__name__=up,host=a', '__name__=up,host=b'], 'once each, sorted');
+      assert.deepEqual(await names(BASE + 20 * MIN, BASE + 30 * MIN), [], 'in the gap: no chunk overlaps');
+      assert.deepEqual(await names(BASE + 5 * MIN, BASE + 6 * MIN), ['__name__=up,host=b'], "inside b's first chunk: it spans the range (Prometheus' rule)");
+      assert.deepEqual(await names(BASE + 35 * MIN, BASE + 45 * MIN), ['__name__=up,host=b'], 'from the head');
+      assert.deepEqual(await db.labelValues('host', [{ type: '=', name: '__name__', value: 'up' }], BASE + 20 * MIN, BASE + 30 * MIN), [], 'label values follow the same rule');
+    });
+  });
+
   test('retention deletes whole blocks older than the retention period and nothing newer', async () => {
     const data = generate(3, BASE, BASE + 20 * MIN, 15_000);
     await withDb({ blockRangeMs: MIN, retentionMs: 8 * MIN }, async (db) => {

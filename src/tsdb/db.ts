@@ -591,11 +591,20 @@ export class TenantDb implements TsdbQuerier {
     maxt: number,
     fn: (labels: readonly { name: string; value: string }[]) => void,
   ): void {
-    for (const s of this.head.matchingSeries(ms, mint, maxt)) fn(s.labels);
+    for (const s of this.head.matchingSeries(ms, mint, maxt)) if (this.head.hasChunkIn(s, mint, maxt)) fn(s.labels);
     for (const b of this.blocks) {
       if (!b.overlaps(mint, maxt)) continue;
       for (const s of b.matchingSeries(ms, mint, maxt)) fn(b.labels(s));
     }
+  }
+
+  async series(matchers: LabelMatcher[], mint: number, maxt: number): Promise<Label[][]> {
+    const found = new Map<string, Label[]>();
+    this.forEachMatchingLabels(compileMatchers(matchers), mint, maxt, (labels) => {
+      const key = labelsKey(labels);
+      if (!found.has(key)) found.set(key, labels as Label[]);
+    });
+    return [...found.values()].sort(compareLabels);
   }
 
   async labelNames(matchers: LabelMatcher[], mint: number, maxt: number): Promise<string[]> {

@@ -260,6 +260,13 @@ export class Head implements PostingsSource {
     return out;
   }
 
+  /** Whether one of the series' chunks overlaps [mint, maxt]. */
+  hasChunkIn(s: HeadSeries, mint: number, maxt: number): boolean {
+    const c = s.chunks;
+    for (let i = 0; i < c.length; i += 3) if (c[i + 2]! >= mint && c[i + 1]! <= maxt) return true;
+    return s.open !== undefined && s.open.count > 0 && s.open.maxT >= mint && s.open.minT <= maxt;
+  }
+
   /** The series' samples in [mint, maxt] (decoded now, so later head changes do not affect the result). */
   samples(s: HeadSeries, mint: number, maxt: number): SeriesData | undefined {
     let n = s.open && s.open.maxT >= mint && s.open.minT <= maxt ? s.open.count : 0;

@@ -1,6 +1,6 @@
 import { access, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { MetricMetadata, PromSeries } from '../model/prometheus.js';
+import type { Label, MetricMetadata, PromSeries } from '../model/prometheus.js';
 import type { LabelMatcher, SeriesData } from '../model/storage.js';
 import { DEFAULT_TSDB_OPTIONS, TenantDb, type AppendResult, type TenantStats, type TsdbOptions, type TsdbQuerier } from './db.js';
 
@@ -100,6 +100,7 @@ export class Storage {
       select: (m: LabelMatcher[], mint: number, maxt: number) => withDb<SeriesData[]>([], (db) => db.select(m, mint, maxt)),
       exportSeries: (m: LabelMatcher[], mint: number, maxt: number) =>
         withDb<SeriesData[]>([], (db) => db.exportSeries(m, mint, maxt)),
+      series: (m: LabelMatcher[], mint: number, maxt: number) => withDb<Label[][]>([], (db) => db.series(m, mint, maxt)),
       labelNames: (m: LabelMatcher[], mint: number, maxt: number) => withDb<string[]>([], (db) => db.labelNames(m, mint, maxt)),
       labelValues: (name: string, m: LabelMatcher[], mint: number, maxt: number) =>
         withDb<string[]>([], (db) => db.labelValues(name, m, mint, maxt)),

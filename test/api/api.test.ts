@@ -400,6 +400,10 @@ class SlowQuerier implements Querier {
     return this.inner.select(m, mint, maxt);
   }
 
+  series(m: LabelMatcher[], mint: number, maxt: number): Promise<Label[][]> {
+    return this.inner.series(m, mint, maxt);
+  }
+
   labelNames(m: LabelMatcher[], mint: number, maxt: number): Promise<string[]> {
     return this.inner.labelNames(m, mint, maxt);
   }

@@ -436,11 +436,12 @@ export class DogStatsDAggregator implements ParseHandler {
 
   /**
    * Flushes every closed bucket (start + 10 ≤ now), zero-filling counters seen within counterExpirySeconds, plus the
-   * pending events, service checks and `|T` samples. Returns null when there is nothing to send.
+   * pending events, service checks and `|T` samples. With `includeOpen` (shutdown, like the Agent's forceFlushAll)
+   * the bucket still open is flushed too. Returns null when there is nothing to send.
    */
-  flush(nowMs: number = this.clock()): DecodedPayload | null {
+  flush(nowMs: number = this.clock(), includeOpen = false): DecodedPayload | null {
     const nowSec = nowMs / 1000;
-    const cutoff = bucketStart(nowSec);
+    const cutoff = bucketStart(nowSec) + (includeOpen ? BUCKET_SECONDS : 0);
     const closed: number[] = [];
     for (const b of this.buckets.keys()) if (b + BUCKET_SECONDS <= cutoff) closed.push(b);
     // Buckets that closed since the last flush get zeros for idle counters; older ones would be past expiry.

@@ -100,7 +100,9 @@ describe('the article walkthrough with the hot-shots client over real UDP', () =
       await server.stop();
     }
 
-    assert.equal(flushed.length, 1);
+    // The tick flushed the three buckets; stop() then flushed the open one, where only the counter's zero is.
+    assert.equal(flushed.length, 2);
+    assert.deepEqual(flushed[1]!.payload.series.map((s) => [s.metric, s.timestamps, s.values]), [['blog.app.testcounter', [T0 + 30], [0]]]);
     assert.equal(flushed[0]!.tenant, 'blog');
     const p = flushed[0]!.payload;
     const get = (metric: string) => {
@@ -134,7 +136,8 @@ describe('the article walkthrough with the hot-shots client over real UDP', () =
     assert.match(text, /promdog_dogstatsd_packets_total\{transport="udp"\} 300/);
     assert.match(text, /promdog_dogstatsd_metric_samples_total\{type="h"\} 150/);
     assert.match(text, /promdog_dogstatsd_metric_samples_total\{type="c"\} 150/);
-    assert.match(text, /promdog_dogstatsd_flushed_total\{kind="series"\} 18/);
+    // 6 series × 3 buckets, and the counter's zero in the bucket open at stop().
+    assert.match(text, /promdog_dogstatsd_flushed_total\{kind="series"\} 19/);
   });
 });
 
@@ -181,18 +184,23 @@ describe('server', () => {
     await server.stop();
     assert.equal(calls, 1);
     assert.equal(server.stats.flushErrors, 1);
-    assert.equal(server.stats.dropped.flush_failed, 2);
+    // The closed bucket's gauge and counter, and the counter's zero in the bucket still open at stop().
+    assert.equal(server.stats.dropped.flush_failed, 3);
     assert.equal(server.udpAddress(), null);
   });
 
-  test('an open bucket is not flushed by stop()', async () => {
+  test('stop() flushes the open bucket too, so a restart does not lose its samples', async () => {
     const { server, flushed } = await startServer();
     const client = new StatsD({ host: '127.0.0.1', port: server.udpAddress()!.port, protocol: 'udp', maxBufferSize: 0 });
     client.gauge('g', 1);
-    await waitFor('the datagram', () => server.stats.packets.udp === 1);
+    client.increment('c', 5);
+    await waitFor('the datagrams', () => server.stats.packets.udp === 2);
     await closeClient(client);
+    await server.tick();
+    assert.equal(flushed.length, 0, 'a tick leaves the open bucket alone');
     await server.stop();
-    assert.equal(flushed.length, 0);
+    const series = flushed.flatMap((f) => f.payload.series);
+    assert.deepEqual(series.map((s) => [s.metric, s.type, s.values]).sort(), [['c', 'rate', [0.5]], ['g', 'gauge', [1]]]);
   });
 });
 

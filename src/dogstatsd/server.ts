@@ -210,9 +210,12 @@ export class DogStatsDServer {
     }
   }
 
-  /** Flushes what is due now and resolves once onFlush has taken it (or failed). Called by the timer. */
-  tick(): Promise<void> {
-    const payload = this.aggregator.flush();
+  /**
+   * Flushes what is due now (with `includeOpen`, the open bucket too) and resolves once onFlush has taken it (or
+   * failed). Called by the timer, and by stop().
+   */
+  tick(includeOpen = false): Promise<void> {
+    const payload = this.aggregator.flush(undefined, includeOpen);
     if (!payload) return this.delivery;
     const points = countPoints(payload);
     if (this.pendingFlushes >= (this.opts.maxPendingFlushes ?? 60)) {
@@ -240,7 +243,7 @@ export class DogStatsDServer {
     return this.delivery;
   }
 
-  /** Stops listening, flushes the closed buckets and what is pending, and waits for onFlush. */
+  /** Stops listening, flushes every bucket (the open one too) and what is pending, and waits for onFlush. */
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
@@ -253,7 +256,8 @@ export class DogStatsDServer {
     this.unix = null;
     if (this.unixPath !== null) unlinkIfPresent(this.unixPath);
     this.unixPath = null;
-    await this.tick();
+    // Nothing arrives any more: the open bucket is flushed too rather than lost with the process.
+    await this.tick(true);
   }
 }
 

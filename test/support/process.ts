@@ -63,6 +63,7 @@ export async function spawnPromdog(args: string[], env: NodeJS.ProcessEnv = {}):
       void exited.then((code) => reject(new Error(`promdog exited (${code}) before ${re}; stderr: ${stderr.slice(-2000)}`)));
     });
   };
-  const listening = await waitForLog(/listening on/);
+  // The HTTP listener's line (DogStatsD logs its own "listening on" first).
+  const listening = await waitForLog(/^promdog \S+ listening on /);
   return { child, url: String(listening.url), logs, exited, waitForLog };
 }

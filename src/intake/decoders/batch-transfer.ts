@@ -23,6 +23,62 @@ export interface TransferableSeriesBatch extends DDProtoSeriesBatch {
   decodeAll(): DDSeries[];
 }
 
+/**
+ * What both scanners' batches hold: the body, its points, and two tables whose layout each encoding defines
+ * (`index`, `extra`; see the subclasses). A batch is either empty, for a scan in this thread to fill (the tables
+ * then grow by doubling from `sizes`), or made from a transfer (its tables and points as they were sent).
+ */
+export abstract class ScannedSeriesBatch {
+  abstract readonly encoding: DDProtoSeriesBatch['encoding'];
+  count = 0;
+  readonly timestamps: number[];
+  readonly values: number[];
+  protected index: Int32Array;
+  protected extra: Int32Array;
+  protected readonly view: DataView;
+
+  protected constructor(
+    protected readonly body: Buffer,
+    from: SeriesBatchTransfer | undefined,
+    sizes: { index: number; extra: number },
+  ) {
+    this.view = new DataView(body.buffer, body.byteOffset, body.byteLength);
+    if (from) {
+      this.count = from.count;
+      this.index = from.index;
+      this.extra = from.extra;
+      this.timestamps = Array.from(from.timestamps);
+      this.values = Array.from(from.values);
+    } else {
+      this.index = new Int32Array(sizes.index);
+      this.extra = new Int32Array(sizes.extra);
+      this.timestamps = [];
+      this.values = [];
+    }
+  }
+
+  /** How much of each table holds data. */
+  protected abstract used(): { index: number; extra: number };
+
+  toTransfer(): SeriesBatchTransfer {
+    const used = this.used();
+    return {
+      encoding: this.encoding,
+      count: this.count,
+      body: ownedBytes(this.body),
+      index: this.index.slice(0, used.index),
+      extra: this.extra.slice(0, used.extra),
+      timestamps: Float64Array.from(this.timestamps),
+      values: Float64Array.from(this.values),
+    };
+  }
+}
+
+/** The body a transfer carries, as a Buffer over the same memory. */
+export function transferredBody(t: SeriesBatchTransfer): Buffer {
+  return Buffer.from(t.body.buffer, t.body.byteOffset, t.body.byteLength);
+}
+
 /** The payload of a scanned batch: `series` is decoded on first read (the mapper reads `protoSeries`). */
 export function batchPayload(batch: TransferableSeriesBatch): DecodedPayload {
   const out = emptyPayload();

@@ -14,7 +14,7 @@ import {
   seriesArray,
   type JsonObject,
 } from './json.js';
-import { batchPayload, ownedBytes, type SeriesBatchTransfer, type TransferableSeriesBatch } from './batch-transfer.js';
+import { ScannedSeriesBatch, batchPayload, type SeriesBatchTransfer, type TransferableSeriesBatch } from './batch-transfer.js';
 import { IDENTITY_HASH_SEED, doubled, hashRun, identityHashOf, runEquals, runWords, writeRun } from './identity-runs.js';
 import { ProtoReader } from './protobuf.js';
 import { decodeSeriesV2Proto, metricTypeFromEnum } from './series-v2-proto.js';
@@ -717,90 +717,50 @@ function scanPoints(s: JsonScanner, timestamps: number[], values: number[]): voi
  * The scanned series of one v1 body; see DDProtoSeriesBatch. A series' identity is its object's bytes without its
  * `points` value: two runs, from the `{` up to the points' `[`, and from after the points' `]` to the `}`.
  */
-export class JsonSeriesBatch implements TransferableSeriesBatch {
+export class JsonSeriesBatch extends ScannedSeriesBatch implements TransferableSeriesBatch {
   readonly encoding = 'v1-json';
-  count = 0;
-  readonly timestamps: number[];
-  readonly values: number[];
-  /** Per series i, at 4i: where its object starts, its points value starts and ends, and its object ends. */
-  private bounds: Int32Array;
-  /** Series i's points are [firstPoint[i], firstPoint[i + 1]). */
-  private firstPoint: Int32Array;
-  private readonly view: DataView;
+  // index: per series i, at 4i: where its object starts, its points value starts and ends, and its object ends.
+  // extra: series i's points are [extra[i], extra[i + 1]).
   private reader: JsonScanner | null = null;
   private strings: ProtoReader | null = null;
 
-  /** An empty batch over `body`, for the scanner to fill; or a scanned one given its tables (fromTransfer). */
-  constructor(
-    private readonly body: Buffer,
-    scanned?: { count: number; bounds: Int32Array; firstPoint: Int32Array; timestamps: number[]; values: number[] },
-  ) {
-    this.view = new DataView(body.buffer, body.byteOffset, body.byteLength);
-    if (scanned) {
-      this.count = scanned.count;
-      this.bounds = scanned.bounds;
-      this.firstPoint = scanned.firstPoint;
-      this.timestamps = scanned.timestamps;
-      this.values = scanned.values;
-    } else {
-      // Sized for an Agent-like body (~200 bytes a series), doubled when short.
-      this.bounds = new Int32Array(8 + (body.length >>> 5));
-      this.firstPoint = new Int32Array(2 + (body.length >>> 7));
-      this.timestamps = [];
-      this.values = [];
-    }
+  constructor(body: Buffer, from?: SeriesBatchTransfer) {
+    // Sized for an Agent-like body (~200 bytes a series), doubled when short.
+    super(body, from, { index: 8 + (body.length >>> 5), extra: 2 + (body.length >>> 7) });
   }
 
-  toTransfer(): SeriesBatchTransfer {
-    return {
-      encoding: this.encoding,
-      count: this.count,
-      body: ownedBytes(this.body),
-      index: this.bounds.slice(0, 4 * this.count),
-      extra: this.firstPoint.slice(0, this.count + 1),
-      timestamps: Float64Array.from(this.timestamps),
-      values: Float64Array.from(this.values),
-    };
-  }
-
-  static fromTransfer(t: SeriesBatchTransfer): JsonSeriesBatch {
-    return new JsonSeriesBatch(Buffer.from(t.body.buffer, t.body.byteOffset, t.body.byteLength), {
-      count: t.count,
-      bounds: t.index,
-      firstPoint: t.extra,
-      timestamps: Array.from(t.timestamps),
-      values: Array.from(t.values),
-    });
+  protected used(): { index: number; extra: number } {
+    return { index: 4 * this.count, extra: this.count + 1 };
   }
 
   endSeries(objectStart: number, pointsStart: number, pointsEnd: number, objectEnd: number): void {
     const at = 4 * this.count++;
-    if (at + 4 > this.bounds.length) this.bounds = doubled(this.bounds);
-    if (this.count + 1 > this.firstPoint.length) this.firstPoint = doubled(this.firstPoint);
-    const bounds = this.bounds;
+    if (at + 4 > this.index.length) this.index = doubled(this.index);
+    if (this.count + 1 > this.extra.length) this.extra = doubled(this.extra);
+    const bounds = this.index;
     bounds[at] = objectStart;
     bounds[at + 1] = pointsStart;
     bounds[at + 2] = pointsEnd;
     bounds[at + 3] = objectEnd;
-    this.firstPoint[this.count] = this.timestamps.length;
+    this.extra[this.count] = this.timestamps.length;
   }
 
   /** Computed on demand: a mapper that finds series in the order it saw them last compares bytes without hashing. */
   identityHash(i: number): number {
-    const bounds = this.bounds;
+    const bounds = this.index;
     const at = 4 * i;
     const h = hashRun(this.view, IDENTITY_HASH_SEED, bounds[at]!, bounds[at + 1]!);
     return identityHashOf(hashRun(this.view, h, bounds[at + 2]!, bounds[at + 3]!));
   }
 
   identityWords(i: number): number {
-    const bounds = this.bounds;
+    const bounds = this.index;
     const at = 4 * i;
     return 1 + runWords(bounds[at]!, bounds[at + 1]!) + runWords(bounds[at + 2]!, bounds[at + 3]!);
   }
 
   writeIdentity(i: number, words: Int32Array, at: number): void {
-    const bounds = this.bounds;
+    const bounds = this.index;
     const b = 4 * i;
     words[at] = 2;
     const w = writeRun(this.view, bounds[b]!, bounds[b + 1]!, words, at + 1);
@@ -808,7 +768,7 @@ export class JsonSeriesBatch implements TransferableSeriesBatch {
   }
 
   identityEquals(i: number, words: Int32Array, at: number): boolean {
-    const bounds = this.bounds;
+    const bounds = this.index;
     const b = 4 * i;
     if (words[at] !== 2) return false;
     const w = runEquals(this.view, bounds[b]!, bounds[b + 1]!, words, at + 1);
@@ -820,7 +780,7 @@ export class JsonSeriesBatch implements TransferableSeriesBatch {
     const s = (this.reader ??= new JsonScanner(this.body, 0));
     const strings = (this.strings ??= new ProtoReader(this.body));
     const at = 4 * i;
-    s.pos = this.bounds[at]! + 1;
+    s.pos = this.index[at]! + 1;
     let metric = '';
     let type: DDMetricType = 'unspecified';
     let host = '';
@@ -855,14 +815,14 @@ export class JsonSeriesBatch implements TransferableSeriesBatch {
           interval = s.optionalNumber();
           break;
         case Member.Points:
-          s.pos = this.bounds[at + 2]!;
+          s.pos = this.index[at + 2]!;
           break;
         default:
           s.value(0);
       }
     } while (s.more(CLOSE_BRACE));
-    const from = this.firstPoint[i]!;
-    const to = this.firstPoint[i + 1]!;
+    const from = this.extra[i]!;
+    const to = this.extra[i + 1]!;
     return {
       metric,
       type,
@@ -886,7 +846,7 @@ export class JsonSeriesBatch implements TransferableSeriesBatch {
   }
 
   pointsStart(i: number): number {
-    return this.firstPoint[i]!;
+    return this.extra[i]!;
   }
 }
 

@@ -1,5 +1,5 @@
 import type { DDMetricType, DDProtoSeriesBatch, DDResource, DDSeries, DecodedPayload } from '../../model/datadog.js';
-import { batchPayload, ownedBytes, type SeriesBatchTransfer, type TransferableSeriesBatch } from './batch-transfer.js';
+import { ScannedSeriesBatch, batchPayload, type SeriesBatchTransfer, type TransferableSeriesBatch } from './batch-transfer.js';
 import { IDENTITY_HASH_SEED, doubled, hashRun, identityHashOf, runEquals, runWords, writeRun } from './identity-runs.js';
 import { ProtoReader, rethrowInMessage, rethrowInPath } from './protobuf.js';
 
@@ -66,84 +66,42 @@ export function decodeSeriesV2Proto(body: Buffer): DecodedPayload {
 }
 
 /** The scanned series of one body; see DDProtoSeriesBatch. */
-export class ProtoSeriesBatch implements TransferableSeriesBatch {
+export class ProtoSeriesBatch extends ScannedSeriesBatch implements TransferableSeriesBatch {
   readonly encoding = 'v2-protobuf';
-  count = 0;
-  readonly timestamps: number[];
-  readonly values: number[];
-  /**
-   * Per series i, at 4i: [start, end) of its MetricSeries message in the body, its first run in `runs`, its first
-   * point in timestamps/values. One partial record more than series, so series i's runs and points end where
-   * series i + 1's start.
-   */
-  private perSeries: Int32Array;
-  /** [start, end) byte ranges of identity fields (the runs between point fields), of all series in turn. */
-  private runs: Int32Array;
-  private runCount = 0;
-  private readonly view: DataView;
+  // index: per series i, at 4i: [start, end) of its MetricSeries message in the body, its first run in `extra`, its
+  // first point in timestamps/values. One partial record more than series, so series i's runs and points end where
+  // series i + 1's start.
+  // extra: [start, end) byte ranges of identity fields (the runs between point fields), of all series in turn.
+  private runCount: number;
   private reader: ProtoReader | null = null;
 
-  /** An empty batch over `body`, for the scanner to fill; or a scanned one given its tables (fromTransfer). */
-  constructor(
-    private readonly body: Buffer,
-    scanned?: { count: number; perSeries: Int32Array; runs: Int32Array; timestamps: number[]; values: number[] },
-  ) {
-    this.view = new DataView(body.buffer, body.byteOffset, body.byteLength);
-    if (scanned) {
-      this.count = scanned.count;
-      this.perSeries = scanned.perSeries;
-      this.runs = scanned.runs;
-      this.runCount = scanned.runs.length;
-      this.timestamps = scanned.timestamps;
-      this.values = scanned.values;
-    } else {
-      // Typed arrays sized for an Agent-like body (~130 bytes and two runs per series), doubled when short: growing
-      // plain arrays by one element at a time showed as a tenth of the whole decode + map time.
-      this.perSeries = new Int32Array(8 + (body.length >>> 5));
-      this.runs = new Int32Array(8 + (body.length >>> 5));
-      this.timestamps = [];
-      this.values = [];
-    }
+  constructor(body: Buffer, from?: SeriesBatchTransfer) {
+    // Typed arrays sized for an Agent-like body (~130 bytes and two runs per series), doubled when short: growing
+    // plain arrays by one element at a time showed as a tenth of the whole decode + map time.
+    super(body, from, { index: 8 + (body.length >>> 5), extra: 8 + (body.length >>> 5) });
+    this.runCount = from ? from.extra.length : 0;
   }
 
-  toTransfer(): SeriesBatchTransfer {
-    return {
-      encoding: this.encoding,
-      count: this.count,
-      body: ownedBytes(this.body),
-      // One partial record past the last series: where its runs and points end.
-      index: this.perSeries.slice(0, 4 * this.count + 8),
-      extra: this.runs.slice(0, this.runCount),
-      timestamps: Float64Array.from(this.timestamps),
-      values: Float64Array.from(this.values),
-    };
-  }
-
-  static fromTransfer(t: SeriesBatchTransfer): ProtoSeriesBatch {
-    return new ProtoSeriesBatch(Buffer.from(t.body.buffer, t.body.byteOffset, t.body.byteLength), {
-      count: t.count,
-      perSeries: t.index,
-      runs: t.extra,
-      timestamps: Array.from(t.timestamps),
-      values: Array.from(t.values),
-    });
+  protected used(): { index: number; extra: number } {
+    // One partial record past the last series: where its runs and points end.
+    return { index: 4 * this.count + 8, extra: this.runCount };
   }
 
   /** Identity bytes [start, end) of the series being scanned; empty runs are left out. */
   addRun(start: number, end: number): void {
     if (end <= start) return;
     const n = this.runCount;
-    if (n + 2 > this.runs.length) this.runs = doubled(this.runs);
-    this.runs[n] = start;
-    this.runs[n + 1] = end;
+    if (n + 2 > this.extra.length) this.extra = doubled(this.extra);
+    this.extra[n] = start;
+    this.extra[n + 1] = end;
     this.runCount = n + 2;
   }
 
   /** Closes the series being scanned, whose message is [start, end) and whose points and runs were added. */
   endSeries(start: number, end: number): void {
     const at = 4 * this.count++;
-    if (at + 8 > this.perSeries.length) this.perSeries = doubled(this.perSeries);
-    const perSeries = this.perSeries;
+    if (at + 8 > this.index.length) this.index = doubled(this.index);
+    const perSeries = this.index;
     perSeries[at] = start;
     perSeries[at + 1] = end;
     perSeries[at + 6] = this.runCount;
@@ -152,32 +110,32 @@ export class ProtoSeriesBatch implements TransferableSeriesBatch {
 
   /** Computed on demand: a mapper that finds series in the order it saw them last compares bytes without hashing. */
   identityHash(i: number): number {
-    const runs = this.runs;
+    const runs = this.extra;
     let h = IDENTITY_HASH_SEED;
-    for (let k = this.perSeries[4 * i + 2]!, last = this.perSeries[4 * i + 6]!; k < last; k += 2) h = hashRun(this.view, h, runs[k]!, runs[k + 1]!);
+    for (let k = this.index[4 * i + 2]!, last = this.index[4 * i + 6]!; k < last; k += 2) h = hashRun(this.view, h, runs[k]!, runs[k + 1]!);
     return identityHashOf(h);
   }
 
   identityWords(i: number): number {
-    const runs = this.runs;
+    const runs = this.extra;
     let n = 1;
-    for (let k = this.perSeries[4 * i + 2]!, last = this.perSeries[4 * i + 6]!; k < last; k += 2) n += runWords(runs[k]!, runs[k + 1]!);
+    for (let k = this.index[4 * i + 2]!, last = this.index[4 * i + 6]!; k < last; k += 2) n += runWords(runs[k]!, runs[k + 1]!);
     return n;
   }
 
   writeIdentity(i: number, words: Int32Array, at: number): void {
-    const runs = this.runs;
-    const first = this.perSeries[4 * i + 2]!;
-    const last = this.perSeries[4 * i + 6]!;
+    const runs = this.extra;
+    const first = this.index[4 * i + 2]!;
+    const last = this.index[4 * i + 6]!;
     words[at] = (last - first) >>> 1;
     let w = at + 1;
     for (let k = first; k < last; k += 2) w = writeRun(this.view, runs[k]!, runs[k + 1]!, words, w);
   }
 
   identityEquals(i: number, words: Int32Array, at: number): boolean {
-    const runs = this.runs;
-    const first = this.perSeries[4 * i + 2]!;
-    const last = this.perSeries[4 * i + 6]!;
+    const runs = this.extra;
+    const first = this.index[4 * i + 2]!;
+    const last = this.index[4 * i + 6]!;
     if (words[at] !== (last - first) >>> 1) return false;
     let w = at + 1;
     for (let k = first; k < last && w >= 0; k += 2) w = runEquals(this.view, runs[k]!, runs[k + 1]!, words, w);
@@ -186,8 +144,8 @@ export class ProtoSeriesBatch implements TransferableSeriesBatch {
 
   decode(i: number): DDSeries {
     const r = (this.reader ??= new ProtoReader(this.body));
-    r.pos = this.perSeries[4 * i]!;
-    return readSeries(r, this.perSeries[4 * i + 1]!);
+    r.pos = this.index[4 * i]!;
+    return readSeries(r, this.index[4 * i + 1]!);
   }
 
   /** Every series, decoded. */
@@ -198,7 +156,7 @@ export class ProtoSeriesBatch implements TransferableSeriesBatch {
   }
 
   pointsStart(i: number): number {
-    return this.perSeries[4 * i + 3]!;
+    return this.index[4 * i + 3]!;
   }
 }
 

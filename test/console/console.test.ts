@@ -32,6 +32,8 @@ interface CheckRun {
 
 let pd: TestPromdog;
 let browser: Browser;
+/** Started before the traffic is set up; after() closes it even when the set-up failed half way. */
+let launching: Promise<Browser> | undefined;
 let captureSeries: DDSeries[][];
 let checks: CheckRun[];
 let traffic: NodeJS.Timeout;
@@ -107,7 +109,7 @@ async function typeExpr(page: Page, expr: string): Promise<void> {
 before(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   pd = await startPromdog(['--dogstatsd-listen', '127.0.0.1:0', '--self-scrape-interval', '1s']);
-  const launching = chromium.launch({
+  launching = chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
@@ -146,7 +148,7 @@ before(async () => {
 after(async () => {
   clearInterval(traffic);
   await new Promise<void>((r) => (statsd ? statsd.close(() => r()) : r()));
-  await browser?.close();
+  await (await launching?.catch(() => undefined))?.close();
   await pd?.close();
 });
 

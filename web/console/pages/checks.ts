@@ -1,11 +1,11 @@
 // Service checks: the current status of every check and host, with the last hour as a strip of one cell per
 // minute. Data: `datadog_service_check_status` (docs/mapping.md "Service checks": 0 OK, 1 WARNING, 2 CRITICAL,
 // 3 UNKNOWN), a range query for the history and `timestamp()` for when each check last reported.
-import { queryInstant, queryRange, ApiError, type MatrixSeries } from '../api.js';
+import { queryInstant, queryRange, type MatrixSeries } from '../api.js';
 import { h, replaceChildren } from '../dom.js';
 import { ago, seriesName, timeText, type Labels } from '../format.js';
 import { replaceParams } from '../router.js';
-import { isAbort, refresher, type PageFactory } from './page.js';
+import { refresher, showLoadError, type PageFactory } from './page.js';
 
 const METRIC = 'datadog_service_check_status';
 const HISTORY_S = 3600;
@@ -164,9 +164,7 @@ export const checksPage: PageFactory = (root, { params }) => {
       errorBox.hidden = true;
       render();
     } catch (e) {
-      if (isAbort(e)) return;
-      errorBox.textContent = e instanceof ApiError ? e.message : String(e);
-      errorBox.hidden = false;
+      showLoadError(errorBox, e);
     }
   }, REFRESH_MS);
   render();

@@ -7,7 +7,7 @@ import { h, replaceChildren } from '../dom.js';
 import { createPromQLEditor } from '../editor.js';
 import { formatDuration, formatValue, parseDuration, seriesName } from '../format.js';
 import { replaceParams } from '../router.js';
-import { isAbort, RANGES, type PageFactory } from './page.js';
+import { errorText, isAbort, RANGES, type PageFactory } from './page.js';
 
 type Tab = 'graph' | 'table';
 const DEFAULT_RANGE = 3600;
@@ -117,8 +117,7 @@ export const explorePage: PageFactory = (root, { params }) => {
     } catch (e) {
       if (isAbort(e)) return;
       status.textContent = '';
-      // The API's own message, verbatim.
-      showError(e instanceof ApiError ? e.message : String(e));
+      showError(errorText(e));
       if (tab === 'graph') chart.update([], 0, 1);
       else renderTable(undefined);
     }

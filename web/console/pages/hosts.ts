@@ -1,10 +1,10 @@
 // Hosts: every host of the signed-in tenant, from the Agent's host metadata (tags, agent version, OS) and from
 // the `instance` label of its series (GET /console/api/hosts). `#/hosts?filter=…&window=1h`.
-import { fetchHosts, ApiError, type HostRow } from '../api.js';
+import { fetchHosts, type HostRow } from '../api.js';
 import { h, replaceChildren } from '../dom.js';
 import { ago, formatDuration, parseDuration, timeText } from '../format.js';
 import { replaceParams, routeHref } from '../router.js';
-import { isAbort, refresher, type PageFactory } from './page.js';
+import { refresher, showLoadError, type PageFactory } from './page.js';
 
 const WINDOWS = [900, 3600, 21600, 86400];
 const DEFAULT_WINDOW = 900;
@@ -119,9 +119,7 @@ export const hostsPage: PageFactory = (root, { session, params }) => {
       notes.replaceChildren(...answer.warnings.map((w) => h('div', { class: 'note' }, w)));
       render();
     } catch (e) {
-      if (isAbort(e)) return;
-      errorBox.textContent = e instanceof ApiError ? e.message : String(e);
-      errorBox.hidden = false;
+      showLoadError(errorBox, e);
     }
   }, REFRESH_MS);
   render();

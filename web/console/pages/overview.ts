@@ -2,12 +2,12 @@
 // definitions docs/grafana/dd-api-overview.json is generated from). Every query goes out with the signed-in key,
 // so another tenant's key sees that tenant's data only (normally none of these families).
 import { OVERVIEW_PANELS, type OverviewPanel } from '../../../src/selfmon/overview-panels.js';
-import { queryRange, ApiError } from '../api.js';
+import { queryRange } from '../api.js';
 import { matrixToSeries, TimeChart, type ChartSeries } from '../chart.js';
 import { h, replaceChildren } from '../dom.js';
 import { legendOf, parseDuration } from '../format.js';
 import { replaceParams } from '../router.js';
-import { isAbort, refresher, type PageFactory } from './page.js';
+import { errorText, isAbort, refresher, type PageFactory } from './page.js';
 
 const RANGE_CHOICES = [
   { label: '15m', seconds: 900 },
@@ -117,7 +117,7 @@ export const overviewPage: PageFactory = (root, { session, params }) => {
           v.error.textContent = '';
         } catch (e) {
           if (isAbort(e)) return;
-          v.error.textContent = e instanceof ApiError ? e.message : String(e);
+          v.error.textContent = errorText(e);
         }
       }),
     );

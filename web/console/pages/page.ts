@@ -1,4 +1,4 @@
-import type { Session } from '../api.js';
+import { ApiError, type Session } from '../api.js';
 
 /** What the router hands a page: the session and the URL's params (`#/<page>?<params>`). */
 export interface PageContext {
@@ -58,4 +58,16 @@ export function refresher(load: (signal: AbortSignal) => Promise<void>, everyMs:
 /** Whether an error is the abort of a superseded request (not worth showing). */
 export function isAbort(e: unknown): boolean {
   return e instanceof DOMException && e.name === 'AbortError';
+}
+
+/** What to show for a failed load: the API's own message verbatim, or the error itself. */
+export function errorText(e: unknown): string {
+  return e instanceof ApiError ? e.message : String(e);
+}
+
+/** Shows a failed load's error in `box`, unless it was only superseded. */
+export function showLoadError(box: HTMLElement, e: unknown): void {
+  if (isAbort(e)) return;
+  box.textContent = errorText(e);
+  box.hidden = false;
 }

@@ -300,6 +300,18 @@ async function ingestRun(target: Target, perWorker: Buffer[][], steps: number, d
   return { creation, steady, seconds: creation.seconds + steady.seconds };
 }
 
+/** Rates of an ingest run (one point per series per round; the first round creates every series) and what was stored. */
+function ingestFigures(run: Awaited<ReturnType<typeof ingestRun>>, stored: { series: number; samples: number }, series: number, samples: number): IngestFigures {
+  return {
+    samplesPerSec: samples / run.seconds,
+    creationSamplesPerSec: series / run.creation.seconds,
+    steadySamplesPerSec: (samples - series) / run.steady.seconds,
+    failedRequests: 0,
+    storedSeries: stored.series,
+    storedSamples: stored.samples,
+  };
+}
+
 /** Stored counts that differ from what was sent mean a rate of something other than ingestion: stop there. */
 function expectStored(who: string, what: string, got: number, want: number): void {
   if (got !== want) throw new Error(`${who} holds ${got} ${what}, ${want} were sent`);
@@ -436,12 +448,7 @@ export async function benchStore(
       expectStored('promdog', 'series', stored.series, series);
       expectStored('promdog', 'samples', stored.samples, samples);
       pdIngest = {
-        samplesPerSec: samples / run.seconds,
-        creationSamplesPerSec: series / run.creation.seconds,
-        steadySamplesPerSec: (samples - series) / run.steady.seconds,
-        failedRequests: 0,
-        storedSeries: stored.series,
-        storedSamples: stored.samples,
+        ...ingestFigures(run, stored, series, samples),
         rssBeforeBytes: rssBefore,
         rssAfterBytes: rssAfter,
         rssBytesPerSeries: (rssAfter - rssBefore) / series,
@@ -471,15 +478,7 @@ export async function benchStore(
       const stored = await countStored(vm.url, {}, t0, endS);
       expectStored('VictoriaMetrics', 'series', stored.series, series);
       expectStored('VictoriaMetrics', 'samples', stored.samples, samples);
-      vmIngest = {
-        samplesPerSec: samples / run.seconds,
-        creationSamplesPerSec: series / run.creation.seconds,
-        steadySamplesPerSec: (samples - series) / run.steady.seconds,
-        samplesPerSecFlushed: samples / (run.seconds + flushSeconds),
-        failedRequests: 0,
-        storedSeries: stored.series,
-        storedSamples: stored.samples,
-      };
+      vmIngest = { ...ingestFigures(run, stored, series, samples), samplesPerSecFlushed: samples / (run.seconds + flushSeconds) };
     } finally {
       await vm.stop();
     }

@@ -22,11 +22,10 @@ import { registerQueryApi, tenantResolver } from '../api/query-api.js';
 import { registerConsole } from '../console/server.js';
 import { ApiError } from '../api/params.js';
 import type { Querier } from '../model/storage.js';
+import { VERSION } from './version.js';
 
 // The composition root of `promdog serve`: builds every part from the configuration, wires the one-way flow
 // intake → mapping → sink, and owns start-up and the graceful shutdown.
-
-export const VERSION = '0.1.0';
 
 export interface PromdogServer {
   app: FastifyInstance;

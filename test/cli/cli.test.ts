@@ -19,6 +19,28 @@ after(async () => prom?.cleanup());
 const tmp = () => mkdtempSync(join(tmpdir(), 'promdog-cli-'));
 const cli = (args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
 
+describe('promdog --version', () => {
+  test('prints the version package.json declares', () => {
+    const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+    const r = cli(['--version']);
+    assert.equal(r.status, 0);
+    assert.equal(r.stdout, `promdog ${version}\n`);
+  });
+
+  test('the running server reports it in buildinfo\'s revision', async () => {
+    const p = await spawnPromdog(['--data-dir', tmp(), '--no-auth']);
+    try {
+      const res = await fetch(`${p.url}/api/v1/status/buildinfo`);
+      const body = (await res.json()) as { data: { revision: string } };
+      const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+      assert.equal(body.data.revision, `promdog-${version}`);
+    } finally {
+      p.child.kill('SIGTERM');
+      await p.exited;
+    }
+  });
+});
+
 describe('promdog serve', () => {
   test('first start writes 0600 token files and logs where; a restart reuses them', async () => {
     prom ??= await PrometheusProcess.start();

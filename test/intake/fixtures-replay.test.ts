@@ -6,7 +6,7 @@ import { startPromdog, post, selfMetric, type TestPromdog } from '../support/pro
 import { loadFixture, decodedBody, seriesPayloadAt } from '../support/fixtures.js';
 import { decodeSeriesV2 } from '../../src/intake/decoders/series-json.js';
 
-// The real Agent captures in ../shared/fixtures/datadog-agent, replayed with their timestamps moved to now (Prometheus
+// The real Agent captures in test/fixtures/datadog-agent, replayed with their timestamps moved to now (Prometheus
 // refuses samples that old), must all be queryable in a real Prometheus behind a gateway-mode promdog.
 
 const promName = (n: string) => n.replace(/[^a-zA-Z0-9_:]/g, '_').replace(/^([0-9])/, '_$1');

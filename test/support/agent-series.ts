@@ -29,7 +29,7 @@ function mixOf(counts: Record<ValueKind, number>): ValueKind[] {
 }
 
 const MIXES: Record<ValueMix, ValueKind[]> = {
-  // The Agent capture in ../shared/fixtures/datadog-agent (api_v2_series_response.json, 637 series): 87 % of the
+  // The Agent capture test/fixtures/datadog-agent/api_v2_series_response.json (637 series): 87 % of the
   // values are integers, 3.5 % have ≤ 2 decimals, 0.8 % ≤ 4, 8.6 % are full-precision doubles (system.cpu.*,
   // system.load.norm.*, system.mem.pct_usable, …); 84 of the 529 series sent more than once changed value (16 %).
   agent: mixOf({ constant: 84, intGauge: 3, gauge2dp: 4, noisyRate: 9 }),

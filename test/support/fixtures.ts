@@ -4,8 +4,8 @@ import { gunzipSync, inflateSync } from 'node:zlib';
 import { encodeMetricPayload } from '../../src/intake/decoders/proto-writer.js';
 import type { DDSeries } from '../../src/model/datadog.js';
 
-// The Datadog Agent captures in ../shared/fixtures/datadog-agent (see PROVENANCE.md there): each file is
-// {"payloads":[{timestamp, data (base64), encoding}]}, as Datadog's fakeintake recorded them.
+// The Datadog Agent captures in test/fixtures/datadog-agent (what each holds and where it comes from: PROVENANCE.md
+// there): each file is {"payloads":[{timestamp, data (base64), encoding}]}, as Datadog's fakeintake recorded them.
 
 export interface FixturePayload {
   timestamp: string;
@@ -15,7 +15,7 @@ export interface FixturePayload {
   data: Buffer;
 }
 
-export const FIXTURE_DIR = join(process.cwd(), '..', 'shared', 'fixtures', 'datadog-agent');
+export const FIXTURE_DIR = join(process.cwd(), 'test', 'fixtures', 'datadog-agent');
 
 export function loadFixture(file: string): FixturePayload[] {
   const parsed = JSON.parse(readFileSync(join(FIXTURE_DIR, file), 'utf8')) as {

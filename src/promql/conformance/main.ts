@@ -1,7 +1,9 @@
 // CLI: `npm run conformance -- <dir>` runs every *.test file of a Prometheus PromQL test-data directory.
-// Prints each failing eval, per-file counts, a line for the experimental/native-histogram files, and as the
-// LAST line `N passed, M failed` for the core files. Exit code 0 only when no core eval fails.
-import { readdirSync, readFileSync } from 'node:fs';
+// Prints each failing eval, per-file counts, a line each for the core and the experimental/native-histogram files,
+// and as the LAST line `N passed, M failed` over every file. Exit code 0 only when no eval fails anywhere (evals
+// that need native histograms are counted as unsupported, not failed); 2 when the directory is missing or holds no
+// *.test file, so a wrong path never passes as an empty run.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConformanceRunner, type EvalOutcome } from './runner.js';
 
@@ -20,9 +22,23 @@ export interface FileSummary {
   outcomes: EvalOutcome[];
 }
 
+/** The *.test files of a directory, sorted; throws with a message fit for the user when there are none. */
+export function testFilesIn(dir: string): string[] {
+  let isDir: boolean;
+  try {
+    isDir = statSync(dir).isDirectory();
+  } catch {
+    throw new Error(`no such directory: ${dir}`);
+  }
+  if (!isDir) throw new Error(`not a directory: ${dir}`);
+  const files = readdirSync(dir).filter((f) => f.endsWith('.test')).sort();
+  if (files.length === 0) throw new Error(`no *.test files in ${dir}`);
+  return files;
+}
+
 export async function runDirectory(dir: string): Promise<FileSummary[]> {
   const runner = new ConformanceRunner();
-  const files = readdirSync(dir).filter((f) => f.endsWith('.test')).sort();
+  const files = testFilesIn(dir);
   const out: FileSummary[] = [];
   for (const file of files) {
     let outcomes: EvalOutcome[];
@@ -46,7 +62,13 @@ async function main(): Promise<void> {
     console.error('usage: conformance <promql-testdata-dir>');
     process.exit(2);
   }
-  const summaries = await runDirectory(dir);
+  let summaries: FileSummary[];
+  try {
+    summaries = await runDirectory(dir);
+  } catch (e) {
+    console.error(`conformance: ${(e as Error).message}`);
+    process.exit(2);
+  }
   const compact = (s: string) => (s.length > 400 ? s.slice(0, 400) + '…' : s);
   for (const s of summaries) {
     for (const o of s.outcomes) {
@@ -63,10 +85,13 @@ async function main(): Promise<void> {
   }
   const core = summaries.filter((s) => s.core).flatMap((s) => s.outcomes);
   const other = summaries.filter((s) => !s.core).flatMap((s) => s.outcomes);
-  console.log(`core unsupported (native histograms): ${count(core, 'unsupported')}`);
-  console.log(`experimental/native: ${count(other, 'pass')} passed, ${count(other, 'fail')} failed, ${count(other, 'unsupported')} unsupported`);
-  const failed = count(core, 'fail');
-  console.log(`${count(core, 'pass')} passed, ${failed} failed`);
+  const tally = (o: EvalOutcome[]) =>
+    `${count(o, 'pass')} passed, ${count(o, 'fail')} failed, ${count(o, 'unsupported')} unsupported`;
+  console.log(`core: ${tally(core)} (native histograms)`);
+  console.log(`experimental/native: ${tally(other)}`);
+  const all = summaries.flatMap((s) => s.outcomes);
+  const failed = count(all, 'fail');
+  console.log(`${count(all, 'pass')} passed, ${failed} failed`);
   process.exitCode = failed === 0 ? 0 : 1;
 }
 

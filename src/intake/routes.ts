@@ -18,7 +18,7 @@ import { decodeIntake } from './decoders/intake.js';
 import { decodeEvent } from './decoders/events.js';
 import { decodeInventories } from './decoders/inventories.js';
 
-// The Datadog intake routes (PRODUCT.md's table). Content-Type is not trusted: each route has one decoder, and the
+// The Datadog intake routes (docs/datadog-protocol.md). Content-Type is not trusted: each route has one decoder; the
 // v2 series decoder tells protobuf from JSON by the body itself.
 
 interface IntakeRoute {

@@ -2,7 +2,7 @@ import type { DDSketchPoint } from '../model/datadog.js';
 
 // The Datadog Agent's DDSketch key mapping (pkg/quantile in the Agent): relative accuracy 1/128, so
 // γ = 1 + 2/128 = 1 + 1/64; values below 1e-9 in magnitude share key 0; bias 1338 keeps positive keys positive.
-// Facts from PRODUCT.md's wire section; this is our own implementation.
+// The facts and their sources: docs/datadog-protocol.md (DDSketch key mapping); this is our own implementation.
 
 export const SKETCH_GAMMA = 1 + 1 / 64;
 const LN_GAMMA = Math.log1p(1 / 64);

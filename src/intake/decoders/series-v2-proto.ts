@@ -4,7 +4,7 @@ import { IDENTITY_HASH_SEED, doubled, hashRun, identityHashOf, runEquals, runWor
 import { ProtoReader, rethrowInMessage, rethrowInPath } from './protobuf.js';
 
 // Decoder for the Agent's `/api/v2/series` protobuf body (agent-payload `MetricPayload`, field numbers in
-// PRODUCT.md). Zero-valued fields are absent on the wire, so every field starts at its default ('' / 0).
+// docs/datadog-protocol.md). Zero-valued fields are absent on the wire, so every field starts at its default ('' / 0).
 // Metadata (field 9) and fields this version does not know are skipped; a known field arriving with an unexpected
 // wire type is skipped too, as protobuf's own parsers treat it as an unknown field.
 

@@ -1,8 +1,8 @@
 import { DecodeError, emptyPayload, type DDSketch, type DDSketchPoint, type DecodedPayload } from '../../model/datadog.js';
 import { ProtoReader, WIRE_LEN, WIRE_VARINT, rethrowInMessage, rethrowInPath } from './protobuf.js';
 
-// Decoder for the Agent's `/api/beta/sketches` protobuf body (agent-payload `SketchPayload`, field numbers in
-// PRODUCT.md). Only Dogsketches are read: the deprecated per-value `distributions` and the payload/sketch metadata
+// Decoder for the Agent's `/api/beta/sketches` protobuf body (`SketchPayload`; fields: docs/datadog-protocol.md).
+// Only Dogsketches are read: the deprecated per-value `distributions` and the payload/sketch metadata
 // are skipped like any unknown field. Bin keys may repeat (the Agent splits counts above 65535 over several bins
 // with the same key); they are kept as sent and consumers add them up.
 

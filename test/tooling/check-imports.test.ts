@@ -1,0 +1,103 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+
+// scripts/check-imports.mjs (run by `npm run lint`) on small trees of its own.
+
+const SCRIPT = join(process.cwd(), 'scripts', 'check-imports.mjs');
+
+/** Runs the checker on a fresh tree holding `files` (path → text); the tree is removed afterwards. */
+function check(files: Record<string, string>) {
+  const root = mkdtempSync(join(tmpdir(), 'promdog-check-imports-'));
+  try {
+    for (const [path, text] of Object.entries(files)) {
+      mkdirSync(dirname(join(root, path)), { recursive: true });
+      writeFileSync(join(root, path), text);
+    }
+    const res = spawnSync(process.execPath, [SCRIPT, root], { encoding: 'utf8' });
+    return { status: res.status, out: res.stdout + res.stderr };
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+test('check-imports: folders that import one way only pass', () => {
+  const res = check({
+    'src/model/types.ts': 'export type Point = { t: number };\n',
+    'src/tsdb/db.ts': "import type { Point } from '../model/types.js';\nexport const points: Point[] = [];\n",
+    'src/api/query.ts': "import { points } from '../tsdb/db.js';\nexport const n = () => points.length;\n",
+  });
+  assert.equal(res.status, 0, res.out);
+  assert.match(res.out, /3 production files in 3 src\/ folders: no folder cycle, no test\/ or bench\/ import/);
+});
+
+test('check-imports: a cycle between two folders names each edge and the files that make it', () => {
+  const res = check({
+    'src/api/params.ts': 'export const isForm = (s: string) => s.length > 0;\n',
+    'src/api/query.ts': "import { key } from '../intake/auth.js';\nexport const q = key;\n",
+    'src/intake/auth.ts': 'export const key = 1;\n',
+    'src/intake/routes.ts': "import { isForm } from '../api/params.js';\nexport const r = isForm;\n",
+  });
+  assert.equal(res.status, 1);
+  assert.match(res.out, /the src\/ folders api, intake import each other in a cycle/);
+  assert.match(
+    res.out,
+    /api → intake {3}\(and back: intake → api\)\n {4}src\/api\/query\.ts imports src\/intake\/auth\.ts\n/,
+  );
+  assert.match(
+    res.out,
+    /intake → api {3}\(and back: api → intake\)\n {4}src\/intake\/routes\.ts imports src\/api\/params\.ts\n/,
+  );
+  assert.match(res.out, /check-imports: 1 problem$/m);
+});
+
+test('check-imports: a cycle through three folders, with a type-only and a dynamic import', () => {
+  const res = check({
+    'src/a/x.ts': "import type { Y } from '../b/y.js';\nexport type X = Y;\n",
+    'src/b/y.ts': "export type Y = number;\nexport const load = () => import('../c/z.js');\n",
+    'src/c/z.ts': "export { x } from '../a/w.js';\n",
+    'src/a/w.ts': 'export const x = 1;\n',
+  });
+  assert.equal(res.status, 1);
+  assert.match(res.out, /the src\/ folders a, b, c import each other in a cycle/);
+  assert.match(res.out, /a → b {3}\(and back: b → c → a\)\n {4}src\/a\/x\.ts imports src\/b\/y\.ts \(import type\)/);
+  assert.match(res.out, /b → c {3}\(and back: c → a → b\)\n {4}src\/b\/y\.ts imports src\/c\/z\.ts\n/);
+  assert.match(res.out, /c → a {3}\(and back: a → b → c\)\n {4}src\/c\/z\.ts imports src\/a\/w\.ts\n/);
+});
+
+test('check-imports: tests and benchmarks may import across folders and from test/ and bench/', () => {
+  const res = check({
+    'src/mapping/mapper.ts': "import { decode } from '../intake/decode.js';\nexport const map = decode;\n",
+    'src/intake/decode.ts': 'export const decode = (b: string) => b;\n',
+    'src/intake/decode.test.ts':
+      "import { map } from '../mapping/mapper.js';\nimport { f } from '../../test/support/f.js';\n",
+    'src/intake/decode.bench.ts': "import { g } from '../../bench/g.js';\n",
+    'test/support/f.ts': 'export const f = 1;\n',
+    'bench/g.ts': 'export const g = 1;\n',
+  });
+  assert.equal(res.status, 0, res.out);
+});
+
+test('check-imports: production code importing test/ or bench/ is reported with the file', () => {
+  const res = check({
+    'src/intake/decoder-testing.ts': "import { rand } from '../../test/support/random.js';\nexport const r = rand;\n",
+    'src/tsdb/load.ts': "import type { Mix } from '../../bench/mix.js';\nexport type M = Mix;\n",
+    'test/support/random.ts': 'export const rand = Math.random;\n',
+    'bench/mix.ts': 'export type Mix = string;\n',
+  });
+  assert.equal(res.status, 1);
+  assert.match(res.out, /production code imports test\/ or bench\//);
+  assert.match(res.out, /src\/intake\/decoder-testing\.ts imports test\/support\/random\.ts\n/);
+  assert.match(res.out, /src\/tsdb\/load\.ts imports bench\/mix\.ts \(import type\)\n/);
+});
+
+test('check-imports: an import inside a string or a comment is not an import', () => {
+  const res = check({
+    'src/a/x.ts': "// import { y } from '../b/y.js';\nexport const s = \"import { y } from '../b/y.js'\";\n",
+    'src/b/y.ts': "import { s } from '../a/x.js';\nexport const y = s;\n",
+  });
+  assert.equal(res.status, 0, res.out);
+});

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Label } from '../../src/model/prometheus.js';
 import type { LabelMatcher, Querier, SeriesData } from '../../src/model/storage.js';
-import { MemoryQuerier } from '../../src/promql/memory-querier.js';
+import { MemoryQuerier } from '../support/memory-querier.js';
 import { isFormRequest, registerQueryApi, tenantResolver } from '../../src/api/query-api.js';
 import { SelfMetrics } from '../../src/selfmon/metrics.js';
 import { freePort } from '../support/ports.js';

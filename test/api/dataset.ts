@@ -2,7 +2,7 @@
 // (tests in this folder and bench/query.ts), and the loader that writes it into both.
 import type { Label, PromSeries } from '../../src/model/prometheus.js';
 import { encodeSnappyWriteRequest } from '../../src/sinks/remote-write/encode.js';
-import { MemoryQuerier } from '../../src/promql/memory-querier.js';
+import { MemoryQuerier } from '../support/memory-querier.js';
 import { seededRandom } from '../support/random.js';
 
 export interface DatasetOptions {

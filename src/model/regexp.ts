@@ -26,8 +26,14 @@ function compileEngine(pattern: string, dotAll: boolean): RE2JS {
     if (!(e instanceof RE2JSException)) throw e;
     // DOTALL prepends `(?s)` to the text an error quotes: report the pattern as written, as Go's syntax.Parse does.
     if (dotAll) compileEngine(pattern, false);
-    throw new InvalidRegexpError(e.message.startsWith('error parsing regexp: ') ? e.message : `error parsing regexp: ${e.message}`);
+    throw new InvalidRegexpError(goMessage(e.message));
   }
+}
+
+/** RE2/J's error text as Go writes it: Go quotes the (here empty) rest of the pattern after a trailing backslash. */
+function goMessage(message: string): string {
+  const m = message.startsWith('error parsing regexp: ') ? message : `error parsing regexp: ${message}`;
+  return m.endsWith('trailing backslash at end of expression') ? `${m}: \`\`` : m;
 }
 
 /**

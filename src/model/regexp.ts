@@ -18,7 +18,7 @@ export interface LabelRegexp {
   readonly matchesEverything: boolean;
 }
 
-/** Compiles like Go's regexp.Compile; `(?s)` is prepended the way RE2JS.DOTALL does it, so errors quote the input. */
+/** Compiles on re2js; `dotAll` makes `.` match `\n` too (RE2JS.DOTALL, which prepends `(?s)` to the pattern). */
 function compileEngine(pattern: string, dotAll: boolean): RE2JS {
   try {
     return RE2JS.compile(pattern, dotAll ? RE2JS.DOTALL : 0);

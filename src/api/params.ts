@@ -6,7 +6,7 @@ import type { Readable } from 'node:stream';
 import type { LabelMatcher } from '../model/storage.js';
 import { parseDurationParam, parseTime } from '../promql/engine.js';
 import { parseExpr, ParseError } from '../promql/parser.js';
-import { compileMatcher } from '../promql/labels.js';
+import { compileMatcher } from '../model/matcher.js';
 
 /** An error answered with Prometheus' error envelope. */
 export class ApiError extends Error {
@@ -151,7 +151,7 @@ export function parseMatchers(selectors: string[]): LabelMatcher[][] {
     if (e.type !== 'VectorSelector' || e.offsetMs !== 0 || e.at !== null) {
       throw badData(`1:1: parse error: ${JSON.stringify(s)} is not a series selector`);
     }
-    if (!e.matchers.some((m) => !compileMatcher(m)(''))) throw badData('match[] must contain at least one non-empty matcher');
+    if (!e.matchers.some((m) => !compileMatcher(m).matchesEmpty)) throw badData('match[] must contain at least one non-empty matcher');
     return e.matchers;
   });
 }

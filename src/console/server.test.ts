@@ -8,7 +8,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { registerConsole, type ConsoleDeps } from './server.js';
 import { tenantResolver } from '../api/query-api.js';
 import { HostTagCache } from '../mapping/host-tags.js';
-import { MemoryQuerier } from '../promql/memory-querier.js';
+import { MemoryQuerier } from '../../test/support/memory-querier.js';
 import type { Label } from '../model/prometheus.js';
 
 const NOW = 1_700_000_000_000;

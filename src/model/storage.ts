@@ -6,7 +6,7 @@ import type { Label } from './prometheus.js';
 
 export type MatchType = '=' | '!=' | '=~' | '!~';
 
-/** A label matcher as in PromQL; regexes are fully anchored (`^(?:re)$`) like Prometheus'. */
+/** A label matcher as in PromQL (compiled and matched by matcher.ts: RE2 regexes, anchored as `^(?s:re)$`). */
 export interface LabelMatcher {
   type: MatchType;
   name: string;

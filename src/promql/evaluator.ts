@@ -12,8 +12,8 @@ import {
 import { formatFloatPlain } from './format.js';
 import {
   dropLabel, dropMetricNameAndMetadata, formatLabels, getLabel, isValidLabelName, METRIC_NAME, setLabel,
-  compileAnchoredRegex,
 } from './labels.js';
+import { ReplaceRegexp } from '../model/regexp.js';
 import { compareLabels, labelsKey } from '../model/labels.js';
 import { isComparisonOp, positionString } from './parser.js';
 import { isStaleAt } from './staleness.js';
@@ -487,18 +487,17 @@ export class Evaluator {
     const repl = this.stringArg(e.args[2]!);
     const src = this.stringArg(e.args[3]!);
     const regexStr = this.stringArg(e.args[4]!);
-    let re: RegExp;
+    let re: ReplaceRegexp;
     try {
-      re = compileAnchoredRegex(regexStr);
+      re = new ReplaceRegexp(regexStr);
     } catch {
       this.error(`invalid regular expression in label_replace(): ${regexStr}`);
     }
     if (!isValidLabelName(dst)) this.error(`invalid destination label name in label_replace(): ${dst}`);
     const vec = this.vector(e.args[0]!, times);
     const out = vec.map((s) => {
-      const m = re.exec(getLabel(s.labels, src));
-      if (!m) return s;
-      const value = expandTemplate(repl, m);
+      const value = re.replace(getLabel(s.labels, src), repl);
+      if (value === undefined) return s;
       return { labels: setLabel(s.labels, dst, value), vals: s.vals, has: s.has, dropName: dst === METRIC_NAME ? false : s.dropName };
     });
     this.checkUniqueLabelsets(out);
@@ -1246,16 +1245,6 @@ function absentLabels(e: Expr): Label[] {
     }
   }
   return out;
-}
-
-/** Go regexp.Expand: $1, ${1}, $name, ${name}; $$ is a literal $. */
-function expandTemplate(template: string, m: RegExpExecArray): string {
-  return template.replace(/\$(\$|\{([a-zA-Z0-9_]+)\}|([a-zA-Z0-9_]+))/g, (_all, tok: string, braced?: string, bare?: string) => {
-    if (tok === '$') return '$';
-    const name = braced ?? bare!;
-    if (/^\d+$/.test(name)) return m[Number(name)] ?? '';
-    return m.groups?.[name] ?? '';
-  });
 }
 
 const MATH_FUNCTIONS: ReadonlyMap<string, (v: number) => number> = new Map([

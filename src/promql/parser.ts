@@ -9,7 +9,8 @@ import {
   type VectorSelector,
 } from './ast.js';
 import { isDuration, parseDuration } from './format.js';
-import { compileAnchoredRegex, METRIC_NAME } from './labels.js';
+import { METRIC_NAME } from './labels.js';
+import { compileMatcher, type CompiledMatcher } from '../model/matcher.js';
 
 export class ParseError extends Error {
   constructor(
@@ -195,6 +196,7 @@ class Converter {
     const pos = this.pos(n);
     let name = '';
     const matchers: LabelMatcher[] = [];
+    const compiled: CompiledMatcher[] = [];
     for (const k of kids) {
       if (k.name === 'Identifier') name = this.text(k);
       else if (k.name === 'LabelMatchers') {
@@ -207,12 +209,10 @@ class Converter {
             const labelName = m.name === 'UnquotedLabelMatcher' ? this.text(mk[0]!) : this.string(mk[0]!.firstChild!);
             const type = this.text(mk[1]!) as MatchType;
             const value = this.string(mk[2]!);
-            if (type === '=~' || type === '!~') {
-              try {
-                compileAnchoredRegex(value);
-              } catch (e) {
-                this.fail(this.pos(m), (e as Error).message);
-              }
+            try {
+              compiled.push(compileMatcher({ type, name: labelName, value }));
+            } catch (e) {
+              this.fail(this.pos(m), (e as Error).message);
             }
             matchers.push({ type, name: labelName, value });
           }
@@ -225,7 +225,7 @@ class Converter {
       }
       matchers.push({ type: '=', name: METRIC_NAME, value: name });
     } else {
-      const nonEmpty = matchers.some((m) => !matchesEmpty(m));
+      const nonEmpty = compiled.some((m) => !m.matchesEmpty);
       if (!nonEmpty) this.fail(pos, 'vector selector must contain at least one non-empty matcher');
     }
     return { type: 'VectorSelector', name, matchers, offsetMs: 0, at: null, pos };
@@ -414,19 +414,6 @@ class Converter {
       }
     }
     this.fail(this.pos(n), `unsupported duration expression ${JSON.stringify(this.text(n))}`);
-  }
-}
-
-function matchesEmpty(m: LabelMatcher): boolean {
-  switch (m.type) {
-    case '=':
-      return m.value === '';
-    case '!=':
-      return m.value !== '';
-    case '=~':
-      return compileAnchoredRegex(m.value).test('');
-    case '!~':
-      return !compileAnchoredRegex(m.value).test('');
   }
 }
 

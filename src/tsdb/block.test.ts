@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BlockReader, BlockWriter, ULID_RE, newUlid } from './block.js';
 import { ChunkAppender } from './chunk.js';
-import { compileMatchers } from './matchers.js';
+import { compileMatchers } from '../model/matcher.js';
 
 function chunkOf(from: number, n: number): { bytes: Uint8Array; minT: number; maxT: number } {
   const a = new ChunkAppender();

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { Label } from '../model/prometheus.js';
 import type { SeriesData } from '../model/storage.js';
-import type { CompiledMatcher } from './matchers.js';
+import type { CompiledMatcher } from '../model/matcher.js';
 import { EMPTY_POSTINGS, selectPostings, type Postings, type PostingsSource } from './postings.js';
 import { fsyncDir } from './fsutil.js';
 import { decodeChunk, chunkSampleCount } from './chunk.js';

@@ -7,7 +7,7 @@ import { silentLogger, type TsdbLogger } from './fsutil.js';
 import { AppendOutcome, Head, HeadSeries, UNBOUNDED_WINDOW } from './head.js';
 import { canonicalLabels, hashLabels } from './labels.js';
 import { compareLabels, labelsKey } from '../model/labels.js';
-import { compileMatchers, type CompiledMatcher } from './matchers.js';
+import { compileMatchers, type CompiledMatcher } from '../model/matcher.js';
 import {
   RECORD_SAMPLES,
   RECORD_SERIES,

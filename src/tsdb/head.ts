@@ -1,7 +1,7 @@
 import type { Label } from '../model/prometheus.js';
 import type { SeriesData } from '../model/storage.js';
 import { hashLabels, labelsEqual } from './labels.js';
-import type { CompiledMatcher } from './matchers.js';
+import type { CompiledMatcher } from '../model/matcher.js';
 import { EMPTY_POSTINGS, selectPostings, type Postings, type PostingsSource } from './postings.js';
 import { ChunkArena } from './arena.js';
 import { MAX_SAMPLES_PER_CHUNK, ChunkAppender, decodeChunk, chunkSampleCount } from './chunk.js';

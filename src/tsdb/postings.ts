@@ -1,4 +1,4 @@
-import type { CompiledMatcher } from './matchers.js';
+import type { CompiledMatcher } from '../model/matcher.js';
 
 // Postings: sorted, duplicate-free lists of series references (head series IDs or block series indexes).
 

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Label } from '../../src/model/prometheus.js';
 import type { LabelMatcher, Querier, SeriesData } from '../../src/model/storage.js';
-import { MemoryQuerier } from '../../src/promql/memory-querier.js';
+import { TestStore, type TestSample } from '../support/store.js';
 import { isFormRequest, registerQueryApi, tenantResolver } from '../../src/api/query-api.js';
 import { SelfMetrics } from '../../src/selfmon/metrics.js';
 import { freePort } from '../support/ports.js';
@@ -18,26 +18,27 @@ const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
 
 const lbls = (o: Record<string, string>): Label[] => Object.entries(o).map(([name, value]) => ({ name, value }));
 
-function tenantA(): MemoryQuerier {
-  const q = new MemoryQuerier();
-  for (let i = 0; i < 60; i++) {
-    const t = T0 + i * 15_000;
-    q.add(lbls({ __name__: 'http_requests_total', job: 'api', instance: 'a:80', code: '200' }), t, i * 10);
-    q.add(lbls({ __name__: 'http_requests_total', job: 'api', instance: 'b:80', code: '500' }), t, i);
-    q.add(lbls({ __name__: 'temperature', job: 'sensors', room: 'lab' }), t, 20 + (i % 5));
-  }
-  q.add(lbls({ __name__: 'special', job: 'x' }), T0, NaN);
-  q.add(lbls({ __name__: 'special', job: 'x' }), T0 + 1000, Infinity);
-  q.add(lbls({ __name__: 'special', job: 'x' }), T0 + 2000, -2.5e-7);
-  q.add(lbls({ __name__: 'special', job: 'x' }), T0 + 3000, 0, true);
-  return q;
-}
+// Tenants a and b live in the embedded store (written through its append path, read through Storage's querier).
+let store: TestStore;
+before(async () => {
+  store = await TestStore.open();
+  const every15s = (n: number, v: (i: number) => number): TestSample[] =>
+    Array.from({ length: n }, (_, i) => ({ t: T0 + i * 15_000, v: v(i) }));
+  await store.appendSamples('a', lbls({ __name__: 'http_requests_total', job: 'api', instance: 'a:80', code: '200' }), every15s(60, (i) => i * 10));
+  await store.appendSamples('a', lbls({ __name__: 'http_requests_total', job: 'api', instance: 'b:80', code: '500' }), every15s(60, (i) => i));
+  await store.appendSamples('a', lbls({ __name__: 'temperature', job: 'sensors', room: 'lab' }), every15s(60, (i) => 20 + (i % 5)));
+  await store.appendSamples('a', lbls({ __name__: 'special', job: 'x' }), [
+    { t: T0, v: NaN },
+    { t: T0 + 1000, v: Infinity },
+    { t: T0 + 2000, v: -2.5e-7 },
+    { t: T0 + 3000, v: 0, stale: true },
+  ]);
+  await store.appendSamples('b', lbls({ __name__: 'secret_metric', job: 'b-only' }), every15s(10, () => 42));
+});
+after(() => store.close());
 
-function tenantB(): MemoryQuerier {
-  const q = new MemoryQuerier();
-  for (let i = 0; i < 10; i++) q.add(lbls({ __name__: 'secret_metric', job: 'b-only' }), T0 + i * 15_000, 42);
-  return q;
-}
+const tenantA = (): Querier => store.querier('a');
+const tenantB = (): Querier => store.querier('b');
 
 describe('query API', () => {
   let srv: ApiServer;

@@ -2,7 +2,8 @@
 // (tests in this folder and bench/query.ts), and the loader that writes it into both.
 import type { Label, PromSeries } from '../../src/model/prometheus.js';
 import { encodeSnappyWriteRequest } from '../../src/sinks/remote-write/encode.js';
-import { MemoryQuerier } from '../../src/promql/memory-querier.js';
+import { MemoryQuerier } from '../support/memory-querier.js';
+import type { TestStore } from '../support/store.js';
 import { seededRandom } from '../support/random.js';
 
 export interface DatasetOptions {
@@ -127,4 +128,9 @@ export function memoryQuerierOf(data: PromSeries[]): MemoryQuerier {
   const q = new MemoryQuerier();
   for (const s of data) for (let i = 0; i < s.timestamps.length; i++) q.add(s.labels, s.timestamps[i]!, s.values[i]!);
   return q;
+}
+
+/** Appends a data set to the embedded store through its append path, in time order. */
+export async function appendDataset(store: TestStore, tenant: string, data: PromSeries[]): Promise<void> {
+  for (const slice of timeSlices(data, 10 * 60_000)) await store.append(tenant, slice);
 }

@@ -8,7 +8,8 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { PrometheusProcess, sampleValue } from '../support/prometheus.js';
-import { datasetSpan, makeDataset, memoryQuerierOf, remoteWrite } from './dataset.js';
+import { appendDataset, datasetSpan, makeDataset, remoteWrite } from './dataset.js';
+import { TestStore } from '../support/store.js';
 import { qs, startApiServer, type ApiServer } from './support.js';
 
 interface Answer {
@@ -73,6 +74,7 @@ function assertSameResult(what: string, prom: { resultType: string; result: unkn
 describe('same answers as Prometheus on identical data', () => {
   let prom: PrometheusProcess;
   let srv: ApiServer;
+  let store: TestStore;
   let startSec: number;
   let endSec: number;
   const step = 60;
@@ -88,10 +90,13 @@ describe('same answers as Prometheus on identical data', () => {
     endSec = Math.floor(span.maxMs / 1000 / step) * step;
     prom = await PrometheusProcess.start();
     await remoteWrite(prom.remoteWriteUrl, data);
-    srv = await startApiServer({ noAuth: true, queriers: { default: memoryQuerierOf(data) } });
+    store = await TestStore.open();
+    await appendDataset(store, 'default', data);
+    srv = await startApiServer({ noAuth: true, queriers: { default: store.querier('default') } });
   });
   after(async () => {
     await srv?.close();
+    await store?.close();
     await prom?.cleanup();
   });
 

@@ -3,7 +3,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { MetricMetadata } from '../../src/model/prometheus.js';
 import type { Querier } from '../../src/model/storage.js';
-import { MemoryQuerier } from '../../src/promql/memory-querier.js';
+import { MemoryQuerier } from '../support/memory-querier.js';
 import { SelfMetrics } from '../../src/selfmon/metrics.js';
 import { registerQueryApi, tenantResolver, type QueryApiDeps, type QueryApiLimits } from '../../src/api/query-api.js';
 import { freePort } from '../support/ports.js';

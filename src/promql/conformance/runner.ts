@@ -1,17 +1,24 @@
 // Runs Prometheus' PromQL test files (promql/promqltest format, see README.promqltest.md) against our engine,
 // replicating the reference harness (promqltest/test.go of Prometheus 3.5): every instant eval is also run with
 // `@ <t>` added to its selectors at several evaluation times, and each instant query is re-run as a range query
-// over [t-1m, t+1m] step 1m whose middle step must give the same result.
-import type { Label } from '../../model/prometheus.js';
+// over [t-1m, t+1m] step 1m whose middle step must give the same result. The test's series go through the embedded
+// store (appended like the sink appends, read through Storage's querier), so the files test the store too.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Label, PromSeries } from '../../model/prometheus.js';
+import type { Querier } from '../../model/storage.js';
 import { walk, type Expr } from '../ast.js';
 import { AT_MODIFIER_UNSAFE_FUNCTIONS } from '../ast.js';
 import { Engine, PromQLError, type RawResult, type RawSeries } from '../engine.js';
 import { parseDuration } from '../format.js';
-import { compileMatcher, formatLabels, matchesAll, METRIC_NAME } from '../labels.js';
+import { formatLabels, METRIC_NAME } from '../labels.js';
 import { labelsKey } from '../../model/labels.js';
-import { MemoryQuerier } from '../memory-querier.js';
+import { compileMatchers, matchesLabels } from '../../model/matcher.js';
 import { parseExpr, unquoteString } from '../parser.js';
 import { almostEqual } from '../range-functions.js';
+import { writeStaleNaN } from '../staleness.js';
+import { Storage } from '../../tsdb/storage.js';
 
 export interface EvalOutcome {
   file: string;
@@ -294,23 +301,40 @@ function parseEval(lines: string[], i: number): [EvalCmd, number] {
 
 // ---- execution ----
 
+// Test files load samples from timestamp 0 on, later loads often older than earlier ones, spanning up to years: the
+// store keeps them all in its head (no block cut, any sample older than the newest accepted, no retention).
+const STORE_OPTIONS = { blockRangeMs: 2 ** 50, outOfOrderWindowMs: 2 ** 50, retentionMs: Infinity };
+
+/** A test file's data in the embedded store, one tenant; `clear` moves on to a new, empty tenant. */
 class TestStore {
-  readonly querier = new MemoryQuerier();
+  private clears = 0;
+  private tenant = 'test0';
+  querier: Querier;
   /** Label sets of series holding native histogram samples (loaded or derived by load_with_nhcb). */
   readonly histogramSeries: Label[][] = [];
 
+  constructor(private readonly storage: Storage) {
+    this.querier = storage.querier(this.tenant);
+  }
+
   clear(): void {
-    this.querier.clear();
+    this.tenant = `test${++this.clears}`;
+    this.querier = this.storage.querier(this.tenant);
     this.histogramSeries.length = 0;
   }
 
-  load(cmd: LoadCmd): void {
+  async load(cmd: LoadCmd): Promise<void> {
+    // A series given twice in one load ends with the later value at a shared timestamp, as Prometheus' test storage.
+    const samples = new Map<string, { labels: Label[]; byTime: Map<number, SeqValue> }>();
     for (const s of cmd.series) {
+      const key = labelsKey(s.labels);
+      const series = samples.get(key) ?? { labels: s.labels, byTime: new Map<number, SeqValue>() };
+      samples.set(key, series);
       let t = 0;
       let hasHistogram = false;
       for (const v of s.vals) {
         if (v.histogram) hasHistogram = true;
-        else if (!v.omitted) this.querier.add(s.labels, t, v.value, v.stale);
+        else if (!v.omitted) series.byTime.set(t, v);
         t += cmd.gapMs;
       }
       if (hasHistogram) this.histogramSeries.push(s.labels);
@@ -325,6 +349,21 @@ class TestStore {
         }
       }
     }
+    const batch: PromSeries[] = [];
+    for (const { labels, byTime } of samples.values()) {
+      const timestamps = [...byTime.keys()].sort((a, b) => a - b);
+      // A JS array quiets the stale marker's signalling NaN (its bits change); a Float64Array keeps them, and the
+      // store only indexes `values`.
+      const values = new Float64Array(timestamps.length);
+      timestamps.forEach((t, i) => {
+        const v = byTime.get(t)!;
+        if (v.stale) writeStaleNaN(values, i);
+        else values[i] = v.value;
+      });
+      batch.push({ labels, timestamps, values: values as unknown as number[] });
+    }
+    const { rejected } = await this.storage.append(this.tenant, batch);
+    if (Object.keys(rejected).length > 0) throw new Error(`the store refused samples of a load command: ${JSON.stringify(rejected)}`);
   }
 
   /** True when any selector of the expression matches a native-histogram series. */
@@ -333,8 +372,8 @@ class TestStore {
     let hit = false;
     walk(expr, (node) => {
       if (hit || node.type !== 'VectorSelector') return;
-      const fns = node.matchers.map(compileMatcher);
-      hit = this.histogramSeries.some((labels) => matchesAll(labels, fns, node.matchers));
+      const ms = compileMatchers(node.matchers);
+      hit = this.histogramSeries.some((labels) => matchesLabels(labels, ms));
     });
     return hit;
   }
@@ -478,12 +517,19 @@ export class ConformanceRunner {
 
   async runFile(file: string, content: string): Promise<EvalOutcome[]> {
     const cmds = parseTestFile(content);
-    const store = new TestStore();
+    const dataDir = await mkdtemp(join(tmpdir(), 'promdog-conformance-'));
+    const storage = new Storage({ dataDir, ...STORE_OPTIONS });
+    const store = new TestStore(storage);
     const outcomes: EvalOutcome[] = [];
-    for (const cmd of cmds) {
-      if (cmd.kind === 'clear') store.clear();
-      else if (cmd.kind === 'load') store.load(cmd);
-      else outcomes.push(await this.runEval(file, cmd, store));
+    try {
+      for (const cmd of cmds) {
+        if (cmd.kind === 'clear') store.clear();
+        else if (cmd.kind === 'load') await store.load(cmd);
+        else outcomes.push(await this.runEval(file, cmd, store));
+      }
+    } finally {
+      await storage.close();
+      await rm(dataDir, { recursive: true, force: true });
     }
     return outcomes;
   }

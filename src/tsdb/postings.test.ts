@@ -4,7 +4,7 @@ import type { Label } from '../model/prometheus.js';
 import type { LabelMatcher } from '../model/storage.js';
 import { Head } from './head.js';
 import { hashLabels } from './labels.js';
-import { compileMatcher, compileMatchers, literalAlternatives } from './matchers.js';
+import { compileMatcher, compileMatchers } from '../model/matcher.js';
 import { selectPostings } from './postings.js';
 
 function L(o: Record<string, string>): Label[] {
@@ -44,28 +44,7 @@ function selected(h: Head, ms: LabelMatcher[]): number[] {
   return [...selectPostings(h, compileMatchers(ms))].map((id) => id - 1);
 }
 
-describe('matchers', () => {
-  test('each type against single values', () => {
-    assert.equal(compileMatcher({ type: '=', name: 'a', value: 'x' }).matches('x'), true);
-    assert.equal(compileMatcher({ type: '=', name: 'a', value: 'x' }).matches('xx'), false);
-    assert.equal(compileMatcher({ type: '!=', name: 'a', value: 'x' }).matches('x'), false);
-    assert.equal(compileMatcher({ type: '!=', name: 'a', value: 'x' }).matches('y'), true);
-    assert.equal(compileMatcher({ type: '=~', name: 'a', value: 'x.' }).matches('xy'), true);
-    assert.equal(compileMatcher({ type: '!~', name: 'a', value: 'x.' }).matches('xy'), false);
-    assert.equal(compileMatcher({ type: '!~', name: 'a', value: 'x.' }).matches('x'), true);
-  });
-
-  test('regexes are fully anchored and dot matches newline', () => {
-    const m = compileMatcher({ type: '=~', name: 'job', value: 'a' });
-    assert.equal(m.matches('ab'), false);
-    assert.equal(m.matches('ba'), false);
-    const alt = compileMatcher({ type: '=~', name: 'job', value: 'a|b.*' });
-    assert.equal(alt.matches('bzz'), true);
-    assert.equal(alt.matches('ab'), false, 'anchoring applies to the whole alternation');
-    assert.equal(compileMatcher({ type: '=~', name: 'x', value: 'foo.bar' }).matches('foo\nbar'), true);
-    assert.equal(compileMatcher({ type: '=~', name: 'x', value: '(?i)FOO' }).matches('foo'), true);
-  });
-
+describe('postings selection', () => {
   test('empty-string semantics: a matcher matching "" selects series without the label', () => {
     const h = headWithSeries();
     const cases: LabelMatcher[][] = [
@@ -103,23 +82,5 @@ describe('matchers', () => {
             checked++;
           }
     assert.ok(checked > 800);
-  });
-
-  test('literal alternation fast path agrees with the generic regex path', () => {
-    assert.deepEqual(literalAlternatives('a|b|c'), ['a', 'b', 'c']);
-    assert.equal(literalAlternatives('a|b.'), undefined);
-    const values = ['a', 'b', 'c', 'ab', 'a|b', '', 'abc', 'x'];
-    for (const re of ['a|b|c', 'ab', 'a|', 'abc|x|b']) {
-      const fast = compileMatcher({ type: '=~', name: 'n', value: re });
-      assert.ok(fast.literals, 'fast path used');
-      const generic = new RegExp(`^(?:${re})$`, 's');
-      for (const v of values) assert.equal(fast.matches(v), generic.test(v), `${re} vs ${JSON.stringify(v)}`);
-      const neg = compileMatcher({ type: '!~', name: 'n', value: re });
-      for (const v of values) assert.equal(neg.matches(v), !generic.test(v));
-    }
-  });
-
-  test('invalid regex is a typed error', () => {
-    assert.throws(() => compileMatcher({ type: '=~', name: 'a', value: '(' }), { name: 'InvalidMatcherError' });
   });
 });

@@ -1,9 +1,10 @@
-// An in-memory Querier (tests, conformance runs): label sets with sorted samples, matchers with Prometheus semantics.
-import type { Label } from '../model/prometheus.js';
-import type { LabelMatcher, Querier, SeriesData } from '../model/storage.js';
-import { compileMatcher, matchesAll } from './labels.js';
-import { compareLabels, labelsKey } from '../model/labels.js';
-import { writeStaleNaN } from './staleness.js';
+// An in-memory Querier for tests of the engine and the API without the store: label sets with sorted samples,
+// matched by the same matchers the store uses.
+import type { Label } from '../../src/model/prometheus.js';
+import type { LabelMatcher, Querier, SeriesData } from '../../src/model/storage.js';
+import { compileMatchers, matchesLabels } from '../../src/model/matcher.js';
+import { compareLabels, labelsKey } from '../../src/model/labels.js';
+import { writeStaleNaN } from '../../src/promql/staleness.js';
 
 interface StoredSeries {
   labels: Label[];
@@ -59,8 +60,8 @@ export class MemoryQuerier implements Querier {
   }
 
   private matching(matchers: LabelMatcher[]): StoredSeries[] {
-    const fns = matchers.map(compileMatcher);
-    return this.all().filter((s) => matchesAll(s.labels, fns, matchers));
+    const ms = compileMatchers(matchers);
+    return this.all().filter((s) => matchesLabels(s.labels, ms));
   }
 
   async select(matchers: LabelMatcher[], mint: number, maxt: number): Promise<SeriesData[]> {

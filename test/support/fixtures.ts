@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync, inflateSync } from 'node:zlib';
-import { encodeMetricPayload } from '../../src/intake/decoders/proto-writer.js';
+import { encodeMetricPayload } from './proto-writer.js';
 import type { DDSeries } from '../../src/model/datadog.js';
 
 // The Datadog Agent captures in ../shared/fixtures/datadog-agent (see PROVENANCE.md there): each file is

@@ -14,7 +14,7 @@ import { SelfMetrics } from '../../selfmon/metrics.js';
 import { PrometheusProcess, sampleValue, type RangeSeries } from '../../../test/support/prometheus.js';
 import { SinkRejectedError, SinkUnavailableError } from '../sink.js';
 import { parseRetryAfter, RemoteWriteSink, type RemoteWriteOptions, type RemoteWriteTarget } from './sink.js';
-import { decodeRemoteWriteBody } from './testing.js';
+import { decodeRemoteWriteBody } from '../../../test/support/remote-write-decoder.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Helpers: batches, a sink with captured logs and metrics, and a loopback proxy in front of Prometheus.

@@ -8,7 +8,9 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { performance } from 'node:perf_hooks';
 import type { PromSeries } from '../src/model/prometheus.js';
-import { registerQueryApi, tenantResolver } from '../src/api/query-api.js';
+import { registerQueryApi } from '../src/api/query-api.js';
+import { requestTenants } from '../src/tenants/request-tenant.js';
+import { acceptRawBodies } from '../src/http/raw-bodies.js';
 import { SelfMetrics } from '../src/selfmon/metrics.js';
 import { PrometheusProcess } from '../test/support/prometheus.js';
 import { freePort } from '../test/support/ports.js';
@@ -154,11 +156,10 @@ export async function benchQueriesOverMemory(opts: { hosts?: number; durationMs?
     });
     const querier = memoryQuerierOf(slices);
     app = Fastify() as unknown as FastifyInstance;
-    app.removeAllContentTypeParsers();
-    app.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
+    acceptRawBodies(app);
     registerQueryApi(app, {
       querierFor: () => querier,
-      resolveTenant: tenantResolver({ tenantForKey: () => undefined }, true),
+      resolveTenant: requestTenants({ tenantForKey: () => undefined }, true).query,
       metrics: new SelfMetrics(),
       limits: { maxSamples: 50_000_000, timeoutMs: 120_000, maxConcurrent: 4 },
     });

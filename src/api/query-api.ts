@@ -7,8 +7,7 @@ import { performance } from 'node:perf_hooks';
 import type { Label, MetricMetadata } from '../model/prometheus.js';
 import type { LabelMatcher, Querier, SeriesData } from '../model/storage.js';
 import type { SelfMetrics } from '../selfmon/metrics.js';
-import { anyApiKey } from '../intake/auth.js';
-import { noteRequestTenant } from '../selfmon/request-tenant.js';
+import { MISSING_KEY_MESSAGE, type ResolveTenant } from '../tenants/request-tenant.js';
 import { Engine, PromQLError, queryResultJson, type EngineOptions, type RawResult } from '../promql/engine.js';
 import { parseDurationParam } from '../promql/format.js';
 import { compareLabels, labelsKey } from '../model/labels.js';
@@ -20,8 +19,6 @@ import {
   requiredTimeParam, timeParam, type Params,
 } from './params.js';
 import { prettyExpr } from './printer.js';
-
-export { isFormRequest } from './params.js';
 import { exportLine, labelsJson } from './export.js';
 
 /** `/api/v1/status/buildinfo`: the fields Prometheus answers (no `features` map: that marks Mimir/Cortex to Grafana). */
@@ -56,8 +53,8 @@ export interface QueryApiLimits {
 
 export interface QueryApiDeps {
   querierFor(tenant: string): Querier;
-  /** The tenant whose key the request presents, undefined for a missing or unknown key (see `tenantResolver`). */
-  resolveTenant(req: FastifyRequest): string | undefined;
+  /** The tenant whose key the request presents (RequestTenants.query). */
+  resolveTenant: ResolveTenant;
   /** Metric metadata of a tenant for `/api/v1/metadata`. Default: none. */
   metadataFor?(tenant: string): Promise<MetricMetadata[]>;
   /** Raw-sample source for `/api/v1/export`. Default: the tenant's Querier. */
@@ -79,18 +76,6 @@ export interface QueryApiDeps {
 export interface QueryApi {
   /** The `/api/v1/series` handler (GET or form-encoded POST), for a route the caller registers itself. */
   seriesHandler(req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply>;
-}
-
-/**
- * resolveTenant for a TenantRegistry: Bearer, basic-auth password, DD-API-KEY or `api_key`; with noAuth always
- * `default`. The tenant found is noted on the request for the `tenant` label of promdog_http_requests_total.
- */
-export function tenantResolver(tenants: { tenantForKey(key: string | undefined): string | undefined }, noAuth: boolean): (req: FastifyRequest) => string | undefined {
-  return (req) => {
-    const tenant = noAuth ? 'default' : tenants.tenantForKey(anyApiKey(req.headers, req.query as Record<string, unknown>));
-    if (tenant) noteRequestTenant(req, tenant);
-    return tenant;
-  };
 }
 
 export function querierExportSource(q: Querier): ExportSource {
@@ -266,7 +251,7 @@ export function registerQueryApi(app: FastifyInstance, deps: QueryApiDeps): Quer
         if (!tenant) {
           throw new ApiError(
             'unauthorized',
-            'missing or unknown API key: send the tenant key as "Authorization: Bearer <key>", as the basic-auth password, or in a DD-API-KEY header',
+            MISSING_KEY_MESSAGE,
             401,
             'unauthorized',
           );

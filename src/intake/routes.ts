@@ -3,12 +3,10 @@ import { Readable } from 'node:stream';
 import { DecodeError, type DecodedPayload } from '../model/datadog.js';
 import { SinkRejectedError, SinkUnavailableError } from '../sinks/sink.js';
 import type { SelfMetrics } from '../selfmon/metrics.js';
-import type { TenantRegistry } from '../tenants/tenants.js';
+import type { ResolveTenant } from '../tenants/request-tenant.js';
 import { BadBodyError, PayloadTooLargeError, UnsupportedEncodingError, decompressBody, parseContentEncoding, readCompressedBody, type BodyLimits } from './body.js';
 import type { DecodeFormat, DecodePool } from './decode-pool.js';
-import { intakeApiKey } from './auth.js';
-import { noteRequestTenant } from '../selfmon/request-tenant.js';
-import { isFormRequest } from '../api/params.js';
+import { isFormRequest } from '../http/raw-bodies.js';
 import type { IngestKind, IngestPipeline } from './pipeline.js';
 import { decodeSeriesV1Json, decodeSeriesV2 } from './decoders/series-json.js';
 import { decodeSketches } from './decoders/sketches-proto.js';
@@ -18,7 +16,7 @@ import { decodeIntake } from './decoders/intake.js';
 import { decodeEvent } from './decoders/events.js';
 import { decodeInventories } from './decoders/inventories.js';
 
-// The Datadog intake routes (PRODUCT.md's table). Content-Type is not trusted: each route has one decoder, and the
+// The Datadog intake routes (README's route table). Content-Type is not trusted: each route has one decoder, and the
 // v2 series decoder tells protobuf from JSON by the body itself.
 
 interface IntakeRoute {
@@ -45,8 +43,8 @@ export const INTAKE_ROUTES: IntakeRoute[] = [
 export interface IntakeDeps {
   /** Form-encoded POSTs to /api/v1/series are Prometheus series lookups (Grafana's default), not Datadog data. */
   formSeriesHandler?: (req: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply>;
-  tenants: TenantRegistry;
-  noAuth: boolean;
+  /** The tenant of an intake request (RequestTenants.intake). */
+  resolveTenant: ResolveTenant;
   limits: BodyLimits & { requestTimeoutMs: number };
   pipeline: IngestPipeline;
   metrics: SelfMetrics;
@@ -72,12 +70,9 @@ function startsLikeJson(body: Buffer): boolean {
 }
 
 /** The tenant of an intake request, or undefined after answering 403. */
-export function authenticateIntake(deps: Pick<IntakeDeps, 'tenants' | 'noAuth' | 'metrics'>, req: FastifyRequest, reply: FastifyReply, route: string): string | undefined {
-  const tenant = deps.noAuth ? 'default' : deps.tenants.tenantForKey(intakeApiKey(req.headers, req.query as Record<string, unknown>));
-  if (tenant) {
-    noteRequestTenant(req, tenant);
-    return tenant;
-  }
+function authenticateIntake(deps: Pick<IntakeDeps, 'resolveTenant' | 'metrics'>, req: FastifyRequest, reply: FastifyReply, route: string): string | undefined {
+  const tenant = deps.resolveTenant(req);
+  if (tenant) return tenant;
   deps.metrics.requestsRejected.inc({ route, reason: 'forbidden' });
   void reply.code(403).send(FORBIDDEN);
   return undefined;
@@ -88,11 +83,8 @@ function reject(deps: IntakeDeps, reply: FastifyReply, route: string, code: numb
   return reply.code(code).send({ errors: [message] });
 }
 
+/** Needs the server's raw request bodies (acceptRawBodies): the handlers enforce size limits while decompressing. */
 export function registerIntakeRoutes(app: FastifyInstance, deps: IntakeDeps): void {
-  // Keep every body as a raw stream: the handler enforces size limits while decompressing.
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
-
   for (const route of INTAKE_ROUTES) {
     app.post(route.path, async (req, reply) => {
       const deadline = Date.now() + deps.limits.requestTimeoutMs;

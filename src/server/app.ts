@@ -17,8 +17,9 @@ import { EmbeddedStoreSink } from '../sinks/embedded/store-sink.js';
 import { registerStoreMetrics } from '../selfmon/store-metrics.js';
 import { registerMappingMetrics } from '../selfmon/mapping-metrics.js';
 import { SelfScraper, listenInstance } from '../selfmon/self-scrape.js';
-import { requestTenant } from '../selfmon/request-tenant.js';
-import { registerQueryApi, tenantResolver } from '../api/query-api.js';
+import { requestTenant, requestTenants } from '../tenants/request-tenant.js';
+import { acceptRawBodies } from '../http/raw-bodies.js';
+import { registerQueryApi } from '../api/query-api.js';
 import { registerConsole } from '../console/server.js';
 import { ApiError } from '../api/params.js';
 import type { Querier } from '../model/storage.js';
@@ -65,6 +66,7 @@ export async function startServer(cfg: ServeConfig, logger: Logger = createLogge
     logger.info({ file }, `created tenant API token file ${file}`);
   }
   const tenants = new TenantRegistry(cfg.dataDir, cfg.tenants);
+  const tenantOf = requestTenants(tenants, cfg.noAuth);
   logger.info({ tenants: tenants.names, auth: !cfg.noAuth }, cfg.noAuth ? 'authentication disabled (--no-auth): all data goes to tenant "default"' : 'tenants loaded');
   // Picks up `promdog tenant add|rotate` without a restart.
   const tenantReload = setInterval(() => tenants.reload(), 10_000);
@@ -124,6 +126,10 @@ export async function startServer(cfg: ServeConfig, logger: Logger = createLogge
     return reply.code(code).send({ errors: [code === 500 ? 'internal error' : err.message] });
   });
 
+  // Every route gets its body as the raw stream: the intake limits sizes while decompressing, the query API reads
+  // form bodies itself (both set up here, once, for the whole server).
+  acceptRawBodies(app);
+
   app.get('/-/healthy', async (_req, reply) => reply.type('text/plain').send('promdog is Healthy.\n'));
   app.get('/-/ready', async (_req, reply) =>
     closing ? reply.code(503).type('text/plain').send('promdog is shutting down.\n') : reply.type('text/plain').send('promdog is Ready.\n'),
@@ -140,7 +146,7 @@ export async function startServer(cfg: ServeConfig, logger: Logger = createLogge
           exportSourceFor: (tenant: string) => store.querier(tenant),
         }
       : {}),
-    resolveTenant: tenantResolver(tenants, cfg.noAuth),
+    resolveTenant: tenantOf.query,
     metrics,
     limits: cfg.query,
     engine: { lookbackDeltaMs: cfg.query.lookbackDeltaMs },
@@ -150,7 +156,7 @@ export async function startServer(cfg: ServeConfig, logger: Logger = createLogge
   });
 
   registerConsole(app, {
-    resolveTenant: tenantResolver(tenants, cfg.noAuth),
+    resolveTenant: tenantOf.query,
     querierFor: store ? (tenant) => store.querier(tenant) : undefined,
     hostTags,
     version: VERSION,
@@ -160,8 +166,7 @@ export async function startServer(cfg: ServeConfig, logger: Logger = createLogge
 
   registerIntakeRoutes(app, {
     formSeriesHandler: (req, reply) => queryApi.seriesHandler(req, reply),
-    tenants,
-    noAuth: cfg.noAuth,
+    resolveTenant: tenantOf.intake,
     limits: {
       maxCompressedBytes: cfg.limits.maxCompressedBodyBytes,
       maxDecompressedBytes: cfg.limits.maxDecompressedBodyBytes,

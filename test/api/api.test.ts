@@ -6,7 +6,9 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Label } from '../../src/model/prometheus.js';
 import type { LabelMatcher, Querier, SeriesData } from '../../src/model/storage.js';
 import { MemoryQuerier } from '../../src/promql/memory-querier.js';
-import { isFormRequest, registerQueryApi, tenantResolver } from '../../src/api/query-api.js';
+import { registerQueryApi } from '../../src/api/query-api.js';
+import { requestTenants } from '../../src/tenants/request-tenant.js';
+import { acceptRawBodies, isFormRequest } from '../../src/http/raw-bodies.js';
 import { SelfMetrics } from '../../src/selfmon/metrics.js';
 import { freePort } from '../support/ports.js';
 import { getJson, postForm, qs, startApiServer, type ApiServer } from './support.js';
@@ -518,12 +520,11 @@ describe('limits', () => {
 test('POST /api/v1/series shared with the Datadog intake: form bodies go to the series query', async () => {
   // The server's intake owns POST /api/v1/series (Datadog JSON); Grafana POSTs its series query there too.
   const app = Fastify() as unknown as FastifyInstance;
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
+  acceptRawBodies(app);
   const q = tenantA();
   const api = registerQueryApi(app, {
     querierFor: () => q,
-    resolveTenant: tenantResolver({ tenantForKey: () => undefined }, true),
+    resolveTenant: requestTenants({ tenantForKey: () => undefined }, true).query,
     metrics: new SelfMetrics(),
     limits: { maxSamples: 1e6, timeoutMs: 10_000, maxConcurrent: 2 },
     registerSeriesPost: false,

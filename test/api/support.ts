@@ -5,7 +5,9 @@ import type { MetricMetadata } from '../../src/model/prometheus.js';
 import type { Querier } from '../../src/model/storage.js';
 import { MemoryQuerier } from '../../src/promql/memory-querier.js';
 import { SelfMetrics } from '../../src/selfmon/metrics.js';
-import { registerQueryApi, tenantResolver, type QueryApiDeps, type QueryApiLimits } from '../../src/api/query-api.js';
+import { registerQueryApi, type QueryApiDeps, type QueryApiLimits } from '../../src/api/query-api.js';
+import { requestTenants } from '../../src/tenants/request-tenant.js';
+import { acceptRawBodies } from '../../src/http/raw-bodies.js';
 import { freePort } from '../support/ports.js';
 
 export interface ApiServer {
@@ -30,14 +32,13 @@ export interface ApiServerOptions {
 export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
   const app = Fastify({ routerOptions: { ignoreTrailingSlash: true } }) as unknown as FastifyInstance;
   // The server's body handling (src/server/app.ts): every body arrives as a raw stream.
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
+  acceptRawBodies(app);
   const byKey = new Map(Object.entries(opts.keys ?? {}).map(([tenant, key]) => [key, tenant]));
   const metrics = new SelfMetrics();
   const empty = new MemoryQuerier();
   registerQueryApi(app, {
     querierFor: (t) => opts.queriers[t] ?? empty,
-    resolveTenant: tenantResolver({ tenantForKey: (k) => (k ? byKey.get(k) : undefined) }, opts.noAuth ?? false),
+    resolveTenant: requestTenants({ tenantForKey: (k) => (k ? byKey.get(k) : undefined) }, opts.noAuth ?? false).query,
     metadataFor: async (t) => opts.metadata?.[t] ?? [],
     metrics,
     limits: { ...DEFAULT_LIMITS, ...opts.limits },

@@ -11,7 +11,7 @@ import type { PromSeries } from '../src/model/prometheus.js';
 import { registerQueryApi } from '../src/api/query-api.js';
 import { requestTenants } from '../src/tenants/request-tenant.js';
 import { acceptRawBodies } from '../src/http/raw-bodies.js';
-import { SelfMetrics } from '../src/selfmon/metrics.js';
+import { Registry } from 'prom-client';
 import { PrometheusProcess } from '../test/support/prometheus.js';
 import { freePort } from '../test/support/ports.js';
 import { datasetSpan, makeDataset, memoryQuerierOf, remoteWrite, timeSlices } from '../test/api/dataset.js';
@@ -160,7 +160,7 @@ export async function benchQueriesOverMemory(opts: { hosts?: number; durationMs?
     registerQueryApi(app, {
       querierFor: () => querier,
       resolveTenant: requestTenants({ tenantForKey: () => undefined }, true).query,
-      metrics: new SelfMetrics(),
+      registry: new Registry(),
       limits: { maxSamples: 50_000_000, timeoutMs: 120_000, maxConcurrent: 4 },
     });
     const port = await freePort();

@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import { performance } from 'node:perf_hooks';
 import type { Label, MetricMetadata } from '../model/prometheus.js';
 import type { LabelMatcher, Querier, SeriesData } from '../model/storage.js';
-import type { SelfMetrics } from '../selfmon/metrics.js';
+import type { Registry } from 'prom-client';
 import { MISSING_KEY_MESSAGE, type ResolveTenant } from '../tenants/request-tenant.js';
 import { Engine, PromQLError, queryResultJson, type EngineOptions, type RawResult } from '../promql/engine.js';
 import { parseDurationParam } from '../promql/format.js';
@@ -59,7 +59,8 @@ export interface QueryApiDeps {
   metadataFor?(tenant: string): Promise<MetricMetadata[]>;
   /** Raw-sample source for `/api/v1/export`. Default: the tenant's Querier. */
   exportSourceFor?(tenant: string): ExportSource;
-  metrics: Pick<SelfMetrics, 'registry'>;
+  /** Where the `promdog_query_*` families are declared. */
+  registry: Registry;
   limits: QueryApiLimits;
   /** Engine settings other than the limits. Defaults: lookback 5m, subquery step 1m. */
   engine?: Pick<Partial<EngineOptions>, 'lookbackDeltaMs' | 'defaultSubqueryStepMs'>;
@@ -214,7 +215,7 @@ export function registerQueryApi(app: FastifyInstance, deps: QueryApiDeps): Quer
   const defaultSubqueryStepMs = deps.engine?.defaultSubqueryStepMs;
   const now = deps.now ?? Date.now;
   const limiter = new ConcurrencyLimiter(limits.maxConcurrent, limits.maxQueued ?? 4 * limits.maxConcurrent);
-  const m: QueryApiMetrics = queryApiMetrics(deps.metrics.registry);
+  const m: QueryApiMetrics = queryApiMetrics(deps.registry);
   const buildInfo: BuildInfo = {
     // Grafana reads `version` as the Prometheus version it talks to (feature detection): promdog implements the
     // API and PromQL of Prometheus 3.5. The server passes promdog's own version in `revision` (deps.buildInfo).

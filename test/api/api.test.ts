@@ -9,7 +9,7 @@ import { MemoryQuerier } from '../../src/promql/memory-querier.js';
 import { registerQueryApi } from '../../src/api/query-api.js';
 import { requestTenants } from '../../src/tenants/request-tenant.js';
 import { acceptRawBodies, isFormRequest } from '../../src/http/raw-bodies.js';
-import { SelfMetrics } from '../../src/selfmon/metrics.js';
+import { Registry } from 'prom-client';
 import { freePort } from '../support/ports.js';
 import { getJson, postForm, qs, startApiServer, type ApiServer } from './support.js';
 
@@ -369,7 +369,7 @@ describe('query API', () => {
   });
 
   test('requests and rejections are counted', async () => {
-    const text = await srv.metrics.render();
+    const text = await srv.registry.metrics();
     assert.match(text, /promdog_query_requests_total\{endpoint="query",code="200"\} \d+/);
     assert.match(text, /promdog_query_requests_total\{endpoint="query_range",code="400"\} \d+/);
     assert.match(text, /promdog_query_rejected_total\{reason="unauthorized"\} 2/);
@@ -425,7 +425,7 @@ describe('limits', () => {
       assert.equal(r.body.error, 'query processing would load too many samples into memory in query execution');
       const small = await getJson(`${srv.url}/api/v1/query?${qs({ query: 'temperature', time: T0 / 1000 })}`);
       assert.equal(small.status, 200);
-      assert.match(await srv.metrics.render(), /promdog_query_rejected_total\{reason="too_many_samples"\} 1/);
+      assert.match(await srv.registry.metrics(), /promdog_query_rejected_total\{reason="too_many_samples"\} 1/);
     } finally {
       await srv.close();
     }
@@ -442,7 +442,7 @@ describe('limits', () => {
       // A larger timeout parameter does not raise the server's limit, and a normal one passes.
       const ok = await getJson(`${srv.url}/api/v1/query?${qs({ query: 'temperature', time: T0 / 1000, timeout: '1h' })}`);
       assert.equal(ok.status, 200);
-      assert.match(await srv.metrics.render(), /promdog_query_rejected_total\{reason="timeout"\} 1/);
+      assert.match(await srv.registry.metrics(), /promdog_query_rejected_total\{reason="timeout"\} 1/);
     } finally {
       await srv.close();
     }
@@ -468,7 +468,7 @@ describe('limits', () => {
       while (slow.started < 1) await new Promise((r) => setTimeout(r, 5));
       const second = getJson(url); // queued
       // Wait until the second request is in the queue (the gauge says so), then overflow it.
-      while (!/promdog_query_queued 1/.test(await srv.metrics.render())) await new Promise((r) => setTimeout(r, 5));
+      while (!/promdog_query_queued 1/.test(await srv.registry.metrics())) await new Promise((r) => setTimeout(r, 5));
       const third = await getJson(url);
       assert.equal(third.status, 503);
       assert.equal(third.body.errorType, 'unavailable');
@@ -477,7 +477,7 @@ describe('limits', () => {
       slow.open();
       assert.equal((await first).status, 200);
       assert.equal((await second).status, 200);
-      assert.match(await srv.metrics.render(), /promdog_query_rejected_total\{reason="concurrency"\} 1/);
+      assert.match(await srv.registry.metrics(), /promdog_query_rejected_total\{reason="concurrency"\} 1/);
     } finally {
       slow.open();
       await srv.close();
@@ -525,7 +525,7 @@ test('POST /api/v1/series shared with the Datadog intake: form bodies go to the 
   const api = registerQueryApi(app, {
     querierFor: () => q,
     resolveTenant: requestTenants({ tenantForKey: () => undefined }, true).query,
-    metrics: new SelfMetrics(),
+    registry: new Registry(),
     limits: { maxSamples: 1e6, timeoutMs: 10_000, maxConcurrent: 2 },
     registerSeriesPost: false,
   });

@@ -4,7 +4,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { MetricMetadata } from '../../src/model/prometheus.js';
 import type { Querier } from '../../src/model/storage.js';
 import { MemoryQuerier } from '../../src/promql/memory-querier.js';
-import { SelfMetrics } from '../../src/selfmon/metrics.js';
+import { Registry } from 'prom-client';
 import { registerQueryApi, type QueryApiDeps, type QueryApiLimits } from '../../src/api/query-api.js';
 import { requestTenants } from '../../src/tenants/request-tenant.js';
 import { acceptRawBodies } from '../../src/http/raw-bodies.js';
@@ -13,7 +13,7 @@ import { freePort } from '../support/ports.js';
 export interface ApiServer {
   app: FastifyInstance;
   url: string;
-  metrics: SelfMetrics;
+  registry: Registry;
   close(): Promise<void>;
 }
 
@@ -34,19 +34,19 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   // The server's body handling (src/server/app.ts): every body arrives as a raw stream.
   acceptRawBodies(app);
   const byKey = new Map(Object.entries(opts.keys ?? {}).map(([tenant, key]) => [key, tenant]));
-  const metrics = new SelfMetrics();
+  const registry = new Registry();
   const empty = new MemoryQuerier();
   registerQueryApi(app, {
     querierFor: (t) => opts.queriers[t] ?? empty,
     resolveTenant: requestTenants({ tenantForKey: (k) => (k ? byKey.get(k) : undefined) }, opts.noAuth ?? false).query,
     metadataFor: async (t) => opts.metadata?.[t] ?? [],
-    metrics,
+    registry,
     limits: { ...DEFAULT_LIMITS, ...opts.limits },
     ...opts.extra,
   });
   const port = await freePort();
   await app.listen({ host: '127.0.0.1', port });
-  return { app, url: `http://127.0.0.1:${port}`, metrics, close: () => app.close() };
+  return { app, url: `http://127.0.0.1:${port}`, registry, close: () => app.close() };
 }
 
 export interface JsonResponse {

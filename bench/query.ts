@@ -8,7 +8,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { performance } from 'node:perf_hooks';
 import type { PromSeries } from '../src/model/prometheus.js';
-import { registerQueryApi } from '../src/api/query-api.js';
+import { registerQueryApi } from '../src/api/routes.js';
 import { requestTenants } from '../src/tenants/request-tenant.js';
 import { acceptRawBodies } from '../src/http/raw-bodies.js';
 import { Registry } from 'prom-client';

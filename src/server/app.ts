@@ -20,7 +20,7 @@ import { registerMappingMetrics } from '../mapping/metrics.js';
 import { AppendError, SelfScraper, listenInstance, type Append } from '../selfmon/self-scrape.js';
 import { requestTenant, requestTenants } from '../tenants/request-tenant.js';
 import { acceptRawBodies } from '../http/raw-bodies.js';
-import { registerQueryApi } from '../api/query-api.js';
+import { registerQueryApi } from '../api/routes.js';
 import { registerConsole } from '../console/server.js';
 import { ApiError } from '../api/params.js';
 import type { Querier } from '../model/storage.js';

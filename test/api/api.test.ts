@@ -6,7 +6,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Label } from '../../src/model/prometheus.js';
 import type { LabelMatcher, Querier, SeriesData } from '../../src/model/storage.js';
 import { MemoryQuerier } from '../../src/promql/memory-querier.js';
-import { registerQueryApi } from '../../src/api/query-api.js';
+import { registerQueryApi } from '../../src/api/routes.js';
 import { requestTenants } from '../../src/tenants/request-tenant.js';
 import { acceptRawBodies, isFormRequest } from '../../src/http/raw-bodies.js';
 import { Registry } from 'prom-client';

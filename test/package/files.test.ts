@@ -40,7 +40,7 @@ test('every import of the shipped code is shipped or a runtime dependency', () =
       if (byUrl && !m[2]) continue;
       if (spec.startsWith('.')) {
         const target = normalize(join(dirname(file), spec)).replace(/\/$/, '');
-        if (!files.has(target) && !(byUrl && [...files].some((f) => f.startsWith(target + '/')))) missing.push(`${file} → ${spec}`);
+        if (!files.has(target) && !(byUrl && [...files].some((f) => f.startsWith(`${target}/`)))) missing.push(`${file} → ${spec}`);
         continue;
       }
       if (spec.startsWith('node:') || builtinModules.includes(spec)) continue;

@@ -1,5 +1,5 @@
 import { agentLikeSeries } from '../src/intake/decoders/series-v2-proto.bench.js';
-import { encodeMetricPayload } from '../src/intake/decoders/proto-writer.js';
+import { encodeMetricPayload } from '../test/support/proto-writer.js';
 import { decodeSeriesV2Proto } from '../src/intake/decoders/series-v2-proto.js';
 import { Mapper } from '../src/mapping/index.js';
 import { HostTagCache } from '../src/mapping/host-tags.js';

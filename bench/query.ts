@@ -8,8 +8,10 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { performance } from 'node:perf_hooks';
 import type { PromSeries } from '../src/model/prometheus.js';
-import { registerQueryApi, tenantResolver } from '../src/api/query-api.js';
-import { SelfMetrics } from '../src/selfmon/metrics.js';
+import { registerQueryApi } from '../src/api/routes.js';
+import { requestTenants } from '../src/tenants/request-tenant.js';
+import { acceptRawBodies } from '../src/http/raw-bodies.js';
+import { Registry } from 'prom-client';
 import { PrometheusProcess } from '../test/support/prometheus.js';
 import { freePort } from '../test/support/ports.js';
 import { datasetSpan, makeDataset, memoryQuerierOf, remoteWrite, timeSlices } from '../test/api/dataset.js';
@@ -154,12 +156,11 @@ export async function benchQueriesOverMemory(opts: { hosts?: number; durationMs?
     });
     const querier = memoryQuerierOf(slices);
     app = Fastify() as unknown as FastifyInstance;
-    app.removeAllContentTypeParsers();
-    app.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
+    acceptRawBodies(app);
     registerQueryApi(app, {
       querierFor: () => querier,
-      resolveTenant: tenantResolver({ tenantForKey: () => undefined }, true),
-      metrics: new SelfMetrics(),
+      resolveTenant: requestTenants({ tenantForKey: () => undefined }, true).query,
+      registry: new Registry(),
       limits: { maxSamples: 50_000_000, timeoutMs: 120_000, maxConcurrent: 4 },
     });
     const port = await freePort();

@@ -1,4 +1,4 @@
-// Self-metrics of the query API, registered on the server's SelfMetrics registry (once per registry).
+// The query API's families on /metrics, declared on the server's registry (once per registry).
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 export interface QueryApiMetrics {

@@ -7,6 +7,7 @@ import type { LabelMatcher } from '../model/storage.js';
 import { parseDurationParam, parseTime } from '../promql/engine.js';
 import { parseExpr, ParseError } from '../promql/parser.js';
 import { compileMatcher } from '../model/matcher.js';
+import { isFormRequest } from '../http/raw-bodies.js';
 
 /** An error answered with Prometheus' error envelope. */
 export class ApiError extends Error {
@@ -72,14 +73,6 @@ function readLimited(stream: Readable, limit: number): Promise<Buffer> {
     stream.on('end', onEnd);
     stream.on('error', onError);
   });
-}
-
-/**
- * Whether a request body is form-encoded. Also how a shared `POST /api/v1/series` route tells Prometheus' series
- * query (Grafana POSTs it, falling back to GET only on 405) from the Datadog intake's JSON series.
- */
-export function isFormRequest(req: FastifyRequest): boolean {
-  return (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase() === 'application/x-www-form-urlencoded';
 }
 
 export async function readParams(req: FastifyRequest, maxBodyBytes: number): Promise<Params> {

@@ -1,27 +1,20 @@
 // Prometheus' HTTP query API (web/api/v1/api.go) over a tenant's Querier, so Grafana's Prometheus data source,
-// promtool and curl work unchanged. Answers are Prometheus' JSON envelopes with its HTTP codes; the request's API
-// key picks the tenant, and a tenant only ever reads its own Querier.
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+// promtool and curl work unchanged. One method per endpoint: it takes the request's parameters and tenant, checks the
+// parameters like Prometheus and returns the `data` of the answer (or throws an ApiError); routes.ts puts it on HTTP
+// with Prometheus' JSON envelope and codes. A tenant only ever reads its own Querier.
 import { Readable } from 'node:stream';
 import { performance } from 'node:perf_hooks';
 import type { Label, MetricMetadata } from '../model/prometheus.js';
 import type { LabelMatcher, Querier, SeriesData } from '../model/storage.js';
-import type { SelfMetrics } from '../selfmon/metrics.js';
-import { anyApiKey } from '../intake/auth.js';
-import { noteRequestTenant } from '../selfmon/request-tenant.js';
 import { Engine, PromQLError, queryResultJson, type EngineOptions, type RawResult } from '../promql/engine.js';
 import { parseDurationParam } from '../promql/format.js';
 import { compareLabels, labelsKey } from '../model/labels.js';
 import { parseExpr, ParseError } from '../promql/parser.js';
-import { ConcurrencyLimiter } from './limiter.js';
-import { queryApiMetrics, type QueryApiMetrics } from './metrics.js';
 import {
-  ApiError, badData, durationParam, invalidParam, limitParam, MAX_TIME_MS, MIN_TIME_MS, parseMatchers, readParams,
-  requiredTimeParam, timeParam, type Params,
+  ApiError, badData, durationParam, invalidParam, limitParam, MAX_TIME_MS, MIN_TIME_MS, parseMatchers, requiredTimeParam,
+  timeParam, type Params,
 } from './params.js';
 import { prettyExpr } from './printer.js';
-
-export { isFormRequest } from './params.js';
 import { exportLine, labelsJson } from './export.js';
 
 /** `/api/v1/status/buildinfo`: the fields Prometheus answers (no `features` map: that marks Mimir/Cortex to Grafana). */
@@ -34,7 +27,7 @@ export interface BuildInfo {
   goVersion: string;
 }
 
-/** Raw samples for `/api/v1/export`. A Querier's `select` already is one (see `querierExportSource`). */
+/** Raw samples for `/api/v1/export`. A Querier's `select` already is one. */
 export interface ExportSource {
   exportSeries(matchers: LabelMatcher[], mint: number, maxt: number): Promise<SeriesData[]>;
 }
@@ -54,70 +47,38 @@ export interface QueryApiLimits {
   maxBodyBytes?: number;
 }
 
-export interface QueryApiDeps {
+export interface QueryApiOptions {
   querierFor(tenant: string): Querier;
-  /** The tenant whose key the request presents, undefined for a missing or unknown key (see `tenantResolver`). */
-  resolveTenant(req: FastifyRequest): string | undefined;
   /** Metric metadata of a tenant for `/api/v1/metadata`. Default: none. */
   metadataFor?(tenant: string): Promise<MetricMetadata[]>;
   /** Raw-sample source for `/api/v1/export`. Default: the tenant's Querier. */
   exportSourceFor?(tenant: string): ExportSource;
-  metrics: Pick<SelfMetrics, 'registry'>;
   limits: QueryApiLimits;
   /** Engine settings other than the limits. Defaults: lookback 5m, subquery step 1m. */
   engine?: Pick<Partial<EngineOptions>, 'lookbackDeltaMs' | 'defaultSubqueryStepMs'>;
   buildInfo?: Partial<BuildInfo>;
   /** Clock for default query times (ms). Default Date.now. */
   now?: () => number;
-  /**
-   * Register `POST /api/v1/series` (Prometheus: form-encoded series query). Default true. The Datadog intake owns
-   * that route for JSON bodies; when it does, pass false and hand form-encoded POSTs to `QueryApi.seriesHandler`.
-   */
-  registerSeriesPost?: boolean;
 }
-
-export interface QueryApi {
-  /** The `/api/v1/series` handler (GET or form-encoded POST), for a route the caller registers itself. */
-  seriesHandler(req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply>;
-}
-
-/**
- * resolveTenant for a TenantRegistry: Bearer, basic-auth password, DD-API-KEY or `api_key`; with noAuth always
- * `default`. The tenant found is noted on the request for the `tenant` label of promdog_http_requests_total.
- */
-export function tenantResolver(tenants: { tenantForKey(key: string | undefined): string | undefined }, noAuth: boolean): (req: FastifyRequest) => string | undefined {
-  return (req) => {
-    const tenant = noAuth ? 'default' : tenants.tenantForKey(anyApiKey(req.headers, req.query as Record<string, unknown>));
-    if (tenant) noteRequestTenant(req, tenant);
-    return tenant;
-  };
-}
-
-export function querierExportSource(q: Querier): ExportSource {
-  return { exportSeries: (matchers, mint, maxt) => q.select(matchers, mint, maxt) };
-}
-
-const DEFAULT_LOOKBACK_MS = 5 * 60_000;
-const DEFAULT_MAX_BODY_BYTES = 1 << 20;
-const PROMETHEUS_MAX_POINTS = 11_000;
-const TRUNCATED = 'results truncated due to limit';
 
 /** A successful answer: the `data` JSON text plus annotations. */
-interface Answer {
+export interface QueryApiResult {
   data: string;
   warnings?: string[];
   infos?: string[];
 }
 
-interface Ctx {
-  req: FastifyRequest;
-  params: Params;
-  tenant: string;
-  /** performance.now() at arrival. */
+/** When a request arrived (performance.now()) and how long it waited for a concurrency slot (ms). */
+export interface RequestTiming {
   arrivedAt: number;
-  /** Time spent waiting for a concurrency slot (ms). */
   queuedMs: number;
 }
+
+const DEFAULT_LOOKBACK_MS = 5 * 60_000;
+const PROMETHEUS_MAX_POINTS = 11_000;
+const TRUNCATED = 'results truncated due to limit';
+
+const arrivedNow = (): RequestTiming => ({ arrivedAt: performance.now(), queuedMs: 0 });
 
 /** Counts what a query reads from storage and when its last fetch finished (for `stats`). */
 class CountingQuerier implements Querier {
@@ -194,8 +155,8 @@ function errorStatus(e: PromQLError): { status: number; type: string; reason?: s
   }
 }
 
-/** Engine errors as API errors; parse and type errors name the `query` parameter like Prometheus. */
-function engineError(e: unknown): ApiError {
+/** Any failure as an API error; the engine's parse and type errors name the `query` parameter like Prometheus. */
+export function asApiError(e: unknown): ApiError {
   if (e instanceof ApiError) return e;
   if (e instanceof PromQLError) {
     const { status, type, reason } = errorStatus(e);
@@ -221,113 +182,237 @@ function resultPoints(raw: RawResult): number {
   return n;
 }
 
-export function registerQueryApi(app: FastifyInstance, deps: QueryApiDeps): QueryApi {
-  const limits = deps.limits;
-  const maxBodyBytes = limits.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const maxPoints = limits.maxPointsPerSeries ?? PROMETHEUS_MAX_POINTS;
-  const lookbackDeltaMs = deps.engine?.lookbackDeltaMs ?? DEFAULT_LOOKBACK_MS;
-  const defaultSubqueryStepMs = deps.engine?.defaultSubqueryStepMs;
-  const now = deps.now ?? Date.now;
-  const limiter = new ConcurrencyLimiter(limits.maxConcurrent, limits.maxQueued ?? 4 * limits.maxConcurrent);
-  const m: QueryApiMetrics = queryApiMetrics(deps.metrics.registry);
-  const buildInfo: BuildInfo = {
-    // Grafana reads `version` as the Prometheus version it talks to (feature detection): promdog implements the
-    // API and PromQL of Prometheus 3.5. The server passes promdog's own version in `revision` (deps.buildInfo).
-    version: '3.5.0',
-    revision: 'promdog',
-    branch: 'promdog',
-    buildUser: 'promdog',
-    buildDate: '',
-    goVersion: `node${process.versions.node}`,
-    ...deps.buildInfo,
-  };
+/** `values` cut to `limit` (0: no limit), with Prometheus' warning when cut. */
+function stringList(values: string[], limit: number): QueryApiResult {
+  const warnings: string[] = [];
+  if (limit > 0 && values.length > limit) {
+    values = values.slice(0, limit);
+    warnings.push(TRUNCATED);
+  }
+  return { data: JSON.stringify(values), warnings };
+}
 
-  const send = (reply: FastifyReply, endpoint: string, arrivedAt: number, status: number, body: string | Readable, contentType = 'application/json') => {
-    m.requests.inc({ endpoint, code: String(status) });
-    m.duration.observe({ endpoint }, (performance.now() - arrivedAt) / 1000);
-    return reply.code(status).header('content-type', contentType).send(body);
-  };
+/** start/end (defaults: all time) and the parsed `match[]` sets of the metadata endpoints. */
+function rangeAndMatchers(p: Params) {
+  const limit = limitParam(p);
+  const start = timeParam(p, 'start', MIN_TIME_MS);
+  const end = timeParam(p, 'end', MAX_TIME_MS);
+  return { limit, start, end, sets: parseMatchers(p.all('match[]')) };
+}
 
-  const sendError = (reply: FastifyReply, endpoint: string, arrivedAt: number, err: ApiError) => {
-    if (err.rejectReason) m.rejected.inc({ reason: err.rejectReason });
-    if (err.status === 413) reply.header('connection', 'close');
-    if (err.status === 401) reply.header('www-authenticate', 'Basic realm="promdog"');
-    if (err.status === 503) reply.header('retry-after', '1');
-    return send(reply, endpoint, arrivedAt, err.status, JSON.stringify({ status: 'error', errorType: err.errorType, error: err.message }));
-  };
+export class QueryApi {
+  private readonly buildInfo: BuildInfo;
+  private readonly now: () => number;
 
-  /** Wraps an endpoint: authentication, parameters, admission (for data reads), the envelope and counting. */
-  const handler = (endpoint: string, gated: boolean, fn: (ctx: Ctx) => Promise<Answer | Readable>) =>
-    async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
-      const arrivedAt = performance.now();
-      let release: (() => void) | undefined;
-      try {
-        const tenant = deps.resolveTenant(req);
-        if (!tenant) {
-          throw new ApiError(
-            'unauthorized',
-            'missing or unknown API key: send the tenant key as "Authorization: Bearer <key>", as the basic-auth password, or in a DD-API-KEY header',
-            401,
-            'unauthorized',
-          );
-        }
-        const params = await readParams(req, maxBodyBytes);
-        if (gated) {
-          const admission = limiter.acquire(limits.timeoutMs);
-          m.queued.set(limiter.waiting);
-          try {
-            release = await admission;
-          } finally {
-            m.queued.set(limiter.waiting);
-          }
-          m.inFlight.set(limiter.inFlight);
-        }
-        const answer = await fn({ req, params, tenant, arrivedAt, queuedMs: performance.now() - arrivedAt });
-        if (answer instanceof Readable) return send(reply, endpoint, arrivedAt, 200, answer, 'application/stream+json; charset=utf-8');
-        let body = `{"status":"success","data":${answer.data}`;
-        if (answer.warnings && answer.warnings.length > 0) body += `,"warnings":${JSON.stringify(answer.warnings)}`;
-        if (answer.infos && answer.infos.length > 0) body += `,"infos":${JSON.stringify(answer.infos)}`;
-        return send(reply, endpoint, arrivedAt, 200, body + '}');
-      } catch (e) {
-        if (!(e instanceof ApiError)) req.log.error({ err: e, endpoint }, 'query API request failed');
-        return sendError(reply, endpoint, arrivedAt, engineError(e));
-      } finally {
-        if (release) {
-          release();
-          m.inFlight.set(limiter.inFlight);
-        }
-      }
+  constructor(private readonly opts: QueryApiOptions) {
+    this.now = opts.now ?? Date.now;
+    this.buildInfo = {
+      // Grafana reads `version` as the Prometheus version it talks to (feature detection): promdog implements the
+      // API and PromQL of Prometheus 3.5. The server passes promdog's own version in `revision` (opts.buildInfo).
+      version: '3.5.0',
+      revision: 'promdog',
+      branch: 'promdog',
+      buildUser: 'promdog',
+      buildDate: '',
+      goVersion: `node${process.versions.node}`,
+      ...opts.buildInfo,
     };
+  }
+
+  /** `/api/v1/query`: `query` at `time` (default now). */
+  async query(p: Params, tenant: string, timing: RequestTiming = arrivedNow()): Promise<QueryApiResult> {
+    const timeMs = timeParam(p, 'time', this.now());
+    return this.runQuery(p, tenant, timing, (engine, q, lookback) => engine.instantQueryRaw(q, p.get('query'), timeMs, lookback));
+  }
+
+  /** `/api/v1/query_range`: `query` from `start` to `end` every `step`. */
+  async queryRange(p: Params, tenant: string, timing: RequestTiming = arrivedNow()): Promise<QueryApiResult> {
+    const start = requiredTimeParam(p, 'start');
+    const end = requiredTimeParam(p, 'end');
+    if (end < start) throw invalidParam('end', 'end timestamp must not be before start time');
+    const step = durationParam(p, 'step');
+    if (step <= 0) throw invalidParam('step', 'zero or negative query resolution step widths are not accepted. Try a positive integer');
+    // For safety, Prometheus limits the points per series (60s resolution for a week, 1h for a year).
+    const maxPoints = this.opts.limits.maxPointsPerSeries ?? PROMETHEUS_MAX_POINTS;
+    if (Math.floor((end - start) / step) > maxPoints) {
+      throw new ApiError(
+        'bad_data',
+        `exceeded maximum resolution of ${maxPoints.toLocaleString('en-US')} points per timeseries. Try decreasing the query resolution (?step=XX)`,
+        400,
+        'too_many_points',
+      );
+    }
+    return this.runQuery(p, tenant, timing, (engine, q, lookback) => engine.rangeQueryRaw(q, p.get('query'), start, end, step, lookback));
+  }
+
+  /** `/api/v1/series`: the label sets matching any `match[]`, sorted. */
+  async series(p: Params, tenant: string): Promise<QueryApiResult> {
+    if (p.all('match[]').length === 0) throw badData('no match[] parameter provided');
+    const limit = limitParam(p);
+    const start = timeParam(p, 'start', MIN_TIME_MS);
+    const end = timeParam(p, 'end', MAX_TIME_MS);
+    let sets: LabelMatcher[][];
+    try {
+      sets = parseMatchers(p.all('match[]'));
+    } catch (e) {
+      throw e instanceof ApiError ? invalidParam('match[]', e.message) : e;
+    }
+    const q = this.opts.querierFor(tenant);
+    const found = new Map<string, Label[]>();
+    for (const set of sets) {
+      for (const labels of await q.series(set, start, end)) {
+        const key = labelsKey(labels);
+        if (!found.has(key)) found.set(key, labels);
+      }
+    }
+    let list = [...found.values()].sort(compareLabels);
+    const warnings: string[] = [];
+    if (limit > 0 && list.length > limit) {
+      list = list.slice(0, limit);
+      warnings.push(TRUNCATED);
+    }
+    return { data: `[${list.map(labelsJson).join(',')}]`, warnings };
+  }
+
+  /** `/api/v1/labels`: label names, of the series matching `match[]` when given. */
+  async labels(p: Params, tenant: string): Promise<QueryApiResult> {
+    const { limit, start, end, sets } = rangeAndMatchers(p);
+    const q = this.opts.querierFor(tenant);
+    const names = new Set<string>();
+    for (const set of sets.length > 0 ? sets : [[]]) for (const n of await q.labelNames(set, start, end)) names.add(n);
+    return stringList([...names].sort(), limit);
+  }
+
+  /** `/api/v1/label/<name>/values`, `name` as it is in the path (Prometheus' `U__` escaping allowed). */
+  async labelValues(name: string, p: Params, tenant: string): Promise<QueryApiResult> {
+    const label = unescapeLabelName(name);
+    if (label === '') throw badData(`invalid label name: ${JSON.stringify(label)}`);
+    const { limit, start, end, sets } = rangeAndMatchers(p);
+    const q = this.opts.querierFor(tenant);
+    const values = new Set<string>();
+    for (const set of sets.length > 0 ? sets : [[]]) for (const v of await q.labelValues(label, set, start, end)) values.add(v);
+    return stringList([...values].sort(), limit);
+  }
+
+  /** `/api/v1/metadata`: type, help and unit by metric name. */
+  async metadata(p: Params, tenant: string): Promise<QueryApiResult> {
+    const intParam = (name: string) => {
+      const v = p.get(name);
+      if (v === '') return -1;
+      if (!/^[+-]?\d+$/.test(v)) throw badData(`${name} must be a number`);
+      return Number(v);
+    };
+    const limit = intParam('limit');
+    const limitPerMetric = intParam('limit_per_metric');
+    const metric = p.get('metric');
+    const all = this.opts.metadataFor ? await this.opts.metadataFor(tenant) : [];
+    const byName = new Map<string, Map<string, { type: string; help: string; unit: string }>>();
+    for (const md of all) {
+      if (metric !== '' && md.metricFamilyName !== metric) continue;
+      let entries = byName.get(md.metricFamilyName);
+      if (limitPerMetric > 0 && entries && entries.size >= limitPerMetric) continue;
+      if (!entries) byName.set(md.metricFamilyName, (entries = new Map()));
+      entries.set(`${md.type}\u0000${md.help}\u0000${md.unit}`, { type: md.type, help: md.help, unit: md.unit });
+    }
+    const out: Record<string, { type: string; help: string; unit: string }[]> = {};
+    for (const name of [...byName.keys()].sort()) {
+      if (limit >= 0 && Object.keys(out).length >= limit) break;
+      out[name] = [...byName.get(name)!.values()];
+    }
+    return { data: JSON.stringify(out) };
+  }
+
+  /** `/api/v1/status/buildinfo`. */
+  async buildinfo(): Promise<QueryApiResult> {
+    return { data: JSON.stringify(this.buildInfo) };
+  }
+
+  /** `/api/v1/query_exemplars`: the parameters are checked; promdog stores no exemplars. */
+  async queryExemplars(p: Params): Promise<QueryApiResult> {
+    const start = timeParam(p, 'start', MIN_TIME_MS);
+    const end = timeParam(p, 'end', MAX_TIME_MS);
+    if (end < start) throw badData('end timestamp must not be before start timestamp');
+    try {
+      parseExpr(p.get('query'));
+    } catch (e) {
+      if (e instanceof ParseError) throw badData(e.message);
+      throw e;
+    }
+    return { data: '[]' };
+  }
+
+  /** `/api/v1/format_query`: `query` pretty-printed like Prometheus. */
+  async formatQuery(p: Params): Promise<QueryApiResult> {
+    try {
+      return { data: JSON.stringify(prettyExpr(parseExpr(p.get('query')))) };
+    } catch (e) {
+      if (e instanceof ParseError) throw invalidParam('query', e.message);
+      throw e;
+    }
+  }
+
+  /** `/api/v1/export`: the raw samples of the series matching `match[]`, one JSON line per series, sorted. */
+  async export(p: Params, tenant: string): Promise<Readable> {
+    if (p.all('match[]').length === 0) throw badData('no match[] parameter provided');
+    const start = timeParam(p, 'start', MIN_TIME_MS);
+    const end = timeParam(p, 'end', this.now());
+    const sets = parseMatchers(p.all('match[]'));
+    const source = this.opts.exportSourceFor?.(tenant) ?? this.querierExportSource(tenant);
+    const seen = new Set<string>();
+    const all: SeriesData[] = [];
+    for (const set of sets) {
+      for (const s of await source.exportSeries(set, start, end)) {
+        const key = labelsKey(s.labels);
+        if (seen.has(key)) continue;
+        seen.add(key);
+        all.push(s);
+      }
+    }
+    all.sort((a, b) => compareLabels(a.labels, b.labels));
+    return Readable.from((function* () {
+      for (const s of all) if (s.timestamps.length > 0) yield exportLine(s);
+    })());
+  }
+
+  private querierExportSource(tenant: string): ExportSource {
+    const q = this.opts.querierFor(tenant);
+    return { exportSeries: (matchers, mint, maxt) => q.select(matchers, mint, maxt) };
+  }
 
   /** Shared by instant and range queries: parameters, the engine run with limits, truncation and stats. */
-  const runQuery = async (ctx: Ctx, run: (engine: Engine, q: Querier, lookbackMs: number | undefined) => Promise<RawResult>): Promise<Answer> => {
-    const p = ctx.params;
+  private async runQuery(
+    p: Params,
+    tenant: string,
+    timing: RequestTiming,
+    run: (engine: Engine, q: Querier, lookback: { lookbackDeltaMs: number } | undefined) => Promise<RawResult>,
+  ): Promise<QueryApiResult> {
+    const limits = this.opts.limits;
     const limit = limitParam(p);
     let timeoutMs = limits.timeoutMs;
     if (p.get('timeout') !== '') timeoutMs = Math.min(timeoutMs, durationParam(p, 'timeout'));
-    let lookbackMs: number | undefined;
+    let lookback: { lookbackDeltaMs: number } | undefined;
     if (p.get('lookback_delta') !== '') {
       try {
-        lookbackMs = parseDurationParam(p.get('lookback_delta'));
+        lookback = { lookbackDeltaMs: parseDurationParam(p.get('lookback_delta')) };
       } catch (e) {
         throw badData(`error parsing lookback delta duration: ${(e as Error).message}`);
       }
     }
-    // Time spent queueing counts against the query's timeout.
-    const remainingMs = Math.max(0, timeoutMs - ctx.queuedMs);
+    const defaultSubqueryStepMs = this.opts.engine?.defaultSubqueryStepMs;
     const engine = new Engine({
-      lookbackDeltaMs,
+      lookbackDeltaMs: this.opts.engine?.lookbackDeltaMs ?? DEFAULT_LOOKBACK_MS,
       maxSamples: limits.maxSamples,
-      timeoutMs: remainingMs,
+      // Time spent queueing counts against the query's timeout.
+      timeoutMs: Math.max(0, timeoutMs - timing.queuedMs),
       ...(defaultSubqueryStepMs !== undefined ? { defaultSubqueryStepMs } : {}),
     });
-    const querier = new CountingQuerier(deps.querierFor(ctx.tenant));
+    const querier = new CountingQuerier(this.opts.querierFor(tenant));
     const evalStart = performance.now();
     let raw: RawResult;
     try {
-      raw = await run(engine, querier, lookbackMs);
+      raw = await run(engine, querier, lookback);
     } catch (e) {
-      throw engineError(e);
+      throw asApiError(e);
     }
     const evalEnd = performance.now();
     const warnings = [...raw.warnings];
@@ -344,8 +429,8 @@ export function registerQueryApi(app: FastifyInstance, deps: QueryApiDeps): Quer
           resultSortTime: 0,
           queryPreparationTime: prep,
           innerEvalTime: Math.max(0, evalTotal - prep),
-          execQueueTime: ctx.queuedMs / 1000,
-          execTotalTime: (performance.now() - ctx.arrivedAt) / 1000,
+          execQueueTime: timing.queuedMs / 1000,
+          execTotalTime: (performance.now() - timing.arrivedAt) / 1000,
         },
         samples: {
           totalQueryableSamples: querier.samples,
@@ -355,188 +440,5 @@ export function registerQueryApi(app: FastifyInstance, deps: QueryApiDeps): Quer
       data = `${data.slice(0, -1)},"stats":${JSON.stringify(stats)}}`;
     }
     return { data, warnings, infos: raw.infos };
-  };
-
-  const query = handler('query', true, (ctx) => {
-    const timeMs = timeParam(ctx.params, 'time', now());
-    return runQuery(ctx, (engine, q, lookbackMs) =>
-      engine.instantQueryRaw(q, ctx.params.get('query'), timeMs, lookbackMs !== undefined ? { lookbackDeltaMs: lookbackMs } : undefined),
-    );
-  });
-
-  const queryRange = handler('query_range', true, (ctx) => {
-    const p = ctx.params;
-    const start = requiredTimeParam(p, 'start');
-    const end = requiredTimeParam(p, 'end');
-    if (end < start) throw invalidParam('end', 'end timestamp must not be before start time');
-    const step = durationParam(p, 'step');
-    if (step <= 0) throw invalidParam('step', 'zero or negative query resolution step widths are not accepted. Try a positive integer');
-    // For safety, Prometheus limits the points per series (60s resolution for a week, 1h for a year).
-    if (Math.floor((end - start) / step) > maxPoints) {
-      throw new ApiError(
-        'bad_data',
-        `exceeded maximum resolution of ${maxPoints.toLocaleString('en-US')} points per timeseries. Try decreasing the query resolution (?step=XX)`,
-        400,
-        'too_many_points',
-      );
-    }
-    return runQuery(ctx, (engine, q, lookbackMs) =>
-      engine.rangeQueryRaw(q, p.get('query'), start, end, step, lookbackMs !== undefined ? { lookbackDeltaMs: lookbackMs } : undefined),
-    );
-  });
-
-  /** start/end (defaults: all time) and the parsed `match[]` sets of the metadata endpoints. */
-  const rangeAndMatchers = (p: Params) => {
-    const limit = limitParam(p);
-    const start = timeParam(p, 'start', MIN_TIME_MS);
-    const end = timeParam(p, 'end', MAX_TIME_MS);
-    return { limit, start, end, sets: parseMatchers(p.all('match[]')) };
-  };
-
-  const series = handler('series', true, async (ctx) => {
-    const p = ctx.params;
-    if (p.all('match[]').length === 0) throw badData('no match[] parameter provided');
-    const limit = limitParam(p);
-    const start = timeParam(p, 'start', MIN_TIME_MS);
-    const end = timeParam(p, 'end', MAX_TIME_MS);
-    let sets: LabelMatcher[][];
-    try {
-      sets = parseMatchers(p.all('match[]'));
-    } catch (e) {
-      throw e instanceof ApiError ? invalidParam('match[]', e.message) : e;
-    }
-    const q = deps.querierFor(ctx.tenant);
-    const found = new Map<string, Label[]>();
-    for (const set of sets) {
-      for (const labels of await q.series(set, start, end)) {
-        const key = labelsKey(labels);
-        if (!found.has(key)) found.set(key, labels);
-      }
-    }
-    let list = [...found.values()].sort(compareLabels);
-    const warnings: string[] = [];
-    if (limit > 0 && list.length > limit) {
-      list = list.slice(0, limit);
-      warnings.push(TRUNCATED);
-    }
-    return { data: `[${list.map(labelsJson).join(',')}]`, warnings };
-  });
-
-  const stringList = (values: string[], limit: number): Answer => {
-    const warnings: string[] = [];
-    if (limit > 0 && values.length > limit) {
-      values = values.slice(0, limit);
-      warnings.push(TRUNCATED);
-    }
-    return { data: JSON.stringify(values), warnings };
-  };
-
-  const labels = handler('labels', true, async (ctx) => {
-    const { limit, start, end, sets } = rangeAndMatchers(ctx.params);
-    const q = deps.querierFor(ctx.tenant);
-    const names = new Set<string>();
-    for (const set of sets.length > 0 ? sets : [[]]) for (const n of await q.labelNames(set, start, end)) names.add(n);
-    return stringList([...names].sort(), limit);
-  });
-
-  const labelValues = handler('label_values', true, async (ctx) => {
-    const name = unescapeLabelName((ctx.req.params as { name: string }).name);
-    if (name === '') throw badData(`invalid label name: ${JSON.stringify(name)}`);
-    const { limit, start, end, sets } = rangeAndMatchers(ctx.params);
-    const q = deps.querierFor(ctx.tenant);
-    const values = new Set<string>();
-    for (const set of sets.length > 0 ? sets : [[]]) for (const v of await q.labelValues(name, set, start, end)) values.add(v);
-    return stringList([...values].sort(), limit);
-  });
-
-  const metadata = handler('metadata', false, async (ctx) => {
-    const p = ctx.params;
-    const intParam = (name: string) => {
-      const v = p.get(name);
-      if (v === '') return -1;
-      if (!/^[+-]?\d+$/.test(v)) throw badData(`${name} must be a number`);
-      return Number(v);
-    };
-    const limit = intParam('limit');
-    const limitPerMetric = intParam('limit_per_metric');
-    const metric = p.get('metric');
-    const all = deps.metadataFor ? await deps.metadataFor(ctx.tenant) : [];
-    const byName = new Map<string, Map<string, { type: string; help: string; unit: string }>>();
-    for (const md of all) {
-      if (metric !== '' && md.metricFamilyName !== metric) continue;
-      let entries = byName.get(md.metricFamilyName);
-      if (limitPerMetric > 0 && entries && entries.size >= limitPerMetric) continue;
-      if (!entries) byName.set(md.metricFamilyName, (entries = new Map()));
-      entries.set(`${md.type}\u0000${md.help}\u0000${md.unit}`, { type: md.type, help: md.help, unit: md.unit });
-    }
-    const out: Record<string, { type: string; help: string; unit: string }[]> = {};
-    for (const name of [...byName.keys()].sort()) {
-      if (limit >= 0 && Object.keys(out).length >= limit) break;
-      out[name] = [...byName.get(name)!.values()];
-    }
-    return { data: JSON.stringify(out) };
-  });
-
-  const buildinfo = handler('buildinfo', false, async () => ({ data: JSON.stringify(buildInfo) }));
-
-  const exemplars = handler('query_exemplars', false, async (ctx) => {
-    const p = ctx.params;
-    const start = timeParam(p, 'start', MIN_TIME_MS);
-    const end = timeParam(p, 'end', MAX_TIME_MS);
-    if (end < start) throw badData('end timestamp must not be before start timestamp');
-    try {
-      parseExpr(p.get('query'));
-    } catch (e) {
-      if (e instanceof ParseError) throw badData(e.message);
-      throw e;
-    }
-    // promdog stores no exemplars.
-    return { data: '[]' };
-  });
-
-  const formatQuery = handler('format_query', false, async (ctx) => {
-    try {
-      return { data: JSON.stringify(prettyExpr(parseExpr(ctx.params.get('query')))) };
-    } catch (e) {
-      if (e instanceof ParseError) throw invalidParam('query', e.message);
-      throw e;
-    }
-  });
-
-  const exportRaw = handler('export', true, async (ctx) => {
-    const p = ctx.params;
-    if (p.all('match[]').length === 0) throw badData('no match[] parameter provided');
-    const start = timeParam(p, 'start', MIN_TIME_MS);
-    const end = timeParam(p, 'end', now());
-    const sets = parseMatchers(p.all('match[]'));
-    const source = deps.exportSourceFor ? deps.exportSourceFor(ctx.tenant) : querierExportSource(deps.querierFor(ctx.tenant));
-    const seen = new Set<string>();
-    const all: SeriesData[] = [];
-    for (const set of sets) {
-      for (const s of await source.exportSeries(set, start, end)) {
-        const key = labelsKey(s.labels);
-        if (seen.has(key)) continue;
-        seen.add(key);
-        all.push(s);
-      }
-    }
-    all.sort((a, b) => compareLabels(a.labels, b.labels));
-    return Readable.from((function* () {
-      for (const s of all) if (s.timestamps.length > 0) yield exportLine(s);
-    })());
-  });
-
-  const both = ['GET', 'POST'] as const;
-  app.route({ method: [...both], url: '/api/v1/query', handler: query });
-  app.route({ method: [...both], url: '/api/v1/query_range', handler: queryRange });
-  app.get('/api/v1/series', series);
-  if (deps.registerSeriesPost ?? true) app.post('/api/v1/series', series);
-  app.route({ method: [...both], url: '/api/v1/labels', handler: labels });
-  app.get('/api/v1/label/:name/values', labelValues);
-  app.get('/api/v1/metadata', metadata);
-  app.get('/api/v1/status/buildinfo', buildinfo);
-  app.route({ method: [...both], url: '/api/v1/query_exemplars', handler: exemplars });
-  app.route({ method: [...both], url: '/api/v1/format_query', handler: formatQuery });
-  app.route({ method: [...both], url: '/api/v1/export', handler: exportRaw });
-  return { seriesHandler: series };
+  }
 }

@@ -6,14 +6,14 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { registerConsole, type ConsoleDeps } from './server.js';
-import { tenantResolver } from '../api/query-api.js';
+import { requestTenants } from '../tenants/request-tenant.js';
 import { HostTagCache } from '../mapping/host-tags.js';
 import { MemoryQuerier } from '../../test/support/memory-querier.js';
 import type { Label } from '../model/prometheus.js';
 
 const NOW = 1_700_000_000_000;
 const KEYS: Record<string, string> = { 'key-default': 'default', 'key-system': 'system' };
-const resolveTenant = tenantResolver({ tenantForKey: (k) => (k === undefined ? undefined : KEYS[k]) }, false);
+const resolveTenant = requestTenants({ tenantForKey: (k) => (k === undefined ? undefined : KEYS[k]) }, false).query;
 
 const labels = (o: Record<string, string>): Label[] => Object.entries(o).map(([name, value]) => ({ name, value }));
 

@@ -10,13 +10,13 @@ import { gzipSync } from 'node:zlib';
 import type { HostInfo } from '../mapping/host-tags.js';
 import type { Querier } from '../model/storage.js';
 import { parseDurationParam } from '../promql/format.js';
-import { noteRequestTenant } from '../selfmon/request-tenant.js';
+import { MISSING_KEY_MESSAGE, type ResolveTenant } from '../tenants/request-tenant.js';
 import { listHosts } from './hosts.js';
 import type { ConsoleSession } from './api-types.js';
 
 export interface ConsoleDeps {
-  /** The tenant whose key the request presents (the query API's `tenantResolver`), undefined for none/unknown. */
-  resolveTenant(req: FastifyRequest): string | undefined;
+  /** The tenant whose key the request presents, like the query API's (RequestTenants.query). */
+  resolveTenant: ResolveTenant;
   /** The tenant's Querier in embedded-store mode; undefined in gateway mode. */
   querierFor: ((tenant: string) => Querier) | undefined;
   hostTags: { hosts(tenant: string): HostInfo[] };
@@ -138,9 +138,9 @@ export function registerConsole(app: FastifyInstance, deps: ConsoleDeps): void {
         reply,
         401,
         'unauthorized',
-        'missing or unknown API key: send the tenant key as "Authorization: Bearer <key>", as the basic-auth password, or in a DD-API-KEY header',
+        MISSING_KEY_MESSAGE,
       );
-    } else noteRequestTenant(req, tenant);
+    }
     return tenant;
   };
 

@@ -9,7 +9,7 @@ import { describe, test } from 'node:test';
 import StatsD from 'hot-shots';
 import { DgramSocket } from 'node-unix-socket';
 import type { DecodedPayload } from '../model/datadog.js';
-import { SelfMetrics } from '../selfmon/metrics.js';
+import { Registry } from 'prom-client';
 import { DogStatsDServer, parseListenAddress, type DogStatsDServerOptions } from './server.js';
 import { seededRandom } from '../../test/support/random.js';
 
@@ -27,20 +27,20 @@ async function waitFor(what: string, cond: () => boolean, timeoutMs = 5000): Pro
 async function startServer(extra: Partial<DogStatsDServerOptions> = {}) {
   const clock = { nowMs: T0 * 1000 };
   const flushed: Array<{ payload: DecodedPayload; tenant: string }> = [];
-  const selfMetrics = new SelfMetrics({ processMetrics: false });
+  const registry = new Registry();
   const server = new DogStatsDServer({
     listen: '127.0.0.1:0',
     hostname: 'laptop',
     clock: () => clock.nowMs,
     flushIntervalMs: 3_600_000, // the test calls tick() itself
-    selfMetrics,
+    registry,
     onFlush: async (payload, tenant) => {
       flushed.push({ payload, tenant });
     },
     ...extra,
   });
   await server.start();
-  return { server, clock, flushed, selfMetrics };
+  return { server, clock, flushed, registry };
 }
 
 function closeClient(client: InstanceType<typeof StatsD>): Promise<void> {
@@ -72,7 +72,7 @@ async function inTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
 
 describe('the article walkthrough with the hot-shots client over real UDP', () => {
   test('blog.app.testcounter +2 at 5 Hz → rate 10/s; blog.app.testhist 1/2/3 at p=.1/.6/.3 → max, median, avg, count, 95percentile', async () => {
-    const { server, clock, flushed, selfMetrics } = await startServer({ tenant: 'blog' });
+    const { server, clock, flushed, registry } = await startServer({ tenant: 'blog' });
     const { port } = server.udpAddress()!;
     const client = new StatsD({ host: '127.0.0.1', port, protocol: 'udp', maxBufferSize: 0 });
     const rand = seededRandom(20211);
@@ -132,7 +132,7 @@ describe('the article walkthrough with the hot-shots client over real UDP', () =
     assert.deepEqual(get('blog.app.testhist.95percentile').values, sortedBuckets.map((s) => s[Math.trunc((95 * s.length - 1) / 100)]));
     assert.deepEqual(get('blog.app.testhist.95percentile').values, [3, 3, 3]);
 
-    const text = await selfMetrics.render();
+    const text = await registry.metrics();
     assert.match(text, /promdog_dogstatsd_packets_total\{transport="udp"\} 300/);
     assert.match(text, /promdog_dogstatsd_metric_samples_total\{type="h"\} 150/);
     assert.match(text, /promdog_dogstatsd_metric_samples_total\{type="c"\} 150/);
@@ -209,7 +209,7 @@ describe('unix datagram socket', () => {
     inTempDir(async (dir) => {
       const socketPath = join(dir, 'dsd.socket');
       const wanted = 1 << 20;
-      const { server, clock, flushed, selfMetrics } = await startServer({ socketPath, recvBufferSize: wanted });
+      const { server, clock, flushed, registry } = await startServer({ socketPath, recvBufferSize: wanted });
       try {
         // Linux reports twice the size set; the default (212992 here) is below 1 MiB, so this fails if it is not set.
         assert.ok(server.recvBufferSize('unix')! >= wanted, `unix SO_RCVBUF ${server.recvBufferSize('unix')}`);
@@ -235,7 +235,7 @@ describe('unix datagram socket', () => {
         [['uds.size', 2, 20]],
       );
       assert.equal(server.stats.packets.udp, 0);
-      assert.match(await selfMetrics.render(), /promdog_dogstatsd_packets_total\{transport="unix"\} 2\n/);
+      assert.match(await registry.metrics(), /promdog_dogstatsd_packets_total\{transport="unix"\} 2\n/);
     }));
 
   test('without recvBufferSize the kernel default stays', () =>
@@ -342,9 +342,9 @@ describe('unix datagram socket', () => {
 });
 
 test('two servers reporting to one registry: one set of metrics, summed', async () => {
-  const selfMetrics = new SelfMetrics({ processMetrics: false });
+  const registry = new Registry();
   const servers = [0, 1].map(
-    () => new DogStatsDServer({ listen: '127.0.0.1:0', hostname: 'x', selfMetrics, flushIntervalMs: 3_600_000, onFlush: async () => {} }),
+    () => new DogStatsDServer({ listen: '127.0.0.1:0', hostname: 'x', registry, flushIntervalMs: 3_600_000, onFlush: async () => {} }),
   );
   for (const s of servers) await s.start();
   const clients = servers.map((s) => new StatsD({ host: '127.0.0.1', port: s.udpAddress()!.port, protocol: 'udp', maxBufferSize: 0 }));
@@ -357,7 +357,7 @@ test('two servers reporting to one registry: one set of metrics, summed', async 
     for (const c of clients) await closeClient(c);
     for (const s of servers) await s.stop();
   }
-  assert.match(await selfMetrics.render(), /promdog_dogstatsd_packets_total\{transport="udp"\} 3\n/);
+  assert.match(await registry.metrics(), /promdog_dogstatsd_packets_total\{transport="udp"\} 3\n/);
 });
 
 test('parseListenAddress', () => {

@@ -3,7 +3,7 @@ import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
 import { connect } from 'node:net';
 import { DgramSocket } from 'node-unix-socket';
 import type { DecodedPayload } from '../model/datadog.js';
-import type { SelfMetrics } from '../selfmon/metrics.js';
+import type { Registry } from 'prom-client';
 import { DogStatsDAggregator, type AggregatorOptions } from './aggregator.js';
 import { DogStatsDStats, registerDogStatsDMetrics } from './stats.js';
 
@@ -25,8 +25,8 @@ export interface DogStatsDServerOptions extends Omit<AggregatorOptions, 'stats'>
   tenant?: string;
   /** Receives each flush; the server waits for it before handing over the next one. */
   onFlush: (payload: DecodedPayload, tenant: string) => Promise<void>;
-  /** Registers the `promdog_dogstatsd_*` metrics on its registry. */
-  selfMetrics?: SelfMetrics;
+  /** Where the `promdog_dogstatsd_*` metrics are declared. */
+  registry?: Registry;
   /** How often closed buckets, events and service checks are flushed. Default 1000 ms. */
   flushIntervalMs?: number;
   /** Flushes waiting for onFlush at most; a flush beyond that is dropped (`flush_failed`). Default 60. */
@@ -107,7 +107,7 @@ export class DogStatsDServer {
     this.opts = opts;
     this.tenant = opts.tenant ?? 'default';
     this.aggregator = new DogStatsDAggregator({ ...opts, stats: this.stats });
-    if (opts.selfMetrics) registerDogStatsDMetrics(opts.selfMetrics.registry, this.stats);
+    if (opts.registry) registerDogStatsDMetrics(opts.registry, this.stats);
   }
 
   async start(): Promise<void> {

@@ -3,7 +3,8 @@ import { sampleCount } from '../model/prometheus.js';
 import type { Mapper } from '../mapping/index.js';
 import type { Sink } from '../sinks/sink.js';
 import { SinkRejectedError, SinkUnavailableError, type RejectedSamples } from '../sinks/sink.js';
-import type { SelfMetrics } from '../selfmon/metrics.js';
+import type { Registry } from 'prom-client';
+import { ingestMetrics, type IngestMetrics } from './metrics.js';
 
 // The one way data flows after decoding, for the HTTP intake and DogStatsD alike: map to Prometheus series, write
 // to the sink, count what was accepted, rejected and (by design) not stored.
@@ -11,11 +12,16 @@ import type { SelfMetrics } from '../selfmon/metrics.js';
 export type IngestKind = 'series' | 'sketch' | 'distribution' | 'service_check' | 'metadata' | 'event' | 'dogstatsd';
 
 export class IngestPipeline {
+  /** Declared on the registry given; the self-scrape counts the system tenant's lost samples in samplesRejected too. */
+  readonly metrics: IngestMetrics;
+
   constructor(
     private readonly mapper: Mapper,
     private readonly sink: Sink,
-    private readonly metrics: SelfMetrics,
-  ) {}
+    registry: Registry,
+  ) {
+    this.metrics = ingestMetrics(registry);
+  }
 
   /** Resolves when the payload's samples are durable; rejects with the sink's error (counted here). */
   async ingest(tenant: string, kind: IngestKind, payload: DecodedPayload, deadline: number): Promise<void> {

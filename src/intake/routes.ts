@@ -2,14 +2,13 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
 import { DecodeError, type DecodedPayload } from '../model/datadog.js';
 import { SinkRejectedError, SinkUnavailableError } from '../sinks/sink.js';
-import type { SelfMetrics } from '../selfmon/metrics.js';
-import type { TenantRegistry } from '../tenants/tenants.js';
+import type { Registry } from 'prom-client';
+import type { ResolveTenant } from '../tenants/request-tenant.js';
 import { BadBodyError, PayloadTooLargeError, UnsupportedEncodingError, decompressBody, parseContentEncoding, readCompressedBody, type BodyLimits } from './body.js';
 import type { DecodeFormat, DecodePool } from './decode-pool.js';
-import { intakeApiKey } from './auth.js';
-import { noteRequestTenant } from '../selfmon/request-tenant.js';
-import { isFormRequest } from '../api/params.js';
+import { isFormRequest } from '../http/raw-bodies.js';
 import type { IngestKind, IngestPipeline } from './pipeline.js';
+import { intakeMetrics, type IntakeMetrics } from './metrics.js';
 import { decodeSeriesV1Json, decodeSeriesV2 } from './decoders/series-json.js';
 import { decodeSketches } from './decoders/sketches-proto.js';
 import { decodeDistributionPoints } from './decoders/distribution-points.js';
@@ -45,11 +44,12 @@ export const INTAKE_ROUTES: IntakeRoute[] = [
 export interface IntakeDeps {
   /** Form-encoded POSTs to /api/v1/series are Prometheus series lookups (Grafana's default), not Datadog data. */
   formSeriesHandler?: (req: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply>;
-  tenants: TenantRegistry;
-  noAuth: boolean;
+  /** The tenant of an intake request (RequestTenants.intake). */
+  resolveTenant: ResolveTenant;
   limits: BodyLimits & { requestTimeoutMs: number };
   pipeline: IngestPipeline;
-  metrics: SelfMetrics;
+  /** Where the routes declare the intake's `promdog_*` families. */
+  registry: Registry;
   /** Worker threads for series bodies; without it every body is decoded on the main thread. */
   decodePool?: DecodePool;
 }
@@ -71,27 +71,23 @@ function startsLikeJson(body: Buffer): boolean {
   return false;
 }
 
-/** The tenant of an intake request, or undefined after answering 403. */
-export function authenticateIntake(deps: Pick<IntakeDeps, 'tenants' | 'noAuth' | 'metrics'>, req: FastifyRequest, reply: FastifyReply, route: string): string | undefined {
-  const tenant = deps.noAuth ? 'default' : deps.tenants.tenantForKey(intakeApiKey(req.headers, req.query as Record<string, unknown>));
-  if (tenant) {
-    noteRequestTenant(req, tenant);
-    return tenant;
-  }
-  deps.metrics.requestsRejected.inc({ route, reason: 'forbidden' });
-  void reply.code(403).send(FORBIDDEN);
-  return undefined;
-}
-
-function reject(deps: IntakeDeps, reply: FastifyReply, route: string, code: number, reason: string, message: string) {
-  deps.metrics.requestsRejected.inc({ route, reason });
+function reject(metrics: IntakeMetrics, reply: FastifyReply, route: string, code: number, reason: string, message: string) {
+  metrics.requestsRejected.inc({ route, reason });
   return reply.code(code).send({ errors: [message] });
 }
 
+/** Needs the server's raw request bodies (acceptRawBodies): the handlers enforce size limits while decompressing. */
 export function registerIntakeRoutes(app: FastifyInstance, deps: IntakeDeps): void {
-  // Keep every body as a raw stream: the handler enforces size limits while decompressing.
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
+  const metrics = intakeMetrics(deps.registry);
+
+  /** The tenant of an intake request, or undefined after answering 403. */
+  const authenticate = (req: FastifyRequest, reply: FastifyReply, route: string): string | undefined => {
+    const tenant = deps.resolveTenant(req);
+    if (tenant) return tenant;
+    metrics.requestsRejected.inc({ route, reason: 'forbidden' });
+    void reply.code(403).send(FORBIDDEN);
+    return undefined;
+  };
 
   for (const route of INTAKE_ROUTES) {
     app.post(route.path, async (req, reply) => {
@@ -99,20 +95,20 @@ export function registerIntakeRoutes(app: FastifyInstance, deps: IntakeDeps): vo
       // A form-encoded, uncompressed POST to /api/v1/series may be Grafana's series lookup (its default) — or
       // Datadog JSON sent with curl's default Content-Type. The body decides, so it is read before choosing.
       const maybeLookup = route.path === '/api/v1/series' && deps.formSeriesHandler !== undefined && isFormRequest(req) && !req.headers['content-encoding'];
-      let tenant = maybeLookup ? undefined : authenticateIntake(deps, req, reply, route.path);
+      let tenant = maybeLookup ? undefined : authenticate(req, reply, route.path);
       if (!maybeLookup && !tenant) return reply;
       let payload: DecodedPayload;
       try {
         const encoding = parseContentEncoding(req.headers['content-encoding']);
         const stream = (req.body as Readable | undefined) ?? req.raw;
         const compressed = await readCompressedBody(stream, deps.limits);
-        const observe = (stage: 'compressed' | 'decompressed', bytes: number) => deps.metrics.payloadBytes.observe({ route: route.path, stage }, bytes);
+        const observe = (stage: 'compressed' | 'decompressed', bytes: number) => metrics.payloadBytes.observe({ route: route.path, stage }, bytes);
         if (route.worker !== undefined && deps.decodePool !== undefined && !maybeLookup && compressed.length >= DECODE_IN_WORKER_MIN_BYTES) {
           observe('compressed', compressed.length);
           const decoded = await deps.decodePool.decode(route.worker, compressed, encoding, deps.limits);
           observe('decompressed', decoded.decompressedBytes);
           payload = decoded.payload;
-          deps.metrics.bodiesDecoded.inc({ route: route.path, thread: 'worker' });
+          metrics.bodiesDecoded.inc({ route: route.path, thread: 'worker' });
         } else {
           const body = await decompressBody(compressed, encoding, deps.limits);
           if (maybeLookup) {
@@ -120,23 +116,23 @@ export function registerIntakeRoutes(app: FastifyInstance, deps: IntakeDeps): vo
               req.body = Readable.from([body]);
               return deps.formSeriesHandler!(req, reply);
             }
-            tenant = authenticateIntake(deps, req, reply, route.path);
+            tenant = authenticate(req, reply, route.path);
             if (!tenant) return reply;
           }
           observe('compressed', compressed.length);
           observe('decompressed', body.length);
           payload = route.decode(body);
-          deps.metrics.bodiesDecoded.inc({ route: route.path, thread: 'main' });
+          metrics.bodiesDecoded.inc({ route: route.path, thread: 'main' });
         }
       } catch (e) {
-        if (e instanceof UnsupportedEncodingError) return reject(deps, reply, route.path, 415, 'unsupported_encoding', e.message);
+        if (e instanceof UnsupportedEncodingError) return reject(metrics, reply, route.path, 415, 'unsupported_encoding', e.message);
         if (e instanceof PayloadTooLargeError) {
           // The rest of an oversized body is not read: close the connection instead of draining it.
           reply.header('connection', 'close');
-          return reject(deps, reply, route.path, 413, 'too_large', e.message);
+          return reject(metrics, reply, route.path, 413, 'too_large', e.message);
         }
-        if (e instanceof BadBodyError) return reject(deps, reply, route.path, 400, 'bad_body', e.message);
-        if (e instanceof DecodeError) return reject(deps, reply, route.path, 400, 'decode', e.message);
+        if (e instanceof BadBodyError) return reject(metrics, reply, route.path, 400, 'bad_body', e.message);
+        if (e instanceof DecodeError) return reject(metrics, reply, route.path, 400, 'decode', e.message);
         throw e;
       }
       try {
@@ -144,9 +140,9 @@ export function registerIntakeRoutes(app: FastifyInstance, deps: IntakeDeps): vo
       } catch (e) {
         if (e instanceof SinkUnavailableError) {
           reply.header('retry-after', String(Math.max(1, Math.ceil(e.retryAfterSeconds))));
-          return reject(deps, reply, route.path, 503, 'unavailable', e.message);
+          return reject(metrics, reply, route.path, 503, 'unavailable', e.message);
         }
-        if (e instanceof SinkRejectedError) return reject(deps, reply, route.path, 400, 'rejected', e.message);
+        if (e instanceof SinkRejectedError) return reject(metrics, reply, route.path, 400, 'rejected', e.message);
         throw e;
       }
       return reply.code(202).send(route.reply === 'v1' ? { status: 'ok' } : { errors: [] });
@@ -154,7 +150,7 @@ export function registerIntakeRoutes(app: FastifyInstance, deps: IntakeDeps): vo
   }
 
   const validate = async (req: FastifyRequest, reply: FastifyReply) => {
-    if (!authenticateIntake(deps, req, reply, '/api/v1/validate')) return reply;
+    if (!authenticate(req, reply, '/api/v1/validate')) return reply;
     return reply.code(200).send({ valid: true });
   };
   app.get('/api/v1/validate', validate);

@@ -4,7 +4,7 @@ import type { DDDistribution, DDHostMetadata, DDServiceCheck, DDSeries, DDSketch
 import { emptyPayload } from '../model/datadog.js';
 import type { PromSeries } from '../model/prometheus.js';
 import { decodedBody, loadFixture } from '../../test/support/fixtures.js';
-import { ProtoWriter } from '../intake/decoders/proto-writer.js';
+import { ProtoWriter } from '../../test/support/proto-writer.js';
 import { decodeSeriesV2Proto } from '../intake/decoders/series-v2-proto.js';
 import { DDSketchBuilder, sketchKey, sketchQuantile } from './ddsketch.js';
 import { HostTagCache } from './host-tags.js';

@@ -2,9 +2,8 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { hostname } from 'node:os';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { SelfMetrics } from './metrics.js';
-import { RegistryCollector, SelfScraper, listenInstance } from './self-scrape.js';
-import { SinkRejectedError, SinkUnavailableError, type Sink, type WriteOutcome } from '../sinks/sink.js';
+import { registerProcessMetrics } from './metrics.js';
+import { AppendError, RegistryCollector, SelfScraper, listenInstance, type RefusedSamples } from './self-scrape.js';
 import type { PromSeries, WriteBatch } from '../model/prometheus.js';
 
 const TARGET = [
@@ -42,14 +41,21 @@ function collected(series: PromSeries[]): Map<string, number> {
   return new Map(series.map((s) => [keyOf(s.labels), s.values[0]!]));
 }
 
-class RecordingSink implements Sink {
+/** The self-scrape's append: records each batch, then answers what `outcome` says. */
+class RecordingAppend {
   readonly batches: WriteBatch[] = [];
-  outcome: () => Promise<WriteOutcome> = async () => ({ rejected: {} });
-  async write(batch: WriteBatch): Promise<WriteOutcome> {
+  outcome: () => Promise<RefusedSamples> = async () => ({});
+  readonly append = async (batch: WriteBatch): Promise<RefusedSamples> => {
     this.batches.push(batch);
     return this.outcome();
-  }
-  async close(): Promise<void> {}
+  };
+}
+
+/** A registry with the counter the self-scrape counts lost samples in (the pipeline's, in the server). */
+function scrapedRegistry() {
+  const registry = new Registry();
+  const samplesRejected = new Counter({ name: 'samples_rejected_total', help: 'lost', labelNames: ['tenant', 'reason'] as const, registers: [registry] });
+  return { registry, samplesRejected };
 }
 
 function recordingLogger() {
@@ -57,8 +63,8 @@ function recordingLogger() {
   return { warnings, warn: (obj: object, msg: string) => void warnings.push({ obj, msg }) };
 }
 
-async function value(metrics: SelfMetrics, name: string, labels: Record<string, string> = {}): Promise<number> {
-  const family = await (metrics.registry.getSingleMetric(name) as Counter | undefined)?.get();
+async function value(registry: Registry, name: string, labels: Record<string, string> = {}): Promise<number> {
+  const family = await (registry.getSingleMetric(name) as Counter | undefined)?.get();
   let sum = 0;
   for (const v of family?.values ?? []) if (Object.entries(labels).every(([k, x]) => v.labels[k] === x)) sum += v.value;
   return sum;
@@ -66,16 +72,20 @@ async function value(metrics: SelfMetrics, name: string, labels: Record<string, 
 
 describe('RegistryCollector', () => {
   test('gives every sample /metrics renders, with job and instance, at the scrape time', async () => {
-    const metrics = new SelfMetrics({ processMetrics: false });
-    metrics.httpRequests.inc({ tenant: 'default', route: '/api/v2/series', method: 'POST', code: '202' }, 3);
-    metrics.httpRequests.inc({ tenant: '', route: 'unmatched', method: 'GET', code: '404' });
-    metrics.httpDuration.observe({ route: '/api/v2/series' }, 0.003);
-    metrics.httpDuration.observe({ route: '/api/v2/series' }, 7);
-    metrics.payloadBytes.observe({ route: '/api/v1/series', stage: 'compressed' }, 300);
-    metrics.selfScrapeDuration.set(4);
-    const batch = await new RegistryCollector(metrics.registry, TARGET).collect(1_700_000_000_123);
+    const registry = new Registry();
+    const requests = new Counter({ name: 'promdog_http_requests_total', help: 'requests', labelNames: ['tenant', 'route', 'method', 'code'] as const, registers: [registry] });
+    const duration = new Histogram({ name: 'promdog_http_request_duration_seconds', help: 'latency', labelNames: ['route'] as const, buckets: [0.0025, 0.005, 5, 10], registers: [registry] });
+    const sizes = new Histogram({ name: 'promdog_payload_bytes', help: 'sizes', labelNames: ['route', 'stage'] as const, buckets: [256, 1024], registers: [registry] });
+    const last = new Gauge({ name: 'promdog_last_seconds', help: 'Duration of the last thing.', registers: [registry] });
+    requests.inc({ tenant: 'default', route: '/api/v2/series', method: 'POST', code: '202' }, 3);
+    requests.inc({ tenant: '', route: 'unmatched', method: 'GET', code: '404' });
+    duration.observe({ route: '/api/v2/series' }, 0.003);
+    duration.observe({ route: '/api/v2/series' }, 7);
+    sizes.observe({ route: '/api/v1/series', stage: 'compressed' }, 300);
+    last.set(4);
+    const batch = await new RegistryCollector(registry, TARGET).collect(1_700_000_000_123);
 
-    assert.deepEqual(collected(batch.series), exposition(await metrics.render()));
+    assert.deepEqual(collected(batch.series), exposition(await registry.metrics()));
     for (const s of batch.series) {
       assert.deepEqual(s.timestamps, [1_700_000_000_123]);
       const names = s.labels.map((l) => l.name);
@@ -99,13 +109,16 @@ describe('RegistryCollector', () => {
     const meta = new Map(batch.metadata.map((m) => [m.metricFamilyName, m]));
     assert.equal(meta.get('promdog_http_requests_total')?.type, 'counter');
     assert.equal(meta.get('promdog_http_request_duration_seconds')?.type, 'histogram');
-    assert.equal(meta.get('promdog_self_scrape_duration_seconds')?.type, 'gauge');
-    assert.equal(meta.get('promdog_self_scrape_duration_seconds')?.help, 'Duration of the last self-scrape: collecting the metrics and writing them to the system tenant.');
+    assert.equal(meta.get('promdog_payload_bytes')?.type, 'histogram');
+    assert.equal(meta.get('promdog_last_seconds')?.type, 'gauge');
+    assert.equal(meta.get('promdog_last_seconds')?.help, 'Duration of the last thing.');
+    assert.equal(got.get('promdog_last_seconds{instance="h:1",job="promdog"}'), 4);
   });
 
   test('process metrics come with the promdog_ prefix', async () => {
-    const metrics = new SelfMetrics();
-    const names = new Set((await new RegistryCollector(metrics.registry, TARGET).collect(1)).series.map((s) => s.labels.find((l) => l.name === '__name__')!.value));
+    const registry = new Registry();
+    registerProcessMetrics(registry);
+    const names = new Set((await new RegistryCollector(registry, TARGET).collect(1)).series.map((s) => s.labels.find((l) => l.name === '__name__')!.value));
     for (const n of ['promdog_process_cpu_seconds_total', 'promdog_process_resident_memory_bytes', 'promdog_nodejs_heap_size_used_bytes']) {
       assert.ok(names.has(n), n);
     }
@@ -157,125 +170,139 @@ describe('RegistryCollector', () => {
 
 describe('SelfScraper', () => {
   test('writes to the system tenant; metadata with the first scrape and when families change', async () => {
-    const metrics = new SelfMetrics({ processMetrics: false });
-    const sink = new RecordingSink();
-    const scraper = new SelfScraper({ metrics, sink, intervalMs: 1000, instance: 'h:1', logger: recordingLogger() });
+    const { registry, samplesRejected } = scrapedRegistry();
+    const recorder = new RecordingAppend();
+    const scraper = new SelfScraper({ registry, append: recorder.append, samplesRejected, intervalMs: 1000, instance: 'h:1', logger: recordingLogger() });
     await scraper.scrapeOnce(1_000_000);
     await scraper.scrapeOnce(1_001_000);
-    assert.equal(sink.batches.length, 2);
-    const [a, b] = sink.batches;
+    assert.equal(recorder.batches.length, 2);
+    const [a, b] = recorder.batches;
     assert.equal(a!.tenant, 'system');
-    assert.ok(a!.metadata.length > 10);
+    assert.equal(a!.metadata.length, registry.getMetricsAsArray().length, 'every family');
     assert.deepEqual(b!.metadata, []);
     assert.ok(a!.series.every((s) => s.timestamps[0] === 1_000_000));
     // The first scrape's own counters show up in the second.
-    const written = await value(metrics, 'promdog_self_scrape_samples_total');
+    const written = await value(registry, 'promdog_self_scrape_samples_total');
     assert.equal(written, a!.series.length + b!.series.length);
     const inSecond = b!.series.find((s) => s.labels[0]!.value === 'promdog_self_scrape_samples_total')!;
     assert.equal(inSecond.values[0], a!.series.length);
 
-    new Gauge({ name: 'promdog_registered_later', help: 'a family registered after the first scrape', registers: [metrics.registry] });
+    new Gauge({ name: 'promdog_registered_later', help: 'a family registered after the first scrape', registers: [registry] });
     await scraper.scrapeOnce(1_002_000);
-    assert.ok(sink.batches[2]!.metadata.length > 0, 'a new family brings the metadata again');
+    assert.ok(recorder.batches[2]!.metadata.length > 0, 'a new family brings the metadata again');
     await scraper.scrapeOnce(1_062_000);
-    assert.ok(sink.batches[3]!.metadata.length > 0, 'and a minute later');
+    assert.ok(recorder.batches[3]!.metadata.length > 0, 'and a minute later');
   });
 
   test('an unavailable sink is counted and logged (rate-limited), never thrown', async () => {
-    const metrics = new SelfMetrics({ processMetrics: false });
-    const sink = new RecordingSink();
-    sink.outcome = async () => {
-      throw new SinkUnavailableError('store closed', 5);
+    const { registry, samplesRejected } = scrapedRegistry();
+    const recorder = new RecordingAppend();
+    recorder.outcome = async () => {
+      throw new AppendError('unavailable', 'store closed');
     };
     const logger = recordingLogger();
-    const scraper = new SelfScraper({ metrics, sink, intervalMs: 1000, instance: 'h:1', logger });
+    const scraper = new SelfScraper({ registry, append: recorder.append, samplesRejected, intervalMs: 1000, instance: 'h:1', logger });
     await scraper.scrapeOnce(1000);
     await scraper.scrapeOnce(2000);
-    assert.equal(await value(metrics, 'promdog_self_scrape_failures_total', { reason: 'unavailable' }), 2);
-    assert.equal(await value(metrics, 'promdog_self_scrape_samples_total'), 0);
-    const lost = sink.batches[0]!.series.length + sink.batches[1]!.series.length;
-    assert.equal(await value(metrics, 'promdog_samples_rejected_total', { tenant: 'system', reason: 'sink_unavailable' }), lost);
+    assert.equal(await value(registry, 'promdog_self_scrape_failures_total', { reason: 'unavailable' }), 2);
+    assert.equal(await value(registry, 'promdog_self_scrape_samples_total'), 0);
+    const lost = recorder.batches[0]!.series.length + recorder.batches[1]!.series.length;
+    assert.equal(await value(registry, 'samples_rejected_total', { tenant: 'system', reason: 'sink_unavailable' }), lost);
     assert.equal(logger.warnings.length, 1);
     assert.match(JSON.stringify(logger.warnings[0]), /store closed/);
     // Metadata was not delivered: the next scrape sends it again.
-    assert.ok(sink.batches[1]!.metadata.length > 0);
+    assert.ok(recorder.batches[1]!.metadata.length > 0);
   });
 
   test('a refusing or failing sink: counted as rejected or error, the samples as sink_rejected or sink_error', async () => {
-    const metrics = new SelfMetrics({ processMetrics: false });
-    const sink = new RecordingSink();
-    const scraper = new SelfScraper({ metrics, sink, intervalMs: 1000, instance: 'h:1', logger: recordingLogger() });
-    sink.outcome = async () => {
-      throw new SinkRejectedError('HTTP 400: out of bounds');
+    const { registry, samplesRejected } = scrapedRegistry();
+    const recorder = new RecordingAppend();
+    const scraper = new SelfScraper({ registry, append: recorder.append, samplesRejected, intervalMs: 1000, instance: 'h:1', logger: recordingLogger() });
+    recorder.outcome = async () => {
+      throw new AppendError('rejected', 'HTTP 400: out of bounds');
     };
     await scraper.scrapeOnce(1000);
-    sink.outcome = async () => {
+    recorder.outcome = async () => {
       throw new TypeError('a bug');
     };
     await scraper.scrapeOnce(2000);
-    assert.equal(await value(metrics, 'promdog_self_scrape_failures_total', { reason: 'rejected' }), 1);
-    assert.equal(await value(metrics, 'promdog_self_scrape_failures_total', { reason: 'error' }), 1);
-    assert.equal(await value(metrics, 'promdog_samples_rejected_total', { tenant: 'system', reason: 'sink_rejected' }), sink.batches[0]!.series.length);
-    assert.equal(await value(metrics, 'promdog_samples_rejected_total', { tenant: 'system', reason: 'sink_error' }), sink.batches[1]!.series.length);
+    assert.equal(await value(registry, 'promdog_self_scrape_failures_total', { reason: 'rejected' }), 1);
+    assert.equal(await value(registry, 'promdog_self_scrape_failures_total', { reason: 'error' }), 1);
+    assert.equal(await value(registry, 'samples_rejected_total', { tenant: 'system', reason: 'sink_rejected' }), recorder.batches[0]!.series.length);
+    assert.equal(await value(registry, 'samples_rejected_total', { tenant: 'system', reason: 'sink_error' }), recorder.batches[1]!.series.length);
   });
 
   test('samples the sink refuses are counted by reason, the rest as written', async () => {
-    const metrics = new SelfMetrics({ processMetrics: false });
-    const sink = new RecordingSink();
-    sink.outcome = async () => ({ rejected: { too_old: 2 } });
-    const scraper = new SelfScraper({ metrics, sink, intervalMs: 1000, instance: 'h:1', logger: recordingLogger() });
+    const { registry, samplesRejected } = scrapedRegistry();
+    const recorder = new RecordingAppend();
+    recorder.outcome = async () => ({ too_old: 2 });
+    const scraper = new SelfScraper({ registry, append: recorder.append, samplesRejected, intervalMs: 1000, instance: 'h:1', logger: recordingLogger() });
     await scraper.scrapeOnce(1000);
-    assert.equal(await value(metrics, 'promdog_self_scrape_samples_total'), sink.batches[0]!.series.length - 2);
-    assert.equal(await value(metrics, 'promdog_samples_rejected_total', { tenant: 'system', reason: 'too_old' }), 2);
+    assert.equal(await value(registry, 'promdog_self_scrape_samples_total'), recorder.batches[0]!.series.length - 2);
+    assert.equal(await value(registry, 'samples_rejected_total', { tenant: 'system', reason: 'too_old' }), 2);
+  });
+
+  test('a batch refused in part: a rejected failure, the refused samples by reason, the rest as written', async () => {
+    const { registry, samplesRejected } = scrapedRegistry();
+    const recorder = new RecordingAppend();
+    recorder.outcome = async () => {
+      throw new AppendError('rejected', 'series limit reached', { series_limit: 1 });
+    };
+    const scraper = new SelfScraper({ registry, append: recorder.append, samplesRejected, intervalMs: 1000, instance: 'h:1', logger: recordingLogger() });
+    await scraper.scrapeOnce(1000);
+    assert.equal(await value(registry, 'promdog_self_scrape_failures_total', { reason: 'rejected' }), 1);
+    assert.equal(await value(registry, 'promdog_self_scrape_samples_total'), recorder.batches[0]!.series.length - 1);
+    assert.equal(await value(registry, 'samples_rejected_total', { tenant: 'system', reason: 'series_limit' }), 1);
+    assert.equal(await value(registry, 'samples_rejected_total', { tenant: 'system', reason: 'sink_rejected' }), 0);
   });
 
   test('a failing collector is counted as a collect failure', async () => {
-    const metrics = new SelfMetrics({ processMetrics: false });
+    const { registry, samplesRejected } = scrapedRegistry();
     new Gauge({
       name: 'broken',
       help: 'throws on collect',
-      registers: [metrics.registry],
+      registers: [registry],
       collect() {
         throw new Error('collector broke');
       },
     });
-    const sink = new RecordingSink();
+    const recorder = new RecordingAppend();
     const logger = recordingLogger();
-    await new SelfScraper({ metrics, sink, intervalMs: 1000, instance: 'h:1', logger }).scrapeOnce(1000);
-    assert.equal(sink.batches.length, 0);
-    assert.equal(await value(metrics, 'promdog_self_scrape_failures_total', { reason: 'collect' }), 1);
+    await new SelfScraper({ registry, append: recorder.append, samplesRejected, intervalMs: 1000, instance: 'h:1', logger }).scrapeOnce(1000);
+    assert.equal(recorder.batches.length, 0);
+    assert.equal(await value(registry, 'promdog_self_scrape_failures_total', { reason: 'collect' }), 1);
     assert.match(JSON.stringify(logger.warnings), /collector broke/);
   });
 
   test('stop() waits for the scrape in flight; a tick during a slow write counts an overrun', async () => {
-    const metrics = new SelfMetrics({ processMetrics: false });
-    const sink = new RecordingSink();
+    const { registry, samplesRejected } = scrapedRegistry();
+    const recorder = new RecordingAppend();
     let release!: () => void;
     const blocked = new Promise<void>((r) => (release = r));
-    sink.outcome = async () => {
+    recorder.outcome = async () => {
       await blocked;
-      return { rejected: {} };
+      return {};
     };
-    const scraper = new SelfScraper({ metrics, sink, intervalMs: 5, instance: 'h:1', logger: recordingLogger() });
+    const scraper = new SelfScraper({ registry, append: recorder.append, samplesRejected, intervalMs: 5, instance: 'h:1', logger: recordingLogger() });
     scraper.start();
-    while ((await value(metrics, 'promdog_self_scrape_failures_total', { reason: 'overrun' })) === 0) {
+    while ((await value(registry, 'promdog_self_scrape_failures_total', { reason: 'overrun' })) === 0) {
       await new Promise((r) => setTimeout(r, 5));
     }
-    assert.equal(sink.batches.length, 1);
+    assert.equal(recorder.batches.length, 1);
     let stopped = false;
     const stopping = scraper.stop().then(() => (stopped = true));
     await new Promise((r) => setTimeout(r, 20));
     assert.equal(stopped, false, 'stop() still waits for the write');
     release();
     await stopping;
-    const writes = sink.batches.length;
+    const writes = recorder.batches.length;
     await new Promise((r) => setTimeout(r, 30));
-    assert.equal(sink.batches.length, writes, 'no scrape after stop()');
-    assert.equal(await value(metrics, 'promdog_self_scrape_samples_total'), sink.batches[0]!.series.length);
+    assert.equal(recorder.batches.length, writes, 'no scrape after stop()');
+    assert.equal(await value(registry, 'promdog_self_scrape_samples_total'), recorder.batches[0]!.series.length);
   });
 
   test('rejects a non-positive interval', () => {
-    assert.throws(() => new SelfScraper({ metrics: new SelfMetrics({ processMetrics: false }), sink: new RecordingSink(), intervalMs: 0, instance: 'h:1', logger: recordingLogger() }));
+    assert.throws(() => new SelfScraper({ ...scrapedRegistry(), append: new RecordingAppend().append, intervalMs: 0, instance: 'h:1', logger: recordingLogger() }));
   });
 });
 

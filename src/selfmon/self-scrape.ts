@@ -1,12 +1,11 @@
 import { hostname } from 'node:os';
-import type { Registry } from 'prom-client';
-import type { Label, MetricMetadata, PromMetricType, PromSeries, SeriesRef } from '../model/prometheus.js';
-import { SinkRejectedError, SinkUnavailableError, type RejectedSamples, type Sink } from '../sinks/sink.js';
-import type { SelfMetrics } from './metrics.js';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { Label, MetricMetadata, PromMetricType, PromSeries, SeriesRef, WriteBatch } from '../model/prometheus.js';
 
 // promdog scrapes itself: every interval its own registry (the families /metrics renders) becomes one WriteBatch for
-// the `system` tenant, written through the same Sink as the intake (embedded store, or remote write with the system
-// tenant's header). Labels as a Prometheus scrape of /metrics would give them: job="promdog", instance=<host:port>.
+// the `system` tenant, appended through the same sink as the intake (embedded store, or remote write with the system
+// tenant's header), which the composition root hands over as an append function. Labels as a Prometheus scrape of
+// /metrics would give them: job="promdog", instance=<host:port>.
 
 export const SYSTEM_TENANT = 'system';
 export const SELF_JOB = 'promdog';
@@ -172,9 +171,55 @@ export interface SelfScrapeLogger {
   warn(obj: object, msg: string): void;
 }
 
+/** Samples not stored, by reason (`too_old`, `series_limit`...). */
+export type RefusedSamples = Partial<Record<string, number>>;
+
+/**
+ * Writes a scrape's batch. Resolves once it is durable, with the samples refused by the write rules (the rest are
+ * stored); rejects with an AppendError when the sink is unavailable or refused the batch, anything else counting as
+ * an `error`.
+ */
+export type Append = (batch: WriteBatch, deadline: number) => Promise<RefusedSamples>;
+
+export class AppendError extends Error {
+  constructor(
+    readonly reason: 'unavailable' | 'rejected',
+    message: string,
+    /** With `rejected`: only these samples were refused, the rest of the batch is stored. */
+    readonly refused?: RefusedSamples,
+  ) {
+    super(message);
+  }
+}
+
+function selfScrapeMetrics(registry: Registry) {
+  return {
+    samples: new Counter({
+      name: 'promdog_self_scrape_samples_total',
+      help: 'Samples of promdog\'s own metrics written to the system tenant by the self-scrape.',
+      registers: [registry],
+    }),
+    /** Self-scrapes that did not store their samples, by reason: collect, unavailable, rejected, error, overrun (the previous one still ran). */
+    failures: new Counter({
+      name: 'promdog_self_scrape_failures_total',
+      help: 'Self-scrapes that did not store (all) their samples, by reason (collect, unavailable, rejected, error, overrun).',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
+    duration: new Gauge({
+      name: 'promdog_self_scrape_duration_seconds',
+      help: 'Duration of the last self-scrape: collecting the metrics and writing them to the system tenant.',
+      registers: [registry],
+    }),
+  };
+}
+
 export interface SelfScrapeOptions {
-  metrics: SelfMetrics;
-  sink: Sink;
+  /** What is scraped, and where the self-scrape declares its own `promdog_self_scrape_*` families. */
+  registry: Registry;
+  append: Append;
+  /** promdog_samples_rejected_total (the ingest pipeline's): samples the system tenant lost are counted there too. */
+  samplesRejected: Counter<'tenant' | 'reason'>;
   /** > 0. */
   intervalMs: number;
   /** The `instance` label: the host:port promdog listens on. */
@@ -184,10 +229,11 @@ export interface SelfScrapeOptions {
   tenant?: string;
 }
 
-/** Scrapes `metrics.registry` every interval into the system tenant. Never throws: failures are counted and logged. */
+/** Scrapes the registry every interval into the system tenant. Never throws: failures are counted and logged. */
 export class SelfScraper {
   readonly tenant: string;
   private readonly collector: RegistryCollector;
+  private readonly metrics: ReturnType<typeof selfScrapeMetrics>;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private metadataSentAt = -Infinity;
@@ -198,10 +244,11 @@ export class SelfScraper {
   constructor(private readonly opts: SelfScrapeOptions) {
     if (!(opts.intervalMs > 0)) throw new Error('self-scrape: the interval must be positive');
     this.tenant = opts.tenant ?? SYSTEM_TENANT;
-    this.collector = new RegistryCollector(opts.metrics.registry, [
+    this.collector = new RegistryCollector(opts.registry, [
       { name: 'instance', value: opts.instance },
       { name: 'job', value: SELF_JOB },
     ]);
+    this.metrics = selfScrapeMetrics(opts.registry);
   }
 
   /** The first scrape is one interval after start, like a scraper's first visit. */
@@ -220,7 +267,7 @@ export class SelfScraper {
 
   private tick(): void {
     if (this.running) {
-      this.opts.metrics.selfScrapeFailures.inc({ reason: 'overrun' });
+      this.metrics.failures.inc({ reason: 'overrun' });
       this.logFailure('overrun', 'the previous self-scrape is still running');
       return;
     }
@@ -229,13 +276,13 @@ export class SelfScraper {
 
   /** One scrape at `now` (ms): collect, write, count. Resolves in every case. */
   async scrapeOnce(now = Date.now()): Promise<void> {
-    const m = this.opts.metrics;
+    const m = this.metrics;
     const started = performance.now();
     let batch: CollectedBatch;
     try {
       batch = await this.collector.collect(now);
     } catch (err) {
-      m.selfScrapeFailures.inc({ reason: 'collect' });
+      m.failures.inc({ reason: 'collect' });
       this.logFailure('collect', (err as Error).message);
       return;
     }
@@ -244,33 +291,33 @@ export class SelfScraper {
     // Give up before the next scrape is due: its samples supersede these.
     const deadline = now + Math.max(500, this.opts.intervalMs * 0.8);
     try {
-      const outcome = await this.opts.sink.write({ tenant, series: batch.series, metadata: sendMetadata ? batch.metadata : [] }, deadline);
-      m.selfScrapeSamples.inc(batch.samples - this.countRejected(outcome.rejected));
+      const refused = await this.opts.append({ tenant, series: batch.series, metadata: sendMetadata ? batch.metadata : [] }, deadline);
+      m.samples.inc(batch.samples - this.countRefused(refused));
       if (sendMetadata) {
         this.metadataSentAt = now;
         this.metadataFamilies = batch.metadata.length;
       }
     } catch (err) {
-      const reason = err instanceof SinkUnavailableError ? 'unavailable' : err instanceof SinkRejectedError ? 'rejected' : 'error';
-      m.selfScrapeFailures.inc({ reason });
-      if (err instanceof SinkRejectedError && err.rejected) {
+      const reason = err instanceof AppendError ? err.reason : 'error';
+      m.failures.inc({ reason });
+      if (err instanceof AppendError && err.refused) {
         // Only these were refused (e.g. the tenant's series limit); the rest is stored.
-        m.selfScrapeSamples.inc(batch.samples - this.countRejected(err.rejected));
+        m.samples.inc(batch.samples - this.countRefused(err.refused));
       } else {
-        m.samplesRejected.inc({ tenant, reason: `sink_${reason}` }, batch.samples);
+        this.opts.samplesRejected.inc({ tenant, reason: `sink_${reason}` }, batch.samples);
       }
       this.logFailure(reason, (err as Error).message);
     } finally {
-      m.selfScrapeDuration.set((performance.now() - started) / 1000);
+      m.duration.set((performance.now() - started) / 1000);
     }
   }
 
   /** Samples the sink refused (too_old after a clock step back...), counted like the intake's. */
-  private countRejected(rejected: RejectedSamples): number {
+  private countRefused(refused: RefusedSamples): number {
     let n = 0;
-    for (const [reason, k] of Object.entries(rejected)) {
+    for (const [reason, k] of Object.entries(refused)) {
       if (!k) continue;
-      this.opts.metrics.samplesRejected.inc({ tenant: this.tenant, reason }, k);
+      this.opts.samplesRejected.inc({ tenant: this.tenant, reason }, k);
       n += k;
     }
     return n;

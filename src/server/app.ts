@@ -1,35 +1,40 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { readFileSync, mkdirSync } from 'node:fs';
 import { pino, type Logger } from 'pino';
+import { Registry } from 'prom-client';
 import type { ServeConfig } from '../config/config.js';
-import { SelfMetrics } from '../selfmon/metrics.js';
+import { registerMetricsRoute, registerProcessMetrics } from '../selfmon/metrics.js';
 import { TenantRegistry } from '../tenants/tenants.js';
 import { IngestPipeline } from '../intake/pipeline.js';
 import { registerIntakeRoutes } from '../intake/routes.js';
 import { DecodePool } from '../intake/decode-pool.js';
 import { HostTagCache } from '../mapping/host-tags.js';
 import { Mapper } from '../mapping/index.js';
-import type { Sink } from '../sinks/sink.js';
+import { SinkRejectedError, SinkUnavailableError, type Sink } from '../sinks/sink.js';
 import { RemoteWriteSink } from '../sinks/remote-write/sink.js';
 import { DogStatsDServer } from '../dogstatsd/server.js';
 import { Storage } from '../tsdb/storage.js';
 import { EmbeddedStoreSink } from '../sinks/embedded/store-sink.js';
-import { registerStoreMetrics } from '../selfmon/store-metrics.js';
-import { registerMappingMetrics } from '../selfmon/mapping-metrics.js';
-import { SelfScraper, listenInstance } from '../selfmon/self-scrape.js';
-import { requestTenant } from '../selfmon/request-tenant.js';
-import { registerQueryApi, tenantResolver } from '../api/query-api.js';
+import { registerStoreMetrics } from '../tsdb/metrics.js';
+import { registerMappingMetrics } from '../mapping/metrics.js';
+import { AppendError, SelfScraper, listenInstance, type Append } from '../selfmon/self-scrape.js';
+import { requestTenant, requestTenants } from '../tenants/request-tenant.js';
+import { acceptRawBodies } from '../http/raw-bodies.js';
+import { registerQueryApi } from '../api/routes.js';
 import { registerConsole } from '../console/server.js';
 import { ApiError } from '../api/params.js';
 import type { Querier } from '../model/storage.js';
 import { VERSION } from './version.js';
+import { httpMetrics, registerStartupSeconds } from './metrics.js';
 
 // The composition root of `promdog serve`: builds every part from the configuration, wires the one-way flow
-// intake → mapping → sink, and owns start-up and the graceful shutdown.
+// intake → mapping → sink, and owns start-up and the graceful shutdown. It also owns the one prom-client registry:
+// each part declares its own families on it, /metrics renders it and the self-scrape writes it into tenant system.
 
 export interface PromdogServer {
   app: FastifyInstance;
-  metrics: SelfMetrics;
+  /** Every family /metrics shows. */
+  registry: Registry;
   /** The DogStatsD listener when --dogstatsd-listen or --dogstatsd-socket is given. */
   dogstatsd: DogStatsDServer | undefined;
   logger: Logger;
@@ -52,6 +57,19 @@ function redactUrl(url: string): string {
   }
 }
 
+/** The self-scrape's append through the server's sink: the sink's errors become the self-scrape's own. */
+function appendTo(sink: Sink): Append {
+  return async (batch, deadline) => {
+    try {
+      return (await sink.write(batch, deadline)).rejected;
+    } catch (err) {
+      if (err instanceof SinkUnavailableError) throw new AppendError('unavailable', err.message);
+      if (err instanceof SinkRejectedError) throw new AppendError('rejected', err.message, err.rejected);
+      throw err;
+    }
+  };
+}
+
 export function createLogger(level: string): Logger {
   return pino({ level, base: { service: 'promdog' }, timestamp: pino.stdTimeFunctions.isoTime });
 }
@@ -59,12 +77,15 @@ export function createLogger(level: string): Logger {
 export async function startServer(cfg: ServeConfig, logger: Logger = createLogger(cfg.logLevel)): Promise<PromdogServer> {
   mkdirSync(cfg.dataDir, { recursive: true });
   let startupSeconds = 0;
-  const metrics = new SelfMetrics();
+  const registry = new Registry();
+  registerProcessMetrics(registry);
+  const http = httpMetrics(registry);
 
   for (const file of TenantRegistry.ensureInitialTenants(cfg.dataDir, cfg.tenants)) {
     logger.info({ file }, `created tenant API token file ${file}`);
   }
   const tenants = new TenantRegistry(cfg.dataDir, cfg.tenants);
+  const tenantOf = requestTenants(tenants, cfg.noAuth);
   logger.info({ tenants: tenants.names, auth: !cfg.noAuth }, cfg.noAuth ? 'authentication disabled (--no-auth): all data goes to tenant "default"' : 'tenants loaded');
   // Picks up `promdog tenant add|rotate` without a restart.
   const tenantReload = setInterval(() => tenants.reload(), 10_000);
@@ -72,11 +93,11 @@ export async function startServer(cfg: ServeConfig, logger: Logger = createLogge
 
   const hostTags = new HostTagCache(cfg.dataDir, { logger });
   const mapper = new Mapper(cfg.mapping, hostTags);
-  registerMappingMetrics(metrics, mapper, hostTags);
+  registerMappingMetrics(registry, mapper, hostTags);
   let sink: Sink;
   let storage: Storage | undefined;
   if (cfg.remoteWrite.length > 0) {
-    sink = new RemoteWriteSink(cfg.remoteWrite, metrics, logger);
+    sink = new RemoteWriteSink(cfg.remoteWrite, registry, logger);
     logger.info({ targets: cfg.remoteWrite.map((t) => redactUrl(t.url)) }, 'gateway mode: samples are remote-written');
   } else {
     storage = new Storage({
@@ -91,9 +112,11 @@ export async function startServer(cfg: ServeConfig, logger: Logger = createLogge
     await storage.openAll();
     logger.info({ dataDir: cfg.dataDir, ms: Date.now() - opening, retentionMs: cfg.retentionMs }, 'embedded store open');
     sink = new EmbeddedStoreSink(storage);
-    registerStoreMetrics(metrics, storage, () => startupSeconds);
+    registerStoreMetrics(registry, storage);
+    // Embedded mode only, as it always was: what it measures is mostly opening the store and replaying WALs.
+    registerStartupSeconds(registry, () => startupSeconds);
   }
-  const pipeline = new IngestPipeline(mapper, sink, metrics);
+  const pipeline = new IngestPipeline(mapper, sink, registry);
   const decodePool = cfg.limits.decodeWorkers > 0 ? new DecodePool(cfg.limits.decodeWorkers) : undefined;
 
   let closing = false;
@@ -114,8 +137,8 @@ export async function startServer(cfg: ServeConfig, logger: Logger = createLogge
   });
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'unmatched';
-    metrics.httpRequests.inc({ tenant: requestTenant(req), route, method: req.method, code: String(reply.statusCode) });
-    metrics.httpDuration.observe({ route }, reply.elapsedTime / 1000);
+    http.requests.inc({ tenant: requestTenant(req), route, method: req.method, code: String(reply.statusCode) });
+    http.duration.observe({ route }, reply.elapsedTime / 1000);
   });
   app.setNotFoundHandler((req, reply) => reply.code(404).send({ errors: [`not found: ${req.method} ${req.url.split('?')[0]}`] }));
   app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
@@ -123,6 +146,10 @@ export async function startServer(cfg: ServeConfig, logger: Logger = createLogge
     if (code === 500) req.log.error({ err, route: req.routeOptions.url }, 'request failed');
     return reply.code(code).send({ errors: [code === 500 ? 'internal error' : err.message] });
   });
+
+  // Every route gets its body as the raw stream: the intake limits sizes while decompressing, the query API reads
+  // form bodies itself (both set up here, once, for the whole server).
+  acceptRawBodies(app);
 
   app.get('/-/healthy', async (_req, reply) => reply.type('text/plain').send('promdog is Healthy.\n'));
   app.get('/-/ready', async (_req, reply) =>
@@ -140,8 +167,8 @@ export async function startServer(cfg: ServeConfig, logger: Logger = createLogge
           exportSourceFor: (tenant: string) => store.querier(tenant),
         }
       : {}),
-    resolveTenant: tenantResolver(tenants, cfg.noAuth),
-    metrics,
+    resolveTenant: tenantOf.query,
+    registry,
     limits: cfg.query,
     engine: { lookbackDeltaMs: cfg.query.lookbackDeltaMs },
     buildInfo: { revision: `promdog-${VERSION}` },
@@ -150,25 +177,24 @@ export async function startServer(cfg: ServeConfig, logger: Logger = createLogge
   });
 
   registerConsole(app, {
-    resolveTenant: tenantResolver(tenants, cfg.noAuth),
+    resolveTenant: tenantOf.query,
     querierFor: store ? (tenant) => store.querier(tenant) : undefined,
     hostTags,
     version: VERSION,
   });
 
-  app.get('/metrics', async (_req, reply) => reply.type('text/plain; version=0.0.4; charset=utf-8').send(await metrics.render()));
+  registerMetricsRoute(app, registry);
 
   registerIntakeRoutes(app, {
     formSeriesHandler: (req, reply) => queryApi.seriesHandler(req, reply),
-    tenants,
-    noAuth: cfg.noAuth,
+    resolveTenant: tenantOf.intake,
     limits: {
       maxCompressedBytes: cfg.limits.maxCompressedBodyBytes,
       maxDecompressedBytes: cfg.limits.maxDecompressedBodyBytes,
       requestTimeoutMs: cfg.limits.requestTimeoutMs,
     },
     pipeline,
-    metrics,
+    registry,
     ...(decodePool ? { decodePool } : {}),
   });
 
@@ -178,7 +204,7 @@ export async function startServer(cfg: ServeConfig, logger: Logger = createLogge
       ...(cfg.dogstatsdListen ? { listen: cfg.dogstatsdListen } : {}),
       ...(cfg.dogstatsdSocket ? { socketPath: cfg.dogstatsdSocket } : {}),
       ...cfg.dogstatsd,
-      selfMetrics: metrics,
+      registry,
       logger,
       // Aggregated DogStatsD data takes the same path as the HTTP intake.
       onFlush: (payload, tenant) => pipeline.ingest(tenant, 'dogstatsd', payload, Date.now() + cfg.limits.requestTimeoutMs),
@@ -195,7 +221,14 @@ export async function startServer(cfg: ServeConfig, logger: Logger = createLogge
   let selfScrape: SelfScraper | undefined;
   if (cfg.selfmon.scrapeIntervalMs > 0) {
     const instance = listenInstance(cfg.listen.host, port);
-    selfScrape = new SelfScraper({ metrics, sink, intervalMs: cfg.selfmon.scrapeIntervalMs, instance, logger });
+    selfScrape = new SelfScraper({
+      registry,
+      append: appendTo(sink),
+      samplesRejected: pipeline.metrics.samplesRejected,
+      intervalMs: cfg.selfmon.scrapeIntervalMs,
+      instance,
+      logger,
+    });
     selfScrape.start();
     logger.info({ intervalMs: cfg.selfmon.scrapeIntervalMs, tenant: selfScrape.tenant, instance }, `self-scrape: own metrics into tenant "${selfScrape.tenant}" every ${cfg.selfmon.scrapeIntervalMs / 1000}s`);
   } else logger.info('self-scrape disabled (--self-scrape-interval 0)');
@@ -203,7 +236,7 @@ export async function startServer(cfg: ServeConfig, logger: Logger = createLogge
 
   return {
     app,
-    metrics,
+    registry,
     dogstatsd,
     logger,
     url,

@@ -6,8 +6,10 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Label } from '../../src/model/prometheus.js';
 import type { LabelMatcher, Querier, SeriesData } from '../../src/model/storage.js';
 import { TestStore, type TestSample } from '../support/store.js';
-import { isFormRequest, registerQueryApi, tenantResolver } from '../../src/api/query-api.js';
-import { SelfMetrics } from '../../src/selfmon/metrics.js';
+import { registerQueryApi } from '../../src/api/routes.js';
+import { requestTenants } from '../../src/tenants/request-tenant.js';
+import { acceptRawBodies, isFormRequest } from '../../src/http/raw-bodies.js';
+import { Registry } from 'prom-client';
 import { freePort } from '../support/ports.js';
 import { getJson, postForm, qs, startApiServer, type ApiServer } from './support.js';
 
@@ -368,7 +370,7 @@ describe('query API', () => {
   });
 
   test('requests and rejections are counted', async () => {
-    const text = await srv.metrics.render();
+    const text = await srv.registry.metrics();
     assert.match(text, /promdog_query_requests_total\{endpoint="query",code="200"\} \d+/);
     assert.match(text, /promdog_query_requests_total\{endpoint="query_range",code="400"\} \d+/);
     assert.match(text, /promdog_query_rejected_total\{reason="unauthorized"\} 2/);
@@ -424,7 +426,7 @@ describe('limits', () => {
       assert.equal(r.body.error, 'query processing would load too many samples into memory in query execution');
       const small = await getJson(`${srv.url}/api/v1/query?${qs({ query: 'temperature', time: T0 / 1000 })}`);
       assert.equal(small.status, 200);
-      assert.match(await srv.metrics.render(), /promdog_query_rejected_total\{reason="too_many_samples"\} 1/);
+      assert.match(await srv.registry.metrics(), /promdog_query_rejected_total\{reason="too_many_samples"\} 1/);
     } finally {
       await srv.close();
     }
@@ -441,7 +443,7 @@ describe('limits', () => {
       // A larger timeout parameter does not raise the server's limit, and a normal one passes.
       const ok = await getJson(`${srv.url}/api/v1/query?${qs({ query: 'temperature', time: T0 / 1000, timeout: '1h' })}`);
       assert.equal(ok.status, 200);
-      assert.match(await srv.metrics.render(), /promdog_query_rejected_total\{reason="timeout"\} 1/);
+      assert.match(await srv.registry.metrics(), /promdog_query_rejected_total\{reason="timeout"\} 1/);
     } finally {
       await srv.close();
     }
@@ -467,7 +469,7 @@ describe('limits', () => {
       while (slow.started < 1) await new Promise((r) => setTimeout(r, 5));
       const second = getJson(url); // queued
       // Wait until the second request is in the queue (the gauge says so), then overflow it.
-      while (!/promdog_query_queued 1/.test(await srv.metrics.render())) await new Promise((r) => setTimeout(r, 5));
+      while (!/promdog_query_queued 1/.test(await srv.registry.metrics())) await new Promise((r) => setTimeout(r, 5));
       const third = await getJson(url);
       assert.equal(third.status, 503);
       assert.equal(third.body.errorType, 'unavailable');
@@ -476,7 +478,7 @@ describe('limits', () => {
       slow.open();
       assert.equal((await first).status, 200);
       assert.equal((await second).status, 200);
-      assert.match(await srv.metrics.render(), /promdog_query_rejected_total\{reason="concurrency"\} 1/);
+      assert.match(await srv.registry.metrics(), /promdog_query_rejected_total\{reason="concurrency"\} 1/);
     } finally {
       slow.open();
       await srv.close();
@@ -519,13 +521,12 @@ describe('limits', () => {
 test('POST /api/v1/series shared with the Datadog intake: form bodies go to the series query', async () => {
   // The server's intake owns POST /api/v1/series (Datadog JSON); Grafana POSTs its series query there too.
   const app = Fastify() as unknown as FastifyInstance;
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
+  acceptRawBodies(app);
   const q = tenantA();
   const api = registerQueryApi(app, {
     querierFor: () => q,
-    resolveTenant: tenantResolver({ tenantForKey: () => undefined }, true),
-    metrics: new SelfMetrics(),
+    resolveTenant: requestTenants({ tenantForKey: () => undefined }, true).query,
+    registry: new Registry(),
     limits: { maxSamples: 1e6, timeoutMs: 10_000, maxConcurrent: 2 },
     registerSeriesPost: false,
   });

@@ -4,14 +4,17 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { MetricMetadata } from '../../src/model/prometheus.js';
 import type { Querier } from '../../src/model/storage.js';
 import { MemoryQuerier } from '../support/memory-querier.js';
-import { SelfMetrics } from '../../src/selfmon/metrics.js';
-import { registerQueryApi, tenantResolver, type QueryApiDeps, type QueryApiLimits } from '../../src/api/query-api.js';
+import { Registry } from 'prom-client';
+import { registerQueryApi, type QueryApiDeps } from '../../src/api/routes.js';
+import type { QueryApiLimits } from '../../src/api/query-api.js';
+import { requestTenants } from '../../src/tenants/request-tenant.js';
+import { acceptRawBodies } from '../../src/http/raw-bodies.js';
 import { freePort } from '../support/ports.js';
 
 export interface ApiServer {
   app: FastifyInstance;
   url: string;
-  metrics: SelfMetrics;
+  registry: Registry;
   close(): Promise<void>;
 }
 
@@ -30,22 +33,21 @@ export interface ApiServerOptions {
 export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
   const app = Fastify({ routerOptions: { ignoreTrailingSlash: true } }) as unknown as FastifyInstance;
   // The server's body handling (src/server/app.ts): every body arrives as a raw stream.
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
+  acceptRawBodies(app);
   const byKey = new Map(Object.entries(opts.keys ?? {}).map(([tenant, key]) => [key, tenant]));
-  const metrics = new SelfMetrics();
+  const registry = new Registry();
   const empty = new MemoryQuerier();
   registerQueryApi(app, {
     querierFor: (t) => opts.queriers[t] ?? empty,
-    resolveTenant: tenantResolver({ tenantForKey: (k) => (k ? byKey.get(k) : undefined) }, opts.noAuth ?? false),
+    resolveTenant: requestTenants({ tenantForKey: (k) => (k ? byKey.get(k) : undefined) }, opts.noAuth ?? false).query,
     metadataFor: async (t) => opts.metadata?.[t] ?? [],
-    metrics,
+    registry,
     limits: { ...DEFAULT_LIMITS, ...opts.limits },
     ...opts.extra,
   });
   const port = await freePort();
   await app.listen({ host: '127.0.0.1', port });
-  return { app, url: `http://127.0.0.1:${port}`, metrics, close: () => app.close() };
+  return { app, url: `http://127.0.0.1:${port}`, registry, close: () => app.close() };
 }
 
 export interface JsonResponse {

@@ -2,7 +2,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { PrometheusProcess } from '../support/prometheus.js';
 import { startPromdog, post, selfMetric, type TestPromdog, type WireEncoding } from '../support/promdog.js';
-import { encodeMetricPayload, encodeSketchPayload } from '../../src/intake/decoders/proto-writer.js';
+import { encodeMetricPayload, encodeSketchPayload } from '../support/proto-writer.js';
 import { DDSketchBuilder } from '../../src/mapping/ddsketch.js';
 
 // Every intake route × every Content-Encoding, through a gateway-mode promdog into a real Prometheus, checked by

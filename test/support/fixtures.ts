@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync, inflateSync } from 'node:zlib';
-import { encodeMetricPayload } from '../../src/intake/decoders/proto-writer.js';
+import { encodeMetricPayload } from './proto-writer.js';
 import type { DDSeries } from '../../src/model/datadog.js';
 
 // The Datadog Agent captures in test/fixtures/datadog-agent (what each holds and where it comes from: PROVENANCE.md

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { ServiceChecksApi } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v1/apis/ServiceChecksApi.js';
 import { decodedBody, loadFixture } from '../../../test/support/fixtures.js';
 import { decodeCheckRun } from './check-run.js';
-import { assertDecodeError } from './decoder-testing.js';
-import { captureClientRequests } from './official-client-capture.js';
+import { assertDecodeError } from '../../../test/support/decoder-testing.js';
+import { captureClientRequests } from '../../../test/support/official-client-capture.js';
 
 const json = (v: unknown) => Buffer.from(JSON.stringify(v));
 

@@ -2,8 +2,8 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventsApi } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v1/apis/EventsApi.js';
 import { decodeEvent } from './events.js';
-import { assertDecodeError } from './decoder-testing.js';
-import { captureClientRequests } from './official-client-capture.js';
+import { assertDecodeError } from '../../../test/support/decoder-testing.js';
+import { captureClientRequests } from '../../../test/support/official-client-capture.js';
 
 const json = (v: unknown) => Buffer.from(JSON.stringify(v));
 

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeIntake } from './intake.js';
-import { assertDecodeError } from './decoder-testing.js';
+import { assertDecodeError } from '../../../test/support/decoder-testing.js';
 
 const json = (v: unknown) => Buffer.from(JSON.stringify(v));
 

@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodedBody, loadFixture } from '../../../test/support/fixtures.js';
 import { decodeInventories } from './inventories.js';
-import { assertDecodeError } from './decoder-testing.js';
+import { assertDecodeError } from '../../../test/support/decoder-testing.js';
 
 describe('/api/v1/metadata inventories', () => {
   test('each captured Agent inventory payload (host i-0473fb6c2bd4591b4) counts as one inventory and nothing else', () => {

@@ -2,8 +2,8 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DecodeError } from '../../model/datadog.js';
 import { ProtoReader, rethrowInMessage, rethrowInPath } from './protobuf.js';
-import { ProtoWriter } from './proto-writer.js';
-import { assertDecodeError } from './decoder-testing.js';
+import { ProtoWriter } from '../../../test/support/proto-writer.js';
+import { assertDecodeError } from '../../../test/support/decoder-testing.js';
 
 function reader(bytes: number[] | Buffer): ProtoReader {
   return new ProtoReader(Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes));

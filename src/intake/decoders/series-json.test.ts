@@ -7,9 +7,10 @@ import { DecodeError, type DDProtoSeriesBatch, type DDSeries } from '../../model
 import { HostTagCache, Mapper, type MapResult } from '../../mapping/index.js';
 import { decodeSeriesV1Json, decodeSeriesV1JsonByParse, decodeSeriesV2, decodeSeriesV2Json } from './series-json.js';
 import { decodeSeriesV2Proto } from './series-v2-proto.js';
-import { encodeMetricPayload, ProtoWriter } from './proto-writer.js';
-import { assertDecodeError, onlyDecodeErrors, seededRandom, series } from './decoder-testing.js';
-import { captureClientRequests } from './official-client-capture.js';
+import { encodeMetricPayload, ProtoWriter } from '../../../test/support/proto-writer.js';
+import { assertDecodeError, onlyDecodeErrors, series } from '../../../test/support/decoder-testing.js';
+import { seededRandom } from '../../../test/support/random.js';
+import { captureClientRequests } from '../../../test/support/official-client-capture.js';
 
 const json = (v: unknown) => Buffer.from(JSON.stringify(v));
 

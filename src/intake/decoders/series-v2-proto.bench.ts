@@ -1,6 +1,6 @@
 import { pathToFileURL } from 'node:url';
 import { decodeSeriesV2Proto } from './series-v2-proto.js';
-import { encodeMetricPayload, type MetricSeriesInput } from './proto-writer.js';
+import { encodeMetricPayload, type MetricSeriesInput } from '../../../test/support/proto-writer.js';
 
 // Decode throughput of /api/v2/series protobuf on one core, on an Agent-like payload: ~10k points, mostly one point
 // per series, a host resource on every series, a device on some, 2-6 tags, a source type name on most.

@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import { DecodeError, type DDProtoSeriesBatch } from '../../model/datadog.js';
 import { decodedBody, loadFixture } from '../../../test/support/fixtures.js';
 import { decodeSeriesV2Proto } from './series-v2-proto.js';
-import { encodeMetricPayload, ProtoWriter, writeMetricSeries, type MetricSeriesInput } from './proto-writer.js';
-import { assertDecodeError, onlyDecodeErrors, seededRandom, series } from './decoder-testing.js';
+import { encodeMetricPayload, ProtoWriter, writeMetricSeries, type MetricSeriesInput } from '../../../test/support/proto-writer.js';
+import { assertDecodeError, onlyDecodeErrors, series } from '../../../test/support/decoder-testing.js';
+import { seededRandom } from '../../../test/support/random.js';
 
 const SMALL: MetricSeriesInput[] = [
   {

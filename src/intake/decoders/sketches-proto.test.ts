@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import type { DDSketchPoint } from '../../model/datadog.js';
 import { DDSketchBuilder, sketchKey } from '../../mapping/ddsketch.js';
 import { decodeSketches } from './sketches-proto.js';
-import { encodeSketchPayload, ProtoWriter, writeDogsketch, zigzag32, type SketchInput } from './proto-writer.js';
-import { assertDecodeError, onlyDecodeErrors, seededRandom } from './decoder-testing.js';
+import { encodeSketchPayload, ProtoWriter, writeDogsketch, zigzag32, type SketchInput } from '../../../test/support/proto-writer.js';
+import { assertDecodeError, onlyDecodeErrors } from '../../../test/support/decoder-testing.js';
+import { seededRandom } from '../../../test/support/random.js';
 
 const SKETCHES: SketchInput[] = [
   {

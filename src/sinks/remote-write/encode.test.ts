@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { uncompressSync } from 'snappy';
 import type { MetricMetadata, PromSeries } from '../../model/prometheus.js';
 import { encodeSnappyWriteRequest, encodeWriteRequest, splitBySamples } from './encode.js';
-import { decodeWriteRequest } from './testing.js';
+import { decodeWriteRequest } from '../../../test/support/remote-write-decoder.js';
 
 const series = (name: string, extra: Record<string, string>, timestamps: number[], values: number[]): PromSeries => ({
   labels: Object.entries({ __name__: name, ...extra })

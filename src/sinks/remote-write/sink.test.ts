@@ -8,13 +8,12 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import type { Counter } from 'prom-client';
+import { Registry } from 'prom-client';
 import type { MetricMetadata, PromSeries, WriteBatch } from '../../model/prometheus.js';
-import { SelfMetrics } from '../../selfmon/metrics.js';
 import { PrometheusProcess, sampleValue, type RangeSeries } from '../../../test/support/prometheus.js';
 import { SinkRejectedError, SinkUnavailableError } from '../sink.js';
 import { parseRetryAfter, RemoteWriteSink, type RemoteWriteOptions, type RemoteWriteTarget } from './sink.js';
-import { decodeRemoteWriteBody } from './testing.js';
+import { decodeRemoteWriteBody } from '../../../test/support/remote-write-decoder.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Helpers: batches, a sink with captured logs and metrics, and a loopback proxy in front of Prometheus.
@@ -39,13 +38,16 @@ function newSink(targets: RemoteWriteTarget[], options?: RemoteWriteOptions) {
   const logs: Array<{ level: number; msg: string } & Record<string, unknown>> = [];
   const rawLogs: string[] = [];
   const logger = pino({ level: 'debug' }, { write: (line: string) => (rawLogs.push(line), logs.push(JSON.parse(line))) });
-  const metrics = new SelfMetrics({ processMetrics: false });
-  const sink = new RemoteWriteSink(targets, metrics, logger, options);
-  return { sink, metrics, logs, rawLogs };
+  const registry = new Registry();
+  const sink = new RemoteWriteSink(targets, registry, logger, options);
+  return { sink, registry, logs, rawLogs };
 }
 
-async function counterValue(counter: Counter<string>, labels: Record<string, string>): Promise<number> {
-  const { values } = await counter.get();
+/** The sum of a family's samples on `registry` whose labels include `labels`. */
+async function counterValue(registry: Registry, name: string, labels: Record<string, string>): Promise<number> {
+  const metric = registry.getSingleMetric(name);
+  assert.ok(metric, `${name} is registered`);
+  const { values } = await metric.get();
   return values
     .filter((v) => Object.entries(labels).every(([k, want]) => v.labels[k] === want))
     .reduce((n, v) => n + v.value, 0);
@@ -170,15 +172,15 @@ describe('RemoteWriteSink against a real Prometheus', () => {
       { metricFamilyName: 'rt:exact:rate5m', type: 'counter', unit: '', help: '' },
     ];
     const batch: WriteBatch = { tenant: 'acme', series, metadata };
-    const { sink, metrics } = newSink([{ url: prom.remoteWriteUrl }]);
+    const { sink, registry } = newSink([{ url: prom.remoteWriteUrl }]);
     t.after(() => sink.close());
 
     await sink.write(batch, soon());
 
     assert.deepEqual(fromPrometheus(await readBack(prom, '{__name__=~"rt_exact_gauge|rt:exact:rate5m"}', now)), fromBatch(batch));
-    assert.equal(await counterValue(metrics.remoteWriteSamples, { target: prom.remoteWriteUrl }), 360);
-    assert.equal(await counterValue(metrics.remoteWriteRequests, { outcome: '2xx' }), 1);
-    assert.equal(await counterValue(metrics.remoteWriteRetries, {}), 0);
+    assert.equal(await counterValue(registry, 'promdog_remote_write_samples_total', { target: prom.remoteWriteUrl }), 360);
+    assert.equal(await counterValue(registry, 'promdog_remote_write_requests_total', { outcome: '2xx' }), 1);
+    assert.equal(await counterValue(registry, 'promdog_remote_write_retries_total', {}), 0);
   });
 
   test('empty batches send nothing; a metadata-only batch is one request', async (t) => {
@@ -208,7 +210,7 @@ describe('RemoteWriteSink against a real Prometheus', () => {
     const proxy = await startProxy(prom.url, (n) => script[n - 1] ?? 'forward');
     t.after(() => proxy.close());
     const target = `${proxy.url}/api/v1/write`;
-    const { sink, metrics, logs } = newSink([{ url: target }]);
+    const { sink, registry, logs } = newSink([{ url: target }]);
     t.after(() => sink.close());
     const now = Date.now();
     const batch = simpleBatch('rt_retried', 5, now, 2);
@@ -217,11 +219,11 @@ describe('RemoteWriteSink against a real Prometheus', () => {
 
     assert.equal(proxy.requests.length, 4);
     assert.deepEqual(fromPrometheus(await readBack(prom, 'rt_retried', now)), fromBatch(batch));
-    assert.equal(await counterValue(metrics.remoteWriteRetries, { target }), 3);
+    assert.equal(await counterValue(registry, 'promdog_remote_write_retries_total', { target }), 3);
     for (const [outcome, n] of Object.entries({ '5xx': 1, '429': 1, network: 1, '2xx': 1 })) {
-      assert.equal(await counterValue(metrics.remoteWriteRequests, { target, outcome }), n, outcome);
+      assert.equal(await counterValue(registry, 'promdog_remote_write_requests_total', { target, outcome }), n, outcome);
     }
-    assert.equal(await counterValue(metrics.remoteWriteSamples, { target }), 10);
+    assert.equal(await counterValue(registry, 'promdog_remote_write_samples_total', { target }), 10);
     const warnings = logs.filter((l) => l.level === 40);
     assert.deepEqual(warnings.map((w) => [w.target, w.status]), [[target, 503], [target, 429], [target, undefined]]);
     assert.equal(warnings[1]!.retryInMs, 1000, 'the Retry-After delay is the one used');
@@ -231,7 +233,7 @@ describe('RemoteWriteSink against a real Prometheus', () => {
     const proxy = await startProxy(prom.url, () => ({ status: 503, body: 'overloaded' }));
     t.after(() => proxy.close());
     const target = `${proxy.url}/api/v1/write`;
-    const { sink, metrics, logs } = newSink([{ url: target }]);
+    const { sink, registry, logs } = newSink([{ url: target }]);
     t.after(() => sink.close());
 
     const err = await sink.write(simpleBatch('rt_unavailable', 2, Date.now()), soon(1500)).then(
@@ -242,8 +244,8 @@ describe('RemoteWriteSink against a real Prometheus', () => {
     assert.match(err.message, new RegExp(`${target}.*HTTP 503: overloaded`));
     assert.ok(err.retryAfterSeconds >= 1);
     assert.ok(proxy.requests.length > 1, `attempts: ${proxy.requests.length}`);
-    assert.equal(await counterValue(metrics.remoteWriteRetries, { target }), proxy.requests.length - 1);
-    assert.equal(await counterValue(metrics.remoteWriteErrors, { target, reason: 'unavailable' }), 1);
+    assert.equal(await counterValue(registry, 'promdog_remote_write_retries_total', { target }), proxy.requests.length - 1);
+    assert.equal(await counterValue(registry, 'promdog_remote_write_errors_total', { target, reason: 'unavailable' }), 1);
     assert.equal(logs.filter((l) => l.level === 50 && l.target === target).length, 1);
   });
 
@@ -272,7 +274,7 @@ describe('RemoteWriteSink against a real Prometheus', () => {
   });
 
   test('Prometheus\' own 400 (sample out of bounds) → SinkRejectedError with its message, not retried', async (t) => {
-    const { sink, metrics } = newSink([{ url: prom.remoteWriteUrl }]);
+    const { sink, registry } = newSink([{ url: prom.remoteWriteUrl }]);
     t.after(() => sink.close());
     const now = Date.now();
     await sink.write(simpleBatch('rt_bounds', 1, now), soon()); // the head now ends near `now`
@@ -281,9 +283,9 @@ describe('RemoteWriteSink against a real Prometheus', () => {
       assert.match(err.message, /HTTP 400: out of bounds/);
       return true;
     });
-    assert.equal(await counterValue(metrics.remoteWriteRequests, { outcome: '4xx' }), 1);
-    assert.equal(await counterValue(metrics.remoteWriteErrors, { reason: 'rejected' }), 1);
-    assert.equal(await counterValue(metrics.remoteWriteRetries, {}), 0);
+    assert.equal(await counterValue(registry, 'promdog_remote_write_requests_total', { outcome: '4xx' }), 1);
+    assert.equal(await counterValue(registry, 'promdog_remote_write_errors_total', { reason: 'rejected' }), 1);
+    assert.equal(await counterValue(registry, 'promdog_remote_write_retries_total', {}), 0);
   });
 
   test('a 4xx body is passed on, cut to its first KiB', async (t) => {
@@ -341,7 +343,7 @@ describe('RemoteWriteSink against a real Prometheus', () => {
     ];
     const now = Date.now();
     for (const [i, c] of cases.entries()) {
-      const { sink, rawLogs, metrics } = newSink([c.target]);
+      const { sink, rawLogs, registry } = newSink([c.target]);
       t.after(() => sink.close());
       await sink.write(simpleBatch('rt_headers', 1, now + i, 1, 'tenant-a'), soon());
       const got = proxy.requests.at(-1)!.headers;
@@ -354,7 +356,7 @@ describe('RemoteWriteSink against a real Prometheus', () => {
       };
       for (const [h, want] of Object.entries({ ...common, ...c.expect })) assert.equal(got[h], want, `case ${i}: ${h}`);
       // Credentials from the URL never reach metric labels or logs.
-      const rendered = (await metrics.render()) + rawLogs.join('');
+      const rendered = (await registry.metrics()) + rawLogs.join('');
       assert.ok(!rendered.includes('url%20secret') && !rendered.includes('urluser'), `case ${i}: credentials leaked`);
     }
     assert.equal((await readBack(prom, 'rt_headers', now + cases.length)).length, 1);
@@ -380,7 +382,7 @@ describe('RemoteWriteSink against a real Prometheus', () => {
     const proxy = await startProxy(prom.url);
     t.after(() => proxy.close());
     const target = `${proxy.url}/api/v1/write`;
-    const { sink, metrics } = newSink([{ url: target, maxSamplesPerRequest: 5 }]);
+    const { sink, registry } = newSink([{ url: target, maxSamplesPerRequest: 5 }]);
     t.after(() => sink.close());
     const now = Date.now();
     const batch: WriteBatch = {
@@ -399,8 +401,8 @@ describe('RemoteWriteSink against a real Prometheus', () => {
     assert.deepEqual(sizes, [3, 3, 3, 3, 5, 5, 2]);
     assert.deepEqual(bodies.map((b) => b.metadata.length), [1, 0, 0, 0, 0, 0, 0]);
     assert.deepEqual(fromPrometheus(await readBack(prom, '{__name__=~"rt_split|rt_split_long"}', now)), fromBatch(batch));
-    assert.equal(await counterValue(metrics.remoteWriteSamples, { target }), 24);
-    assert.equal(await counterValue(metrics.remoteWriteRequests, { target, outcome: '2xx' }), 7);
+    assert.equal(await counterValue(registry, 'promdog_remote_write_samples_total', { target }), 24);
+    assert.equal(await counterValue(registry, 'promdog_remote_write_requests_total', { target, outcome: '2xx' }), 7);
   });
 
   describe('TLS', () => {
@@ -427,7 +429,7 @@ describe('RemoteWriteSink against a real Prometheus', () => {
 
     test('without the CA: SinkUnavailableError saying TLS, without retrying the handshake', async (t) => {
       const target = `${proxy.url}/api/v1/write`;
-      const { sink, metrics, logs } = newSink([{ url: target }]);
+      const { sink, registry, logs } = newSink([{ url: target }]);
       t.after(() => sink.close());
       const connectionsBefore = proxy.connections;
       const requestsBefore = proxy.requests.length;
@@ -439,7 +441,7 @@ describe('RemoteWriteSink against a real Prometheus', () => {
       });
       assert.equal(proxy.requests.length, requestsBefore, 'no request got through');
       assert.equal(proxy.connections - connectionsBefore, 1, 'one handshake, not retried');
-      assert.equal(await counterValue(metrics.remoteWriteRequests, { target, outcome: 'tls' }), 1);
+      assert.equal(await counterValue(registry, 'promdog_remote_write_requests_total', { target, outcome: 'tls' }), 1);
       assert.equal(logs.filter((l) => l.level === 50).length, 1);
     });
 
@@ -456,7 +458,7 @@ describe('RemoteWriteSink against a real Prometheus', () => {
 test('Prometheus stopped → SinkUnavailableError; after a restart the same batch is accepted', async (t) => {
   const prom = await PrometheusProcess.start();
   t.after(() => prom.cleanup());
-  const { sink, metrics } = newSink([{ url: prom.remoteWriteUrl }]);
+  const { sink, registry } = newSink([{ url: prom.remoteWriteUrl }]);
   t.after(() => sink.close());
   const now = Date.now();
   await sink.write(simpleBatch('rt_restart_before', 1, now - 1000), soon()); // keep-alive connection to the old process
@@ -468,7 +470,7 @@ test('Prometheus stopped → SinkUnavailableError; after a restart the same batc
     assert.match(err.message, /ECONNREFUSED/);
     return true;
   });
-  assert.ok((await counterValue(metrics.remoteWriteRequests, { outcome: 'network' })) > 1);
+  assert.ok((await counterValue(registry, 'promdog_remote_write_requests_total', { outcome: 'network' })) > 1);
 
   await prom.restart();
   await sink.write(batch, soon());
@@ -483,13 +485,13 @@ test('a closed sink refuses writes as unavailable', async () => {
 });
 
 test('target configuration errors are reported at construction', () => {
-  const metrics = new SelfMetrics({ processMetrics: false });
+  const registry = new Registry();
   const logger = pino({ level: 'silent' });
-  assert.throws(() => new RemoteWriteSink([], metrics, logger), /no targets/);
-  assert.throws(() => new RemoteWriteSink([{ url: 'ftp://x/y' }], metrics, logger), /http\(s\)/);
-  assert.throws(() => new RemoteWriteSink([{ url: 'not a url' }], metrics, logger), /invalid target URL/);
-  assert.throws(() => new RemoteWriteSink([{ url: 'http://x/', basicAuth: { username: 'u', password: 'p' }, bearerToken: 't' }], metrics, logger), /not both/);
-  assert.throws(() => new RemoteWriteSink([{ url: 'https://x/', tlsCaFile: '/nonexistent/ca.pem' }], metrics, logger), /ENOENT/);
+  assert.throws(() => new RemoteWriteSink([], registry, logger), /no targets/);
+  assert.throws(() => new RemoteWriteSink([{ url: 'ftp://x/y' }], registry, logger), /http\(s\)/);
+  assert.throws(() => new RemoteWriteSink([{ url: 'not a url' }], registry, logger), /invalid target URL/);
+  assert.throws(() => new RemoteWriteSink([{ url: 'http://x/', basicAuth: { username: 'u', password: 'p' }, bearerToken: 't' }], registry, logger), /not both/);
+  assert.throws(() => new RemoteWriteSink([{ url: 'https://x/', tlsCaFile: '/nonexistent/ca.pem' }], registry, logger), /ENOENT/);
 });
 
 test('parseRetryAfter reads delay-seconds and HTTP dates', () => {

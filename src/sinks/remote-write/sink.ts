@@ -18,9 +18,10 @@
 import { readFileSync } from 'node:fs';
 import { Pool } from 'undici';
 import { sampleCount, type PromSeries, type WriteBatch } from '../../model/prometheus.js';
-import type { SelfMetrics } from '../../selfmon/metrics.js';
+import type { Registry } from 'prom-client';
 import { SinkRejectedError, SinkUnavailableError, type Sink, type WriteOutcome } from '../sink.js';
 import { encodeSnappyWriteRequest, splitBySamples } from './encode.js';
+import { remoteWriteMetrics, type RemoteWriteMetrics } from './metrics.js';
 
 export interface RemoteWriteTarget {
   url: string;
@@ -162,11 +163,13 @@ export class RemoteWriteSink implements Sink {
   private readonly targets: Target[];
   private readonly minBackoffMs: number;
   private readonly maxBackoffMs: number;
+  private readonly metrics: RemoteWriteMetrics;
   private closed = false;
 
+  /** Declares the `promdog_remote_write_*` families on `registry` (once the targets are valid). */
   constructor(
     targets: RemoteWriteTarget[],
-    private readonly metrics: SelfMetrics,
+    registry: Registry,
     private readonly logger: SinkLogger,
     options: RemoteWriteOptions = {},
   ) {
@@ -175,6 +178,7 @@ export class RemoteWriteSink implements Sink {
     this.targets = targets.map((t) => new Target(t, userAgent, options.connectionsPerTarget ?? 16));
     this.minBackoffMs = options.minBackoffMs ?? 100;
     this.maxBackoffMs = options.maxBackoffMs ?? 2_000;
+    this.metrics = remoteWriteMetrics(registry);
   }
 
   /** Remote write 1.0 is all or nothing per request: a 2xx means every sample was taken. */
@@ -217,7 +221,7 @@ export class RemoteWriteSink implements Sink {
         await this.send(target, headers, requests[i]!, deadline);
       } catch (err) {
         const rejected = err instanceof SinkRejectedError;
-        this.metrics.remoteWriteErrors.inc({ target: target.name, reason: rejected ? 'rejected' : 'unavailable' });
+        this.metrics.errors.inc({ target: target.name, reason: rejected ? 'rejected' : 'unavailable' });
         this.logger.error(
           { target: target.name, tenant, request: i + 1, requests: requests.length, err: (err as Error).message },
           rejected ? 'remote write refused by target' : 'remote write failed: target unavailable',
@@ -235,13 +239,13 @@ export class RemoteWriteSink implements Sink {
     }
     for (let attempt = 1; ; attempt++) {
       const start = Date.now();
-      if (attempt > 1) this.metrics.remoteWriteRetries.inc({ target: target.name });
+      if (attempt > 1) this.metrics.retries.inc({ target: target.name });
       const result = await this.attempt(target, headers, req.body, Math.max(1, Math.min(target.timeoutMs, deadline - start)));
       const durationMs = Date.now() - start;
-      this.metrics.remoteWriteDuration.observe({ target: target.name }, durationMs / 1000);
-      this.metrics.remoteWriteRequests.inc({ target: target.name, outcome: result.ok ? '2xx' : result.outcome });
+      this.metrics.duration.observe({ target: target.name }, durationMs / 1000);
+      this.metrics.requests.inc({ target: target.name, outcome: result.ok ? '2xx' : result.outcome });
       if (result.ok) {
-        this.metrics.remoteWriteSamples.inc({ target: target.name }, req.samples);
+        this.metrics.samples.inc({ target: target.name }, req.samples);
         return;
       }
       const lastError = result.status ? `HTTP ${result.status}: ${result.message}` : result.message;

@@ -2,7 +2,7 @@
 // tests check the encoder (and what reaches a target) against the wire format rather than against the encoder.
 import assert from 'node:assert/strict';
 import { uncompressSync } from 'snappy';
-import type { PromSeries } from '../../model/prometheus.js';
+import type { PromSeries } from '../../src/model/prometheus.js';
 
 /** Each message as { fieldNumber: values[] }: varints as bigint, fixed64 and length-delimited as bytes. */
 type Fields = Map<number, Array<bigint | Buffer>>;

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { DecodeError, type DDSeries } from '../../model/datadog.js';
-export { seededRandom } from '../../../test/support/random.js';
+import { DecodeError, type DDSeries } from '../../src/model/datadog.js';
 
 // Test support for the decoder tests (not used on the intake path).
 

@@ -1,15 +1,14 @@
-import { Counter, Gauge } from 'prom-client';
-import type { SelfMetrics } from './metrics.js';
-import type { Mapper } from '../mapping/mapper.js';
-import type { HostTagCache } from '../mapping/host-tags.js';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { Mapper } from './mapper.js';
+import type { HostTagCache } from './host-tags.js';
 
 // The mapping's caches on /metrics, read from the mapper and the host-tag cache at scrape time.
 
-export function registerMappingMetrics(metrics: SelfMetrics, mapper: Mapper, hostTags: HostTagCache): void {
+export function registerMappingMetrics(registry: Registry, mapper: Mapper, hostTags: HostTagCache): void {
   new Gauge({
     name: 'promdog_host_tag_cache_hosts',
     help: 'Hosts whose host tags are in the host-tag cache.',
-    registers: [metrics.registry],
+    registers: [registry],
     collect() {
       this.set(hostTags.size);
     },
@@ -18,7 +17,7 @@ export function registerMappingMetrics(metrics: SelfMetrics, mapper: Mapper, hos
     name: 'promdog_mapping_cached_series',
     help: 'Series identities (series, distributions, service checks) whose mapped labels are cached, by tenant (mapping.series_cache_size).',
     labelNames: ['tenant'] as const,
-    registers: [metrics.registry],
+    registers: [registry],
     collect() {
       this.reset();
       for (const [tenant, n] of mapper.cachedIdentities()) this.set({ tenant }, n);
@@ -28,7 +27,7 @@ export function registerMappingMetrics(metrics: SelfMetrics, mapper: Mapper, hos
   new Counter({
     name: 'promdog_mapping_cache_evictions_total',
     help: 'Series identities evicted from the mapping cache: idle for mapping.series_cache_idle, or least recently used past mapping.series_cache_size.',
-    registers: [metrics.registry],
+    registers: [registry],
     collect() {
       this.inc(mapper.evicted - counted);
       counted = mapper.evicted;

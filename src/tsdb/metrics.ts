@@ -1,7 +1,6 @@
-import { Gauge } from 'prom-client';
-import type { SelfMetrics } from './metrics.js';
-import type { Storage } from '../tsdb/storage.js';
-import type { TenantStats } from '../tsdb/db.js';
+import { Gauge, type Registry } from 'prom-client';
+import type { Storage } from './storage.js';
+import type { TenantStats } from './db.js';
 
 // Embedded-store health on /metrics, read from the store's own statistics at scrape time.
 
@@ -17,25 +16,17 @@ const GAUGES: { name: string; help: string; of: (s: TenantStats) => number }[] =
   { name: 'promdog_store_replay_seconds', help: 'Time the last open of a tenant database spent replaying its WAL and opening blocks.', of: (s) => s.replayMs / 1000 },
 ];
 
-export function registerStoreMetrics(metrics: SelfMetrics, storage: Storage, startupSeconds: () => number): void {
+export function registerStoreMetrics(registry: Registry, storage: Storage): void {
   for (const g of GAUGES) {
     new Gauge({
       name: g.name,
       help: g.help,
       labelNames: ['tenant'] as const,
-      registers: [metrics.registry],
+      registers: [registry],
       async collect() {
         this.reset();
         for (const [tenant, s] of Object.entries(await storage.stats())) this.set({ tenant }, g.of(s));
       },
     });
   }
-  new Gauge({
-    name: 'promdog_startup_seconds',
-    help: 'Time from process start until the server was ready (includes opening the store and replaying WALs).',
-    registers: [metrics.registry],
-    collect() {
-      this.set(startupSeconds());
-    },
-  });
 }

@@ -1,0 +1,114 @@
+// The query API on HTTP: each route resolves the tenant from the request's key, reads the parameters (query string
+// and form body), waits for a slot when it reads data, calls its QueryApi method and answers Prometheus' JSON envelope,
+// counting every answer in the promdog_query_* families.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Registry } from 'prom-client';
+import { Readable } from 'node:stream';
+import { performance } from 'node:perf_hooks';
+import { MISSING_KEY_MESSAGE, type ResolveTenant } from '../tenants/request-tenant.js';
+import { ConcurrencyLimiter } from './limiter.js';
+import { queryApiMetrics } from './metrics.js';
+import { ApiError, readParams, type Params } from './params.js';
+import { asApiError, QueryApi, type QueryApiOptions, type QueryApiResult, type RequestTiming } from './query-api.js';
+
+export interface QueryApiDeps extends QueryApiOptions {
+  /** The tenant whose key the request presents (RequestTenants.query). */
+  resolveTenant: ResolveTenant;
+  /** Where the `promdog_query_*` families are declared. */
+  registry: Registry;
+  /**
+   * Register `POST /api/v1/series` (Prometheus: form-encoded series query). Default true. The Datadog intake owns
+   * that route for JSON bodies; when it does, pass false and hand form-encoded POSTs to `seriesHandler`.
+   */
+  registerSeriesPost?: boolean;
+}
+
+export interface QueryApiRoutes {
+  /** The `/api/v1/series` handler (GET or form-encoded POST), for a route the caller registers itself. */
+  seriesHandler(req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply>;
+}
+
+/** What an endpoint gets from its request. */
+interface Call {
+  req: FastifyRequest;
+  params: Params;
+  tenant: string;
+  timing: RequestTiming;
+}
+
+const DEFAULT_MAX_BODY_BYTES = 1 << 20;
+
+/** Needs the server's raw request bodies (acceptRawBodies): form bodies are read here, with their own size limit. */
+export function registerQueryApi(app: FastifyInstance, deps: QueryApiDeps): QueryApiRoutes {
+  const api = new QueryApi(deps);
+  const limits = deps.limits;
+  const maxBodyBytes = limits.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const limiter = new ConcurrencyLimiter(limits.maxConcurrent, limits.maxQueued ?? 4 * limits.maxConcurrent);
+  const m = queryApiMetrics(deps.registry);
+
+  const send = (reply: FastifyReply, endpoint: string, arrivedAt: number, status: number, body: string | Readable, contentType = 'application/json') => {
+    m.requests.inc({ endpoint, code: String(status) });
+    m.duration.observe({ endpoint }, (performance.now() - arrivedAt) / 1000);
+    return reply.code(status).header('content-type', contentType).send(body);
+  };
+
+  const sendError = (reply: FastifyReply, endpoint: string, arrivedAt: number, err: ApiError) => {
+    if (err.rejectReason) m.rejected.inc({ reason: err.rejectReason });
+    if (err.status === 413) reply.header('connection', 'close');
+    if (err.status === 401) reply.header('www-authenticate', 'Basic realm="promdog"');
+    if (err.status === 503) reply.header('retry-after', '1');
+    return send(reply, endpoint, arrivedAt, err.status, JSON.stringify({ status: 'error', errorType: err.errorType, error: err.message }));
+  };
+
+  /** An endpoint's handler: authentication, parameters, admission (for data reads), the envelope and counting. */
+  const handler = (endpoint: string, gated: boolean, call: (c: Call) => Promise<QueryApiResult | Readable>) =>
+    async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
+      const arrivedAt = performance.now();
+      let release: (() => void) | undefined;
+      try {
+        const tenant = deps.resolveTenant(req);
+        if (!tenant) throw new ApiError('unauthorized', MISSING_KEY_MESSAGE, 401, 'unauthorized');
+        const params = await readParams(req, maxBodyBytes);
+        if (gated) {
+          const admission = limiter.acquire(limits.timeoutMs);
+          m.queued.set(limiter.waiting);
+          try {
+            release = await admission;
+          } finally {
+            m.queued.set(limiter.waiting);
+          }
+          m.inFlight.set(limiter.inFlight);
+        }
+        const answer = await call({ req, params, tenant, timing: { arrivedAt, queuedMs: performance.now() - arrivedAt } });
+        if (answer instanceof Readable) return send(reply, endpoint, arrivedAt, 200, answer, 'application/stream+json; charset=utf-8');
+        let body = `{"status":"success","data":${answer.data}`;
+        if (answer.warnings && answer.warnings.length > 0) body += `,"warnings":${JSON.stringify(answer.warnings)}`;
+        if (answer.infos && answer.infos.length > 0) body += `,"infos":${JSON.stringify(answer.infos)}`;
+        return send(reply, endpoint, arrivedAt, 200, body + '}');
+      } catch (e) {
+        if (!(e instanceof ApiError)) req.log.error({ err: e, endpoint }, 'query API request failed');
+        return sendError(reply, endpoint, arrivedAt, asApiError(e));
+      } finally {
+        if (release) {
+          release();
+          m.inFlight.set(limiter.inFlight);
+        }
+      }
+    };
+
+  const getAndPost = (url: string, h: ReturnType<typeof handler>) => app.route({ method: ['GET', 'POST'], url, handler: h });
+  const series = handler('series', true, (c) => api.series(c.params, c.tenant));
+  getAndPost('/api/v1/query', handler('query', true, (c) => api.query(c.params, c.tenant, c.timing)));
+  getAndPost('/api/v1/query_range', handler('query_range', true, (c) => api.queryRange(c.params, c.tenant, c.timing)));
+  app.get('/api/v1/series', series);
+  if (deps.registerSeriesPost ?? true) app.post('/api/v1/series', series);
+  getAndPost('/api/v1/labels', handler('labels', true, (c) => api.labels(c.params, c.tenant)));
+  const labelName = (req: FastifyRequest) => (req.params as { name: string }).name;
+  app.get('/api/v1/label/:name/values', handler('label_values', true, (c) => api.labelValues(labelName(c.req), c.params, c.tenant)));
+  app.get('/api/v1/metadata', handler('metadata', false, (c) => api.metadata(c.params, c.tenant)));
+  app.get('/api/v1/status/buildinfo', handler('buildinfo', false, () => api.buildinfo()));
+  getAndPost('/api/v1/query_exemplars', handler('query_exemplars', false, (c) => api.queryExemplars(c.params)));
+  getAndPost('/api/v1/format_query', handler('format_query', false, (c) => api.formatQuery(c.params)));
+  getAndPost('/api/v1/export', handler('export', true, (c) => api.export(c.params, c.tenant)));
+  return { seriesHandler: series };
+}

@@ -3,7 +3,8 @@
 import type { Label } from '../model/prometheus.js';
 import type { Querier, SeriesData } from '../model/storage.js';
 import { exprType, type AtModifier, type Expr, type VectorSelector } from './ast.js';
-import { Evaluator, PromQLError, type EvalValue, type SelectorData } from './evaluator.js';
+import { Evaluator, PromQLError, type SelectorData } from './evaluator.js';
+import type { EvalValue } from './values.js';
 import { formatFloat } from './format.js';
 import { dropMetricNameAndMetadata } from './labels.js';
 import { compareLabels, labelsKey } from '../model/labels.js';

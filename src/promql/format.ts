@@ -107,3 +107,20 @@ export function parseDurationParam(s: string): number {
     throw new Error(`cannot parse "${s}" to a valid duration`);
   }
 }
+
+/** Go's %g for annotation messages. */
+export function goFloatG(v: number): string {
+  if (Number.isNaN(v)) return 'NaN';
+  if (v === Infinity) return '+Inf';
+  if (v === -Infinity) return '-Inf';
+  const exp = v === 0 ? 0 : Math.floor(Math.log10(Math.abs(v)));
+  if (exp < -4 || exp >= 21) {
+    const s = v.toExponential();
+    const [m, e] = s.split('e');
+    const sign = e![0] === '-' ? '-' : '+';
+    const digits = e!.replace(/^[+-]/, '');
+    return `${m}e${sign}${digits.length < 2 ? '0' + digits : digits}`;
+  }
+  return String(v);
+}
+

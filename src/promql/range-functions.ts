@@ -1,6 +1,10 @@
-// Kernels of the functions over range vectors. Each works on one series' window: samples lo..hi-1 of (ts, vals)
-// (timestamps in ms, stale markers already removed), and returns the value or undefined for "no output".
+// Functions over range vectors (rate, *_over_time...): the loop that slides a call's windows over each series'
+// samples, and the kernels it runs per window. A kernel works on one series' window: samples lo..hi-1 of
+// (ts, vals) (timestamps in ms, stale markers already removed), and returns the value or undefined for "no output".
 // Semantics follow promql/functions.go of Prometheus 3.5.
+import { unwrapParens, type MatrixSelector, type SubqueryExpr } from './ast.js';
+import { getLabel, METRIC_NAME } from './labels.js';
+import type { FunctionCall, InstantSeries } from './values.js';
 
 export interface WindowContext {
   /** Evaluation time of the step (ms); predict_linear's intercept. */
@@ -13,6 +17,90 @@ export interface WindowContext {
 }
 
 export type RangeKernel = (ts: Float64Array, vals: Float64Array, lo: number, hi: number, c: WindowContext) => number | undefined;
+
+/** What a function adds to the window loop besides its kernel. */
+export interface WindowOptions {
+  /** The result keeps the metric name (last_over_time). */
+  keepName?: boolean;
+  /** The first scalar argument is a quantile, warned about outside [0, 1] (quantile_over_time). */
+  quantileArg?: boolean;
+  /** Informs when a series' name does not look like a counter's (rate, increase). */
+  counterInfo?: boolean;
+}
+
+/**
+ * The calling convention of functions over a range vector: runs `kernel` on each series' window at every step.
+ * The range argument may be at any position; the others are scalars, handed to the kernel per step.
+ */
+export function overWindows(kernel: RangeKernel, options: WindowOptions = {}): FunctionCall {
+  const dropName = !options.keepName;
+  return (ev, e, times) => {
+    const n = times.length;
+    const rangeIdx = e.func.argTypes.indexOf('matrix');
+    const rangeExpr = unwrapParens(e.args[rangeIdx]!) as MatrixSelector | SubqueryExpr;
+    const scalarArgs = e.args.filter((_, i) => i !== rangeIdx).map((a) => ev.scalar(a, times));
+    const arg = ev.rangeArg(rangeExpr, times);
+    const out: InstantSeries[] = [];
+    const scalars = new Array<number>(scalarArgs.length);
+    const ctx = { t: 0, windowEnd: 0, rangeMs: arg.rangeMs, scalars };
+    if (options.quantileArg) ev.checkQuantiles(scalarArgs[0]!, e.args[0]!.pos);
+    for (const s of arg.series) {
+      ev.checkTimeout();
+      let vals: Float64Array | null = null;
+      let has: Uint8Array | null = null;
+      let lo = 0;
+      let hi = 0;
+      const ts = s.ts;
+      for (let i = 0; i < n; i++) {
+        const end = arg.windowEnds[i]!;
+        const start = end - arg.rangeMs;
+        while (hi < ts.length && ts[hi]! <= end) hi++;
+        while (lo < hi && ts[lo]! <= start) lo++;
+        if (hi <= lo) continue;
+        ev.checkSamples(hi - lo);
+        ctx.t = times[i]!;
+        ctx.windowEnd = end;
+        for (let k = 0; k < scalars.length; k++) scalars[k] = scalarArgs[k]![i]!;
+        let r: number | undefined;
+        try {
+          r = kernel(ts, s.vals, lo, hi, ctx);
+        } catch (err) {
+          if (err instanceof FunctionError) ev.error(err.message);
+          throw err;
+        }
+        if (r === undefined) continue;
+        if (!vals) {
+          vals = new Float64Array(n);
+          has = new Uint8Array(n);
+        }
+        vals[i] = r;
+        has![i] = 1;
+      }
+      if (vals) {
+        out.push({ labels: s.labels, vals, has: has!, dropName: dropName || s.dropName });
+        if (options.counterInfo) {
+          const metric = getLabel(s.labels, METRIC_NAME);
+          if (metric !== '' && !/(_total|_sum|_count|_bucket)$/.test(metric)) {
+            ev.info(`metric might not be a counter, name does not end in _total/_sum/_count/_bucket: ${JSON.stringify(metric)}`, e.args[0]!.pos);
+          }
+        }
+      }
+    }
+    return { kind: 'vector', series: out };
+  };
+}
+
+/** First index with ts[i] > t. */
+export function upperBound(ts: Float64Array, t: number): number {
+  let lo = 0;
+  let hi = ts.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (ts[mid]! <= t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
 
 /** Kahan-Babuška summation step: returns the new sum; the compensation is kept in kahanC. */
 let kahanC = 0;
@@ -181,122 +269,113 @@ function compareOverTime(better: (cur: number, best: number) => boolean, returnT
   };
 }
 
-export class FunctionError extends Error {}
+/** A kernel's refusal of its scalar arguments; the window loop turns it into the query's error. */
+class FunctionError extends Error {}
 
-export const RANGE_KERNELS: ReadonlyMap<string, RangeKernel> = new Map<string, RangeKernel>([
-  ['rate', extrapolatedRate(true, true)],
-  ['increase', extrapolatedRate(true, false)],
-  ['delta', extrapolatedRate(false, false)],
-  ['irate', instantValue(true)],
-  ['idelta', instantValue(false)],
-  ['deriv', (ts, vals, lo, hi) => (hi - lo < 2 ? undefined : linearRegression(ts, vals, lo, hi, ts[lo]!)[0])],
-  [
-    'predict_linear',
-    (ts, vals, lo, hi, c) => {
-      if (hi - lo < 2) return undefined;
-      const [slope, intercept] = linearRegression(ts, vals, lo, hi, c.t);
-      return slope * c.scalars[0]! + intercept;
-    },
-  ],
-  [
-    'resets',
-    (_ts, vals, lo, hi) => {
-      let resets = 0;
-      for (let i = lo + 1; i < hi; i++) if (vals[i]! < vals[i - 1]!) resets++;
-      return resets;
-    },
-  ],
-  [
-    'changes',
-    (_ts, vals, lo, hi) => {
-      let changes = 0;
-      for (let i = lo + 1; i < hi; i++) {
-        const a = vals[i - 1]!;
-        const b = vals[i]!;
-        if (a !== b && !(Number.isNaN(a) && Number.isNaN(b))) changes++;
+// ---- kernels, named after their PromQL functions ----
+
+export const rate: RangeKernel = extrapolatedRate(true, true);
+export const increase: RangeKernel = extrapolatedRate(true, false);
+export const delta: RangeKernel = extrapolatedRate(false, false);
+export const irate: RangeKernel = instantValue(true);
+export const idelta: RangeKernel = instantValue(false);
+
+export const deriv: RangeKernel = (ts, vals, lo, hi) =>
+  hi - lo < 2 ? undefined : linearRegression(ts, vals, lo, hi, ts[lo]!)[0];
+
+export const predictLinear: RangeKernel = (ts, vals, lo, hi, c) => {
+  if (hi - lo < 2) return undefined;
+  const [slope, intercept] = linearRegression(ts, vals, lo, hi, c.t);
+  return slope * c.scalars[0]! + intercept;
+};
+
+export const resets: RangeKernel = (_ts, vals, lo, hi) => {
+  let resets = 0;
+  for (let i = lo + 1; i < hi; i++) if (vals[i]! < vals[i - 1]!) resets++;
+  return resets;
+};
+
+export const changes: RangeKernel = (_ts, vals, lo, hi) => {
+  let changes = 0;
+  for (let i = lo + 1; i < hi; i++) {
+    const a = vals[i - 1]!;
+    const b = vals[i]!;
+    if (a !== b && !(Number.isNaN(a) && Number.isNaN(b))) changes++;
+  }
+  return changes;
+};
+
+export const avgOverTime: RangeKernel = (_ts, vals, lo, hi) => {
+  let sum = vals[lo]!;
+  let c = 0;
+  let count = 1;
+  let mean = 0;
+  let incrementalMean = false;
+  for (let i = lo + 1; i < hi; i++) {
+    const f = vals[i]!;
+    count = i - lo + 1;
+    if (!incrementalMean) {
+      const [newSum, newC] = kahanSumInc(f, sum, c);
+      if (Number.isFinite(newSum) || Number.isNaN(newSum)) {
+        sum = newSum;
+        c = newC;
+        continue;
       }
-      return changes;
-    },
-  ],
-  [
-    'avg_over_time',
-    (_ts, vals, lo, hi) => {
-      let sum = vals[lo]!;
-      let c = 0;
-      let count = 1;
-      let mean = 0;
-      let incrementalMean = false;
-      for (let i = lo + 1; i < hi; i++) {
-        const f = vals[i]!;
-        count = i - lo + 1;
-        if (!incrementalMean) {
-          const [newSum, newC] = kahanSumInc(f, sum, c);
-          if (Number.isFinite(newSum) || Number.isNaN(newSum)) {
-            sum = newSum;
-            c = newC;
-            continue;
-          }
-          // Overflow: switch to an incremental mean.
-          incrementalMean = true;
-          mean = sum / (count - 1);
-          c /= count - 1;
-        }
-        const q = (count - 1) / count;
-        [mean, c] = kahanSumInc(f / count, q * mean, q * c);
-      }
-      if (incrementalMean) return mean + c;
-      return sum / count + c / count;
-    },
-  ],
-  ['count_over_time', (_ts, _vals, lo, hi) => hi - lo],
-  ['last_over_time', (_ts, vals, _lo, hi) => vals[hi - 1]!],
-  ['present_over_time', () => 1],
-  ['max_over_time', compareOverTime((cur, best) => cur > best || Number.isNaN(best), false)],
-  ['min_over_time', compareOverTime((cur, best) => cur < best || Number.isNaN(best), false)],
-  ['ts_of_max_over_time', compareOverTime((cur, best) => cur >= best || Number.isNaN(best), true)],
-  ['ts_of_min_over_time', compareOverTime((cur, best) => cur <= best || Number.isNaN(best), true)],
-  ['ts_of_last_over_time', (ts, _vals, _lo, hi) => ts[hi - 1]! / 1000],
-  [
-    'sum_over_time',
-    (_ts, vals, lo, hi) => {
-      kahanC = 0;
-      let sum = 0;
-      for (let i = lo; i < hi; i++) sum = kahanInc(vals[i]!, sum);
-      if (sum === Infinity || sum === -Infinity) return sum;
-      return sum + kahanC;
-    },
-  ],
-  ['quantile_over_time', (_ts, vals, lo, hi, c) => quantileOf(c.scalars[0]!, slice(vals, lo, hi))],
-  ['stddev_over_time', (_ts, vals, lo, hi) => Math.sqrt(variance(vals, lo, hi))],
-  ['stdvar_over_time', (_ts, vals, lo, hi) => variance(vals, lo, hi)],
-  [
-    'mad_over_time',
-    (_ts, vals, lo, hi) => {
-      const values = slice(vals, lo, hi);
-      const median = quantileOf(0.5, values);
-      return quantileOf(0.5, values.map((v) => Math.abs(v - median)));
-    },
-  ],
-  [
-    'double_exponential_smoothing',
-    (_ts, vals, lo, hi, c) => {
-      const sf = c.scalars[0]!;
-      const tf = c.scalars[1]!;
-      if (!(sf > 0 && sf < 1)) throw new FunctionError(`invalid smoothing factor. Expected: 0 < sf < 1, got: ${sf.toFixed(6)}`);
-      if (!(tf > 0 && tf < 1)) throw new FunctionError(`invalid trend factor. Expected: 0 < tf < 1, got: ${tf.toFixed(6)}`);
-      const l = hi - lo;
-      if (l < 2) return undefined;
-      let s0 = 0;
-      let s1 = vals[lo]!;
-      let b = vals[lo + 1]! - vals[lo]!;
-      for (let i = 1; i < l; i++) {
-        const x = sf * vals[lo + i]!;
-        if (i - 1 !== 0) b = tf * (s1 - s0) + (1 - tf) * b;
-        const y = (1 - sf) * (s1 + b);
-        s0 = s1;
-        s1 = x + y;
-      }
-      return s1;
-    },
-  ],
-]);
+      // Overflow: switch to an incremental mean.
+      incrementalMean = true;
+      mean = sum / (count - 1);
+      c /= count - 1;
+    }
+    const q = (count - 1) / count;
+    [mean, c] = kahanSumInc(f / count, q * mean, q * c);
+  }
+  if (incrementalMean) return mean + c;
+  return sum / count + c / count;
+};
+
+export const countOverTime: RangeKernel = (_ts, _vals, lo, hi) => hi - lo;
+export const lastOverTime: RangeKernel = (_ts, vals, _lo, hi) => vals[hi - 1]!;
+export const presentOverTime: RangeKernel = () => 1;
+export const maxOverTime: RangeKernel = compareOverTime((cur, best) => cur > best || Number.isNaN(best), false);
+export const minOverTime: RangeKernel = compareOverTime((cur, best) => cur < best || Number.isNaN(best), false);
+export const tsOfMaxOverTime: RangeKernel = compareOverTime((cur, best) => cur >= best || Number.isNaN(best), true);
+export const tsOfMinOverTime: RangeKernel = compareOverTime((cur, best) => cur <= best || Number.isNaN(best), true);
+export const tsOfLastOverTime: RangeKernel = (ts, _vals, _lo, hi) => ts[hi - 1]! / 1000;
+
+export const sumOverTime: RangeKernel = (_ts, vals, lo, hi) => {
+  kahanC = 0;
+  let sum = 0;
+  for (let i = lo; i < hi; i++) sum = kahanInc(vals[i]!, sum);
+  if (sum === Infinity || sum === -Infinity) return sum;
+  return sum + kahanC;
+};
+
+export const quantileOverTime: RangeKernel = (_ts, vals, lo, hi, c) => quantileOf(c.scalars[0]!, slice(vals, lo, hi));
+export const stddevOverTime: RangeKernel = (_ts, vals, lo, hi) => Math.sqrt(variance(vals, lo, hi));
+export const stdvarOverTime: RangeKernel = (_ts, vals, lo, hi) => variance(vals, lo, hi);
+
+export const madOverTime: RangeKernel = (_ts, vals, lo, hi) => {
+  const values = slice(vals, lo, hi);
+  const median = quantileOf(0.5, values);
+  return quantileOf(0.5, values.map((v) => Math.abs(v - median)));
+};
+
+export const doubleExponentialSmoothing: RangeKernel = (_ts, vals, lo, hi, c) => {
+  const sf = c.scalars[0]!;
+  const tf = c.scalars[1]!;
+  if (!(sf > 0 && sf < 1)) throw new FunctionError(`invalid smoothing factor. Expected: 0 < sf < 1, got: ${sf.toFixed(6)}`);
+  if (!(tf > 0 && tf < 1)) throw new FunctionError(`invalid trend factor. Expected: 0 < tf < 1, got: ${tf.toFixed(6)}`);
+  const l = hi - lo;
+  if (l < 2) return undefined;
+  let s0 = 0;
+  let s1 = vals[lo]!;
+  let b = vals[lo + 1]! - vals[lo]!;
+  for (let i = 1; i < l; i++) {
+    const x = sf * vals[lo + i]!;
+    if (i - 1 !== 0) b = tf * (s1 - s0) + (1 - tf) * b;
+    const y = (1 - sf) * (s1 + b);
+    s0 = s1;
+    s1 = x + y;
+  }
+  return s1;
+};

@@ -1,0 +1,277 @@
+// Aggregation operators (sum, avg, count, min, max, group, stddev, stdvar, quantile, topk, bottomk, limitk,
+// limit_ratio, count_values). Series are assigned to their group once; the per-step loop accumulates into
+// per-group slots.
+import type { Label } from '../model/prometheus.js';
+import type { AggregateExpr } from './ast.js';
+import { formatFloatPlain, goFloatG } from './format.js';
+import { isValidLabelName, METRIC_NAME, setLabel } from './labels.js';
+import { labelsKey } from '../model/labels.js';
+import { kahanSumInc, quantileOf } from './range-functions.js';
+import { EMPTY_LABELS, OutputBuilder, type EvalContext, type EvalValue, type InstantSeries } from './values.js';
+
+/** Evaluates an aggregation at every step time. */
+export function aggregate(ev: EvalContext, e: AggregateExpr, times: Float64Array): EvalValue {
+  const n = times.length;
+  if (e.op === 'count_values') return { kind: 'vector', series: countValues(ev, e, times) };
+  const param = e.param ? ev.scalar(e.param, times) : null;
+  const input = ev.vector(e.expr, times);
+  const grouping = [...e.grouping].sort();
+  // Group series once: grouping key -> group index.
+  const groupOf = new Int32Array(input.length);
+  const groupLabels: Label[][] = [];
+  // Only `by (__name__)` keeps a name; it is dropped at the end if the group's first member's name was.
+  const groupDropName: boolean[] = [];
+  const keys = new Map<string, number>();
+  for (let k = 0; k < input.length; k++) {
+    const s = input[k]!;
+    const gl = groupingLabels(s.labels, grouping, e.without);
+    const key = labelsKey(gl);
+    let g = keys.get(key);
+    if (g === undefined) {
+      g = groupLabels.length;
+      keys.set(key, g);
+      groupLabels.push(gl);
+      groupDropName.push(s.dropName);
+    }
+    groupOf[k] = g;
+  }
+  if (e.op === 'topk' || e.op === 'bottomk' || e.op === 'limitk' || e.op === 'limit_ratio') {
+    return { kind: 'vector', series: aggregateK(ev, e, input, groupOf, groupLabels.length, param!, n) };
+  }
+  if (e.op === 'quantile') ev.checkQuantiles(param!, e.param!.pos);
+  const G = groupLabels.length;
+  const out: InstantSeries[] = groupLabels.map((labels, g) => ({
+    labels,
+    vals: new Float64Array(n),
+    has: new Uint8Array(n),
+    dropName: groupDropName[g]!,
+  }));
+  const value = new Float64Array(G);
+  const comp = new Float64Array(G);
+  const mean = new Float64Array(G);
+  const count = new Float64Array(G);
+  const incremental = new Uint8Array(G);
+  const seen = new Int32Array(G);
+  const lists: number[][] = e.op === 'quantile' ? Array.from({ length: G }, () => []) : [];
+  for (let i = 0; i < n; i++) {
+    ev.checkTimeout();
+    seen.fill(0);
+    for (let k = 0; k < input.length; k++) {
+      const s = input[k]!;
+      if (!s.has[i]) continue;
+      const g = groupOf[k]!;
+      const f = s.vals[i]!;
+      if (!seen[g]) {
+        seen[g] = 1;
+        value[g] = f;
+        mean[g] = f;
+        comp[g] = 0;
+        count[g] = 1;
+        incremental[g] = 0;
+        switch (e.op) {
+          case 'stddev':
+          case 'stdvar':
+            value[g] = Number.isNaN(f) || !Number.isFinite(f) ? NaN : 0;
+            break;
+          case 'group':
+            value[g] = 1;
+            break;
+          case 'quantile':
+            lists[g]!.length = 0;
+            lists[g]!.push(f);
+            break;
+        }
+        continue;
+      }
+      switch (e.op) {
+        case 'sum':
+          [value[g], comp[g]] = kahanSumInc(f, value[g]!, comp[g]!);
+          break;
+        case 'avg': {
+          count[g]!++;
+          const c = count[g]!;
+          if (!incremental[g]) {
+            const [nv, nc] = kahanSumInc(f, value[g]!, comp[g]!);
+            if (nv !== Infinity && nv !== -Infinity) {
+              value[g] = nv;
+              comp[g] = nc;
+              break;
+            }
+            incremental[g] = 1;
+            mean[g] = value[g]! / (c - 1);
+            comp[g] = comp[g]! / (c - 1);
+          }
+          const q = (c - 1) / c;
+          [mean[g], comp[g]] = kahanSumInc(f / c, q * mean[g]!, q * comp[g]!);
+          break;
+        }
+        case 'max':
+          if (value[g]! < f || Number.isNaN(value[g]!)) value[g] = f;
+          break;
+        case 'min':
+          if (value[g]! > f || Number.isNaN(value[g]!)) value[g] = f;
+          break;
+        case 'count':
+          count[g]!++;
+          break;
+        case 'stddev':
+        case 'stdvar': {
+          count[g]!++;
+          const delta = f - mean[g]!;
+          mean[g]! += delta / count[g]!;
+          value[g]! += delta * (f - mean[g]!);
+          break;
+        }
+        case 'quantile':
+          lists[g]!.push(f);
+          break;
+        case 'group':
+          break;
+      }
+    }
+    for (let g = 0; g < G; g++) {
+      if (!seen[g]) continue;
+      let v: number;
+      switch (e.op) {
+        case 'avg':
+          v = incremental[g] ? mean[g]! + comp[g]! : value[g]! / count[g]! + comp[g]! / count[g]!;
+          break;
+        case 'count':
+          v = count[g]!;
+          break;
+        case 'stdvar':
+          v = value[g]! / count[g]!;
+          break;
+        case 'stddev':
+          v = Math.sqrt(value[g]! / count[g]!);
+          break;
+        case 'quantile':
+          v = quantileOf(param![i]!, lists[g]!);
+          break;
+        case 'sum':
+          v = value[g]! + comp[g]!;
+          break;
+        default:
+          v = value[g]!;
+      }
+      out[g]!.vals[i] = v;
+      out[g]!.has[i] = 1;
+    }
+  }
+  return { kind: 'vector', series: out.filter((s) => s.has.some((x) => x)) };
+}
+
+function aggregateK(
+  ev: EvalContext,
+  e: AggregateExpr,
+  input: InstantSeries[],
+  groupOf: Int32Array,
+  G: number,
+  param: Float64Array,
+  n: number,
+): InstantSeries[] {
+  const has = input.map(() => new Uint8Array(n));
+  const rankOrder: number[][] = Array.from({ length: G }, () => []);
+  const members: number[][] = Array.from({ length: G }, () => []);
+  for (let k = 0; k < input.length; k++) members[groupOf[k]!]!.push(k);
+  const top = e.op === 'topk';
+  for (let i = 0; i < n; i++) {
+    const p = param[i]!;
+    let k: number;
+    if (e.op === 'limit_ratio') {
+      if (Number.isNaN(p)) ev.error(`Ratio value ${goFloatG(p)} is NaN`);
+      k = 0;
+    } else {
+      if (!(p >= -9.223372036854776e18 && p <= 9.223372036854776e18)) ev.error(`Scalar value ${goFloatG(p)} overflows int64`);
+      k = Math.min(Math.trunc(p), input.length);
+      if (k < 1) continue;
+    }
+    for (let g = 0; g < G; g++) {
+      const present = members[g]!.filter((idx) => input[idx]!.has[i]);
+      if (present.length === 0) continue;
+      let chosen: number[];
+      if (e.op === 'limitk') chosen = present.slice(0, k);
+      else if (e.op === 'limit_ratio') chosen = present.filter((idx) => ratioSelected(input[idx]!.labels, Math.max(-1, Math.min(1, p))));
+      else chosen = selectBest(present, (idx) => input[idx]!.vals[i]!, k, top);
+      for (const idx of chosen) has[idx]![i] = 1;
+      if (i === 0) rankOrder[g] = chosen;
+    }
+  }
+  if (e.op === 'limit_ratio') {
+    const ratio = param[0]!;
+    if (ratio > 1) ev.warn(`ratio value should be between -1 and 1, got ${goFloatG(ratio)}, capping to 1`, e.param!.pos);
+    if (ratio < -1) ev.warn(`ratio value should be between -1 and 1, got ${goFloatG(ratio)}, capping to -1`, e.param!.pos);
+  }
+  const out: InstantSeries[] = [];
+  if (n === 1) {
+    for (const order of rankOrder) for (const idx of order) out.push({ ...input[idx]!, has: has[idx]! });
+    return out;
+  }
+  for (let k = 0; k < input.length; k++) if (has[k]!.some((x) => x)) out.push({ ...input[k]!, has: has[k]! });
+  return out;
+}
+
+function countValues(ev: EvalContext, e: AggregateExpr, times: Float64Array): InstantSeries[] {
+  const n = times.length;
+  const label = ev.stringArg(e.param!);
+  if (!isValidLabelName(label)) ev.error(`invalid label name ${JSON.stringify(label)}`);
+  const input = ev.vector(e.expr, times);
+  const grouping = [...e.grouping];
+  if (!e.without) grouping.push(label);
+  grouping.sort();
+  const out = new OutputBuilder(n, ev);
+  const counts = new Map<number, number>();
+  for (let i = 0; i < n; i++) {
+    counts.clear();
+    for (const s of input) {
+      if (!s.has[i]) continue;
+      const withValue = setLabel(s.labels, label, formatFloatPlain(s.vals[i]!));
+      const idx = out.index(groupingLabels(withValue, grouping, e.without), false);
+      counts.set(idx, (counts.get(idx) ?? 0) + 1);
+    }
+    for (const [idx, c] of counts) out.set(idx, i, c);
+  }
+  return out.series;
+}
+
+/** The k best of `items` by value, best first, NaN last (topk/bottomk output order). */
+function selectBest(items: number[], value: (idx: number) => number, k: number, top: boolean): number[] {
+  if (k > 32) {
+    return items
+      .sort((a, b) => (better(value(a), value(b), top) ? -1 : better(value(b), value(a), top) ? 1 : 0))
+      .slice(0, k);
+  }
+  // For the small k dashboards use, insertion into a k-long list beats a full sort.
+  const chosen: number[] = [];
+  for (const idx of items) {
+    const v = value(idx);
+    let at = chosen.length;
+    while (at > 0 && better(v, value(chosen[at - 1]!), top)) at--;
+    if (at >= k) continue;
+    chosen.splice(at, 0, idx);
+    if (chosen.length > k) chosen.pop();
+  }
+  return chosen;
+}
+
+/** Whether a ranks strictly before b in topk (top) or bottomk order; NaN ranks last. */
+function better(a: number, b: number, top: boolean): boolean {
+  if (Number.isNaN(a)) return false;
+  if (Number.isNaN(b)) return true;
+  return top ? a > b : a < b;
+}
+
+function groupingLabels(labels: Label[], grouping: string[], without: boolean): Label[] {
+  if (without) return labels.filter((l) => l.name !== METRIC_NAME && !grouping.includes(l.name));
+  if (grouping.length === 0) return EMPTY_LABELS;
+  return labels.filter((l) => grouping.includes(l.name));
+}
+
+/** limit_ratio's deterministic per-series sampling: a series is kept when its hash offset is below the ratio. */
+function ratioSelected(labels: Label[], ratio: number): boolean {
+  let h = 2166136261;
+  const k = labelsKey(labels);
+  for (let i = 0; i < k.length; i++) h = Math.imul(h ^ k.charCodeAt(i), 16777619) >>> 0;
+  const offset = h / 4294967296;
+  return ratio >= 0 ? offset < ratio : offset >= 1 + ratio;
+}

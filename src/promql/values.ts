@@ -1,0 +1,99 @@
+// What the evaluator's parts pass between them: column-wise values (a series holds one slot per step time plus a
+// presence mask), the evaluation context operators and functions evaluate their arguments with, and a builder of
+// output series keyed by label set.
+import type { Label } from '../model/prometheus.js';
+import type { Call, Expr, MatrixSelector, PosRange, SubqueryExpr, VectorSelector } from './ast.js';
+import { labelsKey } from '../model/labels.js';
+
+export interface InstantSeries {
+  labels: Label[];
+  vals: Float64Array;
+  /** 1 where the series has a value at that step. */
+  has: Uint8Array;
+  /** Delayed __name__ removal: drop the name when the query finishes. */
+  dropName: boolean;
+}
+
+export interface RangeSeries {
+  labels: Label[];
+  ts: Float64Array;
+  vals: Float64Array;
+  dropName: boolean;
+}
+
+export type EvalValue =
+  | { kind: 'scalar'; vals: Float64Array }
+  | { kind: 'vector'; series: InstantSeries[] }
+  | { kind: 'matrix'; series: RangeSeries[] }
+  | { kind: 'string'; val: string };
+
+/**
+ * A range-vector argument: per series its samples (stale markers removed), plus for each step the end of the
+ * window (ms). The window of step i is (windowEnds[i] - rangeMs, windowEnds[i]].
+ */
+export interface RangeArg {
+  series: RangeSeries[];
+  windowEnds: Float64Array;
+  rangeMs: number;
+}
+
+/** What operators and functions need of the evaluator: their arguments' values, the query's limits, annotations. */
+export interface EvalContext {
+  vector(e: Expr, times: Float64Array): InstantSeries[];
+  scalar(e: Expr, times: Float64Array): Float64Array;
+  stringArg(e: Expr): string;
+  /** With `sampleTimes`, each value is its sample's timestamp in seconds (timestamp()). */
+  vectorSelector(vs: VectorSelector, times: Float64Array, sampleTimes?: boolean): InstantSeries[];
+  rangeArg(e: MatrixSelector | SubqueryExpr, times: Float64Array): RangeArg;
+  /** Throws the query's execution error. */
+  error(msg: string): never;
+  checkTimeout(): void;
+  /** Fails when the values alive now plus `extra` transient samples exceed the limit. */
+  checkSamples(extra: number): void;
+  /** Warns about quantiles outside [0, 1]. */
+  checkQuantiles(q: Float64Array, pos: PosRange): void;
+  info(msg: string, pos: PosRange): void;
+  warn(msg: string, pos: PosRange): void;
+}
+
+/** A PromQL function's implementation (functions.ts FUNCTION_CALLS): evaluates the call at every step time. */
+export type FunctionCall = (ev: EvalContext, call: Call, times: Float64Array) => EvalValue;
+
+export const EMPTY_LABELS: Label[] = [];
+
+/** Builds output series addressed by label set, for operators whose output labels differ from their input's. */
+export class OutputBuilder {
+  readonly series: InstantSeries[] = [];
+  private readonly byKey = new Map<string, number>();
+  constructor(
+    private readonly n: number,
+    private readonly ev: EvalContext,
+  ) {}
+
+  index(labels: Label[], dropName: boolean): number {
+    const key = labelsKey(labels);
+    let idx = this.byKey.get(key);
+    if (idx === undefined) {
+      idx = this.series.length;
+      this.byKey.set(key, idx);
+      this.series.push({ labels, vals: new Float64Array(this.n), has: new Uint8Array(this.n), dropName });
+    }
+    return idx;
+  }
+
+  hasAt(idx: number, i: number): boolean {
+    return this.series[idx]!.has[i] === 1;
+  }
+
+  set(idx: number, i: number, v: number): void {
+    const s = this.series[idx]!;
+    s.vals[i] = v;
+    s.has[i] = 1;
+  }
+
+  put(labels: Label[], dropName: boolean, i: number, v: number): void {
+    const idx = this.index(labels, dropName);
+    if (this.hasAt(idx, i)) this.ev.error('vector cannot contain metrics with the same labelset');
+    this.set(idx, i, v);
+  }
+}

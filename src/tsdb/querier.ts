@@ -1,0 +1,146 @@
+// Reads across a tenant's head and blocks: samples (select), series, label names and values. The head part is
+// read synchronously together with the block list snapshot, so a block cut or compaction running meanwhile can
+// neither hide nor double data.
+import type { Label } from '../model/prometheus.js';
+import type { LabelMatcher, Querier, SeriesData } from '../model/storage.js';
+import type { BlockReader } from './block.js';
+import type { Head } from './head.js';
+import { compareLabels, labelsKey } from '../model/labels.js';
+import { compileMatchers, type CompiledMatcher } from '../model/matcher.js';
+
+export class HeadBlockQuerier implements Querier {
+  constructor(
+    private readonly head: Head,
+    /** The current blocks, oldest first: maintenance changes the list as it cuts, merges and deletes blocks. */
+    private readonly blocks: () => readonly BlockReader[],
+  ) {}
+
+  private acquireBlocks(mint: number, maxt: number): BlockReader[] {
+    const bs = this.blocks().filter((b) => b.overlaps(mint, maxt));
+    for (const b of bs) b.acquire();
+    return bs;
+  }
+
+  async select(matchers: LabelMatcher[], mint: number, maxt: number): Promise<SeriesData[]> {
+    const ms = compileMatchers(matchers);
+    const blocks = this.acquireBlocks(mint, maxt);
+    const parts: SeriesData[] = [];
+    try {
+      for (const s of this.head.matchingSeries(ms, mint, maxt)) {
+        const d = this.head.samples(s, mint, maxt);
+        if (d) parts.push(d);
+      }
+      const fromBlocks = await Promise.all(blocks.map((b) => b.samples(b.matchingSeries(ms, mint, maxt), mint, maxt)));
+      for (const f of fromBlocks) parts.push(...f);
+    } finally {
+      for (const b of blocks) b.release();
+    }
+    return mergeSeriesData(parts);
+  }
+
+  private forEachMatchingLabels(
+    ms: CompiledMatcher[],
+    mint: number,
+    maxt: number,
+    fn: (labels: readonly { name: string; value: string }[]) => void,
+  ): void {
+    for (const s of this.head.matchingSeries(ms, mint, maxt)) if (this.head.hasChunkIn(s, mint, maxt)) fn(s.labels);
+    for (const b of this.blocks()) {
+      if (!b.overlaps(mint, maxt)) continue;
+      for (const s of b.matchingSeries(ms, mint, maxt)) fn(b.labels(s));
+    }
+  }
+
+  async series(matchers: LabelMatcher[], mint: number, maxt: number): Promise<Label[][]> {
+    const found = new Map<string, Label[]>();
+    this.forEachMatchingLabels(compileMatchers(matchers), mint, maxt, (labels) => {
+      const key = labelsKey(labels);
+      if (!found.has(key)) found.set(key, labels as Label[]);
+    });
+    return [...found.values()].sort(compareLabels);
+  }
+
+  async labelNames(matchers: LabelMatcher[], mint: number, maxt: number): Promise<string[]> {
+    const names = new Set<string>();
+    if (matchers.length === 0) {
+      if (this.head.numSeries > 0 && this.head.maxT >= mint && this.head.minT <= maxt) {
+        for (const n of this.head.labelNamesAll()) names.add(n);
+      }
+      for (const b of this.blocks()) if (b.overlaps(mint, maxt)) for (const n of b.labelNamesAll()) names.add(n);
+    } else {
+      this.forEachMatchingLabels(compileMatchers(matchers), mint, maxt, (ls) => {
+        for (const l of ls) names.add(l.name);
+      });
+    }
+    return [...names].sort();
+  }
+
+  async labelValues(name: string, matchers: LabelMatcher[], mint: number, maxt: number): Promise<string[]> {
+    const values = new Set<string>();
+    if (matchers.length === 0) {
+      if (this.head.numSeries > 0 && this.head.maxT >= mint && this.head.minT <= maxt) {
+        for (const v of this.head.labelValuesOf(name)) values.add(v);
+      }
+      for (const b of this.blocks()) if (b.overlaps(mint, maxt)) for (const v of b.labelValuesOf(name)) values.add(v);
+    } else {
+      this.forEachMatchingLabels(compileMatchers(matchers), mint, maxt, (ls) => {
+        for (const l of ls) if (l.name === name) values.add(l.value);
+      });
+    }
+    return [...values].sort();
+  }
+}
+
+/** Merges parts of the same series from several sources (time-sorted, duplicates dropped) and sorts by labels. */
+export function mergeSeriesData(parts: SeriesData[]): SeriesData[] {
+  const byKey = new Map<string, SeriesData[]>();
+  for (const p of parts) {
+    const key = labelsKey(p.labels);
+    const have = byKey.get(key);
+    if (have) have.push(p);
+    else byKey.set(key, [p]);
+  }
+  const out: SeriesData[] = [];
+  for (const group of byKey.values()) {
+    if (group.length === 1) {
+      out.push(group[0]!);
+      continue;
+    }
+    group.sort((a, b) => a.timestamps[0]! - b.timestamps[0]!);
+    let n = 0;
+    for (const g of group) n += g.timestamps.length;
+    const ts = new Float64Array(n);
+    const vs = new Float64Array(n);
+    let end = 0;
+    for (const g of group) {
+      const gt = g.timestamps;
+      // Sources rarely overlap (blocks never do); merge sample by sample only when they do.
+      if (end === 0 || gt[0]! > ts[end - 1]!) {
+        ts.set(gt, end);
+        vs.set(g.values, end);
+        end += gt.length;
+        continue;
+      }
+      const mts = new Float64Array(end + gt.length);
+      const mvs = new Float64Array(end + gt.length);
+      let i = 0;
+      let j = 0;
+      let m = 0;
+      while (i < end || j < gt.length) {
+        if (j >= gt.length || (i < end && ts[i]! <= gt[j]!)) {
+          if (j < gt.length && ts[i] === gt[j]) j++;
+          mts[m] = ts[i]!;
+          mvs[m++] = vs[i++]!;
+        } else {
+          mts[m] = gt[j]!;
+          mvs[m++] = g.values[j++]!;
+        }
+      }
+      ts.set(mts.subarray(0, m));
+      vs.set(mvs.subarray(0, m));
+      end = m;
+    }
+    out.push({ labels: group[0]!.labels, timestamps: ts.subarray(0, end), values: vs.subarray(0, end) });
+  }
+  return out.sort((a, b) => compareLabels(a.labels, b.labels));
+}

@@ -6,19 +6,19 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Label, PromSeries } from '../../model/prometheus.js';
-import type { Querier } from '../../model/storage.js';
-import { walk, type Expr } from '../ast.js';
-import { AT_MODIFIER_UNSAFE_FUNCTIONS } from '../ast.js';
-import { Engine, PromQLError, type RawResult, type RawSeries } from '../engine.js';
-import { parseDuration } from '../format.js';
-import { formatLabels, METRIC_NAME } from '../labels.js';
-import { labelsKey } from '../../model/labels.js';
-import { compileMatchers, matchesLabels } from '../../model/matcher.js';
-import { parseExpr, unquoteString } from '../parser.js';
-import { almostEqual } from '../range-functions.js';
-import { writeStaleNaN } from '../staleness.js';
-import { Storage } from '../../tsdb/storage.js';
+import type { Label, PromSeries } from '../model/prometheus.js';
+import type { Querier } from '../model/storage.js';
+import { walk, type Expr } from '../promql/ast.js';
+import { AT_MODIFIER_UNSAFE_FUNCTIONS } from '../promql/ast.js';
+import { Engine, PromQLError, type RawResult, type RawSeries } from '../promql/engine.js';
+import { parseDuration } from '../promql/format.js';
+import { formatLabels, METRIC_NAME } from '../promql/labels.js';
+import { labelsKey } from '../model/labels.js';
+import { compileMatchers, matchesLabels } from '../model/matcher.js';
+import { parseExpr, unquoteString } from '../promql/parser.js';
+import { almostEqual } from '../promql/range-functions.js';
+import { writeStaleNaN } from '../promql/staleness.js';
+import { Storage } from '../tsdb/storage.js';
 
 export interface EvalOutcome {
   file: string;

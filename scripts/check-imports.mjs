@@ -1,6 +1,8 @@
 // Import rules Biome cannot express (it checks cycles between files: noImportCycles in biome.jsonc):
-// - the top-level folders of src/ (api, intake, tsdb, ...) form no cycle: if a production file of src/a imports
-//   src/b, no production file of src/b may reach src/a again, directly or through other folders;
+// - a top-level folder of src/ (api, intake, tsdb, ...) imports only the folders ARCHITECTURE.md's ```imports
+//   table lists for it (`folder: allowed folders`), and every folder is in that table;
+// - the folders form no cycle: if a production file of src/a imports src/b, no production file of src/b may reach
+//   src/a again, directly or through other folders (also checked on its own, so a cyclic table cannot hide one);
 // - production code never imports test/ or bench/.
 // Production code is src/**/*.ts except *.test.ts and *.bench.ts: tests and benchmarks may import across folders.
 // Every import counts, `import type` too: a folder that needs another's types depends on it.
@@ -14,6 +16,20 @@ const srcDir = join(root, 'src');
 if (!existsSync(srcDir)) {
   console.error(`check-imports: no src/ folder in ${root}`);
   process.exit(2);
+}
+
+/** ARCHITECTURE.md's import table: folder → the folders it may import; undefined when the file has none. */
+function importTable() {
+  const doc = join(root, 'ARCHITECTURE.md');
+  if (!existsSync(doc)) return undefined;
+  const block = /^```imports\n([\s\S]*?)^```/m.exec(readFileSync(doc, 'utf8'));
+  if (!block) return undefined;
+  const table = new Map();
+  for (const line of block[1].split('\n')) {
+    const m = /^\s*([\w-]+)\s*:(.*)$/.exec(line);
+    if (m) table.set(m[1], new Set(m[2].split(/\s+/).filter(Boolean)));
+  }
+  return table;
 }
 
 /** Path relative to the root with forward slashes, as printed and matched. */
@@ -143,6 +159,26 @@ function pathWithin(component, start, goal) {
 
 const typeNote = (i) => (i.typeOnly ? ' (import type)' : '');
 let problems = 0;
+const table = importTable();
+if (table === undefined) {
+  problems++;
+  console.log('check-imports: ARCHITECTURE.md has no ```imports table (lines `folder: folders it may import`)');
+} else {
+  const unlisted = [...new Set(files.map(srcFolder))].filter((f) => !table.has(f)).sort();
+  for (const folder of unlisted) {
+    problems++;
+    console.log(`check-imports: src/${folder} is not in ARCHITECTURE.md's import table: add it with the folders it may import`);
+  }
+  for (const [from, out] of [...edges].sort(([x], [y]) => (x < y ? -1 : 1))) {
+    if (!table.has(from)) continue;
+    for (const [to, imports] of [...out].sort(([x], [y]) => (x < y ? -1 : 1))) {
+      if (table.get(from).has(to)) continue;
+      problems++;
+      console.log(`check-imports: src/${from} may not import src/${to} (ARCHITECTURE.md's import table):`);
+      for (const i of imports) console.log(`    ${i.from} imports ${i.to}${typeNote(i)}`);
+    }
+  }
+}
 for (const component of cycles()) {
   problems++;
   console.log(`check-imports: the src/ folders ${component.join(', ')} import each other in a cycle:`);
@@ -165,5 +201,5 @@ if (problems > 0) {
 }
 const folders = new Set(files.map(srcFolder));
 console.log(
-  `check-imports: ${files.length} production files in ${folders.size} src/ folders: no folder cycle, no test/ or bench/ import`,
+  `check-imports: ${files.length} production files in ${folders.size} src/ folders: imports as ARCHITECTURE.md allows, no folder cycle, no test/ or bench/ import`,
 );

@@ -9,8 +9,19 @@ import { dirname, join } from 'node:path';
 
 const SCRIPT = join(process.cwd(), 'scripts', 'check-imports.mjs');
 
-/** Runs the checker on a fresh tree holding `files` (path → text); the tree is removed afterwards. */
+/** An ARCHITECTURE.md whose import table holds `lines` (`folder: allowed folders`). */
+const architecture = (...lines: string[]) => ['# Architecture', '', '```imports', ...lines, '```', ''].join('\n');
+
+/**
+ * Runs the checker on a fresh tree holding `files` (path → text); the tree is removed afterwards. Without an
+ * ARCHITECTURE.md in `files`, the tree gets one whose table allows every import between its folders, so that only
+ * the other rules are under test.
+ */
 function check(files: Record<string, string>) {
+  if (!('ARCHITECTURE.md' in files)) {
+    const folders = [...new Set(Object.keys(files).flatMap((p) => /^src\/([^/]+)\//.exec(p)?.[1] ?? []))];
+    files = { ...files, 'ARCHITECTURE.md': architecture(...folders.map((f) => `${f}: ${folders.join(' ')}`)) };
+  }
   const root = mkdtempSync(join(tmpdir(), 'promdog-check-imports-'));
   try {
     for (const [path, text] of Object.entries(files)) {
@@ -39,7 +50,7 @@ test('check-imports: folders that import one way only pass', () => {
     'src/api/query.ts': "import { points } from '../tsdb/db.js';\nexport const n = () => points.length;\n",
   });
   assert.equal(res.status, 0, res.out);
-  assert.match(res.out, /3 production files in 3 src\/ folders: no folder cycle, no test\/ or bench\/ import/);
+  assert.match(res.out, /3 production files in 3 src\/ folders: imports as ARCHITECTURE.md allows, no folder cycle, no test\/ or bench\/ import/);
 });
 
 test('check-imports: a cycle between two folders names each edge and the files that make it', () => {
@@ -102,4 +113,35 @@ test('check-imports: an import inside a string or a comment is not an import', (
     'src/b/y.ts': "import { s } from '../a/x.js';\nexport const y = s;\n",
   });
   assert.equal(res.status, 0, res.out);
+});
+
+test('check-imports: an import the ARCHITECTURE.md table does not allow is reported with its files', () => {
+  const res = check({
+    'ARCHITECTURE.md': architecture('model:', 'tsdb: model', 'api: model tsdb'),
+    'src/model/types.ts': 'export type Point = { t: number };\n',
+    'src/tsdb/db.ts': "import type { Point } from '../model/types.js';\nimport { n } from '../api/query.js';\nexport const m = n;\nexport type P = Point;\n",
+    'src/api/query.ts': 'export const n = 1;\n',
+  });
+  assert.equal(res.status, 1);
+  assert.match(res.out, /src\/tsdb may not import src\/api \(ARCHITECTURE.md's import table\):\n    src\/tsdb\/db\.ts imports src\/api\/query\.ts\n/);
+  assert.doesNotMatch(res.out, /may not import src\/model/);
+  assert.match(res.out, /check-imports: 1 problem$/m);
+});
+
+test('check-imports: a folder missing from the table, or no table at all, is a problem', () => {
+  const missing = check({
+    'ARCHITECTURE.md': architecture('model:'),
+    'src/model/types.ts': 'export type Point = { t: number };\n',
+    'src/tsdb/db.ts': 'export const m = 1;\n',
+  });
+  assert.equal(missing.status, 1);
+  assert.match(missing.out, /src\/tsdb is not in ARCHITECTURE.md's import table/);
+  const none = check({ 'ARCHITECTURE.md': '# Architecture\n', 'src/model/types.ts': 'export const t = 1;\n' });
+  assert.equal(none.status, 1);
+  assert.match(none.out, /ARCHITECTURE.md has no ```imports table/);
+});
+
+test('check-imports: the repository itself follows its ARCHITECTURE.md', () => {
+  const res = spawnSync(process.execPath, [SCRIPT], { encoding: 'utf8' });
+  assert.equal(res.status, 0, res.stdout + res.stderr);
 });

@@ -20,7 +20,7 @@ port.on('message', (job: DecodeJob) => {
 async function run(job: DecodeJob): Promise<DecodeOutcome> {
   const body = await decompressBody(Buffer.from(job.compressed.buffer, job.compressed.byteOffset, job.compressed.byteLength), job.encoding, job.limits);
   const payload = job.format === 'v1-json' ? decodeSeriesV1Json(body) : decodeSeriesV2(body);
-  const batch = payload.protoSeries as TransferableSeriesBatch | undefined;
+  const batch = payload.seriesBatch as TransferableSeriesBatch | undefined;
   if (batch !== undefined) return { id: job.id, ok: true, decompressedBytes: body.length, batch: batch.toTransfer() };
   return { id: job.id, ok: true, decompressedBytes: body.length, series: payload.series };
 }

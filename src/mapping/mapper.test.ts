@@ -570,7 +570,7 @@ describe('v2 protobuf fast path (series found by their identity bytes)', () => {
   /** Maps `body` through the fast path with `fast` and through its decoded series with `slow`; asserts they agree. */
   function mapBoth(fast: Mapper, slow: Mapper, tenant: string, body: Buffer, now = NOW): MapResult {
     const decoded = decodeSeriesV2Proto(body);
-    assert.ok(decoded.protoSeries);
+    assert.ok(decoded.seriesBatch);
     const viaBytes = fast.map(tenant, decoded, now);
     const viaStrings = slow.map(tenant, payload({ series: decodeSeriesV2Proto(body).series }), now);
     assert.deepEqual(result(viaBytes), result(viaStrings));

@@ -1,4 +1,4 @@
-import type { DDMetricType, DDProtoSeriesBatch, DDResource, DDSeries, DDSketchPoint, DecodedPayload } from '../model/datadog.js';
+import type { DDMetricType, DDResource, DDSeries, DDSketchPoint, DecodedPayload, IdentitySeriesBatch } from '../model/datadog.js';
 import type { Label, MetricMetadata, PromMetricType, PromSeries, SeriesRef } from '../model/prometheus.js';
 import type { HostTagCache } from './host-tags.js';
 import { sanitizeLabelName, sanitizeMetricName, tagKey, tagValue } from './names.js';
@@ -175,7 +175,7 @@ class EntryTable {
 
 /** A v2 protobuf series identity (the bytes of its fields other than points) and what it maps to. */
 interface KnownIdentity {
-  /** Where its identity words (DDProtoSeriesBatch.writeIdentity) start in the table's arena. */
+  /** Where its identity words (IdentitySeriesBatch.writeIdentity) start in the table's arena. */
   at: number;
   /** How many words. */
   readonly words: number;
@@ -189,7 +189,7 @@ interface KnownIdentity {
 }
 
 /**
- * Identity bytes → entry, for series decoded from v2 protobuf (see Mapper.mapProtoSeries). Found by the decoder's
+ * Identity bytes → entry, for series decoded from v2 protobuf (see Mapper.mapSeriesBatch). Found by the decoder's
  * hash of the bytes, then compared word for word. Identities are only removed by a sweep, which copies the
  * survivors into a fresh arena, so their words are appended to one arena: no allocation per identity, and
  * identities the Agent sends one after the other sit one after the other in memory. A chain never grows past
@@ -202,17 +202,17 @@ class IdentityTable {
   size = 0;
 
   /** Whether series i of `batch` has exactly the identity `k`. */
-  matches(k: KnownIdentity, batch: DDProtoSeriesBatch, i: number): boolean {
+  matches(k: KnownIdentity, batch: IdentitySeriesBatch, i: number): boolean {
     return batch.identityEquals(i, this.arena, k.at);
   }
 
-  find(batch: DDProtoSeriesBatch, i: number, hash: number): KnownIdentity | undefined {
+  find(batch: IdentitySeriesBatch, i: number, hash: number): KnownIdentity | undefined {
     for (let k = this.buckets.get(hash); k !== undefined; k = k.next) if (this.matches(k, batch, i)) return k;
     return undefined;
   }
 
   /** Remembers series i of `batch` (not found before) as mapping to `entry`; undefined when its chain is full. */
-  add(batch: DDProtoSeriesBatch, i: number, hash: number, entry: Entry, unit: string): KnownIdentity | undefined {
+  add(batch: IdentitySeriesBatch, i: number, hash: number, entry: Entry, unit: string): KnownIdentity | undefined {
     const head = this.buckets.get(hash);
     let chain = 0;
     for (let c = head; c !== undefined; c = c.next) if (++chain >= MAX_CHAIN) return undefined;
@@ -289,7 +289,7 @@ class LabelSetTable {
 class TenantState {
   readonly series = new EntryTable();
   /** One table per wire format: JSON bytes are never compared with protobuf bytes. */
-  readonly identities: Record<DDProtoSeriesBatch['encoding'], IdentityTable> = { 'v2-protobuf': new IdentityTable(), 'v1-json': new IdentityTable() };
+  readonly identities: Record<IdentitySeriesBatch['encoding'], IdentityTable> = { 'v2-protobuf': new IdentityTable(), 'v1-json': new IdentityTable() };
   readonly sketches = new EntryTable();
   readonly checks = new EntryTable();
   labelSets = new LabelSetTable();
@@ -543,7 +543,7 @@ export class Mapper {
     this.touchedFamilies = [];
     this.dropped = newDropped();
 
-    if (payload.protoSeries !== undefined) this.mapProtoSeries(t, tenant, payload.protoSeries);
+    if (payload.seriesBatch !== undefined) this.mapSeriesBatch(t, tenant, payload.seriesBatch);
     else for (const s of payload.series) this.mapSeries(t, tenant, s);
     for (const sk of payload.sketches) {
       const e = this.entry(t, tenant, Kind.Sketch, sk.metric, sk.host, '', '', '', NO_RESOURCES, sk.tags);
@@ -608,7 +608,7 @@ export class Mapper {
    * remembered. The entry's host-tag check still runs on every hit, so a host-tag change rebuilds its label sets
    * either way.
    */
-  private mapProtoSeries(t: TenantState, tenant: string, batch: DDProtoSeriesBatch): void {
+  private mapSeriesBatch(t: TenantState, tenant: string, batch: IdentitySeriesBatch): void {
     const identities = t.identities[batch.encoding];
     let previous: KnownIdentity | undefined;
     for (let i = 0; i < batch.count; i++) {

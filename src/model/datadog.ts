@@ -99,7 +99,7 @@ export interface DDEvent {
  * `points` value); points are decoded. The Agent re-sends the same identities every flush, so a mapper that
  * remembers identity bytes decodes strings only for new ones.
  */
-export interface DDProtoSeriesBatch {
+export interface IdentitySeriesBatch {
   /** The wire format of the identity bytes: identities of different encodings are never compared. */
   readonly encoding: 'v2-protobuf' | 'v1-json';
   readonly count: number;
@@ -125,10 +125,10 @@ export interface DDProtoSeriesBatch {
 
 /** Everything one request decoded to. A decoder fills the parts its route carries and leaves the rest empty. */
 export interface DecodedPayload {
-  /** When `protoSeries` is set: its series decoded, built on first read, read-only (the mapper reads `protoSeries`). */
+  /** When `seriesBatch` is set: its series decoded, built on first read, read-only (the mapper reads `seriesBatch`). */
   series: DDSeries[];
   /** Set by the v2 protobuf and v1 JSON decoders. */
-  protoSeries?: DDProtoSeriesBatch;
+  seriesBatch?: IdentitySeriesBatch;
   sketches: DDSketch[];
   distributions: DDDistribution[];
   serviceChecks: DDServiceCheck[];

@@ -69,7 +69,7 @@ export function benchV1Json(seconds = 2): V1JsonBenchResult {
   const bodies = Array.from({ length: 4 }, (_, k) => storeBenchBody(k));
   return {
     parseDecode: nsPerSample(bodies, (body) => decodeSeriesV1JsonByParse(body).series.length, seconds),
-    scanDecode: nsPerSample(bodies, (body) => decodeSeriesV1Json(body).protoSeries!.count, seconds),
+    scanDecode: nsPerSample(bodies, (body) => decodeSeriesV1Json(body).seriesBatch!.count, seconds),
     scanDecodeAll: nsPerSample(bodies, (body) => decodeSeriesV1Json(body).series.length, seconds),
     parseDecodeMap: decodeAndMap(decodeSeriesV1JsonByParse, bodies, seconds),
     scanDecodeMap: decodeAndMap(decodeSeriesV1Json, bodies, seconds),

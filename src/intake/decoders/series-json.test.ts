@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { MetricsApi as MetricsApiV1 } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v1/apis/MetricsApi.js';
 import { MetricsApi as MetricsApiV2 } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/apis/MetricsApi.js';
 import { decodedBody, loadFixture } from '../../../test/support/fixtures.js';
-import { DecodeError, type DDProtoSeriesBatch, type DDSeries } from '../../model/datadog.js';
+import { DecodeError, type DDSeries, type IdentitySeriesBatch } from '../../model/datadog.js';
 import { HostTagCache, Mapper, type MapResult } from '../../mapping/index.js';
 import { decodeSeriesV1Json, decodeSeriesV1JsonByParse, decodeSeriesV2, decodeSeriesV2Json } from './series-json.js';
 import { decodeSeriesV2Proto } from './series-v2-proto.js';
@@ -255,7 +255,7 @@ function sameAsParse(body: Buffer, context: string): boolean {
     return false;
   }
   assert.ok(typeof expected !== 'string', `${context}: decoded a body the JSON.parse path refuses with ${String(expected)}`);
-  const batch = decoded.protoSeries;
+  const batch = decoded.seriesBatch;
   if (batch !== undefined) {
     assert.equal(batch.encoding, 'v1-json');
     assert.equal(batch.count, expected.length, context);
@@ -271,7 +271,7 @@ function sameAsParse(body: Buffer, context: string): boolean {
 }
 
 /** Series i's identity words. */
-function identityOf(batch: DDProtoSeriesBatch, i: number): Int32Array {
+function identityOf(batch: IdentitySeriesBatch, i: number): Int32Array {
   const words = new Int32Array(batch.identityWords(i));
   batch.writeIdentity(i, words, 0);
   return words;
@@ -521,7 +521,7 @@ describe('v1 series JSON: the scanner decodes exactly as JSON.parse', () => {
     forms.push(...nearlyHalfway());
     const body = Buffer.from(`{"series":[${forms.map((f, k) => `{"metric":"m","interval":${f},"points":[[${f},${forms[forms.length - 1 - k]}]]}`).join(',')}]}`);
     assert.ok(sameAsParse(body, 'numbers'), 'scanned');
-    const decoded = decodeSeriesV1Json(body).protoSeries!;
+    const decoded = decodeSeriesV1Json(body).seriesBatch!;
     forms.forEach((f, k) => {
       const expected = JSON.parse(f) as number;
       assert.ok(Object.is(decoded.timestamps[k], expected), `${f}: ${decoded.timestamps[k]} instead of ${expected}`);
@@ -589,7 +589,7 @@ describe('v1 series JSON: identities', () => {
     const bodies = Array.from({ length: 3 }, () => {
       const chosen = Array.from({ length: 40 }, () => templates[Math.floor(rand() * templates.length)]!);
       const text = `{"series":[${chosen.map((t) => t.before + gen.points() + t.after).join(',')}]}`;
-      const batch = decodeSeriesV1Json(Buffer.from(text)).protoSeries;
+      const batch = decodeSeriesV1Json(Buffer.from(text)).seriesBatch;
       assert.ok(batch, 'scanned');
       return { chosen, batch };
     });
@@ -614,7 +614,7 @@ describe('v1 series JSON: identities', () => {
 
   test('identity words: two runs (up to the points value, after it), each its length and its bytes little-endian', () => {
     const body = Buffer.from('{"series":[{"metric":"abc","points":[[1,2]]}]}');
-    const batch = decodeSeriesV1Json(body).protoSeries!;
+    const batch = decodeSeriesV1Json(body).seriesBatch!;
     const before = Buffer.from('{"metric":"abc","points":');
     const padded = Buffer.concat([before, Buffer.alloc(3)]);
     const expected = [2, before.length, ...Array.from({ length: Math.ceil(before.length / 4) }, (_, k) => padded.readInt32LE(4 * k)), 1, 0x7d];
@@ -625,8 +625,8 @@ describe('v1 series JSON: identities', () => {
   });
 
   test('encodings: v1 JSON and v2 protobuf batches say which they are', () => {
-    assert.equal(decodeSeriesV1Json(json({ series: [] })).protoSeries!.encoding, 'v1-json');
-    assert.equal(decodeSeriesV2Proto(encodeMetricPayload([{ metric: 'm' }])).protoSeries!.encoding, 'v2-protobuf');
+    assert.equal(decodeSeriesV1Json(json({ series: [] })).seriesBatch!.encoding, 'v1-json');
+    assert.equal(decodeSeriesV2Proto(encodeMetricPayload([{ metric: 'm' }])).seriesBatch!.encoding, 'v2-protobuf');
   });
 
   test('series is decoded on first read and read-only', () => {
@@ -661,7 +661,7 @@ describe('v1 series JSON: mapped through the scanner as through JSON.parse', () 
       const text = `{"series":[${order.map((t, k) => `${t.before}[[${1_700_000_000 + round * 10},${k + round}.5]]${t.after}`).join(',')}]}`;
       const body = withInvalidUtf8(text, rand);
       const scanned = decodeSeriesV1Json(body);
-      assert.ok(scanned.protoSeries, 'scanned');
+      assert.ok(scanned.seriesBatch, 'scanned');
       const a = viaScanner.map('t', scanned, now);
       const b = viaParse.map('t', decodeSeriesV1JsonByParse(body), now);
       assert.deepEqual(mapped(a), mapped(b), `round ${round}`);

@@ -714,7 +714,7 @@ function scanPoints(s: JsonScanner, timestamps: number[], values: number[]): voi
 }
 
 /**
- * The scanned series of one v1 body; see DDProtoSeriesBatch. A series' identity is its object's bytes without its
+ * The scanned series of one v1 body; see IdentitySeriesBatch. A series' identity is its object's bytes without its
  * `points` value: two runs, from the `{` up to the points' `[`, and from after the points' `]` to the `}`.
  */
 export class JsonSeriesBatch extends ScannedSeriesBatch implements TransferableSeriesBatch {

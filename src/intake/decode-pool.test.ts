@@ -8,7 +8,8 @@ import { HostTagCache } from '../mapping/host-tags.js';
 import { Mapper } from '../mapping/mapper.js';
 import { BadBodyError, PayloadTooLargeError, decompressBody, type BodyEncoding } from './body.js';
 import { DecodePool, type DecodeFormat } from './decode-pool.js';
-import { decodeSeriesV1Json, decodeSeriesV2 } from './decoders/series-json.js';
+import { decodeSeriesV1Json } from './decoders/series-v1-json.js';
+import { decodeSeriesV2 } from './decoders/series-v2.js';
 
 const limits = { maxCompressedBytes: 8 << 20, maxDecompressedBytes: 16 << 20 };
 const pool = new DecodePool(2);

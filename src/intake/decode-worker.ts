@@ -2,7 +2,8 @@ import { parentPort } from 'node:worker_threads';
 import { DecodeError } from '../model/datadog.js';
 import { BadBodyError, PayloadTooLargeError, decompressBody } from './body.js';
 import { transferList, type TransferableSeriesBatch } from './decoders/batch-transfer.js';
-import { decodeSeriesV1Json, decodeSeriesV2 } from './decoders/series-json.js';
+import { decodeSeriesV1Json } from './decoders/series-v1-json.js';
+import { decodeSeriesV2 } from './decoders/series-v2.js';
 import type { DecodeJob, DecodeOutcome } from './decode-pool.js';
 
 // A decode worker (see decode-pool.ts): decompresses and scans series bodies off the main thread. A scanned body

@@ -94,7 +94,7 @@ export interface DDEvent {
 
 /**
  * Series scanned but not turned into strings: v2 protobuf (intake/decoders/series-v2-proto.ts) and v1 JSON
- * (intake/decoders/series-json.ts). A series' identity is its raw bytes other than its points (protobuf: the
+ * (intake/decoders/series-v1-json.ts). A series' identity is its raw bytes other than its points (protobuf: the
  * MetricSeries fields other than points, in wire order; JSON: the series object's bytes before and after the
  * `points` value); points are decoded. The Agent re-sends the same identities every flush, so a mapper that
  * remembers identity bytes decodes strings only for new ones.

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { INVALID_UTF8_MARK, JsonTextGenerator, withInvalidUtf8 } from '../../../test/support/json-text.js';
+import { INVALID_UTF8_MARK, JsonTextGenerator, mutate, withInvalidUtf8 } from '../../../test/support/json-text.js';
 import { seededRandom } from '../../../test/support/random.js';
 import { JsonScanner, NOT_SCANNED, keyName } from './json-scanner.js';
 import { ProtoReader } from './protobuf.js';
@@ -43,6 +43,19 @@ describe('JsonScanner checks what it passes as JSON.parse does', () => {
       if (assertTakenAsByParse(withInvalidUtf8(text, rand), text)) taken++;
     }
     assert.equal(taken, 3000, 'every generated value is valid JSON');
+  });
+
+  test('random edits of valid values are refused exactly when JSON.parse refuses them', () => {
+    const rand = seededRandom(13);
+    const gen = new JsonTextGenerator(rand);
+    const alphabet = Buffer.from('{}[]":,0123456789.-+eEnulltruefalse \\u\t\n');
+    let refused = 0;
+    for (let k = 0; k < 5000; k++) {
+      const valid = withInvalidUtf8(gen.value(), rand);
+      const body = mutate(valid, rand, { alphabet, alphabetShare: 0.85, maxEdits: 2, replaceShare: 0.5 });
+      if (!assertTakenAsByParse(body, body.toString('latin1'))) refused++;
+    }
+    assert.ok(refused > 1000, `${refused} refused`);
   });
 
   test('numbers JSON does not allow, strings with raw control characters or bad escapes, bad literals', () => {

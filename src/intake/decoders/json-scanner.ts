@@ -159,8 +159,10 @@ export class JsonScanner {
       case 0x75: // 'u' and four hex digits; unpaired surrogates are valid JSON
         if (p + 4 >= this.end) throw NOT_SCANNED;
         for (let k = 1; k <= 4; k++) {
-          const h = bytes[p + k]! | 0x20; // lower case for letters
-          if (!((h >= ZERO && h <= NINE) || (h >= 0x61 && h <= 0x66))) throw NOT_SCANNED;
+          const h = bytes[p + k]!;
+          // Letters in lower case to compare; digits as they are (0x10-0x19 would lower to digits too).
+          const lower = h | 0x20;
+          if (!((h >= ZERO && h <= NINE) || (lower >= 0x61 && lower <= 0x66))) throw NOT_SCANNED;
         }
         return p + 5;
       default:

@@ -272,6 +272,8 @@ describe('v1 series JSON: the scanner decodes exactly as JSON.parse', () => {
     const contents = [
       String.raw`\u00e9`, String.raw`\u00E9`, String.raw`\uD83D\uDE00`, String.raw`\udead`, String.raw`\u00g0`, String.raw`\u00G0`,
       String.raw`\u0/00`, String.raw`\u00:0`, String.raw`\u00@0`, String.raw`\u00` + '`0', String.raw`\u12`, String.raw`\u`, String.raw`\x41`,
+      // Bytes 0x10-0x19 are not hex digits (they once passed for 0-9).
+      String.raw`\u00` + '\u00100', String.raw`\u001` + '\u0019',
       String.raw`\a`, String.raw`\0`, String.raw`\'`, String.raw`\ `, String.raw`\\`, String.raw`\"`, String.raw`\/`, String.raw`\b\f\n\r\t`,
       String.raw`\\\"`, '\\', '\t', '\n', '\r', '\u0000', '\u001f', '\u007f', ' ', 'abcdefgh\u0001', 'abc\\"defgh',
     ];

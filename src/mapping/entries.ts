@@ -40,6 +40,11 @@ export interface Entry extends SeriesIdentity {
   families: readonly Family[];
 }
 
+/** The version of its host's tags an entry's label sets must have been built with (0 without a host). */
+export function hostVersionOf(e: Entry): number {
+  return e.slot === null ? 0 : e.slot.version;
+}
+
 /** Longest hash chain a table keeps as it is (EntryTable: then hashes every character; IdentityTable: stops adding). */
 export const MAX_CHAIN = 8;
 

@@ -4,7 +4,7 @@ import { tagKey, tagValue } from './names.js';
 
 // The naming and labelling rules of docs/mapping.md: which Prometheus series, with which names and labels, a Datadog
 // series, distribution or service check becomes, and the metric families they belong to. Plain functions of the
-// identity (and its host's tags): the mapper runs them once per identity and caches what they return.
+// identity, its host's tags and the Naming: the mapper runs them once per identity and caches what they return.
 
 export const JOB = 'ddagent';
 export const SERVICE_CHECK_METRIC = 'datadog_service_check_status';
@@ -16,7 +16,6 @@ const TYPE_LABEL: Record<DDMetricType, string> = { unspecified: 'gauge', gauge: 
 const SERIES_RESERVED: ReadonlySet<string> = new Set(['__name__', 'instance', 'job', 'type']);
 const SKETCH_RESERVED: ReadonlySet<string> = new Set(['__name__', 'instance', 'job', 'type', 'quantile']);
 const CHECK_RESERVED: ReadonlySet<string> = new Set(['__name__', 'instance', 'job', 'check']);
-const CHECK_HELP = 'Datadog service check status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.';
 
 /** How names are sanitized (names.ts; NameCache caches it). */
 export interface Naming {
@@ -50,26 +49,37 @@ export interface TaggedIdentity {
   readonly tags: readonly string[];
 }
 
-/** A metric family; `help` is called only when the family is new to the caller (most series share one). */
+/**
+ * A metric family of an identity's series, named after the identity's Prometheus name plus `suffix`. `help` (of the
+ * Datadog metric name) is only asked for a family new to the caller: most series share one.
+ */
 export interface FamilyRule {
-  readonly name: string;
+  readonly suffix: string;
   readonly type: PromMetricType;
-  readonly help: () => string;
+  help(metric: string): string;
 }
 
-/** The Prometheus series an identity maps to: their label sets (`__name__` included, unsorted) and families. */
-export interface IdentityOutputs {
-  readonly labelSets: Label[][];
-  readonly families: FamilyRule[];
-}
+/** A metric series' family: a gauge, whatever the Datadog type. */
+export const SERIES_FAMILY: FamilyRule = { suffix: '', type: 'gauge', help: (metric) => `Datadog metric ${metric}.` };
+/** A distribution's families: the summary (quantiles, _count, _sum), then the _min, _max and _avg gauges. */
+export const SKETCH_FAMILIES: readonly FamilyRule[] = [
+  { suffix: '', type: 'summary', help: (m) => `Datadog distribution ${m}: quantiles, _count and _sum of each interval.` },
+  { suffix: '_min', type: 'gauge', help: (m) => `Smallest value of Datadog distribution ${m} in each interval.` },
+  { suffix: '_max', type: 'gauge', help: (m) => `Largest value of Datadog distribution ${m} in each interval.` },
+  { suffix: '_avg', type: 'gauge', help: (m) => `Average of Datadog distribution ${m} in each interval.` },
+];
+/** A service check's family (named SERVICE_CHECK_METRIC). */
+export const CHECK_FAMILY: FamilyRule = {
+  suffix: '',
+  type: 'gauge',
+  help: () => 'Datadog service check status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.',
+};
 
-/** An identity whose metric name is invalid: its samples are dropped (`invalid_metric_name`). */
-const NO_OUTPUTS: IdentityOutputs = Object.freeze({ labelSets: [], families: [] });
-
-/** A metric series: one series of the sanitized name, labelled with job, type, instance, device and so on. */
-export function seriesOutputs(s: SeriesIdentity, hostTags: readonly string[], naming: Naming): IdentityOutputs {
-  const name = naming.metricName(s.metric);
-  if (name === '') return NO_OUTPUTS;
+/**
+ * A metric series' labels: `__name__` is `name`, its metric name as Naming.metricName makes it (an empty one
+ * cannot be stored: no series), then job, type, instance, device, source_type_name, resources and tags.
+ */
+export function seriesLabels(s: SeriesIdentity, name: string, hostTags: readonly string[], naming: Naming): Label[] {
   const fixed: Label[] = [
     { name: 'job', value: JOB },
     { name: 'type', value: TYPE_LABEL[s.type as DDMetricType] ?? 'gauge' },
@@ -79,18 +89,20 @@ export function seriesOutputs(s: SeriesIdentity, hostTags: readonly string[], na
   if (s.sourceTypeName !== '') fixed.push({ name: 'source_type_name', value: s.sourceTypeName });
   const labels = labelsOf(fixed, SERIES_RESERVED, s.resources, s.tags, hostTags, naming);
   labels.push({ name: '__name__', value: name });
-  return { labelSets: [labels], families: [{ name, type: 'gauge', help: () => `Datadog metric ${s.metric}.` }] };
+  return labels;
 }
 
-/** A distribution: one series per quantile, then one per SKETCH_SUFFIXES, all with type="distribution". */
-export function sketchOutputs(
+/**
+ * A distribution's label sets (`name` as for seriesLabels): one per quantile label, then one per SKETCH_SUFFIXES,
+ * all with type="distribution".
+ */
+export function sketchLabelSets(
   s: TaggedIdentity,
+  name: string,
   hostTags: readonly string[],
   quantileLabels: readonly string[],
   naming: Naming,
-): IdentityOutputs {
-  const name = naming.metricName(s.metric);
-  if (name === '') return NO_OUTPUTS;
+): Label[][] {
   const fixed: Label[] = [
     { name: 'job', value: JOB },
     { name: 'type', value: 'distribution' },
@@ -100,29 +112,17 @@ export function sketchOutputs(
   const labelSets: Label[][] = [];
   for (const q of quantileLabels) labelSets.push([{ name: '__name__', value: name }, { name: 'quantile', value: q }, ...base]);
   for (const suffix of SKETCH_SUFFIXES) labelSets.push([{ name: '__name__', value: name + suffix }, ...base]);
-  const metric = s.metric;
-  return {
-    labelSets,
-    families: [
-      { name, type: 'summary', help: () => `Datadog distribution ${metric}: quantiles, _count and _sum of each interval.` },
-      { name: name + '_min', type: 'gauge', help: () => `Smallest value of Datadog distribution ${metric} in each interval.` },
-      { name: name + '_max', type: 'gauge', help: () => `Largest value of Datadog distribution ${metric} in each interval.` },
-      { name: name + '_avg', type: 'gauge', help: () => `Average of Datadog distribution ${metric} in each interval.` },
-    ],
-  };
+  return labelSets;
 }
 
-/** A service check (its name in `metric`): one datadog_service_check_status series, the check name a label. */
-export function checkOutputs(c: TaggedIdentity, hostTags: readonly string[], naming: Naming): IdentityOutputs {
+/** A service check's labels (its name in `metric`): one datadog_service_check_status series, the name a label. */
+export function checkLabels(c: TaggedIdentity, hostTags: readonly string[], naming: Naming): Label[] {
   const fixed: Label[] = [{ name: 'job', value: JOB }];
   if (c.metric !== '') fixed.push({ name: 'check', value: c.metric });
   if (c.host !== '') fixed.push({ name: 'instance', value: c.host });
   const labels = labelsOf(fixed, CHECK_RESERVED, NO_RESOURCES, c.tags, hostTags, naming);
   labels.push({ name: '__name__', value: SERVICE_CHECK_METRIC });
-  return {
-    labelSets: [labels],
-    families: [{ name: SERVICE_CHECK_METRIC, type: 'gauge', help: () => CHECK_HELP }],
-  };
+  return labels;
 }
 
 /**

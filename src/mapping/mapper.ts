@@ -2,16 +2,19 @@ import type { DDResource, DDSeries, DDSketchPoint, DecodedPayload, IdentitySerie
 import type { MetricMetadata, PromSeries } from '../model/prometheus.js';
 import type { HostTagCache } from './host-tags.js';
 import { DDSketchBuilder, quantileOrder } from './ddsketch.js';
-import type { Entry, Family } from './entries.js';
+import { hostVersionOf, type Entry, type Family } from './entries.js';
 import type { KnownIdentity } from './identities.js';
 import {
+  CHECK_FAMILY,
   NO_RESOURCES,
+  SERIES_FAMILY,
+  SERVICE_CHECK_METRIC,
+  SKETCH_FAMILIES,
   SKETCH_SUFFIXES,
-  checkOutputs,
+  checkLabels,
   quantileLabel,
-  seriesOutputs,
-  sketchOutputs,
-  type IdentityOutputs,
+  seriesLabels,
+  sketchLabelSets,
 } from './label-rules.js';
 import type { LabelSet } from './label-sets.js';
 import { NameCache } from './name-cache.js';
@@ -194,8 +197,8 @@ export class Mapper {
    * The fast path for scanned series (v2 protobuf, v1 JSON): a series whose identity bytes this tenant has sent
    * before goes straight to its entry, without a string being created (the Agent sends the same identities every
    * flush). Only a new identity is decoded to strings and goes through entry() like any series; its bytes are then
-   * remembered. The entry's host-tag check still runs on every hit, so a host-tag change rebuilds its label sets
-   * either way.
+   * remembered. The entry's host-tag version is still checked on every hit, so a host-tag change rebuilds its label
+   * sets either way.
    */
   private mapSeriesBatch(t: TenantState, batch: IdentitySeriesBatch): void {
     const identities = t.identities[batch.encoding];
@@ -218,9 +221,11 @@ export class Mapper {
         }
         if (previous !== undefined) previous.successor = known;
       }
-      known.entry.used = this.nowMs;
-      this.checkHostTags(t, Kind.Series, known.entry);
-      this.appendPoints(known.entry, known.unit, batch.timestamps, batch.values, batch.pointsStart(i), batch.pointsStart(i + 1));
+      const e = known.entry;
+      e.used = this.nowMs;
+      // The host's tags changed since the label sets were built (entry() checks the same).
+      if (e.hostVersion !== hostVersionOf(e)) this.build(t, Kind.Series, e);
+      this.appendPoints(e, known.unit, batch.timestamps, batch.values, batch.pointsStart(i), batch.pointsStart(i + 1));
       previous = known;
     }
   }
@@ -287,28 +292,43 @@ export class Mapper {
     } else if (f.unit === '' && unit !== '') f.unit = unit;
   }
 
-  /** The entry of an identity, created and (re)built when new or when its host's tags changed. */
+  /** The entry of an identity, its label sets built when new or when its host's tags changed. */
   private entry(t: TenantState, kind: Kind, metric: string, host: string, device: string, sourceTypeName: string, type: string, resources: readonly DDResource[], tags: readonly string[]): Entry {
     const table = kind === Kind.Series ? t.series : kind === Kind.Sketch ? t.sketches : t.checks;
     const e = t.entry(table, metric, host, device, sourceTypeName, type, resources, tags, this.nowMs);
-    this.checkHostTags(t, kind, e);
+    if (e.hostVersion !== hostVersionOf(e)) this.build(t, kind, e);
     return e;
   }
 
-  /** (Re)builds the label sets of a new entry or of one whose host's tags changed since they were built. */
-  private checkHostTags(t: TenantState, kind: Kind, e: Entry): void {
-    const hostVersion = e.slot === null ? 0 : e.slot.version;
-    if (e.hostVersion === hostVersion) return;
+  /**
+   * (Re)builds an entry's label sets and families from the rules, with its host's tags as they are now. Callers
+   * check hostVersionOf first, so a series with nothing to build makes no call.
+   */
+  private build(t: TenantState, kind: Kind, e: Entry): void {
     const hostTags = e.slot?.tags ?? [];
-    const outputs: IdentityOutputs =
-      kind === Kind.Series
-        ? seriesOutputs(e, hostTags, this.naming)
-        : kind === Kind.Sketch
-          ? sketchOutputs(e, hostTags, this.quantileLabels, this.naming)
-          : checkOutputs(e, hostTags, this.naming);
-    e.sets = outputs.labelSets.map((labels) => t.intern(labels));
-    e.families = outputs.families.map((rule) => t.family(rule));
-    e.hostVersion = hostVersion;
+    if (kind === Kind.Check) {
+      e.sets = [t.intern(checkLabels(e, hostTags, this.naming))];
+      e.families = [t.family(SERVICE_CHECK_METRIC, CHECK_FAMILY, e.metric)];
+    } else {
+      const name = this.naming.metricName(e.metric);
+      if (name === '') {
+        // No series: the samples are dropped as invalid_metric_name.
+        e.sets = [];
+        e.families = [];
+      } else if (kind === Kind.Series) {
+        e.sets = [t.intern(seriesLabels(e, name, hostTags, this.naming))];
+        e.families = [t.family(name, SERIES_FAMILY, e.metric)];
+      } else {
+        const sets: LabelSet[] = [];
+        const labelSets = sketchLabelSets(e, name, hostTags, this.quantileLabels, this.naming);
+        for (const labels of labelSets) sets.push(t.intern(labels));
+        const families: Family[] = [];
+        for (const rule of SKETCH_FAMILIES) families.push(t.family(name + rule.suffix, rule, e.metric));
+        e.sets = sets;
+        e.families = families;
+      }
+    }
+    e.hostVersion = hostVersionOf(e);
   }
 }
 

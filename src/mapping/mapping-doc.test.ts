@@ -4,7 +4,7 @@ import { emptyPayload, type DDSeries, type DecodedPayload } from '../model/datad
 import type { Label, PromSeries } from '../model/prometheus.js';
 import { DDSketchBuilder } from './ddsketch.js';
 import { HostTagCache } from './host-tags.js';
-import { checkOutputs, seriesOutputs, type SeriesIdentity } from './label-rules.js';
+import { checkLabels, seriesLabels, type SeriesIdentity } from './label-rules.js';
 import { Mapper, type MapResult } from './mapper.js';
 import { NameCache } from './name-cache.js';
 
@@ -115,7 +115,7 @@ const LABEL_ROWS: LabelRow[] = [
   },
 ];
 
-describe('docs/mapping.md: names and labels (label-rules.ts)', () => {
+describe('docs/mapping.md: names and labels (names.ts, label-rules.ts)', () => {
   test('Metric names', () => {
     const rows: [string, boolean, string][] = [
       ['system.net.bytes_rcvd', false, 'system_net_bytes_rcvd'],
@@ -123,21 +123,17 @@ describe('docs/mapping.md: names and labels (label-rules.ts)', () => {
       ['température', false, 'temp_rature'],
       ['system.net.bytes_rcvd', true, 'system.net.bytes_rcvd'],
     ];
-    for (const [metric, keepUtf8Names, name] of rows) {
-      const { labelSets } = seriesOutputs(identity({ metric }), [], new NameCache(keepUtf8Names));
-      assert.equal(labelSets[0]!.find((l) => l.name === '__name__')!.value, name, metric);
-    }
-    // A metric with an empty name cannot be stored.
-    assert.deepEqual(seriesOutputs(identity({ metric: '' }), [], new NameCache(false)).labelSets, []);
+    for (const [metric, keepUtf8Names, name] of rows) assert.equal(new NameCache(keepUtf8Names).metricName(metric), name, metric);
+    // A metric with an empty name cannot be stored (the mapper makes no series of it).
+    assert.equal(new NameCache(false).metricName(''), '');
   });
 
   for (const row of LABEL_ROWS) {
     test(row.doc, () => {
       const naming = new NameCache(false);
       const input = identity(row.input);
-      const outputs = row.check ? checkOutputs(input, [], naming) : seriesOutputs(input, [], naming);
-      assert.equal(outputs.labelSets.length, 1);
-      assertShown(outputs.labelSets[0]!, row.labels, row.doc);
+      const labels = row.check ? checkLabels(input, [], naming) : seriesLabels(input, 'm', [], naming);
+      assertShown(labels, row.labels, row.doc);
     });
   }
 });

@@ -28,7 +28,7 @@ export function validCheckStatus(status: number): boolean {
 }
 
 /**
- * The values of a distribution point's series, into out[0 ...], in sketchOutputs' order: the quantiles, then count,
+ * The values of a distribution point's series, into out[0 ...], in sketchLabelSets' order: the quantiles, then count,
  * sum, min, max, avg. An empty sketch has no quantiles, min, max or average: NaN, like a Prometheus summary with no
  * observations. `quantileOrder` is quantileOrder(quantiles).
  */

@@ -44,8 +44,8 @@ export class TenantState {
   }
 
   /**
-   * The entry of an identity in `table` (one of this tenant's), created when new: its strings interned, its arrays
-   * copied (the producer owns them), its label sets still to build. Either way marked used at `nowMs`.
+   * The entry of an identity in `table` (one of this tenant's), created when new (see create). Either way marked
+   * used at `nowMs`.
    */
   entry(
     table: EntryTable,
@@ -59,25 +59,11 @@ export class TenantState {
     nowMs: number,
   ): Entry {
     const hash = table.hash(metric, host, device, sourceTypeName, type, resources, tags);
-    let e = table.find(hash, metric, host, device, sourceTypeName, type, resources, tags);
+    const e = table.find(hash, metric, host, device, sourceTypeName, type, resources, tags);
     if (e === undefined) {
-      e = {
-        metric: this.string(metric),
-        host: this.string(host),
-        device,
-        sourceTypeName,
-        type,
-        resources: resources.length === 0 ? NO_RESOURCES : resources.map((r) => ({ type: r.type, name: r.name })),
-        tags: tags.map((tag) => this.string(tag)),
-        next: undefined,
-        slot: this.hostSlot(host),
-        hostVersion: -1,
-        used: nowMs,
-        sets: [],
-        families: [],
-      };
-      table.add(hash, e);
-    } else e.used = nowMs;
+      return this.create(table, hash, metric, host, device, sourceTypeName, type, resources, tags, nowMs);
+    }
+    e.used = nowMs;
     return e;
   }
 
@@ -94,12 +80,12 @@ export class TenantState {
     return ls;
   }
 
-  /** The tenant's family of `rule.name`; its help is only built for a new one (most series share a family). */
-  family(rule: FamilyRule): Family {
-    let f = this.families.get(rule.name);
+  /** The tenant's family `name` (of Datadog metric `metric`); its help is only built for a new one. */
+  family(name: string, rule: FamilyRule, metric: string): Family {
+    let f = this.families.get(name);
     if (f === undefined) {
-      f = { name: rule.name, type: rule.type, help: rule.help(), epoch: 0, unit: '', meta: null };
-      this.families.set(rule.name, f);
+      f = { name, type: rule.type, help: rule.help(metric), epoch: 0, unit: '', meta: null };
+      this.families.set(name, f);
     }
     return f;
   }
@@ -137,6 +123,41 @@ export class TenantState {
     const evicted = before - this.entryCount;
     if (evicted > 0) this.rebuildShared(tables);
     return evicted;
+  }
+
+  /**
+   * A new entry, its strings interned and its arrays copied (the producer owns them), its label sets still to build.
+   * Apart from entry(), which runs for every series: its closures would cost a context allocation on every call.
+   */
+  private create(
+    table: EntryTable,
+    hash: number,
+    metric: string,
+    host: string,
+    device: string,
+    sourceTypeName: string,
+    type: string,
+    resources: readonly DDResource[],
+    tags: readonly string[],
+    nowMs: number,
+  ): Entry {
+    const e: Entry = {
+      metric: this.string(metric),
+      host: this.string(host),
+      device,
+      sourceTypeName,
+      type,
+      resources: resources.length === 0 ? NO_RESOURCES : resources.map((r) => ({ type: r.type, name: r.name })),
+      tags: tags.map((tag) => this.string(tag)),
+      next: undefined,
+      slot: this.hostSlot(host),
+      hostVersion: -1,
+      used: nowMs,
+      sets: [],
+      families: [],
+    };
+    table.add(hash, e);
+    return e;
   }
 
   private string(s: string): string {

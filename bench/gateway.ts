@@ -7,7 +7,7 @@ import { PrometheusProcess } from '../test/support/prometheus.js';
 import { spawnPromdog } from '../test/support/process.js';
 import { agentLikeSeries } from '../src/intake/decoders/series-v2-proto.bench.js';
 import { encodeMetricPayload, type MetricSeriesInput } from '../test/support/proto-writer.js';
-import { decodeSeriesV2 } from '../src/intake/decoders/series-json.js';
+import { decodeSeriesV2 } from '../src/intake/decoders/series-v2.js';
 import { Mapper } from '../src/mapping/index.js';
 import { HostTagCache } from '../src/mapping/host-tags.js';
 import { encodeWriteRequest } from '../src/sinks/remote-write/encode.js';

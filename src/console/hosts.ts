@@ -2,7 +2,7 @@
 // posts to /intake/ (host tags, agent version, OS; kept by the HostTagCache) and the `instance` label of the Agent
 // series in the store. Either source alone is enough for a host to be listed.
 import type { HostInfo } from '../mapping/host-tags.js';
-import { JOB } from '../mapping/mapper.js';
+import { JOB } from '../mapping/label-rules.js';
 import type { LabelMatcher, Querier } from '../model/storage.js';
 import type { HostRow, HostsAnswer } from './api-types.js';
 

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { DDSketchBuilder, sketchQuantile } from '../mapping/ddsketch.js';
 import type { DDSeries, DecodedPayload } from '../model/datadog.js';
-import { DogStatsDAggregator, histogramOutputs, type AggregatorOptions } from './aggregator.js';
+import { DogStatsDAggregator, type AggregatorOptions } from './aggregator.js';
+import { histogramOutputs } from './histogram.js';
 
 /** A bucket start (multiple of 10 s). */
 const T0 = 1_700_000_000;

@@ -1,21 +1,22 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { deflateSync, gzipSync } from 'node:zlib';
-import type { DDProtoSeriesBatch, DecodedPayload } from '../model/datadog.js';
+import type { DecodedPayload, IdentitySeriesBatch } from '../model/datadog.js';
 import { loadFixture } from '../../test/support/fixtures.js';
 import { STEP_S, seriesPrefix, valueOf } from '../../test/support/agent-series.js';
 import { HostTagCache } from '../mapping/host-tags.js';
 import { Mapper } from '../mapping/mapper.js';
 import { BadBodyError, PayloadTooLargeError, decompressBody, type BodyEncoding } from './body.js';
 import { DecodePool, type DecodeFormat } from './decode-pool.js';
-import { decodeSeriesV1Json, decodeSeriesV2 } from './decoders/series-json.js';
+import { decodeSeriesV1Json } from './decoders/series-v1-json.js';
+import { decodeSeriesV2 } from './decoders/series-v2.js';
 
 const limits = { maxCompressedBytes: 8 << 20, maxDecompressedBytes: 16 << 20 };
 const pool = new DecodePool(2);
 after(() => pool.close());
 
 /** The words of series i's identity, to compare batches made in different threads. */
-function identity(b: DDProtoSeriesBatch, i: number): number[] {
+function identity(b: IdentitySeriesBatch, i: number): number[] {
   const words = new Int32Array(b.identityWords(i));
   b.writeIdentity(i, words, 0);
   return [...words];
@@ -27,7 +28,7 @@ async function assertSameAsMainThread(format: DecodeFormat, compressed: Buffer, 
   const { payload, decompressedBytes } = await pool.decode(format, compressed, encoding, limits);
   assert.equal(decompressedBytes, (await decompressBody(compressed, encoding, limits)).length);
   assert.deepEqual(payload.series, local.series);
-  const [a, b] = [payload.protoSeries, local.protoSeries];
+  const [a, b] = [payload.seriesBatch, local.seriesBatch];
   assert.equal(a === undefined, b === undefined, 'scanned in both or in neither');
   if (a && b) {
     assert.equal(a.encoding, b.encoding);
@@ -58,7 +59,7 @@ describe('decode pool', () => {
     assert.ok(payloads.length >= 3);
     for (const p of payloads) {
       const got = await assertSameAsMainThread('v2', p.data, 'deflate');
-      assert.ok(got.protoSeries && got.protoSeries.count > 100);
+      assert.ok(got.seriesBatch && got.seriesBatch.count > 100);
     }
   });
 
@@ -66,12 +67,12 @@ describe('decode pool', () => {
     const body = agentV1Body(5000, 3);
     for (const [wire, enc] of [[deflateSync(body), 'deflate'], [gzipSync(body), 'gzip'], [body, 'identity']] as const) {
       const got = await assertSameAsMainThread('v1-json', wire, enc);
-      assert.equal(got.protoSeries?.count, 5000);
+      assert.equal(got.seriesBatch?.count, 5000);
     }
     // An escaped key is left to JSON.parse: no batch, the series as objects.
     const escaped = Buffer.from('{"series":[{"metr\\u0069c":"a.b","points":[[1700000000,1]],"host":"h"}]}');
     const fallback = await assertSameAsMainThread('v1-json', deflateSync(escaped), 'deflate');
-    assert.equal(fallback.protoSeries, undefined);
+    assert.equal(fallback.seriesBatch, undefined);
     assert.equal(fallback.series[0]?.metric, 'a.b');
     const v2json = Buffer.from(JSON.stringify({ series: [{ metric: 'c.d', type: 3, points: [{ timestamp: 1700000000, value: 2.5 }], resources: [{ type: 'host', name: 'h' }] }] }));
     assert.equal((await assertSameAsMainThread('v2', deflateSync(v2json), 'deflate')).series[0]?.values[0], 2.5);
@@ -103,6 +104,6 @@ describe('decode pool', () => {
     await assert.rejects(pool.decode('v2', Buffer.from('not zlib at all, not zlib at all'), 'deflate', limits), BadBodyError);
     await assert.rejects(pool.decode('v2', deflateSync(Buffer.alloc(32 << 20)), 'deflate', limits), (e: Error) => e instanceof PayloadTooLargeError && /decompressed size limit of 16777216 bytes/.test(e.message));
     const ok = await pool.decode('v1-json', deflateSync(agentV1Body(10, 0)), 'deflate', limits);
-    assert.equal(ok.payload.protoSeries?.count, 10);
+    assert.equal(ok.payload.seriesBatch?.count, 10);
   });
 });

@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import { DecodeError, emptyPayload, type DDSeries, type DecodedPayload } from '../model/datadog.js';
 import { BadBodyError, PayloadTooLargeError, type BodyEncoding, type BodyLimits } from './body.js';
 import { batchPayload, transferredBody, type SeriesBatchTransfer } from './decoders/batch-transfer.js';
-import { JsonSeriesBatch } from './decoders/series-json.js';
+import { V1JsonSeriesBatch } from './decoders/series-v1-json.js';
 import { ProtoSeriesBatch } from './decoders/series-v2-proto.js';
 
 // Series bodies (the bulk of Agent traffic) are decompressed and scanned in worker threads, so the main thread
@@ -61,7 +61,7 @@ class DecodeWorker {
 function payloadOf(o: Extract<DecodeOutcome, { ok: true }>): DecodedPayload {
   if (o.batch === undefined) return { ...emptyPayload(), series: o.series };
   const body = transferredBody(o.batch);
-  return batchPayload(o.batch.encoding === 'v1-json' ? new JsonSeriesBatch(body, o.batch) : new ProtoSeriesBatch(body, o.batch));
+  return batchPayload(o.batch.encoding === 'v1-json' ? new V1JsonSeriesBatch(body, o.batch) : new ProtoSeriesBatch(body, o.batch));
 }
 
 /** The error the main-thread decoder would have thrown, so routes answer the same status and message. */

@@ -2,7 +2,8 @@ import { parentPort } from 'node:worker_threads';
 import { DecodeError } from '../model/datadog.js';
 import { BadBodyError, PayloadTooLargeError, decompressBody } from './body.js';
 import { transferList, type TransferableSeriesBatch } from './decoders/batch-transfer.js';
-import { decodeSeriesV1Json, decodeSeriesV2 } from './decoders/series-json.js';
+import { decodeSeriesV1Json } from './decoders/series-v1-json.js';
+import { decodeSeriesV2 } from './decoders/series-v2.js';
 import type { DecodeJob, DecodeOutcome } from './decode-pool.js';
 
 // A decode worker (see decode-pool.ts): decompresses and scans series bodies off the main thread. A scanned body
@@ -20,7 +21,7 @@ port.on('message', (job: DecodeJob) => {
 async function run(job: DecodeJob): Promise<DecodeOutcome> {
   const body = await decompressBody(Buffer.from(job.compressed.buffer, job.compressed.byteOffset, job.compressed.byteLength), job.encoding, job.limits);
   const payload = job.format === 'v1-json' ? decodeSeriesV1Json(body) : decodeSeriesV2(body);
-  const batch = payload.protoSeries as TransferableSeriesBatch | undefined;
+  const batch = payload.seriesBatch as TransferableSeriesBatch | undefined;
   if (batch !== undefined) return { id: job.id, ok: true, decompressedBytes: body.length, batch: batch.toTransfer() };
   return { id: job.id, ok: true, decompressedBytes: body.length, series: payload.series };
 }

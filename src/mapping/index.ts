@@ -1,5 +1,6 @@
 // Datadog → Prometheus mapping: the entry point the HTTP intake and DogStatsD use. Rules: docs/mapping.md.
-export { Mapper, DEFAULT_QUANTILES, DEFAULT_SERIES_CACHE_SIZE, JOB, SERVICE_CHECK_METRIC } from './mapper.js';
+export { Mapper, DEFAULT_QUANTILES, DEFAULT_SERIES_CACHE_SIZE } from './mapper.js';
+export { JOB, SERVICE_CHECK_METRIC } from './label-rules.js';
 export type { MappingOptions, MapResult, DroppedSamples } from './mapper.js';
 export { HostTagCache, HOST_TAGS_FILE } from './host-tags.js';
 export type { HostInfo, HostTagCacheOptions, HostTagsListener, WarnLogger } from './host-tags.js';

@@ -78,39 +78,6 @@ describe('metric names', () => {
 });
 
 describe('series labels', () => {
-  test('instance, job, type, device, resources, source_type_name and tags; labels sorted by name', () => {
-    const s = only(
-      mapper().map(
-        't',
-        payload({
-          series: [
-            series({
-              metric: 'system.net.bytes_rcvd',
-              type: 'rate',
-              host: 'COMP-N52P6N99MH',
-              device: 'enp0s31f6',
-              resources: [{ type: 'k8s.cluster', name: 'prod-eu' }],
-              sourceTypeName: 'System',
-              tags: ['env:prod', 'availability-zone:us-east-1a'],
-            }),
-          ],
-        }),
-        NOW,
-      ),
-    );
-    assert.deepEqual(s.labels, [
-      { name: '__name__', value: 'system_net_bytes_rcvd' },
-      { name: 'availability_zone', value: 'us-east-1a' },
-      { name: 'device', value: 'enp0s31f6' },
-      { name: 'env', value: 'prod' },
-      { name: 'instance', value: 'COMP-N52P6N99MH' },
-      { name: 'job', value: 'ddagent' },
-      { name: 'k8s_cluster', value: 'prod-eu' },
-      { name: 'source_type_name', value: 'System' },
-      { name: 'type', value: 'rate' },
-    ]);
-  });
-
   test('type: gauge, rate, count as sent; unspecified is a gauge', () => {
     for (const [type, want] of [['gauge', 'gauge'], ['rate', 'rate'], ['count', 'count'], ['unspecified', 'gauge']] as const) {
       assert.equal(mapOne(series({ metric: 'm', type })).type, want);
@@ -570,7 +537,7 @@ describe('v2 protobuf fast path (series found by their identity bytes)', () => {
   /** Maps `body` through the fast path with `fast` and through its decoded series with `slow`; asserts they agree. */
   function mapBoth(fast: Mapper, slow: Mapper, tenant: string, body: Buffer, now = NOW): MapResult {
     const decoded = decodeSeriesV2Proto(body);
-    assert.ok(decoded.protoSeries);
+    assert.ok(decoded.seriesBatch);
     const viaBytes = fast.map(tenant, decoded, now);
     const viaStrings = slow.map(tenant, payload({ series: decodeSeriesV2Proto(body).series }), now);
     assert.deepEqual(result(viaBytes), result(viaStrings));

@@ -94,12 +94,12 @@ export interface DDEvent {
 
 /**
  * Series scanned but not turned into strings: v2 protobuf (intake/decoders/series-v2-proto.ts) and v1 JSON
- * (intake/decoders/series-json.ts). A series' identity is its raw bytes other than its points (protobuf: the
+ * (intake/decoders/series-v1-json.ts). A series' identity is its raw bytes other than its points (protobuf: the
  * MetricSeries fields other than points, in wire order; JSON: the series object's bytes before and after the
  * `points` value); points are decoded. The Agent re-sends the same identities every flush, so a mapper that
  * remembers identity bytes decodes strings only for new ones.
  */
-export interface DDProtoSeriesBatch {
+export interface IdentitySeriesBatch {
   /** The wire format of the identity bytes: identities of different encodings are never compared. */
   readonly encoding: 'v2-protobuf' | 'v1-json';
   readonly count: number;
@@ -125,10 +125,10 @@ export interface DDProtoSeriesBatch {
 
 /** Everything one request decoded to. A decoder fills the parts its route carries and leaves the rest empty. */
 export interface DecodedPayload {
-  /** When `protoSeries` is set: its series decoded, built on first read, read-only (the mapper reads `protoSeries`). */
+  /** When `seriesBatch` is set: its series decoded, built on first read, read-only (the mapper reads `seriesBatch`). */
   series: DDSeries[];
   /** Set by the v2 protobuf and v1 JSON decoders. */
-  protoSeries?: DDProtoSeriesBatch;
+  seriesBatch?: IdentitySeriesBatch;
   sketches: DDSketch[];
   distributions: DDDistribution[];
   serviceChecks: DDServiceCheck[];

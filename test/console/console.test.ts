@@ -8,7 +8,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { startPromdog, post, type TestPromdog } from '../support/promdog.js';
 import { freePort } from '../support/ports.js';
 import { loadFixture, decodedBody, seriesPayloadAt } from '../support/fixtures.js';
-import { decodeSeriesV2 } from '../../src/intake/decoders/series-json.js';
+import { decodeSeriesV2 } from '../../src/intake/decoders/series-v2.js';
 import { OVERVIEW_PANELS } from '../../src/selfmon/overview-panels.js';
 import type { DDSeries } from '../../src/model/datadog.js';
 

@@ -4,7 +4,7 @@ import { deflateSync } from 'node:zlib';
 import { PrometheusProcess } from '../support/prometheus.js';
 import { startPromdog, post, selfMetric, type TestPromdog } from '../support/promdog.js';
 import { loadFixture, decodedBody, seriesPayloadAt } from '../support/fixtures.js';
-import { decodeSeriesV2 } from '../../src/intake/decoders/series-json.js';
+import { decodeSeriesV2 } from '../../src/intake/decoders/series-v2.js';
 
 // The real Agent captures in test/fixtures/datadog-agent, replayed with their timestamps moved to now (Prometheus
 // refuses samples that old), must all be queryable in a real Prometheus behind a gateway-mode promdog.

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { deflateSync } from 'node:zlib';
 import { post } from '../support/promdog.js';
 import { decodedBody, loadFixture, seriesPayloadAt } from '../support/fixtures.js';
-import { decodeSeriesV2 } from '../../src/intake/decoders/series-json.js';
+import { decodeSeriesV2 } from '../../src/intake/decoders/series-v2.js';
 
 // Helpers of the self-monitoring acceptance tests: real Agent traffic, the query API as a client sees it, polling.
 

@@ -1,10 +1,10 @@
-import { emptyPayload, type DDProtoSeriesBatch, type DDSeries, type DecodedPayload } from '../../model/datadog.js';
+import { emptyPayload, type DDSeries, type DecodedPayload, type IdentitySeriesBatch } from '../../model/datadog.js';
 
-// A scanned series batch (DDProtoSeriesBatch) as plain typed arrays, so a worker thread can decompress and scan a
+// A scanned series batch (IdentitySeriesBatch) as plain typed arrays, so a worker thread can decompress and scan a
 // body and hand the result to the main thread without copying it object by object (intake/decode-pool.ts).
 
 export interface SeriesBatchTransfer {
-  encoding: DDProtoSeriesBatch['encoding'];
+  encoding: IdentitySeriesBatch['encoding'];
   count: number;
   /** The decompressed body the identities and strings are read from. */
   body: Uint8Array;
@@ -17,7 +17,7 @@ export interface SeriesBatchTransfer {
 }
 
 /** A batch that can be moved to another thread. Both scanners' batches are. */
-export interface TransferableSeriesBatch extends DDProtoSeriesBatch {
+export interface TransferableSeriesBatch extends IdentitySeriesBatch {
   toTransfer(): SeriesBatchTransfer;
   /** Every series with its strings. */
   decodeAll(): DDSeries[];
@@ -29,7 +29,7 @@ export interface TransferableSeriesBatch extends DDProtoSeriesBatch {
  * then grow by doubling from `sizes`), or made from a transfer (its tables and points as they were sent).
  */
 export abstract class ScannedSeriesBatch {
-  abstract readonly encoding: DDProtoSeriesBatch['encoding'];
+  abstract readonly encoding: IdentitySeriesBatch['encoding'];
   count = 0;
   readonly timestamps: number[];
   readonly values: number[];
@@ -79,11 +79,11 @@ export function transferredBody(t: SeriesBatchTransfer): Buffer {
   return Buffer.from(t.body.buffer, t.body.byteOffset, t.body.byteLength);
 }
 
-/** The payload of a scanned batch: `series` is decoded on first read (the mapper reads `protoSeries`). */
+/** The payload of a scanned batch: `series` is decoded on first read (the mapper reads `seriesBatch`). */
 export function batchPayload(batch: TransferableSeriesBatch): DecodedPayload {
   const out = emptyPayload();
-  out.protoSeries = batch;
-  // Read-only: the mapper maps protoSeries, so a replaced `series` would be silently ignored.
+  out.seriesBatch = batch;
+  // Read-only: the mapper maps seriesBatch, so a replaced `series` would be silently ignored.
   let decoded: DDSeries[] | null = null;
   Object.defineProperty(out, 'series', { enumerable: true, get: (): DDSeries[] => (decoded ??= batch.decodeAll()) });
   return out;

@@ -1,4 +1,4 @@
-// Series identities as byte runs of the request body (DDProtoSeriesBatch in src/model/datadog.ts): hashing a run,
+// Series identities as byte runs of the request body (IdentitySeriesBatch in src/model/datadog.ts): hashing a run,
 // copying it into the mapper's identity words and comparing it with them. Shared by the v2 protobuf and v1 JSON
 // scanners, so both encode identities as the same words.
 

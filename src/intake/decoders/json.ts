@@ -101,3 +101,14 @@ export function seriesArray(root: unknown, what: string): unknown[] {
   if (!Array.isArray(series)) fail('series', `expected an array, got ${jsonTypeName(series)}`);
   return series;
 }
+
+/**
+ * Point j of series i (`series[i].points[j]` + `suffix` in an error): a number, or null, which becomes NaN rather
+ * than failing the whole body: JSON has no NaN, so null is how a serializer writes one. Mapping decides what a NaN
+ * sample becomes and counts it.
+ */
+export function pointValue(v: unknown, i: number, j: number, suffix: string): number {
+  if (typeof v === 'number') return v;
+  if (v === null) return NaN;
+  return fail(`${jsonPath('series', i, 'points')}[${j}]${suffix}`, `expected a number, got ${jsonTypeName(v)}`);
+}

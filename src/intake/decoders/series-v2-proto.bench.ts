@@ -73,7 +73,7 @@ export function agentLikeSeries(targetPoints: number, seed = 1, uniqueSuffix = '
 type Decode = (body: Buffer) => number;
 const decodeAll: Decode = (body) => decodeSeriesV2Proto(body).series.length;
 /** What the mapper's fast path needs of a body it has seen before: the scan (points, identity bytes), no strings. */
-const scanOnly: Decode = (body) => decodeSeriesV2Proto(body).protoSeries!.count;
+const scanOnly: Decode = (body) => decodeSeriesV2Proto(body).seriesBatch!.count;
 
 function measure(payloads: Buffer[], samples: number, seconds: number, decode = decodeAll): BenchResult {
   const warmUntil = performance.now() + 500;

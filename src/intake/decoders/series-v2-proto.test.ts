@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DecodeError, type DDProtoSeriesBatch } from '../../model/datadog.js';
+import { DecodeError, type IdentitySeriesBatch } from '../../model/datadog.js';
 import { decodedBody, loadFixture } from '../../../test/support/fixtures.js';
 import { decodeSeriesV2Proto } from './series-v2-proto.js';
 import { encodeMetricPayload, ProtoWriter, writeMetricSeries, type MetricSeriesInput } from '../../../test/support/proto-writer.js';
@@ -290,7 +290,7 @@ describe('MetricPayload bad input', () => {
   });
 });
 
-describe('protoSeries: identities as bytes, strings on demand', () => {
+describe('seriesBatch: identities as bytes, strings on demand', () => {
   /** A series with its points between its other fields, so its identity is two runs of bytes. */
   function body(tag: string, points: [number, number][]): Buffer {
     return new ProtoWriter()
@@ -304,17 +304,17 @@ describe('protoSeries: identities as bytes, strings on demand', () => {
       .finish();
   }
 
-  function identityOf(b: DDProtoSeriesBatch, i: number): Int32Array {
+  function identityOf(b: IdentitySeriesBatch, i: number): Int32Array {
     const words = new Int32Array(b.identityWords(i) + 2);
     b.writeIdentity(i, words, 2);
     return words;
   }
 
   test('the same identity with other points is equal, and hashes alike; any other identity byte is not', () => {
-    const a = decodeSeriesV2Proto(body('k:v', [[1, 1]])).protoSeries!;
-    const b = decodeSeriesV2Proto(body('k:v', [[2, 5], [3, 6]])).protoSeries!;
-    const c = decodeSeriesV2Proto(body('k:w', [[1, 1]])).protoSeries!;
-    const d = decodeSeriesV2Proto(body('k:vv', [[1, 1]])).protoSeries!;
+    const a = decodeSeriesV2Proto(body('k:v', [[1, 1]])).seriesBatch!;
+    const b = decodeSeriesV2Proto(body('k:v', [[2, 5], [3, 6]])).seriesBatch!;
+    const c = decodeSeriesV2Proto(body('k:w', [[1, 1]])).seriesBatch!;
+    const d = decodeSeriesV2Proto(body('k:vv', [[1, 1]])).seriesBatch!;
     assert.equal(a.count, 2);
     assert.ok(b.identityEquals(0, identityOf(a, 0), 2));
     assert.equal(b.identityHash(0), a.identityHash(0));
@@ -327,7 +327,7 @@ describe('protoSeries: identities as bytes, strings on demand', () => {
 
   test('points are decoded into flat arrays; decode(i) and series give the same series', () => {
     const decoded = decodeSeriesV2Proto(body('k:v', [[2, 5], [3, 6]]));
-    const b = decoded.protoSeries!;
+    const b = decoded.seriesBatch!;
     assert.deepEqual([b.pointsStart(0), b.pointsStart(1), b.pointsStart(2)], [0, 2, 3]);
     assert.deepEqual([b.timestamps, b.values], [[2, 3, 9], [5, 6, 9]]);
     assert.deepEqual(b.decode(0), series({ metric: 'm', host: 'web-1', type: 'gauge', tags: ['env:prod', 'k:v'], unit: 'byte', timestamps: [2, 3], values: [5, 6] }));

@@ -1,4 +1,4 @@
-import type { DDMetricType, DDProtoSeriesBatch, DDResource, DDSeries, DecodedPayload } from '../../model/datadog.js';
+import type { DDMetricType, DDResource, DDSeries, DecodedPayload, IdentitySeriesBatch } from '../../model/datadog.js';
 import { ScannedSeriesBatch, batchPayload, type SeriesBatchTransfer, type TransferableSeriesBatch } from './batch-transfer.js';
 import { IDENTITY_HASH_SEED, doubled, hashRun, identityHashOf, runEquals, runWords, writeRun } from './identity-runs.js';
 import { ProtoReader, rethrowInMessage, rethrowInPath } from './protobuf.js';
@@ -39,8 +39,8 @@ export function metricTypeFromEnum(n: number): DDMetricType {
  * Decodes a decompressed `MetricPayload`. Points are kept as sent (unsorted, duplicates); mapping sorts them.
  *
  * The body is checked in full here (a malformed one throws DecodeError), but strings are created lazily: the
- * result carries a {@link DDProtoSeriesBatch} in `protoSeries` (identity bytes + decoded points), and `series`
- * decodes every string the first time it is read. The mapper reads `protoSeries` and decodes a series' strings only
+ * result carries a {@link IdentitySeriesBatch} in `seriesBatch` (identity bytes + decoded points), and `series`
+ * decodes every string the first time it is read. The mapper reads `seriesBatch` and decodes a series' strings only
  * when it has not seen its identity bytes before, which for the Agent (same series every flush) is rarely.
  */
 export function decodeSeriesV2Proto(body: Buffer): DecodedPayload {
@@ -65,7 +65,7 @@ export function decodeSeriesV2Proto(body: Buffer): DecodedPayload {
   return batchPayload(batch);
 }
 
-/** The scanned series of one body; see DDProtoSeriesBatch. */
+/** The scanned series of one body; see IdentitySeriesBatch. */
 export class ProtoSeriesBatch extends ScannedSeriesBatch implements TransferableSeriesBatch {
   readonly encoding = 'v2-protobuf';
   // index: per series i, at 4i: [start, end) of its MetricSeries message in the body, its first run in `extra`, its

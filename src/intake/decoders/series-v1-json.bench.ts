@@ -2,7 +2,7 @@ import { pathToFileURL } from 'node:url';
 import type { DecodedPayload } from '../../model/datadog.js';
 import { HostTagCache } from '../../mapping/host-tags.js';
 import { Mapper } from '../../mapping/mapper.js';
-import { decodeSeriesV1Json, decodeSeriesV1JsonByParse } from './series-json.js';
+import { decodeSeriesV1Json, decodeSeriesV1JsonByParse } from './series-v1-json.js';
 import { STEP_S, seriesPrefix, valueOf } from '../../../test/support/agent-series.js';
 
 // /api/v1/series JSON on one core, the hand-written scanner (decodeSeriesV1Json) against the JSON.parse path it
@@ -11,7 +11,7 @@ import { STEP_S, seriesPrefix, valueOf } from '../../../test/support/agent-serie
 // (and once more with every series new to the mapper, the first flush).
 // Figures are ns per sample of CPU time (user + system of this process, GC threads included), so a busy machine
 // slows the run down without skewing them much.
-// Run: node dist/src/intake/decoders/series-json.bench.js [seconds per figure, default 2]
+// Run: node dist/src/intake/decoders/series-v1-json.bench.js [seconds per figure, default 2]
 
 const SERIES = 10_000;
 
@@ -69,7 +69,7 @@ export function benchV1Json(seconds = 2): V1JsonBenchResult {
   const bodies = Array.from({ length: 4 }, (_, k) => storeBenchBody(k));
   return {
     parseDecode: nsPerSample(bodies, (body) => decodeSeriesV1JsonByParse(body).series.length, seconds),
-    scanDecode: nsPerSample(bodies, (body) => decodeSeriesV1Json(body).protoSeries!.count, seconds),
+    scanDecode: nsPerSample(bodies, (body) => decodeSeriesV1Json(body).seriesBatch!.count, seconds),
     scanDecodeAll: nsPerSample(bodies, (body) => decodeSeriesV1Json(body).series.length, seconds),
     parseDecodeMap: decodeAndMap(decodeSeriesV1JsonByParse, bodies, seconds),
     scanDecodeMap: decodeAndMap(decodeSeriesV1Json, bodies, seconds),

@@ -1,0 +1,145 @@
+import type { DDResource } from '../model/datadog.js';
+import type { MetricMetadata, PromMetricType } from '../model/prometheus.js';
+import type { SeriesIdentity } from './label-rules.js';
+import type { LabelSet } from './label-sets.js';
+import { HASH_SEED, mixAll, mixSample } from './string-hash.js';
+
+// The mapper's cache entries: one per Datadog identity a tenant sent, holding the label sets and families the
+// mapping rules made of it, found again by the identity's strings (EntryTable).
+
+/** A host's tags as the cached label sets saw them; `version` moves when the host-tag cache changes them. */
+export interface HostSlot {
+  tags: readonly string[];
+  version: number;
+}
+
+/** A metric family and what it is doing in the current request (the mapper's epoch). */
+export interface Family {
+  readonly name: string;
+  readonly type: PromMetricType;
+  readonly help: string;
+  epoch: number;
+  unit: string;
+  meta: MetricMetadata | null;
+}
+
+/**
+ * One Datadog series identity and its mapped label sets. Series use every identity field; distributions use
+ * metric, host and tags; service checks check (as metric), host and tags (the other fields are empty).
+ */
+export interface Entry extends SeriesIdentity {
+  /** Next entry with the same identity hash. */
+  next: Entry | undefined;
+  readonly slot: HostSlot | null;
+  /** slot.version when the sets were built; a different one means the host's tags changed: rebuild. */
+  hostVersion: number;
+  /** The request time (ms) it was last used: idle entries are evicted by TenantState.sweep. */
+  used: number;
+  /** Series: 1 set (0 if the name is invalid); distributions: quantiles then count, sum, min, max, avg; checks: 1. */
+  sets: readonly LabelSet[];
+  families: readonly Family[];
+}
+
+/** The version of its host's tags an entry's label sets must have been built with (0 without a host). */
+export function hostVersionOf(e: Entry): number {
+  return e.slot === null ? 0 : e.slot.version;
+}
+
+/** Longest hash chain a table keeps as it is (EntryTable: then hashes every character; IdentityTable: stops adding). */
+export const MAX_CHAIN = 8;
+
+/**
+ * Identity hash → entries, chained on collision. Tags are hashed from a sample of their characters (cheaper; the
+ * equality check reads them all anyway); if a chain grows past MAX_CHAIN (identities that differ only in characters
+ * the sample skips), the table switches to hashing every character, for good.
+ */
+export class EntryTable {
+  private buckets = new Map<number, Entry>();
+  private sampled = true;
+  size = 0;
+
+  hash(metric: string, host: string, device: string, sourceTypeName: string, type: string, resources: readonly DDResource[], tags: readonly string[]): number {
+    return identityHash(this.sampled, metric, host, device, sourceTypeName, type, resources, tags);
+  }
+
+  find(hash: number, metric: string, host: string, device: string, sourceTypeName: string, type: string, resources: readonly DDResource[], tags: readonly string[]): Entry | undefined {
+    for (let e = this.buckets.get(hash); e !== undefined; e = e.next) {
+      if (e.metric === metric && e.host === host && e.device === device && e.sourceTypeName === sourceTypeName && e.type === type && sameTags(e.tags, tags) && sameResources(e.resources, resources)) return e;
+    }
+    return undefined;
+  }
+
+  /** Adds a new entry; `hash` is this.hash() of it. */
+  add(hash: number, e: Entry): void {
+    let chain = 0;
+    for (let c = this.buckets.get(hash); c !== undefined; c = c.next) chain++;
+    e.next = this.buckets.get(hash);
+    this.buckets.set(hash, e);
+    this.size++;
+    if (chain >= MAX_CHAIN && this.sampled) this.hashEveryCharacter();
+  }
+
+  /** Keeps only the entries `keep` accepts. */
+  retain(keep: (e: Entry) => boolean): void {
+    const old = this.buckets;
+    this.buckets = new Map();
+    this.size = 0;
+    for (const [hash, head] of old) {
+      let chain: Entry | undefined;
+      for (let e: Entry | undefined = head; e !== undefined; ) {
+        const next: Entry | undefined = e.next;
+        if (keep(e)) {
+          e.next = chain;
+          chain = e;
+          this.size++;
+        }
+        e = next;
+      }
+      if (chain !== undefined) this.buckets.set(hash, chain);
+    }
+  }
+
+  *entries(): Generator<Entry> {
+    for (const head of this.buckets.values()) for (let e: Entry | undefined = head; e !== undefined; e = e.next) yield e;
+  }
+
+  private hashEveryCharacter(): void {
+    const old = this.buckets;
+    this.buckets = new Map();
+    this.size = 0;
+    this.sampled = false;
+    for (const head of old.values()) {
+      for (let e: Entry | undefined = head; e !== undefined; ) {
+        const next: Entry | undefined = e.next;
+        this.add(this.hash(e.metric, e.host, e.device, e.sourceTypeName, e.type, e.resources, e.tags), e);
+        e = next;
+      }
+    }
+  }
+}
+
+function sameTags(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function sameResources(a: readonly DDResource[], b: readonly DDResource[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i]!.type !== b[i]!.type || a[i]!.name !== b[i]!.name) return false;
+  return true;
+}
+
+/** Names, host, device and resources are hashed in full: series of many hosts differ only there. */
+function identityHash(sampled: boolean, metric: string, host: string, device: string, sourceTypeName: string, type: string, resources: readonly DDResource[], tags: readonly string[]): number {
+  let h = mixAll(HASH_SEED, metric);
+  h = mixAll(h, host);
+  h = mixAll(h, device);
+  h = mixAll(h, sourceTypeName);
+  h = mixAll(h, type);
+  for (let i = 0; i < resources.length; i++) h = mixAll(mixAll(h, resources[i]!.type), resources[i]!.name);
+  if (sampled) for (let i = 0; i < tags.length; i++) h = mixSample(h, tags[i]!);
+  else for (let i = 0; i < tags.length; i++) h = mixAll(h, tags[i]!);
+  // 30 bits: a small integer in every V8 build, the fast Map key.
+  return (h ^ (h >>> 15)) & 0x3fffffff;
+}

@@ -1,0 +1,181 @@
+import type { DDMetricType, DDResource } from '../model/datadog.js';
+import type { Label, PromMetricType } from '../model/prometheus.js';
+import { tagKey, tagValue } from './names.js';
+
+// The naming and labelling rules of docs/mapping.md: which Prometheus series, with which names and labels, a Datadog
+// series, distribution or service check becomes, and the metric families they belong to. Plain functions of the
+// identity, its host's tags and the Naming: the mapper runs them once per identity and caches what they return.
+
+export const JOB = 'ddagent';
+export const SERVICE_CHECK_METRIC = 'datadog_service_check_status';
+/** The series of a distribution point after its quantiles, in this order (see sketchValues). */
+export const SKETCH_SUFFIXES = ['_count', '_sum', '_min', '_max', '_avg'] as const;
+export const NO_RESOURCES: readonly DDResource[] = Object.freeze([]);
+
+const TYPE_LABEL: Record<DDMetricType, string> = { unspecified: 'gauge', gauge: 'gauge', rate: 'rate', count: 'count' };
+const SERIES_RESERVED: ReadonlySet<string> = new Set(['__name__', 'instance', 'job', 'type']);
+const SKETCH_RESERVED: ReadonlySet<string> = new Set(['__name__', 'instance', 'job', 'type', 'quantile']);
+const CHECK_RESERVED: ReadonlySet<string> = new Set(['__name__', 'instance', 'job', 'check']);
+
+/** How names are sanitized (names.ts; NameCache caches it). */
+export interface Naming {
+  /** A Datadog metric name as a Prometheus metric name; '' when it cannot be one. */
+  metricName(raw: string): string;
+  /** A tag key or resource type as a label name. */
+  labelName(raw: string): string;
+}
+
+/** A distribution's quantile as its `quantile` label value: a JavaScript number (`0.5`, `0.999`). */
+export function quantileLabel(q: number): string {
+  return String(q);
+}
+
+/** What the labels of a metric series come from. */
+export interface SeriesIdentity {
+  readonly metric: string;
+  readonly host: string;
+  readonly device: string;
+  readonly sourceTypeName: string;
+  /** A DDMetricType; anything else labels like unspecified. */
+  readonly type: string;
+  readonly resources: readonly DDResource[];
+  readonly tags: readonly string[];
+}
+
+/** What the labels of a distribution or a service check come from (a check's name in `metric`). */
+export interface TaggedIdentity {
+  readonly metric: string;
+  readonly host: string;
+  readonly tags: readonly string[];
+}
+
+/**
+ * A metric family of an identity's series, named after the identity's Prometheus name plus `suffix`. `help` (of the
+ * Datadog metric name) is only asked for a family new to the caller: most series share one.
+ */
+export interface FamilyRule {
+  readonly suffix: string;
+  readonly type: PromMetricType;
+  help(metric: string): string;
+}
+
+/** A metric series' family: a gauge, whatever the Datadog type. */
+export const SERIES_FAMILY: FamilyRule = { suffix: '', type: 'gauge', help: (metric) => `Datadog metric ${metric}.` };
+/** A distribution's families: the summary (quantiles, _count, _sum), then the _min, _max and _avg gauges. */
+export const SKETCH_FAMILIES: readonly FamilyRule[] = [
+  { suffix: '', type: 'summary', help: (m) => `Datadog distribution ${m}: quantiles, _count and _sum of each interval.` },
+  { suffix: '_min', type: 'gauge', help: (m) => `Smallest value of Datadog distribution ${m} in each interval.` },
+  { suffix: '_max', type: 'gauge', help: (m) => `Largest value of Datadog distribution ${m} in each interval.` },
+  { suffix: '_avg', type: 'gauge', help: (m) => `Average of Datadog distribution ${m} in each interval.` },
+];
+/** A service check's family (named SERVICE_CHECK_METRIC). */
+export const CHECK_FAMILY: FamilyRule = {
+  suffix: '',
+  type: 'gauge',
+  help: () => 'Datadog service check status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.',
+};
+
+/**
+ * A metric series' labels: `__name__` is `name`, its metric name as Naming.metricName makes it (an empty one
+ * cannot be stored: no series), then job, type, instance, device, source_type_name, resources and tags.
+ */
+export function seriesLabels(s: SeriesIdentity, name: string, hostTags: readonly string[], naming: Naming): Label[] {
+  const fixed: Label[] = [
+    { name: 'job', value: JOB },
+    { name: 'type', value: TYPE_LABEL[s.type as DDMetricType] ?? 'gauge' },
+  ];
+  if (s.host !== '') fixed.push({ name: 'instance', value: s.host });
+  if (s.device !== '') fixed.push({ name: 'device', value: s.device });
+  if (s.sourceTypeName !== '') fixed.push({ name: 'source_type_name', value: s.sourceTypeName });
+  const labels = labelsOf(fixed, SERIES_RESERVED, s.resources, s.tags, hostTags, naming);
+  labels.push({ name: '__name__', value: name });
+  return labels;
+}
+
+/**
+ * A distribution's label sets (`name` as for seriesLabels): one per quantile label, then one per SKETCH_SUFFIXES,
+ * all with type="distribution".
+ */
+export function sketchLabelSets(
+  s: TaggedIdentity,
+  name: string,
+  hostTags: readonly string[],
+  quantileLabels: readonly string[],
+  naming: Naming,
+): Label[][] {
+  const fixed: Label[] = [
+    { name: 'job', value: JOB },
+    { name: 'type', value: 'distribution' },
+  ];
+  if (s.host !== '') fixed.push({ name: 'instance', value: s.host });
+  const base = labelsOf(fixed, SKETCH_RESERVED, NO_RESOURCES, s.tags, hostTags, naming);
+  const labelSets: Label[][] = [];
+  for (const q of quantileLabels) labelSets.push([{ name: '__name__', value: name }, { name: 'quantile', value: q }, ...base]);
+  for (const suffix of SKETCH_SUFFIXES) labelSets.push([{ name: '__name__', value: name + suffix }, ...base]);
+  return labelSets;
+}
+
+/** A service check's labels (its name in `metric`): one datadog_service_check_status series, the name a label. */
+export function checkLabels(c: TaggedIdentity, hostTags: readonly string[], naming: Naming): Label[] {
+  const fixed: Label[] = [{ name: 'job', value: JOB }];
+  if (c.metric !== '') fixed.push({ name: 'check', value: c.metric });
+  if (c.host !== '') fixed.push({ name: 'instance', value: c.host });
+  const labels = labelsOf(fixed, CHECK_RESERVED, NO_RESOURCES, c.tags, hostTags, naming);
+  labels.push({ name: '__name__', value: SERVICE_CHECK_METRIC });
+  return labels;
+}
+
+/**
+ * The fixed labels plus resources, tags and host tags as labels (without `__name__`). A resource or tag whose
+ * label name is reserved for the kind, is a fixed label of this series, or starts with `__` becomes
+ * `exported_<name>`; tags also yield to resource labels. Several values for one name are joined (unique, sorted,
+ * `,`). Host tags only add names the series does not have.
+ */
+function labelsOf(
+  fixed: Label[],
+  reserved: ReadonlySet<string>,
+  resources: readonly DDResource[],
+  tags: readonly string[],
+  hostTags: readonly string[],
+  naming: Naming,
+): Label[] {
+  // Runs once per new series: one value per name is kept as a string, a second one makes it a list.
+  const values = new Map<string, string | string[]>();
+  let resourceNames: ReadonlySet<string> | null = null;
+  const nameFor = (raw: string): string => {
+    const n = naming.labelName(raw);
+    const taken = reserved.has(n) || fixedHas(fixed, n) || (resourceNames !== null && resourceNames.has(n));
+    return taken || n.startsWith('__') ? 'exported_' + n : n;
+  };
+  for (const r of resources) if (r.name !== '') addValue(values, nameFor(r.type), r.name);
+  if (values.size > 0) resourceNames = new Set(values.keys());
+  for (const tag of tags) addValue(values, nameFor(tagKey(tag)), tagValue(tag));
+  let fromHost: Map<string, string | string[]> | null = null;
+  for (const tag of hostTags) {
+    const n = nameFor(tagKey(tag));
+    if (!values.has(n)) addValue((fromHost ??= new Map()), n, tagValue(tag));
+  }
+  const labels = [...fixed];
+  for (const [name, v] of values) labels.push({ name, value: joinedValue(v) });
+  if (fromHost !== null) for (const [name, v] of fromHost) labels.push({ name, value: joinedValue(v) });
+  return labels;
+}
+
+function fixedHas(fixed: readonly Label[], name: string): boolean {
+  for (let i = 0; i < fixed.length; i++) if (fixed[i]!.name === name) return true;
+  return false;
+}
+
+/** Adds a value to a name's values (unique). */
+function addValue(into: Map<string, string | string[]>, name: string, value: string): void {
+  const have = into.get(name);
+  if (have === undefined) into.set(name, value);
+  else if (typeof have === 'string') {
+    if (have !== value) into.set(name, [have, value]);
+  } else if (!have.includes(value)) have.push(value);
+}
+
+/** One value as is; several sorted and joined with `,`. */
+function joinedValue(v: string | string[]): string {
+  return typeof v === 'string' ? v : v.sort().join(',');
+}

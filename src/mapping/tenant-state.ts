@@ -1,0 +1,215 @@
+import type { DDResource, IdentitySeriesBatch } from '../model/datadog.js';
+import type { Label } from '../model/prometheus.js';
+import type { HostTagCache } from './host-tags.js';
+import { EntryTable, type Entry, type Family, type HostSlot } from './entries.js';
+import { IdentityTable } from './identities.js';
+import { NO_RESOURCES, type FamilyRule } from './label-rules.js';
+import { LabelSetTable, labelSetHash, type LabelSet } from './label-sets.js';
+
+/**
+ * Every cache of one tenant: its entries (by strings and, per wire format, by identity bytes), and what they share,
+ * interned: label sets, families, hosts, strings and label pairs. These live as long as an entry uses them; sweep()
+ * evicts idle entries and rebuilds the rest.
+ */
+export class TenantState {
+  readonly series = new EntryTable();
+  /** One table per wire format: JSON bytes are never compared with protobuf bytes. */
+  readonly identities: Record<IdentitySeriesBatch['encoding'], IdentityTable> = {
+    'v2-protobuf': new IdentityTable(),
+    'v1-json': new IdentityTable(),
+  };
+  readonly sketches = new EntryTable();
+  readonly checks = new EntryTable();
+  private labelSets = new LabelSetTable();
+  private families = new Map<string, Family>();
+  private hosts = new Map<string, HostSlot>();
+  /**
+   * Interned strings and label pairs of the cached entries: one "env:prod" and one {env="prod"} per tenant instead
+   * of one per series (decoders make fresh strings for every series).
+   */
+  private strings = new Map<string, string>();
+  private pairs = new Map<string, Map<string, Label>>();
+  lastSweepMs: number;
+
+  constructor(
+    private readonly tenant: string,
+    private readonly hostTags: HostTagCache,
+    nowMs: number,
+  ) {
+    this.lastSweepMs = nowMs;
+  }
+
+  get entryCount(): number {
+    return this.series.size + this.sketches.size + this.checks.size;
+  }
+
+  /**
+   * The entry of an identity in `table` (one of this tenant's), created when new (see create). Either way marked
+   * used at `nowMs`.
+   */
+  entry(
+    table: EntryTable,
+    metric: string,
+    host: string,
+    device: string,
+    sourceTypeName: string,
+    type: string,
+    resources: readonly DDResource[],
+    tags: readonly string[],
+    nowMs: number,
+  ): Entry {
+    const hash = table.hash(metric, host, device, sourceTypeName, type, resources, tags);
+    const e = table.find(hash, metric, host, device, sourceTypeName, type, resources, tags);
+    if (e === undefined) {
+      return this.create(table, hash, metric, host, device, sourceTypeName, type, resources, tags, nowMs);
+    }
+    e.used = nowMs;
+    return e;
+  }
+
+  /** The interned label set of `labels` (sorted here by name). */
+  intern(labels: Label[]): LabelSet {
+    labels.sort(byName);
+    const hash = labelSetHash(labels);
+    let ls = this.labelSets.find(hash, labels);
+    if (ls === undefined) {
+      const frozen = Object.freeze(labels.map((l) => this.pair(l.name, l.value))) as Label[];
+      ls = { labels: frozen, hash, next: undefined, epoch: 0, out: null, unsorted: false, sinkState: undefined };
+      this.labelSets.add(ls);
+    }
+    return ls;
+  }
+
+  /** The tenant's family `name` (of Datadog metric `metric`); its help is only built for a new one. */
+  family(name: string, rule: FamilyRule, metric: string): Family {
+    let f = this.families.get(name);
+    if (f === undefined) {
+      f = { name, type: rule.type, help: rule.help(metric), epoch: 0, unit: '', meta: null };
+      this.families.set(name, f);
+    }
+    return f;
+  }
+
+  /** The host-tag cache changed `host`'s tags: entries of the host rebuild their label sets when next used. */
+  hostTagsChanged(host: string): void {
+    const slot = this.hosts.get(host);
+    if (slot === undefined) return;
+    slot.tags = this.hostTags.tags(this.tenant, host);
+    slot.version++;
+  }
+
+  /**
+   * Evicts entries unused since `idleBefore`, then, while more than `max` remain, the least recently used down to
+   * 90 % of `max` (entries last used in the same request as the last of those go too); rebuilds what only entries
+   * refer to. Runs between requests. Returns how many were evicted.
+   */
+  sweep(idleBefore: number, max: number): number {
+    const tables = [this.series, this.sketches, this.checks];
+    let cutoff = idleBefore;
+    if (this.entryCount > max) {
+      const used: number[] = [];
+      for (const table of tables) for (const e of table.entries()) used.push(e.used);
+      used.sort((a, b) => b - a);
+      cutoff = Math.max(cutoff, used[Math.floor(max * 0.9)]! + 1);
+    }
+    const keep = (e: Entry): boolean => e.used >= cutoff;
+    // Usually nothing is idle: a scan is much cheaper than rebuilding the tables.
+    let idle = 0;
+    for (const table of tables) for (const e of table.entries()) if (!keep(e)) idle++;
+    if (idle === 0) return 0;
+    const before = this.entryCount;
+    for (const table of tables) table.retain(keep);
+    for (const table of Object.values(this.identities)) table.retain(keep);
+    const evicted = before - this.entryCount;
+    if (evicted > 0) this.rebuildShared(tables);
+    return evicted;
+  }
+
+  /**
+   * A new entry, its strings interned and its arrays copied (the producer owns them), its label sets still to build.
+   * Apart from entry(), which runs for every series: its closures would cost a context allocation on every call.
+   */
+  private create(
+    table: EntryTable,
+    hash: number,
+    metric: string,
+    host: string,
+    device: string,
+    sourceTypeName: string,
+    type: string,
+    resources: readonly DDResource[],
+    tags: readonly string[],
+    nowMs: number,
+  ): Entry {
+    const e: Entry = {
+      metric: this.string(metric),
+      host: this.string(host),
+      device,
+      sourceTypeName,
+      type,
+      resources: resources.length === 0 ? NO_RESOURCES : resources.map((r) => ({ type: r.type, name: r.name })),
+      tags: tags.map((tag) => this.string(tag)),
+      next: undefined,
+      slot: this.hostSlot(host),
+      hostVersion: -1,
+      used: nowMs,
+      sets: [],
+      families: [],
+    };
+    table.add(hash, e);
+    return e;
+  }
+
+  private string(s: string): string {
+    let have = this.strings.get(s);
+    if (have === undefined) this.strings.set(s, (have = s));
+    return have;
+  }
+
+  private pair(name: string, value: string): Label {
+    let values = this.pairs.get(name);
+    if (values === undefined) this.pairs.set(name, (values = new Map()));
+    let have = values.get(value);
+    if (have === undefined) values.set(value, (have = Object.freeze({ name, value })));
+    return have;
+  }
+
+  private hostSlot(host: string): HostSlot | null {
+    if (host === '') return null;
+    let slot = this.hosts.get(host);
+    if (slot === undefined) this.hosts.set(host, (slot = { tags: this.hostTags.tags(this.tenant, host), version: 0 }));
+    return slot;
+  }
+
+  private rebuildShared(tables: readonly EntryTable[]): void {
+    this.labelSets = new LabelSetTable();
+    this.families = new Map();
+    this.hosts = new Map();
+    this.strings = new Map();
+    this.pairs = new Map();
+    const seen = new Set<LabelSet>();
+    for (const table of tables) {
+      for (const e of table.entries()) {
+        for (const ls of e.sets) {
+          if (seen.has(ls)) continue;
+          seen.add(ls);
+          this.labelSets.add(ls);
+          for (const l of ls.labels) {
+            let values = this.pairs.get(l.name);
+            if (values === undefined) this.pairs.set(l.name, (values = new Map()));
+            values.set(l.value, l);
+          }
+        }
+        for (const f of e.families) this.families.set(f.name, f);
+        if (e.slot !== null) this.hosts.set(e.host, e.slot);
+        this.string(e.metric);
+        this.string(e.host);
+        for (const tag of e.tags) this.string(tag);
+      }
+    }
+  }
+}
+
+function byName(a: Label, b: Label): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}

@@ -18,7 +18,9 @@ export function benchDecodeMap(seconds = 3): DecodeMapResult {
   const samples = series.reduce((n, s) => n + s.points!.length, 0);
   // Consecutive flushes: same series, timestamps 10 s apart.
   const bodies = Array.from({ length: 4 }, (_, i) =>
-    encodeMetricPayload(series.map((s) => ({ ...s, points: s.points!.map((p) => ({ ...p, timestamp: p.timestamp + i * 10 })) }))),
+    encodeMetricPayload(
+      series.map((s) => ({ ...s, points: s.points!.map((p) => ({ ...p, timestamp: p.timestamp + i * 10 })) })),
+    ),
   );
   const mapper = new Mapper({ keepUtf8Names: false }, new HostTagCache(null));
   const run = (body: Buffer) => mapper.map('default', decodeSeriesV2Proto(body), Date.now()).series.length;

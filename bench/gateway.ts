@@ -65,7 +65,9 @@ export async function benchGateway(opts: { concurrency?: number; perWorker?: num
   const samplesPerPayload = base.reduce((n, s) => n + s.points!.length, 0);
   const t0 = Math.floor(Date.now() / 1000) - perWorker * 10 - 60;
   const bodies = Array.from({ length: concurrency }, (_, w) =>
-    Array.from({ length: perWorker }, (_, i) => Buffer.from(zstdCompress(encodeMetricPayload(payloadSeries(base, w, i, t0)), 3))),
+    Array.from({ length: perWorker }, (_, i) =>
+      Buffer.from(zstdCompress(encodeMetricPayload(payloadSeries(base, w, i, t0)), 3)),
+    ),
   );
 
   const prom = await PrometheusProcess.start({ outOfOrderTimeWindow: '2h' });
@@ -99,7 +101,11 @@ export async function benchGateway(opts: { concurrency?: number; perWorker?: num
       const res = await request(prom.remoteWriteUrl, {
         method: 'POST',
         body: direct[w]![i]!,
-        headers: { 'content-encoding': 'snappy', 'content-type': 'application/x-protobuf', 'x-prometheus-remote-write-version': '0.1.0' },
+        headers: {
+          'content-encoding': 'snappy',
+          'content-type': 'application/x-protobuf',
+          'x-prometheus-remote-write-version': '0.1.0',
+        },
         dispatcher,
       });
       await res.body.dump();

@@ -61,9 +61,16 @@ async function postSeries(pd: PromdogProcess, key: string, body: Buffer): Promis
 }
 
 /** Every sample in the span, counted by the store (both hold all of it, or the comparison is of different data). */
-async function countSamples(baseUrl: string, headers: Record<string, string>, span: { minMs: number; maxMs: number }): Promise<number> {
+async function countSamples(
+  baseUrl: string,
+  headers: Record<string, string>,
+  span: { minMs: number; maxMs: number },
+): Promise<number> {
   const range = `${Math.ceil((span.maxMs - span.minMs) / 1000) + 60}s`;
-  const params = new URLSearchParams({ query: `sum(count_over_time({__name__=~".+"}[${range}]))`, time: String(span.maxMs / 1000 + 1) });
+  const params = new URLSearchParams({
+    query: `sum(count_over_time({__name__=~".+"}[${range}]))`,
+    time: String(span.maxMs / 1000 + 1),
+  });
   const res = await fetch(`${baseUrl}/api/v1/query?${params}`, { headers });
   const text = await res.text();
   if (res.status !== 200) throw new Error(`${baseUrl}: HTTP ${res.status}: ${text.slice(0, 300)}`);
@@ -78,7 +85,14 @@ const median = (xs: number[]) => {
 };
 
 export async function benchQueryVsPrometheus(
-  opts: { hosts?: number; hours?: number; runs?: number; cpuProfDir?: string; cases?: (span: { minMs: number; maxMs: number }) => QueryCase[]; log?: (s: string) => void } = {},
+  opts: {
+    hosts?: number;
+    hours?: number;
+    runs?: number;
+    cpuProfDir?: string;
+    cases?: (span: { minMs: number; maxMs: number }) => QueryCase[];
+    log?: (s: string) => void;
+  } = {},
 ): Promise<QueryVsPrometheusResult> {
   const hosts = opts.hosts ?? 200;
   const hours = opts.hours ?? 6;
@@ -89,7 +103,10 @@ export async function benchQueryVsPrometheus(
   const started: PromdogProcess[] = [];
   try {
     // bench/server-probe.ts writes a CPU profile of the embedded-store server when asked to.
-    const probe = (dir: string) => ({ NODE_OPTIONS: `--import=${fileURLToPath(new URL('./server-probe.js', import.meta.url))}`, PROMDOG_CPU_PROF_DIR: dir });
+    const probe = (dir: string) => ({
+      NODE_OPTIONS: `--import=${fileURLToPath(new URL('./server-probe.js', import.meta.url))}`,
+      PROMDOG_CPU_PROF_DIR: dir,
+    });
     const store = await spawnPromdog(['--data-dir', dirs[0]!], opts.cpuProfDir ? probe(opts.cpuProfDir) : {});
     started.push(store);
     const gateway = await spawnPromdog(['--data-dir', dirs[1]!, '--remote-write-url', prom.remoteWriteUrl]);
@@ -107,11 +124,14 @@ export async function benchQueryVsPrometheus(
       const body = datadogV1Body(slice);
       await Promise.all([postSeries(store, storeKey, body), postSeries(gateway, gatewayKey, body)]);
     }
-    log(`loaded ${data.length} series, ${samples} samples (${hours} h) into both in ${((performance.now() - loadStart) / 1000).toFixed(1)} s`);
+    log(
+      `loaded ${data.length} series, ${samples} samples (${hours} h) into both in ${((performance.now() - loadStart) / 1000).toFixed(1)} s`,
+    );
     const span = datasetSpan(data);
     const storeCount = await countSamples(store.url, { authorization: `Bearer ${storeKey}` }, span);
     const promCount = await countSamples(prom.url, {}, span);
-    if (storeCount !== samples || promCount !== samples) throw new Error(`samples stored: promdog ${storeCount}, Prometheus ${promCount}; ${samples} sent`);
+    if (storeCount !== samples || promCount !== samples)
+      throw new Error(`samples stored: promdog ${storeCount}, Prometheus ${promCount}; ${samples} sent`);
 
     const cases = await benchQueries({
       promdog: { url: store.url, headers: { authorization: `Bearer ${storeKey}` } },
@@ -149,8 +169,10 @@ export function printQueryResult(r: QueryVsPrometheusResult, print: (s: string) 
         `ratio ${c.ratio.toFixed(2).padStart(5)}  series ${c.promdogSeries}/${c.prometheusSeries}`,
     );
   }
-  print(`median ratio ${r.medianRatio.toFixed(2)} (target ≤ 1.0), max ratio ${r.maxRatio.toFixed(2)} (target ≤ 3)` +
-    (r.mismatches.length ? `; series counts differ: ${r.mismatches.join(', ')}` : ''));
+  print(
+    `median ratio ${r.medianRatio.toFixed(2)} (target ≤ 1.0), max ratio ${r.maxRatio.toFixed(2)} (target ≤ 3)` +
+      (r.mismatches.length ? `; series counts differ: ${r.mismatches.join(', ')}` : ''),
+  );
 }
 
 if (process.argv[1] && import.meta.url === `file://${process.argv[1]}`) {
@@ -161,7 +183,12 @@ if (process.argv[1] && import.meta.url === `file://${process.argv[1]}`) {
     ...(runs ? { runs } : {}),
     ...(process.env.PROMDOG_CPU_PROF_DIR ? { cpuProfDir: process.env.PROMDOG_CPU_PROF_DIR } : {}),
     // QUERY_CASES=name,name: only these of the default cases (e.g. to profile one).
-    ...(process.env.QUERY_CASES ? { cases: (span: { minMs: number; maxMs: number }) => defaultQueryCases(span).filter((c) => process.env.QUERY_CASES!.split(',').includes(c.name)) } : {}),
+    ...(process.env.QUERY_CASES
+      ? {
+          cases: (span: { minMs: number; maxMs: number }) =>
+            defaultQueryCases(span).filter((c) => process.env.QUERY_CASES!.split(',').includes(c.name)),
+        }
+      : {}),
     log: (s) => console.log(s),
   });
   printQueryResult(r, (s) => console.log(s));

@@ -55,7 +55,9 @@ export interface LoadOptions {
 }
 
 /** Writes the same generated data set (test/api/dataset.ts) into Prometheus and promdog; returns its time span. */
-export async function loadQueryBenchData(opts: LoadOptions): Promise<{ minMs: number; maxMs: number; samples: number; series: number }> {
+export async function loadQueryBenchData(
+  opts: LoadOptions,
+): Promise<{ minMs: number; maxMs: number; samples: number; series: number }> {
   const durationMs = opts.durationMs ?? 6 * 3600_000;
   const data = makeDataset({ startMs: (opts.endMs ?? Date.now()) - durationMs, durationMs, hosts: opts.hosts ?? 50 });
   await remoteWrite(opts.prometheusRemoteWriteUrl, data);
@@ -76,7 +78,10 @@ export function defaultQueryCases(span: { minMs: number; maxMs: number }): Query
     range('selector', 'temperature_celsius'),
     range('rate', 'rate(http_requests_total[5m])'),
     range('sum by rate', 'sum by (code) (rate(http_requests_total[5m]))'),
-    range('ratio with matching', 'sum by (instance) (rate(http_requests_total{code="500"}[5m])) / sum by (instance) (rate(http_requests_total[5m]))'),
+    range(
+      'ratio with matching',
+      'sum by (instance) (rate(http_requests_total{code="500"}[5m])) / sum by (instance) (rate(http_requests_total[5m]))',
+    ),
     range('topk', 'topk(5, rate(node_cpu_seconds_total{mode!="idle"}[5m]))'),
     range('quantile', 'quantile(0.95, avg_over_time(temperature_celsius[10m]))'),
     range('subquery', 'max_over_time(rate(http_requests_total[5m])[30m:1m])'),
@@ -115,7 +120,12 @@ const median = (xs: number[]) => {
 };
 
 /** Runs every case `runs` times against each target (alternating, after one warm-up each); medians and ratios. */
-export async function benchQueries(opts: { promdog: QueryTarget; prometheus: QueryTarget; cases: QueryCase[]; runs?: number }): Promise<QueryCaseResult[]> {
+export async function benchQueries(opts: {
+  promdog: QueryTarget;
+  prometheus: QueryTarget;
+  cases: QueryCase[];
+  runs?: number;
+}): Promise<QueryCaseResult[]> {
   const runs = opts.runs ?? 7;
   const out: QueryCaseResult[] = [];
   for (const c of opts.cases) {
@@ -143,7 +153,9 @@ export async function benchQueries(opts: { promdog: QueryTarget; prometheus: Que
 }
 
 /** The API over an in-memory Querier vs a real Prometheus (test/support/prometheus.ts), same data. */
-export async function benchQueriesOverMemory(opts: { hosts?: number; durationMs?: number; runs?: number } = {}): Promise<QueryCaseResult[]> {
+export async function benchQueriesOverMemory(
+  opts: { hosts?: number; durationMs?: number; runs?: number } = {},
+): Promise<QueryCaseResult[]> {
   const prom = await PrometheusProcess.start();
   let app: FastifyInstance | undefined;
   try {

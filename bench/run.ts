@@ -29,7 +29,9 @@ const sections: Record<string, Section> = {
   },
   async 'decode-map'() {
     const r = benchDecodeMap(5);
-    console.log(`decode + map (target ≥ 2 M/s per core): ${M(r.samplesPerSec)} samples/s, ${r.nsPerSample.toFixed(0)} ns/sample`);
+    console.log(
+      `decode + map (target ≥ 2 M/s per core): ${M(r.samplesPerSec)} samples/s, ${r.nsPerSample.toFixed(0)} ns/sample`,
+    );
     return { ...r };
   },
   async encode() {

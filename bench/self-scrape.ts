@@ -25,14 +25,32 @@ function busyRegistry(registry: Registry): ReturnType<typeof ingestMetrics> {
   const http = httpMetrics(registry);
   const intake = intakeMetrics(registry);
   const ingest = ingestMetrics(registry);
-  const intakeRoutes = ['/api/v2/series', '/api/v1/series', '/api/beta/sketches', '/api/v1/check_run', '/intake/', '/api/v1/metadata', '/api/v1/validate'];
-  const queryRoutes = ['/api/v1/query', '/api/v1/query_range', '/api/v1/series', '/api/v1/labels', '/api/v1/label/:name/values'];
+  const intakeRoutes = [
+    '/api/v2/series',
+    '/api/v1/series',
+    '/api/beta/sketches',
+    '/api/v1/check_run',
+    '/intake/',
+    '/api/v1/metadata',
+    '/api/v1/validate',
+  ];
+  const queryRoutes = [
+    '/api/v1/query',
+    '/api/v1/query_range',
+    '/api/v1/series',
+    '/api/v1/labels',
+    '/api/v1/label/:name/values',
+  ];
   for (let t = 0; t < TENANTS; t++) {
     const tenant = `tenant-${t}`;
-    for (const route of intakeRoutes) for (const code of ['202', '400', '413', '503']) http.requests.inc({ tenant, route, method: 'POST', code });
-    for (const route of queryRoutes) for (const code of ['200', '400', '422']) http.requests.inc({ tenant, route, method: 'GET', code });
-    for (const kind of ['series', 'sketch', 'service_check', 'dogstatsd']) ingest.samplesAccepted.inc({ tenant, kind }, 1000);
-    for (const reason of ['too_old', 'too_far_in_future', 'series_limit', 'invalid_value']) ingest.samplesRejected.inc({ tenant, reason });
+    for (const route of intakeRoutes)
+      for (const code of ['202', '400', '413', '503']) http.requests.inc({ tenant, route, method: 'POST', code });
+    for (const route of queryRoutes)
+      for (const code of ['200', '400', '422']) http.requests.inc({ tenant, route, method: 'GET', code });
+    for (const kind of ['series', 'sketch', 'service_check', 'dogstatsd'])
+      ingest.samplesAccepted.inc({ tenant, kind }, 1000);
+    for (const reason of ['too_old', 'too_far_in_future', 'series_limit', 'invalid_value'])
+      ingest.samplesRejected.inc({ tenant, reason });
     ingest.seriesAccepted.inc({ tenant });
   }
   for (const route of [...intakeRoutes, ...queryRoutes, 'unmatched', '/metrics']) {
@@ -67,12 +85,16 @@ async function timed(fn: () => Promise<unknown>): Promise<{ wallMs: number; cpuM
   return { wallMs: median(times), cpuMs: (cpu.user + cpu.system) / 1000 / ROUNDS };
 }
 
-const show = (t: { wallMs: number; cpuMs: number }) => `${t.wallMs.toFixed(2)} ms wall (median), ${t.cpuMs.toFixed(2)} ms CPU (mean)`;
+const show = (t: { wallMs: number; cpuMs: number }) =>
+  `${t.wallMs.toFixed(2)} ms wall (median), ${t.cpuMs.toFixed(2)} ms CPU (mean)`;
 
 async function main(): Promise<void> {
   const registry = new Registry();
   const ingest = busyRegistry(registry);
-  const collector = new RegistryCollector(registry, [{ name: 'instance', value: 'bench:9099' }, { name: 'job', value: 'promdog' }]);
+  const collector = new RegistryCollector(registry, [
+    { name: 'instance', value: 'bench:9099' },
+    { name: 'job', value: 'promdog' },
+  ]);
   const series = (await collector.collect(Date.now())).series.length;
   const renderMs = await timed(() => registry.metrics());
   let t = Date.now();

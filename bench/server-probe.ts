@@ -79,7 +79,10 @@ export function topSelf(profile: Profile, n: number): { share: number; fn: strin
 }
 
 if (process.argv[1] && import.meta.url === `file://${process.argv[1]}` && process.argv[2]) {
-  for (const t of topSelf(JSON.parse(readFileSync(process.argv[2], 'utf8')) as Profile, Number(process.argv[3] ?? 30))) {
+  for (const t of topSelf(
+    JSON.parse(readFileSync(process.argv[2], 'utf8')) as Profile,
+    Number(process.argv[3] ?? 30),
+  )) {
     console.log(`${(t.share * 100).toFixed(1).padStart(5)}%  ${t.fn}`);
   }
 }

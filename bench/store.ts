@@ -36,7 +36,15 @@ const BLOCK_S = 2 * 3600;
  * as from one Agent): series [0, series) split into contiguous groups, `pointsPerSeries` consecutive points per series
  * per request from t0 (s) on, for `steps` steps; every request holds POINTS_PER_REQUEST points.
  */
-function makeBodies(series: number, workers: number, steps: number, pointsPerSeries: number, t0: number, tag: string, mix: ValueMix): Buffer[][] {
+function makeBodies(
+  series: number,
+  workers: number,
+  steps: number,
+  pointsPerSeries: number,
+  t0: number,
+  tag: string,
+  mix: ValueMix,
+): Buffer[][] {
   const seriesPerRequest = Math.floor(POINTS_PER_REQUEST / pointsPerSeries);
   const groupSize = Math.ceil(series / workers / METRICS_PER_HOST) * METRICS_PER_HOST;
   return Array.from({ length: workers }, (_, w) => {
@@ -68,7 +76,11 @@ interface Target {
 }
 
 /** Each worker posts its own bodies in order, all workers at once; seconds taken and answers other than okStatus. */
-async function send(target: Target, perWorker: Buffer[][], dispatcher: Agent): Promise<{ seconds: number; failed: number; firstError?: string }> {
+async function send(
+  target: Target,
+  perWorker: Buffer[][],
+  dispatcher: Agent,
+): Promise<{ seconds: number; failed: number; firstError?: string }> {
   let failed = 0;
   let firstError: string | undefined;
   const started = performance.now();
@@ -93,8 +105,15 @@ async function send(target: Target, perWorker: Buffer[][], dispatcher: Agent): P
 }
 
 /** One instant query's scalar result (sum/count), from either store's Prometheus API. */
-async function queryScalar(baseUrl: string, headers: Record<string, string>, query: string, timeSec: number): Promise<number> {
-  const res = await fetch(`${baseUrl}/api/v1/query?${new URLSearchParams({ query, time: String(timeSec) })}`, { headers });
+async function queryScalar(
+  baseUrl: string,
+  headers: Record<string, string>,
+  query: string,
+  timeSec: number,
+): Promise<number> {
+  const res = await fetch(`${baseUrl}/api/v1/query?${new URLSearchParams({ query, time: String(timeSec) })}`, {
+    headers,
+  });
   const text = await res.text();
   if (res.status !== 200) throw new Error(`${baseUrl} ${query}: HTTP ${res.status}: ${text.slice(0, 300)}`);
   const result = (JSON.parse(text) as { data: { result: { value: [number, string] }[] } }).data.result;
@@ -102,7 +121,12 @@ async function queryScalar(baseUrl: string, headers: Record<string, string>, que
 }
 
 /** Series and samples stored in [fromSec, toSec): both via PromQL, the same queries on both stores. */
-async function countStored(baseUrl: string, headers: Record<string, string>, fromSec: number, toSec: number): Promise<{ series: number; samples: number }> {
+async function countStored(
+  baseUrl: string,
+  headers: Record<string, string>,
+  fromSec: number,
+  toSec: number,
+): Promise<{ series: number; samples: number }> {
   // Windows are (t - range, t]: ending just before toSec covers [fromSec, toSec) for whole-second sample times.
   const at = toSec - 0.001;
   const range = `${toSec - fromSec}s`;
@@ -159,14 +183,21 @@ async function startVictoriaMetrics(): Promise<VictoriaMetrics> {
   const dataDir = mkdtempSync(join(tmpdir(), 'promdog-bench-vm-'));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(VM_BIN, [`-storageDataPath=${dataDir}`, `-httpListenAddr=127.0.0.1:${port}`, '-retentionPeriod=30d', '-loggerLevel=ERROR'], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child = spawn(
+    VM_BIN,
+    [`-storageDataPath=${dataDir}`, `-httpListenAddr=127.0.0.1:${port}`, '-retentionPeriod=30d', '-loggerLevel=ERROR'],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   vmChildren.add(child);
   let log = '';
   child.stderr!.on('data', (c: Buffer) => (log = (log + c.toString()).slice(-8000)));
   const exited = new Promise<void>((resolve) => child.on('exit', () => (vmChildren.delete(child), resolve())));
-  child.on('error', (err) => (log += `\nspawn ${VM_BIN}: ${err.message} (install it: node scripts/ensure-bench-deps.mjs)`));
+  child.on(
+    'error',
+    (err) => (log += `\nspawn ${VM_BIN}: ${err.message} (install it: node scripts/ensure-bench-deps.mjs)`),
+  );
   for (const giveUp = Date.now() + 30_000; ; ) {
     if (!vmChildren.has(child)) throw new Error(`VictoriaMetrics exited before it was ready: ${log}`);
     try {
@@ -191,13 +222,15 @@ async function startVictoriaMetrics(): Promise<VictoriaMetrics> {
     forceFlush: async () => void (await get('/internal/force_flush')),
     async forceMerge(fromSec, toSec) {
       const months = new Set<string>();
-      for (let t = fromSec; t <= toSec + 86400; t += 86400) months.add(new Date(t * 1000).toISOString().slice(0, 7).replace('-', '_'));
+      for (let t = fromSec; t <= toSec + 86400; t += 86400)
+        months.add(new Date(t * 1000).toISOString().slice(0, 7).replace('-', '_'));
       // force_merge answers when the merge is done; the wait below also covers merges it started in the background.
       for (const m of months) await get(`/internal/force_merge?partition_prefix=${m}`);
       for (;;) {
         const metrics = await get('/metrics');
         let active = 0;
-        for (const line of metrics.split('\n')) if (line.startsWith('vm_active_merges')) active += Number(line.split(' ').pop());
+        for (const line of metrics.split('\n'))
+          if (line.startsWith('vm_active_merges')) active += Number(line.split(' ').pop());
         if (active === 0) return;
         await sleep(200);
       }
@@ -261,12 +294,21 @@ export interface BytesFigures {
   steps: number;
   samples: number;
   promdog: { blockBytes: number; blockSamples: number; bytesPerSample: number; ingestSamplesPerSec: number };
-  victoriaMetrics: { dirBytes: number; dataBytes: number; indexBytes: number; storedSamples: number; bytesPerSample: number; ingestSamplesPerSec: number };
+  victoriaMetrics: {
+    dirBytes: number;
+    dataBytes: number;
+    indexBytes: number;
+    storedSamples: number;
+    bytesPerSample: number;
+    ingestSamplesPerSec: number;
+  };
   /** The same payloads through a promdog gateway into Prometheus; its first 2 h block (chunks + index + meta). */
   prometheus: { blockBytes: number; blockSamples: number; bytesPerSample: number };
 }
 
-async function startPromdog(cpuProfDir: string | undefined): Promise<{ pd: PromdogProcess; key: string; dataDir: string }> {
+async function startPromdog(
+  cpuProfDir: string | undefined,
+): Promise<{ pd: PromdogProcess; key: string; dataDir: string }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'promdog-bench-store-'));
   const env = {
     NODE_OPTIONS: `--import=${fileURLToPath(new URL('./server-probe.js', import.meta.url))}`,
@@ -293,15 +335,29 @@ function vmTarget(url: string): Target {
 
 /** The creation round (each worker's first bodies: every series new), then the steady-state rounds. */
 async function ingestRun(target: Target, perWorker: Buffer[][], steps: number, dispatcher: Agent) {
-  const creation = await send(target, perWorker.map((b) => b.slice(0, b.length / steps)), dispatcher);
-  const steady = await send(target, perWorker.map((b) => b.slice(b.length / steps)), dispatcher);
+  const creation = await send(
+    target,
+    perWorker.map((b) => b.slice(0, b.length / steps)),
+    dispatcher,
+  );
+  const steady = await send(
+    target,
+    perWorker.map((b) => b.slice(b.length / steps)),
+    dispatcher,
+  );
   const failed = creation.failed + steady.failed;
-  if (failed) throw new Error(`${target.name}: ${failed} requests failed, first: ${creation.firstError ?? steady.firstError}`);
+  if (failed)
+    throw new Error(`${target.name}: ${failed} requests failed, first: ${creation.firstError ?? steady.firstError}`);
   return { creation, steady, seconds: creation.seconds + steady.seconds };
 }
 
 /** Rates of an ingest run (one point per series per round; the first round creates every series) and what was stored. */
-function ingestFigures(run: Awaited<ReturnType<typeof ingestRun>>, stored: { series: number; samples: number }, series: number, samples: number): IngestFigures {
+function ingestFigures(
+  run: Awaited<ReturnType<typeof ingestRun>>,
+  stored: { series: number; samples: number },
+  series: number,
+  samples: number,
+): IngestFigures {
   return {
     samplesPerSec: samples / run.seconds,
     creationSamplesPerSec: series / run.creation.seconds,
@@ -336,7 +392,9 @@ async function bytesPerSample(
   const bBodies = makeBodies(bytesSeries, concurrency, bytesSteps, pointsPerSeries, b0, 'b', mix);
   const bSamples = bytesSeries * bytesSteps;
   const blockSamples = bytesSeries * (BLOCK_S / STEP_S);
-  log(`bytes data (${mix} mix): ${bytesSeries} series × ${bytesSteps} points (${((bytesSteps * STEP_S) / 3600).toFixed(2)} h at ${STEP_S} s) = ${bSamples} samples in ${bBodies.reduce((n, b) => n + b.length, 0)} requests`);
+  log(
+    `bytes data (${mix} mix): ${bytesSeries} series × ${bytesSteps} points (${((bytesSteps * STEP_S) / 3600).toFixed(2)} h at ${STEP_S} s) = ${bSamples} samples in ${bBodies.reduce((n, b) => n + b.length, 0)} requests`,
+  );
 
   const q = await startPromdog(cpuProfDir);
   let pdBytes: BytesFigures['promdog'];
@@ -348,11 +406,18 @@ async function bytesPerSample(
     const blockBytes = blocks.reduce((n, d) => n + dirBytes(join(tenantDir, d)), 0);
     const inBlock = await countStored(q.pd.url, { authorization: `Bearer ${q.key}` }, b0, b0 + BLOCK_S);
     expectStored('promdog', 'samples in the 2 h block', inBlock.samples, blockSamples);
-    pdBytes = { blockBytes, blockSamples: inBlock.samples, bytesPerSample: blockBytes / inBlock.samples, ingestSamplesPerSec: bSamples / run.seconds };
+    pdBytes = {
+      blockBytes,
+      blockSamples: inBlock.samples,
+      bytesPerSample: blockBytes / inBlock.samples,
+      ingestSamplesPerSec: bSamples / run.seconds,
+    };
   } finally {
     await stopPromdog(q);
   }
-  log(`promdog: 2 h block of ${pdBytes.blockSamples} samples in ${pdBytes.blockBytes} bytes = ${pdBytes.bytesPerSample.toFixed(3)} bytes/sample`);
+  log(
+    `promdog: 2 h block of ${pdBytes.blockSamples} samples in ${pdBytes.blockBytes} bytes = ${pdBytes.bytesPerSample.toFixed(3)} bytes/sample`,
+  );
 
   const prom = await PrometheusProcess.start();
   let promBytes: BytesFigures['prometheus'];
@@ -362,19 +427,24 @@ async function bytesPerSample(
     try {
       const key = readFileSync(join(gatewayDir, 'tenant-api-token-default'), 'utf8').trim();
       const run = await send(promdogTarget(gw.url, key), bBodies, dispatcher);
-      if (run.failed) throw new Error(`promdog gateway → Prometheus: ${run.failed} requests failed, first: ${run.firstError}`);
+      if (run.failed)
+        throw new Error(`promdog gateway → Prometheus: ${run.failed} requests failed, first: ${run.firstError}`);
     } finally {
       await stopPromdog({ pd: gw, dataDir: gatewayDir });
     }
     const [block] = await waitForBlocks(prom.dataDir, 'Prometheus');
-    const meta = JSON.parse(readFileSync(join(prom.dataDir, block!, 'meta.json'), 'utf8')) as { stats: { numSamples: number } };
+    const meta = JSON.parse(readFileSync(join(prom.dataDir, block!, 'meta.json'), 'utf8')) as {
+      stats: { numSamples: number };
+    };
     expectStored('Prometheus', 'samples in its first 2 h block', meta.stats.numSamples, blockSamples);
     const blockBytes = dirBytes(join(prom.dataDir, block!));
     promBytes = { blockBytes, blockSamples: meta.stats.numSamples, bytesPerSample: blockBytes / meta.stats.numSamples };
   } finally {
     await prom.cleanup();
   }
-  log(`Prometheus: 2 h block of ${promBytes.blockSamples} samples in ${promBytes.blockBytes} bytes = ${promBytes.bytesPerSample.toFixed(3)} bytes/sample`);
+  log(
+    `Prometheus: 2 h block of ${promBytes.blockSamples} samples in ${promBytes.blockBytes} bytes = ${promBytes.bytesPerSample.toFixed(3)} bytes/sample`,
+  );
 
   const vm = await startVictoriaMetrics();
   let vmBytes: BytesFigures['victoriaMetrics'];
@@ -388,17 +458,37 @@ async function bytesPerSample(
     const total = dirBytes(vm.dataDir);
     const data = dirBytes(join(vm.dataDir, 'data'));
     const index = dirBytes(join(vm.dataDir, 'indexdb'));
-    vmBytes = { dirBytes: total, dataBytes: data, indexBytes: index, storedSamples: stored.samples, bytesPerSample: total / stored.samples, ingestSamplesPerSec: bSamples / run.seconds };
+    vmBytes = {
+      dirBytes: total,
+      dataBytes: data,
+      indexBytes: index,
+      storedSamples: stored.samples,
+      bytesPerSample: total / stored.samples,
+      ingestSamplesPerSec: bSamples / run.seconds,
+    };
   } finally {
     await vm.stop();
   }
-  log(`VictoriaMetrics: ${vmBytes.storedSamples} samples in ${vmBytes.dirBytes} bytes (data ${vmBytes.dataBytes}, indexdb ${vmBytes.indexBytes}) = ${vmBytes.bytesPerSample.toFixed(3)} bytes/sample`);
-  return { mix, series: bytesSeries, steps: bytesSteps, samples: bSamples, promdog: pdBytes, victoriaMetrics: vmBytes, prometheus: promBytes };
+  log(
+    `VictoriaMetrics: ${vmBytes.storedSamples} samples in ${vmBytes.dirBytes} bytes (data ${vmBytes.dataBytes}, indexdb ${vmBytes.indexBytes}) = ${vmBytes.bytesPerSample.toFixed(3)} bytes/sample`,
+  );
+  return {
+    mix,
+    series: bytesSeries,
+    steps: bytesSteps,
+    samples: bSamples,
+    promdog: pdBytes,
+    victoriaMetrics: vmBytes,
+    prometheus: promBytes,
+  };
 }
 
 /** The block directories (ULID names) that appear under dir within 2 minutes, oldest first. */
 async function waitForBlocks(dir: string, who: string): Promise<string[]> {
-  const blocks = () => readdirSync(dir).filter((n) => /^[0-9A-HJKMNP-TV-Z]{26}$/.test(n) && existsSync(join(dir, n, 'meta.json'))).sort();
+  const blocks = () =>
+    readdirSync(dir)
+      .filter((n) => /^[0-9A-HJKMNP-TV-Z]{26}$/.test(n) && existsSync(join(dir, n, 'meta.json')))
+      .sort();
   for (const giveUp = Date.now() + 120_000; blocks().length === 0; await sleep(200)) {
     if (Date.now() > giveUp) throw new Error(`${who} cut no block within 2 minutes`);
   }
@@ -406,7 +496,14 @@ async function waitForBlocks(dir: string, who: string): Promise<string[]> {
 }
 
 export async function benchStore(
-  opts: { series?: number; rounds?: number; bytesSeries?: number; concurrency?: number; cpuProfDir?: string; log?: (s: string) => void } = {},
+  opts: {
+    series?: number;
+    rounds?: number;
+    bytesSeries?: number;
+    concurrency?: number;
+    cpuProfDir?: string;
+    log?: (s: string) => void;
+  } = {},
 ): Promise<StoreBenchResult> {
   const series = opts.series ?? 200_000;
   const rounds = opts.rounds ?? 10;
@@ -423,8 +520,10 @@ export async function benchStore(
     const bodies = makeBodies(series, concurrency, steps, 1, t0, 'a', 'agent');
     const requests = bodies.reduce((n, b) => n + b.length, 0);
     const samples = series * steps;
-    log(`ingest data: ${series} series × ${steps} points = ${samples} samples in ${requests} requests, ` +
-      `${(bodies.flat().reduce((n, b) => n + b.length, 0) / requests / 1024).toFixed(0)} KiB deflated each (generated in ${((performance.now() - genStart) / 1000).toFixed(1)} s)`);
+    log(
+      `ingest data: ${series} series × ${steps} points = ${samples} samples in ${requests} requests, ` +
+        `${(bodies.flat().reduce((n, b) => n + b.length, 0) / requests / 1024).toFixed(0)} KiB deflated each (generated in ${((performance.now() - genStart) / 1000).toFixed(1)} s)`,
+    );
     const endS = t0 + steps * STEP_S;
 
     const p = await startPromdog(opts.cpuProfDir);
@@ -461,12 +560,14 @@ export async function benchStore(
     } finally {
       await stopPromdog(p);
     }
-    log(`promdog ingest: ${Math.round(pdIngest.samplesPerSec).toLocaleString()} samples/s (creation ${Math.round(pdIngest.creationSamplesPerSec).toLocaleString()}, ` +
-      `steady ${Math.round(pdIngest.steadySamplesPerSec).toLocaleString()}); stored ${pdIngest.storedSeries} series, ${pdIngest.storedSamples} samples; ` +
-      `RSS ${(pdIngest.rssBeforeBytes / 2 ** 20).toFixed(0)} → ${(pdIngest.rssAfterBytes / 2 ** 20).toFixed(0)} MiB = ${Math.round(pdIngest.rssBytesPerSeries)} B/series; ` +
-      `after a full GC ${Math.round(pdIngest.rssAfterGcBytesPerSeries)} B/series RSS, ${Math.round(pdIngest.liveHeapBytesPerSeries)} B/series live heap ` +
-      `(store's own head estimate ${Math.round(pdIngest.headMemoryBytesPerSeries)} B); GC during the ${pdIngest.ingestSeconds.toFixed(1)} s ingest: ` +
-      `${pdIngest.gcDuringIngest.minor.count} scavenges ${Math.round(pdIngest.gcDuringIngest.minor.ms)} ms, ${pdIngest.gcDuringIngest.major.count} major ${Math.round(pdIngest.gcDuringIngest.major.ms)} ms`);
+    log(
+      `promdog ingest: ${Math.round(pdIngest.samplesPerSec).toLocaleString()} samples/s (creation ${Math.round(pdIngest.creationSamplesPerSec).toLocaleString()}, ` +
+        `steady ${Math.round(pdIngest.steadySamplesPerSec).toLocaleString()}); stored ${pdIngest.storedSeries} series, ${pdIngest.storedSamples} samples; ` +
+        `RSS ${(pdIngest.rssBeforeBytes / 2 ** 20).toFixed(0)} → ${(pdIngest.rssAfterBytes / 2 ** 20).toFixed(0)} MiB = ${Math.round(pdIngest.rssBytesPerSeries)} B/series; ` +
+        `after a full GC ${Math.round(pdIngest.rssAfterGcBytesPerSeries)} B/series RSS, ${Math.round(pdIngest.liveHeapBytesPerSeries)} B/series live heap ` +
+        `(store's own head estimate ${Math.round(pdIngest.headMemoryBytesPerSeries)} B); GC during the ${pdIngest.ingestSeconds.toFixed(1)} s ingest: ` +
+        `${pdIngest.gcDuringIngest.minor.count} scavenges ${Math.round(pdIngest.gcDuringIngest.minor.ms)} ms, ${pdIngest.gcDuringIngest.major.count} major ${Math.round(pdIngest.gcDuringIngest.major.ms)} ms`,
+    );
 
     const vm = await startVictoriaMetrics();
     let vmIngest: StoreBenchResult['ingest']['victoriaMetrics'];
@@ -478,22 +579,36 @@ export async function benchStore(
       const stored = await countStored(vm.url, {}, t0, endS);
       expectStored('VictoriaMetrics', 'series', stored.series, series);
       expectStored('VictoriaMetrics', 'samples', stored.samples, samples);
-      vmIngest = { ...ingestFigures(run, stored, series, samples), samplesPerSecFlushed: samples / (run.seconds + flushSeconds) };
+      vmIngest = {
+        ...ingestFigures(run, stored, series, samples),
+        samplesPerSecFlushed: samples / (run.seconds + flushSeconds),
+      };
     } finally {
       await vm.stop();
     }
-    log(`VictoriaMetrics ingest: ${Math.round(vmIngest.samplesPerSec).toLocaleString()} samples/s (creation ${Math.round(vmIngest.creationSamplesPerSec).toLocaleString()}, ` +
-      `steady ${Math.round(vmIngest.steadySamplesPerSec).toLocaleString()}; ${Math.round(vmIngest.samplesPerSecFlushed).toLocaleString()} with the flush); ` +
-      `stored ${vmIngest.storedSeries} series, ${vmIngest.storedSamples} samples`);
+    log(
+      `VictoriaMetrics ingest: ${Math.round(vmIngest.samplesPerSec).toLocaleString()} samples/s (creation ${Math.round(vmIngest.creationSamplesPerSec).toLocaleString()}, ` +
+        `steady ${Math.round(vmIngest.steadySamplesPerSec).toLocaleString()}; ${Math.round(vmIngest.samplesPerSecFlushed).toLocaleString()} with the flush); ` +
+        `stored ${vmIngest.storedSeries} series, ${vmIngest.storedSamples} samples`,
+    );
     bodies.length = 0;
 
     const bytes: BytesFigures[] = [];
-    for (const mix of ['agent', 'noisy20'] as const) bytes.push(await bytesPerSample(mix, bytesSeries, concurrency, nowS, dispatcher, opts.cpuProfDir, log));
+    for (const mix of ['agent', 'noisy20'] as const)
+      bytes.push(await bytesPerSample(mix, bytesSeries, concurrency, nowS, dispatcher, opts.cpuProfDir, log));
     return {
       concurrency,
       pointsPerRequest: POINTS_PER_REQUEST,
       encoding: 'deflate',
-      ingest: { series, rounds, samples, requests, promdog: pdIngest, victoriaMetrics: vmIngest, ratio: pdIngest.samplesPerSec / vmIngest.samplesPerSec },
+      ingest: {
+        series,
+        rounds,
+        samples,
+        requests,
+        promdog: pdIngest,
+        victoriaMetrics: vmIngest,
+        ratio: pdIngest.samplesPerSec / vmIngest.samplesPerSec,
+      },
       bytes,
     };
   } finally {

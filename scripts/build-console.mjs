@@ -41,7 +41,8 @@ const result = await build({
 const outputs = Object.keys(result.metafile.outputs);
 const pick = (ext) => {
   const found = outputs.filter((f) => f.endsWith(ext));
-  if (found.length !== 1) throw new Error(`build-console: expected one ${ext} output, got ${found.join(', ') || 'none'}`);
+  if (found.length !== 1)
+    throw new Error(`build-console: expected one ${ext} output, got ${found.join(', ') || 'none'}`);
   return `/console/assets/${basename(found[0])}`;
 };
 const html = readFileSync(join(SRC, 'index.html'), 'utf8').replace('%JS%', pick('.js')).replace('%CSS%', pick('.css'));

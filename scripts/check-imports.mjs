@@ -167,7 +167,9 @@ if (table === undefined) {
   const unlisted = [...new Set(files.map(srcFolder))].filter((f) => !table.has(f)).sort();
   for (const folder of unlisted) {
     problems++;
-    console.log(`check-imports: src/${folder} is not in ARCHITECTURE.md's import table: add it with the folders it may import`);
+    console.log(
+      `check-imports: src/${folder} is not in ARCHITECTURE.md's import table: add it with the folders it may import`,
+    );
   }
   for (const [from, out] of [...edges].sort(([x], [y]) => (x < y ? -1 : 1))) {
     if (!table.has(from)) continue;

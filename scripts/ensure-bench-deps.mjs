@@ -19,6 +19,8 @@ if (process.getuid && process.getuid() === 0) {
     env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
   });
 } else {
-  console.error(`ensure-bench-deps: missing ${missing.map((m) => m.bin).join(', ')}; install with: sudo apt-get install -y ${pkgs.join(' ')}`);
+  console.error(
+    `ensure-bench-deps: missing ${missing.map((m) => m.bin).join(', ')}; install with: sudo apt-get install -y ${pkgs.join(' ')}`,
+  );
   process.exit(1);
 }

@@ -13,12 +13,25 @@ test('export values are JSON the way VictoriaMetrics writes them', () => {
 
 test('an export line parses as JSON and keeps label order', () => {
   const line = exportLine({
-    labels: [{ name: '__name__', value: 'x' }, { name: '10', value: 'a"b' }],
+    labels: [
+      { name: '__name__', value: 'x' },
+      { name: '10', value: 'a"b' },
+    ],
     timestamps: Float64Array.from([1000, 2000]),
     values: Float64Array.from([1, -Infinity]),
   });
   assert.ok(line.endsWith('\n'));
-  assert.deepEqual(JSON.parse(line), { metric: { __name__: 'x', '10': 'a"b' }, values: [1, '-Infinity'], timestamps: [1000, 2000] });
+  assert.deepEqual(JSON.parse(line), {
+    metric: { __name__: 'x', '10': 'a"b' },
+    values: [1, '-Infinity'],
+    timestamps: [1000, 2000],
+  });
   // A JS object would move the integer-like name first; the JSON text keeps the label order.
-  assert.equal(labelsJson([{ name: '__name__', value: 'x' }, { name: '10', value: 'y' }]), '{"__name__":"x","10":"y"}');
+  assert.equal(
+    labelsJson([
+      { name: '__name__', value: 'x' },
+      { name: '10', value: 'y' },
+    ]),
+    '{"__name__":"x","10":"y"}',
+  );
 });

@@ -47,11 +47,14 @@ export class ConcurrencyLimiter {
           clearTimeout(waiter.timer);
           resolve(this.releaser());
         },
-        timer: setTimeout(() => {
-          const i = this.queue.indexOf(waiter);
-          if (i >= 0) this.queue.splice(i, 1);
-          reject(new ApiError('timeout', 'query timed out in query queue', 503, 'queue_timeout'));
-        }, Math.max(0, waitMs)),
+        timer: setTimeout(
+          () => {
+            const i = this.queue.indexOf(waiter);
+            if (i >= 0) this.queue.splice(i, 1);
+            reject(new ApiError('timeout', 'query timed out in query queue', 503, 'queue_timeout'));
+          },
+          Math.max(0, waitMs),
+        ),
       };
       this.queue.push(waiter);
     });

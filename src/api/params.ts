@@ -23,7 +23,8 @@ export class ApiError extends Error {
 }
 
 export const badData = (message: string) => new ApiError('bad_data', message, 400);
-export const invalidParam = (name: string, message: string) => badData(`invalid parameter ${JSON.stringify(name)}: ${message}`);
+export const invalidParam = (name: string, message: string) =>
+  badData(`invalid parameter ${JSON.stringify(name)}: ${message}`);
 
 export class Params {
   constructor(private readonly values: URLSearchParams) {}
@@ -144,7 +145,8 @@ export function parseMatchers(selectors: string[]): LabelMatcher[][] {
     if (e.type !== 'VectorSelector' || e.offsetMs !== 0 || e.at !== null) {
       throw badData(`1:1: parse error: ${JSON.stringify(s)} is not a series selector`);
     }
-    if (!e.matchers.some((m) => !compileMatcher(m).matchesEmpty)) throw badData('match[] must contain at least one non-empty matcher');
+    if (!e.matchers.some((m) => !compileMatcher(m).matchesEmpty))
+      throw badData('match[] must contain at least one non-empty matcher');
     return e.matchers;
   });
 }

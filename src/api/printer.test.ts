@@ -38,7 +38,10 @@ for (const [input, want] of canonical) {
 
 const pretty10: [string, string][] = [
   ['sum(foo)', 'sum(foo)'],
-  ['sum without(job,foo) (task:errors:rate10s{job="s"})', 'sum without (job, foo) (\n  task:errors:rate10s{job="s"}\n)'],
+  [
+    'sum without(job,foo) (task:errors:rate10s{job="s"})',
+    'sum without (job, foo) (\n  task:errors:rate10s{job="s"}\n)',
+  ],
   ['topk(10, ask:errors:rate10s{job="s"})', 'topk(\n  10,\n  ask:errors:rate10s{job="s"}\n)'],
   ['a == bool 1', '  a\n== bool\n  1'],
   ['foo_1 + foo_2 + foo_3', '    foo_1\n  +\n    foo_2\n+\n  foo_3'],
@@ -65,7 +68,10 @@ test('prettyExpr keeps short queries on one line at the default 100 columns', ()
   const q = 'sum by (job) (rate(http_requests_total{code=~"5.."}[5m]))';
   assert.equal(prettyExpr(parseExpr(q)), q);
   const long = `sum by (job) (rate(http_requests_total{code=~"5..",handler="/api/v1/query_range",instance="some-host:9090"}[5m]))`;
-  assert.equal(prettyExpr(parseExpr(long)), 'sum by (job) (\n  rate(http_requests_total{code=~"5..",handler="/api/v1/query_range",instance="some-host:9090"}[5m])\n)');
+  assert.equal(
+    prettyExpr(parseExpr(long)),
+    'sum by (job) (\n  rate(http_requests_total{code=~"5..",handler="/api/v1/query_range",instance="some-host:9090"}[5m])\n)',
+  );
 });
 
 test('formatDuration prints like prometheus/common model.Duration', () => {

@@ -38,7 +38,13 @@ const params = (o: Record<string, string | string[]>): Params => {
 const data = (r: QueryApiResult) => JSON.parse(r.data);
 
 /** Asserts the call fails with this ApiError: status, Prometheus error type and message (string or pattern). */
-async function refused(call: Promise<unknown>, status: number, errorType: string, message: string | RegExp, rejectReason?: string) {
+async function refused(
+  call: Promise<unknown>,
+  status: number,
+  errorType: string,
+  message: string | RegExp,
+  rejectReason?: string,
+) {
   await assert.rejects(call, (e: unknown) => {
     assert.ok(e instanceof ApiError, `an ApiError, not ${String(e)}`);
     assert.equal(e.status, status);
@@ -99,7 +105,12 @@ describe('query', () => {
     const r = await api.query(params({ query: 'http_requests_total{code="200"}', time: String(at / 1000) }), 'a');
     assert.deepEqual(data(r), {
       resultType: 'vector',
-      result: [{ metric: { __name__: 'http_requests_total', code: '200', instance: 'a:80', job: 'api' }, value: [at / 1000, '40'] }],
+      result: [
+        {
+          metric: { __name__: 'http_requests_total', code: '200', instance: 'a:80', job: 'api' },
+          value: [at / 1000, '40'],
+        },
+      ],
     });
     assert.deepEqual(data(await api.query(params({ query: 'sum(http_requests_total)' }), 'a')).result, [
       { metric: {}, value: [T_END / 1000, String((POINTS - 1) * 11)] },
@@ -122,7 +133,8 @@ describe('query', () => {
 
   test('lookback_delta narrows the window', async () => {
     const between = T0 + 4 * STEP + 10_000;
-    const at = (lookback: string) => api.query(params({ query: 'temperature', time: String(between / 1000), lookback_delta: lookback }), 'a');
+    const at = (lookback: string) =>
+      api.query(params({ query: 'temperature', time: String(between / 1000), lookback_delta: lookback }), 'a');
     assert.equal(data(await at('5s')).result.length, 0);
     assert.equal(data(await at('11s')).result.length, 1);
   });
@@ -131,7 +143,12 @@ describe('query', () => {
     const q = (o: Record<string, string>) => api.query(params({ query: 'up', ...o }), 'a');
     await refused(q({ time: 'noon' }), 400, 'bad_data', /^invalid parameter "time": invalid time value for 'time': /);
     await refused(q({ limit: '-1' }), 400, 'bad_data', 'invalid parameter "limit": limit must be non-negative');
-    await refused(q({ limit: 'x' }), 400, 'bad_data', 'invalid parameter "limit": strconv.Atoi: parsing "x": invalid syntax');
+    await refused(
+      q({ limit: 'x' }),
+      400,
+      'bad_data',
+      'invalid parameter "limit": strconv.Atoi: parsing "x": invalid syntax',
+    );
     await refused(q({ timeout: 'soon' }), 400, 'bad_data', /^invalid parameter "timeout": /);
     await refused(q({ lookback_delta: 'nope' }), 400, 'bad_data', /^error parsing lookback delta duration: /);
     await refused(api.query(params({ query: 'sum(' }), 'a'), 400, 'bad_data', /^invalid parameter "query": /);
@@ -140,32 +157,49 @@ describe('query', () => {
 
   test('maxSamples: an execution error counted as too_many_samples', async () => {
     const small = new QueryApi({ ...options, limits: { ...options.limits, maxSamples: 5 } });
-    await refused(small.query(params({ query: 'http_requests_total[10m]' }), 'a'), 422, 'execution', /too many samples/, 'too_many_samples');
+    await refused(
+      small.query(params({ query: 'http_requests_total[10m]' }), 'a'),
+      422,
+      'execution',
+      /too many samples/,
+      'too_many_samples',
+    );
   });
 
   test('the request timing shows in stats: time queued, and the total since arrival', async () => {
     const timing = { arrivedAt: performance.now() - 1000, queuedMs: 250 };
-    const { timings } = data(await api.query(params({ query: 'http_requests_total', stats: 'all' }), 'a', timing)).stats;
+    const { timings } = data(
+      await api.query(params({ query: 'http_requests_total', stats: 'all' }), 'a', timing),
+    ).stats;
     assert.equal(timings.execQueueTime, 0.25);
     assert.ok(timings.execTotalTime >= 1, String(timings.execTotalTime));
   });
 });
 
 describe('query_range', () => {
-  const range = (o: Record<string, string>) => params({ query: 'temperature', start: String(T0 / 1000), end: String(T_END / 1000), step: '60', ...o });
+  const range = (o: Record<string, string>) =>
+    params({ query: 'temperature', start: String(T0 / 1000), end: String(T_END / 1000), step: '60', ...o });
 
   test('a matrix from start to end every step', async () => {
     const d = data(await api.queryRange(range({}), 'a'));
     assert.equal(d.resultType, 'matrix');
     assert.equal(d.result.length, 1);
     const values = d.result[0].values as [number, string][];
-    assert.deepEqual(values.map(([t]) => t), Array.from({ length: 10 }, (_, i) => T0 / 1000 + i * 60));
+    assert.deepEqual(
+      values.map(([t]) => t),
+      Array.from({ length: 10 }, (_, i) => T0 / 1000 + i * 60),
+    );
     assert.deepEqual(values[1], [T0 / 1000 + 60, '24']);
   });
 
   test('parameter checks', async () => {
     await refused(api.queryRange(range({ start: '' }), 'a'), 400, 'bad_data', /^invalid parameter "start": /);
-    await refused(api.queryRange(range({ end: String(T0 / 1000 - 1) }), 'a'), 400, 'bad_data', 'invalid parameter "end": end timestamp must not be before start time');
+    await refused(
+      api.queryRange(range({ end: String(T0 / 1000 - 1) }), 'a'),
+      400,
+      'bad_data',
+      'invalid parameter "end": end timestamp must not be before start time',
+    );
     await refused(
       api.queryRange(range({ step: '0' }), 'a'),
       400,
@@ -197,14 +231,41 @@ describe('series, labels and label values', () => {
 
   test('series: match[] is required and must select series', async () => {
     await refused(api.series(params({}), 'a'), 400, 'bad_data', 'no match[] parameter provided');
-    await refused(api.series(params({ 'match[]': '{job=~".*"}' }), 'a'), 400, 'bad_data', 'invalid parameter "match[]": 1:1: parse error: vector selector must contain at least one non-empty matcher');
-    await refused(api.series(params({ 'match[]': 'rate(x[5m])' }), 'a'), 400, 'bad_data', /^invalid parameter "match\[\]": .*is not a series selector/);
-    await refused(api.series(params({ 'match[]': 'up', start: 'then' }), 'a'), 400, 'bad_data', /^invalid parameter "start": /);
+    await refused(
+      api.series(params({ 'match[]': '{job=~".*"}' }), 'a'),
+      400,
+      'bad_data',
+      'invalid parameter "match[]": 1:1: parse error: vector selector must contain at least one non-empty matcher',
+    );
+    await refused(
+      api.series(params({ 'match[]': 'rate(x[5m])' }), 'a'),
+      400,
+      'bad_data',
+      /^invalid parameter "match\[\]": .*is not a series selector/,
+    );
+    await refused(
+      api.series(params({ 'match[]': 'up', start: 'then' }), 'a'),
+      400,
+      'bad_data',
+      /^invalid parameter "start": /,
+    );
   });
 
   test('labels: every name, or those of the series matching match[]', async () => {
-    assert.deepEqual(data(await api.labels(params({}), 'a')), ['__name__', 'code', 'http.method', 'instance', 'job', 'room']);
-    assert.deepEqual(data(await api.labels(params({ 'match[]': 'temperature' }), 'a')), ['__name__', 'http.method', 'job', 'room']);
+    assert.deepEqual(data(await api.labels(params({}), 'a')), [
+      '__name__',
+      'code',
+      'http.method',
+      'instance',
+      'job',
+      'room',
+    ]);
+    assert.deepEqual(data(await api.labels(params({ 'match[]': 'temperature' }), 'a')), [
+      '__name__',
+      'http.method',
+      'job',
+      'room',
+    ]);
     assert.deepEqual(data(await api.labels(params({}), 'b')), ['__name__', 'job']);
     const cut = await api.labels(params({ limit: '2' }), 'a');
     assert.deepEqual([data(cut), cut.warnings], [['__name__', 'code'], ['results truncated due to limit']]);
@@ -230,7 +291,12 @@ describe('metadata, buildinfo, exemplars, format_query', () => {
     assert.deepEqual(Object.keys(data(await api.metadata(params({ metric: 'temperature' }), 'a'))), ['temperature']);
     assert.deepEqual(data(await api.metadata(params({}), 'b')), {});
     await refused(api.metadata(params({ limit: 'many' }), 'a'), 400, 'bad_data', 'limit must be a number');
-    await refused(api.metadata(params({ limit_per_metric: '1.5' }), 'a'), 400, 'bad_data', 'limit_per_metric must be a number');
+    await refused(
+      api.metadata(params({ limit_per_metric: '1.5' }), 'a'),
+      400,
+      'bad_data',
+      'limit_per_metric must be a number',
+    );
   });
 
   test('buildinfo: Prometheus 3.5 to Grafana, promdog in revision', async () => {
@@ -242,24 +308,41 @@ describe('metadata, buildinfo, exemplars, format_query', () => {
 
   test('query_exemplars: parameters checked, no exemplars', async () => {
     assert.deepEqual(data(await api.queryExemplars(params({ query: 'up' }))), []);
-    await refused(api.queryExemplars(params({ query: 'up', start: '20', end: '10' })), 400, 'bad_data', 'end timestamp must not be before start timestamp');
+    await refused(
+      api.queryExemplars(params({ query: 'up', start: '20', end: '10' })),
+      400,
+      'bad_data',
+      'end timestamp must not be before start timestamp',
+    );
     await refused(api.queryExemplars(params({ query: 'up{' })), 400, 'bad_data', /parse error/);
   });
 
   test('format_query: pretty-printed like Prometheus', async () => {
-    assert.equal(data(await api.formatQuery(params({ query: 'sum  by(job)(rate(x[5m]))' }))), 'sum by (job) (rate(x[5m]))');
+    assert.equal(
+      data(await api.formatQuery(params({ query: 'sum  by(job)(rate(x[5m]))' }))),
+      'sum by (job) (rate(x[5m]))',
+    );
     await refused(api.formatQuery(params({ query: 'sum(' })), 400, 'bad_data', /^invalid parameter "query": /);
   });
 });
 
 describe('export', () => {
   test('one JSON line per matching series, sorted, up to now() by default', async () => {
-    const lines = (await readAll(await api.export(params({ 'match[]': ['http_requests_total', 'temperature'] }), 'a'))).trim().split('\n');
-    const parsed = lines.map((l) => JSON.parse(l) as { metric: Record<string, string>; values: number[]; timestamps: number[] });
-    assert.deepEqual(parsed.map((s) => s.metric.instance ?? s.metric.room), ['a:80', 'b:80', 'lab']);
+    const lines = (await readAll(await api.export(params({ 'match[]': ['http_requests_total', 'temperature'] }), 'a')))
+      .trim()
+      .split('\n');
+    const parsed = lines.map(
+      (l) => JSON.parse(l) as { metric: Record<string, string>; values: number[]; timestamps: number[] },
+    );
+    assert.deepEqual(
+      parsed.map((s) => s.metric.instance ?? s.metric.room),
+      ['a:80', 'b:80', 'lab'],
+    );
     assert.equal(parsed[0]!.timestamps.length, POINTS);
     assert.deepEqual(parsed[1]!.values.slice(0, 3), [0, 1, 2]);
-    const window = await readAll(await api.export(params({ 'match[]': 'temperature', start: String(T_END / 1000 - 30) }), 'a'));
+    const window = await readAll(
+      await api.export(params({ 'match[]': 'temperature', start: String(T_END / 1000 - 30) }), 'a'),
+    );
     assert.equal((JSON.parse(window) as { timestamps: number[] }).timestamps.length, 3);
   });
 

@@ -11,8 +11,17 @@ import { parseDurationParam } from '../promql/format.js';
 import { compareLabels, labelsKey } from '../model/labels.js';
 import { parseExpr, ParseError } from '../promql/parser.js';
 import {
-  ApiError, badData, durationParam, invalidParam, limitParam, MAX_TIME_MS, MIN_TIME_MS, parseMatchers, requiredTimeParam,
-  timeParam, type Params,
+  ApiError,
+  badData,
+  durationParam,
+  invalidParam,
+  limitParam,
+  MAX_TIME_MS,
+  MIN_TIME_MS,
+  parseMatchers,
+  requiredTimeParam,
+  timeParam,
+  type Params,
 } from './params.js';
 import { prettyExpr } from './printer.js';
 import { exportLine, labelsJson } from './export.js';
@@ -222,7 +231,9 @@ export class QueryApi {
   /** `/api/v1/query`: `query` at `time` (default now). */
   async query(p: Params, tenant: string, timing: RequestTiming = arrivedNow()): Promise<QueryApiResult> {
     const timeMs = timeParam(p, 'time', this.now());
-    return this.runQuery(p, tenant, timing, (engine, q, lookback) => engine.instantQueryRaw(q, p.get('query'), timeMs, lookback));
+    return this.runQuery(p, tenant, timing, (engine, q, lookback) =>
+      engine.instantQueryRaw(q, p.get('query'), timeMs, lookback),
+    );
   }
 
   /** `/api/v1/query_range`: `query` from `start` to `end` every `step`. */
@@ -231,7 +242,11 @@ export class QueryApi {
     const end = requiredTimeParam(p, 'end');
     if (end < start) throw invalidParam('end', 'end timestamp must not be before start time');
     const step = durationParam(p, 'step');
-    if (step <= 0) throw invalidParam('step', 'zero or negative query resolution step widths are not accepted. Try a positive integer');
+    if (step <= 0)
+      throw invalidParam(
+        'step',
+        'zero or negative query resolution step widths are not accepted. Try a positive integer',
+      );
     // For safety, Prometheus limits the points per series (60s resolution for a week, 1h for a year).
     const maxPoints = this.opts.limits.maxPointsPerSeries ?? PROMETHEUS_MAX_POINTS;
     if (Math.floor((end - start) / step) > maxPoints) {
@@ -242,7 +257,9 @@ export class QueryApi {
         'too_many_points',
       );
     }
-    return this.runQuery(p, tenant, timing, (engine, q, lookback) => engine.rangeQueryRaw(q, p.get('query'), start, end, step, lookback));
+    return this.runQuery(p, tenant, timing, (engine, q, lookback) =>
+      engine.rangeQueryRaw(q, p.get('query'), start, end, step, lookback),
+    );
   }
 
   /** `/api/v1/series`: the label sets matching any `match[]`, sorted. */
@@ -290,7 +307,8 @@ export class QueryApi {
     const { limit, start, end, sets } = rangeAndMatchers(p);
     const q = this.opts.querierFor(tenant);
     const values = new Set<string>();
-    for (const set of sets.length > 0 ? sets : [[]]) for (const v of await q.labelValues(label, set, start, end)) values.add(v);
+    for (const set of sets.length > 0 ? sets : [[]])
+      for (const v of await q.labelValues(label, set, start, end)) values.add(v);
     return stringList([...values].sort(), limit);
   }
 
@@ -369,9 +387,11 @@ export class QueryApi {
       }
     }
     all.sort((a, b) => compareLabels(a.labels, b.labels));
-    return Readable.from((function* () {
-      for (const s of all) if (s.timestamps.length > 0) yield exportLine(s);
-    })());
+    return Readable.from(
+      (function* () {
+        for (const s of all) if (s.timestamps.length > 0) yield exportLine(s);
+      })(),
+    );
   }
 
   private querierExportSource(tenant: string): ExportSource {

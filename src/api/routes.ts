@@ -46,7 +46,14 @@ export function registerQueryApi(app: FastifyInstance, deps: QueryApiDeps): Quer
   const limiter = new ConcurrencyLimiter(limits.maxConcurrent, limits.maxQueued ?? 4 * limits.maxConcurrent);
   const m = queryApiMetrics(deps.registry);
 
-  const send = (reply: FastifyReply, endpoint: string, arrivedAt: number, status: number, body: string | Readable, contentType = 'application/json') => {
+  const send = (
+    reply: FastifyReply,
+    endpoint: string,
+    arrivedAt: number,
+    status: number,
+    body: string | Readable,
+    contentType = 'application/json',
+  ) => {
     m.requests.inc({ endpoint, code: String(status) });
     m.duration.observe({ endpoint }, (performance.now() - arrivedAt) / 1000);
     return reply.code(status).header('content-type', contentType).send(body);
@@ -57,11 +64,18 @@ export function registerQueryApi(app: FastifyInstance, deps: QueryApiDeps): Quer
     if (err.status === 413) reply.header('connection', 'close');
     if (err.status === 401) reply.header('www-authenticate', 'Basic realm="promdog"');
     if (err.status === 503) reply.header('retry-after', '1');
-    return send(reply, endpoint, arrivedAt, err.status, JSON.stringify({ status: 'error', errorType: err.errorType, error: err.message }));
+    return send(
+      reply,
+      endpoint,
+      arrivedAt,
+      err.status,
+      JSON.stringify({ status: 'error', errorType: err.errorType, error: err.message }),
+    );
   };
 
   /** An endpoint's handler: authentication, parameters, admission (for data reads), the envelope and counting. */
-  const handler = (endpoint: string, gated: boolean, call: (c: Call) => Promise<QueryApiResult | Readable>) =>
+  const handler =
+    (endpoint: string, gated: boolean, call: (c: Call) => Promise<QueryApiResult | Readable>) =>
     async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
       const arrivedAt = performance.now();
       let release: (() => void) | undefined;
@@ -79,8 +93,14 @@ export function registerQueryApi(app: FastifyInstance, deps: QueryApiDeps): Quer
           }
           m.inFlight.set(limiter.inFlight);
         }
-        const answer = await call({ req, params, tenant, timing: { arrivedAt, queuedMs: performance.now() - arrivedAt } });
-        if (answer instanceof Readable) return send(reply, endpoint, arrivedAt, 200, answer, 'application/stream+json; charset=utf-8');
+        const answer = await call({
+          req,
+          params,
+          tenant,
+          timing: { arrivedAt, queuedMs: performance.now() - arrivedAt },
+        });
+        if (answer instanceof Readable)
+          return send(reply, endpoint, arrivedAt, 200, answer, 'application/stream+json; charset=utf-8');
         let body = `{"status":"success","data":${answer.data}`;
         if (answer.warnings && answer.warnings.length > 0) body += `,"warnings":${JSON.stringify(answer.warnings)}`;
         if (answer.infos && answer.infos.length > 0) body += `,"infos":${JSON.stringify(answer.infos)}`;
@@ -96,19 +116,47 @@ export function registerQueryApi(app: FastifyInstance, deps: QueryApiDeps): Quer
       }
     };
 
-  const getAndPost = (url: string, h: ReturnType<typeof handler>) => app.route({ method: ['GET', 'POST'], url, handler: h });
+  const getAndPost = (url: string, h: ReturnType<typeof handler>) =>
+    app.route({ method: ['GET', 'POST'], url, handler: h });
   const series = handler('series', true, (c) => api.series(c.params, c.tenant));
-  getAndPost('/api/v1/query', handler('query', true, (c) => api.query(c.params, c.tenant, c.timing)));
-  getAndPost('/api/v1/query_range', handler('query_range', true, (c) => api.queryRange(c.params, c.tenant, c.timing)));
+  getAndPost(
+    '/api/v1/query',
+    handler('query', true, (c) => api.query(c.params, c.tenant, c.timing)),
+  );
+  getAndPost(
+    '/api/v1/query_range',
+    handler('query_range', true, (c) => api.queryRange(c.params, c.tenant, c.timing)),
+  );
   app.get('/api/v1/series', series);
   if (deps.registerSeriesPost ?? true) app.post('/api/v1/series', series);
-  getAndPost('/api/v1/labels', handler('labels', true, (c) => api.labels(c.params, c.tenant)));
+  getAndPost(
+    '/api/v1/labels',
+    handler('labels', true, (c) => api.labels(c.params, c.tenant)),
+  );
   const labelName = (req: FastifyRequest) => (req.params as { name: string }).name;
-  app.get('/api/v1/label/:name/values', handler('label_values', true, (c) => api.labelValues(labelName(c.req), c.params, c.tenant)));
-  app.get('/api/v1/metadata', handler('metadata', false, (c) => api.metadata(c.params, c.tenant)));
-  app.get('/api/v1/status/buildinfo', handler('buildinfo', false, () => api.buildinfo()));
-  getAndPost('/api/v1/query_exemplars', handler('query_exemplars', false, (c) => api.queryExemplars(c.params)));
-  getAndPost('/api/v1/format_query', handler('format_query', false, (c) => api.formatQuery(c.params)));
-  getAndPost('/api/v1/export', handler('export', true, (c) => api.export(c.params, c.tenant)));
+  app.get(
+    '/api/v1/label/:name/values',
+    handler('label_values', true, (c) => api.labelValues(labelName(c.req), c.params, c.tenant)),
+  );
+  app.get(
+    '/api/v1/metadata',
+    handler('metadata', false, (c) => api.metadata(c.params, c.tenant)),
+  );
+  app.get(
+    '/api/v1/status/buildinfo',
+    handler('buildinfo', false, () => api.buildinfo()),
+  );
+  getAndPost(
+    '/api/v1/query_exemplars',
+    handler('query_exemplars', false, (c) => api.queryExemplars(c.params)),
+  );
+  getAndPost(
+    '/api/v1/format_query',
+    handler('format_query', false, (c) => api.formatQuery(c.params)),
+  );
+  getAndPost(
+    '/api/v1/export',
+    handler('export', true, (c) => api.export(c.params, c.tenant)),
+  );
   return { seriesHandler: series };
 }

@@ -9,7 +9,11 @@ export const TENANT_USAGE = `promdog tenant add|list|rotate [NAME] [--data-dir D
 
 /** `promdog tenant add|list|rotate`: manages the token files of the data dir. Keys are printed only as file paths. */
 export async function runTenantCommand(argv: string[], defaultDataDir: string): Promise<void> {
-  const { values, positionals } = parseArgs({ args: argv, options: { 'data-dir': { type: 'string' } }, allowPositionals: true });
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: { 'data-dir': { type: 'string' } },
+    allowPositionals: true,
+  });
   const dataDir = values['data-dir'] ?? defaultDataDir;
   const [action, name] = positionals;
   const existing = readTokenFiles(dataDir);
@@ -25,7 +29,8 @@ export async function runTenantCommand(argv: string[], defaultDataDir: string): 
     case 'add':
     case 'rotate': {
       if (!name || !TENANT_NAME_RE.test(name)) return fail(`${action} needs a tenant NAME matching ${TENANT_NAME_RE}`);
-      if (action === 'add' && existing.has(name)) return fail(`tenant "${name}" exists already (use rotate for a new key)`);
+      if (action === 'add' && existing.has(name))
+        return fail(`tenant "${name}" exists already (use rotate for a new key)`);
       if (action === 'rotate' && !existing.has(name)) return fail(`no tenant "${name}" in ${dataDir}`);
       const file = writeTokenFile(dataDir, name, newApiKey());
       process.stdout.write(`${action === 'add' ? 'created' : 'rotated'} tenant ${name}: API key in ${file}\n`);

@@ -29,7 +29,10 @@ test('flag beats env beats file', () => {
 
 test('remote-write targets from flags, env and YAML with every option', () => {
   assert.deepEqual(
-    loadServeConfig(['--remote-write-url', 'http://a/api/v1/write', '--remote-write-url', 'http://b/w'], {}).remoteWrite.map((t) => t.url),
+    loadServeConfig(
+      ['--remote-write-url', 'http://a/api/v1/write', '--remote-write-url', 'http://b/w'],
+      {},
+    ).remoteWrite.map((t) => t.url),
     ['http://a/api/v1/write', 'http://b/w'],
   );
   assert.equal(loadServeConfig([], { PROMDOG_REMOTE_WRITE_URL: 'http://a/w,http://b/w' }).remoteWrite.length, 2);
@@ -78,7 +81,10 @@ test('bad configuration says what and where', () => {
   assert.throws(() => loadServeConfig(['--bogus'], {}), ConfigError);
   assert.throws(() => loadServeConfig(['--remote-write-url', 'ftp://x'], {}), /not an http\(s\) URL/);
   assert.throws(() => loadServeConfig(['--config', write('listn: x')], {}), /unknown key "listn"/);
-  assert.throws(() => loadServeConfig(['--config', write('tenants: [{name: "bad name", api_keys: [abcdefghij]}]')], {}), /tenants\[0\]\.name/);
+  assert.throws(
+    () => loadServeConfig(['--config', write('tenants: [{name: "bad name", api_keys: [abcdefghij]}]')], {}),
+    /tenants\[0\]\.name/,
+  );
   assert.throws(() => loadServeConfig(['--config', write('a: [')], {}), /invalid YAML/);
   assert.throws(() => loadServeConfig(['--tls-cert', '/c.pem'], {}), /go together/);
   assert.throws(() => loadServeConfig(['--retention', '15 days'], {}), /invalid duration/);

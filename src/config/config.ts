@@ -113,7 +113,15 @@ export function defaultDecodeWorkers(): number {
 
 export function parseDurationMs(v: string | number, what: string): number {
   if (typeof v === 'number') return v * 1000;
-  const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000, y: 31_536_000_000 };
+  const units: Record<string, number> = {
+    ms: 1,
+    s: 1000,
+    m: 60_000,
+    h: 3_600_000,
+    d: 86_400_000,
+    w: 604_800_000,
+    y: 31_536_000_000,
+  };
   const s = v.trim();
   if (/^\d+(\.\d+)?$/.test(s)) return Number(s) * 1000;
   const re = /(\d+(?:\.\d+)?)(ms|s|m|h|d|w|y)/gy;
@@ -123,7 +131,8 @@ export function parseDurationMs(v: string | number, what: string): number {
     total += Number(m[1]) * units[m[2]!]!;
     pos = re.lastIndex;
   }
-  if (pos !== s.length || s.length === 0) throw new ConfigError(`${what}: invalid duration "${v}" (examples: 15d, 1h30m, 500ms)`);
+  if (pos !== s.length || s.length === 0)
+    throw new ConfigError(`${what}: invalid duration "${v}" (examples: 15d, 1h30m, 500ms)`);
   return total;
 }
 
@@ -191,7 +200,10 @@ function parseRemoteWrite(v: unknown, i: number): RemoteWriteTargetConfig {
   };
   if (v.basic_auth !== undefined) {
     if (!isObj(v.basic_auth)) throw new ConfigError(`${where}.basic_auth: expected {username, password}`);
-    target.basicAuth = { username: str(v.basic_auth, 'username', `${where}.basic_auth`) ?? '', password: str(v.basic_auth, 'password', `${where}.basic_auth`) ?? '' };
+    target.basicAuth = {
+      username: str(v.basic_auth, 'username', `${where}.basic_auth`) ?? '',
+      password: str(v.basic_auth, 'password', `${where}.basic_auth`) ?? '',
+    };
   }
   const bearer = str(v, 'bearer_token', where);
   if (bearer) target.bearerToken = bearer;
@@ -200,7 +212,8 @@ function parseRemoteWrite(v: unknown, i: number): RemoteWriteTargetConfig {
     checkKeys(v.tls, ['ca_file', 'insecure_skip_verify'], `${where}.tls`);
     const ca = str(v.tls, 'ca_file', `${where}.tls`);
     if (ca) target.tlsCaFile = ca;
-    if (v.tls.insecure_skip_verify !== undefined) target.tlsInsecureSkipVerify = parseBool(v.tls.insecure_skip_verify, `${where}.tls.insecure_skip_verify`);
+    if (v.tls.insecure_skip_verify !== undefined)
+      target.tlsInsecureSkipVerify = parseBool(v.tls.insecure_skip_verify, `${where}.tls.insecure_skip_verify`);
   }
   return target;
 }
@@ -291,11 +304,29 @@ export function loadServeConfig(argv: string[], env: NodeJS.ProcessEnv = process
     } catch (e) {
       throw new ConfigError(`--config ${configFile}: invalid YAML: ${(e as Error).message}`);
     }
-    if (parsed !== null && parsed !== undefined && !isObj(parsed)) throw new ConfigError(`--config ${configFile}: expected a mapping at the top level`);
+    if (parsed !== null && parsed !== undefined && !isObj(parsed))
+      throw new ConfigError(`--config ${configFile}: expected a mapping at the top level`);
     file = (parsed as Obj) ?? {};
     checkKeys(
       file,
-      ['listen', 'data_dir', 'remote_write', 'dogstatsd_listen', 'dogstatsd_socket', 'dogstatsd', 'tls', 'no_auth', 'tenants', 'retention', 'log_level', 'limits', 'mapping', 'storage', 'query', 'selfmon'],
+      [
+        'listen',
+        'data_dir',
+        'remote_write',
+        'dogstatsd_listen',
+        'dogstatsd_socket',
+        'dogstatsd',
+        'tls',
+        'no_auth',
+        'tenants',
+        'retention',
+        'log_level',
+        'limits',
+        'mapping',
+        'storage',
+        'query',
+        'selfmon',
+      ],
       configFile,
     );
   }
@@ -313,19 +344,28 @@ export function loadServeConfig(argv: string[], env: NodeJS.ProcessEnv = process
   } else remoteWrite = [];
 
   const fileTls = isObj(file.tls) ? file.tls : {};
-  const certFile = (flags['tls-cert'] as string | undefined) ?? envOf('tls-cert') ?? (fileTls.cert_file as string | undefined);
-  const keyFile = (flags['tls-key'] as string | undefined) ?? envOf('tls-key') ?? (fileTls.key_file as string | undefined);
+  const certFile =
+    (flags['tls-cert'] as string | undefined) ?? envOf('tls-cert') ?? (fileTls.cert_file as string | undefined);
+  const keyFile =
+    (flags['tls-key'] as string | undefined) ?? envOf('tls-key') ?? (fileTls.key_file as string | undefined);
   if (Boolean(certFile) !== Boolean(keyFile)) throw new ConfigError('--tls-cert and --tls-key go together');
 
   const limits = isObj(file.limits) ? file.limits : {};
-  checkKeys(limits, ['max_compressed_body_bytes', 'max_decompressed_body_bytes', 'request_timeout', 'decode_workers'], 'limits');
+  checkKeys(
+    limits,
+    ['max_compressed_body_bytes', 'max_decompressed_body_bytes', 'request_timeout', 'decode_workers'],
+    'limits',
+  );
   const storageCfg = isObj(file.storage) ? file.storage : {};
   checkKeys(storageCfg, ['out_of_order_window', 'max_active_series_per_tenant'], 'storage');
   const queryCfg = isObj(file.query) ? file.query : {};
   checkKeys(queryCfg, ['max_samples', 'timeout', 'max_concurrency', 'lookback_delta'], 'query');
   const positiveInt = (v: unknown, what: string, allowZero = false): number => {
     const n = Number(v);
-    if (!Number.isInteger(n) || n < (allowZero ? 0 : 1)) throw new ConfigError(`${what}: expected a ${allowZero ? 'non-negative' : 'positive'} integer, got ${JSON.stringify(v)}`);
+    if (!Number.isInteger(n) || n < (allowZero ? 0 : 1))
+      throw new ConfigError(
+        `${what}: expected a ${allowZero ? 'non-negative' : 'positive'} integer, got ${JSON.stringify(v)}`,
+      );
     return n;
   };
   const mapping = isObj(file.mapping) ? file.mapping : {};
@@ -335,8 +375,14 @@ export function loadServeConfig(argv: string[], env: NodeJS.ProcessEnv = process
 
   const dsdListen = pick('dogstatsd-listen', 'dogstatsd_listen') as string | undefined;
   const dsd = isObj(file.dogstatsd) ? file.dogstatsd : {};
-  checkKeys(dsd, ['tenant', 'hostname', 'histogram_aggregates', 'histogram_percentiles', 'max_contexts', 'recv_buffer_size'], 'dogstatsd');
-  const dsdTenant = String((flags['dogstatsd-tenant'] as string | undefined) ?? envOf('dogstatsd-tenant') ?? dsd.tenant ?? 'default');
+  checkKeys(
+    dsd,
+    ['tenant', 'hostname', 'histogram_aggregates', 'histogram_percentiles', 'max_contexts', 'recv_buffer_size'],
+    'dogstatsd',
+  );
+  const dsdTenant = String(
+    (flags['dogstatsd-tenant'] as string | undefined) ?? envOf('dogstatsd-tenant') ?? dsd.tenant ?? 'default',
+  );
   if (!TENANT_NAME_RE.test(dsdTenant)) throw new ConfigError(`--dogstatsd-tenant: must match ${TENANT_NAME_RE}`);
   const strList = (v: unknown, what: string): string[] | undefined => {
     if (v === undefined) return undefined;
@@ -354,21 +400,49 @@ export function loadServeConfig(argv: string[], env: NodeJS.ProcessEnv = process
     retentionMs: parseDurationMs(String(pick('retention', 'retention') ?? DEFAULTS.retention), '--retention'),
     logLevel: String(pick('log-level', 'log_level') ?? DEFAULTS.logLevel),
     limits: {
-      maxCompressedBodyBytes: parseBytes(limits.max_compressed_body_bytes ?? DEFAULTS.maxCompressedBodyBytes, 'limits.max_compressed_body_bytes'),
-      maxDecompressedBodyBytes: parseBytes(limits.max_decompressed_body_bytes ?? DEFAULTS.maxDecompressedBodyBytes, 'limits.max_decompressed_body_bytes'),
-      requestTimeoutMs: parseDurationMs(String(limits.request_timeout ?? DEFAULTS.requestTimeout), 'limits.request_timeout'),
+      maxCompressedBodyBytes: parseBytes(
+        limits.max_compressed_body_bytes ?? DEFAULTS.maxCompressedBodyBytes,
+        'limits.max_compressed_body_bytes',
+      ),
+      maxDecompressedBodyBytes: parseBytes(
+        limits.max_decompressed_body_bytes ?? DEFAULTS.maxDecompressedBodyBytes,
+        'limits.max_decompressed_body_bytes',
+      ),
+      requestTimeoutMs: parseDurationMs(
+        String(limits.request_timeout ?? DEFAULTS.requestTimeout),
+        'limits.request_timeout',
+      ),
       decodeWorkers: positiveInt(limits.decode_workers ?? defaultDecodeWorkers(), 'limits.decode_workers', true),
     },
     mapping: { keepUtf8Names: parseBool(mapping.keep_utf8_names ?? false, 'mapping.keep_utf8_names') },
     storage: {
-      outOfOrderWindowMs: parseDurationMs(String(storageCfg.out_of_order_window ?? DEFAULTS.outOfOrderWindow), 'storage.out_of_order_window'),
-      maxActiveSeriesPerTenant: positiveInt(storageCfg.max_active_series_per_tenant ?? 0, 'storage.max_active_series_per_tenant', true),
+      outOfOrderWindowMs: parseDurationMs(
+        String(storageCfg.out_of_order_window ?? DEFAULTS.outOfOrderWindow),
+        'storage.out_of_order_window',
+      ),
+      maxActiveSeriesPerTenant: positiveInt(
+        storageCfg.max_active_series_per_tenant ?? 0,
+        'storage.max_active_series_per_tenant',
+        true,
+      ),
     },
     query: {
-      maxSamples: positiveInt(pick('query-max-samples', '') ?? queryCfg.max_samples ?? DEFAULTS.queryMaxSamples, '--query-max-samples'),
-      timeoutMs: parseDurationMs(String(pick('query-timeout', '') ?? queryCfg.timeout ?? DEFAULTS.queryTimeout), '--query-timeout'),
-      maxConcurrent: positiveInt(pick('query-max-concurrency', '') ?? queryCfg.max_concurrency ?? DEFAULTS.queryMaxConcurrency, '--query-max-concurrency'),
-      lookbackDeltaMs: parseDurationMs(String(queryCfg.lookback_delta ?? DEFAULTS.lookbackDelta), 'query.lookback_delta'),
+      maxSamples: positiveInt(
+        pick('query-max-samples', '') ?? queryCfg.max_samples ?? DEFAULTS.queryMaxSamples,
+        '--query-max-samples',
+      ),
+      timeoutMs: parseDurationMs(
+        String(pick('query-timeout', '') ?? queryCfg.timeout ?? DEFAULTS.queryTimeout),
+        '--query-timeout',
+      ),
+      maxConcurrent: positiveInt(
+        pick('query-max-concurrency', '') ?? queryCfg.max_concurrency ?? DEFAULTS.queryMaxConcurrency,
+        '--query-max-concurrency',
+      ),
+      lookbackDeltaMs: parseDurationMs(
+        String(queryCfg.lookback_delta ?? DEFAULTS.lookbackDelta),
+        'query.lookback_delta',
+      ),
     },
     dogstatsd: { tenant: dsdTenant },
     selfmon: {
@@ -379,7 +453,10 @@ export function loadServeConfig(argv: string[], env: NodeJS.ProcessEnv = process
     },
   };
   if (mapping.quantiles !== undefined) {
-    if (!Array.isArray(mapping.quantiles) || mapping.quantiles.some((q) => typeof q !== 'number' || !(q >= 0 && q <= 1))) {
+    if (
+      !Array.isArray(mapping.quantiles) ||
+      mapping.quantiles.some((q) => typeof q !== 'number' || !(q >= 0 && q <= 1))
+    ) {
       throw new ConfigError('mapping.quantiles: expected a list of numbers in [0, 1]');
     }
     cfg.mapping.quantiles = mapping.quantiles as number[];
@@ -402,8 +479,10 @@ export function loadServeConfig(argv: string[], env: NodeJS.ProcessEnv = process
   });
   if (percentiles) cfg.dogstatsd.histogramPercentiles = percentiles;
   if (dsd.max_contexts !== undefined) cfg.dogstatsd.maxContexts = Math.floor(Number(dsd.max_contexts));
-  if (dsd.recv_buffer_size !== undefined) cfg.dogstatsd.recvBufferSize = parseBytes(dsd.recv_buffer_size, 'dogstatsd.recv_buffer_size');
-  if (!['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].includes(cfg.logLevel)) throw new ConfigError(`--log-level: unknown level "${cfg.logLevel}"`);
+  if (dsd.recv_buffer_size !== undefined)
+    cfg.dogstatsd.recvBufferSize = parseBytes(dsd.recv_buffer_size, 'dogstatsd.recv_buffer_size');
+  if (!['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].includes(cfg.logLevel))
+    throw new ConfigError(`--log-level: unknown level "${cfg.logLevel}"`);
   if (dsdListen) {
     parseHostPort(dsdListen, '--dogstatsd-listen');
     cfg.dogstatsdListen = dsdListen;

@@ -31,7 +31,9 @@ export function testFilesIn(dir: string): string[] {
     throw new Error(`no such directory: ${dir}`);
   }
   if (!isDir) throw new Error(`not a directory: ${dir}`);
-  const files = readdirSync(dir).filter((f) => f.endsWith('.test')).sort();
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.test'))
+    .sort();
   if (files.length === 0) throw new Error(`no *.test files in ${dir}`);
   return files;
 }

@@ -189,7 +189,8 @@ function parseMetric(s: string): Label[] {
   if (name !== '') labels.push({ name: METRIC_NAME, value: name });
   if (brace >= 0) {
     const body = s.slice(brace + 1, s.lastIndexOf('}'));
-    const re = /\s*(?:([a-zA-Z_][a-zA-Z0-9_]*)|("(?:[^"\\]|\\.)*"))\s*(?:=\s*("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`))?\s*(?:,|$)/y;
+    const re =
+      /\s*(?:([a-zA-Z_][a-zA-Z0-9_]*)|("(?:[^"\\]|\\.)*"))\s*(?:=\s*("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`))?\s*(?:,|$)/y;
     let m: RegExpExecArray | null;
     while (re.lastIndex < body.length && (m = re.exec(body))) {
       const labelName = m[1] ?? (unquoteString(m[2]!) as string);
@@ -363,7 +364,8 @@ class TestStore {
       batch.push({ labels, timestamps, values: values as unknown as number[] });
     }
     const { rejected } = await this.storage.append(this.tenant, batch);
-    if (Object.keys(rejected).length > 0) throw new Error(`the store refused samples of a load command: ${JSON.stringify(rejected)}`);
+    if (Object.keys(rejected).length > 0)
+      throw new Error(`the store refused samples of a load command: ${JSON.stringify(rejected)}`);
   }
 
   /** True when any selector of the expression matches a native-histogram series. */
@@ -390,7 +392,8 @@ function checkExpectedFailure(cmd: EvalCmd, err: Error): void {
   if (cmd.failMessage !== undefined && cmd.failMessage !== msg) {
     throw new EvalFailure(`expected error ${JSON.stringify(cmd.failMessage)}, got: ${msg}`);
   }
-  if (cmd.failRegexp && !cmd.failRegexp.test(msg)) throw new EvalFailure(`expected error matching ${cmd.failRegexp}, got: ${msg}`);
+  if (cmd.failRegexp && !cmd.failRegexp.test(msg))
+    throw new EvalFailure(`expected error matching ${cmd.failRegexp}, got: ${msg}`);
   const ef = cmd.expects.find((e) => e.type === 'fail');
   if (ef && !(ef.regex ? ef.regex.test(msg) : ef.message === msg)) {
     throw new EvalFailure(`expected error matching ${JSON.stringify(ef.message ?? String(ef.regex))}, got: ${msg}`);
@@ -416,7 +419,10 @@ function checkAnnotations(cmd: EvalCmd, r: RawResult): void {
     if (actual.length === 0) throw new EvalFailure(`expected ${type} annotations but none were found`);
     const match = (e: ExpectCmd, a: string) => (e.regex ? e.regex.test(a) : e.message === a);
     for (const e of exp) {
-      if (!actual.some((a) => match(e, a))) throw new EvalFailure(`expected ${type} annotation ${e.message ?? String(e.regex)}, found: ${actual.join('; ')}`);
+      if (!actual.some((a) => match(e, a)))
+        throw new EvalFailure(
+          `expected ${type} annotation ${e.message ?? String(e.regex)}, found: ${actual.join('; ')}`,
+        );
     }
     for (const a of actual) {
       if (!exp.some((e) => match(e, a))) throw new EvalFailure(`unexpected ${type} annotation ${JSON.stringify(a)}`);
@@ -424,8 +430,10 @@ function checkAnnotations(cmd: EvalCmd, r: RawResult): void {
   };
   validate('warn', warnings);
   validate('info', infos);
-  if (cmd.expects.some((e) => e.type === 'no_warn') && warnings.length > 0) throw new EvalFailure(`unexpected warnings: ${warnings.join('; ')}`);
-  if (cmd.expects.some((e) => e.type === 'no_info') && infos.length > 0) throw new EvalFailure(`unexpected infos: ${infos.join('; ')}`);
+  if (cmd.expects.some((e) => e.type === 'no_warn') && warnings.length > 0)
+    throw new EvalFailure(`unexpected warnings: ${warnings.join('; ')}`);
+  if (cmd.expects.some((e) => e.type === 'no_info') && infos.length > 0)
+    throw new EvalFailure(`unexpected infos: ${infos.join('; ')}`);
 }
 
 function fmtSeries(s: RawSeries): string {
@@ -447,7 +455,10 @@ function compareResult(cmd: EvalCmd, r: RawResult): void {
         const expV: number[] = [];
         exp.vals.forEach((v, i) => {
           const t = cmd.start + i * cmd.step;
-          if (t > cmd.end) throw new EvalFailure(`expected ${exp.vals.length} points for ${formatLabels(exp.labels)}, but query time range cannot return this many points`);
+          if (t > cmd.end)
+            throw new EvalFailure(
+              `expected ${exp.vals.length} points for ${formatLabels(exp.labels)}, but query time range cannot return this many points`,
+            );
           if (!v.omitted) {
             expT.push(t);
             expV.push(v.stale ? NaN : v.value);
@@ -457,34 +468,52 @@ function compareResult(cmd: EvalCmd, r: RawResult): void {
           throw new EvalFailure(`expected ${expT.length} points for ${formatLabels(exp.labels)}, got ${fmtSeries(s)}`);
         }
         for (let i = 0; i < expT.length; i++) {
-          if (expT[i] !== s.timestamps[i]) throw new EvalFailure(`expected timestamp ${expT[i]} at index ${i} for ${formatLabels(exp.labels)}, got ${fmtSeries(s)}`);
-          if (!almostEqual(s.values[i]!, expV[i]!, EPSILON)) throw new EvalFailure(`expected ${expV[i]} at t=${s.timestamps[i]! / 1000} for ${formatLabels(exp.labels)}, got ${fmtSeries(s)}`);
+          if (expT[i] !== s.timestamps[i])
+            throw new EvalFailure(
+              `expected timestamp ${expT[i]} at index ${i} for ${formatLabels(exp.labels)}, got ${fmtSeries(s)}`,
+            );
+          if (!almostEqual(s.values[i]!, expV[i]!, EPSILON))
+            throw new EvalFailure(
+              `expected ${expV[i]} at t=${s.timestamps[i]! / 1000} for ${formatLabels(exp.labels)}, got ${fmtSeries(s)}`,
+            );
         }
       }
-      for (const [k, e] of cmd.expected) if (!seen.has(k)) throw new EvalFailure(`expected metric ${formatLabels(e.labels)} not found`);
+      for (const [k, e] of cmd.expected)
+        if (!seen.has(k)) throw new EvalFailure(`expected metric ${formatLabels(e.labels)} not found`);
       return;
     }
     case 'vector': {
-      if (cmd.expectScalar) throw new EvalFailure(`expected scalar result, but got vector ${r.series.map(fmtSeries).join(', ')}`);
+      if (cmd.expectScalar)
+        throw new EvalFailure(`expected scalar result, but got vector ${r.series.map(fmtSeries).join(', ')}`);
       const seen = new Set<string>();
       r.series.forEach((s, idx) => {
         const key = labelsKey(s.labels);
         const exp = cmd.expected.get(key);
-        if (!exp) throw new EvalFailure(`unexpected metric ${formatLabels(s.labels)} in result, has value ${s.values[0]}`);
-        if (isOrdered(cmd) && exp.pos !== idx + 1) throw new EvalFailure(`expected metric ${formatLabels(s.labels)} at position ${exp.pos} but was at ${idx + 1}`);
+        if (!exp)
+          throw new EvalFailure(`unexpected metric ${formatLabels(s.labels)} in result, has value ${s.values[0]}`);
+        if (isOrdered(cmd) && exp.pos !== idx + 1)
+          throw new EvalFailure(
+            `expected metric ${formatLabels(s.labels)} at position ${exp.pos} but was at ${idx + 1}`,
+          );
         const ev = exp.vals[0]!;
-        if (!almostEqual(ev.value, s.values[0]!, EPSILON)) throw new EvalFailure(`expected ${ev.value} for ${formatLabels(s.labels)} but got ${s.values[0]}`);
+        if (!almostEqual(ev.value, s.values[0]!, EPSILON))
+          throw new EvalFailure(`expected ${ev.value} for ${formatLabels(s.labels)} but got ${s.values[0]}`);
         seen.add(key);
       });
-      for (const [k, e] of cmd.expected) if (!seen.has(k)) throw new EvalFailure(`expected metric ${formatLabels(e.labels)} not found`);
+      for (const [k, e] of cmd.expected)
+        if (!seen.has(k)) throw new EvalFailure(`expected metric ${formatLabels(e.labels)} not found`);
       return;
     }
     case 'scalar':
       if (!cmd.expectScalar) throw new EvalFailure(`expected vector or matrix result, but got scalar ${r.value}`);
-      if (!almostEqual(cmd.scalar!, r.value, EPSILON)) throw new EvalFailure(`expected scalar ${cmd.scalar} but got ${r.value}`);
+      if (!almostEqual(cmd.scalar!, r.value, EPSILON))
+        throw new EvalFailure(`expected scalar ${cmd.scalar} but got ${r.value}`);
       return;
     case 'string':
-      if (cmd.expectedString !== r.value) throw new EvalFailure(`expected string ${JSON.stringify(cmd.expectedString)} but got ${JSON.stringify(r.value)}`);
+      if (cmd.expectedString !== r.value)
+        throw new EvalFailure(
+          `expected string ${JSON.stringify(cmd.expectedString)} but got ${JSON.stringify(r.value)}`,
+        );
       return;
   }
 }
@@ -501,7 +530,8 @@ function atModifierVariants(expr: Expr, t: number): { expr: Expr; time: number }
       // Prometheus resolves start()/end() only at query time, so the harness sees them as unset and pins them too.
       const pinned = (at: { kind: string } | null) => at !== null && at.kind === 'time';
       if (path.some((p) => p.type === 'SubqueryExpr' && pinned(p.at))) return;
-      if ((node.type === 'VectorSelector' || node.type === 'SubqueryExpr') && !pinned(node.at)) node.at = { kind: 'time', ms: t };
+      if ((node.type === 'VectorSelector' || node.type === 'SubqueryExpr') && !pinned(node.at))
+        node.at = { kind: 'time', ms: t };
     });
   };
   const times = t === 0 ? [-1000, 0, 1000] : [-10 * t, 0, Math.trunc(t / 5), t, 10 * t];
@@ -513,7 +543,12 @@ function atModifierVariants(expr: Expr, t: number): { expr: Expr; time: number }
 }
 
 export class ConformanceRunner {
-  private readonly engine = new Engine({ lookbackDeltaMs: 5 * 60_000, maxSamples: 50_000_000, timeoutMs: 100_000, defaultSubqueryStepMs: 60_000 });
+  private readonly engine = new Engine({
+    lookbackDeltaMs: 5 * 60_000,
+    maxSamples: 50_000_000,
+    timeoutMs: 100_000,
+    defaultSubqueryStepMs: 60_000,
+  });
 
   async runFile(file: string, content: string): Promise<EvalOutcome[]> {
     const cmds = parseTestFile(content);
@@ -569,9 +604,12 @@ export class ConformanceRunner {
   }
 
   private async execInstant(cmd: EvalCmd, store: TestStore, ast: Expr | null): Promise<void> {
-    const queries: { expr: string | Expr; time: number; label: string }[] = [{ expr: cmd.expr, time: cmd.start, label: '' }];
+    const queries: { expr: string | Expr; time: number; label: string }[] = [
+      { expr: cmd.expr, time: cmd.start, label: '' },
+    ];
     if (ast) {
-      for (const v of atModifierVariants(ast, cmd.start)) queries.push({ expr: v.expr, time: v.time, label: ` [@-pinned variant at ${v.time / 1000}s]` });
+      for (const v of atModifierVariants(ast, cmd.start))
+        queries.push({ expr: v.expr, time: v.time, label: ` [@-pinned variant at ${v.time / 1000}s]` });
     }
     for (const q of queries) {
       let r: RawResult;

@@ -28,7 +28,16 @@ export async function listHosts(opts: {
   const rowOf = (host: string): HostRow => {
     let r = rows.get(host);
     if (!r) {
-      r = { host, tags: [], agentVersion: '', os: '', metadataSeenMs: null, seriesSeenMs: null, lastSeenMs: 0, series: opts.querier ? 0 : null };
+      r = {
+        host,
+        tags: [],
+        agentVersion: '',
+        os: '',
+        metadataSeenMs: null,
+        seriesSeenMs: null,
+        lastSeenMs: 0,
+        series: opts.querier ? 0 : null,
+      };
       rows.set(host, r);
     }
     return r;

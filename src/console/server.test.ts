@@ -20,7 +20,10 @@ const labels = (o: Record<string, string>): Label[] => Object.entries(o).map(([n
 function bundleDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'promdog-console-'));
   mkdirSync(join(dir, 'assets'));
-  writeFileSync(join(dir, 'index.html'), '<!doctype html><script type="module" src="/console/assets/app-AB12.js"></script>');
+  writeFileSync(
+    join(dir, 'index.html'),
+    '<!doctype html><script type="module" src="/console/assets/app-AB12.js"></script>',
+  );
   // Repetitive enough that gzip makes it smaller.
   writeFileSync(join(dir, 'assets', 'app-AB12.js'), 'console.log("promdog");\n'.repeat(200));
   writeFileSync(join(dir, 'assets', 'app-AB12.css'), 'body{margin:0}');
@@ -30,8 +33,16 @@ function bundleDir(): string {
 
 async function consoleApp(overrides: Partial<ConsoleDeps> = {}): Promise<FastifyInstance> {
   const hostTags = new HostTagCache(null);
-  hostTags.update('default', { host: 'web-1', hostTags: ['env:prod', 'role:web'], agentVersion: '7.50.3', os: 'linux' }, NOW - 120_000);
-  hostTags.update('default', { host: 'meta-only', hostTags: ['rack:r2'], agentVersion: '7.44.0', os: 'windows' }, NOW - 600_000);
+  hostTags.update(
+    'default',
+    { host: 'web-1', hostTags: ['env:prod', 'role:web'], agentVersion: '7.50.3', os: 'linux' },
+    NOW - 120_000,
+  );
+  hostTags.update(
+    'default',
+    { host: 'meta-only', hostTags: ['rack:r2'], agentVersion: '7.44.0', os: 'windows' },
+    NOW - 600_000,
+  );
   hostTags.update('system', { host: 'system-host', hostTags: [], agentVersion: '', os: '' }, NOW);
   const queriers: Record<string, MemoryQuerier> = { default: new MemoryQuerier(), system: new MemoryQuerier() };
   const d = queriers.default!;
@@ -97,7 +108,11 @@ describe('console bundle', () => {
     assert.equal(js.headers['cache-control'], 'public, max-age=31536000, immutable');
     assert.equal(js.headers['content-encoding'], undefined);
     assert.equal(js.body, 'console.log("promdog");\n'.repeat(200));
-    const gz = await app.inject({ method: 'GET', url: '/console/assets/app-AB12.js', headers: { 'accept-encoding': 'gzip, deflate, br' } });
+    const gz = await app.inject({
+      method: 'GET',
+      url: '/console/assets/app-AB12.js',
+      headers: { 'accept-encoding': 'gzip, deflate, br' },
+    });
     assert.equal(gz.headers['content-encoding'], 'gzip');
     assert.equal(gz.headers.vary, 'accept-encoding');
     assert.equal(gunzipSync(gz.rawPayload).toString(), js.body);
@@ -120,7 +135,16 @@ describe('console bundle', () => {
       assert.match(r.body, /not built/);
       assert.match(r.body, /build-console\.mjs/);
       // The JSON endpoints do not need the bundle.
-      assert.equal((await bare.inject({ method: 'GET', url: '/console/api/session', headers: { authorization: 'Bearer key-default' } })).statusCode, 200);
+      assert.equal(
+        (
+          await bare.inject({
+            method: 'GET',
+            url: '/console/api/session',
+            headers: { authorization: 'Bearer key-default' },
+          })
+        ).statusCode,
+        200,
+      );
     } finally {
       await bare.close();
       rmSync(empty, { recursive: true, force: true });
@@ -130,13 +154,21 @@ describe('console bundle', () => {
 
 describe('GET /console/api/session', () => {
   test('the tenant of the key, the mode and the version', async () => {
-    const r = await app.inject({ method: 'GET', url: '/console/api/session', headers: { authorization: 'Bearer key-system' } });
+    const r = await app.inject({
+      method: 'GET',
+      url: '/console/api/session',
+      headers: { authorization: 'Bearer key-system' },
+    });
     assert.equal(r.statusCode, 200);
     assert.match(String(r.headers['content-type']), /^application\/json/);
     assert.equal(r.headers['cache-control'], 'no-store');
     assert.deepEqual(r.json(), { tenant: 'system', mode: 'store', version: '9.9.9' });
     // Any of the query API's key sources works.
-    const viaBasic = await app.inject({ method: 'GET', url: '/console/api/session', headers: { authorization: `Basic ${Buffer.from('u:key-default').toString('base64')}` } });
+    const viaBasic = await app.inject({
+      method: 'GET',
+      url: '/console/api/session',
+      headers: { authorization: `Basic ${Buffer.from('u:key-default').toString('base64')}` },
+    });
     assert.equal(viaBasic.json().tenant, 'default');
   });
 
@@ -156,7 +188,11 @@ describe('GET /console/api/session', () => {
   test('gateway mode (no querier)', async () => {
     const gw = await consoleApp({ querierFor: undefined });
     try {
-      const r = await gw.inject({ method: 'GET', url: '/console/api/session', headers: { authorization: 'Bearer key-default' } });
+      const r = await gw.inject({
+        method: 'GET',
+        url: '/console/api/session',
+        headers: { authorization: 'Bearer key-default' },
+      });
       assert.equal(r.json().mode, 'gateway');
     } finally {
       await gw.close();
@@ -166,7 +202,11 @@ describe('GET /console/api/session', () => {
 
 describe('GET /console/api/hosts', () => {
   const hosts = async (a: FastifyInstance, key: string, query = '') => {
-    const r = await a.inject({ method: 'GET', url: `/console/api/hosts${query}`, headers: { authorization: `Bearer ${key}` } });
+    const r = await a.inject({
+      method: 'GET',
+      url: `/console/api/hosts${query}`,
+      headers: { authorization: `Bearer ${key}` },
+    });
     return { status: r.statusCode, body: r.json() };
   };
 
@@ -176,9 +216,36 @@ describe('GET /console/api/hosts', () => {
     assert.equal(body.windowMs, 15 * 60_000);
     assert.deepEqual(body.warnings, []);
     assert.deepEqual(body.hosts, [
-      { host: 'meta-only', tags: ['rack:r2'], agentVersion: '7.44.0', os: 'windows', metadataSeenMs: NOW - 600_000, seriesSeenMs: null, lastSeenMs: NOW - 600_000, series: 0 },
-      { host: 'series-only', tags: [], agentVersion: '', os: '', metadataSeenMs: null, seriesSeenMs: NOW - 10_000, lastSeenMs: NOW - 10_000, series: 1 },
-      { host: 'web-1', tags: ['env:prod', 'role:web'], agentVersion: '7.50.3', os: 'linux', metadataSeenMs: NOW - 120_000, seriesSeenMs: NOW - 30_000, lastSeenMs: NOW - 30_000, series: 2 },
+      {
+        host: 'meta-only',
+        tags: ['rack:r2'],
+        agentVersion: '7.44.0',
+        os: 'windows',
+        metadataSeenMs: NOW - 600_000,
+        seriesSeenMs: null,
+        lastSeenMs: NOW - 600_000,
+        series: 0,
+      },
+      {
+        host: 'series-only',
+        tags: [],
+        agentVersion: '',
+        os: '',
+        metadataSeenMs: null,
+        seriesSeenMs: NOW - 10_000,
+        lastSeenMs: NOW - 10_000,
+        series: 1,
+      },
+      {
+        host: 'web-1',
+        tags: ['env:prod', 'role:web'],
+        agentVersion: '7.50.3',
+        os: 'linux',
+        metadataSeenMs: NOW - 120_000,
+        seriesSeenMs: NOW - 30_000,
+        lastSeenMs: NOW - 30_000,
+        series: 2,
+      },
     ]);
   });
 
@@ -188,9 +255,12 @@ describe('GET /console/api/hosts', () => {
     assert.equal(body.hosts.find((h: { host: string }) => h.host === 'web-1').series, 3);
   });
 
-  test('only the key\'s tenant: the system key sees its own host, none of default\'s', async () => {
+  test("only the key's tenant: the system key sees its own host, none of default's", async () => {
     const { body } = await hosts(app, 'key-system');
-    assert.deepEqual(body.hosts.map((h: { host: string }) => h.host), ['system-host']);
+    assert.deepEqual(
+      body.hosts.map((h: { host: string }) => h.host),
+      ['system-host'],
+    );
     assert.equal(body.hosts[0].series, 1);
   });
 
@@ -211,7 +281,13 @@ describe('GET /console/api/hosts', () => {
     try {
       const { status, body } = await hosts(gw, 'key-default');
       assert.equal(status, 200);
-      assert.deepEqual(body.hosts.map((h: { host: string; series: number | null }) => [h.host, h.series]), [['meta-only', null], ['web-1', null]]);
+      assert.deepEqual(
+        body.hosts.map((h: { host: string; series: number | null }) => [h.host, h.series]),
+        [
+          ['meta-only', null],
+          ['web-1', null],
+        ],
+      );
       assert.equal(body.warnings.length, 1);
       assert.match(body.warnings[0], /gateway mode/);
     } finally {

@@ -53,9 +53,11 @@ const CONTENT_TYPES: Record<string, string> = {
 
 // CodeMirror and uPlot set inline styles (CodeMirror also adds <style> elements), hence 'unsafe-inline' for styles
 // only; scripts come from the bundle alone.
-const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+const CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
-const GATEWAY_NOTICE = 'promdog runs in gateway mode (--remote-write-url): series are in the remote-write target, so they are not counted here';
+const GATEWAY_NOTICE =
+  'promdog runs in gateway mode (--remote-write-url): series are in the remote-write target, so they are not counted here';
 
 function toAsset(body: Buffer, file: string, cacheControl: string): Asset {
   return {
@@ -79,10 +81,15 @@ function loadBundle(dir: string): { index: Asset; assets: Map<string, Asset> } {
 }
 
 function sendAsset(req: FastifyRequest, reply: FastifyReply, a: Asset): FastifyReply {
-  reply.header('content-type', a.contentType).header('cache-control', a.cacheControl).header('etag', a.etag).header('vary', 'accept-encoding');
+  reply
+    .header('content-type', a.contentType)
+    .header('cache-control', a.cacheControl)
+    .header('etag', a.etag)
+    .header('vary', 'accept-encoding');
   reply.header('x-content-type-options', 'nosniff');
   const inm = req.headers['if-none-match'];
-  if (inm !== undefined && inm.split(',').some((t) => t.trim() === a.etag || t.trim() === '*')) return reply.code(304).send();
+  if (inm !== undefined && inm.split(',').some((t) => t.trim() === a.etag || t.trim() === '*'))
+    return reply.code(304).send();
   if (/\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) {
     // Compressed when first asked for rather than at start: the source maps alone take ~0.4 s.
     if (a.gzip === null) {
@@ -104,7 +111,11 @@ function notBuiltPage(dir: string): string {
 
 /** Prometheus' error envelope, as the query API answers it. */
 function apiError(reply: FastifyReply, status: number, errorType: string, error: string): FastifyReply {
-  return reply.code(status).header('content-type', 'application/json').header('cache-control', 'no-store').send(JSON.stringify({ status: 'error', errorType, error }));
+  return reply
+    .code(status)
+    .header('content-type', 'application/json')
+    .header('cache-control', 'no-store')
+    .send(JSON.stringify({ status: 'error', errorType, error }));
 }
 
 /** Serves the console at `/` with its assets under /console/assets/, and the console's JSON endpoints. */
@@ -115,11 +126,19 @@ export function registerConsole(app: FastifyInstance, deps: ConsoleDeps): void {
   try {
     bundle = loadBundle(dir);
   } catch (err) {
-    app.log.warn({ err: (err as Error).message, dir }, 'web console not built: / shows how to build it (npm run build)');
+    app.log.warn(
+      { err: (err as Error).message, dir },
+      'web console not built: / shows how to build it (npm run build)',
+    );
   }
 
   app.get('/', async (req, reply) => {
-    if (!bundle) return reply.code(503).header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store').send(notBuiltPage(dir));
+    if (!bundle)
+      return reply
+        .code(503)
+        .header('content-type', 'text/html; charset=utf-8')
+        .header('cache-control', 'no-store')
+        .send(notBuiltPage(dir));
     reply.header('content-security-policy', CSP).header('referrer-policy', 'no-referrer');
     return sendAsset(req, reply, bundle.index);
   });
@@ -134,12 +153,7 @@ export function registerConsole(app: FastifyInstance, deps: ConsoleDeps): void {
   const signedIn = (req: FastifyRequest, reply: FastifyReply): string | undefined => {
     const tenant = deps.resolveTenant(req);
     if (!tenant) {
-      apiError(
-        reply,
-        401,
-        'unauthorized',
-        MISSING_KEY_MESSAGE,
-      );
+      apiError(reply, 401, 'unauthorized', MISSING_KEY_MESSAGE);
     }
     return tenant;
   };
@@ -162,7 +176,8 @@ export function registerConsole(app: FastifyInstance, deps: ConsoleDeps): void {
       } catch (e) {
         return apiError(reply, 400, 'bad_data', `invalid parameter "window": ${(e as Error).message}`);
       }
-      if (windowMs <= 0 || windowMs > MAX_HOSTS_WINDOW_MS) return apiError(reply, 400, 'bad_data', 'invalid parameter "window": must be more than 0 and at most 24h');
+      if (windowMs <= 0 || windowMs > MAX_HOSTS_WINDOW_MS)
+        return apiError(reply, 400, 'bad_data', 'invalid parameter "window": must be more than 0 and at most 24h');
     }
     const answer = await listHosts({
       metadata: deps.hostTags.hosts(tenant),

@@ -213,7 +213,10 @@ describe('histograms and timers', () => {
   });
 
   test('configured aggregates (in the configured order) and percentiles (sorted, Agent naming)', () => {
-    const a = setup({ histogramAggregates: ['sum', 'min', 'bogus', 'count'], histogramPercentiles: ['0.99', 0.5, 0.05, 1.5] });
+    const a = setup({
+      histogramAggregates: ['sum', 'min', 'bogus', 'count'],
+      histogramPercentiles: ['0.99', 0.5, 0.05, 1.5],
+    });
     for (let v = 1; v <= 200; v++) a.send(`x:${v}|h`);
     const p = a.flushAt(10);
     assert.deepEqual(
@@ -286,7 +289,12 @@ describe('contexts, tags and hosts', () => {
 
   test('a host: tag overrides the host and is removed from the tags; other hosts are other contexts', () => {
     const a = setup();
-    a.send('g:1|g|#host:web1,env:prod', 'g:2|g|#env:prod', 'g:3|g|#env:prod,host:', 'g:4|g|#dd.internal.entity_id:abc,env:prod');
+    a.send(
+      'g:1|g|#host:web1,env:prod',
+      'g:2|g|#env:prod',
+      'g:3|g|#env:prod,host:',
+      'g:4|g|#dd.internal.entity_id:abc,env:prod',
+    );
     const p = a.flushAt(10);
     const byHost = new Map(p!.series.map((s) => [s.host, s]));
     assert.deepEqual(byHost.get('web1')?.values, [1]);
@@ -299,13 +307,10 @@ describe('contexts, tags and hosts', () => {
     const a = setup();
     a.send('x:1|c', 'x:5|g');
     const p = a.flushAt(10);
-    assert.deepEqual(
-      p!.series.map((s) => [s.type, s.values[0]]).sort(),
-      [
-        ['gauge', 5],
-        ['rate', 0.1],
-      ],
-    );
+    assert.deepEqual(p!.series.map((s) => [s.type, s.values[0]]).sort(), [
+      ['gauge', 5],
+      ['rate', 0.1],
+    ]);
   });
 
   test('over maxContexts: samples of new contexts dropped and counted, known ones kept', () => {

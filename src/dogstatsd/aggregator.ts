@@ -190,7 +190,8 @@ export class DogStatsDAggregator implements ParseHandler {
   }
 
   private bufferFull(): boolean {
-    if (this.pendingEvents.length + this.pendingChecks.length + this.pendingSeries.length < this.maxBuffered) return false;
+    if (this.pendingEvents.length + this.pendingChecks.length + this.pendingSeries.length < this.maxBuffered)
+      return false;
     this.stats.dropped.buffer_full++;
     return true;
   }
@@ -211,7 +212,14 @@ export class DogStatsDAggregator implements ParseHandler {
       }
       if (this.bufferFull()) return;
       this.pendingSeries.push(
-        newSeries(name, host, tags, kind === K_COUNTER ? 'rate' : 'gauge', m.timestamp, kind === K_COUNTER ? v / BUCKET_SECONDS : v),
+        newSeries(
+          name,
+          host,
+          tags,
+          kind === K_COUNTER ? 'rate' : 'gauge',
+          m.timestamp,
+          kind === K_COUNTER ? v / BUCKET_SECONDS : v,
+        ),
       );
     }
   }
@@ -243,7 +251,8 @@ export class DogStatsDAggregator implements ParseHandler {
       for (const st of this.buckets.take(b)) out.add(st);
       if (zeroFill.has(b)) {
         for (const ctx of this.contexts.counters) {
-          if (ctx.lastDataBucket === b || ctx.firstBucket > b || Math.trunc(ctx.lastSeen) + this.counterExpiry <= b) continue;
+          if (ctx.lastDataBucket === b || ctx.firstBucket > b || Math.trunc(ctx.lastSeen) + this.counterExpiry <= b)
+            continue;
           out.addZero(ctx, b);
         }
       }

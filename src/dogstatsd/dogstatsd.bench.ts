@@ -132,7 +132,13 @@ function step() {
 step();
 `;
 
-async function sendAt(port: number, packets: Buffer[], metricsPerPacket: number, rate: number, seconds: number): Promise<number> {
+async function sendAt(
+  port: number,
+  packets: Buffer[],
+  metricsPerPacket: number,
+  rate: number,
+  seconds: number,
+): Promise<number> {
   const worker = new Worker(SENDER, {
     eval: true,
     workerData: { port, packets: packets.map((p) => new Uint8Array(p)), metricsPerPacket, rate, seconds },
@@ -149,7 +155,9 @@ async function sendAt(port: number, packets: Buffer[], metricsPerPacket: number,
  * Real UDP on loopback into a DogStatsDServer: raises the rate step by step (each `seconds` long) until metrics are
  * lost, then measures the loss at twice the best lossless rate.
  */
-export async function benchUdp(opts: { seconds?: number; rates?: number[]; recvBufferSize?: number } = {}): Promise<UdpResult> {
+export async function benchUdp(
+  opts: { seconds?: number; rates?: number[]; recvBufferSize?: number } = {},
+): Promise<UdpResult> {
   const seconds = opts.seconds ?? 2;
   const rates = opts.rates ?? [50_000, 100_000, 200_000, 300_000, 400_000, 600_000];
   const { packets } = makePackets(500, 2000);
@@ -242,7 +250,12 @@ export async function benchUnix(seconds = 2): Promise<UnixResult> {
   const senderFile = join(dir, 'sender.cjs');
   writeFileSync(packetsFile, JSON.stringify(packets.map((p) => p.toString('latin1'))));
   writeFileSync(senderFile, UNIX_SENDER);
-  const server = new DogStatsDServer({ socketPath, hostname: 'bench', recvBufferSize: 8 << 20, onFlush: async () => {} });
+  const server = new DogStatsDServer({
+    socketPath,
+    hostname: 'bench',
+    recvBufferSize: 8 << 20,
+    onFlush: async () => {},
+  });
   await server.start();
   try {
     const unixSocketPath = createRequire(import.meta.url).resolve('node-unix-socket');

@@ -1,4 +1,10 @@
-import { emptyPayload, type DDMetricType, type DDSeries, type DDSketch, type DecodedPayload } from '../model/datadog.js';
+import {
+  emptyPayload,
+  type DDMetricType,
+  type DDSeries,
+  type DDSketch,
+  type DecodedPayload,
+} from '../model/datadog.js';
 import { BUCKET_SECONDS, type BucketState } from './buckets.js';
 import { K_COUNTER, K_DISTRIBUTION, K_GAUGE, K_HISTOGRAM, K_SET, type Context } from './contexts.js';
 import { histogramValues, type HistogramOutput } from './histogram.js';

@@ -107,7 +107,9 @@ describe('metrics', () => {
   });
 
   test('sample rate, tags, container, timestamp in any order; unknown fields ignored', () => {
-    const [m] = parse('x:2|c|#env:prod,host:web1,solo|@0.25|c:ci-abc123|e:it-false,cn-x|card:high|T1700000000|zzz').metrics;
+    const [m] = parse(
+      'x:2|c|#env:prod,host:web1,solo|@0.25|c:ci-abc123|e:it-false,cn-x|card:high|T1700000000|zzz',
+    ).metrics;
     assert.equal(m!.sampleRate, 0.25);
     assert.equal(m!.rawTags, 'env:prod,host:web1,solo');
     assert.equal(m!.container, 'ci-abc123');
@@ -168,9 +170,7 @@ describe('malformed metrics are counted by reason and skipped; the rest of the p
 
 describe('events', () => {
   test('all fields', () => {
-    const [e] = parse(
-      '_e{5,12}:Hello|Wor\\nld text|d:1700000000|h:web1|p:low|t:error|#a,b:c|k:agg|s:my_source',
-    ).events;
+    const [e] = parse('_e{5,12}:Hello|Wor\\nld text|d:1700000000|h:web1|p:low|t:error|#a,b:c|k:agg|s:my_source').events;
     assert.deepEqual(e, {
       title: 'Hello',
       text: 'Wor\nld text',
@@ -209,7 +209,15 @@ describe('events', () => {
     assert.equal(e!.timestamp, 0);
   });
 
-  const bad = ['_e{5,4}title|text', '_e{,}:a|b', '_e{0,4}:|text', '_e{x,4}:title|text', '_e{5,-1}:title|', '_e{5,40}:title|text', '_e{}:a'];
+  const bad = [
+    '_e{5,4}title|text',
+    '_e{,}:a|b',
+    '_e{0,4}:|text',
+    '_e{x,4}:title|text',
+    '_e{5,-1}:title|',
+    '_e{5,40}:title|text',
+    '_e{}:a',
+  ];
   for (const line of bad) {
     test(`malformed ${JSON.stringify(line)} → invalid_event`, () => {
       const r = parse(`${line}\nok:1|c`);

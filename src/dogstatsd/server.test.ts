@@ -53,7 +53,9 @@ async function sendUnix(path: string, ...datagrams: string[]): Promise<void> {
   try {
     for (const d of datagrams) {
       const buf = Buffer.from(d);
-      await new Promise<void>((resolve, reject) => client.sendTo(buf, 0, buf.length, path, (err) => (err ? reject(err) : resolve())));
+      await new Promise<void>((resolve, reject) =>
+        client.sendTo(buf, 0, buf.length, path, (err) => (err ? reject(err) : resolve())),
+      );
     }
   } finally {
     client.close();
@@ -102,7 +104,10 @@ describe('the article walkthrough with the hot-shots client over real UDP', () =
 
     // The tick flushed the three buckets; stop() then flushed the open one, where only the counter's zero is.
     assert.equal(flushed.length, 2);
-    assert.deepEqual(flushed[1]!.payload.series.map((s) => [s.metric, s.timestamps, s.values]), [['blog.app.testcounter', [T0 + 30], [0]]]);
+    assert.deepEqual(
+      flushed[1]!.payload.series.map((s) => [s.metric, s.timestamps, s.values]),
+      [['blog.app.testcounter', [T0 + 30], [0]]],
+    );
     assert.equal(flushed[0]!.tenant, 'blog');
     const p = flushed[0]!.payload;
     const get = (metric: string) => {
@@ -118,18 +123,30 @@ describe('the article walkthrough with the hot-shots client over real UDP', () =
 
     const all = drawnPerBucket.flat();
     assert.equal(Math.max(...all), 3);
-    assert.deepEqual(get('blog.app.testhist.max').values, drawnPerBucket.map((d) => Math.max(...d)));
+    assert.deepEqual(
+      get('blog.app.testhist.max').values,
+      drawnPerBucket.map((d) => Math.max(...d)),
+    );
     const avgs = get('blog.app.testhist.avg').values;
-    assert.deepEqual(avgs, drawnPerBucket.map((d) => d.reduce((a, b) => a + b) / d.length));
+    assert.deepEqual(
+      avgs,
+      drawnPerBucket.map((d) => d.reduce((a, b) => a + b) / d.length),
+    );
     const overallAvg = all.reduce((a, b) => a + b) / all.length;
     assert.ok(Math.abs(overallAvg - 2.2) < 0.25, `average ${overallAvg} is near the expectation 2.2`);
     const count = get('blog.app.testhist.count');
     assert.equal(count.type, 'rate');
     assert.deepEqual(count.values, [5, 5, 5]);
     const sortedBuckets = drawnPerBucket.map((d) => [...d].sort((a, b) => a - b));
-    assert.deepEqual(get('blog.app.testhist.median').values, sortedBuckets.map((s) => s[Math.floor((s.length - 1) / 2)]));
+    assert.deepEqual(
+      get('blog.app.testhist.median').values,
+      sortedBuckets.map((s) => s[Math.floor((s.length - 1) / 2)]),
+    );
     assert.deepEqual(get('blog.app.testhist.median').values, [2, 2, 2]);
-    assert.deepEqual(get('blog.app.testhist.95percentile').values, sortedBuckets.map((s) => s[Math.trunc((95 * s.length - 1) / 100)]));
+    assert.deepEqual(
+      get('blog.app.testhist.95percentile').values,
+      sortedBuckets.map((s) => s[Math.trunc((95 * s.length - 1) / 100)]),
+    );
     assert.deepEqual(get('blog.app.testhist.95percentile').values, [3, 3, 3]);
 
     const text = await registry.metrics();
@@ -144,12 +161,19 @@ describe('the article walkthrough with the hot-shots client over real UDP', () =
 describe('server', () => {
   test('events, service checks and tags from hot-shots; the flush timer delivers them', async () => {
     const { server, flushed } = await startServer({ flushIntervalMs: 5 });
-    const client = new StatsD({ host: '127.0.0.1', port: server.udpAddress()!.port, protocol: 'udp', maxBufferSize: 0 });
+    const client = new StatsD({
+      host: '127.0.0.1',
+      port: server.udpAddress()!.port,
+      protocol: 'udp',
+      maxBufferSize: 0,
+    });
     try {
       client.event('deploy', 'version 42 is out', { alert_type: 'success', hostname: 'ci' }, ['team:web']);
       client.check('db.up', client.CHECKS.CRITICAL, { message: 'refused' }, ['host:db1', 'env:prod']);
-      await waitFor('a flush with the event and the check', () =>
-        flushed.some((f) => f.payload.events.length > 0) && flushed.some((f) => f.payload.serviceChecks.length > 0),
+      await waitFor(
+        'a flush with the event and the check',
+        () =>
+          flushed.some((f) => f.payload.events.length > 0) && flushed.some((f) => f.payload.serviceChecks.length > 0),
       );
     } finally {
       await closeClient(client);
@@ -175,7 +199,12 @@ describe('server', () => {
         throw new Error('sink down');
       },
     });
-    const client = new StatsD({ host: '127.0.0.1', port: server.udpAddress()!.port, protocol: 'udp', maxBufferSize: 0 });
+    const client = new StatsD({
+      host: '127.0.0.1',
+      port: server.udpAddress()!.port,
+      protocol: 'udp',
+      maxBufferSize: 0,
+    });
     client.gauge('queue.depth', 7);
     client.increment('jobs', 1);
     await waitFor('the datagrams', () => server.stats.packets.udp === 2);
@@ -191,7 +220,12 @@ describe('server', () => {
 
   test('stop() flushes the open bucket too, so a restart does not lose its samples', async () => {
     const { server, flushed } = await startServer();
-    const client = new StatsD({ host: '127.0.0.1', port: server.udpAddress()!.port, protocol: 'udp', maxBufferSize: 0 });
+    const client = new StatsD({
+      host: '127.0.0.1',
+      port: server.udpAddress()!.port,
+      protocol: 'udp',
+      maxBufferSize: 0,
+    });
     client.gauge('g', 1);
     client.increment('c', 5);
     await waitFor('the datagrams', () => server.stats.packets.udp === 2);
@@ -200,7 +234,10 @@ describe('server', () => {
     assert.equal(flushed.length, 0, 'a tick leaves the open bucket alone');
     await server.stop();
     const series = flushed.flatMap((f) => f.payload.series);
-    assert.deepEqual(series.map((s) => [s.metric, s.type, s.values]).sort(), [['c', 'rate', [0.5]], ['g', 'gauge', [1]]]);
+    assert.deepEqual(series.map((s) => [s.metric, s.type, s.values]).sort(), [
+      ['c', 'rate', [0.5]],
+      ['g', 'gauge', [1]],
+    ]);
   });
 });
 
@@ -264,7 +301,9 @@ describe('unix datagram socket', () => {
       });
       await server.start().catch((err) => console.log(JSON.stringify({ message: err.message, udp: server.udpAddress() })));
     `;
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d));
     // Generous: the child needs well under a second; this only turns a hang into a failure.
@@ -273,7 +312,10 @@ describe('unix datagram socket', () => {
     clearTimeout(guard);
     assert.deepEqual([code, signal], [0, null], `the child exits by itself (output: ${out})`);
     const result = JSON.parse(out) as { message: string; udp: unknown };
-    assert.match(result.message, /^cannot bind DogStatsD unix socket .*promdog-no-such-dir\/dsd\.socket: No such file or directory$/);
+    assert.match(
+      result.message,
+      /^cannot bind DogStatsD unix socket .*promdog-no-such-dir\/dsd\.socket: No such file or directory$/,
+    );
     assert.equal(result.udp, null);
   });
 
@@ -294,7 +336,10 @@ describe('unix datagram socket', () => {
       } finally {
         await server.stop();
       }
-      assert.deepEqual(flushed[0]!.payload.series.map((s) => s.metric), ['after.restart']);
+      assert.deepEqual(
+        flushed[0]!.payload.series.map((s) => s.metric),
+        ['after.restart'],
+      );
     }));
 
   test('a path a live datagram socket is bound to is left alone and fails the start', () =>
@@ -305,8 +350,15 @@ describe('unix datagram socket', () => {
       live.on('data', (buf: Buffer) => got.push(buf.toString()));
       live.bind(socketPath);
       try {
-        const server = new DogStatsDServer({ listen: '127.0.0.1:0', socketPath, hostname: 'x', onFlush: async () => {} });
-        await assert.rejects(server.start(), /^Error: cannot bind DogStatsD unix socket .*: another process is listening on it$/).finally(() => server.stop());
+        const server = new DogStatsDServer({
+          listen: '127.0.0.1:0',
+          socketPath,
+          hostname: 'x',
+          onFlush: async () => {},
+        });
+        await assert
+          .rejects(server.start(), /^Error: cannot bind DogStatsD unix socket .*: another process is listening on it$/)
+          .finally(() => server.stop());
         assert.equal(server.udpAddress(), null);
         // The first listener still owns the path.
         await sendUnix(socketPath, 'still:1|c');
@@ -344,10 +396,19 @@ describe('unix datagram socket', () => {
 test('two servers reporting to one registry: one set of metrics, summed', async () => {
   const registry = new Registry();
   const servers = [0, 1].map(
-    () => new DogStatsDServer({ listen: '127.0.0.1:0', hostname: 'x', registry, flushIntervalMs: 3_600_000, onFlush: async () => {} }),
+    () =>
+      new DogStatsDServer({
+        listen: '127.0.0.1:0',
+        hostname: 'x',
+        registry,
+        flushIntervalMs: 3_600_000,
+        onFlush: async () => {},
+      }),
   );
   for (const s of servers) await s.start();
-  const clients = servers.map((s) => new StatsD({ host: '127.0.0.1', port: s.udpAddress()!.port, protocol: 'udp', maxBufferSize: 0 }));
+  const clients = servers.map(
+    (s) => new StatsD({ host: '127.0.0.1', port: s.udpAddress()!.port, protocol: 'udp', maxBufferSize: 0 }),
+  );
   try {
     clients[0]!.gauge('a', 1);
     clients[1]!.gauge('b', 1);

@@ -159,14 +159,20 @@ export class DogStatsDServer {
     this.opts.logger?.info({ address: `${a.address}:${a.port}`, tenant: this.tenant }, 'DogStatsD listening on UDP');
   }
 
-  private applyRecvBufferSize(sock: { setRecvBufferSize(n: number): void; getRecvBufferSize(): number }, transport: string): void {
+  private applyRecvBufferSize(
+    sock: { setRecvBufferSize(n: number): void; getRecvBufferSize(): number },
+    transport: string,
+  ): void {
     const wanted = this.opts.recvBufferSize;
     if (wanted === undefined) return;
     sock.setRecvBufferSize(wanted);
     // Linux reports twice the size set (it adds its bookkeeping) and caps the request at net.core.rmem_max.
     const got = sock.getRecvBufferSize();
     if (got < wanted) {
-      this.opts.logger?.warn({ wanted, got }, `DogStatsD ${transport} receive buffer is smaller than asked (raise net.core.rmem_max)`);
+      this.opts.logger?.warn(
+        { wanted, got },
+        `DogStatsD ${transport} receive buffer is smaller than asked (raise net.core.rmem_max)`,
+      );
     }
   }
 

@@ -82,7 +82,11 @@ export function registerDogStatsDMetrics(registry: Registry, stats: DogStatsDSta
     registers,
     collect() {
       this.reset();
-      for (const t of ['udp', 'unix'] as const) this.inc({ transport: t }, sum((s) => s.packets[t]));
+      for (const t of ['udp', 'unix'] as const)
+        this.inc(
+          { transport: t },
+          sum((s) => s.packets[t]),
+        );
     },
   });
   new Counter({
@@ -92,7 +96,11 @@ export function registerDogStatsDMetrics(registry: Registry, stats: DogStatsDSta
     registers,
     collect() {
       this.reset();
-      for (const t of ['udp', 'unix'] as const) this.inc({ transport: t }, sum((s) => s.packetBytes[t]));
+      for (const t of ['udp', 'unix'] as const)
+        this.inc(
+          { transport: t },
+          sum((s) => s.packetBytes[t]),
+        );
     },
   });
   new Counter({
@@ -102,7 +110,11 @@ export function registerDogStatsDMetrics(registry: Registry, stats: DogStatsDSta
     registers,
     collect() {
       this.reset();
-      for (const t of METRIC_TYPES) this.inc({ type: t }, sum((s) => s.samples[t]));
+      for (const t of METRIC_TYPES)
+        this.inc(
+          { type: t },
+          sum((s) => s.samples[t]),
+        );
     },
   });
   new Counter({
@@ -130,7 +142,11 @@ export function registerDogStatsDMetrics(registry: Registry, stats: DogStatsDSta
     registers,
     collect() {
       this.reset();
-      for (const r of MALFORMED_REASONS) this.inc({ reason: r }, sum((s) => s.malformed[r]));
+      for (const r of MALFORMED_REASONS)
+        this.inc(
+          { reason: r },
+          sum((s) => s.malformed[r]),
+        );
     },
   });
   new Counter({
@@ -140,7 +156,11 @@ export function registerDogStatsDMetrics(registry: Registry, stats: DogStatsDSta
     registers,
     collect() {
       this.reset();
-      for (const r of DROP_REASONS) this.inc({ reason: r }, sum((s) => s.dropped[r]));
+      for (const r of DROP_REASONS)
+        this.inc(
+          { reason: r },
+          sum((s) => s.dropped[r]),
+        );
     },
   });
   new Gauge({
@@ -158,8 +178,14 @@ export function registerDogStatsDMetrics(registry: Registry, stats: DogStatsDSta
     registers,
     collect() {
       this.reset();
-      this.inc({ outcome: 'ok' }, sum((s) => s.flushes - s.flushErrors));
-      this.inc({ outcome: 'error' }, sum((s) => s.flushErrors));
+      this.inc(
+        { outcome: 'ok' },
+        sum((s) => s.flushes - s.flushErrors),
+      );
+      this.inc(
+        { outcome: 'error' },
+        sum((s) => s.flushErrors),
+      );
     },
   });
   new Counter({
@@ -170,7 +196,10 @@ export function registerDogStatsDMetrics(registry: Registry, stats: DogStatsDSta
     collect() {
       this.reset();
       for (const k of ['series', 'sketches', 'events', 'service_checks'] as const) {
-        this.inc({ kind: k }, sum((s) => s.flushed[k]));
+        this.inc(
+          { kind: k },
+          sum((s) => s.flushed[k]),
+        );
       }
     },
   });

@@ -15,5 +15,7 @@ export function acceptRawBodies(app: FastifyInstance): void {
  * query (Grafana POSTs it, falling back to GET only on 405) from the Datadog intake's JSON series.
  */
 export function isFormRequest(req: FastifyRequest): boolean {
-  return (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase() === 'application/x-www-form-urlencoded';
+  return (
+    (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase() === 'application/x-www-form-urlencoded'
+  );
 }

@@ -29,11 +29,15 @@ async function cpuMsPerBody(body: Buffer, chunkSize: number, n: number): Promise
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const parts: string[] = [];
-  for (let i = 0; i < 10_000; i++) parts.push(`${seriesPrefix(i, 'a')}[${1_700_000_000 + STEP_S},${valueOf('agent', i, 1)}]]}`);
+  for (let i = 0; i < 10_000; i++)
+    parts.push(`${seriesPrefix(i, 'a')}[${1_700_000_000 + STEP_S},${valueOf('agent', i, 1)}]]}`);
   const json = Buffer.from(`{"series":[${parts.join(',')}]}`);
   const body = deflateSync(json);
   console.log(`body: ${json.length} bytes of JSON, ${body.length} deflated`);
-  for (const [what, size] of [['zlib default (16 KiB chunks)', 16 << 10], [`readBody (${inflateChunkBytes(body.length) >> 10} KiB chunks)`, inflateChunkBytes(body.length)]] as const) {
+  for (const [what, size] of [
+    ['zlib default (16 KiB chunks)', 16 << 10],
+    [`readBody (${inflateChunkBytes(body.length) >> 10} KiB chunks)`, inflateChunkBytes(body.length)],
+  ] as const) {
     const r = await cpuMsPerBody(body, size, 100);
     console.log(`${what}: ${r.cpu.toFixed(2)} ms CPU, ${r.wall.toFixed(2)} ms wall per body`);
   }

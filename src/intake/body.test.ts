@@ -3,7 +3,17 @@ import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { deflateSync, deflateRawSync, gzipSync } from 'node:zlib';
 import { init as zstdInit, compress as zstdCompress } from '@bokuweb/zstd-wasm';
-import { BadBodyError, PayloadTooLargeError, UnsupportedEncodingError, decompressBody, inflateChunkBytes, parseContentEncoding, readCompressedBody, type BodyEncoding, type BodyLimits } from './body.js';
+import {
+  BadBodyError,
+  PayloadTooLargeError,
+  UnsupportedEncodingError,
+  decompressBody,
+  inflateChunkBytes,
+  parseContentEncoding,
+  readCompressedBody,
+  type BodyEncoding,
+  type BodyLimits,
+} from './body.js';
 
 const limits = { maxCompressedBytes: 1 << 20, maxDecompressedBytes: 4 << 20 };
 const streamOf = (buf: Buffer, chunk = 65536) => {
@@ -12,11 +22,17 @@ const streamOf = (buf: Buffer, chunk = 65536) => {
   return Readable.from(parts);
 };
 /** What a route does: the body as sent (size-checked), then decompressed (size-checked). */
-async function readBody(stream: Readable, encoding: BodyEncoding, lim: BodyLimits): Promise<{ body: Buffer; compressedBytes: number }> {
+async function readBody(
+  stream: Readable,
+  encoding: BodyEncoding,
+  lim: BodyLimits,
+): Promise<{ body: Buffer; compressedBytes: number }> {
   const compressed = await readCompressedBody(stream, lim);
   return { body: await decompressBody(compressed, encoding, lim), compressedBytes: compressed.length };
 }
-const payload = Buffer.from(JSON.stringify({ series: Array.from({ length: 2000 }, (_, i) => ({ metric: `m.${i}`, points: [[1, i]] })) }));
+const payload = Buffer.from(
+  JSON.stringify({ series: Array.from({ length: 2000 }, (_, i) => ({ metric: `m.${i}`, points: [[1, i]] })) }),
+);
 
 test('Content-Encoding names map to codecs; unknown ones are refused', () => {
   assert.equal(parseContentEncoding(undefined), 'identity');
@@ -75,7 +91,13 @@ test('decompression bombs stop at the decompressed limit for every codec', async
     assert.ok(wire.length < limits.maxCompressedBytes, `${enc} bomb must pass the compressed limit`);
     await assert.rejects(readBody(streamOf(wire), enc, limits), /decompressed size limit of 4194304 bytes/, enc);
   }
-  await assert.rejects(readBody(streamOf(Buffer.alloc(limits.maxDecompressedBytes + 1)), 'identity', { ...limits, maxCompressedBytes: 64 << 20 }), PayloadTooLargeError);
+  await assert.rejects(
+    readBody(streamOf(Buffer.alloc(limits.maxDecompressedBytes + 1)), 'identity', {
+      ...limits,
+      maxCompressedBytes: 64 << 20,
+    }),
+    PayloadTooLargeError,
+  );
 });
 
 test('corrupt compressed bodies are BadBodyError, never something else', async () => {
@@ -97,7 +119,10 @@ test('a zstd frame declaring more than the limit is refused before decoding', as
   const { zstdBomb } = await import('../../test/support/zstd-bomb.js');
   const before = process.memoryUsage().arrayBuffers;
   for (const declareSize of [true, false]) {
-    await assert.rejects(readBody(streamOf(zstdBomb(512 << 20, { declareSize })), 'zstd', limits), PayloadTooLargeError);
+    await assert.rejects(
+      readBody(streamOf(zstdBomb(512 << 20, { declareSize })), 'zstd', limits),
+      PayloadTooLargeError,
+    );
   }
   assert.ok(process.memoryUsage().arrayBuffers - before < 64 << 20, 'the bomb never allocated its declared size');
   // Within the limit the same construction decodes byte for byte.

@@ -40,7 +40,9 @@ export function parseContentEncoding(header: string | undefined): BodyEncoding {
     case 'zstd1':
       return 'zstd';
     default:
-      throw new UnsupportedEncodingError(`unsupported Content-Encoding "${header}" (supported: deflate, gzip, zstd, identity)`);
+      throw new UnsupportedEncodingError(
+        `unsupported Content-Encoding "${header}" (supported: deflate, gzip, zstd, identity)`,
+      );
   }
 }
 
@@ -139,7 +141,8 @@ function inflateZlib(compressed: Buffer, encoding: 'deflate' | 'gzip', max: numb
     (async () => {
       for (let i = 0; i < compressed.length; i += INPUT_SLICE_BYTES) {
         if (done) return;
-        if (!stream.write(compressed.subarray(i, i + INPUT_SLICE_BYTES))) await new Promise<void>((r) => stream.once('drain', r));
+        if (!stream.write(compressed.subarray(i, i + INPUT_SLICE_BYTES)))
+          await new Promise<void>((r) => stream.once('drain', r));
       }
       if (!done) stream.end();
     })().catch(fail);
@@ -212,7 +215,8 @@ function inflateZstd(input: Buffer, max: number): Buffer {
   try {
     // Pushed in slices so output is checked against the limit as it grows.
     if (input.length === 0) d.push(new Uint8Array(0), true);
-    for (let i = 0; i < input.length; i += INPUT_SLICE_BYTES) d.push(input.subarray(i, i + INPUT_SLICE_BYTES), i + INPUT_SLICE_BYTES >= input.length);
+    for (let i = 0; i < input.length; i += INPUT_SLICE_BYTES)
+      d.push(input.subarray(i, i + INPUT_SLICE_BYTES), i + INPUT_SLICE_BYTES >= input.length);
   } catch (e) {
     if (e instanceof PayloadTooLargeError) throw e;
     throw new BadBodyError(`invalid zstd body: ${(e as Error).message}`);

@@ -23,8 +23,14 @@ function identity(b: IdentitySeriesBatch, i: number): number[] {
 }
 
 /** What the main thread would have decoded, and what the pool decoded: equal in every way the mapper reads. */
-async function assertSameAsMainThread(format: DecodeFormat, compressed: Buffer, encoding: BodyEncoding): Promise<DecodedPayload> {
-  const local = (format === 'v1-json' ? decodeSeriesV1Json : decodeSeriesV2)(await decompressBody(compressed, encoding, limits));
+async function assertSameAsMainThread(
+  format: DecodeFormat,
+  compressed: Buffer,
+  encoding: BodyEncoding,
+): Promise<DecodedPayload> {
+  const local = (format === 'v1-json' ? decodeSeriesV1Json : decodeSeriesV2)(
+    await decompressBody(compressed, encoding, limits),
+  );
   const { payload, decompressedBytes } = await pool.decode(format, compressed, encoding, limits);
   assert.equal(decompressedBytes, (await decompressBody(compressed, encoding, limits)).length);
   assert.deepEqual(payload.series, local.series);
@@ -42,14 +48,18 @@ async function assertSameAsMainThread(format: DecodeFormat, compressed: Buffer, 
     }
     assert.equal(a.pointsStart(a.count), b.pointsStart(b.count));
     assert.deepEqual(Array.from(a.timestamps), Array.from(b.timestamps));
-    assert.deepEqual(Array.from(a.values, (v) => Object.is(v, -0) ? '-0' : v), Array.from(b.values, (v) => Object.is(v, -0) ? '-0' : v));
+    assert.deepEqual(
+      Array.from(a.values, (v) => (Object.is(v, -0) ? '-0' : v)),
+      Array.from(b.values, (v) => (Object.is(v, -0) ? '-0' : v)),
+    );
   }
   return payload;
 }
 
 function agentV1Body(series: number, step: number): Buffer {
   const parts: string[] = [];
-  for (let i = 0; i < series; i++) parts.push(`${seriesPrefix(i, 'w')}[${1_700_000_000 + step * STEP_S},${valueOf('noisy20', i, step)}]]}`);
+  for (let i = 0; i < series; i++)
+    parts.push(`${seriesPrefix(i, 'w')}[${1_700_000_000 + step * STEP_S},${valueOf('noisy20', i, step)}]]}`);
   return Buffer.from(`{"series":[${parts.join(',')}]}`);
 }
 
@@ -65,7 +75,11 @@ describe('decode pool', () => {
 
   test('v1 JSON: scanned bodies, the JSON.parse fallback and v2 JSON come back the same', async () => {
     const body = agentV1Body(5000, 3);
-    for (const [wire, enc] of [[deflateSync(body), 'deflate'], [gzipSync(body), 'gzip'], [body, 'identity']] as const) {
+    for (const [wire, enc] of [
+      [deflateSync(body), 'deflate'],
+      [gzipSync(body), 'gzip'],
+      [body, 'identity'],
+    ] as const) {
       const got = await assertSameAsMainThread('v1-json', wire, enc);
       assert.equal(got.seriesBatch?.count, 5000);
     }
@@ -74,7 +88,18 @@ describe('decode pool', () => {
     const fallback = await assertSameAsMainThread('v1-json', deflateSync(escaped), 'deflate');
     assert.equal(fallback.seriesBatch, undefined);
     assert.equal(fallback.series[0]?.metric, 'a.b');
-    const v2json = Buffer.from(JSON.stringify({ series: [{ metric: 'c.d', type: 3, points: [{ timestamp: 1700000000, value: 2.5 }], resources: [{ type: 'host', name: 'h' }] }] }));
+    const v2json = Buffer.from(
+      JSON.stringify({
+        series: [
+          {
+            metric: 'c.d',
+            type: 3,
+            points: [{ timestamp: 1700000000, value: 2.5 }],
+            resources: [{ type: 'host', name: 'h' }],
+          },
+        ],
+      }),
+    );
     assert.equal((await assertSameAsMainThread('v2', deflateSync(v2json), 'deflate')).series[0]?.values[0], 2.5);
   });
 
@@ -83,14 +108,21 @@ describe('decode pool', () => {
     const local = new Mapper({ keepUtf8Names: false }, new HostTagCache(null));
     for (let step = 0; step < 3; step++) {
       const body = agentV1Body(2000, step);
-      const a = viaPool.map('t', (await pool.decode('v1-json', deflateSync(body), 'deflate', limits)).payload, 1_700_001_000_000);
+      const a = viaPool.map(
+        't',
+        (await pool.decode('v1-json', deflateSync(body), 'deflate', limits)).payload,
+        1_700_001_000_000,
+      );
       const b = local.map('t', decodeSeriesV1Json(body), 1_700_001_000_000);
-      assert.deepEqual(a.series.map((s) => [s.labels, s.timestamps, s.values]), b.series.map((s) => [s.labels, s.timestamps, s.values]));
+      assert.deepEqual(
+        a.series.map((s) => [s.labels, s.timestamps, s.values]),
+        b.series.map((s) => [s.labels, s.timestamps, s.values]),
+      );
       assert.equal(a.series.length, 2000);
     }
   });
 
-  test('errors are the main thread\'s, with the same messages; the pool keeps working after them', async () => {
+  test("errors are the main thread's, with the same messages; the pool keeps working after them", async () => {
     const bad = Buffer.from('{"series":[{"metric":"a","points":[[1,2]]}');
     const localError = (() => {
       try {
@@ -100,9 +132,18 @@ describe('decode pool', () => {
       }
       throw new Error('expected a DecodeError');
     })();
-    await assert.rejects(pool.decode('v1-json', deflateSync(bad), 'deflate', limits), (e: Error) => e.name === 'DecodeError' && e.message === localError.message);
-    await assert.rejects(pool.decode('v2', Buffer.from('not zlib at all, not zlib at all'), 'deflate', limits), BadBodyError);
-    await assert.rejects(pool.decode('v2', deflateSync(Buffer.alloc(32 << 20)), 'deflate', limits), (e: Error) => e instanceof PayloadTooLargeError && /decompressed size limit of 16777216 bytes/.test(e.message));
+    await assert.rejects(
+      pool.decode('v1-json', deflateSync(bad), 'deflate', limits),
+      (e: Error) => e.name === 'DecodeError' && e.message === localError.message,
+    );
+    await assert.rejects(
+      pool.decode('v2', Buffer.from('not zlib at all, not zlib at all'), 'deflate', limits),
+      BadBodyError,
+    );
+    await assert.rejects(
+      pool.decode('v2', deflateSync(Buffer.alloc(32 << 20)), 'deflate', limits),
+      (e: Error) => e instanceof PayloadTooLargeError && /decompressed size limit of 16777216 bytes/.test(e.message),
+    );
     const ok = await pool.decode('v1-json', deflateSync(agentV1Body(10, 0)), 'deflate', limits);
     assert.equal(ok.payload.seriesBatch?.count, 10);
   });

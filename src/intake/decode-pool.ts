@@ -43,7 +43,9 @@ class DecodeWorker {
   constructor(onExit: (w: DecodeWorker, err: Error) => void) {
     // The worker's objects are few and short-lived (its bodies are off-heap buffers): a small young generation, not
     // the main thread's --max-semi-space-size=64, which V8 would otherwise apply to this isolate too.
-    this.worker = new Worker(new URL('./decode-worker.js', import.meta.url), { resourceLimits: { maxYoungGenerationSizeMb: 8 } });
+    this.worker = new Worker(new URL('./decode-worker.js', import.meta.url), {
+      resourceLimits: { maxYoungGenerationSizeMb: 8 },
+    });
     // The HTTP server keeps the process alive while there is work; a pool left behind by a failed start must not.
     this.worker.unref();
     this.worker.on('message', (o: DecodeOutcome) => {
@@ -61,7 +63,9 @@ class DecodeWorker {
 function payloadOf(o: Extract<DecodeOutcome, { ok: true }>): DecodedPayload {
   if (o.batch === undefined) return { ...emptyPayload(), series: o.series };
   const body = transferredBody(o.batch);
-  return batchPayload(o.batch.encoding === 'v1-json' ? new V1JsonSeriesBatch(body, o.batch) : new ProtoSeriesBatch(body, o.batch));
+  return batchPayload(
+    o.batch.encoding === 'v1-json' ? new V1JsonSeriesBatch(body, o.batch) : new ProtoSeriesBatch(body, o.batch),
+  );
 }
 
 /** The error the main-thread decoder would have thrown, so routes answer the same status and message. */

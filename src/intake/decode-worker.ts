@@ -19,7 +19,11 @@ port.on('message', (job: DecodeJob) => {
 });
 
 async function run(job: DecodeJob): Promise<DecodeOutcome> {
-  const body = await decompressBody(Buffer.from(job.compressed.buffer, job.compressed.byteOffset, job.compressed.byteLength), job.encoding, job.limits);
+  const body = await decompressBody(
+    Buffer.from(job.compressed.buffer, job.compressed.byteOffset, job.compressed.byteLength),
+    job.encoding,
+    job.limits,
+  );
   const payload = job.format === 'v1-json' ? decodeSeriesV1Json(body) : decodeSeriesV2(body);
   const batch = payload.seriesBatch as TransferableSeriesBatch | undefined;
   if (batch !== undefined) return { id: job.id, ok: true, decompressedBytes: body.length, batch: batch.toTransfer() };
@@ -28,6 +32,13 @@ async function run(job: DecodeJob): Promise<DecodeOutcome> {
 
 function failure(id: number, err: unknown): DecodeOutcome {
   const message = err instanceof Error ? err.message : String(err);
-  const kind = err instanceof PayloadTooLargeError ? 'too_large' : err instanceof BadBodyError ? 'bad_body' : err instanceof DecodeError ? 'decode' : 'internal';
+  const kind =
+    err instanceof PayloadTooLargeError
+      ? 'too_large'
+      : err instanceof BadBodyError
+        ? 'bad_body'
+        : err instanceof DecodeError
+          ? 'decode'
+          : 'internal';
   return { id, ok: false, kind, message };
 }

@@ -44,7 +44,9 @@ export class IngestPipeline {
     let refused = 0;
     try {
       if (mapped.series.length > 0) {
-        refused = countRejected((await this.sink.write({ tenant, series: mapped.series, metadata: mapped.metadata }, deadline)).rejected);
+        refused = countRejected(
+          (await this.sink.write({ tenant, series: mapped.series, metadata: mapped.metadata }, deadline)).rejected,
+        );
       }
     } catch (e) {
       if (e instanceof SinkRejectedError && e.rejected) {
@@ -53,7 +55,12 @@ export class IngestPipeline {
         if (stored > 0) m.samplesAccepted.inc({ tenant, kind }, stored);
         throw e;
       }
-      const reason = e instanceof SinkRejectedError ? 'sink_rejected' : e instanceof SinkUnavailableError ? 'sink_unavailable' : 'sink_error';
+      const reason =
+        e instanceof SinkRejectedError
+          ? 'sink_rejected'
+          : e instanceof SinkUnavailableError
+            ? 'sink_unavailable'
+            : 'sink_error';
       m.samplesRejected.inc({ tenant, reason }, samples);
       m.seriesRejected.inc({ tenant, reason }, mapped.series.length);
       throw e;
@@ -61,7 +68,9 @@ export class IngestPipeline {
     if (samples > refused) m.samplesAccepted.inc({ tenant, kind }, samples - refused);
     if (mapped.series.length) m.seriesAccepted.inc({ tenant }, mapped.series.length);
     // Accepted but not turned into samples yet (a later issue stores events): counted, documented, never silent.
-    if (payload.events.length) m.itemsNotStored.inc({ tenant, kind: 'event', reason: 'not_stored' }, payload.events.length);
-    if (payload.inventories) m.itemsNotStored.inc({ tenant, kind: 'inventory', reason: 'not_stored' }, payload.inventories);
+    if (payload.events.length)
+      m.itemsNotStored.inc({ tenant, kind: 'event', reason: 'not_stored' }, payload.events.length);
+    if (payload.inventories)
+      m.itemsNotStored.inc({ tenant, kind: 'inventory', reason: 'not_stored' }, payload.inventories);
   }
 }

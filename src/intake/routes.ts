@@ -4,7 +4,15 @@ import { DecodeError, type DecodedPayload } from '../model/datadog.js';
 import { SinkRejectedError, SinkUnavailableError } from '../sinks/sink.js';
 import type { Registry } from 'prom-client';
 import type { ResolveTenant } from '../tenants/request-tenant.js';
-import { BadBodyError, PayloadTooLargeError, UnsupportedEncodingError, decompressBody, parseContentEncoding, readCompressedBody, type BodyLimits } from './body.js';
+import {
+  BadBodyError,
+  PayloadTooLargeError,
+  UnsupportedEncodingError,
+  decompressBody,
+  parseContentEncoding,
+  readCompressedBody,
+  type BodyLimits,
+} from './body.js';
 import type { DecodeFormat, DecodePool } from './decode-pool.js';
 import { isFormRequest } from '../http/raw-bodies.js';
 import type { IngestKind, IngestPipeline } from './pipeline.js';
@@ -72,7 +80,14 @@ function startsLikeJson(body: Buffer): boolean {
   return false;
 }
 
-function reject(metrics: IntakeMetrics, reply: FastifyReply, route: string, code: number, reason: string, message: string) {
+function reject(
+  metrics: IntakeMetrics,
+  reply: FastifyReply,
+  route: string,
+  code: number,
+  reason: string,
+  message: string,
+) {
   metrics.requestsRejected.inc({ route, reason });
   return reply.code(code).send({ errors: [message] });
 }
@@ -95,7 +110,11 @@ export function registerIntakeRoutes(app: FastifyInstance, deps: IntakeDeps): vo
       const deadline = Date.now() + deps.limits.requestTimeoutMs;
       // A form-encoded, uncompressed POST to /api/v1/series may be Grafana's series lookup (its default) — or
       // Datadog JSON sent with curl's default Content-Type. The body decides, so it is read before choosing.
-      const maybeLookup = route.path === '/api/v1/series' && deps.formSeriesHandler !== undefined && isFormRequest(req) && !req.headers['content-encoding'];
+      const maybeLookup =
+        route.path === '/api/v1/series' &&
+        deps.formSeriesHandler !== undefined &&
+        isFormRequest(req) &&
+        !req.headers['content-encoding'];
       let tenant = maybeLookup ? undefined : authenticate(req, reply, route.path);
       if (!maybeLookup && !tenant) return reply;
       let payload: DecodedPayload;
@@ -103,8 +122,14 @@ export function registerIntakeRoutes(app: FastifyInstance, deps: IntakeDeps): vo
         const encoding = parseContentEncoding(req.headers['content-encoding']);
         const stream = (req.body as Readable | undefined) ?? req.raw;
         const compressed = await readCompressedBody(stream, deps.limits);
-        const observe = (stage: 'compressed' | 'decompressed', bytes: number) => metrics.payloadBytes.observe({ route: route.path, stage }, bytes);
-        if (route.worker !== undefined && deps.decodePool !== undefined && !maybeLookup && compressed.length >= DECODE_IN_WORKER_MIN_BYTES) {
+        const observe = (stage: 'compressed' | 'decompressed', bytes: number) =>
+          metrics.payloadBytes.observe({ route: route.path, stage }, bytes);
+        if (
+          route.worker !== undefined &&
+          deps.decodePool !== undefined &&
+          !maybeLookup &&
+          compressed.length >= DECODE_IN_WORKER_MIN_BYTES
+        ) {
           observe('compressed', compressed.length);
           const decoded = await deps.decodePool.decode(route.worker, compressed, encoding, deps.limits);
           observe('decompressed', decoded.decompressedBytes);
@@ -126,7 +151,8 @@ export function registerIntakeRoutes(app: FastifyInstance, deps: IntakeDeps): vo
           metrics.bodiesDecoded.inc({ route: route.path, thread: 'main' });
         }
       } catch (e) {
-        if (e instanceof UnsupportedEncodingError) return reject(metrics, reply, route.path, 415, 'unsupported_encoding', e.message);
+        if (e instanceof UnsupportedEncodingError)
+          return reject(metrics, reply, route.path, 415, 'unsupported_encoding', e.message);
         if (e instanceof PayloadTooLargeError) {
           // The rest of an oversized body is not read: close the connection instead of draining it.
           reply.header('connection', 'close');

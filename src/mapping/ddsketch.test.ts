@@ -69,9 +69,15 @@ describe('DDSketchBuilder', () => {
     assert.equal(p.max, 10);
     assert.equal(p.sum, 3 + 1 + 2 + 2 - 4 + 20);
     assert.equal(p.avg, 24 / 7);
-    assert.deepEqual(p.keys, [...p.keys].sort((a, b) => a - b));
+    assert.deepEqual(
+      p.keys,
+      [...p.keys].sort((a, b) => a - b),
+    );
     assert.equal(new Set(p.keys).size, p.keys.length);
-    assert.equal(p.counts.reduce((a, b) => a + b, 0), 7);
+    assert.equal(
+      p.counts.reduce((a, b) => a + b, 0),
+      7,
+    );
     assert.equal(p.counts[p.keys.indexOf(sketchKey(2))], 2);
   });
 
@@ -87,7 +93,10 @@ describe('DDSketchBuilder', () => {
 
   for (const [name, gen] of [
     ['uniform 1..1000', (r: () => number) => 1 + r() * 999],
-    ['log-normal latencies', (r: () => number) => Math.exp(3 + 1.5 * Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r()))],
+    [
+      'log-normal latencies',
+      (r: () => number) => Math.exp(3 + 1.5 * Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r())),
+    ],
     ['mixed signs', (r: () => number) => (r() - 0.3) * 500],
   ] as const) {
     test(`quantiles within 2% of the exact ones: ${name}`, () => {
@@ -108,8 +117,21 @@ describe('DDSketchBuilder', () => {
   }
 
   test('a repeated key counts like one bin with the summed count', () => {
-    const merged = { ts: 0, cnt: 10, min: 1, max: 100, avg: 30, sum: 300, keys: [sketchKey(1), sketchKey(50), sketchKey(100)], counts: [2, 7, 1] };
-    const split = { ...merged, keys: [sketchKey(1), sketchKey(50), sketchKey(50), sketchKey(100)], counts: [2, 3, 4, 1] };
+    const merged = {
+      ts: 0,
+      cnt: 10,
+      min: 1,
+      max: 100,
+      avg: 30,
+      sum: 300,
+      keys: [sketchKey(1), sketchKey(50), sketchKey(100)],
+      counts: [2, 7, 1],
+    };
+    const split = {
+      ...merged,
+      keys: [sketchKey(1), sketchKey(50), sketchKey(50), sketchKey(100)],
+      counts: [2, 3, 4, 1],
+    };
     for (const q of [0.1, 0.5, 0.75, 0.9, 0.99]) assert.equal(sketchQuantile(split, q), sketchQuantile(merged, q));
   });
 });

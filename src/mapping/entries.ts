@@ -58,13 +58,39 @@ export class EntryTable {
   private sampled = true;
   size = 0;
 
-  hash(metric: string, host: string, device: string, sourceTypeName: string, type: string, resources: readonly DDResource[], tags: readonly string[]): number {
+  hash(
+    metric: string,
+    host: string,
+    device: string,
+    sourceTypeName: string,
+    type: string,
+    resources: readonly DDResource[],
+    tags: readonly string[],
+  ): number {
     return identityHash(this.sampled, metric, host, device, sourceTypeName, type, resources, tags);
   }
 
-  find(hash: number, metric: string, host: string, device: string, sourceTypeName: string, type: string, resources: readonly DDResource[], tags: readonly string[]): Entry | undefined {
+  find(
+    hash: number,
+    metric: string,
+    host: string,
+    device: string,
+    sourceTypeName: string,
+    type: string,
+    resources: readonly DDResource[],
+    tags: readonly string[],
+  ): Entry | undefined {
     for (let e = this.buckets.get(hash); e !== undefined; e = e.next) {
-      if (e.metric === metric && e.host === host && e.device === device && e.sourceTypeName === sourceTypeName && e.type === type && sameTags(e.tags, tags) && sameResources(e.resources, resources)) return e;
+      if (
+        e.metric === metric &&
+        e.host === host &&
+        e.device === device &&
+        e.sourceTypeName === sourceTypeName &&
+        e.type === type &&
+        sameTags(e.tags, tags) &&
+        sameResources(e.resources, resources)
+      )
+        return e;
     }
     return undefined;
   }
@@ -100,7 +126,8 @@ export class EntryTable {
   }
 
   *entries(): Generator<Entry> {
-    for (const head of this.buckets.values()) for (let e: Entry | undefined = head; e !== undefined; e = e.next) yield e;
+    for (const head of this.buckets.values())
+      for (let e: Entry | undefined = head; e !== undefined; e = e.next) yield e;
   }
 
   private hashEveryCharacter(): void {
@@ -131,7 +158,16 @@ function sameResources(a: readonly DDResource[], b: readonly DDResource[]): bool
 }
 
 /** Names, host, device and resources are hashed in full: series of many hosts differ only there. */
-function identityHash(sampled: boolean, metric: string, host: string, device: string, sourceTypeName: string, type: string, resources: readonly DDResource[], tags: readonly string[]): number {
+function identityHash(
+  sampled: boolean,
+  metric: string,
+  host: string,
+  device: string,
+  sourceTypeName: string,
+  type: string,
+  resources: readonly DDResource[],
+  tags: readonly string[],
+): number {
   let h = mixAll(HASH_SEED, metric);
   h = mixAll(h, host);
   h = mixAll(h, device);

@@ -71,7 +71,10 @@ describe('HostTagCache', () => {
     const c = new HostTagCache(null, { maxAgeMs: day });
     c.update('t', md('old', ['a:1']), 0);
     c.update('t', md('fresh', ['b:1']), 2 * day);
-    assert.deepEqual(c.hosts('t').map((h) => h.host), ['fresh']);
+    assert.deepEqual(
+      c.hosts('t').map((h) => h.host),
+      ['fresh'],
+    );
     assert.equal(c.size, 1);
   });
 
@@ -121,7 +124,12 @@ describe('HostTagCache', () => {
   });
 
   test('a corrupt file is logged and ignored, then replaced on the next write', async () => {
-    for (const garbage of ['{not json', '{"version":1,"tenants":{"t":[{"host":5}]}}', '{"version":99,"tenants":{}}', '[]']) {
+    for (const garbage of [
+      '{not json',
+      '{"version":1,"tenants":{"t":[{"host":5}]}}',
+      '{"version":99,"tenants":{}}',
+      '[]',
+    ]) {
       const dir = tempDir();
       writeFileSync(join(dir, HOST_TAGS_FILE), garbage);
       const log = recordingLogger();

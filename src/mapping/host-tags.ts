@@ -148,7 +148,9 @@ export class HostTagCache {
     if (this.timer !== null) return;
     this.timer = setTimeout(() => {
       this.timer = null;
-      this.flush().catch((err: unknown) => this.logger.warn({ err, file: this.file }, 'host-tag cache: write failed, will retry on the next change'));
+      this.flush().catch((err: unknown) =>
+        this.logger.warn({ err, file: this.file }, 'host-tag cache: write failed, will retry on the next change'),
+      );
     }, this.flushDelayMs);
     this.timer.unref();
   }
@@ -189,7 +191,8 @@ export class HostTagCache {
     try {
       text = readFileSync(file, 'utf8');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.logger.warn({ err, file }, 'host-tag cache: cannot read the file, starting empty');
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+        this.logger.warn({ err, file }, 'host-tag cache: cannot read the file, starting empty');
       return;
     }
     try {
@@ -201,7 +204,10 @@ export class HostTagCache {
         this.hostCount += hosts.size;
       }
     } catch (err) {
-      this.logger.warn({ err: String(err), file }, 'host-tag cache: file is corrupt, ignoring it (it is rewritten on the next change)');
+      this.logger.warn(
+        { err: String(err), file },
+        'host-tag cache: file is corrupt, ignoring it (it is rewritten on the next change)',
+      );
       this.tenants.clear();
       this.hostCount = 0;
       return;
@@ -232,8 +238,14 @@ function parseFile(doc: unknown): Map<string, HostInfo[]> {
       (list as unknown[]).map((raw, i) => {
         const r = raw as Partial<Record<keyof HostInfo, unknown>>;
         const ok =
-          typeof r === 'object' && r !== null && typeof r.host === 'string' && r.host !== '' && Array.isArray(r.tags) &&
-          r.tags.every((t) => typeof t === 'string') && typeof r.agentVersion === 'string' && typeof r.os === 'string' &&
+          typeof r === 'object' &&
+          r !== null &&
+          typeof r.host === 'string' &&
+          r.host !== '' &&
+          Array.isArray(r.tags) &&
+          r.tags.every((t) => typeof t === 'string') &&
+          typeof r.agentVersion === 'string' &&
+          typeof r.os === 'string' &&
           typeof r.updatedMs === 'number';
         if (!ok) fail(`tenants.${tenant}[${i}] is not a host record`);
         return {

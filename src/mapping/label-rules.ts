@@ -63,7 +63,11 @@ export interface FamilyRule {
 export const SERIES_FAMILY: FamilyRule = { suffix: '', type: 'gauge', help: (metric) => `Datadog metric ${metric}.` };
 /** A distribution's families: the summary (quantiles, _count, _sum), then the _min, _max and _avg gauges. */
 export const SKETCH_FAMILIES: readonly FamilyRule[] = [
-  { suffix: '', type: 'summary', help: (m) => `Datadog distribution ${m}: quantiles, _count and _sum of each interval.` },
+  {
+    suffix: '',
+    type: 'summary',
+    help: (m) => `Datadog distribution ${m}: quantiles, _count and _sum of each interval.`,
+  },
   { suffix: '_min', type: 'gauge', help: (m) => `Smallest value of Datadog distribution ${m} in each interval.` },
   { suffix: '_max', type: 'gauge', help: (m) => `Largest value of Datadog distribution ${m} in each interval.` },
   { suffix: '_avg', type: 'gauge', help: (m) => `Average of Datadog distribution ${m} in each interval.` },
@@ -110,7 +114,8 @@ export function sketchLabelSets(
   if (s.host !== '') fixed.push({ name: 'instance', value: s.host });
   const base = labelsOf(fixed, SKETCH_RESERVED, NO_RESOURCES, s.tags, hostTags, naming);
   const labelSets: Label[][] = [];
-  for (const q of quantileLabels) labelSets.push([{ name: '__name__', value: name }, { name: 'quantile', value: q }, ...base]);
+  for (const q of quantileLabels)
+    labelSets.push([{ name: '__name__', value: name }, { name: 'quantile', value: q }, ...base]);
   for (const suffix of SKETCH_SUFFIXES) labelSets.push([{ name: '__name__', value: name + suffix }, ...base]);
   return labelSets;
 }

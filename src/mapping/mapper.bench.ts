@@ -17,10 +17,21 @@ function templateSeries(): DDSeries[] {
   for (let i = 0; i < SERIES; i++) {
     const family = i % 250;
     const host = `ip-10-0-${i % HOSTS}-17.ec2.internal`;
-    const tags = [`env:prod`, `service:svc-${family % 20}`, `version:1.${family % 7}.3`, `availability-zone:us-east-1${'abc'[i % 3]}`];
+    const tags = [
+      `env:prod`,
+      `service:svc-${family % 20}`,
+      `version:1.${family % 7}.3`,
+      `availability-zone:us-east-1${'abc'[i % 3]}`,
+    ];
     const extra = i % 11; // 5..15 tags
     for (let k = 0; k < extra + 1; k++) {
-      tags.push(k % 3 === 0 ? `kube_namespace:ns-${(i + k) % 13}` : k % 3 === 1 ? `pod_name:web-${(i * 7 + k) % 997}-x8k2p` : `container_id:${((i * 2654435761) >>> 0).toString(16)}${k}`);
+      tags.push(
+        k % 3 === 0
+          ? `kube_namespace:ns-${(i + k) % 13}`
+          : k % 3 === 1
+            ? `pod_name:web-${(i * 7 + k) % 997}-x8k2p`
+            : `container_id:${((i * 2654435761) >>> 0).toString(16)}${k}`,
+      );
     }
     out.push({
       metric: `system.bench.metric_${family}.${['user', 'system', 'idle', 'bytes_rcvd'][i % 4]}`,
@@ -127,11 +138,21 @@ function measure(encoded: EncodedSeries[], fresh: boolean, durationMs: number): 
  * Mapping throughput. `samplesPerSec` (CPU-time based) is the worst case for strings: every string is new each
  * request. `internedSamplesPerSec` has the strings repeat as the decoder's string cache returns them.
  */
-export function benchMap(durationMs = 2000): { samplesPerSec: number; wallSamplesPerSec: number; internedSamplesPerSec: number; seriesPerRequest: number } {
+export function benchMap(durationMs = 2000): {
+  samplesPerSec: number;
+  wallSamplesPerSec: number;
+  internedSamplesPerSec: number;
+  seriesPerRequest: number;
+} {
   const encoded = encode(templateSeries());
   const fresh = measure(encoded, true, durationMs);
   const interned = measure(encoded, false, durationMs / 2);
-  return { samplesPerSec: fresh.cpu, wallSamplesPerSec: fresh.wall, internedSamplesPerSec: interned.cpu, seriesPerRequest: SERIES };
+  return {
+    samplesPerSec: fresh.cpu,
+    wallSamplesPerSec: fresh.wall,
+    internedSamplesPerSec: interned.cpu,
+    seriesPerRequest: SERIES,
+  };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

@@ -1,6 +1,13 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { DDDistribution, DDHostMetadata, DDServiceCheck, DDSeries, DDSketch, DecodedPayload } from '../model/datadog.js';
+import type {
+  DDDistribution,
+  DDHostMetadata,
+  DDServiceCheck,
+  DDSeries,
+  DDSketch,
+  DecodedPayload,
+} from '../model/datadog.js';
 import { emptyPayload } from '../model/datadog.js';
 import type { PromSeries } from '../model/prometheus.js';
 import { decodedBody, loadFixture } from '../../test/support/fixtures.js';
@@ -47,7 +54,11 @@ function labels(s: PromSeries): Record<string, string> {
 
 /** The only series of the result (asserting there is exactly one). */
 function only(r: MapResult): PromSeries {
-  assert.equal(r.series.length, 1, `expected one series, got ${r.series.map((s) => JSON.stringify(labels(s))).join(' ')}`);
+  assert.equal(
+    r.series.length,
+    1,
+    `expected one series, got ${r.series.map((s) => JSON.stringify(labels(s))).join(' ')}`,
+  );
   return r.series[0]!;
 }
 
@@ -65,8 +76,14 @@ describe('metric names', () => {
   test('sanitized by default; keepUtf8Names keeps the Datadog name', () => {
     assert.equal(mapOne(series({ metric: 'system.net.bytes_rcvd' })).__name__, 'system_net_bytes_rcvd');
     assert.equal(mapOne(series({ metric: '5xx.errors-total' })).__name__, '_5xx_errors_total');
-    assert.equal(mapOne(series({ metric: 'system.net.bytes_rcvd' }), mapper({ keepUtf8Names: true })).__name__, 'system.net.bytes_rcvd');
-    assert.equal(mapOne(series({ metric: 'température.ç' }), mapper({ keepUtf8Names: true })).__name__, 'température.ç');
+    assert.equal(
+      mapOne(series({ metric: 'system.net.bytes_rcvd' }), mapper({ keepUtf8Names: true })).__name__,
+      'system.net.bytes_rcvd',
+    );
+    assert.equal(
+      mapOne(series({ metric: 'température.ç' }), mapper({ keepUtf8Names: true })).__name__,
+      'température.ç',
+    );
   });
 
   test('an empty name drops the samples as invalid_metric_name', () => {
@@ -79,7 +96,12 @@ describe('metric names', () => {
 
 describe('series labels', () => {
   test('type: gauge, rate, count as sent; unspecified is a gauge', () => {
-    for (const [type, want] of [['gauge', 'gauge'], ['rate', 'rate'], ['count', 'count'], ['unspecified', 'gauge']] as const) {
+    for (const [type, want] of [
+      ['gauge', 'gauge'],
+      ['rate', 'rate'],
+      ['count', 'count'],
+      ['unspecified', 'gauge'],
+    ] as const) {
       assert.equal(mapOne(series({ metric: 'm', type })).type, want);
     }
   });
@@ -89,26 +111,48 @@ describe('series labels', () => {
   });
 
   test('values are never changed', () => {
-    const r = mapper().map('t', payload({ series: [series({ metric: 'm', tags: ['path:/a b/ç?x=1', 'k:v:w'], device: 'C:\\ drive' })] }), NOW);
-    assert.deepEqual(labels(only(r)), { __name__: 'm', device: 'C:\\ drive', instance: 'web-1', job: 'ddagent', k: 'v:w', path: '/a b/ç?x=1', type: 'gauge' });
+    const r = mapper().map(
+      't',
+      payload({ series: [series({ metric: 'm', tags: ['path:/a b/ç?x=1', 'k:v:w'], device: 'C:\\ drive' })] }),
+      NOW,
+    );
+    assert.deepEqual(labels(only(r)), {
+      __name__: 'm',
+      device: 'C:\\ drive',
+      instance: 'web-1',
+      job: 'ddagent',
+      k: 'v:w',
+      path: '/a b/ç?x=1',
+      type: 'gauge',
+    });
   });
 });
 
 describe('tags', () => {
   test('keys are sanitized and split on the first colon', () => {
-    assert.deepEqual(mapOne(series({ metric: 'm', host: '', tags: ['kube.namespace:default', '1st:a', 'env:staging:east'] })), {
-      __name__: 'm',
-      _1st: 'a',
-      env: 'staging:east',
-      job: 'ddagent',
-      kube_namespace: 'default',
-      type: 'gauge',
-    });
+    assert.deepEqual(
+      mapOne(series({ metric: 'm', host: '', tags: ['kube.namespace:default', '1st:a', 'env:staging:east'] })),
+      {
+        __name__: 'm',
+        _1st: 'a',
+        env: 'staging:east',
+        job: 'ddagent',
+        kube_namespace: 'default',
+        type: 'gauge',
+      },
+    );
   });
 
   test('keys colliding with promdog labels, or starting with __, get exported_', () => {
     assert.deepEqual(
-      mapOne(series({ metric: 'm', device: 'sda', sourceTypeName: 'System', tags: ['job:app', 'instance:i-1', 'type:t', '__name__:n', '__meta_x:y', 'device:sdb', 'source_type_name:x'] })),
+      mapOne(
+        series({
+          metric: 'm',
+          device: 'sda',
+          sourceTypeName: 'System',
+          tags: ['job:app', 'instance:i-1', 'type:t', '__name__:n', '__meta_x:y', 'device:sdb', 'source_type_name:x'],
+        }),
+      ),
       {
         __name__: 'm',
         device: 'sda',
@@ -128,25 +172,43 @@ describe('tags', () => {
   });
 
   test('instance, job and type are reserved even when absent; device and source_type_name only when the series has them', () => {
-    assert.deepEqual(mapOne(series({ metric: 'm', host: '', tags: ['instance:i-1', 'device:sdb', 'source_type_name:x'] })), {
-      __name__: 'm',
-      device: 'sdb',
-      exported_instance: 'i-1',
-      job: 'ddagent',
-      source_type_name: 'x',
-      type: 'gauge',
-    });
+    assert.deepEqual(
+      mapOne(series({ metric: 'm', host: '', tags: ['instance:i-1', 'device:sdb', 'source_type_name:x'] })),
+      {
+        __name__: 'm',
+        device: 'sdb',
+        exported_instance: 'i-1',
+        job: 'ddagent',
+        source_type_name: 'x',
+        type: 'gauge',
+      },
+    );
   });
 
   test('resources: a resource named like a promdog label is exported_, a tag named like a resource label is exported_', () => {
     assert.deepEqual(
-      mapOne(series({ metric: 'm', host: '', resources: [{ type: 'job', name: 'r1' }, { type: 'cluster', name: 'c1' }, { type: 'cluster', name: 'c0' }, { type: 'empty', name: '' }], tags: ['cluster:t1'] })),
+      mapOne(
+        series({
+          metric: 'm',
+          host: '',
+          resources: [
+            { type: 'job', name: 'r1' },
+            { type: 'cluster', name: 'c1' },
+            { type: 'cluster', name: 'c0' },
+            { type: 'empty', name: '' },
+          ],
+          tags: ['cluster:t1'],
+        }),
+      ),
       { __name__: 'm', cluster: 'c0,c1', exported_cluster: 't1', exported_job: 'r1', job: 'ddagent', type: 'gauge' },
     );
   });
 
   test('several values for one key: one label, unique values sorted and joined with ","', () => {
-    assert.equal(mapOne(series({ metric: 'm', tags: ['role:web', 'role:api', 'role:web', 'role:db'] })).role, 'api,db,web');
+    assert.equal(
+      mapOne(series({ metric: 'm', tags: ['role:web', 'role:api', 'role:web', 'role:db'] })).role,
+      'api,db,web',
+    );
     // Keys that sanitize to the same name join too.
     assert.equal(mapOne(series({ metric: 'm', tags: ['a.b:1', 'a-b:2'] })).a_b, '1,2');
   });
@@ -190,7 +252,11 @@ describe('host tags', () => {
   });
 
   test('a host tag does not join a series that has the key from an exported_ tag either', () => {
-    const r = mapper().map('t', payload({ hostMetadata: [hostMd('web-1', ['job:h'])], series: [series({ metric: 'm', tags: ['job:s'] })] }), NOW);
+    const r = mapper().map(
+      't',
+      payload({ hostMetadata: [hostMd('web-1', ['job:h'])], series: [series({ metric: 'm', tags: ['job:s'] })] }),
+      NOW,
+    );
     assert.equal(labels(only(r)).exported_job, 's');
   });
 
@@ -199,7 +265,10 @@ describe('host tags', () => {
     const m = mapper({}, cache);
     const s = series({ metric: 'm' });
     assert.equal(labels(only(m.map('a', payload({ series: [s] }), NOW))).team, undefined);
-    assert.equal(labels(only(m.map('a', payload({ hostMetadata: [hostMd('web-1', ['team:one'])], series: [s] }), NOW))).team, 'one');
+    assert.equal(
+      labels(only(m.map('a', payload({ hostMetadata: [hostMd('web-1', ['team:one'])], series: [s] }), NOW))).team,
+      'one',
+    );
     assert.equal(labels(only(m.map('a', payload({ series: [s] }), NOW))).team, 'one');
     cache.update('a', hostMd('web-1', ['team:two']), NOW);
     assert.equal(labels(only(m.map('a', payload({ series: [s] }), NOW))).team, 'two');
@@ -223,7 +292,13 @@ describe('host tags', () => {
 
 describe('points', () => {
   test('seconds become rounded milliseconds; points sorted; the last sent of a timestamp wins', () => {
-    const r = mapper().map('t', payload({ series: [series({ metric: 'm', timestamps: [30, 10.0004, 20, 10, 20.0005], values: [3, 1, 2, 9, 7] })] }), NOW);
+    const r = mapper().map(
+      't',
+      payload({
+        series: [series({ metric: 'm', timestamps: [30, 10.0004, 20, 10, 20.0005], values: [3, 1, 2, 9, 7] })],
+      }),
+      NOW,
+    );
     const s = only(r);
     assert.deepEqual(s.timestamps, [10000, 20000, 20001, 30000]);
     assert.deepEqual(s.values, [9, 2, 7, 3]);
@@ -234,7 +309,15 @@ describe('points', () => {
   test('non-finite or out-of-range timestamps are dropped as invalid_timestamp; NaN and infinite values are kept', () => {
     const r = mapper().map(
       't',
-      payload({ series: [series({ metric: 'm', timestamps: [NaN, Infinity, 1e300, 1, 2, 3], values: [1, 1, 1, NaN, Infinity, -Infinity] })] }),
+      payload({
+        series: [
+          series({
+            metric: 'm',
+            timestamps: [NaN, Infinity, 1e300, 1, 2, 3],
+            values: [1, 1, 1, NaN, Infinity, -Infinity],
+          }),
+        ],
+      }),
       NOW,
     );
     const s = only(r);
@@ -259,7 +342,13 @@ describe('points', () => {
     );
     assert.equal(r.series.length, 2);
     const ab = r.series.find((s) => labels(s).b === '2')!;
-    assert.deepEqual([ab.timestamps, ab.values], [[10000, 20000], [1, 5]]);
+    assert.deepEqual(
+      [ab.timestamps, ab.values],
+      [
+        [10000, 20000],
+        [1, 5],
+      ],
+    );
     assert.equal(r.dropped.duplicate_timestamp, 1);
   });
 
@@ -280,7 +369,9 @@ describe('label-set cache', () => {
     const m = mapper();
     // Same length, same middle, same end: only characters the sampled hash skips differ.
     const node = (i: number): string => `${String(i).padStart(3, '0')}-${'x'.repeat(30)}`;
-    const many = Array.from({ length: 300 }, (_, i) => series({ metric: 'kubernetes_state.node.count', tags: [`node:${node(i)}`], values: [i] }));
+    const many = Array.from({ length: 300 }, (_, i) =>
+      series({ metric: 'kubernetes_state.node.count', tags: [`node:${node(i)}`], values: [i] }),
+    );
     for (let round = 0; round < 2; round++) {
       const r = m.map('t', payload({ series: many }), NOW);
       assert.equal(r.series.length, 300);
@@ -319,10 +410,17 @@ describe('label-set cache', () => {
     for (let round = 0; round < 4; round++) {
       // Every request a minute apart: each may sweep.
       const now = NOW + round * 61_000;
-      const p = payload({ series: Array.from({ length: 20 }, (_, i) => series({ metric: `m${i % 4}`, tags: [`k:${i}`], timestamps: [round] })) });
+      const p = payload({
+        series: Array.from({ length: 20 }, (_, i) =>
+          series({ metric: `m${i % 4}`, tags: [`k:${i}`], timestamps: [round] }),
+        ),
+      });
       const a = small.map('t', p, now);
       const b = big.map('t', p, now);
-      assert.deepEqual(a.series.map((s) => [labels(s), s.timestamps]), b.series.map((s) => [labels(s), s.timestamps]));
+      assert.deepEqual(
+        a.series.map((s) => [labels(s), s.timestamps]),
+        b.series.map((s) => [labels(s), s.timestamps]),
+      );
       for (const s of b.series) {
         const key = JSON.stringify(labels(s));
         if (round > 0) assert.equal(s.ref, refs.get(key), 'within its bound, the cache hands out the same ref');
@@ -358,17 +456,35 @@ describe('label-set cache', () => {
 });
 
 describe('service checks', () => {
-  const check = (p: Partial<DDServiceCheck>): DDServiceCheck => ({ check: 'ntp.in_sync', host: 'web-1', timestamp: 1_700_000_000, status: 0, message: 'all good', tags: [], ...p });
+  const check = (p: Partial<DDServiceCheck>): DDServiceCheck => ({
+    check: 'ntp.in_sync',
+    host: 'web-1',
+    timestamp: 1_700_000_000,
+    status: 0,
+    message: 'all good',
+    tags: [],
+    ...p,
+  });
 
   test('datadog_service_check_status{check, instance, job, tags} = status; the message is not a label', () => {
     const r = mapper().map('t', payload({ serviceChecks: [check({ status: 2, tags: ['env:prod'] })] }), NOW);
     const s = only(r);
-    assert.deepEqual(labels(s), { __name__: 'datadog_service_check_status', check: 'ntp.in_sync', env: 'prod', instance: 'web-1', job: 'ddagent' });
+    assert.deepEqual(labels(s), {
+      __name__: 'datadog_service_check_status',
+      check: 'ntp.in_sync',
+      env: 'prod',
+      instance: 'web-1',
+      job: 'ddagent',
+    });
     assert.deepEqual([s.timestamps, s.values], [[1_700_000_000_000], [2]]);
   });
 
   test('a check tag becomes exported_check; type is not reserved for checks', () => {
-    const r = mapper().map('t', payload({ serviceChecks: [check({ check: 'datadog.agent.check_status', tags: ['check:ntp', 'type:x'] })] }), NOW);
+    const r = mapper().map(
+      't',
+      payload({ serviceChecks: [check({ check: 'datadog.agent.check_status', tags: ['check:ntp', 'type:x'] })] }),
+      NOW,
+    );
     assert.deepEqual(labels(only(r)), {
       __name__: 'datadog_service_check_status',
       check: 'datadog.agent.check_status',
@@ -380,15 +496,39 @@ describe('service checks', () => {
   });
 
   test('timestamp 0 means now; a status outside 0..3 is dropped as invalid_value', () => {
-    const r = mapper().map('t', payload({ serviceChecks: [check({ timestamp: 0, status: 3 }), check({ host: 'b', status: 4 }), check({ host: 'c', status: 1.5 })] }), NOW);
+    const r = mapper().map(
+      't',
+      payload({
+        serviceChecks: [
+          check({ timestamp: 0, status: 3 }),
+          check({ host: 'b', status: 4 }),
+          check({ host: 'c', status: 1.5 }),
+        ],
+      }),
+      NOW,
+    );
     assert.deepEqual([only(r).timestamps, only(r).values], [[NOW], [3]]);
     assert.equal(r.dropped.invalid_value, 2);
   });
 
   test('the Agent capture (fixtures/datadog-agent/api_v1_check_run_response.json)', () => {
     const body = decodedBody(loadFixture('api_v1_check_run_response.json').find((p) => p.encoding === 'deflate')!);
-    const raw = JSON.parse(body.toString()) as { check: string; host_name: string; timestamp: number; status: number; message: string; tags: string[] | null }[];
-    const checks = raw.map((c) => ({ check: c.check, host: c.host_name, timestamp: c.timestamp, status: c.status, message: c.message, tags: c.tags ?? [] }));
+    const raw = JSON.parse(body.toString()) as {
+      check: string;
+      host_name: string;
+      timestamp: number;
+      status: number;
+      message: string;
+      tags: string[] | null;
+    }[];
+    const checks = raw.map((c) => ({
+      check: c.check,
+      host: c.host_name,
+      timestamp: c.timestamp,
+      status: c.status,
+      message: c.message,
+      tags: c.tags ?? [],
+    }));
     const r = mapper().map('t', payload({ serviceChecks: checks }), NOW);
     assert.equal(r.series.length, 12);
     const ntp = r.series.find((s) => labels(s).exported_check === 'ntp')!;
@@ -415,13 +555,25 @@ describe('distributions', () => {
 
   test('sketches give quantiles, _count, _sum, _min, _max, _avg with type="distribution"', () => {
     const values = Array.from({ length: 1000 }, (_, i) => i + 1);
-    const sk: DDSketch = { metric: 'blog.app.latency', host: 'web-1', tags: ['env:prod', 'quantile:x'], points: [sketchOf(values, 1_700_000_010)] };
+    const sk: DDSketch = {
+      metric: 'blog.app.latency',
+      host: 'web-1',
+      tags: ['env:prod', 'quantile:x'],
+      points: [sketchOf(values, 1_700_000_010)],
+    };
     const r = mapper().map('t', payload({ sketches: [sk] }), NOW);
     assert.equal(r.series.length, 10);
     const base = { env: 'prod', exported_quantile: 'x', instance: 'web-1', job: 'ddagent', type: 'distribution' };
-    assert.deepEqual(labels(byName(r, 'blog_app_latency', '0.5')), { __name__: 'blog_app_latency', quantile: '0.5', ...base });
+    assert.deepEqual(labels(byName(r, 'blog_app_latency', '0.5')), {
+      __name__: 'blog_app_latency',
+      quantile: '0.5',
+      ...base,
+    });
     for (const suffix of ['_count', '_sum', '_min', '_max', '_avg']) {
-      assert.deepEqual(labels(byName(r, 'blog_app_latency' + suffix)), { __name__: 'blog_app_latency' + suffix, ...base });
+      assert.deepEqual(labels(byName(r, 'blog_app_latency' + suffix)), {
+        __name__: 'blog_app_latency' + suffix,
+        ...base,
+      });
     }
     const value = (name: string, q?: string): number => {
       const s = byName(r, name, q);
@@ -442,7 +594,11 @@ describe('distributions', () => {
 
   test('the story histogram: values 1/2/3 at p=0.1/0.6/0.3', () => {
     const values = [...Array(10).fill(1), ...Array(60).fill(2), ...Array(30).fill(3)] as number[];
-    const r = mapper().map('t', payload({ sketches: [{ metric: 'blog.app.testhist', host: 'h', tags: [], points: [sketchOf(values, 10)] }] }), NOW);
+    const r = mapper().map(
+      't',
+      payload({ sketches: [{ metric: 'blog.app.testhist', host: 'h', tags: [], points: [sketchOf(values, 10)] }] }),
+      NOW,
+    );
     assert.equal(byName(r, 'blog_app_testhist_max').values[0], 3);
     assert.ok(Math.abs(byName(r, 'blog_app_testhist_avg').values[0]! - 2.2) < 1e-9);
     // Within the sketch's accuracy: a bin spans a factor γ = 1 + 1/64 and the Agent interpolates inside it.
@@ -452,17 +608,35 @@ describe('distributions', () => {
 
   test('repeated bin keys add up', () => {
     const k = sketchKey(100);
-    const point = { ts: 1, cnt: 10, min: 1, max: 200, avg: 100, sum: 1000, keys: [sketchKey(1), k, k, sketchKey(200)], counts: [1, 4, 4, 1] };
+    const point = {
+      ts: 1,
+      cnt: 10,
+      min: 1,
+      max: 200,
+      avg: 100,
+      sum: 1000,
+      keys: [sketchKey(1), k, k, sketchKey(200)],
+      counts: [1, 4, 4, 1],
+    };
     const r = mapper().map('t', payload({ sketches: [{ metric: 'd', host: '', tags: [], points: [point] }] }), NOW);
     assert.ok(Math.abs(byName(r, 'd', '0.5').values[0]! - 100) / 100 < 0.01);
-    assert.equal(byName(r, 'd', '0.5').values[0], sketchQuantile({ ...point, keys: [sketchKey(1), k, sketchKey(200)], counts: [1, 8, 1] }, 0.5));
+    assert.equal(
+      byName(r, 'd', '0.5').values[0],
+      sketchQuantile({ ...point, keys: [sketchKey(1), k, sketchKey(200)], counts: [1, 8, 1] }, 0.5),
+    );
   });
 
   test('several points of one sketch are one series per output, sorted by time; an empty point has NaN quantiles', () => {
     const sk: DDSketch = { metric: 'd', host: 'h', tags: [], points: [sketchOf([5], 20), sketchOf([], 10)] };
     const r = mapper().map('t', payload({ sketches: [sk] }), NOW);
     const count = byName(r, 'd_count');
-    assert.deepEqual([count.timestamps, count.values], [[10000, 20000], [0, 1]]);
+    assert.deepEqual(
+      [count.timestamps, count.values],
+      [
+        [10000, 20000],
+        [0, 1],
+      ],
+    );
     const median = byName(r, 'd', '0.5');
     assert.ok(Number.isNaN(median.values[0]));
     assert.equal(median.values[1], 5);
@@ -470,7 +644,12 @@ describe('distributions', () => {
   });
 
   test('raw distribution points are sketched with the Agent mapping; non-finite values are dropped as invalid_value', () => {
-    const d: DDDistribution = { metric: 'api.latency', host: 'web-1', tags: ['env:prod'], points: [{ ts: 1_700_000_000, values: [1, 2, 3, 4, NaN, 100] }] };
+    const d: DDDistribution = {
+      metric: 'api.latency',
+      host: 'web-1',
+      tags: ['env:prod'],
+      points: [{ ts: 1_700_000_000, values: [1, 2, 3, 4, NaN, 100] }],
+    };
     const r = mapper().map('t', payload({ distributions: [d] }), NOW);
     assert.equal(byName(r, 'api_latency_count').values[0], 5);
     assert.equal(byName(r, 'api_latency_sum').values[0], 110);
@@ -483,16 +662,15 @@ describe('distributions', () => {
   });
 
   test('the quantile list is an option; keepUtf8Names applies to the derived names', () => {
-    const r = mapper({ quantiles: [0.5, 0.999], keepUtf8Names: true }).map('t', payload({ distributions: [{ metric: 'my.dist', host: '', tags: [], points: [{ ts: 1, values: [1, 2] }] }] }), NOW);
-    assert.deepEqual(r.series.map((s) => labels(s).__name__ + (labels(s).quantile ? `{${labels(s).quantile}}` : '')).sort(), [
-      'my.dist_avg',
-      'my.dist_count',
-      'my.dist_max',
-      'my.dist_min',
-      'my.dist_sum',
-      'my.dist{0.5}',
-      'my.dist{0.999}',
-    ]);
+    const r = mapper({ quantiles: [0.5, 0.999], keepUtf8Names: true }).map(
+      't',
+      payload({ distributions: [{ metric: 'my.dist', host: '', tags: [], points: [{ ts: 1, values: [1, 2] }] }] }),
+      NOW,
+    );
+    assert.deepEqual(
+      r.series.map((s) => labels(s).__name__ + (labels(s).quantile ? `{${labels(s).quantile}}` : '')).sort(),
+      ['my.dist_avg', 'my.dist_count', 'my.dist_max', 'my.dist_min', 'my.dist_sum', 'my.dist{0.5}', 'my.dist{0.999}'],
+    );
     assert.throws(() => mapper({ quantiles: [1.5] }), RangeError);
   });
 });
@@ -502,7 +680,11 @@ describe('metadata', () => {
     const r = mapper().map(
       't',
       payload({
-        series: [series({ metric: 'system.mem.used', unit: '' }), series({ metric: 'system.mem.used', host: 'b', unit: 'byte' }), series({ metric: 'req.rate', type: 'rate' })],
+        series: [
+          series({ metric: 'system.mem.used', unit: '' }),
+          series({ metric: 'system.mem.used', host: 'b', unit: 'byte' }),
+          series({ metric: 'req.rate', type: 'rate' }),
+        ],
         distributions: [{ metric: 'lat', host: '', tags: [], points: [{ ts: 1, values: [1] }] }],
         serviceChecks: [{ check: 'c', host: '', timestamp: 1, status: 0, message: '', tags: [] }],
       }),
@@ -531,7 +713,11 @@ describe('metadata', () => {
 describe('v2 protobuf fast path (series found by their identity bytes)', () => {
   /** Everything a request maps to, comparable with deepEqual. */
   function result(r: MapResult): unknown {
-    return { series: r.series.map((s) => [labels(s), s.timestamps, s.values]), metadata: r.metadata, dropped: r.dropped };
+    return {
+      series: r.series.map((s) => [labels(s), s.timestamps, s.values]),
+      metadata: r.metadata,
+      dropped: r.dropped,
+    };
   }
 
   /** Maps `body` through the fast path with `fast` and through its decoded series with `slow`; asserts they agree. */
@@ -551,7 +737,12 @@ describe('v2 protobuf fast path (series found by their identity bytes)', () => {
     const fast = mapper();
     const slow = mapper();
     let samples = 0;
-    for (const order of [[0, 1, 2], [0, 1, 2], [2, 0, 1], [1, 1, 0]]) {
+    for (const order of [
+      [0, 1, 2],
+      [0, 1, 2],
+      [2, 0, 1],
+      [1, 1, 0],
+    ]) {
       for (const i of order) samples += mapBoth(fast, slow, 't', bodies[i]!).series.length;
     }
     assert.ok(samples > 1000);
@@ -579,7 +770,9 @@ describe('v2 protobuf fast path (series found by their identity bytes)', () => {
       metric: pick(['cpu.user', 'mem.free', 'net.bytes_rcvd', '', '2bad name', 'ünïcode.metric']),
       host: pick(['', 'web-1', 'web-2', 'db-1']),
       device: pick(['', '', 'sda', 'eth0']),
-      tags: Array.from({ length: Math.floor(rand() * 5) }, () => pick(['env:prod', 'env:dev', 'role:a', 'role:b', 'flag', 'instance:x', 'k:v:w', 'é:ü'])),
+      tags: Array.from({ length: Math.floor(rand() * 5) }, () =>
+        pick(['env:prod', 'env:dev', 'role:a', 'role:b', 'flag', 'instance:x', 'k:v:w', 'é:ü']),
+      ),
       type: Math.floor(rand() * 5),
       unit: pick(['', '', 'byte', 'second']),
       sourceTypeName: pick(['', 'System']),
@@ -621,7 +814,10 @@ describe('v2 protobuf fast path (series found by their identity bytes)', () => {
       const n = Math.floor(rand() * 80);
       for (let k = 0; k < n; k++) {
         const i = round % 2 === 0 ? k % identities.length : Math.floor(rand() * identities.length);
-        const points: [number, number][] = Array.from({ length: Math.floor(rand() * 4) }, () => [1_700_000_000 + Math.floor(rand() * 5), Math.floor(rand() * 100)]);
+        const points: [number, number][] = Array.from({ length: Math.floor(rand() * 4) }, () => [
+          1_700_000_000 + Math.floor(rand() * 5),
+          Math.floor(rand() * 100),
+        ]);
         writeShuffled(w, identities[i]!, points, rng(orderSeeds[i]![Math.floor(rand() * 2)]!));
       }
       mapBoth(fast, slow, 't', w.finish());
@@ -631,7 +827,12 @@ describe('v2 protobuf fast path (series found by their identity bytes)', () => {
   function agentBody(ts: number): Buffer {
     const w = new ProtoWriter();
     for (const metric of ['a', 'b', 'c']) {
-      writeShuffled(w, { metric, host: 'web-1', device: '', tags: ['env:prod'], type: 3, unit: '', sourceTypeName: '', interval: 0 }, [[ts, 1]], () => 0);
+      writeShuffled(
+        w,
+        { metric, host: 'web-1', device: '', tags: ['env:prod'], type: 3, unit: '', sourceTypeName: '', interval: 0 },
+        [[ts, 1]],
+        () => 0,
+      );
     }
     return w.finish();
   }
@@ -654,18 +855,39 @@ describe('v2 protobuf fast path (series found by their identity bytes)', () => {
     const a1 = m.map('a', decodeSeriesV2Proto(agentBody(1)), NOW);
     const b1 = m.map('b', decodeSeriesV2Proto(agentBody(1)), NOW);
     const a2 = m.map('a', decodeSeriesV2Proto(agentBody(2)), NOW);
-    assert.deepEqual(a1.series.map((s) => labels(s).team), ['one', 'one', 'one']);
-    assert.deepEqual(b1.series.map((s) => labels(s).team), [undefined, undefined, undefined]);
+    assert.deepEqual(
+      a1.series.map((s) => labels(s).team),
+      ['one', 'one', 'one'],
+    );
+    assert.deepEqual(
+      b1.series.map((s) => labels(s).team),
+      [undefined, undefined, undefined],
+    );
     for (let i = 0; i < 3; i++) {
       assert.notEqual(a1.series[i]!.labels, b1.series[i]!.labels);
-      assert.equal(a1.series[i]!.labels, a2.series[i]!.labels, 'a repeated identity reuses its tenant\'s label set');
+      assert.equal(a1.series[i]!.labels, a2.series[i]!.labels, "a repeated identity reuses its tenant's label set");
     }
   });
 
   test('the cache bound holds: past it the least recently used identities are evicted, with the same results', () => {
     const bodies = [0, 1, 2].map((round) => {
       const w = new ProtoWriter();
-      for (let i = 0; i < 20; i++) writeShuffled(w, { metric: `m${i % 4}`, host: 'web-1', device: '', tags: [`k:${i}`], type: 3, unit: '', sourceTypeName: '', interval: 0 }, [[round, i]], () => 0);
+      for (let i = 0; i < 20; i++)
+        writeShuffled(
+          w,
+          {
+            metric: `m${i % 4}`,
+            host: 'web-1',
+            device: '',
+            tags: [`k:${i}`],
+            type: 3,
+            unit: '',
+            sourceTypeName: '',
+            interval: 0,
+          },
+          [[round, i]],
+          () => 0,
+        );
       return w.finish();
     });
     const small = mapper({ seriesCacheSize: 5 });

@@ -100,7 +100,8 @@ export class Mapper {
   ) {
     this.naming = new NameCache(opts.keepUtf8Names);
     const quantiles = opts.quantiles ?? DEFAULT_QUANTILES;
-    for (const q of quantiles) if (!(q >= 0 && q <= 1)) throw new RangeError(`mapping: quantile ${q} is not within [0, 1]`);
+    for (const q of quantiles)
+      if (!(q >= 0 && q <= 1)) throw new RangeError(`mapping: quantile ${q} is not within [0, 1]`);
     this.quantiles = [...quantiles];
     this.quantileLabels = this.quantiles.map(quantileLabel);
     this.quantileOrder = quantileOrder(this.quantiles);
@@ -182,7 +183,8 @@ export class Mapper {
     this.out = [];
     this.touched = [];
     this.touchedFamilies = [];
-    const invalid = dropped.invalid_timestamp + dropped.invalid_metric_name + dropped.invalid_value + dropped.duplicate_timestamp;
+    const invalid =
+      dropped.invalid_timestamp + dropped.invalid_metric_name + dropped.invalid_value + dropped.duplicate_timestamp;
     return { series, metadata, invalid, dropped };
   }
 
@@ -211,7 +213,17 @@ export class Mapper {
         known = identities.find(batch, i, hash);
         if (known === undefined) {
           const s = batch.decode(i);
-          const e = this.entry(t, Kind.Series, s.metric, s.host, s.device, s.sourceTypeName, s.type, s.resources, s.tags);
+          const e = this.entry(
+            t,
+            Kind.Series,
+            s.metric,
+            s.host,
+            s.device,
+            s.sourceTypeName,
+            s.type,
+            s.resources,
+            s.tags,
+          );
           known = identities.add(batch, i, hash, e, s.unit);
           if (known === undefined) {
             this.appendPoints(e, s.unit, s.timestamps, s.values, 0, s.timestamps.length);
@@ -231,7 +243,14 @@ export class Mapper {
   }
 
   /** Appends points [from, to) of one series of entry `e`. */
-  private appendPoints(e: Entry, unit: string, timestamps: readonly number[], values: readonly number[], from: number, to: number): void {
+  private appendPoints(
+    e: Entry,
+    unit: string,
+    timestamps: readonly number[],
+    values: readonly number[],
+    from: number,
+    to: number,
+  ): void {
     if (e.sets.length === 0) {
       this.dropped.invalid_metric_name += to - from;
       return;
@@ -293,7 +312,17 @@ export class Mapper {
   }
 
   /** The entry of an identity, its label sets built when new or when its host's tags changed. */
-  private entry(t: TenantState, kind: Kind, metric: string, host: string, device: string, sourceTypeName: string, type: string, resources: readonly DDResource[], tags: readonly string[]): Entry {
+  private entry(
+    t: TenantState,
+    kind: Kind,
+    metric: string,
+    host: string,
+    device: string,
+    sourceTypeName: string,
+    type: string,
+    resources: readonly DDResource[],
+    tags: readonly string[],
+  ): Entry {
     const table = kind === Kind.Series ? t.series : kind === Kind.Sketch ? t.sketches : t.checks;
     const e = t.entry(table, metric, host, device, sourceTypeName, type, resources, tags, this.nowMs);
     if (e.hostVersion !== hostVersionOf(e)) this.build(t, kind, e);

@@ -123,7 +123,8 @@ describe('docs/mapping.md: names and labels (names.ts, label-rules.ts)', () => {
       ['température', false, 'temp_rature'],
       ['system.net.bytes_rcvd', true, 'system.net.bytes_rcvd'],
     ];
-    for (const [metric, keepUtf8Names, name] of rows) assert.equal(new NameCache(keepUtf8Names).metricName(metric), name, metric);
+    for (const [metric, keepUtf8Names, name] of rows)
+      assert.equal(new NameCache(keepUtf8Names).metricName(metric), name, metric);
     // A metric with an empty name cannot be stored (the mapper makes no series of it).
     assert.equal(new NameCache(false).metricName(''), '');
   });
@@ -208,31 +209,86 @@ describe('docs/mapping.md: worked examples (Mapper)', () => {
 
   test('Host tags: metadata host-tags [env:prod, team:infra, role:a, role:b], series tags [env:dev]', () => {
     const r = mapped({
-      hostMetadata: [{ host: 'web-1', hostTags: ['env:prod', 'team:infra', 'role:a', 'role:b'], agentVersion: '7.50.3', os: 'linux' }],
+      hostMetadata: [
+        {
+          host: 'web-1',
+          hostTags: ['env:prod', 'team:infra', 'role:a', 'role:b'],
+          agentVersion: '7.50.3',
+          os: 'linux',
+        },
+      ],
       series: [series({ metric: 'system.load.1', host: 'web-1', tags: ['env:dev'], timestamps: [1], values: [0.5] })],
     });
-    assertSeries(r, ['system_load_1{env="dev", instance="web-1", job="ddagent", role="a,b", team="infra", type="gauge"} 0.5'], true);
+    assertSeries(
+      r,
+      ['system_load_1{env="dev", instance="web-1", job="ddagent", role="a,b", team="infra", type="gauge"} 0.5'],
+      true,
+    );
   });
 
   test('Points: sorted by time, the last sent of a timestamp wins; seconds rounded to milliseconds', () => {
     const r = mapped({ series: [series({ timestamps: [30, 10, 20, 10], values: [3, 1, 2, 9] })] });
     assertSeries(r, ['m{job="ddagent", type="gauge"} 9 @10000, 2 @20000, 3 @30000'], true);
     assert.equal(r.dropped.duplicate_timestamp, 1);
-    assertSeries(mapped({ series: [series({ timestamps: [1700000000.0004], values: [1] })] }), ['m{job="ddagent", type="gauge"} 1 @1700000000000'], true);
+    assertSeries(
+      mapped({ series: [series({ timestamps: [1700000000.0004], values: [1] })] }),
+      ['m{job="ddagent", type="gauge"} 1 @1700000000000'],
+      true,
+    );
   });
 
   test('Points: tags [a:1, b:2] and tags [b:2, a:1, a:1] merge into one series {a="1", b="2"}', () => {
-    const r = mapped({ series: [series({ tags: ['a:1', 'b:2'], timestamps: [1], values: [1] }), series({ tags: ['b:2', 'a:1', 'a:1'], timestamps: [2], values: [2] })] });
+    const r = mapped({
+      series: [
+        series({ tags: ['a:1', 'b:2'], timestamps: [1], values: [1] }),
+        series({ tags: ['b:2', 'a:1', 'a:1'], timestamps: [2], values: [2] }),
+      ],
+    });
     assertSeries(r, ['m{a="1", b="2", job="ddagent", type="gauge"} 1 @1000, 2 @2000'], true);
   });
 
   test('Service checks: ntp.in_sync, host web-1, status 2', () => {
-    const r = mapped({ serviceChecks: [{ check: 'ntp.in_sync', host: 'web-1', timestamp: 1700000000, status: 2, message: 'offset too large', tags: ['env:prod'] }] });
-    assertSeries(r, ['datadog_service_check_status{check="ntp.in_sync", env="prod", instance="web-1", job="ddagent"} 2 @1700000000000'], true);
+    const r = mapped({
+      serviceChecks: [
+        {
+          check: 'ntp.in_sync',
+          host: 'web-1',
+          timestamp: 1700000000,
+          status: 2,
+          message: 'offset too large',
+          tags: ['env:prod'],
+        },
+      ],
+    });
+    assertSeries(
+      r,
+      [
+        'datadog_service_check_status{check="ntp.in_sync", env="prod", instance="web-1", job="ddagent"} 2 @1700000000000',
+      ],
+      true,
+    );
   });
 
   test('Distributions: blog.app.testhist, host h, values 1×10, 2×60, 3×30 at 1700000010', () => {
-    const r = mapped({ sketches: [{ metric: 'blog.app.testhist', host: 'h', tags: [], points: [sketchOf([[1, 10], [2, 60], [3, 30]], 1700000010)] }] });
+    const r = mapped({
+      sketches: [
+        {
+          metric: 'blog.app.testhist',
+          host: 'h',
+          tags: [],
+          points: [
+            sketchOf(
+              [
+                [1, 10],
+                [2, 60],
+                [3, 30],
+              ],
+              1700000010,
+            ),
+          ],
+        },
+      ],
+    });
     // The page abbreviates the labels after the first line with `...`.
     const labels = 'instance="h", job="ddagent", type="distribution"';
     assertSeries(
@@ -249,7 +305,10 @@ describe('docs/mapping.md: worked examples (Mapper)', () => {
       false,
     );
     // With keepUtf8Names, the suffixes are added to the original name.
-    const utf8 = mapped({ distributions: [{ metric: 'my.dist', host: '', tags: [], points: [{ ts: 1, values: [1] }] }] }, true);
+    const utf8 = mapped(
+      { distributions: [{ metric: 'my.dist', host: '', tags: [], points: [{ ts: 1, values: [1] }] }] },
+      true,
+    );
     assertSeries(utf8, ['my.dist_count{job="ddagent", type="distribution"} 1'], false);
   });
 
@@ -267,7 +326,12 @@ describe('docs/mapping.md: worked examples (Mapper)', () => {
         ['lat_min', 'gauge', '', 'Smallest value of Datadog distribution lat in each interval.'],
         ['lat_max', 'gauge', '', 'Largest value of Datadog distribution lat in each interval.'],
         ['lat_avg', 'gauge', '', 'Average of Datadog distribution lat in each interval.'],
-        ['datadog_service_check_status', 'gauge', '', 'Datadog service check status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.'],
+        [
+          'datadog_service_check_status',
+          'gauge',
+          '',
+          'Datadog service check status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.',
+        ],
       ],
     );
   });

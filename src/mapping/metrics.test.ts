@@ -7,7 +7,19 @@ import { Mapper } from './mapper.js';
 import { registerMappingMetrics } from './metrics.js';
 
 function series(metric: string, host: string): DDSeries {
-  return { metric, type: 'gauge', host, device: '', resources: [], tags: ['env:prod'], sourceTypeName: '', interval: 10, unit: '', timestamps: [1_700_000_000], values: [1] };
+  return {
+    metric,
+    type: 'gauge',
+    host,
+    device: '',
+    resources: [],
+    tags: ['env:prod'],
+    sourceTypeName: '',
+    interval: 10,
+    unit: '',
+    timestamps: [1_700_000_000],
+    values: [1],
+  };
 }
 
 /** The value of one sample line of /metrics, or undefined when absent. */
@@ -22,7 +34,11 @@ test('cached series per tenant, evictions and host-tag cache hosts move with the
   const mapper = new Mapper({ keepUtf8Names: false, seriesCacheSize: 2 }, hostTags);
   registerMappingMetrics(registry, mapper, hostTags);
   const now = 1_700_000_100_000;
-  const payload = { ...emptyPayload(), series: ['a', 'b', 'c', 'd'].map((m) => series(m, 'web-1')), hostMetadata: [{ host: 'web-1', hostTags: ['role:db'], agentVersion: '7.50.0', os: 'linux' }] };
+  const payload = {
+    ...emptyPayload(),
+    series: ['a', 'b', 'c', 'd'].map((m) => series(m, 'web-1')),
+    hostMetadata: [{ host: 'web-1', hostTags: ['role:db'], agentVersion: '7.50.0', os: 'linux' }],
+  };
   mapper.map('default', payload, now);
   mapper.map('other', { ...emptyPayload(), series: [series('a', 'web-2')] }, now);
   assert.equal(await sample(registry, 'promdog_mapping_cached_series{tenant="default"}'), 4);
@@ -34,5 +50,9 @@ test('cached series per tenant, evictions and host-tag cache hosts move with the
   mapper.map('default', { ...emptyPayload(), series: [series('e', 'web-1')] }, now + 61_000);
   assert.equal(await sample(registry, 'promdog_mapping_cache_evictions_total'), 4);
   assert.equal(await sample(registry, 'promdog_mapping_cached_series{tenant="default"}'), 1);
-  assert.equal(await sample(registry, 'promdog_mapping_cache_evictions_total'), 4, 'a counter: collecting twice does not count twice');
+  assert.equal(
+    await sample(registry, 'promdog_mapping_cache_evictions_total'),
+    4,
+    'a counter: collecting twice does not count twice',
+  );
 });

@@ -139,7 +139,15 @@ export interface DecodedPayload {
 }
 
 export function emptyPayload(): DecodedPayload {
-  return { series: [], sketches: [], distributions: [], serviceChecks: [], hostMetadata: [], events: [], inventories: 0 };
+  return {
+    series: [],
+    sketches: [],
+    distributions: [],
+    serviceChecks: [],
+    hostMetadata: [],
+    events: [],
+    inventories: 0,
+  };
 }
 
 /** A malformed body. `message` says what is wrong and where (e.g. `series[3].points[1][0]: expected a number`). */

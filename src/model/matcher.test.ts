@@ -19,8 +19,14 @@ describe('label matchers', () => {
     assert.equal(m('!~', 'a|b').literals, undefined, 'a negative matcher accepts unlisted values');
     assert.equal(m('=~', '.*').matchesAll, true);
     assert.equal(m('!~', '').matchesAll, false);
-    for (const [type, value, empty] of [['=', '', true], ['!=', '', false], ['=~', 'a|', true], ['=~', '.+', false],
-      ['!~', '.+', true], ['!~', '', false]] as const) {
+    for (const [type, value, empty] of [
+      ['=', '', true],
+      ['!=', '', false],
+      ['=~', 'a|', true],
+      ['=~', '.+', false],
+      ['!~', '.+', true],
+      ['!~', '', false],
+    ] as const) {
       assert.equal(m(type, value).matchesEmpty, empty, `${type}"${value}"`);
     }
   });

@@ -60,7 +60,8 @@ class SubsetReader {
       const c = this.s[this.i];
       if (c === undefined || c === '|' || c === ')') return acc;
       const item = this.item();
-      if (acc.length * item.length > MAX_ALTERNATIVES && !(acc.length === 1 || item.length === 1)) throw new Unsupported();
+      if (acc.length * item.length > MAX_ALTERNATIVES && !(acc.length === 1 || item.length === 1))
+        throw new Unsupported();
       const next: Glob[] = [];
       for (const a of acc) for (const b of item) next.push(joinGlobs(a, b));
       acc = next;
@@ -163,7 +164,9 @@ export function analyzePattern(pattern: string, engine: (value: string) => boole
     if (e instanceof Unsupported) return undefined;
     throw e;
   }
-  const matchesEverything = globs.some((g) => g.gaps.length === 1 && g.gaps[0] === 0 && g.literals.every((l) => l === ''));
+  const matchesEverything = globs.some(
+    (g) => g.gaps.length === 1 && g.gaps[0] === 0 && g.literals.every((l) => l === ''),
+  );
   if (matchesEverything) return { matches: () => true, setMatches: undefined, matchesEverything };
   if (foldCase) {
     // Go folds case by Unicode simple folding (k also matches U+212A KELVIN SIGN): beyond ASCII, the engine decides.

@@ -59,7 +59,9 @@ async function engines(): Promise<Record<string, Compile>> {
   };
   try {
     const wasmModule = 're2-wasm';
-    const { RE2 } = (await import(wasmModule)) as { RE2: new (p: string, flags: string) => { test(v: string): boolean } };
+    const { RE2 } = (await import(wasmModule)) as {
+      RE2: new (p: string, flags: string) => { test(v: string): boolean };
+    };
     out['re2-wasm'] = (p) => {
       const re = new RE2(`^(?s:${p})$`, 'u');
       return (v) => re.test(v);
@@ -81,7 +83,8 @@ export async function benchRegexp(rounds = 20): Promise<RegexpBenchRow[]> {
       const matches = compile(pattern);
       let hits = 0;
       for (const v of values) if (matches(v)) hits++; // warm-up, and the engines must agree
-      if (expected !== undefined && hits !== expected) throw new Error(`${name} disagrees on ${pattern}: ${hits} vs ${expected}`);
+      if (expected !== undefined && hits !== expected)
+        throw new Error(`${name} disagrees on ${pattern}: ${hits} vs ${expected}`);
       expected = hits;
       const started = performance.now();
       for (let r = 0; r < rounds; r++) for (const v of values) if (matches(v)) hits++;

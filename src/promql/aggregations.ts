@@ -182,7 +182,8 @@ function aggregateK(
       if (Number.isNaN(p)) ev.error(`Ratio value ${goFloatG(p)} is NaN`);
       k = 0;
     } else {
-      if (!(p >= -9.223372036854776e18 && p <= 9.223372036854776e18)) ev.error(`Scalar value ${goFloatG(p)} overflows int64`);
+      if (!(p >= -9.223372036854776e18 && p <= 9.223372036854776e18))
+        ev.error(`Scalar value ${goFloatG(p)} overflows int64`);
       k = Math.min(Math.trunc(p), input.length);
       if (k < 1) continue;
     }
@@ -191,7 +192,8 @@ function aggregateK(
       if (present.length === 0) continue;
       let chosen: number[];
       if (e.op === 'limitk') chosen = present.slice(0, k);
-      else if (e.op === 'limit_ratio') chosen = present.filter((idx) => ratioSelected(input[idx]!.labels, Math.max(-1, Math.min(1, p))));
+      else if (e.op === 'limit_ratio')
+        chosen = present.filter((idx) => ratioSelected(input[idx]!.labels, Math.max(-1, Math.min(1, p))));
       else chosen = selectBest(present, (idx) => input[idx]!.vals[i]!, k, top);
       for (const idx of chosen) has[idx]![i] = 1;
       if (i === 0) rankOrder[g] = chosen;
@@ -199,8 +201,10 @@ function aggregateK(
   }
   if (e.op === 'limit_ratio') {
     const ratio = param[0]!;
-    if (ratio > 1) ev.warn(`ratio value should be between -1 and 1, got ${goFloatG(ratio)}, capping to 1`, e.param!.pos);
-    if (ratio < -1) ev.warn(`ratio value should be between -1 and 1, got ${goFloatG(ratio)}, capping to -1`, e.param!.pos);
+    if (ratio > 1)
+      ev.warn(`ratio value should be between -1 and 1, got ${goFloatG(ratio)}, capping to 1`, e.param!.pos);
+    if (ratio < -1)
+      ev.warn(`ratio value should be between -1 and 1, got ${goFloatG(ratio)}, capping to -1`, e.param!.pos);
   }
   const out: InstantSeries[] = [];
   if (n === 1) {

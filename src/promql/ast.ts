@@ -69,9 +69,22 @@ export interface UnaryExpr {
 }
 
 export type BinaryOp =
-  | '+' | '-' | '*' | '/' | '%' | '^' | 'atan2'
-  | '==' | '!=' | '>' | '<' | '>=' | '<='
-  | 'and' | 'or' | 'unless';
+  | '+'
+  | '-'
+  | '*'
+  | '/'
+  | '%'
+  | '^'
+  | 'atan2'
+  | '=='
+  | '!='
+  | '>'
+  | '<'
+  | '>='
+  | '<='
+  | 'and'
+  | 'or'
+  | 'unless';
 
 export type Cardinality = 'one-to-one' | 'many-to-one' | 'one-to-many' | 'many-to-many';
 
@@ -94,8 +107,20 @@ export interface BinaryExpr {
 }
 
 export type AggregateOp =
-  | 'sum' | 'avg' | 'count' | 'min' | 'max' | 'group' | 'stddev' | 'stdvar'
-  | 'topk' | 'bottomk' | 'quantile' | 'count_values' | 'limitk' | 'limit_ratio';
+  | 'sum'
+  | 'avg'
+  | 'count'
+  | 'min'
+  | 'max'
+  | 'group'
+  | 'stddev'
+  | 'stdvar'
+  | 'topk'
+  | 'bottomk'
+  | 'quantile'
+  | 'count_values'
+  | 'limitk'
+  | 'limit_ratio';
 
 export interface AggregateExpr {
   type: 'AggregateExpr';
@@ -168,14 +193,63 @@ const STR: ValueType = 'string';
 /** Every float-capable function of Prometheus 3.5 (experimental ones included: the test suite enables them). */
 export const FUNCTIONS: ReadonlyMap<string, FunctionDef> = new Map(
   [
-    ...['abs', 'acos', 'acosh', 'asin', 'asinh', 'atan', 'atanh', 'ceil', 'cos', 'cosh', 'deg', 'exp', 'floor',
-      'ln', 'log10', 'log2', 'rad', 'sgn', 'sin', 'sinh', 'sqrt', 'tan', 'tanh', 'absent', 'sort', 'sort_desc',
-      'timestamp', 'histogram_avg', 'histogram_count', 'histogram_sum', 'histogram_stddev', 'histogram_stdvar',
+    ...[
+      'abs',
+      'acos',
+      'acosh',
+      'asin',
+      'asinh',
+      'atan',
+      'atanh',
+      'ceil',
+      'cos',
+      'cosh',
+      'deg',
+      'exp',
+      'floor',
+      'ln',
+      'log10',
+      'log2',
+      'rad',
+      'sgn',
+      'sin',
+      'sinh',
+      'sqrt',
+      'tan',
+      'tanh',
+      'absent',
+      'sort',
+      'sort_desc',
+      'timestamp',
+      'histogram_avg',
+      'histogram_count',
+      'histogram_sum',
+      'histogram_stddev',
+      'histogram_stdvar',
     ].map((n) => fn(n, [V], V)),
-    ...['absent_over_time', 'avg_over_time', 'changes', 'count_over_time', 'delta', 'deriv', 'idelta', 'increase',
-      'irate', 'last_over_time', 'mad_over_time', 'max_over_time', 'min_over_time', 'present_over_time', 'rate',
-      'resets', 'stddev_over_time', 'stdvar_over_time', 'sum_over_time', 'ts_of_max_over_time',
-      'ts_of_min_over_time', 'ts_of_last_over_time',
+    ...[
+      'absent_over_time',
+      'avg_over_time',
+      'changes',
+      'count_over_time',
+      'delta',
+      'deriv',
+      'idelta',
+      'increase',
+      'irate',
+      'last_over_time',
+      'mad_over_time',
+      'max_over_time',
+      'min_over_time',
+      'present_over_time',
+      'rate',
+      'resets',
+      'stddev_over_time',
+      'stdvar_over_time',
+      'sum_over_time',
+      'ts_of_max_over_time',
+      'ts_of_min_over_time',
+      'ts_of_last_over_time',
     ].map((n) => fn(n, [M], V)),
     ...['days_in_month', 'day_of_month', 'day_of_week', 'day_of_year', 'hour', 'minute', 'month', 'year'].map((n) =>
       fn(n, [V], V, 1),
@@ -202,8 +276,17 @@ export const FUNCTIONS: ReadonlyMap<string, FunctionDef> = new Map(
 
 /** Functions whose result depends on the evaluation time even with step-invariant arguments. */
 export const AT_MODIFIER_UNSAFE_FUNCTIONS: ReadonlySet<string> = new Set([
-  'days_in_month', 'day_of_month', 'day_of_week', 'day_of_year', 'hour', 'minute', 'month', 'year',
-  'predict_linear', 'time', 'timestamp',
+  'days_in_month',
+  'day_of_month',
+  'day_of_week',
+  'day_of_year',
+  'hour',
+  'minute',
+  'month',
+  'year',
+  'predict_linear',
+  'time',
+  'timestamp',
 ]);
 
 /** Calls `visit` on every node, parents first, with the chain of ancestors. */

@@ -24,7 +24,8 @@ export function binary(ev: EvalContext, e: BinaryExpr, times: Float64Array): Eva
     const lhs = ev.vector(e.lhs, times);
     const rhs = ev.vector(e.rhs, times);
     const m = e.matching!;
-    if (e.op === 'and' || e.op === 'or' || e.op === 'unless') return { kind: 'vector', series: setOp(ev, e.op, lhs, rhs, m, n) };
+    if (e.op === 'and' || e.op === 'or' || e.op === 'unless')
+      return { kind: 'vector', series: setOp(ev, e.op, lhs, rhs, m, n) };
     return { kind: 'vector', series: vectorBinop(ev, e, lhs, rhs, m, n) };
   }
   // Vector and scalar.
@@ -81,7 +82,10 @@ function setOp(
   // Per step, which signatures are present on the other side.
   const seenAt = new Int32Array(ids.size).fill(-1);
   const outL = lhs.map((s) => ({ labels: s.labels, vals: s.vals, has: new Uint8Array(n), dropName: s.dropName }));
-  const outR = op === 'or' ? rhs.map((s) => ({ labels: s.labels, vals: s.vals, has: new Uint8Array(n), dropName: s.dropName })) : [];
+  const outR =
+    op === 'or'
+      ? rhs.map((s) => ({ labels: s.labels, vals: s.vals, has: new Uint8Array(n), dropName: s.dropName }))
+      : [];
   for (let i = 0; i < n; i++) {
     if (op === 'or') {
       for (let k = 0; k < lhs.length; k++) {
@@ -196,7 +200,8 @@ function vectorBinop(
         value = scalarBinop(op, fl, fr);
       }
       if (m.card === 'one-to-one') {
-        if (matchedAt[id] === i) ev.error('multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)');
+        if (matchedAt[id] === i)
+          ev.error('multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)');
         matchedAt[id] = i;
       }
       // The output series of a (left, right) pair never changes: resolve it once.
@@ -209,7 +214,8 @@ function vectorBinop(
         outputOf.set(cacheKey, idx);
       }
       if (out.hasAt(idx, i)) {
-        if (writtenSig.get(idx) === id) ev.error('multiple matches for labels: grouping labels must ensure unique matches');
+        if (writtenSig.get(idx) === id)
+          ev.error('multiple matches for labels: grouping labels must ensure unique matches');
         ev.error('vector cannot contain metrics with the same labelset');
       }
       writtenSig.set(idx, id);

@@ -33,7 +33,11 @@ function arrayQuerier(): Querier {
     async select(_m: LabelMatcher[], mint: number, maxt: number) {
       const lo = Math.max(0, Math.ceil(mint / SCRAPE_MS));
       const hi = Math.min(SAMPLES, Math.floor(maxt / SCRAPE_MS) + 1);
-      return data.map((s) => ({ labels: s.labels, timestamps: s.timestamps.subarray(lo, hi), values: s.values.subarray(lo, hi) }));
+      return data.map((s) => ({
+        labels: s.labels,
+        timestamps: s.timestamps.subarray(lo, hi),
+        values: s.values.subarray(lo, hi),
+      }));
     },
     async series() {
       return data.map((s) => s.labels);
@@ -78,6 +82,8 @@ export async function benchEngine(): Promise<EngineBenchResult[]> {
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   for (const r of await benchEngine()) {
-    console.log(`${String(r.ms).padStart(6)} ms  step ${r.stepSeconds}s  ${r.outputPoints.toLocaleString('en')} points  ${r.expr}`);
+    console.log(
+      `${String(r.ms).padStart(6)} ms  step ${r.stepSeconds}s  ${r.outputPoints.toLocaleString('en')} points  ${r.expr}`,
+    );
   }
 }

@@ -39,12 +39,42 @@ const engine = new Engine({ lookbackDeltaMs: 5 * MIN, maxSamples: 1_000_000, tim
 function fixture(): MemoryQuerier {
   const q = new MemoryQuerier();
   // http_requests_total: counters, one point per minute for 20 minutes.
-  load(q, lbls('http_requests_total', { job: 'api', instance: 'a', code: '200' }), MIN, series(21, (i) => i * 60));
-  load(q, lbls('http_requests_total', { job: 'api', instance: 'b', code: '200' }), MIN, series(21, (i) => i * 120));
-  load(q, lbls('http_requests_total', { job: 'api', instance: 'a', code: '500' }), MIN, series(21, (i) => i * 6));
-  load(q, lbls('http_requests_total', { job: 'web', instance: 'c', code: '200' }), MIN, series(21, (i) => i * 30));
-  load(q, lbls('build_info', { instance: 'a', version: '1.0' }), MIN, series(21, () => 1));
-  load(q, lbls('build_info', { instance: 'b', version: '2.0' }), MIN, series(21, () => 1));
+  load(
+    q,
+    lbls('http_requests_total', { job: 'api', instance: 'a', code: '200' }),
+    MIN,
+    series(21, (i) => i * 60),
+  );
+  load(
+    q,
+    lbls('http_requests_total', { job: 'api', instance: 'b', code: '200' }),
+    MIN,
+    series(21, (i) => i * 120),
+  );
+  load(
+    q,
+    lbls('http_requests_total', { job: 'api', instance: 'a', code: '500' }),
+    MIN,
+    series(21, (i) => i * 6),
+  );
+  load(
+    q,
+    lbls('http_requests_total', { job: 'web', instance: 'c', code: '200' }),
+    MIN,
+    series(21, (i) => i * 30),
+  );
+  load(
+    q,
+    lbls('build_info', { instance: 'a', version: '1.0' }),
+    MIN,
+    series(21, () => 1),
+  );
+  load(
+    q,
+    lbls('build_info', { instance: 'b', version: '2.0' }),
+    MIN,
+    series(21, () => 1),
+  );
   return q;
 }
 
@@ -76,11 +106,21 @@ describe('selectors', () => {
 
   test('offset and @ move the evaluation time', async () => {
     const q = fixture();
-    const at10 = asMap(await engine.instantQueryRaw(q, 'http_requests_total{instance="a",code="200"} offset 5m', 15 * MIN));
+    const at10 = asMap(
+      await engine.instantQueryRaw(q, 'http_requests_total{instance="a",code="200"} offset 5m', 15 * MIN),
+    );
     assert.deepEqual([...at10.values()], [600]);
-    const pinned = asMap(await engine.instantQueryRaw(q, 'http_requests_total{instance="a",code="200"} @ 120', 15 * MIN));
+    const pinned = asMap(
+      await engine.instantQueryRaw(q, 'http_requests_total{instance="a",code="200"} @ 120', 15 * MIN),
+    );
     assert.deepEqual([...pinned.values()], [120]);
-    const end = await engine.rangeQueryRaw(q, 'http_requests_total{instance="a",code="200"} @ end()', 0, 10 * MIN, 5 * MIN);
+    const end = await engine.rangeQueryRaw(
+      q,
+      'http_requests_total{instance="a",code="200"} @ end()',
+      0,
+      10 * MIN,
+      5 * MIN,
+    );
     assert.ok(end.resultType === 'matrix');
     if (end.resultType === 'matrix') assert.deepEqual(end.series[0]!.values, [600, 600, 600]);
   });
@@ -99,7 +139,12 @@ describe('range functions', () => {
   test('rate and increase extrapolate like Prometheus', async () => {
     const q = new MemoryQuerier();
     // 0, 10, 20, ... every 15 s: 10 per 15 s = 0.6667/s.
-    load(q, lbls('c_total'), 15_000, series(41, (i) => i * 10));
+    load(
+      q,
+      lbls('c_total'),
+      15_000,
+      series(41, (i) => i * 10),
+    );
     const rate = asMap(await engine.instantQueryRaw(q, 'rate(c_total[5m])', 10 * MIN));
     assert.ok(Math.abs(rate.get('')! - 10 / 15) < 1e-9);
     const inc = asMap(await engine.instantQueryRaw(q, 'increase(c_total[5m])', 10 * MIN));
@@ -115,7 +160,9 @@ describe('range functions', () => {
     const q = new MemoryQuerier();
     load(q, lbls('gauge_thing'), MIN, [1, 2, 3]);
     const r = await engine.instantQueryRaw(q, 'rate(gauge_thing[5m])', 2 * MIN);
-    assert.deepEqual(r.infos, ['PromQL info: metric might not be a counter, name does not end in _total/_sum/_count/_bucket: "gauge_thing" (1:6)']);
+    assert.deepEqual(r.infos, [
+      'PromQL info: metric might not be a counter, name does not end in _total/_sum/_count/_bucket: "gauge_thing" (1:6)',
+    ]);
   });
 
   test('*_over_time, deriv, predict_linear, quantile_over_time', async () => {
@@ -133,13 +180,24 @@ describe('range functions', () => {
     assert.equal(await v('stdvar_over_time(g[10m])'), 3.5);
     const l = new MemoryQuerier();
     load(l, lbls('lin'), MIN, [0, 60, 120, 180]);
-    assert.ok(Math.abs([...asMap(await engine.instantQueryRaw(l, 'deriv(lin[10m])', 3 * MIN)).values()][0]! - 1) < 1e-9);
-    assert.ok(Math.abs([...asMap(await engine.instantQueryRaw(l, 'predict_linear(lin[10m], 60)', 3 * MIN)).values()][0]! - 240) < 1e-9);
+    assert.ok(
+      Math.abs([...asMap(await engine.instantQueryRaw(l, 'deriv(lin[10m])', 3 * MIN)).values()][0]! - 1) < 1e-9,
+    );
+    assert.ok(
+      Math.abs(
+        [...asMap(await engine.instantQueryRaw(l, 'predict_linear(lin[10m], 60)', 3 * MIN)).values()][0]! - 240,
+      ) < 1e-9,
+    );
   });
 
   test('subqueries evaluate on an aligned step grid', async () => {
     const q = new MemoryQuerier();
-    load(q, lbls('g'), MIN, series(11, (i) => i));
+    load(
+      q,
+      lbls('g'),
+      MIN,
+      series(11, (i) => i),
+    );
     // Steps at 6m, 7m, ... 10m inside (5m, 10m]: max is 10, count 5.
     assert.equal([...asMap(await engine.instantQueryRaw(q, 'max_over_time(g[5m:1m])', 10 * MIN)).values()][0], 10);
     assert.equal([...asMap(await engine.instantQueryRaw(q, 'count_over_time(g[5m:1m])', 10 * MIN)).values()][0], 5);
@@ -161,13 +219,28 @@ describe('aggregations', () => {
     const q = fixture();
     const sum = asMap(await engine.instantQueryRaw(q, 'sum by (job) (http_requests_total)', 10 * MIN));
     assert.deepEqual(Object.fromEntries(sum), { 'job=api': 600 + 1200 + 60, 'job=web': 300 });
-    const without = asMap(await engine.instantQueryRaw(q, 'max without (instance, code) (http_requests_total)', 10 * MIN));
+    const without = asMap(
+      await engine.instantQueryRaw(q, 'max without (instance, code) (http_requests_total)', 10 * MIN),
+    );
     assert.deepEqual(Object.fromEntries(without), { 'job=api': 1200, 'job=web': 300 });
-    assert.deepEqual(Object.fromEntries(asMap(await engine.instantQueryRaw(q, 'count(http_requests_total)', 10 * MIN))), { '': 4 });
-    assert.deepEqual(Object.fromEntries(asMap(await engine.instantQueryRaw(q, 'avg(build_info)', 10 * MIN))), { '': 1 });
-    assert.deepEqual(Object.fromEntries(asMap(await engine.instantQueryRaw(q, 'group by (job) (http_requests_total)', 10 * MIN))), { 'job=api': 1, 'job=web': 1 });
-    assert.deepEqual(Object.fromEntries(asMap(await engine.instantQueryRaw(q, 'stddev(build_info)', 10 * MIN))), { '': 0 });
-    assert.deepEqual(Object.fromEntries(asMap(await engine.instantQueryRaw(q, 'quantile(0.5, http_requests_total)', 10 * MIN))), { '': 450 });
+    assert.deepEqual(
+      Object.fromEntries(asMap(await engine.instantQueryRaw(q, 'count(http_requests_total)', 10 * MIN))),
+      { '': 4 },
+    );
+    assert.deepEqual(Object.fromEntries(asMap(await engine.instantQueryRaw(q, 'avg(build_info)', 10 * MIN))), {
+      '': 1,
+    });
+    assert.deepEqual(
+      Object.fromEntries(asMap(await engine.instantQueryRaw(q, 'group by (job) (http_requests_total)', 10 * MIN))),
+      { 'job=api': 1, 'job=web': 1 },
+    );
+    assert.deepEqual(Object.fromEntries(asMap(await engine.instantQueryRaw(q, 'stddev(build_info)', 10 * MIN))), {
+      '': 0,
+    });
+    assert.deepEqual(
+      Object.fromEntries(asMap(await engine.instantQueryRaw(q, 'quantile(0.5, http_requests_total)', 10 * MIN))),
+      { '': 450 },
+    );
   });
 
   test('topk keeps labels and orders best first', async () => {
@@ -175,7 +248,10 @@ describe('aggregations', () => {
     const r = await engine.instantQueryRaw(q, 'topk(2, http_requests_total)', 10 * MIN);
     assert.ok(r.resultType === 'vector');
     if (r.resultType !== 'vector') return;
-    assert.deepEqual(r.series.map((s) => s.values[0]), [1200, 600]);
+    assert.deepEqual(
+      r.series.map((s) => s.values[0]),
+      [1200, 600],
+    );
     assert.equal(r.series[0]!.labels.find((l) => l.name === '__name__')?.value, 'http_requests_total');
     const b = await engine.instantQueryRaw(q, 'bottomk by (job) (1, http_requests_total)', 10 * MIN);
     assert.deepEqual(Object.fromEntries(asMap(b)), {
@@ -192,7 +268,10 @@ describe('aggregations', () => {
       const r = await engine.instantQueryRaw(q, `topk(${k}, m)`, 0);
       assert.ok(r.resultType === 'vector');
       if (r.resultType !== 'vector') return;
-      assert.deepEqual(r.series.map((s) => s.values[0]), Array.from({ length: k }, (_, j) => 39 - j));
+      assert.deepEqual(
+        r.series.map((s) => s.values[0]),
+        Array.from({ length: k }, (_, j) => 39 - j),
+      );
     }
     const all = await engine.instantQueryRaw(q, 'bottomk(41, m)', 0);
     assert.ok(all.resultType === 'vector' && Number.isNaN(all.series[40]!.values[0]) && all.series[0]!.values[0] === 0);
@@ -220,9 +299,17 @@ describe('binary operators', () => {
 
   test('one-to-one, ignoring and group_left matching', async () => {
     const q = fixture();
-    const ratio = asMap(await engine.instantQueryRaw(q, 'http_requests_total{code="500"} / ignoring(code) http_requests_total{code="200"}', 10 * MIN));
+    const ratio = asMap(
+      await engine.instantQueryRaw(
+        q,
+        'http_requests_total{code="500"} / ignoring(code) http_requests_total{code="200"}',
+        10 * MIN,
+      ),
+    );
     assert.deepEqual(Object.fromEntries(ratio), { 'instance=a,job=api': 0.1 });
-    const joined = asMap(await engine.instantQueryRaw(q, 'http_requests_total * on(instance) group_left(version) build_info', 10 * MIN));
+    const joined = asMap(
+      await engine.instantQueryRaw(q, 'http_requests_total * on(instance) group_left(version) build_info', 10 * MIN),
+    );
     assert.deepEqual(Object.fromEntries(joined), {
       'code=200,instance=a,job=api,version=1.0': 600,
       'code=200,instance=b,job=api,version=2.0': 1200,
@@ -232,13 +319,23 @@ describe('binary operators', () => {
 
   test('matching errors use Prometheus wording', async () => {
     const q = fixture();
-    await assert.rejects(engine.instantQueryRaw(q, 'build_info * on(instance) http_requests_total', 10 * MIN), (e: unknown) => {
-      assert.ok(e instanceof PromQLError && e.type === 'execution');
-      assert.match(e.message, /^found duplicate series for the match group \{instance="a"\} on the right hand-side of the operation: .*many-to-many matching not allowed: matching labels must be unique on one side$/);
-      return true;
-    });
     await assert.rejects(
-      engine.instantQueryRaw(q, 'http_requests_total{job="api"} + on(job) group_left http_requests_total{job="api"}', 10 * MIN),
+      engine.instantQueryRaw(q, 'build_info * on(instance) http_requests_total', 10 * MIN),
+      (e: unknown) => {
+        assert.ok(e instanceof PromQLError && e.type === 'execution');
+        assert.match(
+          e.message,
+          /^found duplicate series for the match group \{instance="a"\} on the right hand-side of the operation: .*many-to-many matching not allowed: matching labels must be unique on one side$/,
+        );
+        return true;
+      },
+    );
+    await assert.rejects(
+      engine.instantQueryRaw(
+        q,
+        'http_requests_total{job="api"} + on(job) group_left http_requests_total{job="api"}',
+        10 * MIN,
+      ),
       /found duplicate series for the match group \{job="api"\} on the right hand-side/,
     );
   });
@@ -247,7 +344,9 @@ describe('binary operators', () => {
     const q = fixture();
     const and = asMap(await engine.instantQueryRaw(q, 'http_requests_total and on(instance) build_info', 10 * MIN));
     assert.equal(and.size, 3);
-    const unless = asMap(await engine.instantQueryRaw(q, 'http_requests_total unless on(instance) build_info', 10 * MIN));
+    const unless = asMap(
+      await engine.instantQueryRaw(q, 'http_requests_total unless on(instance) build_info', 10 * MIN),
+    );
     assert.deepEqual([...unless.keys()], ['__name__=http_requests_total,code=200,instance=c,job=web']);
     const or = asMap(await engine.instantQueryRaw(q, 'build_info or on(instance) http_requests_total', 10 * MIN));
     assert.equal(or.size, 3); // two build_info + the series of instance c
@@ -257,22 +356,36 @@ describe('binary operators', () => {
 describe('functions on instant vectors', () => {
   test('label_replace and label_join', async () => {
     const q = fixture();
-    const r = asMap(await engine.instantQueryRaw(q, 'label_replace(build_info, "major", "$1", "version", "(\\\\d+)\\\\..*")', 10 * MIN));
+    const r = asMap(
+      await engine.instantQueryRaw(
+        q,
+        'label_replace(build_info, "major", "$1", "version", "(\\\\d+)\\\\..*")',
+        10 * MIN,
+      ),
+    );
     assert.deepEqual([...r.keys()].sort(), [
       '__name__=build_info,instance=a,major=1,version=1.0',
       '__name__=build_info,instance=b,major=2,version=2.0',
     ]);
-    const j = asMap(await engine.instantQueryRaw(q, 'label_join(build_info, "id", "-", "instance", "version")', 10 * MIN));
+    const j = asMap(
+      await engine.instantQueryRaw(q, 'label_join(build_info, "id", "-", "instance", "version")', 10 * MIN),
+    );
     assert.ok([...j.keys()].includes('__name__=build_info,id=a-1.0,instance=a,version=1.0'));
     const collide = 'label_replace(label_replace(build_info, "version", "x", "", ""), "instance", "y", "", "")';
-    await assert.rejects(engine.instantQueryRaw(q, collide, 10 * MIN), /vector cannot contain metrics with the same labelset/);
+    await assert.rejects(
+      engine.instantQueryRaw(q, collide, 10 * MIN),
+      /vector cannot contain metrics with the same labelset/,
+    );
   });
 
   test('functions drop the name; identical results collide', async () => {
     const q = new MemoryQuerier();
     load(q, lbls('a', { x: '1' }), MIN, [1]);
     load(q, lbls('b', { x: '1' }), MIN, [2]);
-    await assert.rejects(engine.instantQueryRaw(q, 'abs({x="1"})', 0), /vector cannot contain metrics with the same labelset/);
+    await assert.rejects(
+      engine.instantQueryRaw(q, 'abs({x="1"})', 0),
+      /vector cannot contain metrics with the same labelset/,
+    );
     // A comparison of name-dropping results must not bring the name back.
     const cmp = asMap(await engine.instantQueryRaw(q, 'abs(a) <= abs(a)', 0));
     assert.deepEqual([...cmp.keys()], ['x=1']);
@@ -328,7 +441,10 @@ describe('functions on instant vectors', () => {
   });
 
   test('native-histogram-only functions fail clearly', async () => {
-    await assert.rejects(engine.instantQueryRaw(fixture(), 'histogram_count(http_requests_total)', 0), /native histograms are not supported yet/);
+    await assert.rejects(
+      engine.instantQueryRaw(fixture(), 'histogram_count(http_requests_total)', 0),
+      /native histograms are not supported yet/,
+    );
   });
 });
 
@@ -338,21 +454,40 @@ describe('queries', () => {
     const r = await engine.rangeQuery(q, 'sum by (job) (rate(http_requests_total[5m]))', 5 * MIN, 10 * MIN, MIN);
     assert.equal(r.resultType, 'matrix');
     if (r.resultType !== 'matrix') return;
-    assert.deepEqual(r.result.map((s) => s.metric), [{ job: 'api' }, { job: 'web' }]);
+    assert.deepEqual(
+      r.result.map((s) => s.metric),
+      [{ job: 'api' }, { job: 'web' }],
+    );
     assert.equal(r.result[0]!.values.length, 6);
     assert.deepEqual(r.result[1]!.values[0], [300, '0.5']);
   });
 
   test('API shapes of scalar, string and vector results', async () => {
     const q = fixture();
-    assert.deepEqual(await engine.instantQuery(q, '1 / 0', 1500), { resultType: 'scalar', result: [1.5, '+Inf'], warnings: [], infos: [] });
-    assert.deepEqual(await engine.instantQuery(q, '"hi"', 0), { resultType: 'string', result: [0, 'hi'], warnings: [], infos: [] });
+    assert.deepEqual(await engine.instantQuery(q, '1 / 0', 1500), {
+      resultType: 'scalar',
+      result: [1.5, '+Inf'],
+      warnings: [],
+      infos: [],
+    });
+    assert.deepEqual(await engine.instantQuery(q, '"hi"', 0), {
+      resultType: 'string',
+      result: [0, 'hi'],
+      warnings: [],
+      infos: [],
+    });
     const v = await engine.instantQuery(q, 'build_info{instance="a"}', 60_000);
-    assert.deepEqual(v.result, [{ metric: { __name__: 'build_info', instance: 'a', version: '1.0' }, value: [60, '1'] }]);
+    assert.deepEqual(v.result, [
+      { metric: { __name__: 'build_info', instance: 'a', version: '1.0' }, value: [60, '1'] },
+    ]);
     const m = await engine.instantQuery(q, 'build_info{instance="a"}[2m]', 120_000);
     assert.equal(m.resultType, 'matrix');
     // The window (0s, 120s] holds the samples at 60 s and 120 s.
-    if (m.resultType === 'matrix') assert.deepEqual(m.result[0]!.values, [[60, '1'], [120, '1']]);
+    if (m.resultType === 'matrix')
+      assert.deepEqual(m.result[0]!.values, [
+        [60, '1'],
+        [120, '1'],
+      ]);
   });
 
   test('queryResultJson writes the same JSON as the API result object', async () => {
@@ -371,12 +506,28 @@ describe('queries', () => {
 
   test('errors carry a type', async () => {
     const q = fixture();
-    await assert.rejects(engine.instantQuery(q, 'sum(', 0), (e: unknown) => e instanceof PromQLError && e.type === 'bad_data' && /^1:5: parse error/.test(e.message));
-    await assert.rejects(engine.rangeQuery(q, 'foo[5m]', 0, 60_000, 1000), (e: unknown) =>
-      e instanceof PromQLError && e.type === 'bad_data' && e.message === 'invalid expression type "range vector" for range query, must be Scalar or instant Vector');
-    await assert.rejects(engine.instantQuery(q, 'max_over_time(build_info[1y:1s])', 0), (e: unknown) => e instanceof PromQLError && e.type === 'too_many_samples');
+    await assert.rejects(
+      engine.instantQuery(q, 'sum(', 0),
+      (e: unknown) => e instanceof PromQLError && e.type === 'bad_data' && /^1:5: parse error/.test(e.message),
+    );
+    await assert.rejects(
+      engine.rangeQuery(q, 'foo[5m]', 0, 60_000, 1000),
+      (e: unknown) =>
+        e instanceof PromQLError &&
+        e.type === 'bad_data' &&
+        e.message === 'invalid expression type "range vector" for range query, must be Scalar or instant Vector',
+    );
+    await assert.rejects(
+      engine.instantQuery(q, 'max_over_time(build_info[1y:1s])', 0),
+      (e: unknown) => e instanceof PromQLError && e.type === 'too_many_samples',
+    );
     const small = new Engine({ lookbackDeltaMs: 5 * MIN, maxSamples: 10, timeoutMs: 10_000 });
-    await assert.rejects(small.rangeQuery(q, 'http_requests_total', 0, 20 * MIN, MIN), (e: unknown) =>
-      e instanceof PromQLError && e.type === 'too_many_samples' && e.message === 'query processing would load too many samples into memory in query execution');
+    await assert.rejects(
+      small.rangeQuery(q, 'http_requests_total', 0, 20 * MIN, MIN),
+      (e: unknown) =>
+        e instanceof PromQLError &&
+        e.type === 'too_many_samples' &&
+        e.message === 'query processing would load too many samples into memory in query execution',
+    );
   });
 });

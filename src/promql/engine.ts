@@ -57,7 +57,14 @@ export class Engine {
     return toApiResult(await this.instantQueryRaw(q, expr, timeMs, opts));
   }
 
-  async rangeQuery(q: Querier, expr: string | Expr, startMs: number, endMs: number, stepMs: number, opts?: QueryOptions): Promise<QueryResult> {
+  async rangeQuery(
+    q: Querier,
+    expr: string | Expr,
+    startMs: number,
+    endMs: number,
+    stepMs: number,
+    opts?: QueryOptions,
+  ): Promise<QueryResult> {
     return toApiResult(await this.rangeQueryRaw(q, expr, startMs, endMs, stepMs, opts));
   }
 
@@ -67,25 +74,51 @@ export class Engine {
     return this.exec(q, ast, text, timeMs, timeMs, 0, opts);
   }
 
-  async rangeQueryRaw(q: Querier, expr: string | Expr, startMs: number, endMs: number, stepMs: number, opts?: QueryOptions): Promise<RawResult> {
+  async rangeQueryRaw(
+    q: Querier,
+    expr: string | Expr,
+    startMs: number,
+    endMs: number,
+    stepMs: number,
+    opts?: QueryOptions,
+  ): Promise<RawResult> {
     const { ast, text } = parse(expr);
     const t = exprType(ast);
     if (t !== 'scalar' && t !== 'vector') {
-      throw new PromQLError('bad_data', `invalid expression type "${t === 'matrix' ? 'range vector' : t}" for range query, must be Scalar or instant Vector`);
+      throw new PromQLError(
+        'bad_data',
+        `invalid expression type "${t === 'matrix' ? 'range vector' : t}" for range query, must be Scalar or instant Vector`,
+      );
     }
-    if (!(stepMs > 0)) throw new PromQLError('bad_data', 'zero or negative query resolution step widths are not accepted. Try a positive integer');
+    if (!(stepMs > 0))
+      throw new PromQLError(
+        'bad_data',
+        'zero or negative query resolution step widths are not accepted. Try a positive integer',
+      );
     if (endMs < startMs) throw new PromQLError('bad_data', 'end timestamp must not be before start time');
     return this.exec(q, ast, text, startMs, endMs, stepMs, opts);
   }
 
-  private async exec(q: Querier, ast: Expr, text: string, startMs: number, endMs: number, stepMs: number, opts?: QueryOptions): Promise<RawResult> {
+  private async exec(
+    q: Querier,
+    ast: Expr,
+    text: string,
+    startMs: number,
+    endMs: number,
+    stepMs: number,
+    opts?: QueryOptions,
+  ): Promise<RawResult> {
     const deadline = Date.now() + this.opts.timeoutMs;
-    const lookbackDeltaMs = opts?.lookbackDeltaMs && opts.lookbackDeltaMs > 0 ? opts.lookbackDeltaMs : this.opts.lookbackDeltaMs;
+    const lookbackDeltaMs =
+      opts?.lookbackDeltaMs && opts.lookbackDeltaMs > 0 ? opts.lookbackDeltaMs : this.opts.lookbackDeltaMs;
     const data = await fetchSelectors(q, ast, startMs, endMs, lookbackDeltaMs, this.opts.maxSamples);
     if (Date.now() > deadline) throw new PromQLError('timeout', 'query timed out in query execution');
     const n = stepMs > 0 ? Math.floor((endMs - startMs) / stepMs) + 1 : 1;
     if (n > this.opts.maxSamples) {
-      throw new PromQLError('too_many_samples', 'query processing would load too many samples into memory in query execution');
+      throw new PromQLError(
+        'too_many_samples',
+        'query processing would load too many samples into memory in query execution',
+      );
     }
     const times = new Float64Array(n);
     for (let i = 0; i < n; i++) times[i] = startMs + i * stepMs;
@@ -126,7 +159,14 @@ function parse(expr: string | Expr): { ast: Expr; text: string } {
  * Walks the AST to find, for every selector, the sample time range it needs (query range, lookback or range,
  * offset, @, enclosing subqueries), then fetches all of them concurrently.
  */
-async function fetchSelectors(q: Querier, ast: Expr, startMs: number, endMs: number, lookbackMs: number, maxSamples: number): Promise<SelectorData> {
+async function fetchSelectors(
+  q: Querier,
+  ast: Expr,
+  startMs: number,
+  endMs: number,
+  lookbackMs: number,
+  maxSamples: number,
+): Promise<SelectorData> {
   const wanted: { vs: VectorSelector; mint: number; maxt: number }[] = [];
   const atTime = (at: AtModifier) => (at.kind === 'time' ? at.ms : at.kind === 'start' ? startMs : endMs);
   const visit = (e: Expr, lo: number, hi: number, rangeMs: number) => {
@@ -177,22 +217,44 @@ async function fetchSelectors(q: Querier, ast: Expr, startMs: number, endMs: num
   }
   // Everything fetched is held in memory during evaluation.
   if (total > maxSamples) {
-    throw new PromQLError('too_many_samples', 'query processing would load too many samples into memory in query execution');
+    throw new PromQLError(
+      'too_many_samples',
+      'query processing would load too many samples into memory in query execution',
+    );
   }
   return data;
 }
 
-function shapeResult(value: EvalValue, times: Float64Array, isRange: boolean, warnings: string[], infos: string[]): RawResult {
+function shapeResult(
+  value: EvalValue,
+  times: Float64Array,
+  isRange: boolean,
+  warnings: string[],
+  infos: string[],
+): RawResult {
   const n = times.length;
   switch (value.kind) {
     case 'string':
-      if (isRange) throw new PromQLError('bad_data', 'invalid expression type "string" for range query, must be Scalar or instant Vector');
+      if (isRange)
+        throw new PromQLError(
+          'bad_data',
+          'invalid expression type "string" for range query, must be Scalar or instant Vector',
+        );
       return { resultType: 'string', time: times[0]!, value: value.val, warnings, infos };
     case 'scalar':
       if (!isRange) return { resultType: 'scalar', time: times[0]!, value: value.vals[0]!, warnings, infos };
-      return { resultType: 'matrix', series: [{ labels: [], timestamps: Array.from(times), values: Array.from(value.vals) }], warnings, infos };
+      return {
+        resultType: 'matrix',
+        series: [{ labels: [], timestamps: Array.from(times), values: Array.from(value.vals) }],
+        warnings,
+        infos,
+      };
     case 'matrix': {
-      const series = value.series.map((s) => ({ labels: s.dropName ? dropMetricNameAndMetadata(s.labels) : s.labels, timestamps: Array.from(s.ts), values: Array.from(s.vals) }));
+      const series = value.series.map((s) => ({
+        labels: s.dropName ? dropMetricNameAndMetadata(s.labels) : s.labels,
+        timestamps: Array.from(s.ts),
+        values: Array.from(s.vals),
+      }));
       checkDuplicates(series);
       series.sort((a, b) => compareLabels(a.labels, b.labels));
       return { resultType: 'matrix', series, warnings, infos };
@@ -244,7 +306,10 @@ export function toApiResult(r: RawResult): QueryResult {
     case 'vector':
       return {
         resultType: 'vector',
-        result: r.series.map((s) => ({ metric: metricObject(s.labels), value: [s.timestamps[0]! / 1000, formatFloat(s.values[0]!)] as ApiSample })),
+        result: r.series.map((s) => ({
+          metric: metricObject(s.labels),
+          value: [s.timestamps[0]! / 1000, formatFloat(s.values[0]!)] as ApiSample,
+        })),
         ...base,
       };
     case 'matrix':
@@ -279,14 +344,17 @@ export function queryResultJson(r: RawResult): string {
     case 'string':
       return `{"resultType":"string","result":[${r.time / 1000},${JSON.stringify(r.value)}]}`;
     case 'vector': {
-      const parts = r.series.map((s) => `{"metric":${metricJson(s.labels)},"value":[${s.timestamps[0]! / 1000},"${formatFloat(s.values[0]!)}"]}`);
+      const parts = r.series.map(
+        (s) => `{"metric":${metricJson(s.labels)},"value":[${s.timestamps[0]! / 1000},"${formatFloat(s.values[0]!)}"]}`,
+      );
       return `{"resultType":"vector","result":[${parts.join(',')}]}`;
     }
     case 'matrix': {
       const parts: string[] = [];
       for (const s of r.series) {
         const points: string[] = new Array(s.timestamps.length);
-        for (let i = 0; i < points.length; i++) points[i] = `[${s.timestamps[i]! / 1000},"${formatFloat(s.values[i]!)}"]`;
+        for (let i = 0; i < points.length; i++)
+          points[i] = `[${s.timestamps[i]! / 1000},"${formatFloat(s.values[i]!)}"]`;
         parts.push(`{"metric":${metricJson(s.labels)},"values":[${points.join(',')}]}`);
       }
       return `{"resultType":"matrix","result":[${parts.join(',')}]}`;

@@ -7,7 +7,13 @@
 import type { SeriesData } from '../model/storage.js';
 import {
   unwrapParens,
-  type AtModifier, type Call, type Expr, type MatrixSelector, type PosRange, type SubqueryExpr, type VectorSelector,
+  type AtModifier,
+  type Call,
+  type Expr,
+  type MatrixSelector,
+  type PosRange,
+  type SubqueryExpr,
+  type VectorSelector,
 } from './ast.js';
 import { aggregate } from './aggregations.js';
 import { binary } from './binary-ops.js';
@@ -18,7 +24,14 @@ import { upperBound } from './range-functions.js';
 import { isStaleAt } from './staleness.js';
 import type { EvalContext, EvalValue, InstantSeries, RangeArg, RangeSeries } from './values.js';
 
-export type ErrorType = 'bad_data' | 'execution' | 'timeout' | 'canceled' | 'too_many_samples' | 'internal' | 'unavailable';
+export type ErrorType =
+  | 'bad_data'
+  | 'execution'
+  | 'timeout'
+  | 'canceled'
+  | 'too_many_samples'
+  | 'internal'
+  | 'unavailable';
 
 export class PromQLError extends Error {
   constructor(
@@ -87,13 +100,17 @@ export class Evaluator implements EvalContext {
   /** Fails when the values alive now plus `extra` transient samples exceed the limit. */
   checkSamples(extra: number): void {
     if (this.currentSamples + extra > this.opts.maxSamples) {
-      throw new PromQLError('too_many_samples', 'query processing would load too many samples into memory in query execution');
+      throw new PromQLError(
+        'too_many_samples',
+        'query processing would load too many samples into memory in query execution',
+      );
     }
   }
 
   checkQuantiles(q: Float64Array, pos: PosRange): void {
     for (const x of q) {
-      if (Number.isNaN(x) || x < 0 || x > 1) this.warn(`quantile value should be between 0 and 1, got ${goFloatG(x)}`, pos);
+      if (Number.isNaN(x) || x < 0 || x > 1)
+        this.warn(`quantile value should be between 0 and 1, got ${goFloatG(x)}`, pos);
     }
   }
 
@@ -131,7 +148,8 @@ export class Evaluator implements EvalContext {
           const end = arg.windowEnds[i]!;
           const lo = upperBound(s.ts, end - arg.rangeMs);
           const hi = upperBound(s.ts, end);
-          if (hi > lo) out.push({ labels: s.labels, ts: s.ts.slice(lo, hi), vals: s.vals.slice(lo, hi), dropName: s.dropName });
+          if (hi > lo)
+            out.push({ labels: s.labels, ts: s.ts.slice(lo, hi), vals: s.vals.slice(lo, hi), dropName: s.dropName });
         }
         return { kind: 'matrix', series: out };
       }

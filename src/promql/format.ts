@@ -123,4 +123,3 @@ export function goFloatG(v: number): string {
   }
   return String(v);
 }
-

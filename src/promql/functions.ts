@@ -10,10 +10,32 @@ import { ReplaceRegexp } from '../model/regexp.js';
 import { compareLabels, labelsKey } from '../model/labels.js';
 import { histogramQuantile, nativeHistogramOnly } from './histograms.js';
 import {
-  avgOverTime, changes, countOverTime, delta, deriv, doubleExponentialSmoothing, idelta, increase, irate,
-  lastOverTime, madOverTime, maxOverTime, minOverTime, overWindows, predictLinear, presentOverTime,
-  quantileOverTime, rate, resets, stddevOverTime, stdvarOverTime, sumOverTime, tsOfLastOverTime, tsOfMaxOverTime,
-  tsOfMinOverTime, upperBound,
+  avgOverTime,
+  changes,
+  countOverTime,
+  delta,
+  deriv,
+  doubleExponentialSmoothing,
+  idelta,
+  increase,
+  irate,
+  lastOverTime,
+  madOverTime,
+  maxOverTime,
+  minOverTime,
+  overWindows,
+  predictLinear,
+  presentOverTime,
+  quantileOverTime,
+  rate,
+  resets,
+  stddevOverTime,
+  stdvarOverTime,
+  sumOverTime,
+  tsOfLastOverTime,
+  tsOfMaxOverTime,
+  tsOfMinOverTime,
+  upperBound,
 } from './range-functions.js';
 import { EMPTY_LABELS, type EvalContext, type EvalValue, type FunctionCall, type InstantSeries } from './values.js';
 
@@ -157,7 +179,11 @@ function clamp(ev: EvalContext, e: Call, times: Float64Array): EvalValue {
   const lo = ev.scalar(e.args[1]!, times);
   const hi = ev.scalar(e.args[2]!, times);
   // Steps where max < min have no output.
-  const series = mapSeries(vec, (v, i) => Math.max(lo[i]!, Math.min(hi[i]!, v)), (i) => !(hi[i]! < lo[i]!));
+  const series = mapSeries(
+    vec,
+    (v, i) => Math.max(lo[i]!, Math.min(hi[i]!, v)),
+    (i) => !(hi[i]! < lo[i]!),
+  );
   return { kind: 'vector', series };
 }
 
@@ -268,7 +294,12 @@ function labelReplace(ev: EvalContext, e: Call, times: Float64Array): EvalValue 
   const out = vec.map((s) => {
     const value = re.replace(getLabel(s.labels, src), repl);
     if (value === undefined) return s;
-    return { labels: setLabel(s.labels, dst, value), vals: s.vals, has: s.has, dropName: dst === METRIC_NAME ? false : s.dropName };
+    return {
+      labels: setLabel(s.labels, dst, value),
+      vals: s.vals,
+      has: s.has,
+      dropName: dst === METRIC_NAME ? false : s.dropName,
+    };
   });
   checkUniqueLabelsets(ev, out);
   return { kind: 'vector', series: out };

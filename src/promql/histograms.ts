@@ -24,7 +24,10 @@ export function histogramQuantile(ev: EvalContext, e: Call, times: Float64Array)
     const le = parseGoFloat(leStr);
     if (le === null) {
       if (s.has.some((x) => x)) {
-        ev.warn(`bucket label "le" is missing or has a malformed value of ${JSON.stringify(leStr)} for metric name ${JSON.stringify(getLabel(s.labels, METRIC_NAME))}`, vecArg.pos);
+        ev.warn(
+          `bucket label "le" is missing or has a malformed value of ${JSON.stringify(leStr)} for metric name ${JSON.stringify(getLabel(s.labels, METRIC_NAME))}`,
+          vecArg.pos,
+        );
       }
       continue;
     }
@@ -49,7 +52,10 @@ export function histogramQuantile(ev: EvalContext, e: Call, times: Float64Array)
         const r = bucketQuantile(q[i]!, buckets);
         v = r.value;
         if (r.forcedMonotonic) {
-          ev.info(`input to histogram_quantile needed to be fixed for monotonicity (see https://prometheus.io/docs/prometheus/latest/querying/functions/#histogram_quantile) for metric name ${JSON.stringify(getLabel(g.members[0]!.s.labels, METRIC_NAME))}`, vecArg.pos);
+          ev.info(
+            `input to histogram_quantile needed to be fixed for monotonicity (see https://prometheus.io/docs/prometheus/latest/querying/functions/#histogram_quantile) for metric name ${JSON.stringify(getLabel(g.members[0]!.s.labels, METRIC_NAME))}`,
+            vecArg.pos,
+          );
         }
       } else {
         v = bucketFraction(lower![i]!, upper![i]!, buckets);
@@ -71,7 +77,8 @@ function parseGoFloat(s: string): number | null {
   if (l === '+inf' || l === 'inf' || l === '+infinity' || l === 'infinity') return Infinity;
   if (l === '-inf' || l === '-infinity') return -Infinity;
   if (l === 'nan') return NaN;
-  if (!/^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(s) && !/^[+-]?0x[0-9a-f]+(\.[0-9a-f]*)?(p[+-]?\d+)?$/i.test(s)) return null;
+  if (!/^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(s) && !/^[+-]?0x[0-9a-f]+(\.[0-9a-f]*)?(p[+-]?\d+)?$/i.test(s))
+    return null;
   const v = Number(s);
   return Number.isNaN(v) ? null : v;
 }
@@ -88,7 +95,10 @@ function sortAndCoalesce(buckets: { upper: number; count: number }[]): { upper: 
 }
 
 /** Prometheus' BucketQuantile for classic histograms. */
-function bucketQuantile(q: number, input: { upper: number; count: number }[]): { value: number; forcedMonotonic: boolean } {
+function bucketQuantile(
+  q: number,
+  input: { upper: number; count: number }[],
+): { value: number; forcedMonotonic: boolean } {
   if (Number.isNaN(q)) return { value: NaN, forcedMonotonic: false };
   if (q < 0) return { value: -Infinity, forcedMonotonic: false };
   if (q > 1) return { value: Infinity, forcedMonotonic: false };

@@ -87,7 +87,12 @@ describe('valid expressions build the typed AST', () => {
     assert.ok(e.lhs.type === 'VectorSelector' && e.lhs.offsetMs === 0);
     assert.ok(e.rhs.type === 'VectorSelector' && e.rhs.offsetMs === 300_000);
     const at = parseExpr('a - b @ 100');
-    assert.ok(at.type === 'BinaryExpr' && at.rhs.type === 'VectorSelector' && at.rhs.at?.kind === 'time' && at.rhs.at.ms === 100_000);
+    assert.ok(
+      at.type === 'BinaryExpr' &&
+        at.rhs.type === 'VectorSelector' &&
+        at.rhs.at?.kind === 'time' &&
+        at.rhs.at.ms === 100_000,
+    );
   });
 
   test('precedence: ^ is right-associative and binds tighter than unary minus', () => {
@@ -128,9 +133,15 @@ describe('invalid expressions fail with position and Prometheus wording', () => 
     ['1 and 2', '1:1: parse error: set operator "and" not allowed in binary scalar expression'],
     ['a + bool b', '1:3: parse error: bool modifier can only be used on comparison operators'],
     ['foo[5m] + 1', '1:1: parse error: binary expression must contain only scalar and instant vector types'],
-    ['-"a"', '1:1: parse error: unary expression only allowed on expressions of type scalar or instant vector, got "string"'],
+    [
+      '-"a"',
+      '1:1: parse error: unary expression only allowed on expressions of type scalar or instant vector, got "string"',
+    ],
     ['foo offset 5m offset 1m', '1:1: parse error: offset may not be set multiple times'],
-    ['sum(foo) offset 5m', '1:1: parse error: offset modifier must be preceded by an instant vector selector or range vector selector or a subquery'],
+    [
+      'sum(foo) offset 5m',
+      '1:1: parse error: offset modifier must be preceded by an instant vector selector or range vector selector or a subquery',
+    ],
     ['foo[5m][5m:1m]', '1:1: parse error: subquery is only allowed on instant vector, got matrix instead'],
     ['round(foo, 1, 2)', '1:1: parse error: expected at most 2 argument(s) in call to "round", got 3'],
     ['label_join(foo, "a")', '1:1: parse error: expected at least 3 argument(s) in call to "label_join", got 2'],

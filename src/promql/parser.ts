@@ -4,8 +4,16 @@ import { parser as lezerParser } from '@prometheus-io/lezer-promql';
 import type { SyntaxNode } from '@lezer/common';
 import type { LabelMatcher, MatchType } from '../model/storage.js';
 import {
-  documentedType, exprType, FUNCTIONS,
-  type AggregateOp, type AtModifier, type BinaryOp, type Expr, type PosRange, type ValueType, type VectorMatching,
+  documentedType,
+  exprType,
+  FUNCTIONS,
+  type AggregateOp,
+  type AtModifier,
+  type BinaryOp,
+  type Expr,
+  type PosRange,
+  type ValueType,
+  type VectorMatching,
   type VectorSelector,
 } from './ast.js';
 import { isDuration, parseDuration } from './format.js';
@@ -37,8 +45,22 @@ export function positionString(input: string, pos: number): string {
 }
 
 const BINARY_OPS: Record<string, BinaryOp> = {
-  Pow: '^', Mul: '*', Div: '/', Mod: '%', Atan2: 'atan2', Add: '+', Sub: '-',
-  Eql: '==', Neq: '!=', Gtr: '>', Lss: '<', Gte: '>=', Lte: '<=', And: 'and', Or: 'or', Unless: 'unless',
+  Pow: '^',
+  Mul: '*',
+  Div: '/',
+  Mod: '%',
+  Atan2: 'atan2',
+  Add: '+',
+  Sub: '-',
+  Eql: '==',
+  Neq: '!=',
+  Gtr: '>',
+  Lss: '<',
+  Gte: '>=',
+  Lte: '<=',
+  And: 'and',
+  Or: 'or',
+  Unless: 'unless',
 };
 const COMPARISON_OPS = new Set<BinaryOp>(['==', '!=', '>', '<', '>=', '<=']);
 const SET_OPS = new Set<BinaryOp>(['and', 'or', 'unless']);
@@ -47,8 +69,20 @@ export function isComparisonOp(op: BinaryOp): boolean {
 }
 
 const AGGREGATE_OPS = new Set<string>([
-  'sum', 'avg', 'count', 'min', 'max', 'group', 'stddev', 'stdvar', 'topk', 'bottomk', 'quantile', 'count_values',
-  'limitk', 'limit_ratio',
+  'sum',
+  'avg',
+  'count',
+  'min',
+  'max',
+  'group',
+  'stddev',
+  'stdvar',
+  'topk',
+  'bottomk',
+  'quantile',
+  'count_values',
+  'limitk',
+  'limit_ratio',
 ]);
 const PARAM_AGGREGATES = new Set<string>(['topk', 'bottomk', 'quantile', 'count_values', 'limitk', 'limit_ratio']);
 
@@ -101,29 +135,38 @@ class Converter {
         return done(this.vectorSelector(n, kids));
       case 'MatrixSelector': {
         const rangeMs = this.duration(kids.find((k) => k.name === 'DurationExpr')!);
-        return this.expr(kids[0]!, chain((inner) => {
-          const p = { start: inner.pos.start, end: pos.end };
-          if (inner.type !== 'VectorSelector') this.fail(p, 'ranges only allowed for vector selectors');
-          if (inner.offsetMs !== 0) this.fail(p, 'no offset modifiers allowed before range');
-          if (inner.at !== null) this.fail(p, 'no @ modifiers allowed before range');
-          if (rangeMs <= 0) this.fail(p, 'range must be greater than 0');
-          return { type: 'MatrixSelector', vs: inner, rangeMs, pos: p };
-        }));
+        return this.expr(
+          kids[0]!,
+          chain((inner) => {
+            const p = { start: inner.pos.start, end: pos.end };
+            if (inner.type !== 'VectorSelector') this.fail(p, 'ranges only allowed for vector selectors');
+            if (inner.offsetMs !== 0) this.fail(p, 'no offset modifiers allowed before range');
+            if (inner.at !== null) this.fail(p, 'no @ modifiers allowed before range');
+            if (rangeMs <= 0) this.fail(p, 'range must be greater than 0');
+            return { type: 'MatrixSelector', vs: inner, rangeMs, pos: p };
+          }),
+        );
       }
       case 'SubqueryExpr': {
         const durs = kids.filter((k) => k.name === 'DurationExpr');
         const rangeMs = this.duration(durs[0]!);
         const stepMs = durs.length > 1 ? this.duration(durs[1]!) : 0;
-        return this.expr(kids[0]!, chain((inner) => {
-          const p = { start: inner.pos.start, end: pos.end };
-          if (rangeMs <= 0) this.fail(p, 'range must be greater than 0');
-          if (durs.length > 1 && stepMs <= 0) this.fail(p, 'step must be greater than 0');
-          return { type: 'SubqueryExpr', expr: inner, rangeMs, stepMs, offsetMs: 0, at: null, pos: p };
-        }));
+        return this.expr(
+          kids[0]!,
+          chain((inner) => {
+            const p = { start: inner.pos.start, end: pos.end };
+            if (rangeMs <= 0) this.fail(p, 'range must be greater than 0');
+            if (durs.length > 1 && stepMs <= 0) this.fail(p, 'step must be greater than 0');
+            return { type: 'SubqueryExpr', expr: inner, rangeMs, stepMs, offsetMs: 0, at: null, pos: p };
+          }),
+        );
       }
       case 'OffsetExpr': {
         const offsetMs = this.offsetDuration(kids.find((k) => k.name === 'OffsetDurationExpr')!);
-        return this.expr(kids[0]!, chain((inner) => this.applyOffset(inner, offsetMs, { start: inner.pos.start, end: pos.end })));
+        return this.expr(
+          kids[0]!,
+          chain((inner) => this.applyOffset(inner, offsetMs, { start: inner.pos.start, end: pos.end })),
+        );
       }
       case 'StepInvariantExpr': {
         const atNode = kids[2]!;
@@ -133,11 +176,17 @@ class Converter {
         } else {
           const secs = this.number(atNode);
           if (!Number.isFinite(secs) || Math.abs(secs) >= MAX_AT_SECONDS) {
-            this.fail(pos, `timestamp out of bounds for @ modifier: ${Number.isFinite(secs) ? secs.toFixed(6) : Number.isNaN(secs) ? 'NaN' : secs > 0 ? '+Inf' : '-Inf'}`);
+            this.fail(
+              pos,
+              `timestamp out of bounds for @ modifier: ${Number.isFinite(secs) ? secs.toFixed(6) : Number.isNaN(secs) ? 'NaN' : secs > 0 ? '+Inf' : '-Inf'}`,
+            );
           }
           at = { kind: 'time', ms: Math.round(secs * 1000) };
         }
-        return this.expr(kids[0]!, chain((inner) => this.applyAt(inner, at, { start: inner.pos.start, end: pos.end })));
+        return this.expr(
+          kids[0]!,
+          chain((inner) => this.applyAt(inner, at, { start: inner.pos.start, end: pos.end })),
+        );
       }
       case 'UnaryExpr': {
         const op = this.text(kids[0]!) as '-' | '+';
@@ -175,7 +224,10 @@ class Converter {
   applyOffset(target: Expr, offsetMs: number, pos: PosRange): Expr {
     const holder = target.type === 'MatrixSelector' ? target.vs : target;
     if (holder.type !== 'VectorSelector' && holder.type !== 'SubqueryExpr') {
-      this.fail(pos, 'offset modifier must be preceded by an instant vector selector or range vector selector or a subquery');
+      this.fail(
+        pos,
+        'offset modifier must be preceded by an instant vector selector or range vector selector or a subquery',
+      );
     }
     if (holder.offsetMs !== 0) this.fail(pos, 'offset may not be set multiple times');
     holder.offsetMs = offsetMs;
@@ -185,7 +237,10 @@ class Converter {
   applyAt(target: Expr, at: AtModifier, pos: PosRange): Expr {
     const holder = target.type === 'MatrixSelector' ? target.vs : target;
     if (holder.type !== 'VectorSelector' && holder.type !== 'SubqueryExpr') {
-      this.fail(pos, '@ modifier must be preceded by an instant vector selector or range vector selector or a subquery');
+      this.fail(
+        pos,
+        '@ modifier must be preceded by an instant vector selector or range vector selector or a subquery',
+      );
     }
     if (holder.at !== null) this.fail(pos, '@ <timestamp> may not be set multiple times');
     holder.at = at;
@@ -202,7 +257,11 @@ class Converter {
       else if (k.name === 'LabelMatchers') {
         for (const m of this.children(k)) {
           if (m.name === 'QuotedLabelName') {
-            if (name !== '') this.fail(pos, `metric name must not be set twice: ${JSON.stringify(name)} or ${JSON.stringify(this.string(m.firstChild!))}`);
+            if (name !== '')
+              this.fail(
+                pos,
+                `metric name must not be set twice: ${JSON.stringify(name)} or ${JSON.stringify(this.string(m.firstChild!))}`,
+              );
             name = this.string(m.firstChild!);
           } else if (m.name === 'UnquotedLabelMatcher' || m.name === 'QuotedLabelMatcher') {
             const mk = this.children(m);
@@ -221,7 +280,8 @@ class Converter {
     }
     if (name !== '') {
       for (const m of matchers) {
-        if (m.name === METRIC_NAME) this.fail(pos, `metric name must not be set twice: ${JSON.stringify(name)} or ${JSON.stringify(m.value)}`);
+        if (m.name === METRIC_NAME)
+          this.fail(pos, `metric name must not be set twice: ${JSON.stringify(name)} or ${JSON.stringify(m.value)}`);
       }
       matchers.push({ type: '=', name: METRIC_NAME, value: name });
     } else {
@@ -256,7 +316,8 @@ class Converter {
       } else if (k.name === 'FillModifier') this.fail(this.pos(k), 'fill modifiers are not supported');
     }
     const opPos = this.pos(opNode);
-    if (returnBool && !COMPARISON_OPS.has(op)) this.fail(opPos, 'bool modifier can only be used on comparison operators');
+    if (returnBool && !COMPARISON_OPS.has(op))
+      this.fail(opPos, 'bool modifier can only be used on comparison operators');
     const lt = exprType(lhs);
     const rt = exprType(rhs);
     if (COMPARISON_OPS.has(op) && !returnBool && lt === 'scalar' && rt === 'scalar') {
@@ -265,19 +326,25 @@ class Converter {
     if (SET_OPS.has(op) && matching.card === 'one-to-one') matching.card = 'many-to-many';
     if (matching.on) {
       for (const l of matching.labels) {
-        if (matching.include.includes(l)) this.fail(opPos, `label ${JSON.stringify(l)} must not occur in ON and GROUP clause at once`);
+        if (matching.include.includes(l))
+          this.fail(opPos, `label ${JSON.stringify(l)} must not occur in ON and GROUP clause at once`);
       }
     }
-    if (lt !== 'scalar' && lt !== 'vector') this.fail(lhs.pos, 'binary expression must contain only scalar and instant vector types');
-    if (rt !== 'scalar' && rt !== 'vector') this.fail(rhs.pos, 'binary expression must contain only scalar and instant vector types');
+    if (lt !== 'scalar' && lt !== 'vector')
+      this.fail(lhs.pos, 'binary expression must contain only scalar and instant vector types');
+    if (rt !== 'scalar' && rt !== 'vector')
+      this.fail(rhs.pos, 'binary expression must contain only scalar and instant vector types');
     let vm: VectorMatching | null = matching;
     if (lt !== 'vector' || rt !== 'vector') {
-      if (explicitMatching && matching.labels.length > 0) this.fail(pos, 'vector matching only allowed between instant vectors');
+      if (explicitMatching && matching.labels.length > 0)
+        this.fail(pos, 'vector matching only allowed between instant vectors');
       vm = null;
     } else if (SET_OPS.has(op)) {
-      if (matching.card === 'one-to-many' || matching.card === 'many-to-one') this.fail(pos, `no grouping allowed for "${op}" operation`);
+      if (matching.card === 'one-to-many' || matching.card === 'many-to-one')
+        this.fail(pos, `no grouping allowed for "${op}" operation`);
     }
-    if ((lt === 'scalar' || rt === 'scalar') && SET_OPS.has(op)) this.fail(pos, `set operator "${op}" not allowed in binary scalar expression`);
+    if ((lt === 'scalar' || rt === 'scalar') && SET_OPS.has(op))
+      this.fail(pos, `set operator "${op}" not allowed in binary scalar expression`);
     const bin: Expr = { type: 'BinaryExpr', op, lhs, rhs, returnBool, matching: vm, pos };
     return sign ? { type: 'UnaryExpr', op: sign, expr: bin, pos } : bin;
   }
@@ -322,7 +389,8 @@ class Converter {
   aggregate(n: SyntaxNode, kids: SyntaxNode[]): Expr {
     const pos = this.pos(n);
     const op = this.text(kids[0]!).toLowerCase() as AggregateOp;
-    if (!AGGREGATE_OPS.has(op)) this.fail(pos, `aggregation operator expected in aggregation expression but got "${op}"`);
+    if (!AGGREGATE_OPS.has(op))
+      this.fail(pos, `aggregation operator expected in aggregation expression but got "${op}"`);
     let grouping: string[] = [];
     let without = false;
     let args: Expr[] = [];
@@ -338,7 +406,10 @@ class Converter {
     if (args.length === 0) this.fail(pos, 'no arguments for aggregate expression provided');
     const wanted = PARAM_AGGREGATES.has(op) ? 2 : 1;
     if (args.length !== wanted) {
-      this.fail(pos, `wrong number of arguments for aggregate expression provided, expected ${wanted}, got ${args.length}`);
+      this.fail(
+        pos,
+        `wrong number of arguments for aggregate expression provided, expected ${wanted}, got ${args.length}`,
+      );
     }
     const param = wanted === 2 ? args[0]! : null;
     const expr = args[wanted - 1]!;
@@ -463,14 +534,38 @@ export function unquoteString(raw: string): string | null {
     const e = body[++i];
     if (e === undefined) return null;
     switch (e) {
-      case 'a': flushBytes(); out += '\x07'; break;
-      case 'b': flushBytes(); out += '\b'; break;
-      case 'f': flushBytes(); out += '\f'; break;
-      case 'n': flushBytes(); out += '\n'; break;
-      case 'r': flushBytes(); out += '\r'; break;
-      case 't': flushBytes(); out += '\t'; break;
-      case 'v': flushBytes(); out += '\v'; break;
-      case '\\': flushBytes(); out += '\\'; break;
+      case 'a':
+        flushBytes();
+        out += '\x07';
+        break;
+      case 'b':
+        flushBytes();
+        out += '\b';
+        break;
+      case 'f':
+        flushBytes();
+        out += '\f';
+        break;
+      case 'n':
+        flushBytes();
+        out += '\n';
+        break;
+      case 'r':
+        flushBytes();
+        out += '\r';
+        break;
+      case 't':
+        flushBytes();
+        out += '\t';
+        break;
+      case 'v':
+        flushBytes();
+        out += '\v';
+        break;
+      case '\\':
+        flushBytes();
+        out += '\\';
+        break;
       case '"':
       case "'":
         if (e !== q) return null;
@@ -545,12 +640,17 @@ export function parseExpr(input: string): Expr {
     const fnCall = /([a-zA-Z_][a-zA-Z0-9_]*)\s*$/.exec(source.slice(0, err.from));
     if (source[err.from] === '(' && fnCall && !FUNCTIONS.has(fnCall[1]!)) {
       const at = err.from - fnCall[0].length;
-      throw new ParseError({ start: at, end: err.from }, `unknown function with name ${JSON.stringify(fnCall[1])}`, input);
+      throw new ParseError(
+        { start: at, end: err.from },
+        `unknown function with name ${JSON.stringify(fnCall[1])}`,
+        input,
+      );
     }
     // An empty error node marks where the parser gave up; a non-empty one covers the text it could not use.
     throw new ParseError({ start: err.from, end: err.to }, describeUnexpected(input, err.from), input);
   }
-  if (input.trim() === '' || !top.firstChild) throw new ParseError({ start: 0, end: 0 }, 'no expression found in input', input);
+  if (input.trim() === '' || !top.firstChild)
+    throw new ParseError({ start: 0, end: 0 }, 'no expression found in input', input);
   const conv = new Converter(source);
   const expr = conv.expr(top);
   checkTypes(expr, conv);
@@ -579,12 +679,17 @@ function checkTypes(e: Expr, conv: Converter): void {
       const f = e.func;
       const nargs = f.argTypes.length;
       if (f.variadic === 0) {
-        if (nargs !== e.args.length) conv.fail(e.pos, `expected ${nargs} argument(s) in call to "${f.name}", got ${e.args.length}`);
+        if (nargs !== e.args.length)
+          conv.fail(e.pos, `expected ${nargs} argument(s) in call to "${f.name}", got ${e.args.length}`);
       } else {
         const na = nargs - 1;
-        if (na > e.args.length) conv.fail(e.pos, `expected at least ${na} argument(s) in call to "${f.name}", got ${e.args.length}`);
+        if (na > e.args.length)
+          conv.fail(e.pos, `expected at least ${na} argument(s) in call to "${f.name}", got ${e.args.length}`);
         else if (f.variadic > 0 && na + f.variadic < e.args.length) {
-          conv.fail(e.pos, `expected at most ${na + f.variadic} argument(s) in call to "${f.name}", got ${e.args.length}`);
+          conv.fail(
+            e.pos,
+            `expected at most ${na + f.variadic} argument(s) in call to "${f.name}", got ${e.args.length}`,
+          );
         }
       }
       e.args.forEach((a, i) => {
@@ -600,7 +705,10 @@ function checkTypes(e: Expr, conv: Converter): void {
       checkTypes(e.expr, conv);
       const t = exprType(e.expr);
       if (t !== 'scalar' && t !== 'vector') {
-        conv.fail(e.pos, `unary expression only allowed on expressions of type scalar or instant vector, got "${documentedType(t)}"`);
+        conv.fail(
+          e.pos,
+          `unary expression only allowed on expressions of type scalar or instant vector, got "${documentedType(t)}"`,
+        );
       }
       return;
     }

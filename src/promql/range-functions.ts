@@ -16,7 +16,13 @@ export interface WindowContext {
   scalars: number[];
 }
 
-export type RangeKernel = (ts: Float64Array, vals: Float64Array, lo: number, hi: number, c: WindowContext) => number | undefined;
+export type RangeKernel = (
+  ts: Float64Array,
+  vals: Float64Array,
+  lo: number,
+  hi: number,
+  c: WindowContext,
+) => number | undefined;
 
 /** What a function adds to the window loop besides its kernel. */
 export interface WindowOptions {
@@ -81,7 +87,10 @@ export function overWindows(kernel: RangeKernel, options: WindowOptions = {}): F
         if (options.counterInfo) {
           const metric = getLabel(s.labels, METRIC_NAME);
           if (metric !== '' && !/(_total|_sum|_count|_bucket)$/.test(metric)) {
-            ev.info(`metric might not be a counter, name does not end in _total/_sum/_count/_bucket: ${JSON.stringify(metric)}`, e.args[0]!.pos);
+            ev.info(
+              `metric might not be a counter, name does not end in _total/_sum/_count/_bucket: ${JSON.stringify(metric)}`,
+              e.args[0]!.pos,
+            );
           }
         }
       }
@@ -168,16 +177,30 @@ function instantValue(isRate: boolean): RangeKernel {
     const interval = ts[hi - 1]! - ts[hi - 2]!;
     if (interval === 0) return undefined;
     let result: number;
-    if (isRate && last < prev) result = last; // Counter reset.
+    if (isRate && last < prev)
+      result = last; // Counter reset.
     else result = last - prev;
     if (isRate) result /= interval / 1000;
     return result;
   };
 }
 
-export function linearRegression(ts: Float64Array, vals: Float64Array, lo: number, hi: number, interceptTime: number): [number, number] {
+export function linearRegression(
+  ts: Float64Array,
+  vals: Float64Array,
+  lo: number,
+  hi: number,
+  interceptTime: number,
+): [number, number] {
   let n = 0;
-  let sumX = 0, cX = 0, sumY = 0, cY = 0, sumXY = 0, cXY = 0, sumX2 = 0, cX2 = 0;
+  let sumX = 0,
+    cX = 0,
+    sumY = 0,
+    cY = 0,
+    sumXY = 0,
+    cXY = 0,
+    sumX2 = 0,
+    cX2 = 0;
   const initY = vals[lo]!;
   let constY = true;
   for (let i = lo; i < hi; i++) {
@@ -242,7 +265,11 @@ function slice(vals: Float64Array, lo: number, hi: number): number[] {
 }
 
 function variance(vals: Float64Array, lo: number, hi: number): number {
-  let count = 0, mean = 0, cMean = 0, aux = 0, cAux = 0;
+  let count = 0,
+    mean = 0,
+    cMean = 0,
+    aux = 0,
+    cAux = 0;
   for (let i = lo; i < hi; i++) {
     const f = vals[i]!;
     count++;
@@ -357,13 +384,17 @@ export const stdvarOverTime: RangeKernel = (_ts, vals, lo, hi) => variance(vals,
 export const madOverTime: RangeKernel = (_ts, vals, lo, hi) => {
   const values = slice(vals, lo, hi);
   const median = quantileOf(0.5, values);
-  return quantileOf(0.5, values.map((v) => Math.abs(v - median)));
+  return quantileOf(
+    0.5,
+    values.map((v) => Math.abs(v - median)),
+  );
 };
 
 export const doubleExponentialSmoothing: RangeKernel = (_ts, vals, lo, hi, c) => {
   const sf = c.scalars[0]!;
   const tf = c.scalars[1]!;
-  if (!(sf > 0 && sf < 1)) throw new FunctionError(`invalid smoothing factor. Expected: 0 < sf < 1, got: ${sf.toFixed(6)}`);
+  if (!(sf > 0 && sf < 1))
+    throw new FunctionError(`invalid smoothing factor. Expected: 0 < sf < 1, got: ${sf.toFixed(6)}`);
   if (!(tf > 0 && tf < 1)) throw new FunctionError(`invalid trend factor. Expected: 0 < tf < 1, got: ${tf.toFixed(6)}`);
   const l = hi - lo;
   if (l < 2) return undefined;

@@ -23,4 +23,3 @@ export function isStaleAt(values: Float64Array, i: number): boolean {
   const u = new Uint32Array(values.buffer, values.byteOffset + i * 8, 2);
   return u[0] === STALE_NAN_LO && u[1] === STALE_NAN_HI;
 }
-

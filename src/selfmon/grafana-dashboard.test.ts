@@ -31,10 +31,18 @@ test('every panel query parses with the PromQL parser', () => {
 
 test('panels: unique ids, one Grafana timeseries panel each, log axis where logScale, a datasource variable', () => {
   assert.equal(new Set(OVERVIEW_PANELS.map((p) => p.id)).size, OVERVIEW_PANELS.length);
-  const d = grafanaDashboard() as { uid: string; schemaVersion: number; panels: GrafanaPanel[]; templating: { list: { name: string; type: string; query: string }[] } };
+  const d = grafanaDashboard() as {
+    uid: string;
+    schemaVersion: number;
+    panels: GrafanaPanel[];
+    templating: { list: { name: string; type: string; query: string }[] };
+  };
   assert.equal(d.uid, DASHBOARD_UID);
   assert.ok(d.schemaVersion >= 38, 'Grafana 10+ schema');
-  assert.deepEqual(d.templating.list.map((v) => [v.name, v.type, v.query]), [['datasource', 'datasource', 'prometheus']]);
+  assert.deepEqual(
+    d.templating.list.map((v) => [v.name, v.type, v.query]),
+    [['datasource', 'datasource', 'prometheus']],
+  );
   assert.equal(d.panels.length, OVERVIEW_PANELS.length);
   const cells = new Set<string>();
   for (const [i, p] of OVERVIEW_PANELS.entries()) {
@@ -43,8 +51,14 @@ test('panels: unique ids, one Grafana timeseries panel each, log axis where logS
     assert.equal(g.id, i + 1);
     assert.ok(g.title.startsWith(p.title));
     assert.equal(g.datasource.uid, '${datasource}');
-    assert.deepEqual(g.targets.map((t) => [t.expr, t.legendFormat]), p.queries.map((q) => [q.expr, q.legend]));
-    assert.deepEqual(g.targets.map((t) => t.refId), ['A', 'B', 'C'].slice(0, p.queries.length));
+    assert.deepEqual(
+      g.targets.map((t) => [t.expr, t.legendFormat]),
+      p.queries.map((q) => [q.expr, q.legend]),
+    );
+    assert.deepEqual(
+      g.targets.map((t) => t.refId),
+      ['A', 'B', 'C'].slice(0, p.queries.length),
+    );
     assert.ok(g.targets.every((t) => t.datasource.uid === '${datasource}'));
     assert.equal(g.fieldConfig.defaults.custom.scaleDistribution.type, p.logScale ? 'log' : 'linear');
     assert.ok(g.fieldConfig.defaults.unit.length > 0);

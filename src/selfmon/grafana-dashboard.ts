@@ -22,7 +22,8 @@ const PANEL_HEIGHT = 8;
 const REF_IDS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
 
 function panelJson(p: OverviewPanel, index: number): object {
-  const title = p.mode === undefined ? p.title : `${p.title} (${p.mode === 'store' ? 'embedded store' : 'gateway mode'})`;
+  const title =
+    p.mode === undefined ? p.title : `${p.title} (${p.mode === 'store' ? 'embedded store' : 'gateway mode'})`;
   return {
     id: index + 1,
     type: 'timeseries',
@@ -64,7 +65,8 @@ export function grafanaDashboard(): object {
   return {
     uid: DASHBOARD_UID,
     title: 'DD API / Overview',
-    description: "promdog's self-monitoring (the system tenant): intake requests, samples, latency, process, store and remote write.",
+    description:
+      "promdog's self-monitoring (the system tenant): intake requests, samples, latency, process, store and remote write.",
     tags: ['promdog'],
     editable: true,
     graphTooltip: 1,

@@ -10,5 +10,7 @@ export function registerProcessMetrics(registry: Registry): void {
 }
 
 export function registerMetricsRoute(app: FastifyInstance, registry: Registry): void {
-  app.get('/metrics', async (_req, reply) => reply.type('text/plain; version=0.0.4; charset=utf-8').send(await registry.metrics()));
+  app.get('/metrics', async (_req, reply) =>
+    reply.type('text/plain; version=0.0.4; charset=utf-8').send(await registry.metrics()),
+  );
 }

@@ -46,12 +46,15 @@ export const OVERVIEW_PANELS: readonly OverviewPanel[] = [
     title: 'Samples/s accepted by tenant',
     queries: [{ expr: 'sum by (tenant) (rate(promdog_samples_accepted_total[1m]))', legend: '{{tenant}}' }],
     unit: 'samplesps',
-    description: 'Samples made durable per second (in the store\'s WAL, or acknowledged by every remote-write target), by tenant.',
+    description:
+      "Samples made durable per second (in the store's WAL, or acknowledged by every remote-write target), by tenant.",
   },
   {
     id: 'samples-rejected',
     title: 'Samples/s rejected by tenant and reason',
-    queries: [{ expr: 'sum by (tenant, reason) (rate(promdog_samples_rejected_total[1m]))', legend: '{{tenant}} {{reason}}' }],
+    queries: [
+      { expr: 'sum by (tenant, reason) (rate(promdog_samples_rejected_total[1m]))', legend: '{{tenant}} {{reason}}' },
+    ],
     unit: 'samplesps',
     description:
       'Samples received but not stored per second, by tenant and reason (too_old, too_far_in_future, series_limit, ' +
@@ -60,9 +63,12 @@ export const OVERVIEW_PANELS: readonly OverviewPanel[] = [
   {
     id: 'requests-rejected',
     title: 'Requests/s refused by route and reason',
-    queries: [{ expr: 'sum by (route, reason) (rate(promdog_requests_rejected_total[1m]))', legend: '{{route}} {{reason}}' }],
+    queries: [
+      { expr: 'sum by (route, reason) (rate(promdog_requests_rejected_total[1m]))', legend: '{{route}} {{reason}}' },
+    ],
     unit: 'reqps',
-    description: 'Intake requests refused before their data was stored: forbidden (API key), too_large, unsupported_encoding, bad_body, decode, unavailable, rejected.',
+    description:
+      'Intake requests refused before their data was stored: forbidden (API key), too_large, unsupported_encoding, bad_body, decode, unavailable, rejected.',
   },
   {
     id: 'request-latency',
@@ -73,7 +79,8 @@ export const OVERVIEW_PANELS: readonly OverviewPanel[] = [
       { expr: quantile(0.99, 'promdog_http_request_duration_seconds', 'route'), legend: 'p99 {{route}}' },
     ],
     unit: 'seconds',
-    description: 'Time from request start to response, by route template (intake answers only once the data is durable).',
+    description:
+      'Time from request start to response, by route template (intake answers only once the data is durable).',
   },
   {
     id: 'payload-sizes',
@@ -108,7 +115,7 @@ export const OVERVIEW_PANELS: readonly OverviewPanel[] = [
     title: 'Store: active series by tenant',
     queries: [{ expr: 'sum by (tenant) (promdog_store_head_series)', legend: '{{tenant}}' }],
     unit: 'short',
-    description: 'Series in the embedded store\'s head (the in-memory part), by tenant.',
+    description: "Series in the embedded store's head (the in-memory part), by tenant.",
     mode: 'store',
   },
   {
@@ -126,7 +133,10 @@ export const OVERVIEW_PANELS: readonly OverviewPanel[] = [
     id: 'remote-write-requests',
     title: 'Remote write: requests/s by outcome, retries/s',
     queries: [
-      { expr: 'sum by (target, outcome) (rate(promdog_remote_write_requests_total[1m]))', legend: '{{outcome}} {{target}}' },
+      {
+        expr: 'sum by (target, outcome) (rate(promdog_remote_write_requests_total[1m]))',
+        legend: '{{outcome}} {{target}}',
+      },
       { expr: 'sum by (target) (rate(promdog_remote_write_retries_total[1m]))', legend: 'retries {{target}}' },
     ],
     unit: 'reqps',

@@ -54,7 +54,12 @@ class RecordingAppend {
 /** A registry with the counter the self-scrape counts lost samples in (the pipeline's, in the server). */
 function scrapedRegistry() {
   const registry = new Registry();
-  const samplesRejected = new Counter({ name: 'samples_rejected_total', help: 'lost', labelNames: ['tenant', 'reason'] as const, registers: [registry] });
+  const samplesRejected = new Counter({
+    name: 'samples_rejected_total',
+    help: 'lost',
+    labelNames: ['tenant', 'reason'] as const,
+    registers: [registry],
+  });
   return { registry, samplesRejected };
 }
 
@@ -73,10 +78,31 @@ async function value(registry: Registry, name: string, labels: Record<string, st
 describe('RegistryCollector', () => {
   test('gives every sample /metrics renders, with job and instance, at the scrape time', async () => {
     const registry = new Registry();
-    const requests = new Counter({ name: 'promdog_http_requests_total', help: 'requests', labelNames: ['tenant', 'route', 'method', 'code'] as const, registers: [registry] });
-    const duration = new Histogram({ name: 'promdog_http_request_duration_seconds', help: 'latency', labelNames: ['route'] as const, buckets: [0.0025, 0.005, 5, 10], registers: [registry] });
-    const sizes = new Histogram({ name: 'promdog_payload_bytes', help: 'sizes', labelNames: ['route', 'stage'] as const, buckets: [256, 1024], registers: [registry] });
-    const last = new Gauge({ name: 'promdog_last_seconds', help: 'Duration of the last thing.', registers: [registry] });
+    const requests = new Counter({
+      name: 'promdog_http_requests_total',
+      help: 'requests',
+      labelNames: ['tenant', 'route', 'method', 'code'] as const,
+      registers: [registry],
+    });
+    const duration = new Histogram({
+      name: 'promdog_http_request_duration_seconds',
+      help: 'latency',
+      labelNames: ['route'] as const,
+      buckets: [0.0025, 0.005, 5, 10],
+      registers: [registry],
+    });
+    const sizes = new Histogram({
+      name: 'promdog_payload_bytes',
+      help: 'sizes',
+      labelNames: ['route', 'stage'] as const,
+      buckets: [256, 1024],
+      registers: [registry],
+    });
+    const last = new Gauge({
+      name: 'promdog_last_seconds',
+      help: 'Duration of the last thing.',
+      registers: [registry],
+    });
     requests.inc({ tenant: 'default', route: '/api/v2/series', method: 'POST', code: '202' }, 3);
     requests.inc({ tenant: '', route: 'unmatched', method: 'GET', code: '404' });
     duration.observe({ route: '/api/v2/series' }, 0.003);
@@ -94,10 +120,21 @@ describe('RegistryCollector', () => {
     assert.equal(batch.samples, batch.series.length);
     const got = collected(batch.series);
     // tenant="" is no label at all, as Prometheus stores it.
-    assert.equal(got.get('promdog_http_requests_total{code="404",instance="h:1",job="promdog",method="GET",route="unmatched"}'), 1);
-    assert.equal(got.get('promdog_http_requests_total{code="202",instance="h:1",job="promdog",method="POST",route="/api/v2/series",tenant="default"}'), 3);
+    assert.equal(
+      got.get('promdog_http_requests_total{code="404",instance="h:1",job="promdog",method="GET",route="unmatched"}'),
+      1,
+    );
+    assert.equal(
+      got.get(
+        'promdog_http_requests_total{code="202",instance="h:1",job="promdog",method="POST",route="/api/v2/series",tenant="default"}',
+      ),
+      3,
+    );
     // Histograms as _bucket{le} (cumulative), _sum, _count.
-    const d = (suffix: string, extra = '') => got.get(`promdog_http_request_duration_seconds_${suffix}{instance="h:1",job="promdog"${extra},route="/api/v2/series"}`);
+    const d = (suffix: string, extra = '') =>
+      got.get(
+        `promdog_http_request_duration_seconds_${suffix}{instance="h:1",job="promdog"${extra},route="/api/v2/series"}`,
+      );
     assert.equal(d('bucket', ',le="0.0025"'), 0);
     assert.equal(d('bucket', ',le="0.005"'), 1);
     assert.equal(d('bucket', ',le="5"'), 1);
@@ -118,15 +155,28 @@ describe('RegistryCollector', () => {
   test('process metrics come with the promdog_ prefix', async () => {
     const registry = new Registry();
     registerProcessMetrics(registry);
-    const names = new Set((await new RegistryCollector(registry, TARGET).collect(1)).series.map((s) => s.labels.find((l) => l.name === '__name__')!.value));
-    for (const n of ['promdog_process_cpu_seconds_total', 'promdog_process_resident_memory_bytes', 'promdog_nodejs_heap_size_used_bytes']) {
+    const names = new Set(
+      (await new RegistryCollector(registry, TARGET).collect(1)).series.map(
+        (s) => s.labels.find((l) => l.name === '__name__')!.value,
+      ),
+    );
+    for (const n of [
+      'promdog_process_cpu_seconds_total',
+      'promdog_process_resident_memory_bytes',
+      'promdog_nodejs_heap_size_used_bytes',
+    ]) {
       assert.ok(names.has(n), n);
     }
   });
 
   test('a registry label named job or instance is kept as exported_<name>', async () => {
     const registry = new Registry();
-    new Counter({ name: 'c_total', help: 'c', labelNames: ['job', 'instance', 'x'] as const, registers: [registry] }).inc({ job: 'j', instance: 'i', x: 'v' });
+    new Counter({
+      name: 'c_total',
+      help: 'c',
+      labelNames: ['job', 'instance', 'x'] as const,
+      registers: [registry],
+    }).inc({ job: 'j', instance: 'i', x: 'v' });
     const [s] = (await new RegistryCollector(registry, TARGET).collect(5)).series;
     assert.deepEqual(s!.labels, [
       { name: '__name__', value: 'c_total' },
@@ -160,11 +210,18 @@ describe('RegistryCollector', () => {
     g.reset();
     g.set({ t: 'c' }, 5);
     const third = await collector.collect(30);
-    assert.deepEqual([...collected(third.series).keys()].filter((k) => k.startsWith('g{')), ['g{instance="h:1",job="promdog",t="c"}']);
+    assert.deepEqual(
+      [...collected(third.series).keys()].filter((k) => k.startsWith('g{')),
+      ['g{instance="h:1",job="promdog",t="c"}'],
+    );
     g.set({ t: 'a' }, 6);
     const fourth = await collector.collect(40);
     const a = fourth.series.find((s) => s.labels.some((l) => l.name === 't' && l.value === 'a'))!;
-    assert.notEqual(a.ref, first.series.find((s) => s.labels.some((l) => l.name === 't' && l.value === 'a'))!.ref, 'forgotten, then new');
+    assert.notEqual(
+      a.ref,
+      first.series.find((s) => s.labels.some((l) => l.name === 't' && l.value === 'a'))!.ref,
+      'forgotten, then new',
+    );
   });
 });
 
@@ -172,7 +229,14 @@ describe('SelfScraper', () => {
   test('writes to the system tenant; metadata with the first scrape and when families change', async () => {
     const { registry, samplesRejected } = scrapedRegistry();
     const recorder = new RecordingAppend();
-    const scraper = new SelfScraper({ registry, append: recorder.append, samplesRejected, intervalMs: 1000, instance: 'h:1', logger: recordingLogger() });
+    const scraper = new SelfScraper({
+      registry,
+      append: recorder.append,
+      samplesRejected,
+      intervalMs: 1000,
+      instance: 'h:1',
+      logger: recordingLogger(),
+    });
     await scraper.scrapeOnce(1_000_000);
     await scraper.scrapeOnce(1_001_000);
     assert.equal(recorder.batches.length, 2);
@@ -187,7 +251,11 @@ describe('SelfScraper', () => {
     const inSecond = b!.series.find((s) => s.labels[0]!.value === 'promdog_self_scrape_samples_total')!;
     assert.equal(inSecond.values[0], a!.series.length);
 
-    new Gauge({ name: 'promdog_registered_later', help: 'a family registered after the first scrape', registers: [registry] });
+    new Gauge({
+      name: 'promdog_registered_later',
+      help: 'a family registered after the first scrape',
+      registers: [registry],
+    });
     await scraper.scrapeOnce(1_002_000);
     assert.ok(recorder.batches[2]!.metadata.length > 0, 'a new family brings the metadata again');
     await scraper.scrapeOnce(1_062_000);
@@ -201,13 +269,23 @@ describe('SelfScraper', () => {
       throw new AppendError('unavailable', 'store closed');
     };
     const logger = recordingLogger();
-    const scraper = new SelfScraper({ registry, append: recorder.append, samplesRejected, intervalMs: 1000, instance: 'h:1', logger });
+    const scraper = new SelfScraper({
+      registry,
+      append: recorder.append,
+      samplesRejected,
+      intervalMs: 1000,
+      instance: 'h:1',
+      logger,
+    });
     await scraper.scrapeOnce(1000);
     await scraper.scrapeOnce(2000);
     assert.equal(await value(registry, 'promdog_self_scrape_failures_total', { reason: 'unavailable' }), 2);
     assert.equal(await value(registry, 'promdog_self_scrape_samples_total'), 0);
     const lost = recorder.batches[0]!.series.length + recorder.batches[1]!.series.length;
-    assert.equal(await value(registry, 'samples_rejected_total', { tenant: 'system', reason: 'sink_unavailable' }), lost);
+    assert.equal(
+      await value(registry, 'samples_rejected_total', { tenant: 'system', reason: 'sink_unavailable' }),
+      lost,
+    );
     assert.equal(logger.warnings.length, 1);
     assert.match(JSON.stringify(logger.warnings[0]), /store closed/);
     // Metadata was not delivered: the next scrape sends it again.
@@ -217,7 +295,14 @@ describe('SelfScraper', () => {
   test('a refusing or failing sink: counted as rejected or error, the samples as sink_rejected or sink_error', async () => {
     const { registry, samplesRejected } = scrapedRegistry();
     const recorder = new RecordingAppend();
-    const scraper = new SelfScraper({ registry, append: recorder.append, samplesRejected, intervalMs: 1000, instance: 'h:1', logger: recordingLogger() });
+    const scraper = new SelfScraper({
+      registry,
+      append: recorder.append,
+      samplesRejected,
+      intervalMs: 1000,
+      instance: 'h:1',
+      logger: recordingLogger(),
+    });
     recorder.outcome = async () => {
       throw new AppendError('rejected', 'HTTP 400: out of bounds');
     };
@@ -228,15 +313,28 @@ describe('SelfScraper', () => {
     await scraper.scrapeOnce(2000);
     assert.equal(await value(registry, 'promdog_self_scrape_failures_total', { reason: 'rejected' }), 1);
     assert.equal(await value(registry, 'promdog_self_scrape_failures_total', { reason: 'error' }), 1);
-    assert.equal(await value(registry, 'samples_rejected_total', { tenant: 'system', reason: 'sink_rejected' }), recorder.batches[0]!.series.length);
-    assert.equal(await value(registry, 'samples_rejected_total', { tenant: 'system', reason: 'sink_error' }), recorder.batches[1]!.series.length);
+    assert.equal(
+      await value(registry, 'samples_rejected_total', { tenant: 'system', reason: 'sink_rejected' }),
+      recorder.batches[0]!.series.length,
+    );
+    assert.equal(
+      await value(registry, 'samples_rejected_total', { tenant: 'system', reason: 'sink_error' }),
+      recorder.batches[1]!.series.length,
+    );
   });
 
   test('samples the sink refuses are counted by reason, the rest as written', async () => {
     const { registry, samplesRejected } = scrapedRegistry();
     const recorder = new RecordingAppend();
     recorder.outcome = async () => ({ too_old: 2 });
-    const scraper = new SelfScraper({ registry, append: recorder.append, samplesRejected, intervalMs: 1000, instance: 'h:1', logger: recordingLogger() });
+    const scraper = new SelfScraper({
+      registry,
+      append: recorder.append,
+      samplesRejected,
+      intervalMs: 1000,
+      instance: 'h:1',
+      logger: recordingLogger(),
+    });
     await scraper.scrapeOnce(1000);
     assert.equal(await value(registry, 'promdog_self_scrape_samples_total'), recorder.batches[0]!.series.length - 2);
     assert.equal(await value(registry, 'samples_rejected_total', { tenant: 'system', reason: 'too_old' }), 2);
@@ -248,7 +346,14 @@ describe('SelfScraper', () => {
     recorder.outcome = async () => {
       throw new AppendError('rejected', 'series limit reached', { series_limit: 1 });
     };
-    const scraper = new SelfScraper({ registry, append: recorder.append, samplesRejected, intervalMs: 1000, instance: 'h:1', logger: recordingLogger() });
+    const scraper = new SelfScraper({
+      registry,
+      append: recorder.append,
+      samplesRejected,
+      intervalMs: 1000,
+      instance: 'h:1',
+      logger: recordingLogger(),
+    });
     await scraper.scrapeOnce(1000);
     assert.equal(await value(registry, 'promdog_self_scrape_failures_total', { reason: 'rejected' }), 1);
     assert.equal(await value(registry, 'promdog_self_scrape_samples_total'), recorder.batches[0]!.series.length - 1);
@@ -268,7 +373,14 @@ describe('SelfScraper', () => {
     });
     const recorder = new RecordingAppend();
     const logger = recordingLogger();
-    await new SelfScraper({ registry, append: recorder.append, samplesRejected, intervalMs: 1000, instance: 'h:1', logger }).scrapeOnce(1000);
+    await new SelfScraper({
+      registry,
+      append: recorder.append,
+      samplesRejected,
+      intervalMs: 1000,
+      instance: 'h:1',
+      logger,
+    }).scrapeOnce(1000);
     assert.equal(recorder.batches.length, 0);
     assert.equal(await value(registry, 'promdog_self_scrape_failures_total', { reason: 'collect' }), 1);
     assert.match(JSON.stringify(logger.warnings), /collector broke/);
@@ -283,7 +395,14 @@ describe('SelfScraper', () => {
       await blocked;
       return {};
     };
-    const scraper = new SelfScraper({ registry, append: recorder.append, samplesRejected, intervalMs: 5, instance: 'h:1', logger: recordingLogger() });
+    const scraper = new SelfScraper({
+      registry,
+      append: recorder.append,
+      samplesRejected,
+      intervalMs: 5,
+      instance: 'h:1',
+      logger: recordingLogger(),
+    });
     scraper.start();
     while ((await value(registry, 'promdog_self_scrape_failures_total', { reason: 'overrun' })) === 0) {
       await new Promise((r) => setTimeout(r, 5));
@@ -302,7 +421,16 @@ describe('SelfScraper', () => {
   });
 
   test('rejects a non-positive interval', () => {
-    assert.throws(() => new SelfScraper({ ...scrapedRegistry(), append: new RecordingAppend().append, intervalMs: 0, instance: 'h:1', logger: recordingLogger() }));
+    assert.throws(
+      () =>
+        new SelfScraper({
+          ...scrapedRegistry(),
+          append: new RecordingAppend().append,
+          intervalMs: 0,
+          instance: 'h:1',
+          logger: recordingLogger(),
+        }),
+    );
   });
 });
 

@@ -55,7 +55,12 @@ interface PromClientFamily {
   values: PromClientValue[];
 }
 
-const METADATA_TYPES: Record<string, PromMetricType> = { counter: 'counter', gauge: 'gauge', histogram: 'histogram', summary: 'summary' };
+const METADATA_TYPES: Record<string, PromMetricType> = {
+  counter: 'counter',
+  gauge: 'gauge',
+  histogram: 'histogram',
+  summary: 'summary',
+};
 
 /**
  * Turns a prom-client registry into Prometheus series with one sample each at a given time. Histograms come out as
@@ -84,7 +89,9 @@ export class RegistryCollector {
     // What the registry's own text rendering reads: a histogram's series labels stay one object (`sharedLabels`)
     // instead of being copied into every bucket as get() does, less than half the cost. Not in prom-client's types.
     const families = await Promise.all(
-      (this.registry.getMetricsAsArray() as unknown as PromClientMetric[]).map((m) => (m.getForPromString ? m.getForPromString() : m.get())),
+      (this.registry.getMetricsAsArray() as unknown as PromClientMetric[]).map((m) =>
+        m.getForPromString ? m.getForPromString() : m.get(),
+      ),
     );
     const series: PromSeries[] = [];
     const metadata: MetricMetadata[] = [];
@@ -127,7 +134,12 @@ export class RegistryCollector {
     if (v.sharedLabels) for (const k in v.sharedLabels) key += `\u0000${k}\u0001${v.sharedLabels[k]}`;
     let s = this.known.get(key);
     if (s === undefined) {
-      s = { labels: this.labelSet(name, { ...v.sharedLabels, ...v.labels }), ref: { sinkState: undefined }, seenIn: 0, forgotten: false };
+      s = {
+        labels: this.labelSet(name, { ...v.sharedLabels, ...v.labels }),
+        ref: { sinkState: undefined },
+        seenIn: 0,
+        forgotten: false,
+      };
       this.known.set(key, s);
     }
     return s;
@@ -196,7 +208,7 @@ function selfScrapeMetrics(registry: Registry) {
   return {
     samples: new Counter({
       name: 'promdog_self_scrape_samples_total',
-      help: 'Samples of promdog\'s own metrics written to the system tenant by the self-scrape.',
+      help: "Samples of promdog's own metrics written to the system tenant by the self-scrape.",
       registers: [registry],
     }),
     /** Self-scrapes that did not store their samples, by reason: collect, unavailable, rejected, error, overrun (the previous one still ran). */
@@ -286,12 +298,16 @@ export class SelfScraper {
       this.logFailure('collect', (err as Error).message);
       return;
     }
-    const sendMetadata = now - this.metadataSentAt >= METADATA_EVERY_MS || batch.metadata.length !== this.metadataFamilies;
+    const sendMetadata =
+      now - this.metadataSentAt >= METADATA_EVERY_MS || batch.metadata.length !== this.metadataFamilies;
     const tenant = this.tenant;
     // Give up before the next scrape is due: its samples supersede these.
     const deadline = now + Math.max(500, this.opts.intervalMs * 0.8);
     try {
-      const refused = await this.opts.append({ tenant, series: batch.series, metadata: sendMetadata ? batch.metadata : [] }, deadline);
+      const refused = await this.opts.append(
+        { tenant, series: batch.series, metadata: sendMetadata ? batch.metadata : [] },
+        deadline,
+      );
       m.samples.inc(batch.samples - this.countRefused(refused));
       if (sendMetadata) {
         this.metadataSentAt = now;

@@ -74,7 +74,10 @@ export function createLogger(level: string): Logger {
   return pino({ level, base: { service: 'promdog' }, timestamp: pino.stdTimeFunctions.isoTime });
 }
 
-export async function startServer(cfg: ServeConfig, logger: Logger = createLogger(cfg.logLevel)): Promise<PromdogServer> {
+export async function startServer(
+  cfg: ServeConfig,
+  logger: Logger = createLogger(cfg.logLevel),
+): Promise<PromdogServer> {
   mkdirSync(cfg.dataDir, { recursive: true });
   let startupSeconds = 0;
   const registry = new Registry();
@@ -86,7 +89,10 @@ export async function startServer(cfg: ServeConfig, logger: Logger = createLogge
   }
   const tenants = new TenantRegistry(cfg.dataDir, cfg.tenants);
   const tenantOf = requestTenants(tenants, cfg.noAuth);
-  logger.info({ tenants: tenants.names, auth: !cfg.noAuth }, cfg.noAuth ? 'authentication disabled (--no-auth): all data goes to tenant "default"' : 'tenants loaded');
+  logger.info(
+    { tenants: tenants.names, auth: !cfg.noAuth },
+    cfg.noAuth ? 'authentication disabled (--no-auth): all data goes to tenant "default"' : 'tenants loaded',
+  );
   // Picks up `promdog tenant add|rotate` without a restart.
   const tenantReload = setInterval(() => tenants.reload(), 10_000);
   tenantReload.unref();
@@ -110,7 +116,10 @@ export async function startServer(cfg: ServeConfig, logger: Logger = createLogge
     const opening = Date.now();
     // Every tenant's WAL is replayed before the listener opens, so the first query sees all acknowledged data.
     await storage.openAll();
-    logger.info({ dataDir: cfg.dataDir, ms: Date.now() - opening, retentionMs: cfg.retentionMs }, 'embedded store open');
+    logger.info(
+      { dataDir: cfg.dataDir, ms: Date.now() - opening, retentionMs: cfg.retentionMs },
+      'embedded store open',
+    );
     sink = new EmbeddedStoreSink(storage);
     registerStoreMetrics(registry, storage);
     // Embedded mode only, as it always was: what it measures is mostly opening the store and replaying WALs.
@@ -140,7 +149,9 @@ export async function startServer(cfg: ServeConfig, logger: Logger = createLogge
     http.requests.inc({ tenant: requestTenant(req), route, method: req.method, code: String(reply.statusCode) });
     http.duration.observe({ route }, reply.elapsedTime / 1000);
   });
-  app.setNotFoundHandler((req, reply) => reply.code(404).send({ errors: [`not found: ${req.method} ${req.url.split('?')[0]}`] }));
+  app.setNotFoundHandler((req, reply) =>
+    reply.code(404).send({ errors: [`not found: ${req.method} ${req.url.split('?')[0]}`] }),
+  );
   app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
     const code = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (code === 500) req.log.error({ err, route: req.routeOptions.url }, 'request failed');
@@ -153,11 +164,18 @@ export async function startServer(cfg: ServeConfig, logger: Logger = createLogge
 
   app.get('/-/healthy', async (_req, reply) => reply.type('text/plain').send('promdog is Healthy.\n'));
   app.get('/-/ready', async (_req, reply) =>
-    closing ? reply.code(503).type('text/plain').send('promdog is shutting down.\n') : reply.type('text/plain').send('promdog is Ready.\n'),
+    closing
+      ? reply.code(503).type('text/plain').send('promdog is shutting down.\n')
+      : reply.type('text/plain').send('promdog is Ready.\n'),
   );
   const store = storage;
   const gatewayQuerier = (): Querier => {
-    throw new ApiError('bad_data', 'promdog runs in gateway mode (--remote-write-url): query the remote-write target instead', 400, 'gateway_mode');
+    throw new ApiError(
+      'bad_data',
+      'promdog runs in gateway mode (--remote-write-url): query the remote-write target instead',
+      400,
+      'gateway_mode',
+    );
   };
   const queryApi = registerQueryApi(app, {
     querierFor: store ? (tenant) => store.querier(tenant) : gatewayQuerier,
@@ -207,7 +225,8 @@ export async function startServer(cfg: ServeConfig, logger: Logger = createLogge
       registry,
       logger,
       // Aggregated DogStatsD data takes the same path as the HTTP intake.
-      onFlush: (payload, tenant) => pipeline.ingest(tenant, 'dogstatsd', payload, Date.now() + cfg.limits.requestTimeoutMs),
+      onFlush: (payload, tenant) =>
+        pipeline.ingest(tenant, 'dogstatsd', payload, Date.now() + cfg.limits.requestTimeoutMs),
     });
     await dogstatsd.start();
   }
@@ -230,9 +249,15 @@ export async function startServer(cfg: ServeConfig, logger: Logger = createLogge
       logger,
     });
     selfScrape.start();
-    logger.info({ intervalMs: cfg.selfmon.scrapeIntervalMs, tenant: selfScrape.tenant, instance }, `self-scrape: own metrics into tenant "${selfScrape.tenant}" every ${cfg.selfmon.scrapeIntervalMs / 1000}s`);
+    logger.info(
+      { intervalMs: cfg.selfmon.scrapeIntervalMs, tenant: selfScrape.tenant, instance },
+      `self-scrape: own metrics into tenant "${selfScrape.tenant}" every ${cfg.selfmon.scrapeIntervalMs / 1000}s`,
+    );
   } else logger.info('self-scrape disabled (--self-scrape-interval 0)');
-  logger.info({ url, dataDir: cfg.dataDir, mode: storage ? 'embedded store' : 'gateway' }, `promdog ${VERSION} listening on ${url}`);
+  logger.info(
+    { url, dataDir: cfg.dataDir, mode: storage ? 'embedded store' : 'gateway' },
+    `promdog ${VERSION} listening on ${url}`,
+  );
 
   return {
     app,

@@ -22,7 +22,12 @@ before(async () => {
   const noAuth = requestTenants(new TenantRegistry(dir, []), true);
   app = Fastify();
   // Each route answers what the resolver found and what was recorded on the request.
-  for (const [path, resolve] of [['/intake', byKey.intake], ['/query', byKey.query], ['/no-auth', noAuth.intake], ['/none', () => undefined]] as const) {
+  for (const [path, resolve] of [
+    ['/intake', byKey.intake],
+    ['/query', byKey.query],
+    ['/no-auth', noAuth.intake],
+    ['/none', () => undefined],
+  ] as const) {
     app.get(path, async (req) => ({ resolved: resolve(req) ?? null, recorded: requestTenant(req) }));
   }
   await app.listen({ host: '127.0.0.1', port: 0 });
@@ -35,13 +40,18 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function ask(path: string, headers: Record<string, string> = {}): Promise<{ resolved: string | null; recorded: string }> {
+async function ask(
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ resolved: string | null; recorded: string }> {
   const res = await fetch(url + path, { headers });
   assert.equal(res.status, 200);
   return (await res.json()) as { resolved: string | null; recorded: string };
 }
 
-const basic = (user: string, password: string) => ({ authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` });
+const basic = (user: string, password: string) => ({
+  authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`,
+});
 
 test('the intake reads DD-API-KEY (trimmed, any case) and api_key, not Authorization', async () => {
   assert.deepEqual(await ask('/intake', { 'DD-API-KEY': ` ${KEY} ` }), { resolved: 'acme', recorded: 'acme' });
@@ -55,13 +65,24 @@ test('the query side also reads Bearer and the basic-auth password; Authorizatio
   assert.deepEqual(await ask('/query', basic('grafana', KEY)), { resolved: 'acme', recorded: 'acme' });
   assert.deepEqual(await ask('/query', { 'dd-api-key': KEY }), { resolved: 'acme', recorded: 'acme' });
   assert.deepEqual(await ask(`/query?api_key=${KEY}`), { resolved: 'acme', recorded: 'acme' });
-  assert.deepEqual(await ask('/query', { authorization: 'Bearer wrong', 'dd-api-key': KEY }), { resolved: null, recorded: '' });
-  assert.deepEqual(await ask('/query', basic(KEY, '')), { resolved: null, recorded: '' }, 'the key is the password, not the user');
+  assert.deepEqual(await ask('/query', { authorization: 'Bearer wrong', 'dd-api-key': KEY }), {
+    resolved: null,
+    recorded: '',
+  });
+  assert.deepEqual(
+    await ask('/query', basic(KEY, '')),
+    { resolved: null, recorded: '' },
+    'the key is the password, not the user',
+  );
 });
 
 test('unknown or missing keys resolve to nothing; without auth every request is default', async () => {
   assert.deepEqual(await ask('/query', { authorization: 'Bearer not-a-key' }), { resolved: null, recorded: '' });
   assert.deepEqual(await ask('/intake'), { resolved: null, recorded: '' });
   assert.deepEqual(await ask('/no-auth'), { resolved: 'default', recorded: 'default' });
-  assert.deepEqual(await ask('/none', { 'dd-api-key': KEY }), { resolved: null, recorded: '' }, 'a route that resolves no tenant records none');
+  assert.deepEqual(
+    await ask('/none', { 'dd-api-key': KEY }),
+    { resolved: null, recorded: '' },
+    'a route that resolves no tenant records none',
+  );
 });

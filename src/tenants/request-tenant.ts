@@ -59,7 +59,10 @@ function anyApiKey(headers: IncomingHttpHeaders, query: Record<string, unknown>)
 
 /** Resolvers over `keys`; with noAuth every request is tenant `default`. */
 export function requestTenants(keys: TenantKeys, noAuth: boolean): RequestTenants {
-  const resolve = (req: FastifyRequest, key: (headers: IncomingHttpHeaders, query: Record<string, unknown>) => string | undefined) => {
+  const resolve = (
+    req: FastifyRequest,
+    key: (headers: IncomingHttpHeaders, query: Record<string, unknown>) => string | undefined,
+  ) => {
     const tenant = noAuth ? 'default' : keys.tenantForKey(key(req.headers, req.query as Record<string, unknown>));
     if (tenant) tenantOfRequest.set(req, tenant);
     return tenant;

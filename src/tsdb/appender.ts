@@ -77,7 +77,10 @@ export class Appender {
     const now = Date.now();
     const newest = Math.min(head.maxT, now);
     // The appendable range is half a block back from the newest sample, as in Prometheus (1 h with 2 h blocks).
-    const window = { inOrderBefore: newest - this.opts.blockRangeMs / 2, outOfOrderBefore: newest - this.opts.outOfOrderWindowMs };
+    const window = {
+      inOrderBefore: newest - this.opts.blockRangeMs / 2,
+      outOfOrderBefore: newest - this.opts.outOfOrderWindowMs,
+    };
     const futureLimit = now + this.opts.futureToleranceMs;
     const limit = this.opts.maxActiveSeries;
     let total = 0;
@@ -168,7 +171,10 @@ export class Appender {
       try {
         await this.wal.log(record, maxT);
       } catch (err) {
-        this.opts.logger.error({ dir: this.dir, err }, 'WAL write failed; appends refused until the database is reopened');
+        this.opts.logger.error(
+          { dir: this.dir, err },
+          'WAL write failed; appends refused until the database is reopened',
+        );
         throw new TsdbUnavailableError(`WAL write failed: ${(err as Error).message}`);
       }
       this.onLogged();
@@ -176,5 +182,4 @@ export class Appender {
     if (rejected.series_limit) throw new SeriesLimitError(limit, result);
     return result;
   }
-
 }

@@ -22,19 +22,36 @@ describe('block', () => {
       for (const [i, name] of names.entries()) {
         const c1 = chunkOf(i * 100, 3);
         const c2 = chunkOf(10_000 + i * 100, 2);
-        await w.addSeries([{ name: '__name__', value: name }, { name: 'job', value: i === 1 ? 'x' : 'y' }], [c1.bytes, c2.bytes], [c1.minT, c2.minT], [c1.maxT, c2.maxT]);
+        await w.addSeries(
+          [
+            { name: '__name__', value: name },
+            { name: 'job', value: i === 1 ? 'x' : 'y' },
+          ],
+          [c1.bytes, c2.bytes],
+          [c1.minT, c2.minT],
+          [c1.maxT, c2.maxT],
+        );
       }
       const meta = await w.finish(0, 20_000, 1, [w.ulid]);
       assert.deepEqual(meta.stats, { numSamples: 15, numSeries: 3, numChunks: 6 });
       assert.deepEqual(await readdir(dir), [w.ulid]);
       const b = await BlockReader.open(join(dir, w.ulid));
       const hits = b.matchingSeries(compileMatchers([{ type: '=', name: 'job', value: 'y' }]), 0, 20_000);
-      assert.deepEqual(hits.map((s) => b.labels(s)[0]!.value), ['a', 'c']);
+      assert.deepEqual(
+        hits.map((s) => b.labels(s)[0]!.value),
+        ['a', 'c'],
+      );
       b.acquire();
       await b.delete();
       await access(join(dir, w.ulid)); // still there: a reader holds it
       const data = await b.samples(hits, 10_000, 20_000);
-      assert.deepEqual(data.map((d) => [...d.timestamps]), [[10_000, 11_000], [10_200, 11_200]]);
+      assert.deepEqual(
+        data.map((d) => [...d.timestamps]),
+        [
+          [10_000, 11_000],
+          [10_200, 11_200],
+        ],
+      );
       b.release();
       for (let i = 0; i < 50 && (await readdir(dir)).length > 0; i++) await new Promise((r) => setTimeout(r, 10));
       assert.deepEqual(await readdir(dir), []);

@@ -166,7 +166,12 @@ export class BlockWriter {
     this.pending.len = 0;
   }
 
-  async addSeries(labels: Label[], chunks: readonly Uint8Array[], minT: readonly number[], maxT: readonly number[]): Promise<void> {
+  async addSeries(
+    labels: Label[],
+    chunks: readonly Uint8Array[],
+    minT: readonly number[],
+    maxT: readonly number[],
+  ): Promise<void> {
     if (chunks.length === 0) return;
     this.series.push({ labels, firstChunk: this.chunkRef.length, numChunks: chunks.length });
     for (let i = 0; i < chunks.length; i++) {
@@ -332,7 +337,8 @@ export class BlockReader implements PostingsSource {
       throw new CorruptBlockError(`${dir}/index: bad magic or version`);
     }
     const dv = new DataView(index.buffer, index.byteOffset, n);
-    if (crc32(index.subarray(0, n - 4)) !== dv.getUint32(n - 4, true)) throw new CorruptBlockError(`${dir}/index: CRC mismatch`);
+    if (crc32(index.subarray(0, n - 4)) !== dv.getUint32(n - 4, true))
+      throw new CorruptBlockError(`${dir}/index: CRC mismatch`);
     const r = new ByteReader(index);
     r.off = dv.getUint32(n - 16, true);
     const nsym = r.uvarint();
@@ -526,7 +532,13 @@ export class BlockReader implements PostingsSource {
       const start = ref % 2 ** 32;
       const end = start + this.chunkLen[c]! + 4;
       const last = spans[spans.length - 1];
-      if (last && last.file === file && start >= last.start && start - last.end <= GAP && end - last.start <= 16 << 20) {
+      if (
+        last &&
+        last.file === file &&
+        start >= last.start &&
+        start - last.end <= GAP &&
+        end - last.start <= 16 << 20
+      ) {
         if (end > last.end) last.end = end;
       } else spans.push({ file, start, end });
       spanOf.push(spans.length - 1);
@@ -572,7 +584,8 @@ export class BlockReader implements PostingsSource {
       const vs = new Float64Array(n);
       let end = 0;
       for (const c of r.chunks) end = decodeChunk(c, ts, vs, end, mint, maxt);
-      if (end > 0) out.push({ labels: this.labels(series[i]!), timestamps: ts.subarray(0, end), values: vs.subarray(0, end) });
+      if (end > 0)
+        out.push({ labels: this.labels(series[i]!), timestamps: ts.subarray(0, end), values: vs.subarray(0, end) });
     });
     return out;
   }

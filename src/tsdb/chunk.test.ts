@@ -28,7 +28,23 @@ function roundTrip(ts: number[], vs: number[], xorOnly = false): Uint8Array {
 }
 
 const nanPayload = new Float64Array(new Uint32Array([1, 0x7ff00000]).buffer)[0]!; // NaN with a payload (like Prometheus' stale marker)
-const SPECIAL = [0, -0, NaN, Infinity, -Infinity, nanPayload, Number.MIN_VALUE, -Number.MAX_VALUE, 1, 1, 1, 0.1, 1e308, -1e-308, 5e-324];
+const SPECIAL = [
+  0,
+  -0,
+  NaN,
+  Infinity,
+  -Infinity,
+  nanPayload,
+  Number.MIN_VALUE,
+  -Number.MAX_VALUE,
+  1,
+  1,
+  1,
+  0.1,
+  1e308,
+  -1e-308,
+  5e-324,
+];
 
 function randomCase(seed: number): { ts: number[]; vs: number[] } {
   const r = seededRandom(seed);
@@ -41,12 +57,17 @@ function randomCase(seed: number): { ts: number[]; vs: number[] } {
     ts.push(t);
     const kind = r();
     vs.push(
-      kind < 0.2 ? Math.round(r() * 100)
-      : kind < 0.4 ? Math.round(r() * 1e4) / 100
-      : kind < 0.5 ? r() * 1e-5
-      : kind < 0.6 ? SPECIAL[Math.floor(r() * SPECIAL.length)]!
-      : kind < 0.8 ? (r() - 0.5) * 1e15
-      : vs[vs.length - 1] ?? 0,
+      kind < 0.2
+        ? Math.round(r() * 100)
+        : kind < 0.4
+          ? Math.round(r() * 1e4) / 100
+          : kind < 0.5
+            ? r() * 1e-5
+            : kind < 0.6
+              ? SPECIAL[Math.floor(r() * SPECIAL.length)]!
+              : kind < 0.8
+                ? (r() - 0.5) * 1e15
+                : (vs[vs.length - 1] ?? 0),
     );
   }
   return { ts, vs };
@@ -60,17 +81,46 @@ describe('XOR chunk', () => {
 
   test('identical values and a regular interval stay tiny', () => {
     const ts = Array.from({ length: MAX_SAMPLES_PER_CHUNK }, (_, i) => 1_700_000_000_000 + i * 10_000);
-    const chunk = roundTrip(ts, ts.map(() => 42.5), true);
+    const chunk = roundTrip(
+      ts,
+      ts.map(() => 42.5),
+      true,
+    );
     // header 3 + first sample 16 + second ~3 + 118 × 2 bits
     assert.ok(chunk.length < 60, `chunk is ${chunk.length} bytes`);
   });
 
   test('irregular timestamps and every delta-of-delta bucket, including huge and negative ones', () => {
-    const deltas = [1, 1, 2, 8191, 1000, 65535, 1, 524287, 3, 2 ** 40, 7, 2 ** 33, 1, 100, 90, 1_000_000, 5, 8192, 65536, 524288];
+    const deltas = [
+      1,
+      1,
+      2,
+      8191,
+      1000,
+      65535,
+      1,
+      524287,
+      3,
+      2 ** 40,
+      7,
+      2 ** 33,
+      1,
+      100,
+      90,
+      1_000_000,
+      5,
+      8192,
+      65536,
+      524288,
+    ];
     const ts = [-5_000_000_000];
     for (const d of deltas) ts.push(ts[ts.length - 1]! + d);
     const r = seededRandom(7);
-    roundTrip(ts, ts.map(() => (r() - 0.5) * 1e6), true);
+    roundTrip(
+      ts,
+      ts.map(() => (r() - 0.5) * 1e6),
+      true,
+    );
     roundTrip([0, 2 ** 52], [1, 2], true);
     roundTrip([-(2 ** 52), 0, 2 ** 52], [3, 2, 1], true);
   });
@@ -105,7 +155,30 @@ describe('decimal chunk', () => {
   });
 
   test('the scale grows when a value needs more decimals; big and negative integers; every dod bucket', () => {
-    const vs = [1, 2, 1.5, -7.25, 1e-3, 3, 2 ** 40, -(2 ** 40), 0, 100, 107, 106, 100, 227, 100, -27, 8000, 8000 - 8192, 1e6, -1e6, 2 ** 40, 0];
+    const vs = [
+      1,
+      2,
+      1.5,
+      -7.25,
+      1e-3,
+      3,
+      2 ** 40,
+      -(2 ** 40),
+      0,
+      100,
+      107,
+      106,
+      100,
+      227,
+      100,
+      -27,
+      8000,
+      8000 - 8192,
+      1e6,
+      -1e6,
+      2 ** 40,
+      0,
+    ];
     const ts = vs.map((_, i) => 1000 + i * 1000);
     const c = roundTrip(ts, vs);
     assert.equal(c[0], ENC_DECIMAL);
@@ -115,7 +188,10 @@ describe('decimal chunk', () => {
   test('falls back to XOR mid-chunk for values that are not short decimals (-0, NaN, 0.1+0.2, too big)', () => {
     for (const odd of [-0, NaN, 0.1 + 0.2, 2 ** 51, Infinity, 1e-13]) {
       const vs = [1.5, 2.25, odd, 3];
-      const c = roundTrip(vs.map((_, i) => i * 10), vs);
+      const c = roundTrip(
+        vs.map((_, i) => i * 10),
+        vs,
+      );
       assert.equal(c[0], ENC_XOR, `after ${odd}`);
     }
     // A scale increase that would push a big value over the integer limit also falls back.

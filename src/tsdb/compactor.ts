@@ -108,7 +108,10 @@ export class Compactor {
       this.addBlock(await BlockReader.open(join(this.dir, w.ulid)));
     }
     head.truncateBefore(t1);
-    this.opts.logger.info({ dir: this.dir, minTime: t0, maxTime: t1, series: entries.length }, 'tsdb block cut from head');
+    this.opts.logger.info(
+      { dir: this.dir, minTime: t0, maxTime: t1, series: entries.length },
+      'tsdb block cut from head',
+    );
   }
 
   private addBlock(b: BlockReader): void {
@@ -201,7 +204,10 @@ export class Compactor {
     this.blocks = this.blocks.filter((b) => !inputs.includes(b));
     this.addBlock(out);
     for (const b of inputs) await b.delete();
-    this.opts.logger.info({ dir: this.dir, block: w.ulid, inputs: inputs.length, level: out.meta.compaction.level }, 'tsdb blocks compacted');
+    this.opts.logger.info(
+      { dir: this.dir, block: w.ulid, inputs: inputs.length, level: out.meta.compaction.level },
+      'tsdb blocks compacted',
+    );
   }
 
   private retentionCutoff(): number {

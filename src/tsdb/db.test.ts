@@ -44,7 +44,12 @@ async function appendInSlices(db: TenantDb, data: PromSeries[], slice: number): 
     const batch: PromSeries[] = [];
     for (const s of data) {
       const idx = s.timestamps.map((x, i) => (x >= t && x < t + slice ? i : -1)).filter((i) => i >= 0);
-      if (idx.length) batch.push({ labels: s.labels, timestamps: idx.map((i) => s.timestamps[i]!), values: idx.map((i) => s.values[i]!) });
+      if (idx.length)
+        batch.push({
+          labels: s.labels,
+          timestamps: idx.map((i) => s.timestamps[i]!),
+          values: idx.map((i) => s.values[i]!),
+        });
     }
     await db.append(batch);
   }
@@ -98,15 +103,21 @@ describe('tsdb', () => {
       await db.flushMaintenance();
       const metas = db.blockMetas();
       assert.ok(metas.length >= 2, `blocks: ${metas.length}`);
-      assert.ok(metas.some((m) => m.compaction.level >= 3), `compacted levels: ${metas.map((m) => m.compaction.level)}`);
-      for (let i = 1; i < metas.length; i++) assert.ok(metas[i]!.minTime >= metas[i - 1]!.maxTime, 'blocks do not overlap');
+      assert.ok(
+        metas.some((m) => m.compaction.level >= 3),
+        `compacted levels: ${metas.map((m) => m.compaction.level)}`,
+      );
+      for (let i = 1; i < metas.length; i++)
+        assert.ok(metas[i]!.minTime >= metas[i - 1]!.maxTime, 'blocks do not overlap');
       assert.deepEqual(plain(await db.exportSeries(ALL, -Infinity, Infinity)), want, 'after cut and compaction');
       const mint = BASE + 7 * MIN + 5_000;
       const maxt = BASE + 19 * MIN;
       const host = [{ type: '=~' as const, name: 'host', value: 'h001|h007' }];
       assert.deepEqual(plain(await db.select(host, mint, maxt)), expectedOf([data[1]!, data[7]!], mint, maxt));
       assert.deepEqual(await db.labelNames([], -Infinity, Infinity), ['__name__', 'host', 'job']);
-      assert.deepEqual(await db.labelValues('host', [{ type: '=', name: 'host', value: 'h003' }], BASE, BASE + MIN), ['h003']);
+      assert.deepEqual(await db.labelValues('host', [{ type: '=', name: 'host', value: 'h003' }], BASE, BASE + MIN), [
+        'h003',
+      ]);
       assert.equal((await db.labelValues('host', [], -Infinity, Infinity)).length, 12);
 
       const reopened = await TenantDb.open(dir, { blockRangeMs: MIN });
@@ -142,7 +153,13 @@ describe('tsdb', () => {
       const replayed = ref.sinkState as { labels: unknown };
       assert.equal(replayed.labels, labels, 'the series replayed from the WAL now shares the frozen label array');
       const got = plain(await db.exportSeries(ALL, -Infinity, Infinity));
-      assert.deepEqual(got, [{ labels: '__name__=up,host=a', ts: [BASE, BASE + 10_000, BASE + 2 * MIN + 10_000, BASE + 2 * MIN + 20_000], vs: [1, 2, 3, 4] }]);
+      assert.deepEqual(got, [
+        {
+          labels: '__name__=up,host=a',
+          ts: [BASE, BASE + 10_000, BASE + 2 * MIN + 10_000, BASE + 2 * MIN + 20_000],
+          vs: [1, 2, 3, 4],
+        },
+      ]);
       await db.close();
     } finally {
       await rm(dir, { recursive: true, force: true });
@@ -158,12 +175,27 @@ describe('tsdb', () => {
       await db.append([a, b1]);
       await db.append([b2]);
       await db.cutHeadBefore(BASE + 10 * MIN);
-      const names = async (mint: number, maxt: number) => (await db.series([{ type: '=', name: '__name__', value: 'up' }], mint, maxt)).map((ls) => ls.map((l) => `${l.name}=${l.value}`).join(','));
-      assert.deepEqual(await names(-Infinity, Infinity), ['__name__=up,host=a', '__name__=up,host=b'], 'once each, sorted');
+      const names = async (mint: number, maxt: number) =>
+        (await db.series([{ type: '=', name: '__name__', value: 'up' }], mint, maxt)).map((ls) =>
+          ls.map((l) => `${l.name}=${l.value}`).join(','),
+        );
+      assert.deepEqual(
+        await names(-Infinity, Infinity),
+        ['__name__=up,host=a', '__name__=up,host=b'],
+        'once each, sorted',
+      );
       assert.deepEqual(await names(BASE + 20 * MIN, BASE + 30 * MIN), [], 'in the gap: no chunk overlaps');
-      assert.deepEqual(await names(BASE + 5 * MIN, BASE + 6 * MIN), ['__name__=up,host=b'], "inside b's first chunk: it spans the range (Prometheus' rule)");
+      assert.deepEqual(
+        await names(BASE + 5 * MIN, BASE + 6 * MIN),
+        ['__name__=up,host=b'],
+        "inside b's first chunk: it spans the range (Prometheus' rule)",
+      );
       assert.deepEqual(await names(BASE + 35 * MIN, BASE + 45 * MIN), ['__name__=up,host=b'], 'from the head');
-      assert.deepEqual(await db.labelValues('host', [{ type: '=', name: '__name__', value: 'up' }], BASE + 20 * MIN, BASE + 30 * MIN), [], 'label values follow the same rule');
+      assert.deepEqual(
+        await db.labelValues('host', [{ type: '=', name: '__name__', value: 'up' }], BASE + 20 * MIN, BASE + 30 * MIN),
+        [],
+        'label values follow the same rule',
+      );
     });
   });
 
@@ -184,16 +216,31 @@ describe('tsdb', () => {
   test('out-of-order samples within the window are merged in order, also across chunks and after replay', async () => {
     await withDb({ outOfOrderWindowMs: 10 * MIN }, async (db, dir) => {
       const ts = Array.from({ length: 400 }, (_, i) => BASE + i * 1000);
-      await db.append([series('m', {}, ts, ts.map((_, i) => i))]);
+      await db.append([
+        series(
+          'm',
+          {},
+          ts,
+          ts.map((_, i) => i),
+        ),
+      ]);
       const late = [BASE + 500, BASE + 150_500, BASE + 399_500, BASE + 250_250];
       const r = await db.append([series('m', {}, [late[0]!], [-1]), series('m', {}, late.slice(1), [-2, -3, -4])]);
       assert.deepEqual(r, { accepted: 4, duplicates: 0, rejected: {} });
-      const all = [...ts.map((t, i) => [t, i]), [late[0]!, -1], [late[1]!, -2], [late[2]!, -3], [late[3]!, -4]].sort((a, b) => a[0]! - b[0]!);
+      const all = [...ts.map((t, i) => [t, i]), [late[0]!, -1], [late[1]!, -2], [late[2]!, -3], [late[3]!, -4]].sort(
+        (a, b) => a[0]! - b[0]!,
+      );
       const want = [{ labels: '__name__=m', ts: all.map((x) => x[0]!), vs: all.map((x) => x[1]!) }];
-      assert.deepEqual(plain(await db.select([{ type: '=', name: '__name__', value: 'm' }], -Infinity, Infinity)), want);
+      assert.deepEqual(
+        plain(await db.select([{ type: '=', name: '__name__', value: 'm' }], -Infinity, Infinity)),
+        want,
+      );
       const again = await TenantDb.open(dir, {});
       try {
-        assert.deepEqual(plain(await again.select([{ type: '=', name: '__name__', value: 'm' }], -Infinity, Infinity)), want);
+        assert.deepEqual(
+          plain(await again.select([{ type: '=', name: '__name__', value: 'm' }], -Infinity, Infinity)),
+          want,
+        );
       } finally {
         await again.close();
       }
@@ -213,14 +260,23 @@ describe('tsdb', () => {
       ]);
       assert.deepEqual(r, { accepted: 2, duplicates: 0, rejected: { too_old: 2 } });
       r = await db.append([series('m', {}, [t - 2 * MIN, t, t - 4 * MIN], [1, 2, 4])]);
-      assert.deepEqual(r, { accepted: 0, duplicates: 3, rejected: {} }, 'identical re-send (in-order and out-of-order) accepted');
+      assert.deepEqual(
+        r,
+        { accepted: 0, duplicates: 3, rejected: {} },
+        'identical re-send (in-order and out-of-order) accepted',
+      );
       r = await db.append([series('m', {}, [t, t - 2 * MIN], [2.5, NaN])]);
       assert.deepEqual(r, { accepted: 0, duplicates: 0, rejected: { duplicate_timestamp: 2 } });
       r = await db.append([series('m', {}, [Date.now() + 2 * 3600_000, 1.5], [1, 1])]);
       assert.deepEqual(r, { accepted: 0, duplicates: 0, rejected: { too_far_in_future: 1, invalid_timestamp: 1 } });
       const got = plain(await db.select([{ type: '=', name: '__name__', value: 'm' }], -Infinity, Infinity));
       assert.deepEqual(got, [{ labels: '__name__=m', ts: [t - 4 * MIN, t - 2 * MIN, t], vs: [4, 1, 2] }]);
-      assert.deepEqual(db.stats().samplesRejected, { too_old: 2, duplicate_timestamp: 2, too_far_in_future: 1, invalid_timestamp: 1 });
+      assert.deepEqual(db.stats().samplesRejected, {
+        too_old: 2,
+        duplicate_timestamp: 2,
+        too_far_in_future: 1,
+        invalid_timestamp: 1,
+      });
     });
   });
 
@@ -236,7 +292,10 @@ describe('tsdb', () => {
       const r = await db.append([series('m', { i: '1' }, [BASE + 2000], [9])]);
       assert.equal(r.accepted, 1, 'existing series still accept samples');
       const got = await db.select([{ type: '=', name: '__name__', value: 'm' }], -Infinity, Infinity);
-      assert.deepEqual(got.map((s) => s.labels[1]!.value), ['0', '1', '2']);
+      assert.deepEqual(
+        got.map((s) => s.labels[1]!.value),
+        ['0', '1', '2'],
+      );
       assert.equal(db.stats().headSeries, 3);
     });
   });
@@ -247,13 +306,20 @@ describe('tsdb', () => {
     try {
       const db = await TenantDb.open(dir, { blockRangeMs: MIN });
       const data = generate(4, BASE, BASE + 30 * MIN, 10_000);
-      const firstPart = data.map((s) => ({ ...s, timestamps: s.timestamps.slice(0, 72), values: s.values.slice(0, 72) }));
+      const firstPart = data.map((s) => ({
+        ...s,
+        timestamps: s.timestamps.slice(0, 72),
+        values: s.values.slice(0, 72),
+      }));
       const secondPart = data.map((s) => ({ ...s, timestamps: s.timestamps.slice(72), values: s.values.slice(72) }));
       await appendInSlices(db, firstPart, 30_000);
       await db.flushMaintenance();
       // Keep copies of the level-1 blocks; more data makes compaction merge them into a larger block.
       const levelOne = await tempDir();
-      const copied = db.blockMetas().filter((m) => m.compaction.level === 1).map((m) => m.ulid);
+      const copied = db
+        .blockMetas()
+        .filter((m) => m.compaction.level === 1)
+        .map((m) => m.ulid);
       for (const u of copied) await cp(join(dir, u), join(levelOne, u), { recursive: true });
       await appendInSlices(db, secondPart, 30_000);
       await db.flushMaintenance();
@@ -269,13 +335,18 @@ describe('tsdb', () => {
       for (const b of await readdir(levelOne)) await cp(join(levelOne, b), join(crashed, b), { recursive: true });
       await rm(levelOne, { recursive: true });
       const segments = (await readdir(join(crashed, 'wal'))).filter((n) => /^\d+$/.test(n)).sort();
-      await appendFile(join(crashed, 'wal', segments[segments.length - 1]!), Buffer.from([64, 0, 0, 0, 1, 2, 3, 4, 2, 0, 0]));
+      await appendFile(
+        join(crashed, 'wal', segments[segments.length - 1]!),
+        Buffer.from([64, 0, 0, 0, 1, 2, 3, 4, 2, 0, 0]),
+      );
       const recovered = await TenantDb.open(crashed, { blockRangeMs: MIN });
       try {
         assert.deepEqual(plain(await recovered.exportSeries(ALL, -Infinity, Infinity)), want);
         assert.deepEqual(recovered.blockMetas(), metasBefore, 'compaction inputs left behind are removed');
         assert.ok(!(await readdir(crashed)).some((n) => n.endsWith('.tmp')), 'half-written block removed');
-        const r = await recovered.append([series('system_load', { host: 'h000', job: 'ddagent' }, [BASE + 30 * MIN], [1])]);
+        const r = await recovered.append([
+          series('system_load', { host: 'h000', job: 'ddagent' }, [BASE + 30 * MIN], [1]),
+        ]);
         assert.equal(r.accepted, 1);
       } finally {
         await recovered.close();

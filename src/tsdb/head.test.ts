@@ -42,7 +42,8 @@ describe('head', () => {
     });
     const value = (i: number, k: number): number => Math.sin(i * 1000 + k) * 1e6; // full-precision: XOR, large chunks
     const steps = 720;
-    for (let k = 0; k < steps; k++) for (let i = 0; i < series.length; i++) h.append(series[i]!, k * 10_000, value(i, k), UNBOUNDED_WINDOW);
+    for (let k = 0; k < steps; k++)
+      for (let i = 0; i < series.length; i++) h.append(series[i]!, k * 10_000, value(i, k), UNBOUNDED_WINDOW);
     const before = h.memoryBytes();
     h.sealBefore(R);
     h.truncateBefore(R);

@@ -222,7 +222,8 @@ export class Head implements PostingsSource {
       if (ts[mid]! < t) lo = mid + 1;
       else hi = mid;
     }
-    if (lo < end && ts[lo] === t) return sameBits(vs[lo]!, v) ? AppendOutcome.Identical : AppendOutcome.DuplicateTimestamp;
+    if (lo < end && ts[lo] === t)
+      return sameBits(vs[lo]!, v) ? AppendOutcome.Identical : AppendOutcome.DuplicateTimestamp;
     ts.copyWithin(lo + 1, lo, end);
     vs.copyWithin(lo + 1, lo, end);
     ts[lo] = t;
@@ -372,7 +373,8 @@ export class Head implements PostingsSource {
     const ids = [...this.byId.keys()].sort((a, b) => a - b);
     for (const id of ids) {
       const s = this.byId.get(id)!;
-      if (!Object.isFrozen(s.labels)) for (let i = 0; i < s.labels.length; i++) s.labels[i] = this.internLabel(s.labels[i]!);
+      if (!Object.isFrozen(s.labels))
+        for (let i = 0; i < s.labels.length; i++) s.labels[i] = this.internLabel(s.labels[i]!);
       this.indexSeries(s);
     }
   }

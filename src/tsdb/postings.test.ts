@@ -55,7 +55,10 @@ describe('postings selection', () => {
       [{ type: '!=', name: 'env', value: '' }],
       [{ type: '=~', name: 'env', value: '.*' }],
       [{ type: '=~', name: 'env', value: '.+' }],
-      [{ type: '=', name: '__name__', value: 'up' }, { type: '=', name: 'env', value: '' }],
+      [
+        { type: '=', name: '__name__', value: 'up' },
+        { type: '=', name: 'env', value: '' },
+      ],
     ];
     const want = [[2, 4, 5], [1, 2, 4, 5], [1, 2, 4, 5], [2, 4, 5], [0, 1, 3], [0, 1, 2, 3, 4, 5], [0, 1, 3], [2]];
     cases.forEach((ms, i) => {

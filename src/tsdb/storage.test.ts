@@ -18,23 +18,43 @@ describe('Storage', () => {
         { name: '__name__', value: 'up' },
         { name: 'instance', value: 'h1' },
       ];
-      await storage.append('tenant-a', [{ labels, timestamps: [T], values: [1] }], [
-        { metricFamilyName: 'up', type: 'gauge', unit: '', help: 'a help' },
+      await storage.append(
+        'tenant-a',
+        [{ labels, timestamps: [T], values: [1] }],
+        [{ metricFamilyName: 'up', type: 'gauge', unit: '', help: 'a help' }],
+      );
+      await storage.append('tenant-a', [
+        { labels: [{ name: '__name__', value: 'only_a' }], timestamps: [T], values: [5] },
       ]);
-      await storage.append('tenant-a', [{ labels: [{ name: '__name__', value: 'only_a' }], timestamps: [T], values: [5] }]);
       await storage.append('tenant_b', [{ labels, timestamps: [T, T + 1000], values: [2, 3] }]);
       const a = storage.querier('tenant-a');
       const b = storage.querier('tenant_b');
       const sa = await a.select(ALL, -Infinity, Infinity);
       const sb = await b.select(ALL, -Infinity, Infinity);
-      assert.deepEqual(sa.map((s) => [s.labels[0]!.value, [...s.values]]), [['only_a', [5]], ['up', [1]]]);
-      assert.deepEqual(sb.map((s) => [s.labels[0]!.value, [...s.values]]), [['up', [2, 3]]]);
+      assert.deepEqual(
+        sa.map((s) => [s.labels[0]!.value, [...s.values]]),
+        [
+          ['only_a', [5]],
+          ['up', [1]],
+        ],
+      );
+      assert.deepEqual(
+        sb.map((s) => [s.labels[0]!.value, [...s.values]]),
+        [['up', [2, 3]]],
+      );
       assert.deepEqual(await b.labelValues('__name__', [], -Infinity, Infinity), ['up']);
-      assert.deepEqual(await b.exportSeries([{ type: '=', name: '__name__', value: 'only_a' }], -Infinity, Infinity), []);
+      assert.deepEqual(
+        await b.exportSeries([{ type: '=', name: '__name__', value: 'only_a' }], -Infinity, Infinity),
+        [],
+      );
       const none = storage.querier('nobody');
       assert.deepEqual(await none.select(ALL, -Infinity, Infinity), []);
       assert.deepEqual(await none.labelNames([], -Infinity, Infinity), []);
-      assert.deepEqual((await readdir(join(dataDir, 'tenants'))).sort(), ['tenant-a', 'tenant_b'], 'reads do not create tenants');
+      assert.deepEqual(
+        (await readdir(join(dataDir, 'tenants'))).sort(),
+        ['tenant-a', 'tenant_b'],
+        'reads do not create tenants',
+      );
       assert.throws(() => storage.querier('../etc'), /invalid tenant/);
       const stats = await storage.stats();
       assert.equal(stats['tenant-a']!.headSeries, 2);
@@ -60,7 +80,9 @@ describe('Storage', () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'promdog-storage-'));
     const storage = new Storage({ dataDir });
     try {
-      const s = (t: number, v: number) => [{ labels: [{ name: '__name__', value: 'm' }], timestamps: [t], values: [v] }];
+      const s = (t: number, v: number) => [
+        { labels: [{ name: '__name__', value: 'm' }], timestamps: [t], values: [v] },
+      ];
       await storage.append('t', s(T, 1));
       const db = await storage.tenant('t');
       // Simulate an I/O error: the segment's file handle goes away under the WAL.

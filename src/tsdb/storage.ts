@@ -2,7 +2,14 @@ import { access, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Label, MetricMetadata, PromSeries } from '../model/prometheus.js';
 import type { LabelMatcher, SeriesData } from '../model/storage.js';
-import { DEFAULT_TSDB_OPTIONS, TenantDb, type AppendResult, type TenantStats, type TsdbOptions, type TsdbQuerier } from './db.js';
+import {
+  DEFAULT_TSDB_OPTIONS,
+  TenantDb,
+  type AppendResult,
+  type TenantStats,
+  type TsdbOptions,
+  type TsdbQuerier,
+} from './db.js';
 
 export interface StorageOptions extends Partial<TsdbOptions> {
   /** The data directory; tenants live in `<dataDir>/tenants/<tenant>/`. */
@@ -82,7 +89,11 @@ export class Storage {
   }
 
   /** Appends to the tenant's database (see TenantDb.append) and records the batch's metric metadata. */
-  append(tenant: string, series: readonly PromSeries[], metadata: readonly MetricMetadata[] = []): Promise<AppendResult> {
+  append(
+    tenant: string,
+    series: readonly PromSeries[],
+    metadata: readonly MetricMetadata[] = [],
+  ): Promise<AppendResult> {
     return this.tenant(tenant).then((db) => {
       if (metadata.length > 0) db.setMetadata(metadata);
       return db.append(series);
@@ -97,11 +108,14 @@ export class Storage {
       return db ? fn(db) : empty;
     };
     return {
-      select: (m: LabelMatcher[], mint: number, maxt: number) => withDb<SeriesData[]>([], (db) => db.select(m, mint, maxt)),
+      select: (m: LabelMatcher[], mint: number, maxt: number) =>
+        withDb<SeriesData[]>([], (db) => db.select(m, mint, maxt)),
       exportSeries: (m: LabelMatcher[], mint: number, maxt: number) =>
         withDb<SeriesData[]>([], (db) => db.exportSeries(m, mint, maxt)),
-      series: (m: LabelMatcher[], mint: number, maxt: number) => withDb<Label[][]>([], (db) => db.series(m, mint, maxt)),
-      labelNames: (m: LabelMatcher[], mint: number, maxt: number) => withDb<string[]>([], (db) => db.labelNames(m, mint, maxt)),
+      series: (m: LabelMatcher[], mint: number, maxt: number) =>
+        withDb<Label[][]>([], (db) => db.series(m, mint, maxt)),
+      labelNames: (m: LabelMatcher[], mint: number, maxt: number) =>
+        withDb<string[]>([], (db) => db.labelNames(m, mint, maxt)),
       labelValues: (name: string, m: LabelMatcher[], mint: number, maxt: number) =>
         withDb<string[]>([], (db) => db.labelValues(name, m, mint, maxt)),
       metricMetadata: () => withDb<MetricMetadata[]>([], (db) => db.metricMetadata()),

@@ -56,9 +56,26 @@ function valueAt(kind: ValueKind, i: number, k: number): number {
 }
 
 /** The mix used for the headline bytes/sample figure (most agent series are constant or counters). */
-const MIX: ValueKind[] = ['constant', 'constant', 'counter', 'counter', 'gauge2dp', 'gauge2dp', 'constant', 'counter', 'gauge2dp', 'noisy'];
+const MIX: ValueKind[] = [
+  'constant',
+  'constant',
+  'counter',
+  'counter',
+  'gauge2dp',
+  'gauge2dp',
+  'constant',
+  'counter',
+  'gauge2dp',
+  'noisy',
+];
 
-function batchAt(from: number, n: number, k: number, kindOf: (i: number) => ValueKind, labels: PromSeries['labels'][]): PromSeries[] {
+function batchAt(
+  from: number,
+  n: number,
+  k: number,
+  kindOf: (i: number) => ValueKind,
+  labels: PromSeries['labels'][],
+): PromSeries[] {
   const out: PromSeries[] = new Array(n);
   for (let j = 0; j < n; j++) {
     const i = from + j;
@@ -77,10 +94,12 @@ async function measureAppend(
   const db = await TenantDb.open(dir, { futureToleranceMs: 1e15 });
   const labels = Array.from({ length: series }, (_, i) => seriesLabels(i));
   // Create the series first (their first samples), then time steady-state appends.
-  for (let from = 0; from < series; from += batch) await db.append(batchAt(from, Math.min(batch, series - from), 0, (i) => MIX[i % 10]!, labels));
+  for (let from = 0; from < series; from += batch)
+    await db.append(batchAt(from, Math.min(batch, series - from), 0, (i) => MIX[i % 10]!, labels));
   const batches: PromSeries[][] = [];
   for (let k = 1; k <= rounds; k++) {
-    for (let from = 0; from < series; from += batch) batches.push(batchAt(from, Math.min(batch, series - from), k, (i) => MIX[i % 10]!, labels));
+    for (let from = 0; from < series; from += batch)
+      batches.push(batchAt(from, Math.min(batch, series - from), k, (i) => MIX[i % 10]!, labels));
   }
   let samples = 0;
   const started = performance.now();
@@ -123,7 +142,8 @@ async function measureMemory(dir: string, series: number, samplesPerSeries: numb
   const db = await TenantDb.open(dir, { futureToleranceMs: 1e15 });
   const labels = Array.from({ length: series }, (_, i) => seriesLabels(i).map((l) => ({ ...l })));
   for (let k = 0; k < samplesPerSeries; k++) {
-    for (let from = 0; from < series; from += 10_000) await db.append(batchAt(from, Math.min(10_000, series - from), k, (i) => MIX[i % 10]!, labels));
+    for (let from = 0; from < series; from += 10_000)
+      await db.append(batchAt(from, Math.min(10_000, series - from), k, (i) => MIX[i % 10]!, labels));
   }
   labels.length = 0;
   gc?.();
@@ -149,8 +169,12 @@ export async function runTsdbBench(
       ? await measureAppend(join(base, 'append'), series, 10, batch, concurrency)
       : { appendRate: NaN, replayRate: NaN, walBytesPerSample: NaN };
     if (parts.has('append')) {
-      log(`append: ${Math.round(append.appendRate).toLocaleString()} samples/s (${series} series, batches of ${batch}, ${concurrency} in flight, fsync per group)`);
-      log(`WAL replay at open: ${Math.round(append.replayRate).toLocaleString()} samples/s; WAL ${append.walBytesPerSample.toFixed(1)} bytes/sample`);
+      log(
+        `append: ${Math.round(append.appendRate).toLocaleString()} samples/s (${series} series, batches of ${batch}, ${concurrency} in flight, fsync per group)`,
+      );
+      log(
+        `WAL replay at open: ${Math.round(append.replayRate).toLocaleString()} samples/s; WAL ${append.walBytesPerSample.toFixed(1)} bytes/sample`,
+      );
     }
     const bytesPerSample: Record<string, number> = {};
     for (const kind of parts.has('bytes') ? (['mix', 'constant', 'counter', 'gauge2dp', 'noisy'] as const) : []) {
@@ -159,8 +183,13 @@ export async function runTsdbBench(
     }
     // RSS is only meaningful when the memory part runs alone (earlier parts leave freed-but-kept heap behind).
     const samplesInHead = opts.samplesInHead ?? 360;
-    const [heap, rss, est] = parts.has('memory') ? await measureMemory(join(base, 'mem'), series, samplesInHead) : [NaN, NaN, NaN];
-    if (parts.has('memory')) log(`memory per active series (${series} series, ${samplesInHead} samples each = ${samplesInHead / 360} h at 10 s): heap+arrayBuffers ${Math.round(heap)} B, RSS ${Math.round(rss)} B, head estimate ${Math.round(est)} B`);
+    const [heap, rss, est] = parts.has('memory')
+      ? await measureMemory(join(base, 'mem'), series, samplesInHead)
+      : [NaN, NaN, NaN];
+    if (parts.has('memory'))
+      log(
+        `memory per active series (${series} series, ${samplesInHead} samples each = ${samplesInHead / 360} h at 10 s): heap+arrayBuffers ${Math.round(heap)} B, RSS ${Math.round(rss)} B, head estimate ${Math.round(est)} B`,
+      );
     return {
       appendSamplesPerSec: append.appendRate,
       replaySamplesPerSec: append.replayRate,

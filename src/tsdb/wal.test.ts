@@ -47,7 +47,15 @@ describe('WAL', () => {
     try {
       const { wal } = await replay(dir);
       const want: unknown[] = [];
-      const series = [{ id: 1, labels: [{ name: '__name__', value: 'ünïcode' }, { name: 'a', value: '' }] }];
+      const series = [
+        {
+          id: 1,
+          labels: [
+            { name: '__name__', value: 'ünïcode' },
+            { name: 'a', value: '' },
+          ],
+        },
+      ];
       await wal.log(encodeSeriesRecord(series), -Infinity);
       want.push({ series });
       const pending: Promise<void>[] = [];

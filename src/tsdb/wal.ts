@@ -383,7 +383,13 @@ export class Wal {
         let j = i;
         let bytes = 0;
         while (j < group.length && group[j]!.seg === seg) bytes += group[j++]!.data.length;
-        const buf = j - i === 1 ? group[i]!.data : Buffer.concat(group.slice(i, j).map((p) => p.data), bytes);
+        const buf =
+          j - i === 1
+            ? group[i]!.data
+            : Buffer.concat(
+                group.slice(i, j).map((p) => p.data),
+                bytes,
+              );
         try {
           await this.writeSynced(seg, buf);
         } catch (e) {

@@ -26,16 +26,32 @@ before(async () => {
   store = await TestStore.open();
   const every15s = (n: number, v: (i: number) => number): TestSample[] =>
     Array.from({ length: n }, (_, i) => ({ t: T0 + i * 15_000, v: v(i) }));
-  await store.appendSamples('a', lbls({ __name__: 'http_requests_total', job: 'api', instance: 'a:80', code: '200' }), every15s(60, (i) => i * 10));
-  await store.appendSamples('a', lbls({ __name__: 'http_requests_total', job: 'api', instance: 'b:80', code: '500' }), every15s(60, (i) => i));
-  await store.appendSamples('a', lbls({ __name__: 'temperature', job: 'sensors', room: 'lab' }), every15s(60, (i) => 20 + (i % 5)));
+  await store.appendSamples(
+    'a',
+    lbls({ __name__: 'http_requests_total', job: 'api', instance: 'a:80', code: '200' }),
+    every15s(60, (i) => i * 10),
+  );
+  await store.appendSamples(
+    'a',
+    lbls({ __name__: 'http_requests_total', job: 'api', instance: 'b:80', code: '500' }),
+    every15s(60, (i) => i),
+  );
+  await store.appendSamples(
+    'a',
+    lbls({ __name__: 'temperature', job: 'sensors', room: 'lab' }),
+    every15s(60, (i) => 20 + (i % 5)),
+  );
   await store.appendSamples('a', lbls({ __name__: 'special', job: 'x' }), [
     { t: T0, v: NaN },
     { t: T0 + 1000, v: Infinity },
     { t: T0 + 2000, v: -2.5e-7 },
     { t: T0 + 3000, v: 0, stale: true },
   ]);
-  await store.appendSamples('b', lbls({ __name__: 'secret_metric', job: 'b-only' }), every15s(10, () => 42));
+  await store.appendSamples(
+    'b',
+    lbls({ __name__: 'secret_metric', job: 'b-only' }),
+    every15s(10, () => 42),
+  );
 });
 after(() => store.close());
 
@@ -65,14 +81,21 @@ describe('query API', () => {
 
   describe('/api/v1/query', () => {
     test('instant vector with values as strings and times in seconds', async () => {
-      const r = await get(`/api/v1/query?${qs({ query: 'http_requests_total{code="200"}', time: (T0 + 60_000) / 1000 })}`);
+      const r = await get(
+        `/api/v1/query?${qs({ query: 'http_requests_total{code="200"}', time: (T0 + 60_000) / 1000 })}`,
+      );
       assert.equal(r.status, 200);
       assert.match(r.headers.get('content-type') ?? '', /application\/json/);
       assert.deepEqual(r.body, {
         status: 'success',
         data: {
           resultType: 'vector',
-          result: [{ metric: { __name__: 'http_requests_total', code: '200', instance: 'a:80', job: 'api' }, value: [(T0 + 60_000) / 1000, '40'] }],
+          result: [
+            {
+              metric: { __name__: 'http_requests_total', code: '200', instance: 'a:80', job: 'api' },
+              value: [(T0 + 60_000) / 1000, '40'],
+            },
+          ],
         },
       });
     });
@@ -89,11 +112,19 @@ describe('query API', () => {
       const r = await get(`/api/v1/query?${qs({ query: 'special[10s]', time: (T0 + 5000) / 1000 })}`);
       assert.equal(r.status, 200);
       // The staleness marker is not a sample.
-      assert.deepEqual(r.body.data.result[0].values, [[T0 / 1000, 'NaN'], [(T0 + 1000) / 1000, '+Inf'], [(T0 + 2000) / 1000, '-2.5e-07']]);
+      assert.deepEqual(r.body.data.result[0].values, [
+        [T0 / 1000, 'NaN'],
+        [(T0 + 1000) / 1000, '+Inf'],
+        [(T0 + 2000) / 1000, '-2.5e-07'],
+      ]);
     });
 
     test('form-encoded POST reads the body, and the body wins over the URL', async () => {
-      const r = await postForm(`${srv.url}/api/v1/query?query=vector(1)`, { query: 'vector(7)', time: String(T0 / 1000) }, a);
+      const r = await postForm(
+        `${srv.url}/api/v1/query?query=vector(1)`,
+        { query: 'vector(7)', time: String(T0 / 1000) },
+        a,
+      );
       assert.equal(r.status, 200);
       assert.equal(r.body.data.result[0].value[1], '7');
     });
@@ -110,7 +141,10 @@ describe('query API', () => {
     test('bad time, timeout and lookback_delta parameters', async () => {
       const t = await get(`/api/v1/query?${qs({ query: '1', time: 'yesterday' })}`);
       assert.equal(t.status, 400);
-      assert.equal(t.body.error, `invalid parameter "time": invalid time value for 'time': cannot parse "yesterday" to a valid timestamp`);
+      assert.equal(
+        t.body.error,
+        `invalid parameter "time": invalid time value for 'time': cannot parse "yesterday" to a valid timestamp`,
+      );
       const to = await get(`/api/v1/query?${qs({ query: '1', timeout: 'soon' })}`);
       assert.equal(to.status, 400);
       assert.match(to.body.error, /^invalid parameter "timeout": /);
@@ -120,7 +154,9 @@ describe('query API', () => {
     });
 
     test('execution errors are 422', async () => {
-      const r = await get(`/api/v1/query?${qs({ query: 'http_requests_total + on(job) http_requests_total', time: T0 / 1000 })}`);
+      const r = await get(
+        `/api/v1/query?${qs({ query: 'http_requests_total + on(job) http_requests_total', time: T0 / 1000 })}`,
+      );
       assert.equal(r.status, 422);
       assert.equal(r.body.errorType, 'execution');
       assert.match(r.body.error, /many-to-many matching not allowed/);
@@ -141,10 +177,19 @@ describe('query API', () => {
     });
 
     test('stats=all adds Prometheus-shaped statistics', async () => {
-      const r = await get(`/api/v1/query?${qs({ query: 'sum(http_requests_total)', time: (T0 + 300_000) / 1000, stats: 'all' })}`);
+      const r = await get(
+        `/api/v1/query?${qs({ query: 'sum(http_requests_total)', time: (T0 + 300_000) / 1000, stats: 'all' })}`,
+      );
       assert.equal(r.status, 200);
       const st = r.body.data.stats;
-      assert.deepEqual(Object.keys(st.timings).sort(), ['evalTotalTime', 'execQueueTime', 'execTotalTime', 'innerEvalTime', 'queryPreparationTime', 'resultSortTime']);
+      assert.deepEqual(Object.keys(st.timings).sort(), [
+        'evalTotalTime',
+        'execQueueTime',
+        'execTotalTime',
+        'innerEvalTime',
+        'queryPreparationTime',
+        'resultSortTime',
+      ]);
       for (const v of Object.values(st.timings)) assert.equal(typeof v, 'number');
       // Two series, samples in the left-open 5m lookback window (T0, T0+300s]: 20 each.
       assert.equal(st.samples.totalQueryableSamples, 40);
@@ -156,23 +201,41 @@ describe('query API', () => {
     test('annotations come back as warnings/infos', async () => {
       const r = await get(`/api/v1/query?${qs({ query: 'rate(temperature[5m])', time: (T0 + 600_000) / 1000 })}`);
       assert.equal(r.status, 200);
-      assert.ok(Array.isArray(r.body.infos) && r.body.infos.some((i: string) => i.includes('might not be a counter')), JSON.stringify(r.body));
+      assert.ok(
+        Array.isArray(r.body.infos) && r.body.infos.some((i: string) => i.includes('might not be a counter')),
+        JSON.stringify(r.body),
+      );
     });
   });
 
   describe('/api/v1/query_range', () => {
     const range = (extra: Record<string, string | number>) =>
-      get(`/api/v1/query_range?${qs({ query: 'http_requests_total{code="500"}', start: T0 / 1000, end: (T0 + 120_000) / 1000, step: 60, ...extra })}`);
+      get(
+        `/api/v1/query_range?${qs({ query: 'http_requests_total{code="500"}', start: T0 / 1000, end: (T0 + 120_000) / 1000, step: 60, ...extra })}`,
+      );
 
     test('matrix with values per step', async () => {
       const r = await range({});
       assert.equal(r.status, 200);
       assert.equal(r.body.data.resultType, 'matrix');
-      assert.deepEqual(r.body.data.result[0].values, [[T0 / 1000, '0'], [(T0 + 60_000) / 1000, '4'], [(T0 + 120_000) / 1000, '8']]);
+      assert.deepEqual(r.body.data.result[0].values, [
+        [T0 / 1000, '0'],
+        [(T0 + 60_000) / 1000, '4'],
+        [(T0 + 120_000) / 1000, '8'],
+      ]);
     });
 
     test('step as a duration, and POST', async () => {
-      const r = await postForm(`${srv.url}/api/v1/query_range`, { query: 'http_requests_total{code="500"}', start: String(T0 / 1000), end: String((T0 + 120_000) / 1000), step: '1m' }, a);
+      const r = await postForm(
+        `${srv.url}/api/v1/query_range`,
+        {
+          query: 'http_requests_total{code="500"}',
+          start: String(T0 / 1000),
+          end: String((T0 + 120_000) / 1000),
+          step: '1m',
+        },
+        a,
+      );
       assert.equal(r.status, 200);
       assert.equal(r.body.data.result[0].values.length, 3);
     });
@@ -182,12 +245,18 @@ describe('query API', () => {
       assert.equal(before.status, 400);
       assert.equal(before.body.error, 'invalid parameter "end": end timestamp must not be before start time');
       const zero = await range({ step: 0 });
-      assert.equal(zero.body.error, 'invalid parameter "step": zero or negative query resolution step widths are not accepted. Try a positive integer');
+      assert.equal(
+        zero.body.error,
+        'invalid parameter "step": zero or negative query resolution step widths are not accepted. Try a positive integer',
+      );
       const neg = await range({ step: -5 });
       assert.equal(neg.status, 400);
       const many = await range({ end: (T0 + 11_001_000) / 1000, step: 1 });
       assert.equal(many.status, 400);
-      assert.equal(many.body.error, 'exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)');
+      assert.equal(
+        many.body.error,
+        'exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)',
+      );
       const exact = await range({ end: (T0 + 11_000_000) / 1000, step: 1 });
       assert.equal(exact.status, 200);
       const noStart = await get(`/api/v1/query_range?${qs({ query: '1', end: 1, step: 1 })}`);
@@ -195,7 +264,10 @@ describe('query API', () => {
       assert.match(noStart.body.error, /^invalid parameter "start": /);
       const matrixType = await range({ query: 'temperature[5m]' });
       assert.equal(matrixType.status, 400);
-      assert.match(matrixType.body.error, /^invalid parameter "query": invalid expression type "range vector" for range query/);
+      assert.match(
+        matrixType.body.error,
+        /^invalid parameter "query": invalid expression type "range vector" for range query/,
+      );
     });
   });
 
@@ -204,7 +276,9 @@ describe('query API', () => {
       const none = await get('/api/v1/series');
       assert.equal(none.status, 400);
       assert.equal(none.body.error, 'no match[] parameter provided');
-      const r = await get(`/api/v1/series?${qs({ 'match[]': ['http_requests_total', 'temperature', 'http_requests_total{code="200"}'] })}`);
+      const r = await get(
+        `/api/v1/series?${qs({ 'match[]': ['http_requests_total', 'temperature', 'http_requests_total{code="200"}'] })}`,
+      );
       assert.equal(r.status, 200);
       assert.deepEqual(r.body.data, [
         { __name__: 'http_requests_total', code: '200', instance: 'a:80', job: 'api' },
@@ -275,14 +349,23 @@ describe('query API', () => {
       assert.deepEqual(other.body.data, {});
     });
 
-    test('/api/v1/status/buildinfo has exactly Prometheus\' fields', async () => {
+    test("/api/v1/status/buildinfo has exactly Prometheus' fields", async () => {
       const r = await get('/api/v1/status/buildinfo');
-      assert.deepEqual(Object.keys(r.body.data), ['version', 'revision', 'branch', 'buildUser', 'buildDate', 'goVersion']);
+      assert.deepEqual(Object.keys(r.body.data), [
+        'version',
+        'revision',
+        'branch',
+        'buildUser',
+        'buildDate',
+        'goVersion',
+      ]);
       for (const v of Object.values(r.body.data)) assert.equal(typeof v, 'string');
     });
 
     test('/api/v1/query_exemplars answers an empty list, and checks its parameters', async () => {
-      const r = await get(`/api/v1/query_exemplars?${qs({ query: 'http_requests_total', start: T0 / 1000, end: (T0 + 60_000) / 1000 })}`);
+      const r = await get(
+        `/api/v1/query_exemplars?${qs({ query: 'http_requests_total', start: T0 / 1000, end: (T0 + 60_000) / 1000 })}`,
+      );
       assert.deepEqual(r.body, { status: 'success', data: [] });
       const bad = await get(`/api/v1/query_exemplars?${qs({ query: 'up{', start: 1, end: 2 })}`);
       assert.equal(bad.status, 400);
@@ -291,8 +374,13 @@ describe('query API', () => {
     });
 
     test('/api/v1/format_query pretty-prints', async () => {
-      const r = await get(`/api/v1/format_query?${qs({ query: 'sum  by(job)(rate(http_requests_total{code =~ "5.."}[5m]))' })}`);
-      assert.deepEqual(r.body, { status: 'success', data: 'sum by (job) (rate(http_requests_total{code=~"5.."}[5m]))' });
+      const r = await get(
+        `/api/v1/format_query?${qs({ query: 'sum  by(job)(rate(http_requests_total{code =~ "5.."}[5m]))' })}`,
+      );
+      assert.deepEqual(r.body, {
+        status: 'success',
+        data: 'sum by (job) (rate(http_requests_total{code=~"5.."}[5m]))',
+      });
       const post = await postForm(`${srv.url}/api/v1/format_query`, { query: 'foo  offset 1h30m' }, a);
       assert.equal(post.body.data, 'foo offset 1h30m');
       const bad = await get(`/api/v1/format_query?${qs({ query: 'foo{' })}`);
@@ -303,7 +391,10 @@ describe('query API', () => {
 
   describe('/api/v1/export', () => {
     test('JSON lines with raw samples: NaN as null, Inf as a string, no exponents', async () => {
-      const res = await fetch(`${srv.url}/api/v1/export?${qs({ 'match[]': 'special', start: T0 / 1000 - 1, end: (T0 + 10_000) / 1000 })}`, { headers: a });
+      const res = await fetch(
+        `${srv.url}/api/v1/export?${qs({ 'match[]': 'special', start: T0 / 1000 - 1, end: (T0 + 10_000) / 1000 })}`,
+        { headers: a },
+      );
       assert.equal(res.status, 200);
       assert.match(res.headers.get('content-type') ?? '', /application\/stream\+json/);
       const text = await res.text();
@@ -317,9 +408,16 @@ describe('query API', () => {
       const r = await fetch(`${srv.url}/api/v1/export`, {
         method: 'POST',
         headers: { ...a, 'content-type': 'application/x-www-form-urlencoded' },
-        body: qs({ 'match[]': ['temperature', '{job="sensors"}', 'http_requests_total{code="500"}'], start: T0 / 1000, end: (T0 + 30_000) / 1000 }),
+        body: qs({
+          'match[]': ['temperature', '{job="sensors"}', 'http_requests_total{code="500"}'],
+          start: T0 / 1000,
+          end: (T0 + 30_000) / 1000,
+        }),
       });
-      const lines = (await r.text()).trimEnd().split('\n').map((l) => JSON.parse(l));
+      const lines = (await r.text())
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l));
       assert.equal(lines.length, 2);
       assert.equal(lines[0].metric.__name__, 'http_requests_total');
       assert.deepEqual(lines[0].values, [0, 1, 2]);
@@ -362,7 +460,9 @@ describe('query API', () => {
       assert.deepEqual(s.body.data, [{ __name__: 'secret_metric', job: 'b-only' }]);
       const l = await get('/api/v1/labels', bearer(KEY_B));
       assert.deepEqual(l.body.data, ['__name__', 'job']);
-      const e = await fetch(`${srv.url}/api/v1/export?${qs({ 'match[]': '{__name__=~".+"}', start: 0 })}`, { headers: bearer(KEY_B) });
+      const e = await fetch(`${srv.url}/api/v1/export?${qs({ 'match[]': '{__name__=~".+"}', start: 0 })}`, {
+        headers: bearer(KEY_B),
+      });
       const lines = (await e.text()).trimEnd().split('\n');
       assert.equal(lines.length, 1);
       assert.match(lines[0]!, /secret_metric/);
@@ -420,7 +520,9 @@ describe('limits', () => {
   test('maxSamples: 422 execution error, counted', async () => {
     const srv = await startApiServer({ noAuth: true, queriers: { default: tenantA() }, limits: { maxSamples: 50 } });
     try {
-      const r = await getJson(`${srv.url}/api/v1/query?${qs({ query: 'http_requests_total[1h]', time: (T0 + 900_000) / 1000 })}`);
+      const r = await getJson(
+        `${srv.url}/api/v1/query?${qs({ query: 'http_requests_total[1h]', time: (T0 + 900_000) / 1000 })}`,
+      );
       assert.equal(r.status, 422);
       assert.equal(r.body.errorType, 'execution');
       assert.equal(r.body.error, 'query processing would load too many samples into memory in query execution');
@@ -436,12 +538,16 @@ describe('limits', () => {
     const slow = new SlowQuerier(tenantA(), 100);
     const srv = await startApiServer({ noAuth: true, queriers: { default: slow }, limits: { timeoutMs: 60_000 } });
     try {
-      const r = await getJson(`${srv.url}/api/v1/query?${qs({ query: 'temperature', time: T0 / 1000, timeout: '10ms' })}`);
+      const r = await getJson(
+        `${srv.url}/api/v1/query?${qs({ query: 'temperature', time: T0 / 1000, timeout: '10ms' })}`,
+      );
       assert.equal(r.status, 503);
       assert.equal(r.body.errorType, 'timeout');
       assert.match(r.body.error, /query timed out/);
       // A larger timeout parameter does not raise the server's limit, and a normal one passes.
-      const ok = await getJson(`${srv.url}/api/v1/query?${qs({ query: 'temperature', time: T0 / 1000, timeout: '1h' })}`);
+      const ok = await getJson(
+        `${srv.url}/api/v1/query?${qs({ query: 'temperature', time: T0 / 1000, timeout: '1h' })}`,
+      );
       assert.equal(ok.status, 200);
       assert.match(await srv.registry.metrics(), /promdog_query_rejected_total\{reason="timeout"\} 1/);
     } finally {
@@ -450,7 +556,11 @@ describe('limits', () => {
   });
 
   test('server timeout applies when the parameter is absent', async () => {
-    const srv = await startApiServer({ noAuth: true, queriers: { default: new SlowQuerier(tenantA(), 100) }, limits: { timeoutMs: 10 } });
+    const srv = await startApiServer({
+      noAuth: true,
+      queriers: { default: new SlowQuerier(tenantA(), 100) },
+      limits: { timeoutMs: 10 },
+    });
     try {
       const r = await getJson(`${srv.url}/api/v1/query?${qs({ query: 'temperature', time: T0 / 1000 })}`);
       assert.equal(r.status, 503);
@@ -462,7 +572,11 @@ describe('limits', () => {
 
   test('concurrency: excess queries wait in a bounded queue; beyond it 503 unavailable', async () => {
     const slow = new SlowQuerier(tenantA());
-    const srv = await startApiServer({ noAuth: true, queriers: { default: slow }, limits: { maxConcurrent: 1, maxQueued: 1 } });
+    const srv = await startApiServer({
+      noAuth: true,
+      queriers: { default: slow },
+      limits: { maxConcurrent: 1, maxQueued: 1 },
+    });
     try {
       const url = `${srv.url}/api/v1/query?${qs({ query: 'temperature', time: T0 / 1000 })}`;
       const first = getJson(url);
@@ -487,7 +601,11 @@ describe('limits', () => {
 
   test('queued queries give up after the timeout', async () => {
     const slow = new SlowQuerier(tenantA());
-    const srv = await startApiServer({ noAuth: true, queriers: { default: slow }, limits: { maxConcurrent: 1, maxQueued: 4, timeoutMs: 50 } });
+    const srv = await startApiServer({
+      noAuth: true,
+      queriers: { default: slow },
+      limits: { maxConcurrent: 1, maxQueued: 4, timeoutMs: 50 },
+    });
     try {
       const url = `${srv.url}/api/v1/query?${qs({ query: 'temperature', time: T0 / 1000 })}`;
       const first = getJson(url);
@@ -505,7 +623,11 @@ describe('limits', () => {
   });
 
   test('form bodies over the size limit: 413', async () => {
-    const srv = await startApiServer({ noAuth: true, queriers: { default: tenantA() }, limits: { maxBodyBytes: 1024 } });
+    const srv = await startApiServer({
+      noAuth: true,
+      queriers: { default: tenantA() },
+      limits: { maxBodyBytes: 1024 },
+    });
     try {
       const r = await postForm(`${srv.url}/api/v1/query`, { query: `vector(1) + ${'0'.repeat(2000)}` });
       assert.equal(r.status, 413);
@@ -538,8 +660,15 @@ test('POST /api/v1/series shared with the Datadog intake: form bodies go to the 
   await app.listen({ host: '127.0.0.1', port });
   try {
     const form = await postForm(`http://127.0.0.1:${port}/api/v1/series`, { 'match[]': 'temperature' });
-    assert.deepEqual(form.body, { status: 'success', data: [{ __name__: 'temperature', job: 'sensors', room: 'lab' }] });
-    const json = await getJson(`http://127.0.0.1:${port}/api/v1/series`, { method: 'POST', body: '{"series":[]}', headers: { 'content-type': 'application/json' } });
+    assert.deepEqual(form.body, {
+      status: 'success',
+      data: [{ __name__: 'temperature', job: 'sensors', room: 'lab' }],
+    });
+    const json = await getJson(`http://127.0.0.1:${port}/api/v1/series`, {
+      method: 'POST',
+      body: '{"series":[]}',
+      headers: { 'content-type': 'application/json' },
+    });
     assert.equal(json.status, 202);
     const get = await getJson(`http://127.0.0.1:${port}/api/v1/series?${qs({ 'match[]': 'temperature' })}`);
     assert.equal(get.body.data.length, 1);

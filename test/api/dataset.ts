@@ -56,14 +56,30 @@ export function makeDataset(opts: DatasetOptions): PromSeries[] {
     for (const method of ['GET', 'POST']) {
       for (const code of ['200', '500']) {
         const rate = (code === '200' ? 20 : 2) * (method === 'GET' ? 3 : 1) * (1 + h * 0.25);
-        series({ __name__: 'http_requests_total', job: 'api', instance, method, code }, counter(rate, 37 + h * 11), Math.floor(rnd() * 1000));
+        series(
+          { __name__: 'http_requests_total', job: 'api', instance, method, code },
+          counter(rate, 37 + h * 11),
+          Math.floor(rnd() * 1000),
+        );
       }
     }
     for (const mode of ['user', 'system', 'idle']) {
-      series({ __name__: 'node_cpu_seconds_total', job: 'node', instance, mode }, (_i, p) => p + rnd() * (interval / 1000), rnd() * 1e5);
+      series(
+        { __name__: 'node_cpu_seconds_total', job: 'node', instance, mode },
+        (_i, p) => p + rnd() * (interval / 1000),
+        rnd() * 1e5,
+      );
     }
-    series({ __name__: 'node_memory_free_bytes', job: 'node', instance }, (_i, p) => Math.max(1e8, p + (rnd() - 0.5) * 5e7), 4e8 + rnd() * 6e8);
-    series({ __name__: 'temperature_celsius', job: 'sensors', instance, room: rooms[h % rooms.length]! }, (_i, p) => p + (rnd() - 0.5), 18 + rnd() * 6);
+    series(
+      { __name__: 'node_memory_free_bytes', job: 'node', instance },
+      (_i, p) => Math.max(1e8, p + (rnd() - 0.5) * 5e7),
+      4e8 + rnd() * 6e8,
+    );
+    series(
+      { __name__: 'temperature_celsius', job: 'sensors', instance, room: rooms[h % rooms.length]! },
+      (_i, p) => p + (rnd() - 0.5),
+      18 + rnd() * 6,
+    );
   }
   return out;
 }
@@ -107,7 +123,11 @@ export function timeSlices(data: PromSeries[], windowMs: number): PromSeries[][]
 }
 
 /** Remote-writes a data set to a Prometheus (`--web.enable-remote-write-receiver`), in time order. */
-export async function remoteWrite(remoteWriteUrl: string, data: PromSeries[], headers: Record<string, string> = {}): Promise<void> {
+export async function remoteWrite(
+  remoteWriteUrl: string,
+  data: PromSeries[],
+  headers: Record<string, string> = {},
+): Promise<void> {
   for (const slice of timeSlices(data, 10 * 60_000)) {
     const res = await fetch(remoteWriteUrl, {
       method: 'POST',
@@ -120,7 +140,8 @@ export async function remoteWrite(remoteWriteUrl: string, data: PromSeries[], he
       body: encodeSnappyWriteRequest(slice),
     });
     const text = await res.text();
-    if (res.status >= 300) throw new Error(`remote write to ${remoteWriteUrl}: HTTP ${res.status}: ${text.slice(0, 500)}`);
+    if (res.status >= 300)
+      throw new Error(`remote write to ${remoteWriteUrl}: HTTP ${res.status}: ${text.slice(0, 500)}`);
   }
 }
 

@@ -11,20 +11,71 @@ import { remoteWrite } from './dataset.js';
 import { getJson, qs, startApiServer, type ApiServer } from './support.js';
 
 const VALUES = [
-  'foobar', 'FooBar', 'FOOBAR', 'abc', 'ABC', 'a.b', 'a|b', 'tab\there', 'x123', 'x\u0661\u0662\u0663', 'héllo_wörld',
-  'Ünïcödé', 'ünïcödé', '漢字', 'Ελληνικά', 'k', '\u212a', 's', '\u017f', 'straße',
+  'foobar',
+  'FooBar',
+  'FOOBAR',
+  'abc',
+  'ABC',
+  'a.b',
+  'a|b',
+  'tab\there',
+  'x123',
+  'x\u0661\u0662\u0663',
+  'héllo_wörld',
+  'Ünïcödé',
+  'ünïcödé',
+  '漢字',
+  'Ελληνικά',
+  'k',
+  '\u212a',
+  's',
+  '\u017f',
+  'straße',
 ];
 /** The one value with a newline: Prometheus 2.42 and 3.x disagree on it (see the last test). */
 const NEWLINE_VALUE = 'foo\nbar';
 
 const MATCHERS = [
-  'v=~"(?i)foobar"', 'v=~"(?i:foo)bar"', 'v=~"(?i)FOO.*"', 'v=~"(?i)foo|abc"', 'v=~"(?i)ÜNÏCÖDÉ"', 'v=~"(?i)k"',
-  'v=~"(?i)s"', 'v=~"(?i)STRASSE"', 'v=~"[[:alpha:]]+"', 'v=~"[[:upper:]]+"', 'v=~"[[:^lower:]]+"',
-  'v=~"\\\\pL+"', 'v=~"\\\\p{Han}+"', 'v=~"\\\\p{Greek}+"', 'v=~"\\\\PL+"', 'v=~"x\\\\d+"', 'v=~"x\\\\w+"',
-  'v=~"\\\\w+"', 'v=~"[^a-z]+"', 'v=~"foobar|abc|ABC"', 'v=~"(foo|a)(bar|bc)"', 'v=~"foo.*"', 'v=~".*bar"',
-  'v=~".*o.*"', 'v=~"a.b"', 'v=~"a\\\\.b"', 'v=~"a\\\\|b"', 'v=~"\\\\Qa.b\\\\E"', 'v=~"(?P<x>foo)bar"',
-  'v=~"tab\\\\there"', 'v=~"(?U)foo.+"', 'v=~"(?i)FOO.+"', 'v=~"[[:alpha:]]{3}"', 'v=~"ab|"', 'v=~""',
-  'v!~""', 'v!~"(?i)foo.*"', 'v!="foobar"', 'v=""', 'v!~"[a-z]+"',
+  'v=~"(?i)foobar"',
+  'v=~"(?i:foo)bar"',
+  'v=~"(?i)FOO.*"',
+  'v=~"(?i)foo|abc"',
+  'v=~"(?i)ÜNÏCÖDÉ"',
+  'v=~"(?i)k"',
+  'v=~"(?i)s"',
+  'v=~"(?i)STRASSE"',
+  'v=~"[[:alpha:]]+"',
+  'v=~"[[:upper:]]+"',
+  'v=~"[[:^lower:]]+"',
+  'v=~"\\\\pL+"',
+  'v=~"\\\\p{Han}+"',
+  'v=~"\\\\p{Greek}+"',
+  'v=~"\\\\PL+"',
+  'v=~"x\\\\d+"',
+  'v=~"x\\\\w+"',
+  'v=~"\\\\w+"',
+  'v=~"[^a-z]+"',
+  'v=~"foobar|abc|ABC"',
+  'v=~"(foo|a)(bar|bc)"',
+  'v=~"foo.*"',
+  'v=~".*bar"',
+  'v=~".*o.*"',
+  'v=~"a.b"',
+  'v=~"a\\\\.b"',
+  'v=~"a\\\\|b"',
+  'v=~"\\\\Qa.b\\\\E"',
+  'v=~"(?P<x>foo)bar"',
+  'v=~"tab\\\\there"',
+  'v=~"(?U)foo.+"',
+  'v=~"(?i)FOO.+"',
+  'v=~"[[:alpha:]]{3}"',
+  'v=~"ab|"',
+  'v=~""',
+  'v!~""',
+  'v!~"(?i)foo.*"',
+  'v!="foobar"',
+  'v=""',
+  'v!~"[a-z]+"',
 ];
 
 /** Matchers whose answer on NEWLINE_VALUE changed in Prometheus 3.0 (`.` matches `\n`), with 3.x's answer. */
@@ -40,10 +91,25 @@ const DOT_MATCHERS: { matcher: string; matchesNewlineValue: boolean }[] = [
 
 // Not `a\` nor `a)(b`: 2.42 compiled `^(?:re)$` without parsing `re` alone first as 3.x does, so it reads `a\)` as
 // an escaped paren (`missing closing )`) and accepts `^(?:a)(b)$`; src/model/regexp.test.ts covers 3.x's answers.
-const INVALID = ['(', 'a)', 'a**', '*', 'x{1001}', '[z-a]', '\\\\8', '(?=a)', '[a', '\\\\C', '\\\\u0041', '[[:foo:]]', '\\\\pX'];
+const INVALID = [
+  '(',
+  'a)',
+  'a**',
+  '*',
+  'x{1001}',
+  '[z-a]',
+  '\\\\8',
+  '(?=a)',
+  '[a',
+  '\\\\C',
+  '\\\\u0041',
+  '[[:foo:]]',
+  '\\\\pX',
+];
 
 type LabelSet = Record<string, string>;
-const sortSets = (sets: LabelSet[]): LabelSet[] => [...sets].sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
+const sortSets = (sets: LabelSet[]): LabelSet[] =>
+  [...sets].sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
 
 describe('label matchers: promdog (store) and Prometheus select the same series', () => {
   let prom: PrometheusProcess;
@@ -53,12 +119,23 @@ describe('label matchers: promdog (store) and Prometheus select the same series'
 
   before(async () => {
     const data: PromSeries[] = [...VALUES, NEWLINE_VALUE].map((v, i) => ({
-      labels: [{ name: '__name__', value: 'm' }, { name: 'id', value: String(i) }, { name: 'v', value: v }],
+      labels: [
+        { name: '__name__', value: 'm' },
+        { name: 'id', value: String(i) },
+        { name: 'v', value: v },
+      ],
       timestamps: [t * 1000],
       values: [i],
     }));
     // A series without `v`: what matchers accepting "" also select.
-    data.push({ labels: [{ name: '__name__', value: 'm' }, { name: 'id', value: 'absent' }], timestamps: [t * 1000], values: [-1] });
+    data.push({
+      labels: [
+        { name: '__name__', value: 'm' },
+        { name: 'id', value: 'absent' },
+      ],
+      timestamps: [t * 1000],
+      values: [-1],
+    });
     prom = await PrometheusProcess.start();
     await remoteWrite(prom.remoteWriteUrl, data);
     store = await TestStore.open();
@@ -78,7 +155,10 @@ describe('label matchers: promdog (store) and Prometheus select the same series'
     assert.equal(s.status, 200, `${base} series ${selector}: ${JSON.stringify(s.body)}`);
     const q = await getJson(`${base}/api/v1/query?${qs({ query: selector, time: t + 1 })}`);
     assert.equal(q.status, 200, `${base} query ${selector}: ${JSON.stringify(q.body)}`);
-    return { series: sortSets(s.body.data), query: sortSets(q.body.data.result.map((r: { metric: LabelSet }) => r.metric)) };
+    return {
+      series: sortSets(s.body.data),
+      query: sortSets(q.body.data.result.map((r: { metric: LabelSet }) => r.metric)),
+    };
   }
 
   const withoutNewline = (sets: LabelSet[]) => sets.filter((s) => s.v !== NEWLINE_VALUE);

@@ -19,7 +19,11 @@ interface Answer {
 
 async function call(base: string, path: string, form?: Record<string, string | string[] | number>): Promise<Answer> {
   const res = form
-    ? await fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: qs(form) })
+    ? await fetch(base + path, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: qs(form),
+      })
     : await fetch(base + path);
   return { status: res.status, body: JSON.parse(await res.text()) };
 }
@@ -43,7 +47,11 @@ function closeEnough(a: string, b: string): boolean {
 type Series = { metric: Record<string, string>; values?: [number, string][]; value?: [number, string] };
 
 /** Same series (same label sets, in Prometheus' order for matrices), same timestamps, values within 1e-6. */
-function assertSameResult(what: string, prom: { resultType: string; result: unknown }, ours: { resultType: string; result: unknown }): void {
+function assertSameResult(
+  what: string,
+  prom: { resultType: string; result: unknown },
+  ours: { resultType: string; result: unknown },
+): void {
   assert.equal(ours.resultType, prom.resultType, `${what}: result type`);
   if (prom.resultType === 'scalar') {
     const [pt, pv] = prom.result as [number, string];
@@ -60,13 +68,24 @@ function assertSameResult(what: string, prom: { resultType: string; result: unkn
     p = [...p].sort(byLabels);
     o = [...o].sort(byLabels);
   }
-  assert.deepEqual(o.map((s) => s.metric), p.map((s) => s.metric), `${what}: series`);
+  assert.deepEqual(
+    o.map((s) => s.metric),
+    p.map((s) => s.metric),
+    `${what}: series`,
+  );
   for (let i = 0; i < p.length; i++) {
     const pv = p[i]!.values ?? [p[i]!.value!];
     const ov = o[i]!.values ?? [o[i]!.value!];
-    assert.deepEqual(ov.map((x) => x[0]), pv.map((x) => x[0]), `${what}: timestamps of ${JSON.stringify(p[i]!.metric)}`);
+    assert.deepEqual(
+      ov.map((x) => x[0]),
+      pv.map((x) => x[0]),
+      `${what}: timestamps of ${JSON.stringify(p[i]!.metric)}`,
+    );
     for (let j = 0; j < pv.length; j++) {
-      assert.ok(closeEnough(ov[j]![1], pv[j]![1]), `${what}: ${JSON.stringify(p[i]!.metric)} at ${pv[j]![0]}: ${ov[j]![1]} vs Prometheus ${pv[j]![1]}`);
+      assert.ok(
+        closeEnough(ov[j]![1], pv[j]![1]),
+        `${what}: ${JSON.stringify(p[i]!.metric)} at ${pv[j]![0]}: ${ov[j]![1]} vs Prometheus ${pv[j]![1]}`,
+      );
     }
   }
 }
@@ -134,7 +153,11 @@ describe('same answers as Prometheus on identical data', () => {
     });
 
     test('series with match[], start, end (GET and POST)', async () => {
-      const params = { 'match[]': ['http_requests_total{code="500"}', 'temperature_celsius'], start: startSec, end: endSec };
+      const params = {
+        'match[]': ['http_requests_total{code="500"}', 'temperature_celsius'],
+        start: startSec,
+        end: endSec,
+      };
       const get = await both(`/api/v1/series?${qs(params)}`);
       assert.equal(get.p.status, 200);
       assert.ok(get.p.body.data.length > 0);
@@ -162,7 +185,9 @@ describe('same answers as Prometheus on identical data', () => {
     });
 
     test('stats have the same shape', async () => {
-      const { p, o } = await both(`/api/v1/query_range?${qs({ query: 'temperature_celsius', start: startSec, end: endSec, step, stats: 'all' })}`);
+      const { p, o } = await both(
+        `/api/v1/query_range?${qs({ query: 'temperature_celsius', start: startSec, end: endSec, step, stats: 'all' })}`,
+      );
       assert.deepEqual(shape(o.body.data.stats), shape(p.body.data.stats));
       // Both count the samples the query touched; they count differently (see docs), but never zero here.
       assert.ok(o.body.data.stats.samples.totalQueryableSamples > 0);
@@ -185,7 +210,8 @@ describe('same answers as Prometheus on identical data', () => {
         // Parse and matching errors are worded differently by 2.42; the rest must match word for word, except
         // that Prometheus 3 writes "invalid time value" where 2.42 wrote "Invalid".
         const query = new URLSearchParams(path.split('?')[1] ?? '').get('query') ?? '';
-        if (!query.includes('sum(') && !query.includes('on(job)')) assert.equal(o.body.error.toLowerCase(), p.body.error.toLowerCase(), path);
+        if (!query.includes('sum(') && !query.includes('on(job)'))
+          assert.equal(o.body.error.toLowerCase(), p.body.error.toLowerCase(), path);
       }
     });
   });

@@ -16,7 +16,11 @@ describe('regex matchers on the store over HTTP', () => {
   before(async () => {
     store = await TestStore.open();
     const add = (labels: Record<string, string>, v: number) =>
-      store.appendSamples('default', Object.entries(labels).map(([name, value]) => ({ name, value })), [{ t: T * 1000, v }]);
+      store.appendSamples(
+        'default',
+        Object.entries(labels).map(([name, value]) => ({ name, value })),
+        [{ t: T * 1000, v }],
+      );
     await add({ __name__: 'up', job: 'foobar' }, 1);
     await add({ __name__: 'up', job: 'FooBar' }, 2);
     await add({ __name__: 'up', job: 'node-1' }, 3);
@@ -33,7 +37,9 @@ describe('regex matchers on the store over HTTP', () => {
   const query = async (q: string) => {
     const r = await getJson(`${srv.url}/api/v1/query?${qs({ query: q, time: T + 1 })}`);
     assert.equal(r.status, 200, `${q}: ${JSON.stringify(r.body)}`);
-    return (r.body.data.result as { metric: Record<string, string>; value: [number, string] }[]).map((s) => s.value[1]).sort();
+    return (r.body.data.result as { metric: Record<string, string>; value: [number, string] }[])
+      .map((s) => s.value[1])
+      .sort();
   };
 
   test('RE2 syntax JS RegExp lacks: flag groups, POSIX classes, \\Q..\\E, named groups', async () => {
@@ -77,23 +83,23 @@ describe('regex matchers on the store over HTTP', () => {
       `${srv.url}/api/v1/query?${qs({ query: 'label_replace(up{job="node-1"}, "dst", "${1}x-$kind-$1x-$$", "job", "(?P<kind>[[:alpha:]]+)-(\\\\d)")', time: T + 1 })}`,
     );
     assert.equal(r.status, 200, JSON.stringify(r.body));
-    assert.equal(r.body.data.result[0].metric.dst, 'nodex-node--$', 'Expand: ${1}, $kind, $1x is the group named 1x, $$ is $');
+    assert.equal(
+      r.body.data.result[0].metric.dst,
+      'nodex-node--$',
+      'Expand: ${1}, $kind, $1x is the group named 1x, $$ is $',
+    );
   });
 
-  test(
-    'catastrophic patterns against 10,000-character values answer correctly (no backtracking)',
-    // A backtracking engine would not finish these within the age of the universe; RE2 needs milliseconds.
-    { timeout: 10_000 },
-    async () => {
-      assert.deepEqual(await query('long{v=~"(a+)+b"}'), ['5']);
-      assert.deepEqual(await query('long{v=~"(a+)+"}'), ['4']);
-      assert.deepEqual(await query('long{v=~"(a|aa)+c"}'), []);
-      assert.deepEqual(await query('long{v=~"(a*)*c"}'), []);
-      assert.deepEqual(await query('long{v=~"(.*a){20}c"}'), []);
-      assert.deepEqual(await query('long{v=~"x(ab|a|b)*c"}'), []);
-      assert.deepEqual(await query('long{v!~"(a+)+b"}'), ['4', '6']);
-      const series = await getJson(`${srv.url}/api/v1/series?${qs({ 'match[]': 'long{v=~"((a+)+)+b"}' })}`);
-      assert.equal(series.body.data.length, 1);
-    },
-  );
+  test('catastrophic patterns against 10,000-character values answer correctly (no backtracking)', // A backtracking engine would not finish these within the age of the universe; RE2 needs milliseconds.
+  { timeout: 10_000 }, async () => {
+    assert.deepEqual(await query('long{v=~"(a+)+b"}'), ['5']);
+    assert.deepEqual(await query('long{v=~"(a+)+"}'), ['4']);
+    assert.deepEqual(await query('long{v=~"(a|aa)+c"}'), []);
+    assert.deepEqual(await query('long{v=~"(a*)*c"}'), []);
+    assert.deepEqual(await query('long{v=~"(.*a){20}c"}'), []);
+    assert.deepEqual(await query('long{v=~"x(ab|a|b)*c"}'), []);
+    assert.deepEqual(await query('long{v!~"(a+)+b"}'), ['4', '6']);
+    const series = await getJson(`${srv.url}/api/v1/series?${qs({ 'match[]': 'long{v=~"((a+)+)+b"}' })}`);
+    assert.equal(series.body.data.length, 1);
+  });
 });

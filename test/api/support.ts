@@ -69,10 +69,18 @@ export async function getJson(url: string, init?: RequestInit): Promise<JsonResp
 }
 
 /** POST a form-encoded body. */
-export function postForm(url: string, form: Record<string, string | string[]>, headers: Record<string, string> = {}): Promise<JsonResponse> {
+export function postForm(
+  url: string,
+  form: Record<string, string | string[]>,
+  headers: Record<string, string> = {},
+): Promise<JsonResponse> {
   const body = new URLSearchParams();
   for (const [k, v] of Object.entries(form)) for (const x of Array.isArray(v) ? v : [v]) body.append(k, x);
-  return getJson(url, { method: 'POST', body: body.toString(), headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers } });
+  return getJson(url, {
+    method: 'POST',
+    body: body.toString(),
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+  });
 }
 
 export function qs(params: Record<string, string | string[] | number>): string {

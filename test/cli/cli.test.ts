@@ -27,7 +27,7 @@ describe('promdog --version', () => {
     assert.equal(r.stdout, `promdog ${version}\n`);
   });
 
-  test('the running server reports it in buildinfo\'s revision', async () => {
+  test("the running server reports it in buildinfo's revision", async () => {
     const p = await spawnPromdog(['--data-dir', tmp(), '--no-auth']);
     try {
       const res = await fetch(`${p.url}/api/v1/status/buildinfo`);
@@ -71,10 +71,13 @@ describe('promdog serve', () => {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () =>
         setTimeout(() => {
-          const fwd = httpRequest({ host: target.hostname, port: target.port, path: target.pathname, method: 'POST', headers: req.headers }, (up) => {
-            res.writeHead(up.statusCode ?? 502, up.headers);
-            up.pipe(res);
-          });
+          const fwd = httpRequest(
+            { host: target.hostname, port: target.port, path: target.pathname, method: 'POST', headers: req.headers },
+            (up) => {
+              res.writeHead(up.statusCode ?? 502, up.headers);
+              up.pipe(res);
+            },
+          );
           fwd.end(Buffer.concat(chunks));
         }, 1500),
       );
@@ -82,9 +85,19 @@ describe('promdog serve', () => {
     await new Promise<void>((r) => slow.listen(0, '127.0.0.1', r));
     const port = (slow.address() as { port: number }).port;
     const dataDir = tmp();
-    const p = await spawnPromdog(['--data-dir', dataDir, '--remote-write-url', `http://127.0.0.1:${port}/api/v1/write`]);
+    const p = await spawnPromdog([
+      '--data-dir',
+      dataDir,
+      '--remote-write-url',
+      `http://127.0.0.1:${port}/api/v1/write`,
+    ]);
     const key = readFileSync(join(dataDir, 'tenant-api-token-default'), 'utf8').trim();
-    const inflight = post(p.url, '/api/v1/series', JSON.stringify({ series: [{ metric: 'drain.metric', points: [[Math.floor(Date.now() / 1000), 7]], host: 'h' }] }), { key });
+    const inflight = post(
+      p.url,
+      '/api/v1/series',
+      JSON.stringify({ series: [{ metric: 'drain.metric', points: [[Math.floor(Date.now() / 1000), 7]], host: 'h' }] }),
+      { key },
+    );
     await new Promise((r) => setTimeout(r, 300));
     p.child.kill('SIGTERM');
     const r = await inflight;
@@ -119,7 +132,13 @@ describe('promdog tenant', () => {
     assert.ok(!add.stdout.includes(keyA), 'the key is not printed');
     assert.equal(cli(['tenant', 'add', 'team-a', '--data-dir', dataDir]).status, 2, 'adding twice fails');
     const list = execFileSync(process.execPath, [CLI, 'tenant', 'list', '--data-dir', dataDir], { encoding: 'utf8' });
-    assert.deepEqual(list.trim().split('\n').map((l) => l.split('\t')[0]), ['default', 'system', 'team-a']);
+    assert.deepEqual(
+      list
+        .trim()
+        .split('\n')
+        .map((l) => l.split('\t')[0]),
+      ['default', 'system', 'team-a'],
+    );
     // An unknown key makes the server re-read the token files (at most every 2 s).
     let status = 0;
     for (let i = 0; i < 30 && status !== 200; i++) {
@@ -138,7 +157,11 @@ describe('promdog tenant', () => {
       if (status !== 200) await new Promise((r) => setTimeout(r, 250));
     }
     assert.equal(status, 200, 'rotated key accepted');
-    assert.equal((await post(p.url, '/api/v1/validate', '', { key: keyA })).status, 403, 'old key refused after rotation');
+    assert.equal(
+      (await post(p.url, '/api/v1/validate', '', { key: keyA })).status,
+      403,
+      'old key refused after rotation',
+    );
     assert.equal(cli(['tenant', 'rotate', 'nobody', '--data-dir', dataDir]).status, 2);
     assert.equal(cli(['tenant', 'add', '../x', '--data-dir', dataDir]).status, 2);
     p.child.kill('SIGTERM');
@@ -151,12 +174,28 @@ describe('HTTPS', () => {
     prom ??= await PrometheusProcess.start();
     const dir = tmp();
     const { caFile, certFile, keyFile } = makeTestCertificates(dir);
-    const p = await spawnPromdog(['--data-dir', dir, '--remote-write-url', prom.remoteWriteUrl, '--tls-cert', certFile, '--tls-key', keyFile]);
+    const p = await spawnPromdog([
+      '--data-dir',
+      dir,
+      '--remote-write-url',
+      prom.remoteWriteUrl,
+      '--tls-cert',
+      certFile,
+      '--tls-key',
+      keyFile,
+    ]);
     assert.match(p.url, /^https:\/\//);
     const key = readFileSync(join(dir, 'tenant-api-token-default'), 'utf8').trim();
     const dispatcher = new UndiciAgent({ connect: { ca: readFileSync(caFile) } });
-    const body = JSON.stringify({ series: [{ metric: 'tls.metric', points: [[Math.floor(Date.now() / 1000), 3]], host: 'h' }] });
-    const res = await undiciRequest(`${p.url}/api/v1/series`, { method: 'POST', body, headers: { 'dd-api-key': key }, dispatcher });
+    const body = JSON.stringify({
+      series: [{ metric: 'tls.metric', points: [[Math.floor(Date.now() / 1000), 3]], host: 'h' }],
+    });
+    const res = await undiciRequest(`${p.url}/api/v1/series`, {
+      method: 'POST',
+      body,
+      headers: { 'dd-api-key': key },
+      dispatcher,
+    });
     assert.equal(res.statusCode, 202);
     await res.body.dump();
     assert.equal((await prom.query('tls_metric'))[0]?.value[1], '3');

@@ -52,14 +52,24 @@ async function postSeries(payload: DDSeries[], newestS: number): Promise<void> {
 }
 
 async function postChecks(list: CheckRun[]): Promise<void> {
-  const r = await post(pd.url, '/api/v1/check_run', deflateSync(JSON.stringify(list)), { key: pd.keys.default, encoding: 'none', rawEncodingHeader: 'deflate' });
+  const r = await post(pd.url, '/api/v1/check_run', deflateSync(JSON.stringify(list)), {
+    key: pd.keys.default,
+    encoding: 'none',
+    rawEncodingHeader: 'deflate',
+  });
   assert.equal(r.status, 202, JSON.stringify(r.json));
 }
 
 /** An instant query over the API (test set-up and cross-checks, not what the pages do), at now or `timeS`. */
-async function query(key: string, expr: string, timeS?: number): Promise<{ status: string; error?: string; data?: { result: unknown[] } }> {
+async function query(
+  key: string,
+  expr: string,
+  timeS?: number,
+): Promise<{ status: string; error?: string; data?: { result: unknown[] } }> {
   const at = timeS === undefined ? '' : `&time=${timeS}`;
-  const res = await fetch(`${pd.url}/api/v1/query?query=${encodeURIComponent(expr)}${at}`, { headers: { authorization: `Bearer ${key}` } });
+  const res = await fetch(`${pd.url}/api/v1/query?query=${encodeURIComponent(expr)}${at}`, {
+    headers: { authorization: `Bearer ${key}` },
+  });
   return (await res.json()) as { status: string; error?: string; data?: { result: unknown[] } };
 }
 
@@ -111,7 +121,16 @@ before(async () => {
   pd = await startPromdog(['--dogstatsd-listen', '127.0.0.1:0', '--self-scrape-interval', '1s']);
   launching = chromium.launch({
     executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 
   captureSeries = loadFixture('api_v2_series_response.json')
@@ -119,19 +138,40 @@ before(async () => {
     .map((p) => decodeSeriesV2(decodedBody(p)).series);
   const start = nowS();
   for (const [i, s] of captureSeries.entries()) await postSeries(s, start - 30 * (captureSeries.length - i));
-  const meta = JSON.stringify({ internalHostname: CAPTURE_HOST, agentVersion: '7.44.0-devel', os: 'darwin', 'host-tags': { system: CAPTURE_HOST_TAGS } });
+  const meta = JSON.stringify({
+    internalHostname: CAPTURE_HOST,
+    agentVersion: '7.44.0-devel',
+    os: 'darwin',
+    'host-tags': { system: CAPTURE_HOST_TAGS },
+  });
   assert.equal((await post(pd.url, '/intake/', meta, { key: pd.keys.default, encoding: 'gzip' })).status, 202);
   for (const p of loadFixture('api_v1_metadata_response.json')) {
-    assert.equal((await post(pd.url, '/api/v1/metadata', p.data, { key: pd.keys.default, encoding: 'none', rawEncodingHeader: 'deflate' })).status, 202);
+    assert.equal(
+      (
+        await post(pd.url, '/api/v1/metadata', p.data, {
+          key: pd.keys.default,
+          encoding: 'none',
+          rawEncodingHeader: 'deflate',
+        })
+      ).status,
+      202,
+    );
   }
   // The check_run capture two minutes ago, then again now with ntp.in_sync turned WARNING.
-  checks = JSON.parse(decodedBody(loadFixture('api_v1_check_run_response.json').find((x) => x.encoding === 'deflate')!).toString()) as CheckRun[];
+  checks = JSON.parse(
+    decodedBody(loadFixture('api_v1_check_run_response.json').find((x) => x.encoding === 'deflate')!).toString(),
+  ) as CheckRun[];
   await postChecks(checks.map((c) => ({ ...c, timestamp: start - 120 })));
   await postChecks(checks.map((c) => ({ ...c, timestamp: start, status: c.check === 'ntp.in_sync' ? 1 : c.status })));
 
   // While the pages are driven: the Agent keeps posting (so POST rates move between self-scrapes), a client with a
   // wrong key is refused (403), a sample a day ahead is rejected (too_far_in_future), and an app sends DogStatsD.
-  statsd = new StatsD({ host: '127.0.0.1', port: pd.server.dogstatsd!.udpAddress()!.port, protocol: 'udp', maxBufferSize: 0 });
+  statsd = new StatsD({
+    host: '127.0.0.1',
+    port: pd.server.dogstatsd!.udpAddress()!.port,
+    protocol: 'udp',
+    maxBufferSize: 0,
+  });
   let tick = 0;
   traffic = setInterval(() => {
     tick++;
@@ -139,7 +179,9 @@ before(async () => {
     statsd.histogram('blog.app.testhist', 1 + (tick % 3));
     void postSeries(captureSeries[0]!, nowS()).catch(() => undefined);
     void post(pd.url, '/api/v2/series', '{"series":[]}', { key: 'not-a-key' }).catch(() => undefined);
-    const future = { series: [{ metric: 'clock.skewed', points: [[nowS() + 86_400, 1]], host: 'skewed-host', type: 'gauge' }] };
+    const future = {
+      series: [{ metric: 'clock.skewed', points: [[nowS() + 86_400, 1]], host: 'skewed-host', type: 'gauge' }],
+    };
     void post(pd.url, '/api/v1/series', JSON.stringify(future), { key: pd.keys.default }).catch(() => undefined);
   }, 500);
   browser = await launching;
@@ -161,7 +203,10 @@ describe('web console', { timeout: 60_000 }, () => {
       await page.fill('#api-key', 'not-a-key');
       await page.click('#sign-in');
       await page.waitForSelector('#sign-in-error:not([hidden])');
-      assert.match(await page.textContent('#sign-in-error') ?? '', /does not belong to any tenant.*missing or unknown API key/);
+      assert.match(
+        (await page.textContent('#sign-in-error')) ?? '',
+        /does not belong to any tenant.*missing or unknown API key/,
+      );
       await page.fill('#api-key', pd.keys.default);
       await page.click('#sign-in');
       await page.waitForSelector('#tenant');
@@ -174,7 +219,10 @@ describe('web console', { timeout: 60_000 }, () => {
       await page.waitForSelector('#api-key');
       assert.equal(await page.evaluate('sessionStorage.length'), 0);
       // The only errors: the browser logging the refused sign-in request (HTTP 401).
-      assert.deepEqual(errors.filter((e) => !/status of 401/.test(e)), []);
+      assert.deepEqual(
+        errors.filter((e) => !/status of 401/.test(e)),
+        [],
+      );
       assert.equal(errors.length, 1, errors.join('\n'));
     } finally {
       await page.close();
@@ -185,7 +233,8 @@ describe('web console', { timeout: 60_000 }, () => {
     // Two self-scrapes with traffic in between make every rate non-zero; asked 2 s in the past, so that the
     // dashboard's newest point (a moment later) has them too.
     await waitFor('POST and rejection rates in the system tenant', async () => {
-      const expr = 'sum(rate(promdog_http_requests_total{method="POST"}[1m])) > 0 and sum(rate(promdog_samples_rejected_total[1m])) > 0';
+      const expr =
+        'sum(rate(promdog_http_requests_total{method="POST"}[1m])) > 0 and sum(rate(promdog_samples_rejected_total[1m])) > 0';
       const r = await query(pd.keys.system, expr, Date.now() / 1000 - 2);
       return (r.data?.result.length ?? 0) > 0;
     });
@@ -229,7 +278,10 @@ describe('web console', { timeout: 60_000 }, () => {
       assert.ok((await attr(page, '#graph', 'data-series')) >= 1);
       assert.ok((await attr(page, '#graph', 'data-points')) > 0);
       assert.match(page.url(), /#\/explore\?expr=system_cpu_user&range=1h&tab=graph/);
-      assert.match((await page.textContent('#graph .u-legend')) ?? '', new RegExp(`system_cpu_user\\{.*instance="${CAPTURE_HOST}"`));
+      assert.match(
+        (await page.textContent('#graph .u-legend')) ?? '',
+        new RegExp(`system_cpu_user\\{.*instance="${CAPTURE_HOST}"`),
+      );
       await shot(page, 'explore-graph');
 
       await page.click('button[data-tab="table"]');
@@ -265,13 +317,19 @@ describe('web console', { timeout: 60_000 }, () => {
       assert.equal(await page.textContent('#query-error'), apiError);
 
       // DogStatsD data from hot-shots is there too (its 10 s buckets flush as they close).
-      await waitFor('DogStatsD counter', async () => ((await query(pd.keys.default, 'blog_app_testcounter')).data?.result.length ?? 0) > 0);
+      await waitFor(
+        'DogStatsD counter',
+        async () => ((await query(pd.keys.default, 'blog_app_testcounter')).data?.result.length ?? 0) > 0,
+      );
       await page.goto(`${pd.url}/#/explore?expr=${encodeURIComponent('blog_app_testcounter')}&tab=graph&range=5m`);
       await page.waitForSelector('#graph[data-points]');
       assert.ok((await attr(page, '#graph', 'data-points')) > 0);
       assert.match((await page.textContent('#graph .u-legend')) ?? '', /type="rate"/);
       // Errors: the browser logging the 400 of the bad query.
-      assert.deepEqual(errors.filter((e) => !/status of 400/.test(e)), []);
+      assert.deepEqual(
+        errors.filter((e) => !/status of 400/.test(e)),
+        [],
+      );
     } finally {
       await page.close();
     }
@@ -287,7 +345,9 @@ describe('web console', { timeout: 60_000 }, () => {
       const text = (await page.textContent(row)) ?? '';
       for (const tag of CAPTURE_HOST_TAGS) assert.ok(text.includes(tag), `${tag} in ${text}`);
       assert.ok(text.includes('7.44.0-devel'));
-      const api = (await (await fetch(`${pd.url}/console/api/hosts`, { headers: { authorization: `Bearer ${pd.keys.default}` } })).json()) as { hosts: { host: string; series: number }[] };
+      const api = (await (
+        await fetch(`${pd.url}/console/api/hosts`, { headers: { authorization: `Bearer ${pd.keys.default}` } })
+      ).json()) as { hosts: { host: string; series: number }[] };
       const seriesCount = api.hosts.find((h) => h.host === CAPTURE_HOST)!.series;
       assert.ok(seriesCount > 100);
       assert.equal(Number(await page.textContent(`${row} td:last-child`)), seriesCount);
@@ -316,7 +376,9 @@ describe('web console', { timeout: 60_000 }, () => {
       assert.equal(await attr(page, '#checks-table', 'data-rows'), distinct.size);
       for (const c of checks) {
         const status = c.check === 'ntp.in_sync' ? 'WARNING' : 'OK';
-        const n = await page.locator(`#checks-table tr[data-check="${c.check}"][data-host="${c.host_name}"][data-status="${status}"]`).count();
+        const n = await page
+          .locator(`#checks-table tr[data-check="${c.check}"][data-host="${c.host_name}"][data-status="${status}"]`)
+          .count();
         assert.ok(n >= 1, `${c.check} on ${c.host_name} is ${status}`);
       }
       // Worst first; the badge shows the status; the history strip has cells with a status.
@@ -332,7 +394,7 @@ describe('web console', { timeout: 60_000 }, () => {
     }
   });
 
-  test('tenant isolation: default sees none of the system tenant\'s data, system none of default\'s', async () => {
+  test("tenant isolation: default sees none of the system tenant's data, system none of default's", async () => {
     const asDefault = await openPage();
     const asSystem = await openPage();
     try {
@@ -349,7 +411,9 @@ describe('web console', { timeout: 60_000 }, () => {
       await asDefault.page.waitForSelector('#tenant-notice');
       assert.match((await asDefault.page.textContent('#tenant-notice')) ?? '', /Signed in as tenant “default”/);
       await overviewUpdated(asDefault.page);
-      const drawn = await asDefault.page.$$eval('[data-panel]', (els) => els.map((e) => [e.getAttribute('data-panel'), e.getAttribute('data-series')]));
+      const drawn = await asDefault.page.$$eval('[data-panel]', (els) =>
+        els.map((e) => [e.getAttribute('data-panel'), e.getAttribute('data-series')]),
+      );
       assert.ok(drawn.length > 0);
       for (const [id, n] of drawn) assert.equal(n, '0', `panel ${id} draws nothing for tenant default`);
       await shot(asDefault.page, 'overview-default-tenant');
@@ -370,10 +434,20 @@ describe('web console', { timeout: 60_000 }, () => {
 
   test('gateway mode: the pages say there is no store to query, hosts still come from metadata', async () => {
     // Nothing is written (no self-scrape, no samples), so the target need not exist: a port nobody listens on.
-    const gw = await startPromdog(['--remote-write-url', `http://127.0.0.1:${await freePort()}/api/v1/write`, '--self-scrape-interval', '0']);
+    const gw = await startPromdog([
+      '--remote-write-url',
+      `http://127.0.0.1:${await freePort()}/api/v1/write`,
+      '--self-scrape-interval',
+      '0',
+    ]);
     const { page, errors } = await openPage();
     try {
-      const meta = JSON.stringify({ internalHostname: CAPTURE_HOST, agentVersion: '7.44.0-devel', os: 'darwin', 'host-tags': { system: CAPTURE_HOST_TAGS } });
+      const meta = JSON.stringify({
+        internalHostname: CAPTURE_HOST,
+        agentVersion: '7.44.0-devel',
+        os: 'darwin',
+        'host-tags': { system: CAPTURE_HOST_TAGS },
+      });
       assert.equal((await post(gw.url, '/intake/', meta, { key: gw.keys.default })).status, 202);
       await page.goto(`${gw.url}/`);
       await page.fill('#api-key', gw.keys.default);
@@ -381,7 +455,9 @@ describe('web console', { timeout: 60_000 }, () => {
       await page.waitForSelector('#tenant');
       await page.goto(`${gw.url}/#/explore?expr=system_cpu_user&tab=graph`);
       await page.waitForSelector('#query-error:not([hidden])');
-      const apiError = (await (await fetch(`${gw.url}/api/v1/query?query=up`, { headers: { authorization: `Bearer ${gw.keys.default}` } })).json()) as { error: string };
+      const apiError = (await (
+        await fetch(`${gw.url}/api/v1/query?query=up`, { headers: { authorization: `Bearer ${gw.keys.default}` } })
+      ).json()) as { error: string };
       assert.equal(await page.textContent('#query-error'), apiError.error);
       assert.match(apiError.error, /gateway mode/);
       await page.goto(`${gw.url}/#/overview`);
@@ -393,7 +469,10 @@ describe('web console', { timeout: 60_000 }, () => {
       assert.match((await page.textContent(`#hosts-table tr[data-host="${CAPTURE_HOST}"]`)) ?? '', /role:router/);
       await shot(page, 'hosts-gateway');
       // The only errors: the browser logging the query API's 400 answers.
-      assert.deepEqual(errors.filter((e) => !/status of 400/.test(e)), []);
+      assert.deepEqual(
+        errors.filter((e) => !/status of 400/.test(e)),
+        [],
+      );
     } finally {
       await page.close();
       await gw.close();

@@ -9,7 +9,9 @@ import { seededRandom } from '../support/random.js';
 
 const SEND_SECONDS = 35;
 
-test(`blog.app.testcounter and blog.app.testhist over ${SEND_SECONDS} s come out as the article shows`, { timeout: 120_000 }, async () => {
+test(`blog.app.testcounter and blog.app.testhist over ${SEND_SECONDS} s come out as the article shows`, {
+  timeout: 120_000,
+}, async () => {
   const pd = await startPromdog(['--dogstatsd-listen', '127.0.0.1:0']);
   try {
     const udp = pd.server.dogstatsd!.udpAddress()!;
@@ -40,8 +42,13 @@ test(`blog.app.testcounter and blog.app.testhist over ${SEND_SECONDS} s come out
 
     const at = (bucket + 5000) / 1000;
     const q = async (promql: string) => {
-      const res = await fetch(`${pd.url}/api/v1/query?query=${encodeURIComponent(promql)}&time=${at}`, { headers: { authorization: `Bearer ${pd.keys.default}` } });
-      const body = (await res.json()) as { status: string; data: { result: { metric: Record<string, string>; value: [number, string] }[] } };
+      const res = await fetch(`${pd.url}/api/v1/query?query=${encodeURIComponent(promql)}&time=${at}`, {
+        headers: { authorization: `Bearer ${pd.keys.default}` },
+      });
+      const body = (await res.json()) as {
+        status: string;
+        data: { result: { metric: Record<string, string>; value: [number, string] }[] };
+      };
       assert.equal(body.status, 'success', `${promql}: ${JSON.stringify(body)}`);
       assert.equal(body.data.result.length, 1, `${promql}: ${JSON.stringify(body.data.result)}`);
       return { labels: body.data.result[0]!.metric, value: Number(body.data.result[0]!.value[1]) };

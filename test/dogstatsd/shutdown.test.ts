@@ -14,7 +14,14 @@ import { selfMetric } from '../support/promdog.js';
 test('a SIGTERM flushes the open DogStatsD bucket into the store', { timeout: 60_000 }, async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'promdog-dsd-stop-'));
   const port = await freePort();
-  const pd = await spawnPromdog(['--data-dir', dataDir, '--dogstatsd-listen', `127.0.0.1:${port}`, '--self-scrape-interval', '0']);
+  const pd = await spawnPromdog([
+    '--data-dir',
+    dataDir,
+    '--dogstatsd-listen',
+    `127.0.0.1:${port}`,
+    '--self-scrape-interval',
+    '0',
+  ]);
   try {
     // Send early in a 10 s bucket, so the stop comes before the bucket closes and a regular flush could take it.
     const intoBucket = Date.now() % 10_000;
@@ -36,8 +43,12 @@ test('a SIGTERM flushes the open DogStatsD bucket into the store', { timeout: 60
   const again = await spawnPromdog(['--data-dir', dataDir, '--self-scrape-interval', '0']);
   try {
     const key = readFileSync(join(dataDir, 'tenant-api-token-default'), 'utf8').trim();
-    const res = await fetch(`${again.url}/api/v1/query?query=shutdown_gauge`, { headers: { authorization: `Bearer ${key}` } });
-    const body = (await res.json()) as { data: { result: { metric: Record<string, string>; value: [number, string] }[] } };
+    const res = await fetch(`${again.url}/api/v1/query?query=shutdown_gauge`, {
+      headers: { authorization: `Bearer ${key}` },
+    });
+    const body = (await res.json()) as {
+      data: { result: { metric: Record<string, string>; value: [number, string] }[] };
+    };
     assert.equal(body.data.result.length, 1, JSON.stringify(body));
     assert.equal(body.data.result[0]!.value[1], '42');
     assert.equal(body.data.result[0]!.metric.when, 'stop');

@@ -38,7 +38,11 @@ describe('@datadog/datadog-api-client against promdog', () => {
   test('v1 AuthenticationApi.validate', async () => {
     const res = await new v1.AuthenticationApi(conf).validate();
     assert.equal(res.valid, true);
-    const bad = client.createConfiguration({ baseServer: new client.BaseServerConfiguration(pd.url, {}), authMethods: { apiKeyAuth: 'wrong-key' }, enableRetry: false });
+    const bad = client.createConfiguration({
+      baseServer: new client.BaseServerConfiguration(pd.url, {}),
+      authMethods: { apiKeyAuth: 'wrong-key' },
+      enableRetry: false,
+    });
     await assert.rejects(new v1.AuthenticationApi(bad).validate(), (e: Error & { code?: number }) => e.code === 403);
   });
 
@@ -80,13 +84,21 @@ describe('@datadog/datadog-api-client against promdog', () => {
       assert.deepEqual(res.errors ?? [], []);
       const got = await valueOf(metric.replace(/\./g, '_'));
       assert.equal(got.value, 3.25);
-      assert.deepEqual(got.labels, { __name__: metric.replace(/\./g, '_'), instance: 'client-host-2', job: 'ddagent', type: 'rate', service: 'web' });
+      assert.deepEqual(got.labels, {
+        __name__: metric.replace(/\./g, '_'),
+        instance: 'client-host-2',
+        job: 'ddagent',
+        type: 'rate',
+        service: 'web',
+      });
     }
   });
 
   test('v1 MetricsApi.submitDistributionPoints', async () => {
     const res = await new v1.MetricsApi(conf).submitDistributionPoints({
-      body: { series: [{ metric: 'apiclient.dist', points: [[now(), [1, 2, 3, 4, 5]]], host: 'client-host', tags: ['k:v'] }] },
+      body: {
+        series: [{ metric: 'apiclient.dist', points: [[now(), [1, 2, 3, 4, 5]]], host: 'client-host', tags: ['k:v'] }],
+      },
     });
     assert.equal(res.status, 'ok');
     assert.equal((await valueOf('apiclient_dist_count')).value, 5);
@@ -97,7 +109,16 @@ describe('@datadog/datadog-api-client against promdog', () => {
 
   test('v1 ServiceChecksApi.submitServiceCheck', async () => {
     const res = await new v1.ServiceChecksApi(conf).submitServiceCheck({
-      body: [{ check: 'apiclient.check', hostName: 'client-host', status: 1, timestamp: now(), message: 'warn', tags: ['env:test'] }],
+      body: [
+        {
+          check: 'apiclient.check',
+          hostName: 'client-host',
+          status: 1,
+          timestamp: now(),
+          message: 'warn',
+          tags: ['env:test'],
+        },
+      ],
     });
     assert.equal(res.status, 'ok');
     const got = await valueOf('datadog_service_check_status{check="apiclient.check"}');

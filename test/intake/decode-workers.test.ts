@@ -14,13 +14,23 @@ const nowS = Math.floor(Date.now() / 1000) - 60;
 
 function v1Body(series: number, tag: string): Buffer {
   const parts: string[] = [];
-  for (let i = 0; i < series; i++) parts.push(`${seriesPrefix(i, tag)}[${nowS - STEP_S},${valueOf('agent', i, 1)}],[${nowS},${valueOf('agent', i, 2)}]]}`);
+  for (let i = 0; i < series; i++)
+    parts.push(
+      `${seriesPrefix(i, tag)}[${nowS - STEP_S},${valueOf('agent', i, 1)}],[${nowS},${valueOf('agent', i, 2)}]]}`,
+    );
   return Buffer.from(`{"series":[${parts.join(',')}]}`);
 }
 
-async function query(pd: TestPromdog, q: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]> {
-  const res = await fetch(`${pd.url}/api/v1/query?${new URLSearchParams({ query: q, time: String(nowS) })}`, { headers: { authorization: `Bearer ${pd.keys.default}` } });
-  const body = (await res.json()) as { data: { result: { metric: Record<string, string>; value: [number, string] }[] } };
+async function query(
+  pd: TestPromdog,
+  q: string,
+): Promise<{ metric: Record<string, string>; value: [number, string] }[]> {
+  const res = await fetch(`${pd.url}/api/v1/query?${new URLSearchParams({ query: q, time: String(nowS) })}`, {
+    headers: { authorization: `Bearer ${pd.keys.default}` },
+  });
+  const body = (await res.json()) as {
+    data: { result: { metric: Record<string, string>; value: [number, string] }[] };
+  };
   return body.data.result;
 }
 
@@ -42,14 +52,27 @@ describe('series bodies decoded in worker threads and on the main thread', () =>
     assert.ok(large.length >= 8 * 1024 && small.length < 8 * 1024, `${large.length} / ${small.length} bytes`);
     const answers: string[] = [];
     for (const { name, pd } of servers) {
-      const decoded = (thread: string) => selfMetric(pd.url, 'promdog_intake_bodies_decoded_total', { route: '/api/v1/series', thread });
+      const decoded = (thread: string) =>
+        selfMetric(pd.url, 'promdog_intake_bodies_decoded_total', { route: '/api/v1/series', thread });
       for (const body of [large, small]) {
-        const r = await post(pd.url, '/api/v1/series', body, { key: pd.keys.default, encoding: 'none', rawEncodingHeader: 'deflate' });
+        const r = await post(pd.url, '/api/v1/series', body, {
+          key: pd.keys.default,
+          encoding: 'none',
+          rawEncodingHeader: 'deflate',
+        });
         assert.equal(r.status, 202, `${name}: ${JSON.stringify(r.json)}`);
       }
-      assert.deepEqual([await decoded('worker'), await decoded('main')], name === 'workers' ? [1, 1] : [0, 2], `${name}: bodies by thread`);
+      assert.deepEqual(
+        [await decoded('worker'), await decoded('main')],
+        name === 'workers' ? [1, 1] : [0, 2],
+        `${name}: bodies by thread`,
+      );
       const counted = await query(pd, 'count by (__name__) ({job="ddagent"})');
-      assert.equal(counted.reduce((n, s) => n + Number(s.value[1]), 0), 3010, name);
+      assert.equal(
+        counted.reduce((n, s) => n + Number(s.value[1]), 0),
+        3010,
+        name,
+      );
       const sample = await query(pd, 'system_net_bytes_rcvd{instance=~"ip-10-0-0-1[.].*"}');
       answers.push(JSON.stringify(sample.map((s) => [s.metric, s.value[1]]).sort()));
     }
@@ -67,7 +90,11 @@ describe('series bodies decoded in worker threads and on the main thread', () =>
       assert.ok(c.body.length >= 8 * 1024, 'large enough for a worker');
       const got: string[] = [];
       for (const { pd } of servers) {
-        const r = await post(pd.url, '/api/v1/series', c.body, { key: pd.keys.default, encoding: 'none', rawEncodingHeader: 'deflate' });
+        const r = await post(pd.url, '/api/v1/series', c.body, {
+          key: pd.keys.default,
+          encoding: 'none',
+          rawEncodingHeader: 'deflate',
+        });
         got.push(`${r.status} ${JSON.stringify(r.json)}`);
       }
       assert.equal(got[0], got[1]);

@@ -32,15 +32,25 @@ describe('captured Agent payloads', () => {
       const decoded = decodeSeriesV2(decodedBody(p)).series;
       for (const s of decoded) names.add(promName(s.metric));
       const body = deflateSync(seriesPayloadAt(decoded, now - 30 * (payloads.length - i)));
-      const r = await post(pd.url, '/api/v2/series', body, { key: pd.keys.default, encoding: 'none', rawEncodingHeader: 'deflate', contentType: 'application/x-protobuf' });
+      const r = await post(pd.url, '/api/v2/series', body, {
+        key: pd.keys.default,
+        encoding: 'none',
+        rawEncodingHeader: 'deflate',
+        contentType: 'application/x-protobuf',
+      });
       assert.equal(r.status, 202, JSON.stringify(r.json));
     }
     const res = await prom.query('count by (__name__, instance) ({job="ddagent"})');
     const stored = new Set(res.map((s) => s.metric.__name__!));
-    assert.deepEqual([...names].filter((n) => !stored.has(n)), [], 'every decoded metric name is in Prometheus');
+    assert.deepEqual(
+      [...names].filter((n) => !stored.has(n)),
+      [],
+      'every decoded metric name is in Prometheus',
+    );
     assert.equal(stored.size, names.size);
     assert.equal(names.size, 264);
-    const instanceOf = (name: string) => new Set(res.filter((s) => s.metric.__name__ === name).map((s) => s.metric.instance));
+    const instanceOf = (name: string) =>
+      new Set(res.filter((s) => s.metric.__name__ === name).map((s) => s.metric.instance));
     assert.deepEqual([...instanceOf('system_load_1')], ['COMP-N52P6N99MH']);
     // SNMP device metrics carry the device's own host resource.
     assert.deepEqual([...instanceOf('snmp_ifHCInOctets')], ['device:COMP-N52P6N99MH:172.25.0.3']);
@@ -48,11 +58,20 @@ describe('captured Agent payloads', () => {
 
   test('check_run: every captured service check is queryable', async () => {
     const p = loadFixture('api_v1_check_run_response.json').find((x) => x.encoding === 'deflate')!;
-    const checks = JSON.parse(decodedBody(p).toString()) as { check: string; timestamp: number; status: number; host_name: string }[];
+    const checks = JSON.parse(decodedBody(p).toString()) as {
+      check: string;
+      timestamp: number;
+      status: number;
+      host_name: string;
+    }[];
     assert.equal(checks.length, 12);
     const now = Math.floor(Date.now() / 1000);
     for (const c of checks) c.timestamp = now;
-    const r = await post(pd.url, '/api/v1/check_run', deflateSync(JSON.stringify(checks)), { key: pd.keys.default, encoding: 'none', rawEncodingHeader: 'deflate' });
+    const r = await post(pd.url, '/api/v1/check_run', deflateSync(JSON.stringify(checks)), {
+      key: pd.keys.default,
+      encoding: 'none',
+      rawEncodingHeader: 'deflate',
+    });
     assert.equal(r.status, 202, JSON.stringify(r.json));
     const res = await prom.query('datadog_service_check_status');
     const stored = new Set(res.map((s) => s.metric.check));
@@ -65,9 +84,16 @@ describe('captured Agent payloads', () => {
     const before = await selfMetric(pd.url, 'promdog_items_not_stored_total', { kind: 'inventory' });
     const payloads = loadFixture('api_v1_metadata_response.json');
     for (const p of payloads) {
-      const r = await post(pd.url, '/api/v1/metadata', p.data, { key: pd.keys.default, encoding: 'none', rawEncodingHeader: 'deflate' });
+      const r = await post(pd.url, '/api/v1/metadata', p.data, {
+        key: pd.keys.default,
+        encoding: 'none',
+        rawEncodingHeader: 'deflate',
+      });
       assert.equal(r.status, 202, JSON.stringify(r.json));
     }
-    assert.equal(await selfMetric(pd.url, 'promdog_items_not_stored_total', { kind: 'inventory' }), before + payloads.length);
+    assert.equal(
+      await selfMetric(pd.url, 'promdog_items_not_stored_total', { kind: 'inventory' }),
+      before + payloads.length,
+    );
   });
 });

@@ -40,7 +40,10 @@ describe('every route × every encoding lands in Prometheus', () => {
         series: [
           {
             metric: `pdtest.v1.${sfx}`,
-            points: [[now() - 10, 1.5], [now(), 42.25]],
+            points: [
+              [now() - 10, 1.5],
+              [now(), 42.25],
+            ],
             type: 'rate',
             interval: 10,
             host: 'host-v1',
@@ -50,7 +53,11 @@ describe('every route × every encoding lands in Prometheus', () => {
           },
         ],
       });
-      const r = await post(pd.url, '/api/v1/series', body, { encoding: enc, key: pd.keys.default, contentType: 'text/json' });
+      const r = await post(pd.url, '/api/v1/series', body, {
+        encoding: enc,
+        key: pd.keys.default,
+        contentType: 'text/json',
+      });
       assert.equal(r.status, 202, JSON.stringify(r.json));
       assert.deepEqual(r.json, { status: 'ok' });
       const got = await queryOne(`pdtest_v1_${sfx}`);
@@ -86,7 +93,11 @@ describe('every route × every encoding lands in Prometheus', () => {
           originProduct: 10,
         },
       ]);
-      const r = await post(pd.url, '/api/v2/series', body, { encoding: enc, key: pd.keys.default, contentType: 'application/x-protobuf' });
+      const r = await post(pd.url, '/api/v2/series', body, {
+        encoding: enc,
+        key: pd.keys.default,
+        contentType: 'application/x-protobuf',
+      });
       assert.equal(r.status, 202, JSON.stringify(r.json));
       assert.deepEqual(r.json, { errors: [] });
       const got = await queryOne(`pdtest_v2pb_${sfx}`);
@@ -121,7 +132,13 @@ describe('every route × every encoding lands in Prometheus', () => {
       assert.equal(r.status, 202, JSON.stringify(r.json));
       const got = await queryOne(`pdtest_v2json_${sfx}`);
       assert.equal(got.value, 7);
-      assert.deepEqual(got.labels, { __name__: `pdtest_v2json_${sfx}`, instance: 'host-v2j', job: 'ddagent', type: 'count', a: 'b' });
+      assert.deepEqual(got.labels, {
+        __name__: `pdtest_v2json_${sfx}`,
+        instance: 'host-v2j',
+        job: 'ddagent',
+        type: 'count',
+        a: 'b',
+      });
     });
 
     test(`/api/beta/sketches (${enc})`, async () => {
@@ -133,10 +150,16 @@ describe('every route × every encoding lands in Prometheus', () => {
           metric: `pdtest.sketch.${sfx}`,
           host: 'host-sk',
           tags: ['svc:api'],
-          dogsketches: [{ ts: p.ts, cnt: p.cnt, min: p.min, max: p.max, avg: p.avg, sum: p.sum, k: p.keys, n: p.counts }],
+          dogsketches: [
+            { ts: p.ts, cnt: p.cnt, min: p.min, max: p.max, avg: p.avg, sum: p.sum, k: p.keys, n: p.counts },
+          ],
         },
       ]);
-      const r = await post(pd.url, '/api/beta/sketches', body, { encoding: enc, key: pd.keys.default, contentType: 'application/x-protobuf' });
+      const r = await post(pd.url, '/api/beta/sketches', body, {
+        encoding: enc,
+        key: pd.keys.default,
+        contentType: 'application/x-protobuf',
+      });
       assert.equal(r.status, 202, JSON.stringify(r.json));
       const name = `pdtest_sketch_${sfx}`;
       const base = { instance: 'host-sk', job: 'ddagent', type: 'distribution', svc: 'api' };
@@ -153,30 +176,72 @@ describe('every route × every encoding lands in Prometheus', () => {
     });
 
     test(`/api/v1/distribution_points (${enc})`, async () => {
-      const body = JSON.stringify({ series: [{ metric: `pdtest.dist.${sfx}`, host: 'host-d', tags: ['x:y'], type: 'distribution', points: [[now(), [1, 2, 3, 4]]] }] });
-      const r = await post(pd.url, '/api/v1/distribution_points', body, { encoding: enc, key: pd.keys.default, contentType: 'text/json' });
+      const body = JSON.stringify({
+        series: [
+          {
+            metric: `pdtest.dist.${sfx}`,
+            host: 'host-d',
+            tags: ['x:y'],
+            type: 'distribution',
+            points: [[now(), [1, 2, 3, 4]]],
+          },
+        ],
+      });
+      const r = await post(pd.url, '/api/v1/distribution_points', body, {
+        encoding: enc,
+        key: pd.keys.default,
+        contentType: 'text/json',
+      });
       assert.equal(r.status, 202, JSON.stringify(r.json));
       const got = await queryOne(`pdtest_dist_${sfx}_sum`);
       assert.equal(got.value, 10);
-      assert.deepEqual(got.labels, { __name__: `pdtest_dist_${sfx}_sum`, instance: 'host-d', job: 'ddagent', type: 'distribution', x: 'y' });
+      assert.deepEqual(got.labels, {
+        __name__: `pdtest_dist_${sfx}_sum`,
+        instance: 'host-d',
+        job: 'ddagent',
+        type: 'distribution',
+        x: 'y',
+      });
       assert.equal((await queryOne(`pdtest_dist_${sfx}_count`)).value, 4);
     });
 
     test(`/api/v1/check_run (${enc})`, async () => {
-      const body = JSON.stringify([{ check: `pdtest.check.${sfx}`, host_name: 'host-c', timestamp: now(), status: 2, message: 'disk full', tags: ['mount:/'] }]);
+      const body = JSON.stringify([
+        {
+          check: `pdtest.check.${sfx}`,
+          host_name: 'host-c',
+          timestamp: now(),
+          status: 2,
+          message: 'disk full',
+          tags: ['mount:/'],
+        },
+      ]);
       const r = await post(pd.url, '/api/v1/check_run', body, { encoding: enc, key: pd.keys.default });
       assert.equal(r.status, 202, JSON.stringify(r.json));
       const got = await queryOne(`datadog_service_check_status{check="pdtest.check.${sfx}"}`);
       assert.equal(got.value, 2);
-      assert.deepEqual(got.labels, { __name__: 'datadog_service_check_status', check: `pdtest.check.${sfx}`, instance: 'host-c', job: 'ddagent', mount: '/' });
+      assert.deepEqual(got.labels, {
+        __name__: 'datadog_service_check_status',
+        check: `pdtest.check.${sfx}`,
+        instance: 'host-c',
+        job: 'ddagent',
+        mount: '/',
+      });
     });
 
     test(`/intake/ host metadata joins host tags (${enc})`, async () => {
       const host = `host-meta-${sfx}`;
-      const meta = JSON.stringify({ internalHostname: host, 'host-tags': { system: ['rack:r1', 'env:staging'] }, agentVersion: '7.50.0', os: 'linux' });
+      const meta = JSON.stringify({
+        internalHostname: host,
+        'host-tags': { system: ['rack:r1', 'env:staging'] },
+        agentVersion: '7.50.0',
+        os: 'linux',
+      });
       const r = await post(pd.url, '/intake/', meta, { encoding: enc, key: pd.keys.default });
       assert.equal(r.status, 202, JSON.stringify(r.json));
-      const series = JSON.stringify({ series: [{ metric: `pdtest.hosttags.${sfx}`, points: [[now(), 1]], host, tags: ['env:prod'] }] });
+      const series = JSON.stringify({
+        series: [{ metric: `pdtest.hosttags.${sfx}`, points: [[now(), 1]], host, tags: ['env:prod'] }],
+      });
       assert.equal((await post(pd.url, '/api/v1/series', series, { encoding: enc, key: pd.keys.default })).status, 202);
       const got = await queryOne(`pdtest_hosttags_${sfx}`);
       // The series' own env wins over the host tag; rack comes from the host.
@@ -186,11 +251,20 @@ describe('every route × every encoding lands in Prometheus', () => {
 
     test(`/intake/ events, /api/v1/events and /api/v1/metadata are accepted and counted (${enc})`, async () => {
       const before = await selfMetric(pd.url, 'promdog_items_not_stored_total', { tenant: 'default', kind: 'event' });
-      const envelope = JSON.stringify({ events: { api: [{ msg_title: 'deploy', msg_text: 'v2', timestamp: now(), host: 'h', tags: ['a:b'] }] } });
+      const envelope = JSON.stringify({
+        events: { api: [{ msg_title: 'deploy', msg_text: 'v2', timestamp: now(), host: 'h', tags: ['a:b'] }] },
+      });
       assert.equal((await post(pd.url, '/intake/', envelope, { encoding: enc, key: pd.keys.default })).status, 202);
       const ev = JSON.stringify({ title: 'deploy', text: 'v3', date_happened: now(), tags: ['a:b'] });
       assert.equal((await post(pd.url, '/api/v1/events', ev, { encoding: enc, key: pd.keys.default })).status, 202);
-      assert.equal(await selfMetric(pd.url, 'promdog_items_not_stored_total', { tenant: 'default', kind: 'event', reason: 'not_stored' }), before + 2);
+      assert.equal(
+        await selfMetric(pd.url, 'promdog_items_not_stored_total', {
+          tenant: 'default',
+          kind: 'event',
+          reason: 'not_stored',
+        }),
+        before + 2,
+      );
       const inv = JSON.stringify({ hostname: 'h', timestamp: Date.now() * 1000, host_metadata: { cpu_cores: 4 } });
       const invBefore = await selfMetric(pd.url, 'promdog_items_not_stored_total', { kind: 'inventory' });
       assert.equal((await post(pd.url, '/api/v1/metadata', inv, { encoding: enc, key: pd.keys.default })).status, 202);

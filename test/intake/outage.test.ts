@@ -20,9 +20,14 @@ test('Prometheus stopped → 503 + Retry-After; started again → the same paylo
   prom = await PrometheusProcess.start();
   const dir = mkdtempSync(join(tmpdir(), 'promdog-outage-'));
   const cfg = join(dir, 'promdog.yaml');
-  writeFileSync(cfg, `remote_write:\n  - url: ${prom.remoteWriteUrl}\n    timeout: 1s\nlimits:\n  request_timeout: 3s\n`);
+  writeFileSync(
+    cfg,
+    `remote_write:\n  - url: ${prom.remoteWriteUrl}\n    timeout: 1s\nlimits:\n  request_timeout: 3s\n`,
+  );
   pd = await startPromdog(['--config', cfg]);
-  const body = JSON.stringify({ series: [{ metric: 'outage.metric', points: [[Math.floor(Date.now() / 1000), 99]], host: 'h' }] });
+  const body = JSON.stringify({
+    series: [{ metric: 'outage.metric', points: [[Math.floor(Date.now() / 1000), 99]], host: 'h' }],
+  });
 
   await prom.stop();
   const down = await post(pd.url, '/api/v1/series', body, { key: pd.keys.default, encoding: 'deflate' });

@@ -18,11 +18,24 @@ test('self-scrape interval: default 15s; flag > env > YAML; 0 turns it off; bad 
     const file = yaml('selfmon:\n  scrape_interval: 30s\n');
     assert.equal(loadServeConfig([], {}).selfmon.scrapeIntervalMs, 15_000);
     assert.equal(loadServeConfig(['--config', file], {}).selfmon.scrapeIntervalMs, 30_000);
-    assert.equal(loadServeConfig(['--config', file], { PROMDOG_SELF_SCRAPE_INTERVAL: '1m' }).selfmon.scrapeIntervalMs, 60_000);
-    assert.equal(loadServeConfig(['--config', file, '--self-scrape-interval', '500ms'], { PROMDOG_SELF_SCRAPE_INTERVAL: '1m' }).selfmon.scrapeIntervalMs, 500);
+    assert.equal(
+      loadServeConfig(['--config', file], { PROMDOG_SELF_SCRAPE_INTERVAL: '1m' }).selfmon.scrapeIntervalMs,
+      60_000,
+    );
+    assert.equal(
+      loadServeConfig(['--config', file, '--self-scrape-interval', '500ms'], { PROMDOG_SELF_SCRAPE_INTERVAL: '1m' })
+        .selfmon.scrapeIntervalMs,
+      500,
+    );
     assert.equal(loadServeConfig(['--self-scrape-interval', '0'], {}).selfmon.scrapeIntervalMs, 0);
-    assert.equal(loadServeConfig(['--config', yaml('selfmon:\n  scrape_interval: 0\n')], {}).selfmon.scrapeIntervalMs, 0);
-    assert.throws(() => loadServeConfig(['--self-scrape-interval', 'often'], {}), /--self-scrape-interval: invalid duration/);
+    assert.equal(
+      loadServeConfig(['--config', yaml('selfmon:\n  scrape_interval: 0\n')], {}).selfmon.scrapeIntervalMs,
+      0,
+    );
+    assert.throws(
+      () => loadServeConfig(['--self-scrape-interval', 'often'], {}),
+      /--self-scrape-interval: invalid duration/,
+    );
     assert.throws(() => loadServeConfig(['--config', yaml('selfmon:\n  interval: 5s\n')], {}), ConfigError);
   } finally {
     rmSync(dir, { recursive: true, force: true });

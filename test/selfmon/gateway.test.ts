@@ -37,7 +37,8 @@ before(async () => {
       }
       recorded.push({ headers: req.headers, body: uncompressSync(body) as Buffer });
       const forward: Record<string, string> = {};
-      for (const h of ['content-type', 'content-encoding', 'x-prometheus-remote-write-version', 'user-agent']) forward[h] = String(req.headers[h]);
+      for (const h of ['content-type', 'content-encoding', 'x-prometheus-remote-write-version', 'user-agent'])
+        forward[h] = String(req.headers[h]);
       fetch(prom.remoteWriteUrl, { method: 'POST', headers: forward, body })
         .then(async (r) => res.writeHead(r.status).end(await r.text()))
         .catch((err: Error) => res.writeHead(502).end(err.message));
@@ -46,7 +47,12 @@ before(async () => {
   await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
   const addr = proxy.address();
   const port = typeof addr === 'object' && addr ? addr.port : 0;
-  pd = await startPromdog(['--remote-write-url', `http://127.0.0.1:${port}/api/v1/write`, '--self-scrape-interval', '1s']);
+  pd = await startPromdog([
+    '--remote-write-url',
+    `http://127.0.0.1:${port}/api/v1/write`,
+    '--self-scrape-interval',
+    '1s',
+  ]);
   const now = Math.floor(Date.now() / 1000);
   const r = await post(pd.url, '/api/v1/series', v1Series('selfmon.gateway', [[now, 1]]), { key: pd.keys.default });
   assert.equal(r.status, 202, JSON.stringify(r.json));
@@ -72,7 +78,10 @@ describe('self-scrape in gateway mode', () => {
     assert.deepEqual([...tenants].sort(), ['default', 'system']);
     const system = recorded.filter((r) => r.headers['x-scope-orgid'] === 'system');
     const agent = recorded.filter((r) => r.headers['x-scope-orgid'] === 'default');
-    assert.ok(system.length > 0 && system.every((r) => r.body.includes('promdog_http_requests_total') && !r.body.includes('selfmon_gateway')));
+    assert.ok(
+      system.length > 0 &&
+        system.every((r) => r.body.includes('promdog_http_requests_total') && !r.body.includes('selfmon_gateway')),
+    );
     assert.ok(agent.length === 1 && agent[0]!.body.includes('selfmon_gateway') && !agent[0]!.body.includes('promdog_'));
   });
 
@@ -82,7 +91,8 @@ describe('self-scrape in gateway mode', () => {
         const points = async () => {
           const end = Math.floor(Date.now() / 1000);
           let finite = 0;
-          for (const s of await prom.queryRange(expr, end - 120, end, 2)) for (const [, v] of s.values) if (Number.isFinite(Number(v))) finite++;
+          for (const s of await prom.queryRange(expr, end - 120, end, 2))
+            for (const [, v] of s.values) if (Number.isFinite(Number(v))) finite++;
           return finite;
         };
         if (panel.mode === 'store') assert.equal(await points(), 0, `${panel.id}: ${expr}`);

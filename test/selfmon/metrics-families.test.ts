@@ -15,12 +15,16 @@ after(async () => {
 });
 
 /** Runs `action` and returns how much each counter moved. */
-async function moved(counters: Record<string, [string, Record<string, string>]>, action: () => Promise<void>): Promise<Record<string, number>> {
+async function moved(
+  counters: Record<string, [string, Record<string, string>]>,
+  action: () => Promise<void>,
+): Promise<Record<string, number>> {
   const before: Record<string, number> = {};
   for (const [k, [name, labels]] of Object.entries(counters)) before[k] = await selfMetric(pd.url, name, labels);
   await action();
   const delta: Record<string, number> = {};
-  for (const [k, [name, labels]] of Object.entries(counters)) delta[k] = (await selfMetric(pd.url, name, labels)) - before[k]!;
+  for (const [k, [name, labels]] of Object.entries(counters))
+    delta[k] = (await selfMetric(pd.url, name, labels)) - before[k]!;
   return delta;
 }
 
@@ -40,7 +44,10 @@ describe('/metrics families move with traffic', () => {
     );
     assert.deepEqual(delta, { notFound: 2, notFoundGet: 1, latency: 3 });
     const text = await (await fetch(`${pd.url}/metrics`)).text();
-    assert.ok(!text.includes('/api/v3/nothing') && !text.includes('/no/such/page'), 'concrete paths never become labels');
+    assert.ok(
+      !text.includes('/api/v3/nothing') && !text.includes('/no/such/page'),
+      'concrete paths never become labels',
+    );
   });
 
   test('wrong or missing intake key: 403 counted without tenant, and as refused (forbidden)', async () => {
@@ -60,12 +67,21 @@ describe('/metrics families move with traffic', () => {
     assert.deepEqual(delta, { forbidden: 2, refused: 2, defaultTenant: 0, validate: 1 });
   });
 
-  test('query API: 401 without a key (no tenant), 200 counted under the key\'s tenant', async () => {
+  test("query API: 401 without a key (no tenant), 200 counted under the key's tenant", async () => {
     const delta = await moved(
       {
-        unauthorized: ['promdog_http_requests_total', { tenant: '', route: '/api/v1/query', method: 'GET', code: '401' }],
-        asDefault: ['promdog_http_requests_total', { tenant: 'default', route: '/api/v1/query', method: 'GET', code: '200' }],
-        asSystem: ['promdog_http_requests_total', { tenant: 'system', route: '/api/v1/query', method: 'GET', code: '200' }],
+        unauthorized: [
+          'promdog_http_requests_total',
+          { tenant: '', route: '/api/v1/query', method: 'GET', code: '401' },
+        ],
+        asDefault: [
+          'promdog_http_requests_total',
+          { tenant: 'default', route: '/api/v1/query', method: 'GET', code: '200' },
+        ],
+        asSystem: [
+          'promdog_http_requests_total',
+          { tenant: 'system', route: '/api/v1/query', method: 'GET', code: '200' },
+        ],
       },
       async () => {
         assert.equal((await queryApi(pd.url, null, '/api/v1/query', { query: '1' })).status, 401);
@@ -81,7 +97,10 @@ describe('/metrics families move with traffic', () => {
   test('route labels are templates: /api/v1/label/job/values is counted under /api/v1/label/:name/values', async () => {
     const delta = await moved(
       {
-        template: ['promdog_http_requests_total', { tenant: 'default', route: '/api/v1/label/:name/values', code: '200' }],
+        template: [
+          'promdog_http_requests_total',
+          { tenant: 'default', route: '/api/v1/label/:name/values', code: '200' },
+        ],
         latency: ['promdog_http_request_duration_seconds_count', { route: '/api/v1/label/:name/values' }],
       },
       async () => {
@@ -101,7 +120,10 @@ describe('/metrics families move with traffic', () => {
       {
         accepted: ['promdog_samples_accepted_total', { tenant: 'default', kind: 'series' }],
         rejected: ['promdog_samples_rejected_total', { tenant: 'default' }],
-        posts: ['promdog_http_requests_total', { tenant: 'default', route: '/api/v2/series', method: 'POST', code: '202' }],
+        posts: [
+          'promdog_http_requests_total',
+          { tenant: 'default', route: '/api/v2/series', method: 'POST', code: '202' },
+        ],
         compressed: ['promdog_payload_bytes_count', { route: '/api/v2/series', stage: 'compressed' }],
       },
       async () => {
@@ -119,7 +141,13 @@ describe('/metrics families move with traffic', () => {
         system: ['promdog_samples_rejected_total', { tenant: 'system' }],
       },
       async () => {
-        const body = v1Series('selfmon.mixed', [[now - 20, 1], [now - 10, 2], [now, 3], [now + 86_400, 4], [now + 2 * 86_400, 5]]);
+        const body = v1Series('selfmon.mixed', [
+          [now - 20, 1],
+          [now - 10, 2],
+          [now, 3],
+          [now + 86_400, 4],
+          [now + 2 * 86_400, 5],
+        ]);
         assert.equal((await post(pd.url, '/api/v1/series', body, { key: pd.keys.default })).status, 202);
       },
     );

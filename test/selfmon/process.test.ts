@@ -32,7 +32,11 @@ describe('self-scrape in a promdog process', () => {
     try {
       await pd.waitForLog(/self-scrape disabled/);
       const now = Math.floor(Date.now() / 1000);
-      assert.equal((await post(pd.url, '/api/v1/series', v1Series('selfmon.off', [[now, 1]]), { key: key(dir, 'default') })).status, 202);
+      assert.equal(
+        (await post(pd.url, '/api/v1/series', v1Series('selfmon.off', [[now, 1]]), { key: key(dir, 'default') }))
+          .status,
+        202,
+      );
       // Longer than the config file's interval: had it applied, a scrape would have been written by now.
       await new Promise((r) => setTimeout(r, 1500));
       const system = key(dir, 'system');
@@ -59,12 +63,18 @@ describe('self-scrape in a promdog process', () => {
     });
     pd.child.kill('SIGTERM');
     assert.equal(await pd.exited, 0);
-    assert.deepEqual(pd.logs.filter((l) => /self-scrape failed/.test(String(l.msg))), []);
+    assert.deepEqual(
+      pd.logs.filter((l) => /self-scrape failed/.test(String(l.msg))),
+      [],
+    );
 
     const again = await spawnPromdog(['--data-dir', dir, '--self-scrape-interval', '0']);
     try {
       const end = Date.now() / 1000;
-      const data = await apiData(again.url, system, '/api/v1/query', { query: 'max_over_time(promdog_self_scrape_samples_total[10m])', time: String(end) });
+      const data = await apiData(again.url, system, '/api/v1/query', {
+        query: 'max_over_time(promdog_self_scrape_samples_total[10m])',
+        time: String(end),
+      });
       assert.ok(Number(data.result[0].value[1]) >= scraped, 'written before the restart, read after it');
     } finally {
       again.child.kill('SIGTERM');

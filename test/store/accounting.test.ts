@@ -17,21 +17,61 @@ test('store refusals are counted by reason, accepted samples only once', async (
   pd = await startPromdog(['--config', join(dir, 'promdog.yaml')]);
   const now = Math.floor(Date.now() / 1000);
   const series = (metric: string, points: number[][]) => ({ metric, points, host: 'h' });
-  const send = (s: unknown[]) => post(pd!.url, '/api/v1/series', JSON.stringify({ series: s }), { key: pd!.keys.default });
+  const send = (s: unknown[]) =>
+    post(pd!.url, '/api/v1/series', JSON.stringify({ series: s }), { key: pd!.keys.default });
 
-  assert.equal((await send([series('acct.a', [[now - 60, 1], [now, 2]])])).status, 202);
+  assert.equal(
+    (
+      await send([
+        series('acct.a', [
+          [now - 60, 1],
+          [now, 2],
+        ]),
+      ])
+    ).status,
+    202,
+  );
   // One sample out of order beyond the 5-minute window (too_old), one in order: 202, 1 accepted, 1 refused.
-  assert.equal((await send([series('acct.a', [[now - 600, 3], [now + 1, 4]])])).status, 202);
+  assert.equal(
+    (
+      await send([
+        series('acct.a', [
+          [now - 600, 3],
+          [now + 1, 4],
+        ]),
+      ])
+    ).status,
+    202,
+  );
   assert.equal(await selfMetric(pd.url, 'promdog_samples_accepted_total', { tenant: 'default' }), 3);
   assert.equal(await selfMetric(pd.url, 'promdog_samples_rejected_total', { tenant: 'default', reason: 'too_old' }), 1);
 
   // Series limit 3: acct.b and acct.c fit, acct.d and acct.e do not; the request says so with 400.
-  const r = await send([series('acct.b', [[now, 1]]), series('acct.c', [[now, 1]]), series('acct.d', [[now, 1]]), series('acct.e', [[now, 1], [now + 1, 2]])]);
+  const r = await send([
+    series('acct.b', [[now, 1]]),
+    series('acct.c', [[now, 1]]),
+    series('acct.d', [[now, 1]]),
+    series('acct.e', [
+      [now, 1],
+      [now + 1, 2],
+    ]),
+  ]);
   assert.equal(r.status, 400);
   assert.match(r.json.errors[0], /active series limit \(3\)/);
-  assert.equal(await selfMetric(pd.url, 'promdog_samples_rejected_total', { tenant: 'default', reason: 'series_limit' }), 3);
+  assert.equal(
+    await selfMetric(pd.url, 'promdog_samples_rejected_total', { tenant: 'default', reason: 'series_limit' }),
+    3,
+  );
   assert.equal(await selfMetric(pd.url, 'promdog_samples_accepted_total', { tenant: 'default' }), 5);
-  const exported = await (await fetch(`${pd.url}/api/v1/export?match[]={__name__=~"acct_.*"}`, { headers: { authorization: `Bearer ${pd.keys.default}` } })).text();
-  const names = exported.trim().split('\n').map((l) => JSON.parse(l).metric.__name__).sort();
+  const exported = await (
+    await fetch(`${pd.url}/api/v1/export?match[]={__name__=~"acct_.*"}`, {
+      headers: { authorization: `Bearer ${pd.keys.default}` },
+    })
+  ).text();
+  const names = exported
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l).metric.__name__)
+    .sort();
   assert.deepEqual(names, ['acct_a', 'acct_b', 'acct_c']);
 });

@@ -31,7 +31,14 @@ const START_MS = Date.now() - (ROUNDS + 1) * ROUND_SPAN_MS;
 const roundOf = (a: Ack) => Math.floor(a.value / 1e6);
 const point = (a: Ack) => `${Math.floor((a.value % 1e6) / 100)}.${a.value % 100}`;
 
-async function postUntilKilled(p: PromdogProcess, key: string, poster: number, round: number, acked: Map<string, Ack[]>, stop: { done: boolean }) {
+async function postUntilKilled(
+  p: PromdogProcess,
+  key: string,
+  poster: number,
+  round: number,
+  acked: Map<string, Ack[]>,
+  stop: { done: boolean },
+) {
   const dispatcher = new Agent({ connections: 1 });
   const series = `poster-${poster}`;
   try {
@@ -82,7 +89,9 @@ function describeLosses(series: string, list: Ack[], got: Map<number, number> | 
     out.push(
       `${series}: ${j - i + 1} lost, t=[${first.ts}, ${last.ts}] rounds ${roundOf(first)}-${roundOf(last)} ` +
         `(request ${point(first)} to ${point(last)}); ` +
-        (got ? `series exported with ${have.length} samples, last before ${before[before.length - 1] ?? 'none'}, first after ${after[0] ?? 'none'}` : 'series not exported') +
+        (got
+          ? `series exported with ${have.length} samples, last before ${before[before.length - 1] ?? 'none'}, first after ${after[0] ?? 'none'}`
+          : 'series not exported') +
         (wrong ? `; ${wrong} present with another value` : ''),
     );
     i = j + 1;
@@ -147,13 +156,15 @@ test(`kill -9 while posting, ${ROUNDS} times: every acknowledged sample survives
       for (const a of list) {
         if (got?.get(a.ts) === a.value) continue;
         missing++;
-        if (examples.length < 5) examples.push(`${series} t=${a.ts} want ${a.value} got ${got?.get(a.ts)} (round ${roundOf(a)})`);
+        if (examples.length < 5)
+          examples.push(`${series} t=${a.ts} want ${a.value} got ${got?.get(a.ts)} (round ${roundOf(a)})`);
       }
     }
     if (missing) {
       collectWarnings(p, 'final');
       t.diagnostic(`export window ${window}, exported at ${Date.now()}`);
-      for (const [series, list] of acked) for (const d of describeLosses(series, list, exported.get(series)).slice(0, 10)) t.diagnostic(d);
+      for (const [series, list] of acked)
+        for (const d of describeLosses(series, list, exported.get(series)).slice(0, 10)) t.diagnostic(d);
       const opened = p.logs.find((l) => l.msg === 'tsdb opened');
       t.diagnostic(`final replay: ${JSON.stringify(opened)}`);
       for (const w of warnings.slice(0, 10)) t.diagnostic(w);

@@ -14,13 +14,29 @@ test('export without end stops at now; an explicit end reaches acknowledged futu
   const nowMs = Date.now();
   const past = nowMs - 10_000;
   const future = nowMs + 120_000;
-  const body = JSON.stringify({ series: [{ metric: 'window.test', host: 'h', points: [[past / 1000, 1], [future / 1000, 2]] }] });
+  const body = JSON.stringify({
+    series: [
+      {
+        metric: 'window.test',
+        host: 'h',
+        points: [
+          [past / 1000, 1],
+          [future / 1000, 2],
+        ],
+      },
+    ],
+  });
   assert.equal((await post(pd.url, '/api/v1/series', body, { key: pd.keys.default })).status, 202);
 
   const exportTimestamps = async (query: string) => {
-    const res = await fetch(`${pd!.url}/api/v1/export?match[]=window_test${query}`, { headers: { authorization: `Bearer ${pd!.keys.default}` } });
+    const res = await fetch(`${pd!.url}/api/v1/export?match[]=window_test${query}`, {
+      headers: { authorization: `Bearer ${pd!.keys.default}` },
+    });
     assert.equal(res.status, 200);
-    return (await res.text()).trim().split('\n').flatMap((l) => (JSON.parse(l) as { timestamps: number[] }).timestamps);
+    return (await res.text())
+      .trim()
+      .split('\n')
+      .flatMap((l) => (JSON.parse(l) as { timestamps: number[] }).timestamps);
   };
   assert.deepEqual(await exportTimestamps(''), [past]);
   assert.deepEqual(await exportTimestamps(`&end=${(future + 1000) / 1000}`), [past, future]);

@@ -18,7 +18,11 @@ const STEPS = 48;
 function payload(tenantTag: string) {
   const series = [];
   for (const host of ['web-1', 'web-2', 'db-1']) {
-    for (const [code, rate] of [['200', 5], ['500', 0.5], ['404', 1]] as const) {
+    for (const [code, rate] of [
+      ['200', 5],
+      ['500', 0.5],
+      ['404', 1],
+    ] as const) {
       let c = 0;
       const points = [];
       for (let i = 0; i < STEPS; i++) {
@@ -26,9 +30,23 @@ function payload(tenantTag: string) {
         c = i === 30 ? 3 : c + rate * 10 + (i % 3);
         points.push([start + i * 10 + 3, c]);
       }
-      series.push({ metric: 'app.requests.total', type: 'count', host, points, tags: [`code:${code}`, `tenant_tag:${tenantTag}`, host.startsWith('db') ? 'role:db' : 'role:web'] });
+      series.push({
+        metric: 'app.requests.total',
+        type: 'count',
+        host,
+        points,
+        tags: [`code:${code}`, `tenant_tag:${tenantTag}`, host.startsWith('db') ? 'role:db' : 'role:web'],
+      });
     }
-    series.push({ metric: 'system.load.1', host, points: Array.from({ length: STEPS }, (_, i) => [start + i * 10 + 7, 1 + Math.sin(i / 5) + (host === 'db-1' ? 2 : 0)]), tags: ['env:prod'] });
+    series.push({
+      metric: 'system.load.1',
+      host,
+      points: Array.from({ length: STEPS }, (_, i) => [
+        start + i * 10 + 7,
+        1 + Math.sin(i / 5) + (host === 'db-1' ? 2 : 0),
+      ]),
+      tags: ['env:prod'],
+    });
   }
   return JSON.stringify({ series });
 }
@@ -37,10 +55,18 @@ before(async () => {
   prom = await PrometheusProcess.start();
   store = await startPromdog([]);
   gateway = await startPromdog(['--remote-write-url', prom.remoteWriteUrl]);
-  assert.equal((await post(store.url, '/api/v1/series', payload('a'), { key: store.keys.default, encoding: 'zstd' })).status, 202);
-  assert.equal((await post(gateway.url, '/api/v1/series', payload('a'), { key: gateway.keys.default, encoding: 'zstd' })).status, 202);
+  assert.equal(
+    (await post(store.url, '/api/v1/series', payload('a'), { key: store.keys.default, encoding: 'zstd' })).status,
+    202,
+  );
+  assert.equal(
+    (await post(gateway.url, '/api/v1/series', payload('a'), { key: gateway.keys.default, encoding: 'zstd' })).status,
+    202,
+  );
   // Different data for the system tenant of the embedded store only.
-  const other = JSON.stringify({ series: [{ metric: 'secret.metric', host: 'hidden', points: [[nowS - 5, 1]], tags: ['only:system'] }] });
+  const other = JSON.stringify({
+    series: [{ metric: 'secret.metric', host: 'hidden', points: [[nowS - 5, 1]], tags: ['only:system'] }],
+  });
   assert.equal((await post(store.url, '/api/v1/series', other, { key: store.keys.system })).status, 202);
 });
 after(async () => {
@@ -130,11 +156,18 @@ describe('embedded store vs Prometheus on identical data', () => {
       assert.ok(a.size > 0, 'non-empty result');
       for (const [k, va] of a) {
         const vb = b.get(k)!;
-        assert.deepEqual(va.map((p: any) => p[0]), vb.map((p: any) => p[0]), `timestamps of ${k}`);
+        assert.deepEqual(
+          va.map((p: any) => p[0]),
+          vb.map((p: any) => p[0]),
+          `timestamps of ${k}`,
+        );
         va.forEach((p: any, i: number) => {
           const x = Number(p[1]);
           const y = Number(vb[i][1]);
-          assert.ok(x === y || Math.abs(x - y) <= 1e-6 * Math.max(Math.abs(x), Math.abs(y)), `${k} at ${p[0]}: ${x} vs ${y}`);
+          assert.ok(
+            x === y || Math.abs(x - y) <= 1e-6 * Math.max(Math.abs(x), Math.abs(y)),
+            `${k} at ${p[0]}: ${x} vs ${y}`,
+          );
         });
       }
     });
@@ -162,9 +195,13 @@ describe('tenant isolation on every read route', () => {
       const r = await getJson(store.url + path, store.keys.system);
       assert.deepEqual(r.body.data.result ?? r.body.data, [], `${path}: system sees default data`);
     }
-    const exp = await fetch(`${store.url}/api/v1/export?match[]=secret_metric`, { headers: { authorization: `Bearer ${store.keys.default}` } });
+    const exp = await fetch(`${store.url}/api/v1/export?match[]=secret_metric`, {
+      headers: { authorization: `Bearer ${store.keys.default}` },
+    });
     assert.equal((await exp.text()).trim(), '');
-    const expSys = await fetch(`${store.url}/api/v1/export?match[]=secret_metric`, { headers: { authorization: `Bearer ${store.keys.system}` } });
+    const expSys = await fetch(`${store.url}/api/v1/export?match[]=secret_metric`, {
+      headers: { authorization: `Bearer ${store.keys.system}` },
+    });
     assert.match(await expSys.text(), /"only":"system"/);
     const meta = await getJson(`${store.url}/api/v1/metadata`, store.keys.system);
     assert.ok(!('app_requests_total' in meta.body.data), 'metadata is per tenant');
@@ -195,7 +232,11 @@ describe('POST /api/v1/series: Grafana series lookup or Datadog data, by body', 
     assert.equal(ingest.status, 202);
     const q = await getJson(`${store.url}/api/v1/query?query=curl_posted`, store.keys.default);
     assert.equal(q.body.data.result[0]?.value[1], '42');
-    const forbidden = await fetch(`${store.url}/api/v1/series`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: json });
+    const forbidden = await fetch(`${store.url}/api/v1/series`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: json,
+    });
     assert.equal(forbidden.status, 403);
   });
 });

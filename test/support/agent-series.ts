@@ -7,10 +7,26 @@ export const METRICS_PER_HOST = 100;
 export const STEP_S = 10;
 
 const METRIC_NAMES = [
-  'system.cpu.user', 'system.cpu.system', 'system.cpu.idle', 'system.cpu.iowait', 'system.load.1', 'system.load.5',
-  'system.mem.used', 'system.mem.free', 'system.mem.total', 'system.swap.used', 'system.disk.used', 'system.disk.free',
-  'system.disk.total', 'system.io.r_s', 'system.io.w_s', 'system.net.bytes_rcvd', 'system.net.bytes_sent',
-  'system.net.packets_in.count', 'system.processes.count', 'system.uptime',
+  'system.cpu.user',
+  'system.cpu.system',
+  'system.cpu.idle',
+  'system.cpu.iowait',
+  'system.load.1',
+  'system.load.5',
+  'system.mem.used',
+  'system.mem.free',
+  'system.mem.total',
+  'system.swap.used',
+  'system.disk.used',
+  'system.disk.free',
+  'system.disk.total',
+  'system.io.r_s',
+  'system.io.w_s',
+  'system.net.bytes_rcvd',
+  'system.net.bytes_sent',
+  'system.net.packets_in.count',
+  'system.processes.count',
+  'system.uptime',
 ];
 
 /** Agent-like value shapes: totals that never change, slow gauges with 2 decimals, slow integer gauges, noisy rates. */
@@ -56,7 +72,12 @@ export function seriesPrefix(i: number, tag: string): string {
   const m = i % METRICS_PER_HOST;
   const host = `ip-10-${(h >> 16) & 255}-${(h >> 8) & 255}-${h & 255}.${tag}.ec2.internal`;
   const name = `${METRIC_NAMES[m % METRIC_NAMES.length]}${m < METRIC_NAMES.length ? '' : `_${Math.floor(m / METRIC_NAMES.length)}`}`;
-  const tags = [`env:${h % 3 === 0 ? 'staging' : 'prod'}`, `role:${['web', 'db', 'cache', 'queue', 'batch'][h % 5]}`, `availability-zone:us-east-1${'abc'[h % 3]}`, 'team:platform'];
+  const tags = [
+    `env:${h % 3 === 0 ? 'staging' : 'prod'}`,
+    `role:${['web', 'db', 'cache', 'queue', 'batch'][h % 5]}`,
+    `availability-zone:us-east-1${'abc'[h % 3]}`,
+    'team:platform',
+  ];
   if (name.startsWith('system.disk') || name.startsWith('system.io')) tags.push(`device:nvme${m % 4}n1`);
   return `{"metric":${JSON.stringify(name)},"type":"gauge","interval":${STEP_S},"host":${JSON.stringify(host)},"tags":${JSON.stringify(tags)},"points":[`;
 }

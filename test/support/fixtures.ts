@@ -21,7 +21,11 @@ export function loadFixture(file: string): FixturePayload[] {
   const parsed = JSON.parse(readFileSync(join(FIXTURE_DIR, file), 'utf8')) as {
     payloads: { timestamp: string; data: string; encoding: string }[];
   };
-  return parsed.payloads.map((p) => ({ timestamp: p.timestamp, encoding: p.encoding, data: Buffer.from(p.data, 'base64') }));
+  return parsed.payloads.map((p) => ({
+    timestamp: p.timestamp,
+    encoding: p.encoding,
+    data: Buffer.from(p.data, 'base64'),
+  }));
 }
 
 /** The decompressed request body of a fixture payload. */
@@ -52,7 +56,11 @@ export function seriesPayloadAt(series: readonly DDSeries[], newestSec: number):
     series.map((s) => ({
       metric: s.metric,
       type: TYPE_ENUM[s.type],
-      resources: [...(s.host ? [{ type: 'host', name: s.host }] : []), ...(s.device ? [{ type: 'device', name: s.device }] : []), ...s.resources],
+      resources: [
+        ...(s.host ? [{ type: 'host', name: s.host }] : []),
+        ...(s.device ? [{ type: 'device', name: s.device }] : []),
+        ...s.resources,
+      ],
       tags: s.tags,
       unit: s.unit,
       sourceTypeName: s.sourceTypeName,

@@ -4,7 +4,16 @@
 /** A private-use character the generator writes where withInvalidUtf8 puts bytes that are not UTF-8. */
 export const INVALID_UTF8_MARK = '\ue000';
 const MARK_BYTES = Buffer.from(INVALID_UTF8_MARK);
-const INVALID_UTF8 = [[0xff], [0x80], [0xc3], [0xe2, 0x82], [0xed, 0xa0, 0x80], [0xc0, 0xaf], [0xf0, 0x9f, 0x98], [0xf8, 0x88, 0x80, 0x80, 0x80]];
+const INVALID_UTF8 = [
+  [0xff],
+  [0x80],
+  [0xc3],
+  [0xe2, 0x82],
+  [0xed, 0xa0, 0x80],
+  [0xc0, 0xaf],
+  [0xf0, 0x9f, 0x98],
+  [0xf8, 0x88, 0x80, 0x80, 0x80],
+];
 
 /** The UTF-8 of `text` with every INVALID_UTF8_MARK replaced by an invalid sequence. */
 export function withInvalidUtf8(text: string, rand: () => number): Buffer {
@@ -63,8 +72,35 @@ export class JsonTextGenerator {
     const parts = 1 + Math.floor(this.rand() * 4);
     for (let k = 0; k < parts; k++) {
       const r = this.rand();
-      if (r < 0.55) text += this.pick(['system.cpu.user', 'env:prod', 'host-1', 'a', '', 'role:web', 'ip-10-0-1-2.ec2.internal', 'gauge', 'x y']);
-      else if (r < 0.75) text += this.pick(['\\"', '\\\\', '\\/', '\\b', '\\f', '\\n', '\\r', '\\t', '\\u0041', '\\u00e9', '\\ud83d\\ude00', '\\ud800', '\\uDFFF', '\\u0000']);
+      if (r < 0.55)
+        text += this.pick([
+          'system.cpu.user',
+          'env:prod',
+          'host-1',
+          'a',
+          '',
+          'role:web',
+          'ip-10-0-1-2.ec2.internal',
+          'gauge',
+          'x y',
+        ]);
+      else if (r < 0.75)
+        text += this.pick([
+          '\\"',
+          '\\\\',
+          '\\/',
+          '\\b',
+          '\\f',
+          '\\n',
+          '\\r',
+          '\\t',
+          '\\u0041',
+          '\\u00e9',
+          '\\ud83d\\ude00',
+          '\\ud800',
+          '\\uDFFF',
+          '\\u0000',
+        ]);
       else if (r < 0.95) text += this.pick(['é', '中文', '😀', '\u2028', '\u00ff', '\ufeff']);
       else text += INVALID_UTF8_MARK;
     }
@@ -80,7 +116,8 @@ export class JsonTextGenerator {
     if (r < 0.45) return JSON.stringify((this.rand() - 0.3) * 10 ** Math.floor(this.rand() * 30 - 10));
     if (r < 0.55) return `${Math.floor(this.rand() * 1e5)}.${digits(1 + Math.floor(this.rand() * 4))}`;
     if (r < 0.65) {
-      const int = this.rand() < 0.3 ? '0' : String(1 + Math.floor(this.rand() * 9)) + digits(Math.floor(this.rand() * 12));
+      const int =
+        this.rand() < 0.3 ? '0' : String(1 + Math.floor(this.rand() * 9)) + digits(Math.floor(this.rand() * 12));
       return `${this.rand() < 0.2 ? '-' : ''}${int}.${digits(1 + Math.floor(this.rand() * 20))}`;
     }
     if (r < 0.75) {
@@ -89,18 +126,47 @@ export class JsonTextGenerator {
     }
     if (r < 0.85) return `${1 + Math.floor(this.rand() * 9)}${digits(15 + Math.floor(this.rand() * 15))}`;
     return this.pick([
-      '0', '-0', '-0.0', '0.0', '0e5', '-0E-3', '0.000001', '1e22', '1e23', '9007199254740993', '9007199254740992.5',
-      '999999999999999', '1000000000000000', '123456789012345.6', '1.7976931348623157e308', '1e309', '-1e400',
-      '4.9e-324', '5e-324', '2e-324', '1e-400', '2.2250738585072011e-308', '0.1', '0.3', '1.5e-7', '123456789e-22',
-      '123456789e-23', '1234567890123456e-22', '42e0', '100', '-5',
+      '0',
+      '-0',
+      '-0.0',
+      '0.0',
+      '0e5',
+      '-0E-3',
+      '0.000001',
+      '1e22',
+      '1e23',
+      '9007199254740993',
+      '9007199254740992.5',
+      '999999999999999',
+      '1000000000000000',
+      '123456789012345.6',
+      '1.7976931348623157e308',
+      '1e309',
+      '-1e400',
+      '4.9e-324',
+      '5e-324',
+      '2e-324',
+      '1e-400',
+      '2.2250738585072011e-308',
+      '0.1',
+      '0.3',
+      '1.5e-7',
+      '123456789e-22',
+      '123456789e-23',
+      '1234567890123456e-22',
+      '42e0',
+      '100',
+      '-5',
     ]);
   }
 
   /** Any JSON value, for members the decoder does not read. */
   value(depth = 0): string {
     const r = this.rand();
-    if (depth < 3 && r < 0.15) return `[${this.ws()}${Array.from({ length: Math.floor(this.rand() * 3) }, () => this.value(depth + 1)).join(`${this.ws()},${this.ws()}`)}${this.ws()}]`;
-    if (depth < 3 && r < 0.3) return `{${this.ws()}${Array.from({ length: Math.floor(this.rand() * 3) }, () => `${this.string()}${this.ws()}:${this.ws()}${this.value(depth + 1)}`).join(`${this.ws()},${this.ws()}`)}${this.ws()}}`;
+    if (depth < 3 && r < 0.15)
+      return `[${this.ws()}${Array.from({ length: Math.floor(this.rand() * 3) }, () => this.value(depth + 1)).join(`${this.ws()},${this.ws()}`)}${this.ws()}]`;
+    if (depth < 3 && r < 0.3)
+      return `{${this.ws()}${Array.from({ length: Math.floor(this.rand() * 3) }, () => `${this.string()}${this.ws()}:${this.ws()}${this.value(depth + 1)}`).join(`${this.ws()},${this.ws()}`)}${this.ws()}}`;
     if (r < 0.5) return this.string();
     if (r < 0.7) return this.number();
     return this.pick(['null', 'true', 'false']);

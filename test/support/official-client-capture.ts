@@ -10,16 +10,28 @@ export interface CapturedRequest {
   body: Buffer;
 }
 
-export async function captureClientRequests(send: (conf: client.Configuration) => Promise<unknown>): Promise<CapturedRequest[]> {
+export async function captureClientRequests(
+  send: (conf: client.Configuration) => Promise<unknown>,
+): Promise<CapturedRequest[]> {
   const captured: CapturedRequest[] = [];
   const httpApi: client.HttpLibrary = {
     async send(req) {
       const body = req.getBody();
-      captured.push({ url: req.getUrl(), headers: req.getHeaders(), body: Buffer.from(typeof body === 'string' ? body : (body as Buffer)) });
+      captured.push({
+        url: req.getUrl(),
+        headers: req.getHeaders(),
+        body: Buffer.from(typeof body === 'string' ? body : (body as Buffer)),
+      });
       const reply = '{"status":"ok","errors":[]}';
-      return new client.ResponseContext(202, { 'content-type': 'application/json' }, { text: async () => reply, binary: async () => Buffer.from(reply) });
+      return new client.ResponseContext(
+        202,
+        { 'content-type': 'application/json' },
+        { text: async () => reply, binary: async () => Buffer.from(reply) },
+      );
     },
   };
-  await send(client.createConfiguration({ httpApi, authMethods: { apiKeyAuth: 'test-key', appKeyAuth: 'test-app-key' } }));
+  await send(
+    client.createConfiguration({ httpApi, authMethods: { apiKeyAuth: 'test-key', appKeyAuth: 'test-app-key' } }),
+  );
   return captured;
 }

@@ -19,10 +19,14 @@ process.on('exit', () => {
 });
 
 export async function spawnPromdog(args: string[], env: NodeJS.ProcessEnv = {}): Promise<PromdogProcess> {
-  const child = spawn(process.execPath, ['--max-semi-space-size=64', CLI, 'serve', '--listen', '127.0.0.1:0', ...args], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--max-semi-space-size=64', CLI, 'serve', '--listen', '127.0.0.1:0', ...args],
+    {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   running.add(child);
   const logs: Record<string, unknown>[] = [];
   let stderr = '';
@@ -50,17 +54,29 @@ export async function spawnPromdog(args: string[], env: NodeJS.ProcessEnv = {}):
     }
   });
   child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => {
-    running.delete(child);
-    resolve(code);
-  }));
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('exit', (code) => {
+      running.delete(child);
+      resolve(code);
+    }),
+  );
   const waitForLog = (re: RegExp, timeoutMs = 15_000) => {
     const seen = logs.find((l) => re.test(String(l.msg)));
     if (seen) return Promise.resolve(seen);
     return new Promise<Record<string, unknown>>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no log line ${re} within ${timeoutMs} ms; stderr: ${stderr.slice(-2000)}; logs: ${JSON.stringify(logs).slice(-2000)}`)), timeoutMs);
+      const timer = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `no log line ${re} within ${timeoutMs} ms; stderr: ${stderr.slice(-2000)}; logs: ${JSON.stringify(logs).slice(-2000)}`,
+            ),
+          ),
+        timeoutMs,
+      );
       waiters.push({ re, resolve: (l) => (clearTimeout(timer), resolve(l)) });
-      void exited.then((code) => reject(new Error(`promdog exited (${code}) before ${re}; stderr: ${stderr.slice(-2000)}`)));
+      void exited.then((code) =>
+        reject(new Error(`promdog exited (${code}) before ${re}; stderr: ${stderr.slice(-2000)}`)),
+      );
     });
   };
   // The HTTP listener's line (DogStatsD logs its own "listening on" first).

@@ -18,7 +18,10 @@ export interface TestPromdog {
   close(): Promise<void>;
 }
 
-export async function startPromdog(args: string[] = [], opts: { dataDir?: string; keepDataDir?: boolean } = {}): Promise<TestPromdog> {
+export async function startPromdog(
+  args: string[] = [],
+  opts: { dataDir?: string; keepDataDir?: boolean } = {},
+): Promise<TestPromdog> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'promdog-test-'));
   const cfg = loadServeConfig(['--listen', '127.0.0.1:0', '--data-dir', dataDir, ...args], {});
   const server = await startServer(cfg, createLogger(process.env.PROMDOG_TEST_LOG ?? 'silent'));

@@ -74,7 +74,8 @@ export class PrometheusProcess {
     const tempDir = await mkdtemp(join(tmpdir(), 'promdog-prometheus-'));
     const configFile = join(tempDir, 'prometheus.yml');
     const config = ['global:', '  scrape_interval: 1h'];
-    if (opts.outOfOrderTimeWindow) config.push('storage:', '  tsdb:', `    out_of_order_time_window: ${opts.outOfOrderTimeWindow}`);
+    if (opts.outOfOrderTimeWindow)
+      config.push('storage:', '  tsdb:', `    out_of_order_time_window: ${opts.outOfOrderTimeWindow}`);
     await writeFile(configFile, config.join('\n') + '\n');
     const dataDir = opts.dataDir ?? join(tempDir, 'data');
     // A free port can be taken by someone else before Prometheus binds it; with a port of our choosing, try another.
@@ -174,7 +175,8 @@ export class PrometheusProcess {
     } catch {
       throw this.error(`GET ${pathAndQuery}: HTTP ${res.status}: ${text.slice(0, 500)}`);
     }
-    if (body.status !== 'success') throw this.error(`GET ${pathAndQuery}: HTTP ${res.status}: ${body.error ?? text.slice(0, 500)}`);
+    if (body.status !== 'success')
+      throw this.error(`GET ${pathAndQuery}: HTTP ${res.status}: ${body.error ?? text.slice(0, 500)}`);
     return body.data;
   }
 
@@ -211,8 +213,11 @@ export class PrometheusProcess {
       };
       child.once('exit', onExit);
       child.once('error', (err) => {
-        this.stderr += `\nspawn ${PROMETHEUS_BIN}: ${err.message}` +
-          (('code' in err && err.code === 'ENOENT') ? ' (install it: apt-get install -y --no-install-recommends prometheus)' : '');
+        this.stderr +=
+          `\nspawn ${PROMETHEUS_BIN}: ${err.message}` +
+          ('code' in err && err.code === 'ENOENT'
+            ? ' (install it: apt-get install -y --no-install-recommends prometheus)'
+            : '');
         onExit(null, null);
       });
     });

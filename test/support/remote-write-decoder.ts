@@ -60,7 +60,11 @@ export interface DecodedWriteRequest {
 /** Decode an uncompressed WriteRequest; assertion errors on anything malformed. */
 export function decodeWriteRequest(buf: Buffer): DecodedWriteRequest {
   const req = readMessage(buf);
-  assert.deepEqual([...req.keys()].filter((k) => k !== 1 && k !== 3), [], 'only fields 1 and 3 in WriteRequest');
+  assert.deepEqual(
+    [...req.keys()].filter((k) => k !== 1 && k !== 3),
+    [],
+    'only fields 1 and 3 in WriteRequest',
+  );
   const series = bytesOf(req, 1).map((tsBuf) => {
     const ts = readMessage(tsBuf);
     const labels = bytesOf(ts, 1).map((l) => {
@@ -78,7 +82,12 @@ export function decodeWriteRequest(buf: Buffer): DecodedWriteRequest {
   });
   const metadata = bytesOf(req, 3).map((mBuf) => {
     const mf = readMessage(mBuf);
-    return { type: Number((mf.get(1)?.[0] as bigint | undefined) ?? 0n), family: str(mf, 2), help: str(mf, 4), unit: str(mf, 5) };
+    return {
+      type: Number((mf.get(1)?.[0] as bigint | undefined) ?? 0n),
+      family: str(mf, 2),
+      help: str(mf, 4),
+      unit: str(mf, 5),
+    };
   });
   return { series, metadata };
 }

@@ -39,7 +39,9 @@ export class TestStore {
     const values = Float64Array.from(samples, (s) => s.v);
     samples.forEach((s, i) => s.stale && writeStaleNaN(values, i));
     const sorted = [...labels].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    return this.append(tenant, [{ labels: sorted, timestamps: samples.map((s) => s.t), values: values as unknown as number[] }]);
+    return this.append(tenant, [
+      { labels: sorted, timestamps: samples.map((s) => s.t), values: values as unknown as number[] },
+    ]);
   }
 
   querier(tenant: string): Querier {

@@ -50,7 +50,10 @@ test('check-imports: folders that import one way only pass', () => {
     'src/api/query.ts': "import { points } from '../tsdb/db.js';\nexport const n = () => points.length;\n",
   });
   assert.equal(res.status, 0, res.out);
-  assert.match(res.out, /3 production files in 3 src\/ folders: imports as ARCHITECTURE.md allows, no folder cycle, no test\/ or bench\/ import/);
+  assert.match(
+    res.out,
+    /3 production files in 3 src\/ folders: imports as ARCHITECTURE.md allows, no folder cycle, no test\/ or bench\/ import/,
+  );
 });
 
 test('check-imports: a cycle between two folders names each edge and the files that make it', () => {
@@ -119,11 +122,15 @@ test('check-imports: an import the ARCHITECTURE.md table does not allow is repor
   const res = check({
     'ARCHITECTURE.md': architecture('model:', 'tsdb: model', 'api: model tsdb'),
     'src/model/types.ts': 'export type Point = { t: number };\n',
-    'src/tsdb/db.ts': "import type { Point } from '../model/types.js';\nimport { n } from '../api/query.js';\nexport const m = n;\nexport type P = Point;\n",
+    'src/tsdb/db.ts':
+      "import type { Point } from '../model/types.js';\nimport { n } from '../api/query.js';\nexport const m = n;\nexport type P = Point;\n",
     'src/api/query.ts': 'export const n = 1;\n',
   });
   assert.equal(res.status, 1);
-  assert.match(res.out, /src\/tsdb may not import src\/api \(ARCHITECTURE.md's import table\):\n    src\/tsdb\/db\.ts imports src\/api\/query\.ts\n/);
+  assert.match(
+    res.out,
+    /src\/tsdb may not import src\/api \(ARCHITECTURE.md's import table\):\n    src\/tsdb\/db\.ts imports src\/api\/query\.ts\n/,
+  );
   assert.doesNotMatch(res.out, /may not import src\/model/);
   assert.match(res.out, /check-imports: 1 problem$/m);
 });

@@ -60,7 +60,11 @@ export function setUnauthorizedHandler(fn: (message: string) => void): void {
  * Grafana) then never opens the browser's password prompt (Fetch standard, "HTTP-network-or-cache fetch": the
  * prompt needs credentials included).
  */
-export function authorizedFetch(input: RequestInfo | URL, init: RequestInit = {}, key = storedKey()): Promise<Response> {
+export function authorizedFetch(
+  input: RequestInfo | URL,
+  init: RequestInit = {},
+  key = storedKey(),
+): Promise<Response> {
   const headers = new Headers(init.headers);
   if (key) headers.set('authorization', `Bearer ${key}`);
   return fetch(input, { ...init, headers, credentials: 'omit' });
@@ -92,10 +96,18 @@ export function fetchHosts(windowSeconds: number, signal?: AbortSignal): Promise
   return call<HostsAnswer>(`/console/api/hosts?window=${windowSeconds}`, signal ? { signal } : {});
 }
 
-function promPost<D extends QueryData>(path: string, params: Record<string, string | number>, signal?: AbortSignal): Promise<QueryAnswer<D>> {
+function promPost<D extends QueryData>(
+  path: string,
+  params: Record<string, string | number>,
+  signal?: AbortSignal,
+): Promise<QueryAnswer<D>> {
   const body = new URLSearchParams();
   for (const [k, v] of Object.entries(params)) body.set(k, String(v));
-  return call<{ data: D; warnings?: string[]; infos?: string[] }>(path, { method: 'POST', body, ...(signal ? { signal } : {}) }).then((r) => ({
+  return call<{ data: D; warnings?: string[]; infos?: string[] }>(path, {
+    method: 'POST',
+    body,
+    ...(signal ? { signal } : {}),
+  }).then((r) => ({
     data: r.data,
     warnings: r.warnings ?? [],
     infos: r.infos ?? [],
@@ -104,7 +116,11 @@ function promPost<D extends QueryData>(path: string, params: Record<string, stri
 
 /** /api/v1/query_range; times and step in seconds. */
 export function queryRange(query: string, startS: number, endS: number, stepS: number, signal?: AbortSignal) {
-  return promPost<Extract<QueryData, { resultType: 'matrix' }>>('/api/v1/query_range', { query, start: startS, end: endS, step: stepS }, signal);
+  return promPost<Extract<QueryData, { resultType: 'matrix' }>>(
+    '/api/v1/query_range',
+    { query, start: startS, end: endS, step: stepS },
+    signal,
+  );
 }
 
 /** /api/v1/query at `timeS` (seconds). */

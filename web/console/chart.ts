@@ -23,8 +23,22 @@ const MAX_DRAWN_SERIES = 200;
 
 // Grafana's classic palette: distinguishable, and familiar to the article's readers.
 const PALETTE = [
-  '#7eb26d', '#eab839', '#6ed0e0', '#ef843c', '#e24d42', '#1f78c1', '#ba43a9', '#705da0',
-  '#508642', '#cca300', '#447ebc', '#c15c17', '#890f02', '#0a437c', '#6d1f62', '#584477',
+  '#7eb26d',
+  '#eab839',
+  '#6ed0e0',
+  '#ef843c',
+  '#e24d42',
+  '#1f78c1',
+  '#ba43a9',
+  '#705da0',
+  '#508642',
+  '#cca300',
+  '#447ebc',
+  '#c15c17',
+  '#890f02',
+  '#0a437c',
+  '#6d1f62',
+  '#584477',
 ];
 
 export class TimeChart {
@@ -134,7 +148,10 @@ export class TimeChart {
 }
 
 /** A Prometheus matrix as chart series: values parsed, timestamps in seconds. */
-export function matrixToSeries(result: { metric: Record<string, string>; values: [number, string][] }[], label: (m: Record<string, string>) => string): ChartSeries[] {
+export function matrixToSeries(
+  result: { metric: Record<string, string>; values: [number, string][] }[],
+  label: (m: Record<string, string>) => string,
+): ChartSeries[] {
   return result.map((s) => ({
     label: label(s.metric),
     timestamps: s.values.map((v) => v[0]),

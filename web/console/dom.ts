@@ -7,7 +7,11 @@ type AttrValue = string | number | boolean | null | undefined | ((ev: Event) => 
  * h('a', { href: '#/x', class: 'link', onclick: fn }, 'text', child): attributes `on<event>` add listeners,
  * `true` sets an empty attribute, `false`/null/undefined leave it out; string children become text nodes.
  */
-export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, AttrValue> = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, AttrValue> = {},
+  ...children: Child[]
+): HTMLElementTagNameMap[K] {
   const el = document.createElement(tag);
   for (const [name, value] of Object.entries(attrs)) {
     if (value === false || value === null || value === undefined) continue;

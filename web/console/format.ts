@@ -72,7 +72,10 @@ export function seriesName(metric: Labels): string {
 
 /** A Grafana-style legend template (`{{label}}`) filled in; the series notation when it comes out empty. */
 export function legendOf(template: string, metric: Labels): string {
-  const text = template.replace(/\{\{\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*\}\}/g, (_m, name: string) => metric[name] ?? '').replace(/\s+/g, ' ').trim();
+  const text = template
+    .replace(/\{\{\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*\}\}/g, (_m, name: string) => metric[name] ?? '')
+    .replace(/\s+/g, ' ')
+    .trim();
   return text || seriesName(metric);
 }
 

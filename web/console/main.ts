@@ -58,7 +58,15 @@ function showSignIn(message: string): void {
       },
     },
     h('h1', {}, 'promdog'),
-    h('p', {}, 'Sign in with a tenant API key. promdog writes each tenant\u2019s key to ', h('code', {}, '<data-dir>/tenant-api-token-<tenant>'), ' at first start; the ', h('code', {}, 'system'), ' tenant holds promdog\u2019s own metrics.'),
+    h(
+      'p',
+      {},
+      'Sign in with a tenant API key. promdog writes each tenant\u2019s key to ',
+      h('code', {}, '<data-dir>/tenant-api-token-<tenant>'),
+      ' at first start; the ',
+      h('code', {}, 'system'),
+      ' tenant holds promdog\u2019s own metrics.',
+    ),
     h('label', { for: 'api-key' }, 'API key'),
     keyInput,
     button,
@@ -71,11 +79,7 @@ function showSignIn(message: string): void {
 
 function start(s: Session): void {
   session = s;
-  const nav = h(
-    'nav',
-    {},
-    ...PAGES.map((p) => h('a', { href: routeHref(p.id), 'data-page': p.id }, p.title)),
-  );
+  const nav = h('nav', {}, ...PAGES.map((p) => h('a', { href: routeHref(p.id), 'data-page': p.id }, p.title)));
   const header = h(
     'header',
     {},
@@ -84,7 +88,15 @@ function start(s: Session): void {
     h(
       'div',
       { class: 'who' },
-      h('span', { class: 'tenant', id: 'tenant', title: `promdog ${s.version}, ${s.mode === 'store' ? 'embedded store' : 'gateway'} mode` }, `tenant: ${s.tenant}`),
+      h(
+        'span',
+        {
+          class: 'tenant',
+          id: 'tenant',
+          title: `promdog ${s.version}, ${s.mode === 'store' ? 'embedded store' : 'gateway'} mode`,
+        },
+        `tenant: ${s.tenant}`,
+      ),
       h('button', { type: 'button', id: 'sign-out', onclick: () => signOut() }, 'Sign out'),
     ),
   );
@@ -105,7 +117,8 @@ function route(): void {
   const root = document.getElementById('page')!;
   root.replaceChildren();
   document.title = `${def.title} · promdog`;
-  for (const a of document.querySelectorAll<HTMLAnchorElement>('header nav a')) a.classList.toggle('active', a.dataset.page === def.id);
+  for (const a of document.querySelectorAll<HTMLAnchorElement>('header nav a'))
+    a.classList.toggle('active', a.dataset.page === def.id);
   mounted = def.factory(root, { session, params });
 }
 

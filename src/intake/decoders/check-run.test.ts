@@ -14,14 +14,25 @@ describe('/api/v1/check_run JSON', () => {
     const checks = decodeCheckRun(decodedBody(p)).serviceChecks;
     assert.equal(checks.length, 12);
     const names = new Set(checks.map((c) => c.check));
-    assert.deepEqual([...names].sort(), ['datadog.agent.check_status', 'datadog.agent.up', 'ntp.in_sync', 'snmp.can_check']);
+    assert.deepEqual([...names].sort(), [
+      'datadog.agent.check_status',
+      'datadog.agent.up',
+      'ntp.in_sync',
+      'snmp.can_check',
+    ]);
     assert.deepEqual(checks[0], {
       check: 'snmp.can_check',
       host: 'device:COMP-N52P6N99MH:172.25.0.3',
       timestamp: 1_677_840_599,
       status: 0,
       message: '',
-      tags: ['agent_host:COMP-N52P6N99MH', 'device_namespace:COMP-N52P6N99MH', 'snmp_device:172.25.0.3', 'snmp_host:41ba948911b9', 'snmp_profile:generic-router'],
+      tags: [
+        'agent_host:COMP-N52P6N99MH',
+        'device_namespace:COMP-N52P6N99MH',
+        'snmp_device:172.25.0.3',
+        'snmp_host:41ba948911b9',
+        'snmp_profile:generic-router',
+      ],
     });
     const ntp = checks.find((c) => c.check === 'ntp.in_sync')!;
     assert.deepEqual(ntp.tags, []);
@@ -33,7 +44,14 @@ describe('/api/v1/check_run JSON', () => {
     const [req] = await captureClientRequests((conf) =>
       new ServiceChecksApi(conf).submitServiceCheck({
         body: [
-          { check: 'app.ok', hostName: 'app-1', status: 2, message: 'down', tags: ['env:dev'], timestamp: 1_700_000_000 },
+          {
+            check: 'app.ok',
+            hostName: 'app-1',
+            status: 2,
+            message: 'down',
+            tags: ['env:dev'],
+            timestamp: 1_700_000_000,
+          },
           { check: 'app.other', hostName: 'app-2', status: 3, tags: [] },
         ],
       }),
@@ -45,15 +63,36 @@ describe('/api/v1/check_run JSON', () => {
   });
 
   test('a single bare object (datadogpy) with a float timestamp is one check', () => {
-    const body = json({ check: 'py.check', host_name: 'h', status: 1, timestamp: 1_700_000_000.75, message: 'warn', tags: ['a:b'] });
-    assert.deepEqual(decodeCheckRun(body).serviceChecks, [{ check: 'py.check', host: 'h', timestamp: 1_700_000_000.75, status: 1, message: 'warn', tags: ['a:b'] }]);
+    const body = json({
+      check: 'py.check',
+      host_name: 'h',
+      status: 1,
+      timestamp: 1_700_000_000.75,
+      message: 'warn',
+      tags: ['a:b'],
+    });
+    assert.deepEqual(decodeCheckRun(body).serviceChecks, [
+      { check: 'py.check', host: 'h', timestamp: 1_700_000_000.75, status: 1, message: 'warn', tags: ['a:b'] },
+    ]);
   });
 
   test('a status outside 0-3 and other wrong types are refused with the path', () => {
     const cases: [unknown, string][] = [
-      [[{ check: 'c', status: 0 }, { check: 'c', status: 7 }], '[1].status: expected an integer 0-3 (OK, WARNING, CRITICAL, UNKNOWN), got number 7'],
-      [[{ check: 'c', status: '0' }], '[0].status: expected an integer 0-3 (OK, WARNING, CRITICAL, UNKNOWN), got string "0"'],
-      [[{ check: 'c', status: 1.5 }], '[0].status: expected an integer 0-3 (OK, WARNING, CRITICAL, UNKNOWN), got number 1.5'],
+      [
+        [
+          { check: 'c', status: 0 },
+          { check: 'c', status: 7 },
+        ],
+        '[1].status: expected an integer 0-3 (OK, WARNING, CRITICAL, UNKNOWN), got number 7',
+      ],
+      [
+        [{ check: 'c', status: '0' }],
+        '[0].status: expected an integer 0-3 (OK, WARNING, CRITICAL, UNKNOWN), got string "0"',
+      ],
+      [
+        [{ check: 'c', status: 1.5 }],
+        '[0].status: expected an integer 0-3 (OK, WARNING, CRITICAL, UNKNOWN), got number 1.5',
+      ],
       [[{ check: 'c' }], '[0].status: expected an integer 0-3 (OK, WARNING, CRITICAL, UNKNOWN), got nothing'],
       [{ check: 'c', status: -1 }, 'status: expected an integer 0-3 (OK, WARNING, CRITICAL, UNKNOWN), got number -1'],
       [[{ status: 0 }], '[0].check: missing'],

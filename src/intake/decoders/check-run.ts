@@ -1,5 +1,17 @@
 import { emptyPayload, type DDServiceCheck, type DecodedPayload } from '../../model/datadog.js';
-import { describeValue, expectObject, fail, isObject, jsonPath, jsonTypeName, optionalNumber, optionalString, optionalTags, parseJsonBody, requiredString } from './json.js';
+import {
+  describeValue,
+  expectObject,
+  fail,
+  isObject,
+  jsonPath,
+  jsonTypeName,
+  optionalNumber,
+  optionalString,
+  optionalTags,
+  parseJsonBody,
+  requiredString,
+} from './json.js';
 
 // `/api/v1/check_run`: a JSON array of {check, host_name, timestamp, status, message, tags}. The Agent sends the
 // array with `"tags": null` for untagged checks; the public API client's submitServiceCheck sends the same array
@@ -15,7 +27,8 @@ export function decodeCheckRun(body: Buffer): DecodedPayload {
     return out;
   }
   if (!Array.isArray(root)) fail('check_run payload', `expected an array of service checks, got ${jsonTypeName(root)}`);
-  for (let i = 0; i < root.length; i++) out.serviceChecks.push(readCheck(expectObject(root[i], jsonPath('', i)), '', i));
+  for (let i = 0; i < root.length; i++)
+    out.serviceChecks.push(readCheck(expectObject(root[i], jsonPath('', i)), '', i));
   return out;
 }
 

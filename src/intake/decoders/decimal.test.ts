@@ -42,7 +42,8 @@ function nearlyHalfway(): string[] {
           if (odd >= 1n << 53n) break;
           for (const digits of [(odd * 5n ** s) / mod, (odd * 5n ** s) / mod + 1n]) {
             const text = digits.toString();
-            if (text.length >= 16 && text.length <= 19 && text.length <= Number(s)) out.push(`0.${text.padStart(Number(s), '0')}`);
+            if (text.length >= 16 && text.length <= 19 && text.length <= Number(s))
+              out.push(`0.${text.padStart(Number(s), '0')}`);
           }
         }
       }
@@ -63,7 +64,15 @@ describe('decimalMagnitude', () => {
       const decimal = frac === 0 ? text : `${text.slice(0, point) || '0'}.${text.slice(point)}`;
       assert.ok(Object.is(magnitudeOf(decimal), Number(decimal)), decimal);
     }
-    for (const text of ['0', '0.0', '1', '0.000001', '123456789012345', '12345678901234.5', '0.0000000000000000000001']) {
+    for (const text of [
+      '0',
+      '0.0',
+      '1',
+      '0.000001',
+      '123456789012345',
+      '12345678901234.5',
+      '0.0000000000000000000001',
+    ]) {
       assert.ok(Object.is(magnitudeOf(text), Number(text)), text);
     }
   });

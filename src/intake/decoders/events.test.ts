@@ -27,18 +27,44 @@ describe('/api/v1/events JSON', () => {
       }),
     );
     assert.deepEqual(decodeEvent(req!.body).events, [
-      { title: 'Deploy', text: 'v1.2 rolled out', host: 'app-1', tags: ['env:dev'], timestamp: 1_700_000_000, alertType: 'success', priority: 'low', sourceTypeName: 'my_apps', aggregationKey: 'deploy-1' },
+      {
+        title: 'Deploy',
+        text: 'v1.2 rolled out',
+        host: 'app-1',
+        tags: ['env:dev'],
+        timestamp: 1_700_000_000,
+        alertType: 'success',
+        priority: 'low',
+        sourceTypeName: 'my_apps',
+        aggregationKey: 'deploy-1',
+      },
     ]);
   });
 
   test('only title and text are required', () => {
     assert.deepEqual(decodeEvent(json({ title: 't', text: '' })).events, [
-      { title: 't', text: '', host: '', tags: [], timestamp: 0, alertType: '', priority: '', sourceTypeName: '', aggregationKey: '' },
+      {
+        title: 't',
+        text: '',
+        host: '',
+        tags: [],
+        timestamp: 0,
+        alertType: '',
+        priority: '',
+        sourceTypeName: '',
+        aggregationKey: '',
+      },
     ]);
     assertDecodeError(() => decodeEvent(json({ text: 'x' })), 'title: missing');
     assertDecodeError(() => decodeEvent(json({ title: 'x' })), 'text: missing');
-    assertDecodeError(() => decodeEvent(json({ title: 'x', text: 'y', date_happened: 'now' })), 'date_happened: expected a number, got string');
-    assertDecodeError(() => decodeEvent(json({ title: 'x', text: 'y', tags: 'a' })), 'tags: expected an array of strings, got string');
+    assertDecodeError(
+      () => decodeEvent(json({ title: 'x', text: 'y', date_happened: 'now' })),
+      'date_happened: expected a number, got string',
+    );
+    assertDecodeError(
+      () => decodeEvent(json({ title: 'x', text: 'y', tags: 'a' })),
+      'tags: expected an array of strings, got string',
+    );
     assertDecodeError(() => decodeEvent(json([{ title: 'x', text: 'y' }])), 'event: expected an object, got array');
   });
 });

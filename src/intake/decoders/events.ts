@@ -1,5 +1,13 @@
 import { emptyPayload, type DDEvent, type DecodedPayload } from '../../model/datadog.js';
-import { expectObject, optionalNumber, optionalString, optionalTags, parseJsonBody, requiredString, type JsonObject } from './json.js';
+import {
+  expectObject,
+  optionalNumber,
+  optionalString,
+  optionalTags,
+  parseJsonBody,
+  requiredString,
+  type JsonObject,
+} from './json.js';
 
 // `/api/v1/events`: one event as the public API posts it (EventCreateRequest: title and text required; date_happened,
 // priority, host, tags, alert_type, aggregation_key, source_type_name optional; related_event_id and device_name

@@ -1,6 +1,17 @@
 import { emptyPayload, type DDHostMetadata, type DecodedPayload } from '../../model/datadog.js';
 import { readEvent } from './events.js';
-import { expectObject, fail, isObject, jsonPath, jsonTypeName, optionalNumber, optionalString, parseJsonBody, requiredString, type JsonObject } from './json.js';
+import {
+  expectObject,
+  fail,
+  isObject,
+  jsonPath,
+  jsonTypeName,
+  optionalNumber,
+  optionalString,
+  parseJsonBody,
+  requiredString,
+  type JsonObject,
+} from './json.js';
 
 // `/intake/`: what the Agent (v7) posts there, one JSON object that may carry
 // - host metadata (comp/metadata/host in the Agent): the common part {apiKey, agentVersion, uuid,
@@ -19,7 +30,8 @@ export function decodeIntake(body: Buffer): DecodedPayload {
   const root = expectObject(parseJsonBody(body, 'intake payload'), 'intake payload');
   const out = emptyPayload();
   const internalHostname = optionalString(root, 'internalHostname', '', -1);
-  if (HOST_METADATA_KEYS.some((k) => root[k] !== undefined)) out.hostMetadata.push(readHostMetadata(root, internalHostname));
+  if (HOST_METADATA_KEYS.some((k) => root[k] !== undefined))
+    out.hostMetadata.push(readHostMetadata(root, internalHostname));
   readEvents(root, internalHostname, out);
   return out;
 }

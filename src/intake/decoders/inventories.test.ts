@@ -21,9 +21,18 @@ describe('/api/v1/metadata inventories', () => {
   test('anything but a JSON object, or an object whose hostname or timestamp has the wrong type, is refused', () => {
     assert.equal(decodeInventories(Buffer.from('{}')).inventories, 1);
     assertDecodeError(() => decodeInventories(Buffer.from('[]')), 'inventories payload: expected an object, got array');
-    assertDecodeError(() => decodeInventories(Buffer.from('"x"')), 'inventories payload: expected an object, got string');
-    assertDecodeError(() => decodeInventories(Buffer.from('{"hostname":5}')), 'hostname: expected a string, got number');
-    assertDecodeError(() => decodeInventories(Buffer.from('{"timestamp":"1"}')), 'timestamp: expected a number, got string');
+    assertDecodeError(
+      () => decodeInventories(Buffer.from('"x"')),
+      'inventories payload: expected an object, got string',
+    );
+    assertDecodeError(
+      () => decodeInventories(Buffer.from('{"hostname":5}')),
+      'hostname: expected a string, got number',
+    );
+    assertDecodeError(
+      () => decodeInventories(Buffer.from('{"timestamp":"1"}')),
+      'timestamp: expected a number, got string',
+    );
     assertDecodeError(() => decodeInventories(Buffer.from('{"hostname":')), /^inventories payload: invalid JSON: /);
   });
 });

@@ -60,10 +60,56 @@ describe('JsonScanner checks what it passes as JSON.parse does', () => {
 
   test('numbers JSON does not allow, strings with raw control characters or bad escapes, bad literals', () => {
     const texts = [
-      '', ' ', '-', '+1', '01', '-01', '1.', '.5', '1.e5', '1e', '1e+', '1E-', '0x10', '1_000', 'NaN', 'Infinity', '- 1', '1 2',
-      '"\u0000"', '"\u001f"', '"\t"', '"\n"', '"\\x41"', '"\\u12"', '"\\u00g0"', '"\\"', '"abc', 'nul', 'nulll', 'True', 'fals',
-      '[1,]', '[,1]', '{"a"}', '{"a":}', '{"a":1,}', '{a:1}', "{'a':1}", '[1 2]', '{"a" 1}', '\ufeff1',
-      '"\u007f"', '"\\/"', '"\\u00E9"', '-0', '0e-0', '1E+2', '[]', '{}', ' [ 1 , { "a" : null } ] ',
+      '',
+      ' ',
+      '-',
+      '+1',
+      '01',
+      '-01',
+      '1.',
+      '.5',
+      '1.e5',
+      '1e',
+      '1e+',
+      '1E-',
+      '0x10',
+      '1_000',
+      'NaN',
+      'Infinity',
+      '- 1',
+      '1 2',
+      '"\u0000"',
+      '"\u001f"',
+      '"\t"',
+      '"\n"',
+      '"\\x41"',
+      '"\\u12"',
+      '"\\u00g0"',
+      '"\\"',
+      '"abc',
+      'nul',
+      'nulll',
+      'True',
+      'fals',
+      '[1,]',
+      '[,1]',
+      '{"a"}',
+      '{"a":}',
+      '{"a":1,}',
+      '{a:1}',
+      "{'a':1}",
+      '[1 2]',
+      '{"a" 1}',
+      '\ufeff1',
+      '"\u007f"',
+      '"\\/"',
+      '"\\u00E9"',
+      '-0',
+      '0e-0',
+      '1E+2',
+      '[]',
+      '{}',
+      ' [ 1 , { "a" : null } ] ',
     ];
     for (const text of texts) assertTakenAsByParse(Buffer.from(text), JSON.stringify(text));
   });
@@ -87,7 +133,20 @@ describe('JsonScanner checks what it passes as JSON.parse does', () => {
       const n = 2 ** 52 + Math.floor(rand() * 2 ** 40);
       const m = 2 ** 51 + Math.floor(rand() * 2 ** 40);
       const big = BigInt(2 ** 53) + BigInt(Math.floor(rand() * 2 ** 40)) * 2n + 1n;
-      forms.push(`${n}.5`, `${n}.50`, `${n}.499`, `${n}.501`, `${m}.25`, `${m}.75`, `${m}.251`, `${big}`, `${big}.0`, `${big - 1n}.9`, `${n}5e-1`, `${m}75e-2`);
+      forms.push(
+        `${n}.5`,
+        `${n}.50`,
+        `${n}.499`,
+        `${n}.501`,
+        `${m}.25`,
+        `${m}.75`,
+        `${m}.251`,
+        `${big}`,
+        `${big}.0`,
+        `${big - 1n}.9`,
+        `${n}5e-1`,
+        `${m}75e-2`,
+      );
     }
     for (const f of forms) {
       const s = new JsonScanner(Buffer.from(`${f},`), 0);
@@ -115,7 +174,10 @@ describe('JsonScanner checks what it passes as JSON.parse does', () => {
   });
 
   test('nesting up to 64 levels is taken; deeper is left to JSON.parse', () => {
-    for (const [open, close] of [['[', ']'], ['{"a":', '}']]) {
+    for (const [open, close] of [
+      ['[', ']'],
+      ['{"a":', '}'],
+    ]) {
       assert.ok(scansWhole(Buffer.from(`${open!.repeat(64)}1${close!.repeat(64)}`)), `64 × ${open}`);
       assert.ok(!scansWhole(Buffer.from(`${open!.repeat(65)}1${close!.repeat(65)}`)), `65 × ${open}`);
     }
@@ -125,7 +187,18 @@ describe('JsonScanner checks what it passes as JSON.parse does', () => {
 
 describe('JsonScanner keys', () => {
   test('keyIs() matches a key byte for byte, whatever its length (4 bytes and up)', () => {
-    const names = ['type', 'host', 'tagz', 'metric', 'points', 'device', 'interval', 'source_type_name', 'abcde', 'abcdefghi'];
+    const names = [
+      'type',
+      'host',
+      'tagz',
+      'metric',
+      'points',
+      'device',
+      'interval',
+      'source_type_name',
+      'abcde',
+      'abcdefghi',
+    ];
     const keys = names.map(keyName);
     const texts = [...names];
     // Every name with one byte changed, and one byte longer or shorter.
@@ -149,6 +222,9 @@ describe('JsonScanner keys', () => {
 
   test('a key with an escape is not taken ("\\u0074ype" is type to JSON.parse)', () => {
     const s = new JsonScanner(Buffer.from('{"\\u0074ype":1}'), 1);
-    assert.throws(() => s.key(), (err) => err === NOT_SCANNED);
+    assert.throws(
+      () => s.key(),
+      (err) => err === NOT_SCANNED,
+    );
   });
 });

@@ -46,7 +46,11 @@ export function keyName(name: string): KeyName {
   const offsets: number[] = [];
   for (let k = 0; k + 4 < bytes.length; k += 4) offsets.push(k);
   offsets.push(bytes.length - 4);
-  return { length: bytes.length, offsets: Int32Array.from(offsets), words: Int32Array.from(offsets, (k) => bytes.readInt32LE(k)) };
+  return {
+    length: bytes.length,
+    offsets: Int32Array.from(offsets),
+    words: Int32Array.from(offsets, (k) => bytes.readInt32LE(k)),
+  };
 }
 
 /** Tag lists are collected here and copied out; beyond SCRATCH_KEEP tags it is released after use. */

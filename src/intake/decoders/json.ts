@@ -44,7 +44,8 @@ export function fail(path: string, what: string): never {
 /** A value for an error message: its JSON type, and for numbers and short strings the value itself. */
 export function describeValue(v: unknown): string {
   if (typeof v === 'number') return `number ${v}`;
-  if (typeof v === 'string') return v.length <= 40 ? `string ${JSON.stringify(v)}` : `a string of ${v.length} characters`;
+  if (typeof v === 'string')
+    return v.length <= 40 ? `string ${JSON.stringify(v)}` : `a string of ${v.length} characters`;
   return jsonTypeName(v);
 }
 
@@ -87,7 +88,8 @@ export function optionalTags(obj: JsonObject, key: string, base: string, index: 
   if (v === undefined || v === null) return [];
   if (!Array.isArray(v)) fail(jsonPath(base, index, key), `expected an array of strings, got ${jsonTypeName(v)}`);
   for (let i = 0; i < v.length; i++) {
-    if (typeof v[i] !== 'string') fail(`${jsonPath(base, index, key)}[${i}]`, `expected a string, got ${jsonTypeName(v[i])}`);
+    if (typeof v[i] !== 'string')
+      fail(`${jsonPath(base, index, key)}[${i}]`, `expected a string, got ${jsonTypeName(v[i])}`);
   }
   return v as string[];
 }

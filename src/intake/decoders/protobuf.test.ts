@@ -26,7 +26,21 @@ describe('ProtoReader varints', () => {
   });
 
   test('int64 reads positive values up to 2^53 and negative two’s complement values', () => {
-    const values = [0, 1, 127, 1_677_840_590, 2 ** 35, 2 ** 49 - 1, 2 ** 49, 2 ** 53 - 1, -1, -2, -(2 ** 31), -1_234_567_890_123, -(2 ** 53) + 1];
+    const values = [
+      0,
+      1,
+      127,
+      1_677_840_590,
+      2 ** 35,
+      2 ** 49 - 1,
+      2 ** 49,
+      2 ** 53 - 1,
+      -1,
+      -2,
+      -(2 ** 31),
+      -1_234_567_890_123,
+      -(2 ** 53) + 1,
+    ];
     for (const n of values) {
       const bytes = varintBytes(n);
       // Exactly the varint (slow path near the end) and with trailing room (fast path).
@@ -68,7 +82,12 @@ describe('ProtoReader skips unknown fields of every wire type', () => {
       .doubleField(102, 3.5)
       .stringField(103, 'skipped')
       .fixed32Field(104, 7)
-      .group(105, (g) => g.varintField(1, 1).group(2, (g2) => g2.stringField(3, 'deep').fixed32Field(4, 1)).doubleField(5, 1))
+      .group(105, (g) =>
+        g
+          .varintField(1, 1)
+          .group(2, (g2) => g2.stringField(3, 'deep').fixed32Field(4, 1))
+          .doubleField(5, 1),
+      )
       .stringField(1, 'kept');
     const r = reader(w.finish());
     for (let i = 0; i < 6; i++) r.skip(r.tag(r.length), r.length);
@@ -145,7 +164,8 @@ describe('ProtoReader errors name the byte offset', () => {
           }
         }
       },
-      (err: unknown) => err instanceof DecodeError && err.message === 'MetricPayload: series[3].points[1]: truncated varint at byte 0',
+      (err: unknown) =>
+        err instanceof DecodeError && err.message === 'MetricPayload: series[3].points[1]: truncated varint at byte 0',
     );
     assert.throws(() => rethrowInPath(new TypeError('x'), 'a'), TypeError, 'other errors pass through unchanged');
   });
@@ -168,9 +188,26 @@ describe('ProtoReader strings', () => {
   }
 
   test('UTF-8, short, long and repeated strings decode exactly, across cache hits, collisions and evictions', () => {
-    const strings = ['', 'a', 'é', 'ab', 'abc', '€', 'host', 'dévice', 'env:prod', 'env:prox', 'xnv:prod', '日本語のタグ:値', 'x'.repeat(56), 'y'.repeat(57), 'z'.repeat(300)];
+    const strings = [
+      '',
+      'a',
+      'é',
+      'ab',
+      'abc',
+      '€',
+      'host',
+      'dévice',
+      'env:prod',
+      'env:prox',
+      'xnv:prod',
+      '日本語のタグ:値',
+      'x'.repeat(56),
+      'y'.repeat(57),
+      'z'.repeat(300),
+    ];
     // Same length, same ends and middle: only the bytes in between differ (collide in the cache's slot choice).
-    for (let i = 0; i < 40; i++) strings.push(`tag:${String.fromCharCode(97 + (i % 26))}${i < 26 ? '' : 'Z'}-middle-${'0123456789'[i % 10]}-end`);
+    for (let i = 0; i < 40; i++)
+      strings.push(`tag:${String.fromCharCode(97 + (i % 26))}${i < 26 ? '' : 'Z'}-middle-${'0123456789'[i % 10]}-end`);
     // Same length and same first, middle and last four bytes: one cache set, more strings than its two ways.
     const sameSet = ['0000', '1111', '2222', '3333', '4444'].map((x) => `head${x}midd${x}tail`);
     for (let i = 0; i < 5; i++) strings.push(...sameSet, sameSet[0]!, sameSet[4 - i]!);

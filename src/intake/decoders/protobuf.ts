@@ -230,7 +230,8 @@ export class ProtoReader {
     // differ only elsewhere, like ids inside long tags, pile into one set); rotate-multiply mixing, top bits.
     const last = view.getInt32(stop - 4, true);
     let h = Math.imul(last ^ len, 0x9e3779b1);
-    for (let p = start; p + 4 <= stop; p += 4) h = Math.imul(((h << 13) | (h >>> 19)) ^ view.getInt32(p, true), 0x85ebca6b);
+    for (let p = start; p + 4 <= stop; p += 4)
+      h = Math.imul(((h << 13) | (h >>> 19)) ^ view.getInt32(p, true), 0x85ebca6b);
     const slot = (h >>> SLOT_SHIFT) & ~1;
     if (this.cachedAt(slot, start, len, last)) return cachedStrings[slot]!;
     if (this.cachedAt(slot + 1, start, len, last)) return cachedStrings[slot + 1]!;

@@ -18,7 +18,8 @@ const SERIES = 10_000;
 /** The store bench's body for step k (its 'noisy20' value mix: every number form): every series once. */
 export function storeBenchBody(k: number, t0 = 1_700_000_000): Buffer {
   const parts: string[] = [];
-  for (let i = 0; i < SERIES; i++) parts.push(`${seriesPrefix(i, 'a')}[${t0 + k * STEP_S},${valueOf('noisy20', i, k)}]]}`);
+  for (let i = 0; i < SERIES; i++)
+    parts.push(`${seriesPrefix(i, 'a')}[${t0 + k * STEP_S},${valueOf('noisy20', i, k)}]]}`);
   return Buffer.from(`{"series":[${parts.join(',')}]}`);
 }
 
@@ -43,12 +44,21 @@ type Decoder = (body: Buffer) => DecodedPayload;
 /** Decode + map, steady state: the mapper has seen every series (the previous flushes), points move on by 10 s. */
 function decodeAndMap(decode: Decoder, bodies: Buffer[], seconds: number): number {
   const mapper = new Mapper({ keepUtf8Names: false }, new HostTagCache(null));
-  return nsPerSample(bodies, (body, n) => mapper.map('default', decode(body), 1_700_000_000_000 + n * STEP_S * 1000), seconds);
+  return nsPerSample(
+    bodies,
+    (body, n) => mapper.map('default', decode(body), 1_700_000_000_000 + n * STEP_S * 1000),
+    seconds,
+  );
 }
 
 /** Decode + map, every series new to the mapper (a fresh one per body): the first flush of an Agent. */
 function decodeAndMapFirstSight(decode: Decoder, bodies: Buffer[], seconds: number): number {
-  return nsPerSample(bodies, (body) => new Mapper({ keepUtf8Names: false }, new HostTagCache(null)).map('default', decode(body), 1_700_000_000_000), seconds);
+  return nsPerSample(
+    bodies,
+    (body) =>
+      new Mapper({ keepUtf8Names: false }, new HostTagCache(null)).map('default', decode(body), 1_700_000_000_000),
+    seconds,
+  );
 }
 
 export interface V1JsonBenchResult {
@@ -84,10 +94,18 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const ns = (v: number): string => `${v.toFixed(0)} ns/sample`;
   console.log(`payload: ${SERIES} series × 1 point, ${r.payloadBytes} bytes`);
   console.log(`decode, JSON.parse:                  ${ns(r.parseDecode)}`);
-  console.log(`decode, scanner (no strings):        ${ns(r.scanDecode)}  (${(r.parseDecode / r.scanDecode).toFixed(2)}× faster)`);
-  console.log(`decode, scanner + every string:      ${ns(r.scanDecodeAll)}  (${(r.parseDecode / r.scanDecodeAll).toFixed(2)}×)`);
+  console.log(
+    `decode, scanner (no strings):        ${ns(r.scanDecode)}  (${(r.parseDecode / r.scanDecode).toFixed(2)}× faster)`,
+  );
+  console.log(
+    `decode, scanner + every string:      ${ns(r.scanDecodeAll)}  (${(r.parseDecode / r.scanDecodeAll).toFixed(2)}×)`,
+  );
   console.log(`decode + map, JSON.parse:            ${ns(r.parseDecodeMap)}`);
-  console.log(`decode + map, scanner (known):       ${ns(r.scanDecodeMap)}  (${(r.parseDecodeMap / r.scanDecodeMap).toFixed(2)}× faster)`);
+  console.log(
+    `decode + map, scanner (known):       ${ns(r.scanDecodeMap)}  (${(r.parseDecodeMap / r.scanDecodeMap).toFixed(2)}× faster)`,
+  );
   console.log(`decode + map new series, JSON.parse: ${ns(r.parseDecodeMapFirstSight)}`);
-  console.log(`decode + map new series, scanner:    ${ns(r.scanDecodeMapFirstSight)}  (${(r.parseDecodeMapFirstSight / r.scanDecodeMapFirstSight).toFixed(2)}×)`);
+  console.log(
+    `decode + map new series, scanner:    ${ns(r.scanDecodeMapFirstSight)}  (${(r.parseDecodeMapFirstSight / r.scanDecodeMapFirstSight).toFixed(2)}×)`,
+  );
 }

@@ -13,8 +13,21 @@ import {
   seriesArray,
   type JsonObject,
 } from './json.js';
-import { ScannedSeriesBatch, batchPayload, type SeriesBatchTransfer, type TransferableSeriesBatch } from './batch-transfer.js';
-import { IDENTITY_HASH_SEED, doubled, hashRun, identityHashOf, runEquals, runWords, writeRun } from './identity-runs.js';
+import {
+  ScannedSeriesBatch,
+  batchPayload,
+  type SeriesBatchTransfer,
+  type TransferableSeriesBatch,
+} from './batch-transfer.js';
+import {
+  IDENTITY_HASH_SEED,
+  doubled,
+  hashRun,
+  identityHashOf,
+  runEquals,
+  runWords,
+  writeRun,
+} from './identity-runs.js';
 import {
   CLOSE_BRACE,
   CLOSE_BRACKET,
@@ -57,7 +70,8 @@ export function decodeSeriesV1Json(body: Buffer): DecodedPayload {
 export function decodeSeriesV1JsonByParse(body: Buffer): DecodedPayload {
   const items = seriesArray(parseJsonBody(body, 'series payload'), 'series payload');
   const out = emptyPayload();
-  for (let i = 0; i < items.length; i++) out.series.push(readV1Series(expectObject(items[i], jsonPath('series', i)), i));
+  for (let i = 0; i < items.length; i++)
+    out.series.push(readV1Series(expectObject(items[i], jsonPath('series', i)), i));
   return out;
 }
 
@@ -65,7 +79,8 @@ function readV1Series(s: JsonObject, i: number): DDSeries {
   const metric = requiredString(s, 'metric', 'series', i);
   const rawType = optionalString(s, 'type', 'series', i);
   const points = s.points;
-  if (!Array.isArray(points)) fail(jsonPath('series', i, 'points'), `expected an array of [timestamp, value], got ${jsonTypeName(points)}`);
+  if (!Array.isArray(points))
+    fail(jsonPath('series', i, 'points'), `expected an array of [timestamp, value], got ${jsonTypeName(points)}`);
   const timestamps = new Array<number>(points.length);
   const values = new Array<number>(points.length);
   for (let j = 0; j < points.length; j++) {
@@ -76,7 +91,8 @@ function readV1Series(s: JsonObject, i: number): DDSeries {
     }
     const ts = p[0];
     const v = p[1];
-    if (typeof ts !== 'number') fail(`${jsonPath('series', i, 'points')}[${j}][0]`, `expected a number, got ${jsonTypeName(ts)}`);
+    if (typeof ts !== 'number')
+      fail(`${jsonPath('series', i, 'points')}[${j}][0]`, `expected a number, got ${jsonTypeName(ts)}`);
     timestamps[j] = ts;
     values[j] = pointValue(v, i, j, '[1]');
   }
@@ -130,9 +146,21 @@ const SERIES_KEY = keyName('series');
 function memberOf(s: JsonScanner): Member {
   switch (s.keyEnd - s.keyStart) {
     case 4:
-      return s.keyIs(TYPE_KEY) ? Member.Type : s.keyIs(HOST_KEY) ? Member.Host : s.keyIs(TAGS_KEY) ? Member.Tags : Member.Other;
+      return s.keyIs(TYPE_KEY)
+        ? Member.Type
+        : s.keyIs(HOST_KEY)
+          ? Member.Host
+          : s.keyIs(TAGS_KEY)
+            ? Member.Tags
+            : Member.Other;
     case 6:
-      return s.keyIs(METRIC_KEY) ? Member.Metric : s.keyIs(POINTS_KEY) ? Member.Points : s.keyIs(DEVICE_KEY) ? Member.Device : Member.Other;
+      return s.keyIs(METRIC_KEY)
+        ? Member.Metric
+        : s.keyIs(POINTS_KEY)
+          ? Member.Points
+          : s.keyIs(DEVICE_KEY)
+            ? Member.Device
+            : Member.Other;
     case 8:
       return s.keyIs(INTERVAL_KEY) ? Member.Interval : Member.Other;
     case 16:

@@ -1,4 +1,10 @@
-import { emptyPayload, type DDMetricType, type DDResource, type DDSeries, type DecodedPayload } from '../../model/datadog.js';
+import {
+  emptyPayload,
+  type DDMetricType,
+  type DDResource,
+  type DDSeries,
+  type DecodedPayload,
+} from '../../model/datadog.js';
 import {
   describeValue,
   expectObject,
@@ -29,7 +35,8 @@ import { metricTypeFromEnum } from './series-v2-proto.js';
 export function decodeSeriesV2Json(body: Buffer): DecodedPayload {
   const items = seriesArray(parseJsonBody(body, 'series payload'), 'series payload');
   const out = emptyPayload();
-  for (let i = 0; i < items.length; i++) out.series.push(readV2Series(expectObject(items[i], jsonPath('series', i)), i));
+  for (let i = 0; i < items.length; i++)
+    out.series.push(readV2Series(expectObject(items[i], jsonPath('series', i)), i));
   return out;
 }
 
@@ -38,10 +45,12 @@ function readV2Series(s: JsonObject, i: number): DDSeries {
   const rawType = s.type;
   let type: DDMetricType = 'unspecified';
   if (typeof rawType === 'number' && Number.isInteger(rawType)) type = metricTypeFromEnum(rawType);
-  else if (rawType !== undefined && rawType !== null) fail(jsonPath('series', i, 'type'), `expected an integer 0-3, got ${describeValue(rawType)}`);
+  else if (rawType !== undefined && rawType !== null)
+    fail(jsonPath('series', i, 'type'), `expected an integer 0-3, got ${describeValue(rawType)}`);
 
   const points = s.points;
-  if (!Array.isArray(points)) fail(jsonPath('series', i, 'points'), `expected an array of {timestamp, value}, got ${jsonTypeName(points)}`);
+  if (!Array.isArray(points))
+    fail(jsonPath('series', i, 'points'), `expected an array of {timestamp, value}, got ${jsonTypeName(points)}`);
   const timestamps = new Array<number>(points.length);
   const values = new Array<number>(points.length);
   const pointsPath = jsonPath('series', i, 'points');
@@ -57,7 +66,8 @@ function readV2Series(s: JsonObject, i: number): DDSeries {
   const resources: DDResource[] = [];
   const rawResources = s.resources;
   if (rawResources !== undefined && rawResources !== null) {
-    if (!Array.isArray(rawResources)) fail(jsonPath('series', i, 'resources'), `expected an array, got ${jsonTypeName(rawResources)}`);
+    if (!Array.isArray(rawResources))
+      fail(jsonPath('series', i, 'resources'), `expected an array, got ${jsonTypeName(rawResources)}`);
     const resourcesPath = jsonPath('series', i, 'resources');
     for (let j = 0; j < rawResources.length; j++) {
       const r = expectObject(rawResources[j], `${resourcesPath}[${j}]`);

@@ -34,7 +34,16 @@ function rng(seed: number): () => number {
  */
 export function agentLikeSeries(targetPoints: number, seed = 1, uniqueSuffix = ''): MetricSeriesInput[] {
   const rand = rng(seed);
-  const families = ['system.cpu', 'system.mem', 'system.disk', 'system.net', 'system.io', 'snmp.if', 'datadog.agent', 'app.http'];
+  const families = [
+    'system.cpu',
+    'system.mem',
+    'system.disk',
+    'system.net',
+    'system.io',
+    'snmp.if',
+    'datadog.agent',
+    'app.http',
+  ];
   const metrics: string[] = [];
   for (const f of families) for (let i = 0; i < 25; i++) metrics.push(`${f}.metric_${i}`);
   const hosts = ['COMP-N52P6N99MH', 'ip-10-1-58-101.ec2.internal', 'web-7f9c6d5b8-x2kzq'];
@@ -49,11 +58,13 @@ export function agentLikeSeries(targetPoints: number, seed = 1, uniqueSuffix = '
     const extra = Math.floor(rand() * 4);
     for (let t = 0; t < extra; t++) tags.push(`tag${t}:value-${variant % 11}${uniqueSuffix && `-${n}`}`);
     const resources = [{ type: 'host', name: hosts[n % hosts.length]! }];
-    if (metric.startsWith('system.disk') || metric.startsWith('system.net')) resources.push({ type: 'device', name: `dev${variant % 4}` });
+    if (metric.startsWith('system.disk') || metric.startsWith('system.net'))
+      resources.push({ type: 'device', name: `dev${variant % 4}` });
     const type = n % 10 < 6 ? 3 : n % 10 < 9 ? 2 : 1;
     const nPoints = rand() < 0.9 ? 1 : 2 + Math.floor(rand() * 3);
     const pts = [];
-    for (let p = 0; p < nPoints; p++) pts.push({ timestamp: ts + p * 10, value: rand() < 0.2 ? 0 : Math.round(rand() * 1e6) / 100 });
+    for (let p = 0; p < nPoints; p++)
+      pts.push({ timestamp: ts + p * 10, value: rand() < 0.2 ? 0 : Math.round(rand() * 1e6) / 100 });
     out.push({
       metric,
       type,

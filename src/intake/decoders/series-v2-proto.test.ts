@@ -3,7 +3,12 @@ import assert from 'node:assert/strict';
 import { DecodeError, type IdentitySeriesBatch } from '../../model/datadog.js';
 import { decodedBody, loadFixture } from '../../../test/support/fixtures.js';
 import { decodeSeriesV2Proto } from './series-v2-proto.js';
-import { encodeMetricPayload, ProtoWriter, writeMetricSeries, type MetricSeriesInput } from '../../../test/support/proto-writer.js';
+import {
+  encodeMetricPayload,
+  ProtoWriter,
+  writeMetricSeries,
+  type MetricSeriesInput,
+} from '../../../test/support/proto-writer.js';
 import { assertDecodeError, onlyDecodeErrors, series } from '../../../test/support/decoder-testing.js';
 import { seededRandom } from '../../../test/support/random.js';
 
@@ -43,7 +48,13 @@ describe('MetricPayload captured from a real Agent', () => {
     );
     const names = new Set(decoded.flatMap((d) => d.series.map((s) => s.metric)));
     assert.equal(names.size, 264);
-    for (const n of ['system.load.1', 'system.mem.used', 'snmp.ifHCInOctets', 'datadog.dogstatsd.client.metrics_by_type', 'ntp.offset']) {
+    for (const n of [
+      'system.load.1',
+      'system.mem.used',
+      'snmp.ifHCInOctets',
+      'datadog.dogstatsd.client.metrics_by_type',
+      'ntp.offset',
+    ]) {
       assert.ok(names.has(n), `has ${n}`);
     }
     const all = decoded.flatMap((d) => d.series);
@@ -118,7 +129,10 @@ describe('MetricPayload round trips', () => {
     const body = encodeMetricPayload([{ metric: 'm', points: [{ timestamp: 0, value: 0 }] }, { metric: '' }]);
     // Point message is empty: tag 0x22, length 0.
     assert.ok(body.includes(Buffer.from([0x22, 0x00])));
-    assert.deepEqual(decodeSeriesV2Proto(body).series, [series({ metric: 'm', timestamps: [0], values: [0] }), series({})]);
+    assert.deepEqual(decodeSeriesV2Proto(body).series, [
+      series({ metric: 'm', timestamps: [0], values: [0] }),
+      series({}),
+    ]);
     assert.deepEqual(decodeSeriesV2Proto(Buffer.alloc(0)).series, []);
   });
 
@@ -198,20 +212,45 @@ describe('MetricPayload round trips', () => {
     });
     unknowns(w);
     assert.deepEqual(decodeSeriesV2Proto(w.finish()).series, [
-      series({ metric: 'metric.a', type: 'gauge', host: 'h1', tags: ['tag:1'], timestamps: [1_700_000_000], values: [4.5] }),
+      series({
+        metric: 'metric.a',
+        type: 'gauge',
+        host: 'h1',
+        tags: ['tag:1'],
+        timestamps: [1_700_000_000],
+        values: [4.5],
+      }),
     ]);
   });
 
   test('a series with thousands of points and tags, then small ones', () => {
     const points = Array.from({ length: 10_000 }, (_, i) => ({ timestamp: 1_700_000_000 + i, value: i / 4 }));
     const tags = Array.from({ length: 5000 }, (_, i) => `t${i}:v`);
-    const body = encodeMetricPayload([{ metric: 'big', tags, points }, SMALL[1]!, { metric: 'big', tags, points }, SMALL[0]!]);
+    const body = encodeMetricPayload([
+      { metric: 'big', tags, points },
+      SMALL[1]!,
+      { metric: 'big', tags, points },
+      SMALL[0]!,
+    ]);
     const got = decodeSeriesV2Proto(body).series;
     assert.deepEqual(got[0]!.tags, tags);
-    assert.deepEqual(got[0]!.timestamps, points.map((p) => p.timestamp));
-    assert.deepEqual(got[0]!.values, points.map((p) => p.value));
+    assert.deepEqual(
+      got[0]!.timestamps,
+      points.map((p) => p.timestamp),
+    );
+    assert.deepEqual(
+      got[0]!.values,
+      points.map((p) => p.value),
+    );
     assert.deepEqual(got[2], got[0]);
-    assert.deepEqual([got[1]!.timestamps, got[1]!.values, got[3]!.tags], [[1_700_000_010, 1_700_000_000], [12.5, 3], ['env:prod', 'role:web']]);
+    assert.deepEqual(
+      [got[1]!.timestamps, got[1]!.values, got[3]!.tags],
+      [
+        [1_700_000_010, 1_700_000_000],
+        [12.5, 3],
+        ['env:prod', 'role:web'],
+      ],
+    );
   });
 
   test('a series split in two messages is two series (no merging across messages)', () => {
@@ -242,19 +281,32 @@ describe('MetricPayload bad input', () => {
     // Cut inside the second series: its length prefix (at the byte after its tag) promises more than is left.
     const second = encodeMetricPayload([SMALL[0]!]).length;
     const cut = second + 40;
-    assertDecodeError(() => decodeSeriesV2Proto(body.subarray(0, cut)), `MetricPayload: length 92 runs past the end of its message (byte ${cut}) at byte ${second + 1}`);
+    assertDecodeError(
+      () => decodeSeriesV2Proto(body.subarray(0, cut)),
+      `MetricPayload: length 92 runs past the end of its message (byte ${cut}) at byte ${second + 1}`,
+    );
     // Lengths consistent, but the second point's double is cut short inside its own message.
     const broken = new ProtoWriter()
       .message(1, (m) => {
         m.stringField(2, 'm');
         m.message(4, (p) => p.doubleField(1, 1).varintField(2, 1));
-        m.tag(4, 2).varint(5).raw(Buffer.from([0x09, 0, 0, 0, 0]));
+        m.tag(4, 2)
+          .varint(5)
+          .raw(Buffer.from([0x09, 0, 0, 0, 0]));
       })
       .finish();
     // series tag+len (2) + metric (3) + point 0 (2 + 11) + point 1 tag+len (2) + double tag (1) = byte 21.
-    assertDecodeError(() => decodeSeriesV2Proto(broken), 'MetricPayload: series[0].points[1]: truncated fixed64 at byte 21');
-    const badTag = new ProtoWriter().message(1, (m) => m.stringField(2, 'm').stringField(3, 'ok').tag(3, 2).varint(200)).finish();
-    assertDecodeError(() => decodeSeriesV2Proto(badTag), 'MetricPayload: series[0].tags[1]: length 200 runs past the end of its message (byte 12) at byte 10');
+    assertDecodeError(
+      () => decodeSeriesV2Proto(broken),
+      'MetricPayload: series[0].points[1]: truncated fixed64 at byte 21',
+    );
+    const badTag = new ProtoWriter()
+      .message(1, (m) => m.stringField(2, 'm').stringField(3, 'ok').tag(3, 2).varint(200))
+      .finish();
+    assertDecodeError(
+      () => decodeSeriesV2Proto(badTag),
+      'MetricPayload: series[0].tags[1]: length 200 runs past the end of its message (byte 12) at byte 10',
+    );
   });
 
   test('garbage bytes only ever give DecodeError (or an accidental valid payload)', () => {
@@ -263,7 +315,8 @@ describe('MetricPayload bad input', () => {
     for (let i = 0; i < 2000; i++) {
       const junk = Buffer.alloc(1 + Math.floor(rand() * 200));
       for (let j = 0; j < junk.length; j++) junk[j] = Math.floor(rand() * 256);
-      if (onlyDecodeErrors(() => decodeSeriesV2Proto(junk).series, `junk ${junk.toString('hex')}`) === 'error') errors++;
+      if (onlyDecodeErrors(() => decodeSeriesV2Proto(junk).series, `junk ${junk.toString('hex')}`) === 'error')
+        errors++;
     }
     assert.ok(errors > 1000, `most random buffers are refused (${errors})`);
     assert.throws(() => decodeSeriesV2Proto(Buffer.from('{"series":[]}')), DecodeError, 'JSON is not a MetricPayload');
@@ -271,7 +324,11 @@ describe('MetricPayload bad input', () => {
 
   test('random mutations of a valid payload only ever give DecodeError', () => {
     const rand = seededRandom(42);
-    const base = encodeMetricPayload([...SMALL, ...SMALL, { metric: 'x', tags: ['a', 'b'], points: [{ timestamp: 5, value: 5 }] }]);
+    const base = encodeMetricPayload([
+      ...SMALL,
+      ...SMALL,
+      { metric: 'x', tags: ['a', 'b'], points: [{ timestamp: 5, value: 5 }] },
+    ]);
     for (let i = 0; i < 5000; i++) {
       const bytes = Array.from(base);
       const edits = 1 + Math.floor(rand() * 4);
@@ -312,7 +369,12 @@ describe('seriesBatch: identities as bytes, strings on demand', () => {
 
   test('the same identity with other points is equal, and hashes alike; any other identity byte is not', () => {
     const a = decodeSeriesV2Proto(body('k:v', [[1, 1]])).seriesBatch!;
-    const b = decodeSeriesV2Proto(body('k:v', [[2, 5], [3, 6]])).seriesBatch!;
+    const b = decodeSeriesV2Proto(
+      body('k:v', [
+        [2, 5],
+        [3, 6],
+      ]),
+    ).seriesBatch!;
     const c = decodeSeriesV2Proto(body('k:w', [[1, 1]])).seriesBatch!;
     const d = decodeSeriesV2Proto(body('k:vv', [[1, 1]])).seriesBatch!;
     assert.equal(a.count, 2);
@@ -326,11 +388,33 @@ describe('seriesBatch: identities as bytes, strings on demand', () => {
   });
 
   test('points are decoded into flat arrays; decode(i) and series give the same series', () => {
-    const decoded = decodeSeriesV2Proto(body('k:v', [[2, 5], [3, 6]]));
+    const decoded = decodeSeriesV2Proto(
+      body('k:v', [
+        [2, 5],
+        [3, 6],
+      ]),
+    );
     const b = decoded.seriesBatch!;
     assert.deepEqual([b.pointsStart(0), b.pointsStart(1), b.pointsStart(2)], [0, 2, 3]);
-    assert.deepEqual([b.timestamps, b.values], [[2, 3, 9], [5, 6, 9]]);
-    assert.deepEqual(b.decode(0), series({ metric: 'm', host: 'web-1', type: 'gauge', tags: ['env:prod', 'k:v'], unit: 'byte', timestamps: [2, 3], values: [5, 6] }));
+    assert.deepEqual(
+      [b.timestamps, b.values],
+      [
+        [2, 3, 9],
+        [5, 6, 9],
+      ],
+    );
+    assert.deepEqual(
+      b.decode(0),
+      series({
+        metric: 'm',
+        host: 'web-1',
+        type: 'gauge',
+        tags: ['env:prod', 'k:v'],
+        unit: 'byte',
+        timestamps: [2, 3],
+        values: [5, 6],
+      }),
+    );
     assert.deepEqual(decoded.series, [b.decode(0), b.decode(1)]);
     assert.equal(decoded.series, decoded.series, 'decoded once');
     assert.throws(() => {
@@ -339,7 +423,12 @@ describe('seriesBatch: identities as bytes, strings on demand', () => {
   });
 
   test('a malformed resource is refused at decode time, though its strings are not created then', () => {
-    const bad = new ProtoWriter().message(1, (m) => m.stringField(2, 'm').message(1, (r) => r.stringField(1, 'host').tag(2, 2).varint(50))).finish();
-    assertDecodeError(() => decodeSeriesV2Proto(bad), 'MetricPayload: series[0].resources[0]: length 50 runs past the end of its message (byte 15) at byte 14');
+    const bad = new ProtoWriter()
+      .message(1, (m) => m.stringField(2, 'm').message(1, (r) => r.stringField(1, 'host').tag(2, 2).varint(50)))
+      .finish();
+    assertDecodeError(
+      () => decodeSeriesV2Proto(bad),
+      'MetricPayload: series[0].resources[0]: length 50 runs past the end of its message (byte 15) at byte 14',
+    );
   });
 });

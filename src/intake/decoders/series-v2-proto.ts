@@ -1,6 +1,19 @@
 import type { DDMetricType, DDResource, DDSeries, DecodedPayload, IdentitySeriesBatch } from '../../model/datadog.js';
-import { ScannedSeriesBatch, batchPayload, type SeriesBatchTransfer, type TransferableSeriesBatch } from './batch-transfer.js';
-import { IDENTITY_HASH_SEED, doubled, hashRun, identityHashOf, runEquals, runWords, writeRun } from './identity-runs.js';
+import {
+  ScannedSeriesBatch,
+  batchPayload,
+  type SeriesBatchTransfer,
+  type TransferableSeriesBatch,
+} from './batch-transfer.js';
+import {
+  IDENTITY_HASH_SEED,
+  doubled,
+  hashRun,
+  identityHashOf,
+  runEquals,
+  runWords,
+  writeRun,
+} from './identity-runs.js';
 import { ProtoReader, rethrowInMessage, rethrowInPath } from './protobuf.js';
 
 // Decoder for the Agent's `/api/v2/series` protobuf body (agent-payload `MetricPayload`, field numbers in
@@ -112,14 +125,16 @@ export class ProtoSeriesBatch extends ScannedSeriesBatch implements Transferable
   identityHash(i: number): number {
     const runs = this.extra;
     let h = IDENTITY_HASH_SEED;
-    for (let k = this.index[4 * i + 2]!, last = this.index[4 * i + 6]!; k < last; k += 2) h = hashRun(this.view, h, runs[k]!, runs[k + 1]!);
+    for (let k = this.index[4 * i + 2]!, last = this.index[4 * i + 6]!; k < last; k += 2)
+      h = hashRun(this.view, h, runs[k]!, runs[k + 1]!);
     return identityHashOf(h);
   }
 
   identityWords(i: number): number {
     const runs = this.extra;
     let n = 1;
-    for (let k = this.index[4 * i + 2]!, last = this.index[4 * i + 6]!; k < last; k += 2) n += runWords(runs[k]!, runs[k + 1]!);
+    for (let k = this.index[4 * i + 2]!, last = this.index[4 * i + 6]!; k < last; k += 2)
+      n += runWords(runs[k]!, runs[k + 1]!);
     return n;
   }
 
@@ -297,7 +312,6 @@ function readSeries(r: ProtoReader, end: number): DDSeries {
   if (tagCount > SCRATCH_KEEP) scratchTags.length = 0;
   return { metric, type, host, device, resources, tags, sourceTypeName, interval, unit, timestamps, values };
 }
-
 
 // Tags and points are collected in reused scratch arrays and copied out at their exact size: growing fresh arrays
 // by push over-allocates (a one-point series would get room for 17) and that garbage dominated decode time.

@@ -24,7 +24,9 @@ describe('decodeSeriesV2 tells JSON from protobuf by the body', () => {
     const proto = encodeMetricPayload([{ metric: 'p', type: 3, points: [{ timestamp: 5, value: 1 }] }]);
     assert.equal(decodeSeriesV2(proto).series[0]!.metric, 'p');
     const body = ' \r\n\t{"series":[{"metric":"j","type":2,"points":[{"timestamp":5,"value":1}]}]}';
-    assert.deepEqual(decodeSeriesV2(Buffer.from(body)).series, [series({ metric: 'j', type: 'rate', timestamps: [5], values: [1] })]);
+    assert.deepEqual(decodeSeriesV2(Buffer.from(body)).series, [
+      series({ metric: 'j', type: 'rate', timestamps: [5], values: [1] }),
+    ]);
   });
 
   test('a MetricPayload whose first series is 123 bytes long starts with "\\n{" and still decodes as protobuf', () => {
@@ -35,7 +37,10 @@ describe('decodeSeriesV2 tells JSON from protobuf by the body', () => {
   });
 
   test('a body that is neither says why for both', () => {
-    assertDecodeError(() => decodeSeriesV2(Buffer.from('\n{"series": [')), /^neither JSON \(series payload: invalid JSON: .*\) nor protobuf \(MetricPayload: .* at byte \d+\)$/);
+    assertDecodeError(
+      () => decodeSeriesV2(Buffer.from('\n{"series": [')),
+      /^neither JSON \(series payload: invalid JSON: .*\) nor protobuf \(MetricPayload: .* at byte \d+\)$/,
+    );
     assertDecodeError(() => decodeSeriesV2(Buffer.from('{"series": [')), /^series payload: invalid JSON: /);
     // Valid JSON with a wrong shape is a JSON error, not a protobuf one.
     assertDecodeError(() => decodeSeriesV2(Buffer.from('\n{"series": 5}')), 'series: expected an array, got number');

@@ -1,4 +1,10 @@
-import { DecodeError, emptyPayload, type DDSketch, type DDSketchPoint, type DecodedPayload } from '../../model/datadog.js';
+import {
+  DecodeError,
+  emptyPayload,
+  type DDSketch,
+  type DDSketchPoint,
+  type DecodedPayload,
+} from '../../model/datadog.js';
 import { ProtoReader, WIRE_LEN, WIRE_VARINT, rethrowInMessage, rethrowInPath } from './protobuf.js';
 
 // Decoder for the Agent's `/api/beta/sketches` protobuf body (`SketchPayload`; fields: docs/datadog-protocol.md).
@@ -126,6 +132,7 @@ function readDogsketch(r: ProtoReader, end: number): DDSketchPoint {
         r.skip(tag, end);
     }
   }
-  if (p.keys.length !== p.counts.length) throw new DecodeError(`${p.keys.length} bin keys (k) but ${p.counts.length} bin counts (n)`);
+  if (p.keys.length !== p.counts.length)
+    throw new DecodeError(`${p.keys.length} bin keys (k) but ${p.counts.length} bin counts (n)`);
   return p;
 }

@@ -20,17 +20,37 @@ describe('EmbeddedStoreSink', () => {
       values: ts.map(() => 1),
     });
     try {
-      assert.deepEqual(await sink.write({ tenant: 't1', series: [s('a', [T, T + 600_000])], metadata: [] }, Date.now() + 5000), { rejected: {} });
-      assert.deepEqual(await sink.write({ tenant: 't1', series: [s('a', [T])], metadata: [] }, Date.now() + 5000), { rejected: { too_old: 1 } });
+      assert.deepEqual(
+        await sink.write({ tenant: 't1', series: [s('a', [T, T + 600_000])], metadata: [] }, Date.now() + 5000),
+        { rejected: {} },
+      );
+      assert.deepEqual(await sink.write({ tenant: 't1', series: [s('a', [T])], metadata: [] }, Date.now() + 5000), {
+        rejected: { too_old: 1 },
+      });
       await sink.write({ tenant: 't1', series: [s('b', [T + 600_000])], metadata: [] }, Date.now() + 5000);
       await assert.rejects(
-        sink.write({ tenant: 't1', series: [s('c', [T + 600_000, T + 601_000]), s('a', [T + 601_000])], metadata: [] }, Date.now() + 5000),
-        (e: unknown) => e instanceof SinkRejectedError && JSON.stringify(e.rejected) === JSON.stringify({ series_limit: 2 }),
+        sink.write(
+          { tenant: 't1', series: [s('c', [T + 600_000, T + 601_000]), s('a', [T + 601_000])], metadata: [] },
+          Date.now() + 5000,
+        ),
+        (e: unknown) =>
+          e instanceof SinkRejectedError && JSON.stringify(e.rejected) === JSON.stringify({ series_limit: 2 }),
       );
-      const got = await storage.querier('t1').select([{ type: '=~', name: '__name__', value: 'a|b|c' }], -Infinity, Infinity);
-      assert.deepEqual(got.map((x) => [x.labels[0]!.value, x.timestamps.length]), [['a', 3], ['b', 1]]);
+      const got = await storage
+        .querier('t1')
+        .select([{ type: '=~', name: '__name__', value: 'a|b|c' }], -Infinity, Infinity);
+      assert.deepEqual(
+        got.map((x) => [x.labels[0]!.value, x.timestamps.length]),
+        [
+          ['a', 3],
+          ['b', 1],
+        ],
+      );
       await storage.close();
-      await assert.rejects(sink.write({ tenant: 't1', series: [s('a', [T + 700_000])], metadata: [] }, Date.now() + 5000), SinkUnavailableError);
+      await assert.rejects(
+        sink.write({ tenant: 't1', series: [s('a', [T + 700_000])], metadata: [] }, Date.now() + 5000),
+        SinkUnavailableError,
+      );
       await sink.close();
     } finally {
       await storage.close();

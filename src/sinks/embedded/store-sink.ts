@@ -19,7 +19,13 @@ export class EmbeddedStoreSink implements Sink {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
-        () => reject(new SinkUnavailableError('embedded store did not make the batch durable before the deadline', RETRY_AFTER_SECONDS)),
+        () =>
+          reject(
+            new SinkUnavailableError(
+              'embedded store did not make the batch durable before the deadline',
+              RETRY_AFTER_SECONDS,
+            ),
+          ),
         Math.max(0, deadline - Date.now()),
       );
     });

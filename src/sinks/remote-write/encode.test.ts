@@ -16,8 +16,18 @@ const series = (name: string, extra: Record<string, string>, timestamps: number[
 test('round-trips labels, special values, timestamps of every varint width and metadata', () => {
   const longValue = 'x'.repeat(300) + 'é'; // 2-byte length prefix and a non-ASCII tail
   const input: PromSeries[] = [
-    series('system_cpu_user', { host: 'web-1', job: 'ddagent' }, [0, 1, 127, 128, 16_383, 16_384, 1_700_000_000_123], [0, -0, 1.5, -2.25, 1e308, -1e-308, 42]),
-    series('special', { emoji: '🚀 ünïcødé', empty: '', long: longValue }, [1_700_000_000_000, 1_700_000_015_000, 1_700_000_030_000], [NaN, Infinity, -Infinity]),
+    series(
+      'system_cpu_user',
+      { host: 'web-1', job: 'ddagent' },
+      [0, 1, 127, 128, 16_383, 16_384, 1_700_000_000_123],
+      [0, -0, 1.5, -2.25, 1e308, -1e-308, 42],
+    ),
+    series(
+      'special',
+      { emoji: '🚀 ünïcødé', empty: '', long: longValue },
+      [1_700_000_000_000, 1_700_000_015_000, 1_700_000_030_000],
+      [NaN, Infinity, -Infinity],
+    ),
     series('max_safe', { a: 'b' }, [Number.MAX_SAFE_INTEGER], [Number.MIN_VALUE]),
     series('before_epoch', { a: 'b' }, [-1, -86_400_000], [1, 2]),
   ];
@@ -33,7 +43,9 @@ test('round-trips labels, special values, timestamps of every varint width and m
     assert.deepEqual(decoded.series[i]!.labels, input[i]!.labels);
     assert.deepEqual(decoded.series[i]!.timestamps, input[i]!.timestamps);
     // Object.is: NaN equals NaN and -0 stays distinct from 0.
-    decoded.series[i]!.values.forEach((v, j) => assert.ok(Object.is(v, input[i]!.values[j]), `series ${i} value ${j}: ${v}`));
+    decoded.series[i]!.values.forEach((v, j) =>
+      assert.ok(Object.is(v, input[i]!.values[j]), `series ${i} value ${j}: ${v}`),
+    );
   }
   assert.deepEqual(decoded.metadata, [
     { type: 2, family: 'system_cpu_user', help: 'CPU — user', unit: 'percent' },
@@ -53,7 +65,8 @@ test('the snappy body decompresses to the protobuf request; series without sampl
 
 test('a larger batch than the scratch space starts with encodes correctly, twice in a row', () => {
   const input: PromSeries[] = [];
-  for (let i = 0; i < 3000; i++) input.push(series(`m${i % 7}`, { host: `h${i}`, device: `d${i % 3}` }, [1000 + i, 2000 + i], [i, -i]));
+  for (let i = 0; i < 3000; i++)
+    input.push(series(`m${i % 7}`, { host: `h${i}`, device: `d${i % 3}` }, [1000 + i, 2000 + i], [i, -i]));
   for (let round = 0; round < 2; round++) assert.deepEqual(decodeWriteRequest(encodeWriteRequest(input)).series, input);
 });
 
@@ -63,13 +76,28 @@ test('interned (frozen) label sets encode byte for byte like fresh ones, also wh
     series('empty_then_full', { a: 'b' }, [], []),
     series('m', { k: 'v' }, [3000], [NaN]),
   ];
-  const interned = fresh.map((s) => ({ ...s, labels: Object.freeze(s.labels.map((l) => Object.freeze({ ...l }))) as PromSeries['labels'] }));
+  const interned = fresh.map((s) => ({
+    ...s,
+    labels: Object.freeze(s.labels.map((l) => Object.freeze({ ...l }))) as PromSeries['labels'],
+  }));
   assert.deepEqual(encodeWriteRequest(interned), encodeWriteRequest(fresh));
   // The Agent's next flush: same label set objects, new samples, mixed with a fresh series.
-  const next = interned.map((s) => ({ ...s, timestamps: s.timestamps.map((t) => t + 10_000), values: s.values.map((v) => v * 2) }));
-  const nextFresh = fresh.map((s) => ({ ...s, timestamps: s.timestamps.map((t) => t + 10_000), values: s.values.map((v) => v * 2) }));
+  const next = interned.map((s) => ({
+    ...s,
+    timestamps: s.timestamps.map((t) => t + 10_000),
+    values: s.values.map((v) => v * 2),
+  }));
+  const nextFresh = fresh.map((s) => ({
+    ...s,
+    timestamps: s.timestamps.map((t) => t + 10_000),
+    values: s.values.map((v) => v * 2),
+  }));
   const mixed = [next[0]!, series('other', { x: 'y' }, [5], [5]), next[2]!];
-  assert.deepEqual(decodeWriteRequest(encodeWriteRequest(mixed)).series, [nextFresh[0], series('other', { x: 'y' }, [5], [5]), nextFresh[2]]);
+  assert.deepEqual(decodeWriteRequest(encodeWriteRequest(mixed)).series, [
+    nextFresh[0],
+    series('other', { x: 'y' }, [5], [5]),
+    nextFresh[2],
+  ]);
 });
 
 test('rejects non-integer timestamps instead of writing a corrupt varint', () => {
@@ -77,14 +105,23 @@ test('rejects non-integer timestamps instead of writing a corrupt varint', () =>
 });
 
 test('splitBySamples keeps series whole, cuts only series above the limit, and keeps order', () => {
-  const s = (name: string, n: number) => series(name, {}, Array.from({ length: n }, (_, i) => i), Array.from({ length: n }, (_, i) => i * 10));
+  const s = (name: string, n: number) =>
+    series(
+      name,
+      {},
+      Array.from({ length: n }, (_, i) => i),
+      Array.from({ length: n }, (_, i) => i * 10),
+    );
   const input = [s('a', 3), s('b', 2), s('empty', 0), s('c', 4), s('big', 9), s('d', 1)];
   const requests = splitBySamples(input, 4);
   const shape = requests.map((r) => r.map((x) => `${x.labels[0]!.value}:${x.timestamps.join('')}`));
   assert.deepEqual(shape, [['a:012'], ['b:01'], ['c:0123'], ['big:0123'], ['big:4567'], ['big:8', 'd:0']]);
   assert.deepEqual(requests[4]![0]!.values, [40, 50, 60, 70]);
   for (const r of requests) assert.ok(r.reduce((n, x) => n + x.timestamps.length, 0) <= 4);
-  assert.deepEqual(splitBySamples(input, 100).map((r) => r.length), [5]);
+  assert.deepEqual(
+    splitBySamples(input, 100).map((r) => r.length),
+    [5],
+  );
   assert.deepEqual(splitBySamples([], 10), []);
   assert.throws(() => splitBySamples(input, 0), RangeError);
 });

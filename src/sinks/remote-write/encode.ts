@@ -157,17 +157,19 @@ export function encodeWriteRequest(series: readonly PromSeries[], metadata: read
     if (cached) {
       body += cached.length;
       li += 2 * s.labels.length;
-    } else for (const l of s.labels) {
-      const n = utf8Length(l.name);
-      const v = utf8Length(l.value);
-      sizes[li++] = n;
-      sizes[li++] = v;
-      const label = stringField(n) + stringField(v);
-      body += 1 + varintSize(label) + label;
-    }
+    } else
+      for (const l of s.labels) {
+        const n = utf8Length(l.name);
+        const v = utf8Length(l.value);
+        sizes[li++] = n;
+        sizes[li++] = v;
+        const label = stringField(n) + stringField(v);
+        body += 1 + varintSize(label) + label;
+      }
     for (let i = 0; i < ts.length; i++) {
       const t = ts[i]!;
-      if (!Number.isSafeInteger(t)) throw new RangeError(`remote write: timestamp ${t} is not an integer number of milliseconds`);
+      if (!Number.isSafeInteger(t))
+        throw new RangeError(`remote write: timestamp ${t} is not an integer number of milliseconds`);
       const sample = 9 + 1 + varintSize(t);
       body += 1 + varintSize(sample) + sample;
     }
@@ -193,14 +195,15 @@ export function encodeWriteRequest(series: readonly PromSeries[], metadata: read
     if (cached) {
       pos += cached.copy(buf, pos);
       li += 2 * s.labels.length;
-    } else for (const l of s.labels) {
-      const n = sizes[li++]!;
-      const v = sizes[li++]!;
-      buf[pos++] = TAG_SERIES_LABEL;
-      pos = writeVarint(buf, pos, stringField(n) + stringField(v));
-      pos = writeString(buf, pos, TAG_LABEL_NAME, l.name, n);
-      pos = writeString(buf, pos, TAG_LABEL_VALUE, l.value, v);
-    }
+    } else
+      for (const l of s.labels) {
+        const n = sizes[li++]!;
+        const v = sizes[li++]!;
+        buf[pos++] = TAG_SERIES_LABEL;
+        pos = writeVarint(buf, pos, stringField(n) + stringField(v));
+        pos = writeString(buf, pos, TAG_LABEL_NAME, l.name, n);
+        pos = writeString(buf, pos, TAG_LABEL_VALUE, l.value, v);
+      }
     const vs = s.values;
     for (let i = 0; i < ts.length; i++) {
       const t = ts[i]!;
@@ -238,7 +241,10 @@ function metadataSize(m: MetricMetadata): number {
 }
 
 /** The HTTP body of a remote-write request: the WriteRequest in snappy's block format (not the framed format). */
-export function encodeSnappyWriteRequest(series: readonly PromSeries[], metadata: readonly MetricMetadata[] = []): Buffer {
+export function encodeSnappyWriteRequest(
+  series: readonly PromSeries[],
+  metadata: readonly MetricMetadata[] = [],
+): Buffer {
   return compressSync(encodeWriteRequest(series, metadata));
 }
 

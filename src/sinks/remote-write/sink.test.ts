@@ -29,7 +29,11 @@ function simpleBatch(name: string, count: number, endMs: number, points = 1, ten
   const series: PromSeries[] = [];
   for (let i = 0; i < count; i++) {
     const timestamps = Array.from({ length: points }, (_, p) => endMs - (points - 1 - p) * 1000);
-    series.push({ labels: labelsOf({ __name__: name, i: String(i) }), timestamps, values: timestamps.map((_, p) => i * 100 + p) });
+    series.push({
+      labels: labelsOf({ __name__: name, i: String(i) }),
+      timestamps,
+      values: timestamps.map((_, p) => i * 100 + p),
+    });
   }
   return { tenant, series, metadata: [] };
 }
@@ -37,7 +41,10 @@ function simpleBatch(name: string, count: number, endMs: number, points = 1, ten
 function newSink(targets: RemoteWriteTarget[], options?: RemoteWriteOptions) {
   const logs: Array<{ level: number; msg: string } & Record<string, unknown>> = [];
   const rawLogs: string[] = [];
-  const logger = pino({ level: 'debug' }, { write: (line: string) => (rawLogs.push(line), logs.push(JSON.parse(line))) });
+  const logger = pino(
+    { level: 'debug' },
+    { write: (line: string) => (rawLogs.push(line), logs.push(JSON.parse(line))) },
+  );
   const registry = new Registry();
   const sink = new RemoteWriteSink(targets, registry, logger, options);
   return { sink, registry, logs, rawLogs };
@@ -71,7 +78,11 @@ interface Proxy {
 }
 
 /** A loopback HTTP(S) server that records each request, then does what `behave` says for the n-th (1-based) one. */
-async function startProxy(upstream: string, behave: (n: number) => ProxyAction = () => 'forward', tls?: { key: string; cert: string }): Promise<Proxy> {
+async function startProxy(
+  upstream: string,
+  behave: (n: number) => ProxyAction = () => 'forward',
+  tls?: { key: string; cert: string },
+): Promise<Proxy> {
   const requests: RecordedRequest[] = [];
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
@@ -132,15 +143,28 @@ async function readBack(prom: PrometheusProcess, selector: string, atMs: number)
 function render(series: Array<{ labels: Record<string, string>; samples: Array<[number, number]> }>): string[] {
   const show = (v: number) => (Object.is(v, -0) ? '-0' : String(v));
   return series
-    .map((s) => `${JSON.stringify(Object.entries(s.labels).sort())} => ${s.samples.map(([t, v]) => `${t}:${show(v)}`).join(',')}`)
+    .map(
+      (s) =>
+        `${JSON.stringify(Object.entries(s.labels).sort())} => ${s.samples.map(([t, v]) => `${t}:${show(v)}`).join(',')}`,
+    )
     .sort();
 }
 
 const fromBatch = (batch: WriteBatch) =>
-  render(batch.series.map((s) => ({ labels: Object.fromEntries(s.labels.map((l) => [l.name, l.value])), samples: s.timestamps.map((t, i) => [t, s.values[i]!]) })));
+  render(
+    batch.series.map((s) => ({
+      labels: Object.fromEntries(s.labels.map((l) => [l.name, l.value])),
+      samples: s.timestamps.map((t, i) => [t, s.values[i]!]),
+    })),
+  );
 
 const fromPrometheus = (result: RangeSeries[]) =>
-  render(result.map((r) => ({ labels: r.metric, samples: r.values.map(([t, v]) => [Math.round(t * 1000), sampleValue(v)]) })));
+  render(
+    result.map((r) => ({
+      labels: r.metric,
+      samples: r.values.map(([t, v]) => [Math.round(t * 1000), sampleValue(v)]),
+    })),
+  );
 
 const soon = (ms = 5000) => Date.now() + ms;
 
@@ -161,7 +185,11 @@ describe('RemoteWriteSink against a real Prometheus', () => {
     const utf8 = ['🚀 launch', 'ünïcødé', '日本語のラベル', 'quote " and \\ backslash', 'new\nline\ttab', 'a,b=c{d}'];
     const series: PromSeries[] = [];
     for (let i = 0; i < 120; i++) {
-      const labels: Record<string, string> = { __name__: i % 2 ? 'rt_exact_gauge' : 'rt:exact:rate5m', job: 'ddagent', n: String(i) };
+      const labels: Record<string, string> = {
+        __name__: i % 2 ? 'rt_exact_gauge' : 'rt:exact:rate5m',
+        job: 'ddagent',
+        n: String(i),
+      };
       for (let k = 0; k < i % 9; k++) labels[`tag_${k}`] = `v${(i * 7 + k) % 13}`;
       labels.text = utf8[i % utf8.length]!;
       const timestamps = [now - 30_000, now - 15_000, now - (i % 5)];
@@ -177,8 +205,14 @@ describe('RemoteWriteSink against a real Prometheus', () => {
 
     await sink.write(batch, soon());
 
-    assert.deepEqual(fromPrometheus(await readBack(prom, '{__name__=~"rt_exact_gauge|rt:exact:rate5m"}', now)), fromBatch(batch));
-    assert.equal(await counterValue(registry, 'promdog_remote_write_samples_total', { target: prom.remoteWriteUrl }), 360);
+    assert.deepEqual(
+      fromPrometheus(await readBack(prom, '{__name__=~"rt_exact_gauge|rt:exact:rate5m"}', now)),
+      fromBatch(batch),
+    );
+    assert.equal(
+      await counterValue(registry, 'promdog_remote_write_samples_total', { target: prom.remoteWriteUrl }),
+      360,
+    );
     assert.equal(await counterValue(registry, 'promdog_remote_write_requests_total', { outcome: '2xx' }), 1);
     assert.equal(await counterValue(registry, 'promdog_remote_write_retries_total', {}), 0);
   });
@@ -190,10 +224,24 @@ describe('RemoteWriteSink against a real Prometheus', () => {
     t.after(() => sink.close());
 
     await sink.write({ tenant: 'acme', series: [], metadata: [] }, soon());
-    await sink.write({ tenant: 'acme', series: [{ labels: labelsOf({ __name__: 'rt_no_samples' }), timestamps: [], values: [] }], metadata: [] }, soon());
+    await sink.write(
+      {
+        tenant: 'acme',
+        series: [{ labels: labelsOf({ __name__: 'rt_no_samples' }), timestamps: [], values: [] }],
+        metadata: [],
+      },
+      soon(),
+    );
     assert.equal(proxy.requests.length, 0);
 
-    await sink.write({ tenant: 'acme', series: [], metadata: [{ metricFamilyName: 'rt_meta_only', type: 'gauge', unit: '', help: 'h' }] }, soon());
+    await sink.write(
+      {
+        tenant: 'acme',
+        series: [],
+        metadata: [{ metricFamilyName: 'rt_meta_only', type: 'gauge', unit: '', help: 'h' }],
+      },
+      soon(),
+    );
     assert.equal(proxy.requests.length, 1);
     assert.deepEqual(decodeRemoteWriteBody(proxy.requests[0]!.body), {
       series: [],
@@ -221,11 +269,22 @@ describe('RemoteWriteSink against a real Prometheus', () => {
     assert.deepEqual(fromPrometheus(await readBack(prom, 'rt_retried', now)), fromBatch(batch));
     assert.equal(await counterValue(registry, 'promdog_remote_write_retries_total', { target }), 3);
     for (const [outcome, n] of Object.entries({ '5xx': 1, '429': 1, network: 1, '2xx': 1 })) {
-      assert.equal(await counterValue(registry, 'promdog_remote_write_requests_total', { target, outcome }), n, outcome);
+      assert.equal(
+        await counterValue(registry, 'promdog_remote_write_requests_total', { target, outcome }),
+        n,
+        outcome,
+      );
     }
     assert.equal(await counterValue(registry, 'promdog_remote_write_samples_total', { target }), 10);
     const warnings = logs.filter((l) => l.level === 40);
-    assert.deepEqual(warnings.map((w) => [w.target, w.status]), [[target, 503], [target, 429], [target, undefined]]);
+    assert.deepEqual(
+      warnings.map((w) => [w.target, w.status]),
+      [
+        [target, 503],
+        [target, 429],
+        [target, undefined],
+      ],
+    );
     assert.equal(warnings[1]!.retryInMs, 1000, 'the Retry-After delay is the one used');
   });
 
@@ -244,8 +303,14 @@ describe('RemoteWriteSink against a real Prometheus', () => {
     assert.match(err.message, new RegExp(`${target}.*HTTP 503: overloaded`));
     assert.ok(err.retryAfterSeconds >= 1);
     assert.ok(proxy.requests.length > 1, `attempts: ${proxy.requests.length}`);
-    assert.equal(await counterValue(registry, 'promdog_remote_write_retries_total', { target }), proxy.requests.length - 1);
-    assert.equal(await counterValue(registry, 'promdog_remote_write_errors_total', { target, reason: 'unavailable' }), 1);
+    assert.equal(
+      await counterValue(registry, 'promdog_remote_write_retries_total', { target }),
+      proxy.requests.length - 1,
+    );
+    assert.equal(
+      await counterValue(registry, 'promdog_remote_write_errors_total', { target, reason: 'unavailable' }),
+      1,
+    );
     assert.equal(logs.filter((l) => l.level === 50 && l.target === target).length, 1);
   });
 
@@ -258,7 +323,7 @@ describe('RemoteWriteSink against a real Prometheus', () => {
     assert.equal(proxy.requests.length, 0);
   });
 
-  test('a Retry-After beyond the deadline is not waited for; it becomes the error\'s retryAfterSeconds', async (t) => {
+  test("a Retry-After beyond the deadline is not waited for; it becomes the error's retryAfterSeconds", async (t) => {
     const proxy = await startProxy(prom.url, () => ({ status: 429, body: 'quota', headers: { 'retry-after': '120' } }));
     t.after(() => proxy.close());
     const { sink } = newSink([{ url: `${proxy.url}/api/v1/write` }]);
@@ -273,7 +338,7 @@ describe('RemoteWriteSink against a real Prometheus', () => {
     assert.equal(proxy.requests.length, 1);
   });
 
-  test('Prometheus\' own 400 (sample out of bounds) → SinkRejectedError with its message, not retried', async (t) => {
+  test("Prometheus' own 400 (sample out of bounds) → SinkRejectedError with its message, not retried", async (t) => {
     const { sink, registry } = newSink([{ url: prom.remoteWriteUrl }]);
     t.after(() => sink.close());
     const now = Date.now();
@@ -320,11 +385,17 @@ describe('RemoteWriteSink against a real Prometheus', () => {
 
     const withRefusing = newSink([{ url: url(ok) }, { url: url(refusing) }]);
     t.after(() => withRefusing.sink.close());
-    await assert.rejects(withRefusing.sink.write(simpleBatch('rt_two_targets', 3, now + 1000), soon()), SinkRejectedError);
+    await assert.rejects(
+      withRefusing.sink.write(simpleBatch('rt_two_targets', 3, now + 1000), soon()),
+      SinkRejectedError,
+    );
 
     const refusingAndDown = newSink([{ url: url(refusing) }, { url: url(down) }]);
     t.after(() => refusingAndDown.sink.close());
-    await assert.rejects(refusingAndDown.sink.write(simpleBatch('rt_two_targets', 3, now + 2000), soon(800)), SinkUnavailableError);
+    await assert.rejects(
+      refusingAndDown.sink.write(simpleBatch('rt_two_targets', 3, now + 2000), soon(800)),
+      SinkUnavailableError,
+    );
   });
 
   test('sends the protocol, tenant, auth and extra headers', async (t) => {
@@ -334,12 +405,24 @@ describe('RemoteWriteSink against a real Prometheus', () => {
     const version = (JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version;
     const cases: Array<{ target: RemoteWriteTarget; expect: Record<string, string | undefined> }> = [
       { target: { url: base }, expect: { 'x-scope-orgid': 'tenant-a', authorization: undefined } },
-      { target: { url: base, tenantHeader: 'X-Tenant' }, expect: { 'x-tenant': 'tenant-a', 'x-scope-orgid': undefined } },
+      {
+        target: { url: base, tenantHeader: 'X-Tenant' },
+        expect: { 'x-tenant': 'tenant-a', 'x-scope-orgid': undefined },
+      },
       { target: { url: base, tenantHeader: '' }, expect: { 'x-scope-orgid': undefined } },
-      { target: { url: base, basicAuth: { username: 'user', password: 'p@ss:word' } }, expect: { authorization: `Basic ${Buffer.from('user:p@ss:word').toString('base64')}` } },
-      { target: { url: base.replace('http://', 'http://urluser:url%20secret@') }, expect: { authorization: `Basic ${Buffer.from('urluser:url secret').toString('base64')}` } },
+      {
+        target: { url: base, basicAuth: { username: 'user', password: 'p@ss:word' } },
+        expect: { authorization: `Basic ${Buffer.from('user:p@ss:word').toString('base64')}` },
+      },
+      {
+        target: { url: base.replace('http://', 'http://urluser:url%20secret@') },
+        expect: { authorization: `Basic ${Buffer.from('urluser:url secret').toString('base64')}` },
+      },
       { target: { url: base, bearerToken: 'tok3n' }, expect: { authorization: 'Bearer tok3n' } },
-      { target: { url: base, headers: { 'X-Extra': 'one', 'User-Agent': 'custom/1' } }, expect: { 'x-extra': 'one', 'user-agent': 'custom/1' } },
+      {
+        target: { url: base, headers: { 'X-Extra': 'one', 'User-Agent': 'custom/1' } },
+        expect: { 'x-extra': 'one', 'user-agent': 'custom/1' },
+      },
     ];
     const now = Date.now();
     for (const [i, c] of cases.entries()) {
@@ -373,7 +456,11 @@ describe('RemoteWriteSink against a real Prometheus', () => {
     await assert.rejects(sink.write(simpleBatch('rt_secret', 1, Date.now()), soon(500)), SinkUnavailableError);
     assert.ok(rawLogs.length >= 2);
     const text = rawLogs.join('');
-    for (const secret of ['hunter2-secret', 'bearer-secret-token', Buffer.from('alice:hunter2-secret').toString('base64')]) {
+    for (const secret of [
+      'hunter2-secret',
+      'bearer-secret-token',
+      Buffer.from('alice:hunter2-secret').toString('base64'),
+    ]) {
       assert.ok(!text.includes(secret), `logged ${secret}`);
     }
   });
@@ -399,8 +486,14 @@ describe('RemoteWriteSink against a real Prometheus', () => {
     const bodies = proxy.requests.map((r) => decodeRemoteWriteBody(r.body));
     const sizes = bodies.map((b) => b.series.reduce((n, s) => n + s.timestamps.length, 0));
     assert.deepEqual(sizes, [3, 3, 3, 3, 5, 5, 2]);
-    assert.deepEqual(bodies.map((b) => b.metadata.length), [1, 0, 0, 0, 0, 0, 0]);
-    assert.deepEqual(fromPrometheus(await readBack(prom, '{__name__=~"rt_split|rt_split_long"}', now)), fromBatch(batch));
+    assert.deepEqual(
+      bodies.map((b) => b.metadata.length),
+      [1, 0, 0, 0, 0, 0, 0],
+    );
+    assert.deepEqual(
+      fromPrometheus(await readBack(prom, '{__name__=~"rt_split|rt_split_long"}', now)),
+      fromBatch(batch),
+    );
     assert.equal(await counterValue(registry, 'promdog_remote_write_samples_total', { target }), 24);
     assert.equal(await counterValue(registry, 'promdog_remote_write_requests_total', { target, outcome: '2xx' }), 7);
   });
@@ -411,7 +504,10 @@ describe('RemoteWriteSink against a real Prometheus', () => {
     before(async () => {
       dir = mkdtempSync(join(tmpdir(), 'promdog-rw-tls-'));
       makeTestCertificates(dir);
-      const tls = { key: readFileSync(join(dir, 'server.key'), 'utf8'), cert: readFileSync(join(dir, 'server.crt'), 'utf8') };
+      const tls = {
+        key: readFileSync(join(dir, 'server.key'), 'utf8'),
+        cert: readFileSync(join(dir, 'server.crt'), 'utf8'),
+      };
       proxy = await startProxy(prom.url, () => 'forward', tls);
     });
     after(async () => {
@@ -490,8 +586,19 @@ test('target configuration errors are reported at construction', () => {
   assert.throws(() => new RemoteWriteSink([], registry, logger), /no targets/);
   assert.throws(() => new RemoteWriteSink([{ url: 'ftp://x/y' }], registry, logger), /http\(s\)/);
   assert.throws(() => new RemoteWriteSink([{ url: 'not a url' }], registry, logger), /invalid target URL/);
-  assert.throws(() => new RemoteWriteSink([{ url: 'http://x/', basicAuth: { username: 'u', password: 'p' }, bearerToken: 't' }], registry, logger), /not both/);
-  assert.throws(() => new RemoteWriteSink([{ url: 'https://x/', tlsCaFile: '/nonexistent/ca.pem' }], registry, logger), /ENOENT/);
+  assert.throws(
+    () =>
+      new RemoteWriteSink(
+        [{ url: 'http://x/', basicAuth: { username: 'u', password: 'p' }, bearerToken: 't' }],
+        registry,
+        logger,
+      ),
+    /not both/,
+  );
+  assert.throws(
+    () => new RemoteWriteSink([{ url: 'https://x/', tlsCaFile: '/nonexistent/ca.pem' }], registry, logger),
+    /ENOENT/,
+  );
 });
 
 test('parseRetryAfter reads delay-seconds and HTTP dates', () => {

@@ -118,20 +118,23 @@ class Target {
     } catch {
       throw new Error(`remote write: invalid target URL "${t.url}"`);
     }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`remote write: target URL must be http(s): "${t.url}"`);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      throw new Error(`remote write: target URL must be http(s): "${t.url}"`);
     let basicAuth = t.basicAuth;
     if (url.username || url.password) {
       basicAuth ??= { username: decodeURIComponent(url.username), password: decodeURIComponent(url.password) };
       url.username = '';
       url.password = '';
     }
-    if (basicAuth && t.bearerToken) throw new Error(`remote write target ${url}: set basic auth or a bearer token, not both`);
+    if (basicAuth && t.bearerToken)
+      throw new Error(`remote write target ${url}: set basic auth or a bearer token, not both`);
     this.name = `${url.origin}${url.pathname}`;
     this.path = `${url.pathname}${url.search}`;
     this.timeoutMs = t.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.maxSamplesPerRequest = t.maxSamplesPerRequest ?? DEFAULT_MAX_SAMPLES_PER_REQUEST;
     if (!(this.timeoutMs > 0)) throw new Error(`remote write target ${this.name}: timeoutMs must be positive`);
-    if (!(this.maxSamplesPerRequest >= 1)) throw new Error(`remote write target ${this.name}: maxSamplesPerRequest must be at least 1`);
+    if (!(this.maxSamplesPerRequest >= 1))
+      throw new Error(`remote write target ${this.name}: maxSamplesPerRequest must be at least 1`);
     this.tenantHeader = (t.tenantHeader ?? DEFAULT_TENANT_HEADER).toLowerCase();
 
     const headers: Record<string, string> = {
@@ -140,7 +143,8 @@ class Target {
       'x-prometheus-remote-write-version': '0.1.0',
       'user-agent': userAgent,
     };
-    if (basicAuth) headers.authorization = `Basic ${Buffer.from(`${basicAuth.username}:${basicAuth.password}`).toString('base64')}`;
+    if (basicAuth)
+      headers.authorization = `Basic ${Buffer.from(`${basicAuth.username}:${basicAuth.password}`).toString('base64')}`;
     if (t.bearerToken) headers.authorization = `Bearer ${t.bearerToken}`;
     for (const [k, v] of Object.entries(t.headers ?? {})) headers[k.toLowerCase()] = v;
     this.headers = headers;
@@ -214,7 +218,12 @@ export class RemoteWriteSink implements Sink {
   }
 
   /** Requests to one target go one after another: a series cut into time slices must arrive in time order. */
-  private async writeTarget(target: Target, tenant: string, requests: EncodedRequest[], deadline: number): Promise<void> {
+  private async writeTarget(
+    target: Target,
+    tenant: string,
+    requests: EncodedRequest[],
+    deadline: number,
+  ): Promise<void> {
     const headers = target.headersFor(tenant);
     for (let i = 0; i < requests.length; i++) {
       try {
@@ -232,7 +241,12 @@ export class RemoteWriteSink implements Sink {
   }
 
   /** One request with retries. */
-  private async send(target: Target, headers: Record<string, string>, req: EncodedRequest, deadline: number): Promise<void> {
+  private async send(
+    target: Target,
+    headers: Record<string, string>,
+    req: EncodedRequest,
+    deadline: number,
+  ): Promise<void> {
     let backoffMs = this.minBackoffMs;
     if (deadline <= Date.now()) {
       throw new SinkUnavailableError(`remote write target ${target.name}: deadline reached before sending`, 1);
@@ -240,7 +254,12 @@ export class RemoteWriteSink implements Sink {
     for (let attempt = 1; ; attempt++) {
       const start = Date.now();
       if (attempt > 1) this.metrics.retries.inc({ target: target.name });
-      const result = await this.attempt(target, headers, req.body, Math.max(1, Math.min(target.timeoutMs, deadline - start)));
+      const result = await this.attempt(
+        target,
+        headers,
+        req.body,
+        Math.max(1, Math.min(target.timeoutMs, deadline - start)),
+      );
       const durationMs = Date.now() - start;
       this.metrics.duration.observe({ target: target.name }, durationMs / 1000);
       this.metrics.requests.inc({ target: target.name, outcome: result.ok ? '2xx' : result.outcome });
@@ -266,14 +285,26 @@ export class RemoteWriteSink implements Sink {
         );
       }
       this.logger.warn(
-        { target: target.name, attempt, status: result.status, outcome: result.outcome, err: result.message, retryInMs: Math.round(delayMs) },
+        {
+          target: target.name,
+          attempt,
+          status: result.status,
+          outcome: result.outcome,
+          err: result.message,
+          retryInMs: Math.round(delayMs),
+        },
         'remote write attempt failed, retrying',
       );
       await new Promise((resolve) => setTimeout(resolve, delayMs));
     }
   }
 
-  private async attempt(target: Target, headers: Record<string, string>, body: Buffer, timeoutMs: number): Promise<AttemptResult> {
+  private async attempt(
+    target: Target,
+    headers: Record<string, string>,
+    body: Buffer,
+    timeoutMs: number,
+  ): Promise<AttemptResult> {
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(), timeoutMs);
     try {
@@ -287,12 +318,20 @@ export class RemoteWriteSink implements Sink {
       if (status === 429 || status >= 500) {
         const retryAfterMs = parseRetryAfter(res.headers['retry-after']);
         const outcome = status === 429 ? '429' : '5xx';
-        return { ok: false, outcome, next: 'retry', status, message, ...(retryAfterMs !== undefined && { retryAfterMs }) };
+        return {
+          ok: false,
+          outcome,
+          next: 'retry',
+          status,
+          message,
+          ...(retryAfterMs !== undefined && { retryAfterMs }),
+        };
       }
       // Like Prometheus' own remote-write client: any other non-2xx (redirects included) is not retried.
       return { ok: false, outcome: status < 400 ? '3xx' : '4xx', next: 'rejected', status, message };
     } catch (err) {
-      if (abort.signal.aborted) return { ok: false, outcome: 'timeout', next: 'retry', message: `no answer within ${timeoutMs} ms` };
+      if (abort.signal.aborted)
+        return { ok: false, outcome: 'timeout', next: 'retry', message: `no answer within ${timeoutMs} ms` };
       const code = (err as { code?: string }).code;
       const message = (err as Error).message + (code && !(err as Error).message.includes(code) ? ` (${code})` : '');
       if (code && TLS_VERIFY_CODES.has(code)) return { ok: false, outcome: 'tls', next: 'fatal', message };

@@ -82,7 +82,16 @@ export const checksPage: PageFactory = (root, { params }) => {
     h(
       'thead',
       {},
-      h('tr', {}, h('th', {}, 'Status'), h('th', {}, 'Check'), h('th', {}, 'Host'), h('th', {}, 'Tags'), h('th', {}, 'Last hour'), h('th', {}, 'Last reported')),
+      h(
+        'tr',
+        {},
+        h('th', {}, 'Status'),
+        h('th', {}, 'Check'),
+        h('th', {}, 'Host'),
+        h('th', {}, 'Tags'),
+        h('th', {}, 'Last hour'),
+        h('th', {}, 'Last reported'),
+      ),
     ),
     tbody,
   );
@@ -108,7 +117,11 @@ export const checksPage: PageFactory = (root, { params }) => {
     });
     const counts = [0, 0, 0, 0];
     for (const r of shown) if (r.current !== null && r.current >= 0 && r.current <= 3) counts[r.current]!++;
-    summary.replaceChildren(...STATUS_NAMES.map((n, i) => h('span', { class: `badge status-${n}`, 'data-count': counts[i]! }, `${n} ${counts[i]}`)));
+    summary.replaceChildren(
+      ...STATUS_NAMES.map((n, i) =>
+        h('span', { class: `badge status-${n}`, 'data-count': counts[i]! }, `${n} ${counts[i]}`),
+      ),
+    );
     const nowMs = Date.now();
     tbody.replaceChildren(
       ...shown.map((r) => {
@@ -127,7 +140,10 @@ export const checksPage: PageFactory = (root, { params }) => {
               'div',
               { class: 'strip' },
               ...r.history.map((v, i) =>
-                h('span', { class: `cell status-${statusName(v)}`, title: `${new Date(stepTimes[i]! * 1000).toLocaleTimeString()}: ${statusName(v)}` }),
+                h('span', {
+                  class: `cell status-${statusName(v)}`,
+                  title: `${new Date(stepTimes[i]! * 1000).toLocaleTimeString()}: ${statusName(v)}`,
+                }),
               ),
             ),
           ),
@@ -154,12 +170,16 @@ export const checksPage: PageFactory = (root, { params }) => {
         queryInstant(`timestamp(${METRIC})`, endS, signal),
       ]);
       const lastReports = new Map<string, number>();
-      if (stamps.data.resultType === 'vector') for (const s of stamps.data.result) lastReports.set(identity(s.metric), Number(s.value[1]));
+      if (stamps.data.resultType === 'vector')
+        for (const s of stamps.data.result) lastReports.set(identity(s.metric), Number(s.value[1]));
       stepTimes = [];
       for (let t = startS; t <= endS; t += STEP_S) stepTimes.push(t);
       rows = history.data.result
         .map((s) => toRow(s, stepTimes, lastReports))
-        .sort((a, b) => severity(a.current) - severity(b.current) || a.check.localeCompare(b.check) || a.host.localeCompare(b.host));
+        .sort(
+          (a, b) =>
+            severity(a.current) - severity(b.current) || a.check.localeCompare(b.check) || a.host.localeCompare(b.host),
+        );
       loaded = true;
       errorBox.hidden = true;
       render();

@@ -28,9 +28,15 @@ export const explorePage: PageFactory = (root, { params }) => {
   const editorHost = h('div', { class: 'editor', id: 'expr-editor' });
   const runButton = h('button', { type: 'button', class: 'primary', id: 'run', onclick: () => editor.run() }, 'Run');
   const tabButtons = (['graph', 'table'] as const).map((t) =>
-    h('button', { type: 'button', class: 'seg', 'data-tab': t, onclick: () => setTab(t) }, t === 'graph' ? 'Graph' : 'Table'),
+    h(
+      'button',
+      { type: 'button', class: 'seg', 'data-tab': t, onclick: () => setTab(t) },
+      t === 'graph' ? 'Graph' : 'Table',
+    ),
   );
-  const rangeOptions = RANGES.some((r) => r.seconds === rangeS) ? RANGES : [...RANGES, { label: formatDuration(rangeS), seconds: rangeS }];
+  const rangeOptions = RANGES.some((r) => r.seconds === rangeS)
+    ? RANGES
+    : [...RANGES, { label: formatDuration(rangeS), seconds: rangeS }];
   const rangeSelect = h(
     'select',
     { id: 'range', onchange: () => ((rangeS = Number(rangeSelect.value)), void run()) },
@@ -102,7 +108,8 @@ export const explorePage: PageFactory = (root, { params }) => {
       if (tab === 'graph') {
         const stepText = stepInput.value.trim();
         const stepS = stepText === '' ? autoStep(rangeS) : parseDuration(stepText);
-        if (stepS === undefined || stepS <= 0) throw new ApiError(`invalid step "${stepText}": use a duration like 30s, 5m or 1h`, 400, 'bad_data');
+        if (stepS === undefined || stepS <= 0)
+          throw new ApiError(`invalid step "${stepText}": use a duration like 30s, 5m or 1h`, 400, 'bad_data');
         const endS = Math.floor(nowS);
         const r = await queryRange(expr, endS - rangeS, endS, stepS, ctl.signal);
         chart.update(matrixToSeries(r.data.result, seriesName), endS - rangeS, endS);
@@ -130,22 +137,30 @@ export const explorePage: PageFactory = (root, { params }) => {
   /** Fills the table; returns the number of results. */
   const renderTable = (data: QueryData | undefined): number => {
     const rows: [string, string][] = [];
-    if (data?.resultType === 'vector') for (const s of data.result) rows.push([seriesName(s.metric), formatSample(s.value[1])]);
+    if (data?.resultType === 'vector')
+      for (const s of data.result) rows.push([seriesName(s.metric), formatSample(s.value[1])]);
     else if (data?.resultType === 'matrix') {
-      for (const s of data.result) rows.push([seriesName(s.metric), s.values.map((v) => `${formatSample(v[1])} @${v[0]}`).join('\n')]);
+      for (const s of data.result)
+        rows.push([seriesName(s.metric), s.values.map((v) => `${formatSample(v[1])} @${v[0]}`).join('\n')]);
     } else if (data) rows.push([data.resultType, data.result[1]]);
     const shown = rows.slice(0, MAX_ROWS);
     const table = h(
       'table',
       { class: 'data', id: 'result-table', 'data-rows': rows.length },
       h('thead', {}, h('tr', {}, h('th', {}, 'Series'), h('th', { class: 'num' }, 'Value'))),
-      h('tbody', {}, ...shown.map(([k, v]) => h('tr', {}, h('td', { class: 'mono' }, k), h('td', { class: 'num mono' }, v)))),
+      h(
+        'tbody',
+        {},
+        ...shown.map(([k, v]) => h('tr', {}, h('td', { class: 'mono' }, k), h('td', { class: 'num mono' }, v))),
+      ),
     );
     replaceChildren(
       tableEl,
       table,
       rows.length === 0 && data ? h('div', { class: 'empty' }, 'No data') : null,
-      rows.length > shown.length ? h('div', { class: 'note' }, `Showing ${shown.length} of ${rows.length} results`) : null,
+      rows.length > shown.length
+        ? h('div', { class: 'note' }, `Showing ${shown.length} of ${rows.length} results`)
+        : null,
     );
     return rows.length;
   };

@@ -41,7 +41,16 @@ export const hostsPage: PageFactory = (root, { session, params }) => {
     h(
       'thead',
       {},
-      h('tr', {}, h('th', {}, 'Host'), h('th', {}, 'Tags'), h('th', {}, 'Agent'), h('th', {}, 'OS'), h('th', {}, 'Last seen'), h('th', { class: 'num' }, 'Series')),
+      h(
+        'tr',
+        {},
+        h('th', {}, 'Host'),
+        h('th', {}, 'Tags'),
+        h('th', {}, 'Agent'),
+        h('th', {}, 'OS'),
+        h('th', {}, 'Last seen'),
+        h('th', { class: 'num' }, 'Series'),
+      ),
     ),
     tbody,
   );
@@ -92,14 +101,26 @@ export const hostsPage: PageFactory = (root, { session, params }) => {
             { class: 'num' },
             r.series === null
               ? '–'
-              : h('a', { href: routeHref('explore', { expr: `count by (__name__) ({instance=${JSON.stringify(r.host)}})`, tab: 'table' }) }, String(r.series)),
+              : h(
+                  'a',
+                  {
+                    href: routeHref('explore', {
+                      expr: `count by (__name__) ({instance=${JSON.stringify(r.host)}})`,
+                      tab: 'table',
+                    }),
+                  },
+                  String(r.series),
+                ),
           ),
         ),
       ),
     );
     table.dataset.rows = String(shown.length);
     empty.hidden = !loaded || shown.length > 0;
-    empty.textContent = hosts.length === 0 ? 'No hosts yet: none sent host metadata or series to this tenant.' : 'No host matches the filter.';
+    empty.textContent =
+      hosts.length === 0
+        ? 'No hosts yet: none sent host metadata or series to this tenant.'
+        : 'No host matches the filter.';
     status.textContent = loaded ? `${shown.length} of ${hosts.length} hosts` : 'Loading…';
   }
 

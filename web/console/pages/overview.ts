@@ -50,10 +50,21 @@ export const overviewPage: PageFactory = (root, { session, params }) => {
   let range = RANGE_CHOICES.find((r) => r.seconds === asked) ?? DEFAULT_RANGE;
   let auto = params.get('refresh') !== 'off';
   const status = h('span', { class: 'status' });
-  const rangeButtons = RANGE_CHOICES.map((r) => h('button', { type: 'button', class: 'seg', 'data-range': r.label, onclick: () => setRange(r) }, r.label));
-  const autoBox = h('input', { type: 'checkbox', id: 'auto-refresh', checked: auto, onchange: () => setAuto(autoBox.checked) });
+  const rangeButtons = RANGE_CHOICES.map((r) =>
+    h('button', { type: 'button', class: 'seg', 'data-range': r.label, onclick: () => setRange(r) }, r.label),
+  );
+  const autoBox = h('input', {
+    type: 'checkbox',
+    id: 'auto-refresh',
+    checked: auto,
+    onchange: () => setAuto(autoBox.checked),
+  });
 
-  const views: PanelView[] = OVERVIEW_PANELS.map((panel) => ({ panel, chart: undefined, error: h('div', { class: 'panel-error' }) }));
+  const views: PanelView[] = OVERVIEW_PANELS.map((panel) => ({
+    panel,
+    chart: undefined,
+    error: h('div', { class: 'panel-error' }),
+  }));
   const grid = h('div', { class: 'panels' });
   for (const v of views) {
     const chartEl = h('div', { 'data-panel': v.panel.id });
@@ -62,14 +73,24 @@ export const overviewPage: PageFactory = (root, { session, params }) => {
       h(
         'div',
         { class: 'panel', id: `panel-${v.panel.id}` },
-        h('h2', { title: v.panel.description }, v.panel.title, v.panel.logScale ? h('span', { class: 'tag' }, 'log') : null),
+        h(
+          'h2',
+          { title: v.panel.description },
+          v.panel.title,
+          v.panel.logScale ? h('span', { class: 'tag' }, 'log') : null,
+        ),
         otherMode
-          ? h('div', { class: 'panel-note' }, `Only in ${v.panel.mode === 'store' ? 'embedded-store' : 'gateway'} mode; promdog runs in ${session.mode} mode.`)
+          ? h(
+              'div',
+              { class: 'panel-note' },
+              `Only in ${v.panel.mode === 'store' ? 'embedded-store' : 'gateway'} mode; promdog runs in ${session.mode} mode.`,
+            )
           : chartEl,
         v.error,
       ),
     );
-    if (!otherMode) v.chart = new TimeChart(chartEl, { unit: v.panel.unit, logScale: v.panel.logScale ?? false, height: 220 });
+    if (!otherMode)
+      v.chart = new TimeChart(chartEl, { unit: v.panel.unit, logScale: v.panel.logScale ?? false, height: 220 });
   }
 
   replaceChildren(

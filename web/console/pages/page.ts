@@ -27,7 +27,10 @@ export const RANGES: readonly { label: string; seconds: number }[] = [
 ];
 
 /** Runs `load` now and every `everyMs`; a run still in flight is aborted by the next one and by stop(). */
-export function refresher(load: (signal: AbortSignal) => Promise<void>, everyMs: number | (() => number)): { now(): void; stop(): void } {
+export function refresher(
+  load: (signal: AbortSignal) => Promise<void>,
+  everyMs: number | (() => number),
+): { now(): void; stop(): void } {
   let timer: number | undefined;
   let inFlight: AbortController | undefined;
   let stopped = false;

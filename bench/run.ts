@@ -79,7 +79,7 @@ const sections: Record<string, Section> = {
     const udp = await benchUdp({ seconds: 3 });
     console.log(
       `dogstatsd UDP (target ≥ 250k/s): max lossless ${M(udp.maxLosslessMetricsPerSecond)} metrics/s, ` +
-        `loss at 2× that: ${udp.lossAtDouble ? (udp.lossAtDouble.lossRatio * 100).toFixed(1) + '%' : 'n/a'}`,
+        `loss at 2× that: ${udp.lossAtDouble ? `${(udp.lossAtDouble.lossRatio * 100).toFixed(1)}%` : 'n/a'}`,
     );
     const unix = await benchUnix(3);
     console.log(`dogstatsd unix socket, flooded: ${M(unix.receivedMetricsPerSecond)} metrics/s taken in`);

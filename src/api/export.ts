@@ -18,9 +18,9 @@ export function labelsJson(labels: readonly Label[]): string {
   let out = '{';
   for (let i = 0; i < labels.length; i++) {
     if (i > 0) out += ',';
-    out += JSON.stringify(labels[i]!.name) + ':' + JSON.stringify(labels[i]!.value);
+    out += `${JSON.stringify(labels[i]!.name)}:${JSON.stringify(labels[i]!.value)}`;
   }
-  return out + '}';
+  return `${out}}`;
 }
 
 export function exportLine(s: SeriesData): string {
@@ -29,5 +29,5 @@ export function exportLine(s: SeriesData): string {
   for (let i = 0; i < n; i++) out += (i > 0 ? ',' : '') + exportValue(s.values[i]!);
   out += '],"timestamps":[';
   for (let i = 0; i < n; i++) out += (i > 0 ? ',' : '') + s.timestamps[i]!;
-  return out + ']}\n';
+  return `${out}]}\n`;
 }

@@ -42,11 +42,11 @@ export function goQuote(s: string): string {
         out += '\\v';
         continue;
     }
-    if (c < 0x20 || c === 0x7f) out += '\\x' + c.toString(16).padStart(2, '0');
-    else if (c >= 0x80 && c < 0xa0) out += '\\u' + c.toString(16).padStart(4, '0');
+    if (c < 0x20 || c === 0x7f) out += `\\x${c.toString(16).padStart(2, '0')}`;
+    else if (c >= 0x80 && c < 0xa0) out += `\\u${c.toString(16).padStart(4, '0')}`;
     else out += ch;
   }
-  return out + '"';
+  return `${out}"`;
 }
 
 const DURATION_UNITS: [string, number, boolean][] = [
@@ -155,7 +155,7 @@ export function exprString(e: Expr): string {
     case 'BinaryExpr':
       return `${exprString(e.lhs)} ${binaryOpString(e)} ${exprString(e.rhs)}`;
     case 'AggregateExpr':
-      return `${aggregatePrefix(e)}(${e.param ? exprString(e.param) + ', ' : ''}${exprString(e.expr)})`;
+      return `${aggregatePrefix(e)}(${e.param ? `${exprString(e.param)}, ` : ''}${exprString(e.expr)})`;
     case 'Call':
       return `${e.func.name}(${e.args.map(exprString).join(', ')})`;
   }

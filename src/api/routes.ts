@@ -104,7 +104,7 @@ export function registerQueryApi(app: FastifyInstance, deps: QueryApiDeps): Quer
         let body = `{"status":"success","data":${answer.data}`;
         if (answer.warnings && answer.warnings.length > 0) body += `,"warnings":${JSON.stringify(answer.warnings)}`;
         if (answer.infos && answer.infos.length > 0) body += `,"infos":${JSON.stringify(answer.infos)}`;
-        return send(reply, endpoint, arrivedAt, 200, body + '}');
+        return send(reply, endpoint, arrivedAt, 200, `${body}}`);
       } catch (e) {
         if (!(e instanceof ApiError)) req.log.error({ err: e, endpoint }, 'query API request failed');
         return sendError(reply, endpoint, arrivedAt, asApiError(e));

@@ -56,7 +56,7 @@ async function main(): Promise<void> {
     case '--help':
     case '-h':
     case 'help':
-      process.stdout.write(USAGE + '\n' + TENANT_USAGE);
+      process.stdout.write(`${USAGE}\n${TENANT_USAGE}`);
       return;
     default:
       process.stderr.write(`promdog: unknown command "${cmd}"\n\n${USAGE}`);

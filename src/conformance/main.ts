@@ -71,7 +71,7 @@ async function main(): Promise<void> {
     console.error(`conformance: ${(e as Error).message}`);
     process.exit(2);
   }
-  const compact = (s: string) => (s.length > 400 ? s.slice(0, 400) + '…' : s);
+  const compact = (s: string) => (s.length > 400 ? `${s.slice(0, 400)}…` : s);
   for (const s of summaries) {
     for (const o of s.outcomes) {
       if (o.status === 'fail') console.log(`FAIL ${o.file}:${o.line}: ${o.expr}\n     ${compact(o.message ?? '')}`);

@@ -188,7 +188,7 @@ describe('histograms and timers', () => {
     const p = a.flushAt(10);
     const sorted = [...values].sort((x, y) => x - y);
     const n = values.length;
-    const get = (suffix: string) => only(p, 'lat' + suffix, ['route:/a']);
+    const get = (suffix: string) => only(p, `lat${suffix}`, ['route:/a']);
     assert.deepEqual(get('.max').values, [sorted[n - 1]]);
     assert.deepEqual(get('.median').values, [sorted[Math.floor((n - 1) / 2)]]);
     assert.deepEqual(get('.avg').values, [values.reduce((x, y) => x + y) / n]);

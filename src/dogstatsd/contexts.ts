@@ -25,7 +25,7 @@ const MAX_ALIASES = 8;
 
 /** A copy of s that does not keep the packet string it was sliced from alive (V8 sliced strings share it). */
 export function detach(s: string): string {
-  return (' ' + s).slice(1);
+  return ` ${s}`.slice(1);
 }
 
 export class Context {

@@ -23,7 +23,7 @@ export function histogramOutputs(aggregates: string[], percentiles: Array<number
   const out: HistogramOutput[] = [];
   for (const a of aggregates) {
     if (!KNOWN_AGGREGATES.has(a)) continue;
-    out.push({ suffix: '.' + a, aggregate: a, percentile: 0, type: a === 'count' ? 'rate' : 'gauge' });
+    out.push({ suffix: `.${a}`, aggregate: a, percentile: 0, type: a === 'count' ? 'rate' : 'gauge' });
   }
   const ints: number[] = [];
   for (const p of percentiles) {

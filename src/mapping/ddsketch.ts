@@ -21,7 +21,7 @@ export function sketchKey(v: number): number {
   if (v < 0) return -sketchKey(-v);
   if (v < MIN_VALUE) return 0;
   const k = roundHalfEven(Math.log(v) / LN_GAMMA) + SKETCH_BIAS;
-  return k > MAX_KEY ? MAX_KEY : k < 1 ? 1 : k;
+  return k > MAX_KEY ? MAX_KEY : Math.max(k, 1);
 }
 
 /** The representative (lower-boundary) value of a key: γ^(k − bias). */

@@ -115,8 +115,8 @@ export class HostTagCache {
     this.pruneStale(nowMs);
     // A refresh that changes nothing but the time is saved at most once per SAVE_REFRESH_MS, not on every payload.
     const changed = tagsChanged || info.agentVersion !== prev.agentVersion || info.os !== prev.os;
-    if (changed || nowMs - (this.savedUpdatedMs.get(info.host + '\u0000' + tenant) ?? 0) > SAVE_REFRESH_MS) {
-      this.savedUpdatedMs.set(info.host + '\u0000' + tenant, nowMs);
+    if (changed || nowMs - (this.savedUpdatedMs.get(`${info.host}\u0000${tenant}`) ?? 0) > SAVE_REFRESH_MS) {
+      this.savedUpdatedMs.set(`${info.host}\u0000${tenant}`, nowMs);
       this.markDirty();
     }
     if (tagsChanged) this.emit(tenant, md.host);
@@ -164,7 +164,7 @@ export class HostTagCache {
       for (const [host, info] of hosts) {
         if (info.updatedMs >= oldest) continue;
         hosts.delete(host);
-        this.savedUpdatedMs.delete(host + '\u0000' + tenant);
+        this.savedUpdatedMs.delete(`${host}\u0000${tenant}`);
         this.hostCount--;
         this.markDirty();
         this.emit(tenant, host);

@@ -149,8 +149,8 @@ function labelsOf(
   let resourceNames: ReadonlySet<string> | null = null;
   const nameFor = (raw: string): string => {
     const n = naming.labelName(raw);
-    const taken = reserved.has(n) || fixedHas(fixed, n) || (resourceNames !== null && resourceNames.has(n));
-    return taken || n.startsWith('__') ? 'exported_' + n : n;
+    const taken = reserved.has(n) || fixedHas(fixed, n) || resourceNames?.has(n);
+    return taken || n.startsWith('__') ? `exported_${n}` : n;
   };
   for (const r of resources) if (r.name !== '') addValue(values, nameFor(r.type), r.name);
   if (values.size > 0) resourceNames = new Set(values.keys());

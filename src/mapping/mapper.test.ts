@@ -570,8 +570,8 @@ describe('distributions', () => {
       ...base,
     });
     for (const suffix of ['_count', '_sum', '_min', '_max', '_avg']) {
-      assert.deepEqual(labels(byName(r, 'blog_app_latency' + suffix)), {
-        __name__: 'blog_app_latency' + suffix,
+      assert.deepEqual(labels(byName(r, `blog_app_latency${suffix}`)), {
+        __name__: `blog_app_latency${suffix}`,
         ...base,
       });
     }

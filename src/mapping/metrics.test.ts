@@ -24,7 +24,7 @@ function series(metric: string, host: string): DDSeries {
 
 /** The value of one sample line of /metrics, or undefined when absent. */
 async function sample(registry: Registry, line: string): Promise<number | undefined> {
-  const found = (await registry.metrics()).split('\n').find((l) => l.startsWith(line + ' '));
+  const found = (await registry.metrics()).split('\n').find((l) => l.startsWith(`${line} `));
   return found === undefined ? undefined : Number(found.slice(line.length + 1));
 }
 

@@ -21,13 +21,13 @@ function sanitize(name: string, allowColon: boolean): string {
       break;
     }
   }
-  if (clean) return name.length > 0 && isDigit(name.charCodeAt(0)) ? '_' + name : name;
+  if (clean) return name.length > 0 && isDigit(name.charCodeAt(0)) ? `_${name}` : name;
   let out = '';
   for (const ch of name) {
     const c = ch.charCodeAt(0);
     out += isLetterOrUnderscore(c) || isDigit(c) || (allowColon && c === 58) ? ch : '_';
   }
-  return isDigit(out.charCodeAt(0)) ? '_' + out : out;
+  return isDigit(out.charCodeAt(0)) ? `_${out}` : out;
 }
 
 /** `system.net.bytes_rcvd` → `system_net_bytes_rcvd`, `2xx.rate` → `_2xx_rate`. '' stays '' (an invalid name). */

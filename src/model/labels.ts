@@ -17,6 +17,6 @@ export function compareLabels(a: readonly Label[], b: readonly Label[]): number 
 /** A string identifying a sorted label set, for Map keys (\xff and \xfe never occur in UTF-8 text). */
 export function labelsKey(labels: readonly Label[]): string {
   let k = '';
-  for (const l of labels) k += l.name + '\xff' + l.value + '\xfe';
+  for (const l of labels) k += `${l.name}\xff${l.value}\xfe`;
   return k;
 }

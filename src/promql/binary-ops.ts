@@ -278,14 +278,14 @@ function signatureFn(m: VectorMatching): (labels: Label[]) => string {
     const names = new Set(m.labels);
     return (labels) => {
       let k = '';
-      for (const l of labels) if (names.has(l.name)) k += l.name + '\xff' + l.value + '\xfe';
+      for (const l of labels) if (names.has(l.name)) k += `${l.name}\xff${l.value}\xfe`;
       return k;
     };
   }
   const names = new Set([...m.labels, METRIC_NAME]);
   return (labels) => {
     let k = '';
-    for (const l of labels) if (!names.has(l.name)) k += l.name + '\xff' + l.value + '\xfe';
+    for (const l of labels) if (!names.has(l.name)) k += `${l.name}\xff${l.value}\xfe`;
     return k;
   };
 }

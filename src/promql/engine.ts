@@ -328,9 +328,9 @@ function metricJson(labels: Label[]): string {
   let out = '{';
   for (let i = 0; i < labels.length; i++) {
     if (i > 0) out += ',';
-    out += JSON.stringify(labels[i]!.name) + ':' + JSON.stringify(labels[i]!.value);
+    out += `${JSON.stringify(labels[i]!.name)}:${JSON.stringify(labels[i]!.value)}`;
   }
-  return out + '}';
+  return `${out}}`;
 }
 
 /**

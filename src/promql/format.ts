@@ -23,7 +23,7 @@ export function formatFloat(v: number): string {
   // JS writes 1e-7 / 1e+21; Go writes at least two exponent digits: 1e-07 / 1e+21.
   const sign = s[e + 1]!;
   const digits = s.slice(e + 2);
-  return s.slice(0, e) + 'e' + sign + (digits.length < 2 ? '0' + digits : digits);
+  return `${s.slice(0, e)}e${sign}${digits.length < 2 ? `0${digits}` : digits}`;
 }
 
 /** Go's strconv.FormatFloat(v, 'f', -1, 64): shortest digits, never an exponent (count_values labels). */
@@ -40,9 +40,9 @@ export function formatFloatPlain(v: number): string {
   const digits = dot < 0 ? mant : mant.slice(0, dot) + mant.slice(dot + 1);
   const intLen = (dot < 0 ? mant.length : dot) + exp;
   let out: string;
-  if (intLen <= 0) out = '0.' + '0'.repeat(-intLen) + digits;
+  if (intLen <= 0) out = `0.${'0'.repeat(-intLen)}${digits}`;
   else if (intLen >= digits.length) out = digits + '0'.repeat(intLen - digits.length);
-  else out = digits.slice(0, intLen) + '.' + digits.slice(intLen);
+  else out = `${digits.slice(0, intLen)}.${digits.slice(intLen)}`;
   return (neg ? '-' : '') + out;
 }
 
@@ -119,7 +119,7 @@ export function goFloatG(v: number): string {
     const [m, e] = s.split('e');
     const sign = e![0] === '-' ? '-' : '+';
     const digits = e!.replace(/^[+-]/, '');
-    return `${m}e${sign}${digits.length < 2 ? '0' + digits : digits}`;
+    return `${m}e${sign}${digits.length < 2 ? `0${digits}` : digits}`;
   }
   return String(v);
 }

@@ -34,7 +34,7 @@ export function formatLabels(labels: readonly Label[]): string {
     if (l.name === METRIC_NAME) name = l.value;
     else parts.push(`${l.name}=${JSON.stringify(l.value)}`);
   }
-  return name + '{' + parts.join(', ') + '}';
+  return `${name}{${parts.join(', ')}}`;
 }
 
 const labelNameRe = /^[a-zA-Z_][a-zA-Z0-9_]*$/;

@@ -631,7 +631,7 @@ export function parseExpr(input: string): Expr {
   // The lezer grammar lacks Go's `2.` float form; where it stops right after one, read the dot as a space.
   let source = input;
   while (err && err.from > 0 && source[err.from] === '.' && /\d/.test(source[err.from - 1]!)) {
-    source = source.slice(0, err.from) + ' ' + source.slice(err.from + 1);
+    source = `${source.slice(0, err.from)} ${source.slice(err.from + 1)}`;
     tree = lezerParser.parse(source);
     err = firstError(tree.topNode);
   }

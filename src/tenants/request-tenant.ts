@@ -36,7 +36,7 @@ function first(v: string | string[] | undefined): string | undefined {
 function intakeApiKey(headers: IncomingHttpHeaders, query: Record<string, unknown>): string | undefined {
   const h = first(headers['dd-api-key']);
   if (h) return h.trim();
-  const q = query['api_key'];
+  const q = query.api_key;
   return typeof q === 'string' && q ? q : undefined;
 }
 

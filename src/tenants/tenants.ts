@@ -37,7 +37,7 @@ export function writeTokenFile(dataDir: string, tenant: string, key: string): st
   mkdirSync(dataDir, { recursive: true });
   const path = tokenFilePath(dataDir, tenant);
   const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, key + '\n', { mode: 0o600 });
+  writeFileSync(tmp, `${key}\n`, { mode: 0o600 });
   const fd = openSync(tmp, 'r');
   fsyncSync(fd);
   closeSync(fd);

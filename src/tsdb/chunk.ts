@@ -102,7 +102,7 @@ export class ChunkAppender {
     if (this.count === 0) {
       const scale = this.opts.xorOnly ? -1 : decimalScale(v);
       this.encoding = scale < 0 ? ENC_XOR : ENC_DECIMAL;
-      this.scale = scale < 0 ? 0 : scale;
+      this.scale = Math.max(scale, 0);
       this.buf[0] = this.encoding;
       this.buf[2] = this.scale;
       this.writeVarInt(t);
@@ -163,7 +163,7 @@ export class ChunkAppender {
     this.trailing = 0;
     // The first append picks the smallest scale of the first value; force the one that fits all.
     this.encoding = scale < 0 ? ENC_XOR : ENC_DECIMAL;
-    this.scale = scale < 0 ? 0 : scale;
+    this.scale = Math.max(scale, 0);
     this.buf[0] = this.encoding;
     this.buf[2] = this.scale;
     this.writeVarInt(ts[0]!);

@@ -58,7 +58,7 @@ describe('Storage', () => {
       assert.throws(() => storage.querier('../etc'), /invalid tenant/);
       const stats = await storage.stats();
       assert.equal(stats['tenant-a']!.headSeries, 2);
-      assert.equal(stats['tenant_b']!.headSamples, 2);
+      assert.equal(stats.tenant_b!.headSamples, 2);
       await storage.close();
       // Reopened lazily from disk: still isolated.
       const again = new Storage({ dataDir });

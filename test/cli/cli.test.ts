@@ -199,7 +199,7 @@ describe('HTTPS', () => {
     assert.equal(res.statusCode, 202);
     await res.body.dump();
     assert.equal((await prom.query('tls_metric'))[0]?.value[1], '3');
-    await assert.rejects(fetch(p.url.replace('https:', 'http:') + '/-/healthy'));
+    await assert.rejects(fetch(`${p.url.replace('https:', 'http:')}/-/healthy`));
     await dispatcher.close();
     p.child.kill('SIGTERM');
     assert.equal(await p.exited, 0);

@@ -143,7 +143,7 @@ describe('limits, encodings, auth, routes', () => {
       route: '/api/v2/series',
       code: '403',
     });
-    for (const key of [null, 'wrong', pd.keys.default + 'x']) {
+    for (const key of [null, 'wrong', `${pd.keys.default}x`]) {
       const r = await post(pd.url, '/api/v2/series', good('m'), { key });
       assert.equal(r.status, 403);
       assert.deepEqual(r.json, { errors: ['Forbidden'] });

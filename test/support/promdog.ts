@@ -96,7 +96,7 @@ export async function post(
 
 /** Reads one sample value of a self-metric from /metrics (sum over series whose labels include `labels`). */
 export async function selfMetric(baseUrl: string, name: string, labels: Record<string, string> = {}): Promise<number> {
-  const text = await (await fetch(baseUrl + '/metrics')).text();
+  const text = await (await fetch(`${baseUrl}/metrics`)).text();
   let sum = 0;
   for (const line of text.split('\n')) {
     if (!line.startsWith(name)) continue;

@@ -76,7 +76,7 @@ export class PrometheusProcess {
     const config = ['global:', '  scrape_interval: 1h'];
     if (opts.outOfOrderTimeWindow)
       config.push('storage:', '  tsdb:', `    out_of_order_time_window: ${opts.outOfOrderTimeWindow}`);
-    await writeFile(configFile, config.join('\n') + '\n');
+    await writeFile(configFile, `${config.join('\n')}\n`);
     const dataDir = opts.dataDir ?? join(tempDir, 'data');
     // A free port can be taken by someone else before Prometheus binds it; with a port of our choosing, try another.
     for (let attempt = 1; ; attempt++) {

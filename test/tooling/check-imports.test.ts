@@ -129,7 +129,7 @@ test('check-imports: an import the ARCHITECTURE.md table does not allow is repor
   assert.equal(res.status, 1);
   assert.match(
     res.out,
-    /src\/tsdb may not import src\/api \(ARCHITECTURE.md's import table\):\n    src\/tsdb\/db\.ts imports src\/api\/query\.ts\n/,
+    /src\/tsdb may not import src\/api \(ARCHITECTURE.md's import table\):\n {4}src\/tsdb\/db\.ts imports src\/api\/query\.ts\n/,
   );
   assert.doesNotMatch(res.out, /may not import src\/model/);
   assert.match(res.out, /check-imports: 1 problem$/m);

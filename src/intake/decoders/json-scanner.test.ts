@@ -206,7 +206,7 @@ describe('JsonScanner keys', () => {
       for (let i = 0; i < name.length; i++) {
         texts.push(name.slice(0, i) + String.fromCharCode(name.charCodeAt(i) ^ 1) + name.slice(i + 1));
       }
-      texts.push(name + 'x', name.slice(1));
+      texts.push(`${name}x`, name.slice(1));
     }
     for (const text of texts) {
       const s = new JsonScanner(Buffer.from(`{ "${text}" : 1}`), 1);

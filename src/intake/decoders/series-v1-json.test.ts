@@ -409,9 +409,9 @@ describe('v1 series JSON: the scanner decodes exactly as JSON.parse', () => {
       '{"series":[{"m\\u0065tric":"m","points":[[1,2]]}]}',
       '{"series":[{"metric":"m","points":[[1,2]],"points":[[3,4]]}]}',
       '\ufeff\ufeff{"series":[]}',
-      '{"series":[{"metric":"m","points":[[1,2]],"x":' + '['.repeat(100) + ']'.repeat(100) + '}]}',
-      '{"series":[{"metric":"m","points":[[1,2]],"x":' + '['.repeat(10_000) + ']'.repeat(10_000) + '}]}',
-      '{"series":[{"metric":"m","points":[[1,2]]}],"x":' + '{"a":'.repeat(70) + '1' + '}'.repeat(70) + '}',
+      `{"series":[{"metric":"m","points":[[1,2]],"x":${'['.repeat(100)}${']'.repeat(100)}}]}`,
+      `{"series":[{"metric":"m","points":[[1,2]],"x":${'['.repeat(10_000)}${']'.repeat(10_000)}}]}`,
+      `{"series":[{"metric":"m","points":[[1,2]]}],"x":${'{"a":'.repeat(70)}1${'}'.repeat(70)}}`,
     ];
     for (const text of texts) sameAsParse(Buffer.from(text), text);
   });
@@ -428,13 +428,13 @@ describe('v1 series JSON: the scanner decodes exactly as JSON.parse', () => {
       String.raw`\u0/00`,
       String.raw`\u00:0`,
       String.raw`\u00@0`,
-      String.raw`\u00` + '`0',
+      `${String.raw`\u00`}\`0`,
       String.raw`\u12`,
       String.raw`\u`,
       String.raw`\x41`,
       // Bytes 0x10-0x19 are not hex digits (they once passed for 0-9).
-      String.raw`\u00` + '\u00100',
-      String.raw`\u001` + '\u0019',
+      `${String.raw`\u00`}\u00100`,
+      `${String.raw`\u001`}\u0019`,
       String.raw`\a`,
       String.raw`\0`,
       String.raw`\'`,

@@ -14,7 +14,7 @@ const series = (name: string, extra: Record<string, string>, timestamps: number[
 });
 
 test('round-trips labels, special values, timestamps of every varint width and metadata', () => {
-  const longValue = 'x'.repeat(300) + 'é'; // 2-byte length prefix and a non-ASCII tail
+  const longValue = `${'x'.repeat(300)}é`; // 2-byte length prefix and a non-ASCII tail
   const input: PromSeries[] = [
     series(
       'system_cpu_user',

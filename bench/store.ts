@@ -27,7 +27,7 @@ import { spawnPromdog, type PromdogProcess } from '../test/support/process.js';
 import { freePort } from '../test/support/ports.js';
 import { PrometheusProcess } from '../test/support/prometheus.js';
 import type { GcStats } from './server-probe.js';
-import { METRICS_PER_HOST, STEP_S, seriesPrefix, valueOf, type ValueMix } from '../test/support/agent-series.js';
+import { METRICS_PER_HOST, STEP_S, seriesPrefix, seriesValue, type ValueMix } from '../test/support/agent-series.js';
 
 const POINTS_PER_REQUEST = 10_000;
 const BLOCK_S = 2 * 3600;
@@ -58,7 +58,7 @@ function makeBodies(
         const parts: string[] = [];
         for (let i = from; i < Math.min(hi, from + seriesPerRequest); i++) {
           let pts = '';
-          for (let k = k0; k < kEnd; k++) pts += `${k > k0 ? ',' : ''}[${t0 + k * STEP_S},${valueOf(mix, i, k)}]`;
+          for (let k = k0; k < kEnd; k++) pts += `${k > k0 ? ',' : ''}[${t0 + k * STEP_S},${seriesValue(mix, i, k)}]`;
           parts.push(`${prefixes[i - lo]}${pts}]}`);
         }
         bodies.push(deflateSync(`{"series":[${parts.join(',')}]}`));
@@ -193,7 +193,12 @@ async function startVictoriaMetrics(): Promise<VictoriaMetrics> {
   vmChildren.add(child);
   let log = '';
   child.stderr!.on('data', (c: Buffer) => (log = (log + c.toString()).slice(-8000)));
-  const exited = new Promise<void>((resolve) => child.on('exit', () => (vmChildren.delete(child), resolve())));
+  const exited = new Promise<void>((resolve) =>
+    child.on('exit', () => {
+      vmChildren.delete(child);
+      resolve();
+    }),
+  );
   child.on(
     'error',
     (err) => (log += `\nspawn ${VM_BIN}: ${err.message} (install it: node scripts/ensure-bench-deps.mjs)`),

@@ -6,6 +6,7 @@ import type { Readable } from 'node:stream';
 import type { LabelMatcher } from '../model/storage.js';
 import { parseDurationParam, parseTime } from '../promql/engine.js';
 import { parseExpr, ParseError } from '../promql/parser.js';
+import type { Expr } from '../promql/ast.js';
 import { compileMatcher } from '../model/matcher.js';
 import { isFormRequest } from '../http/raw-bodies.js';
 
@@ -135,7 +136,7 @@ export function limitParam(p: Params, name = 'limit'): number {
 /** Parses `match[]` series selectors; each needs a matcher that does not match the empty string. */
 export function parseMatchers(selectors: string[]): LabelMatcher[][] {
   return selectors.map((s) => {
-    let e;
+    let e: Expr;
     try {
       e = parseExpr(s);
     } catch (err) {

@@ -272,7 +272,7 @@ describe('parseNumber (Go strconv.ParseFloat forms)', () => {
     assert.equal(num('1.'), 1);
     assert.equal(num('1e3'), 1000);
     assert.equal(num('2.5E-3'), 0.0025);
-    assert.equal(num('12345678901234567890'), 12345678901234567890);
+    assert.equal(num('12345678901234567890'), Number('12345678901234567890'));
     assert.equal(num('0.30000000000000004'), 0.30000000000000004);
   });
   test('inf and nan', () => {

@@ -1,6 +1,6 @@
 import { createInflate, deflateSync } from 'node:zlib';
 import { pathToFileURL } from 'node:url';
-import { STEP_S, seriesPrefix, valueOf } from '../../test/support/agent-series.js';
+import { STEP_S, seriesPrefix, seriesValue } from '../../test/support/agent-series.js';
 import { inflateChunkBytes } from './body.js';
 
 // Inflating an Agent-sized deflated v1 body (10,000 series) through a zlib stream with zlib's default 16 KiB output
@@ -30,7 +30,7 @@ async function cpuMsPerBody(body: Buffer, chunkSize: number, n: number): Promise
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const parts: string[] = [];
   for (let i = 0; i < 10_000; i++)
-    parts.push(`${seriesPrefix(i, 'a')}[${1_700_000_000 + STEP_S},${valueOf('agent', i, 1)}]]}`);
+    parts.push(`${seriesPrefix(i, 'a')}[${1_700_000_000 + STEP_S},${seriesValue('agent', i, 1)}]]}`);
   const json = Buffer.from(`{"series":[${parts.join(',')}]}`);
   const body = deflateSync(json);
   console.log(`body: ${json.length} bytes of JSON, ${body.length} deflated`);

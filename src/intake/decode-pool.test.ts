@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { deflateSync, gzipSync } from 'node:zlib';
 import type { DecodedPayload, IdentitySeriesBatch } from '../model/datadog.js';
 import { loadFixture } from '../../test/support/fixtures.js';
-import { STEP_S, seriesPrefix, valueOf } from '../../test/support/agent-series.js';
+import { STEP_S, seriesPrefix, seriesValue } from '../../test/support/agent-series.js';
 import { HostTagCache } from '../mapping/host-tags.js';
 import { Mapper } from '../mapping/mapper.js';
 import { BadBodyError, PayloadTooLargeError, decompressBody, type BodyEncoding } from './body.js';
@@ -59,7 +59,7 @@ async function assertSameAsMainThread(
 function agentV1Body(series: number, step: number): Buffer {
   const parts: string[] = [];
   for (let i = 0; i < series; i++)
-    parts.push(`${seriesPrefix(i, 'w')}[${1_700_000_000 + step * STEP_S},${valueOf('noisy20', i, step)}]]}`);
+    parts.push(`${seriesPrefix(i, 'w')}[${1_700_000_000 + step * STEP_S},${seriesValue('noisy20', i, step)}]]}`);
   return Buffer.from(`{"series":[${parts.join(',')}]}`);
 }
 

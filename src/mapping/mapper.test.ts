@@ -798,8 +798,12 @@ describe('v2 protobuf fast path (series found by their identity bytes)', () => {
       [fields[i], fields[j]] = [fields[j]!, fields[i]!];
     }
     const at = Math.floor(rand() * (fields.length + 1));
-    fields.splice(at, 0, (m) => tagFields.forEach((f) => f(m)));
-    w.message(1, (m) => fields.forEach((f) => f(m)));
+    fields.splice(at, 0, (m) => {
+      for (const f of tagFields) f(m);
+    });
+    w.message(1, (m) => {
+      for (const f of fields) f(m);
+    });
   }
 
   test('random identities, field orders, points and request orders map as their decoded series do', () => {

@@ -9,9 +9,9 @@ const QS = [0.99, 0, 0.5, 0.001, 0.25, 1, 0.75, 0.9, 0.95, 0.5];
 function assertSameAsSketchQuantile(p: DDSketchPoint, what: string): void {
   const out: number[] = [];
   sketchQuantiles(p, QS, quantileOrder(QS), out);
-  QS.forEach((q, i) =>
-    assert.ok(Object.is(out[i], sketchQuantile(p, q)), `${what}, q=${q}: ${out[i]} vs ${sketchQuantile(p, q)}`),
-  );
+  QS.forEach((q, i) => {
+    assert.ok(Object.is(out[i], sketchQuantile(p, q)), `${what}, q=${q}: ${out[i]} vs ${sketchQuantile(p, q)}`);
+  });
 }
 
 // One walk over the bins for many quantiles (state carried from quantile to quantile) must give what a fresh walk

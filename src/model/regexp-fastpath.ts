@@ -27,7 +27,7 @@ const MAX_GROUP_DEPTH = 8;
 const META = new Set(['\\', '.', '+', '*', '?', '(', ')', '|', '[', ']', '{', '}', '^', '$']);
 const QUANTIFIERS = new Set(['*', '+', '?', '{']);
 const ASCII_PUNCT = /^[!-/:-@[-`{-~]$/;
-const NON_ASCII = /[^\x00-\x7f]/;
+const NON_ASCII = /[^\p{ASCII}]/u;
 
 class Unsupported extends Error {}
 

@@ -215,7 +215,7 @@ export class Evaluator implements EvalContext {
         while (j + 1 < ts.length && ts[j + 1]! <= ref) j++;
         if (j < 0 || ts[j]! <= ref - lookback) continue;
         const v = values[j]!;
-        if (v !== v && isStaleAt(values, j)) continue;
+        if (Number.isNaN(v) && isStaleAt(values, j)) continue;
         if (!vals) {
           vals = new Float64Array(n);
           has = new Uint8Array(n);
@@ -305,13 +305,13 @@ function pointCount(v: EvalValue): number {
 function withoutStaleMarkers(s: SeriesData): RangeSeries {
   const vals = s.values;
   let stale = 0;
-  for (let i = 0; i < vals.length; i++) if (vals[i] !== vals[i] && isStaleAt(vals, i)) stale++;
+  for (let i = 0; i < vals.length; i++) if (Number.isNaN(vals[i]) && isStaleAt(vals, i)) stale++;
   if (stale === 0) return { labels: s.labels, ts: s.timestamps, vals, dropName: false };
   const ts = new Float64Array(vals.length - stale);
   const out = new Float64Array(vals.length - stale);
   let k = 0;
   for (let i = 0; i < vals.length; i++) {
-    if (vals[i] !== vals[i] && isStaleAt(vals, i)) continue;
+    if (Number.isNaN(vals[i]) && isStaleAt(vals, i)) continue;
     ts[k] = s.timestamps[i]!;
     out[k++] = vals[i]!;
   }

@@ -86,7 +86,8 @@ const AGGREGATE_OPS = new Set<string>([
 ]);
 const PARAM_AGGREGATES = new Set<string>(['topk', 'bottomk', 'quantile', 'count_values', 'limitk', 'limit_ratio']);
 
-const MAX_AT_SECONDS = 9223372036854775807 / 1000;
+// Go's math.MaxInt64 (2^63 − 1, which a double rounds to 2^63) in milliseconds, as seconds.
+const MAX_AT_SECONDS = 2 ** 63 / 1000;
 
 type Postfix = (inner: Expr) => Expr;
 
@@ -209,7 +210,7 @@ class Converter {
       }
       case 'AnchoredExpr':
       case 'SmoothedExpr':
-        this.fail(pos, `${n.name === 'AnchoredExpr' ? 'anchored' : 'smoothed'} modifier is not supported`);
+        return this.fail(pos, `${n.name === 'AnchoredExpr' ? 'anchored' : 'smoothed'} modifier is not supported`);
       default:
         this.fail(pos, `unexpected ${JSON.stringify(this.text(n))}`);
     }

@@ -234,7 +234,7 @@ export class BlockWriter {
     for (const s of this.series) for (const l of s.labels) symSet.add(l.name).add(l.value);
     const symbols = [...symSet].sort();
     const symId = new Map<string, number>();
-    symbols.forEach((s, i) => symId.set(s, i));
+    for (let i = 0; i < symbols.length; i++) symId.set(symbols[i]!, i);
     const w = new ByteWriter();
     w.bytes(textEncoder.encode('PDIX'));
     w.bytes(new Uint8Array([1, 0, 0, 0]));

@@ -385,6 +385,8 @@ export function decodeChunk(
       } else m = readVarInt();
     } else {
       let dod: number;
+      // biome-ignore-start lint/suspicious/noDuplicateElseIf: each test reads the next control bit (a unary prefix);
+      // a loop counting the ones measured 2-3 % slower in decoding.
       if (readBits(1) === 0) dod = 0;
       else if (readBits(1) === 0) dod = (readBits(14) << 18) >> 18;
       else if (readBits(1) === 0) dod = (readBits(17) << 15) >> 15;
@@ -400,6 +402,7 @@ export function decodeChunk(
         else if (readBits(1) === 0) mdod = (readBits(14) << 18) >> 18;
         else if (readBits(1) === 0) mdod = readBits(32) | 0;
         else mdod = readInt64();
+        // biome-ignore-end lint/suspicious/noDuplicateElseIf: end of the two prefix chains
         mDelta += mdod;
         m += mDelta;
       } else if (readBits(1) === 1) {

@@ -14,7 +14,7 @@ import { qs, startApiServer, type ApiServer } from './support.js';
 
 interface Answer {
   status: number;
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  body: any;
 }
 
 async function call(base: string, path: string, form?: Record<string, string | string[] | number>): Promise<Answer> {

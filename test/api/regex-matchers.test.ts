@@ -90,7 +90,8 @@ describe('regex matchers on the store over HTTP', () => {
     );
   });
 
-  test('catastrophic patterns against 10,000-character values answer correctly (no backtracking)', { // A backtracking engine would not finish these within the age of the universe; RE2 needs milliseconds.
+  test('catastrophic patterns against 10,000-character values answer correctly (no backtracking)', {
+    // A backtracking engine would not finish these within the age of the universe; RE2 needs milliseconds.
     timeout: 10_000,
   }, async () => {
     assert.deepEqual(await query('long{v=~"(a+)+b"}'), ['5']);

@@ -53,7 +53,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
 export interface JsonResponse {
   status: number;
   headers: Headers;
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  body: any;
 }
 
 export async function getJson(url: string, init?: RequestInit): Promise<JsonResponse> {

@@ -28,7 +28,7 @@ after(async () => {
   await prom?.cleanup();
 });
 
-async function valueOf(promql: string): Promise<{ labels: Record<string, string>; value: number }> {
+async function queryOne(promql: string): Promise<{ labels: Record<string, string>; value: number }> {
   const r = await prom.query(promql);
   assert.equal(r.length, 1, `${promql}: ${JSON.stringify(r)}`);
   return { labels: r[0]!.metric, value: Number(r[0]!.value[1]) };
@@ -54,7 +54,7 @@ describe('@datadog/datadog-api-client against promdog', () => {
         contentEncoding,
       });
       assert.equal(res.status, 'ok');
-      const got = await valueOf(metric.replace(/\./g, '_'));
+      const got = await queryOne(metric.replace(/\./g, '_'));
       assert.equal(got.value, 12.5);
       assert.equal(got.labels.instance, 'client-host');
       assert.equal(got.labels.type, 'gauge');
@@ -82,7 +82,7 @@ describe('@datadog/datadog-api-client against promdog', () => {
         contentEncoding,
       });
       assert.deepEqual(res.errors ?? [], []);
-      const got = await valueOf(metric.replace(/\./g, '_'));
+      const got = await queryOne(metric.replace(/\./g, '_'));
       assert.equal(got.value, 3.25);
       assert.deepEqual(got.labels, {
         __name__: metric.replace(/\./g, '_'),
@@ -101,10 +101,10 @@ describe('@datadog/datadog-api-client against promdog', () => {
       },
     });
     assert.equal(res.status, 'ok');
-    assert.equal((await valueOf('apiclient_dist_count')).value, 5);
-    assert.equal((await valueOf('apiclient_dist_sum')).value, 15);
-    assert.equal((await valueOf('apiclient_dist_max')).value, 5);
-    assert.equal((await valueOf('apiclient_dist{quantile="0.5"}')).labels.type, 'distribution');
+    assert.equal((await queryOne('apiclient_dist_count')).value, 5);
+    assert.equal((await queryOne('apiclient_dist_sum')).value, 15);
+    assert.equal((await queryOne('apiclient_dist_max')).value, 5);
+    assert.equal((await queryOne('apiclient_dist{quantile="0.5"}')).labels.type, 'distribution');
   });
 
   test('v1 ServiceChecksApi.submitServiceCheck', async () => {
@@ -121,7 +121,7 @@ describe('@datadog/datadog-api-client against promdog', () => {
       ],
     });
     assert.equal(res.status, 'ok');
-    const got = await valueOf('datadog_service_check_status{check="apiclient.check"}');
+    const got = await queryOne('datadog_service_check_status{check="apiclient.check"}');
     assert.equal(got.value, 1);
     assert.equal(got.labels.instance, 'client-host');
     assert.equal(got.labels.env, 'test');

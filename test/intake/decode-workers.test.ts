@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { startPromdog, post, selfMetric, type TestPromdog } from '../support/promdog.js';
-import { STEP_S, seriesPrefix, valueOf } from '../support/agent-series.js';
+import { STEP_S, seriesPrefix, seriesValue } from '../support/agent-series.js';
 
 // Series bodies of 8 KiB and more (compressed) are decoded by worker threads (limits.decode_workers), smaller ones
 // on the main thread. Both paths must store the same thing and refuse bad bodies the same way.
@@ -16,7 +16,7 @@ function v1Body(series: number, tag: string): Buffer {
   const parts: string[] = [];
   for (let i = 0; i < series; i++)
     parts.push(
-      `${seriesPrefix(i, tag)}[${nowS - STEP_S},${valueOf('agent', i, 1)}],[${nowS},${valueOf('agent', i, 2)}]]}`,
+      `${seriesPrefix(i, tag)}[${nowS - STEP_S},${seriesValue('agent', i, 1)}],[${nowS},${seriesValue('agent', i, 2)}]]}`,
     );
   return Buffer.from(`{"series":[${parts.join(',')}]}`);
 }

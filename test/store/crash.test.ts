@@ -146,7 +146,9 @@ test(`kill -9 while posting, ${ROUNDS} times: every acknowledged sample survives
       if (!line) continue;
       const row = JSON.parse(line) as { metric: Record<string, string>; values: number[]; timestamps: number[] };
       const m = new Map<number, number>();
-      row.timestamps.forEach((ts, i) => m.set(ts, row.values[i]!));
+      row.timestamps.forEach((ts, i) => {
+        m.set(ts, row.values[i]!);
+      });
       exported.set(row.metric.poster!, m);
     }
     let missing = 0;

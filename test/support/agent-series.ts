@@ -83,6 +83,6 @@ export function seriesPrefix(i: number, tag: string): string {
 }
 
 /** Series i's value at step k under a value mix. */
-export function valueOf(mix: ValueMix, i: number, k: number): number {
+export function seriesValue(mix: ValueMix, i: number, k: number): number {
   return valueAt(MIXES[mix][i % METRICS_PER_HOST]!, i, k);
 }

@@ -34,7 +34,7 @@ export async function spawnPromdog(args: string[], env: NodeJS.ProcessEnv = {}):
   let buf = '';
   child.stdout!.on('data', (c: Buffer) => {
     buf += c.toString();
-    let nl;
+    let nl: number;
     while ((nl = buf.indexOf('\n')) >= 0) {
       const line = buf.slice(0, nl);
       buf = buf.slice(nl + 1);
@@ -73,7 +73,13 @@ export async function spawnPromdog(args: string[], env: NodeJS.ProcessEnv = {}):
           ),
         timeoutMs,
       );
-      waiters.push({ re, resolve: (l) => (clearTimeout(timer), resolve(l)) });
+      waiters.push({
+        re,
+        resolve: (l) => {
+          clearTimeout(timer);
+          resolve(l);
+        },
+      });
       void exited.then((code) =>
         reject(new Error(`promdog exited (${code}) before ${re}; stderr: ${stderr.slice(-2000)}`)),
       );

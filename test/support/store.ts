@@ -37,7 +37,9 @@ export class TestStore {
   appendSamples(tenant: string, labels: Label[], samples: readonly TestSample[]): Promise<void> {
     // A JS array quiets the stale marker's signalling NaN; a Float64Array keeps its bits (the store only indexes it).
     const values = Float64Array.from(samples, (s) => s.v);
-    samples.forEach((s, i) => s.stale && writeStaleNaN(values, i));
+    samples.forEach((s, i) => {
+      if (s.stale) writeStaleNaN(values, i);
+    });
     const sorted = [...labels].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     return this.append(tenant, [
       { labels: sorted, timestamps: samples.map((s) => s.t), values: values as unknown as number[] },

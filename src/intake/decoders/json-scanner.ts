@@ -230,7 +230,7 @@ export class JsonScanner {
     }
     this.pos = p;
     const magnitude = decimalMagnitude(mantissa, digits, scale, bytes, negative ? start + 1 : start, p);
-    if (magnitude === magnitude) return negative ? -magnitude : magnitude;
+    if (!Number.isNaN(magnitude)) return negative ? -magnitude : magnitude;
     return Number(this.body.toString('latin1', start, p));
   }
 

@@ -290,7 +290,7 @@ export class ProtoReader {
         this.skipGroup(tag >>> 3, end);
         return;
       case WIRE_END_GROUP:
-        this.fail(`unexpected end-group tag for field ${tag >>> 3}`, this.tagAt);
+        return this.fail(`unexpected end-group tag for field ${tag >>> 3}`, this.tagAt);
       default:
         this.fail(`invalid wire type ${tag & 7}`, this.tagAt);
     }

@@ -3,7 +3,7 @@ import type { DecodedPayload } from '../../model/datadog.js';
 import { HostTagCache } from '../../mapping/host-tags.js';
 import { Mapper } from '../../mapping/mapper.js';
 import { decodeSeriesV1Json, decodeSeriesV1JsonByParse } from './series-v1-json.js';
-import { STEP_S, seriesPrefix, valueOf } from '../../../test/support/agent-series.js';
+import { STEP_S, seriesPrefix, seriesValue } from '../../../test/support/agent-series.js';
 
 // /api/v1/series JSON on one core, the hand-written scanner (decodeSeriesV1Json) against the JSON.parse path it
 // replaces (decodeSeriesV1JsonByParse), decode only and decode + map, on the store bench's payloads (bench/store.ts):
@@ -19,7 +19,7 @@ const SERIES = 10_000;
 export function storeBenchBody(k: number, t0 = 1_700_000_000): Buffer {
   const parts: string[] = [];
   for (let i = 0; i < SERIES; i++)
-    parts.push(`${seriesPrefix(i, 'a')}[${t0 + k * STEP_S},${valueOf('noisy20', i, k)}]]}`);
+    parts.push(`${seriesPrefix(i, 'a')}[${t0 + k * STEP_S},${seriesValue('noisy20', i, k)}]]}`);
   return Buffer.from(`{"series":[${parts.join(',')}]}`);
 }
 

@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MetricsApi as MetricsApiV1 } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v1/apis/MetricsApi.js';
 import { JsonTextGenerator, mutate, withInvalidUtf8 } from '../../../test/support/json-text.js';
-import { DecodeError, type DDSeries, type IdentitySeriesBatch } from '../../model/datadog.js';
+import { DecodeError, type DDSeries, type DecodedPayload, type IdentitySeriesBatch } from '../../model/datadog.js';
 import { HostTagCache, Mapper, type MapResult } from '../../mapping/index.js';
 import { decodeSeriesV1Json, decodeSeriesV1JsonByParse } from './series-v1-json.js';
 import { decodeSeriesV2Proto } from './series-v2-proto.js';
@@ -201,7 +201,7 @@ function sameAsParse(body: Buffer, context: string): boolean {
     assert.ok(err instanceof DecodeError, `${context}: JSON.parse path threw ${String(err)}`);
     expected = err.message;
   }
-  let decoded;
+  let decoded: DecodedPayload;
   try {
     decoded = decodeSeriesV1Json(body);
   } catch (err) {
@@ -474,7 +474,7 @@ describe('v1 series JSON: identities', () => {
     const gen = new V1Generator(rand);
     // Few distinct objects, many points: most pairs share their identity, some differ in one byte of whitespace.
     const templates = Array.from({ length: 12 }, () => gen.series(false)).filter(
-      (t) => !/"points"[^]*"points"/.test(t.before + t.after),
+      (t) => !/"points"[\s\S]*"points"/.test(t.before + t.after),
     );
     templates.push({ ...templates[0]!, after: ` ${templates[0]!.after}` });
     const bodies = Array.from({ length: 3 }, () => {
@@ -557,7 +557,7 @@ describe('v1 series JSON: mapped through the scanner as through JSON.parse', () 
     const viaScanner = new Mapper({ keepUtf8Names: false }, new HostTagCache(null));
     const viaParse = new Mapper({ keepUtf8Names: false }, new HostTagCache(null));
     const templates = Array.from({ length: 30 }, () => gen.series(false)).filter(
-      (t) => !/"points"[^]*"points"/.test(t.before + t.after),
+      (t) => !/"points"[\s\S]*"points"/.test(t.before + t.after),
     );
     const now = 1_700_000_100_000;
     let samples = 0;

@@ -43,9 +43,9 @@ test('round-trips labels, special values, timestamps of every varint width and m
     assert.deepEqual(decoded.series[i]!.labels, input[i]!.labels);
     assert.deepEqual(decoded.series[i]!.timestamps, input[i]!.timestamps);
     // Object.is: NaN equals NaN and -0 stays distinct from 0.
-    decoded.series[i]!.values.forEach((v, j) =>
-      assert.ok(Object.is(v, input[i]!.values[j]), `series ${i} value ${j}: ${v}`),
-    );
+    decoded.series[i]!.values.forEach((v, j) => {
+      assert.ok(Object.is(v, input[i]!.values[j]), `series ${i} value ${j}: ${v}`);
+    });
   }
   assert.deepEqual(decoded.metadata, [
     { type: 2, family: 'system_cpu_user', help: 'CPU — user', unit: 'percent' },

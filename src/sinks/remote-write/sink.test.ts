@@ -43,7 +43,12 @@ function newSink(targets: RemoteWriteTarget[], options?: RemoteWriteOptions) {
   const rawLogs: string[] = [];
   const logger = pino(
     { level: 'debug' },
-    { write: (line: string) => (rawLogs.push(line), logs.push(JSON.parse(line))) },
+    {
+      write: (line: string) => {
+        rawLogs.push(line);
+        logs.push(JSON.parse(line));
+      },
+    },
   );
   const registry = new Registry();
   const sink = new RemoteWriteSink(targets, registry, logger, options);

@@ -39,7 +39,13 @@ export const explorePage: PageFactory = (root, { params }) => {
     : [...RANGES, { label: formatDuration(rangeS), seconds: rangeS }];
   const rangeSelect = h(
     'select',
-    { id: 'range', onchange: () => ((rangeS = Number(rangeSelect.value)), void run()) },
+    {
+      id: 'range',
+      onchange: () => {
+        rangeS = Number(rangeSelect.value);
+        void run();
+      },
+    },
     ...rangeOptions.map((r) => h('option', { value: r.seconds, selected: r.seconds === rangeS }, r.label)),
   );
   const stepInput = h('input', { id: 'step', size: 8, value: params.get('step') ?? '', onchange: () => void run() });
@@ -76,7 +82,7 @@ export const explorePage: PageFactory = (root, { params }) => {
     for (const b of tabButtons) b.classList.toggle('active', b.dataset.tab === tab);
     graphEl.hidden = tab !== 'graph';
     tableEl.hidden = tab !== 'table';
-    root.querySelectorAll<HTMLElement>('.graph-only').forEach((el) => (el.hidden = tab !== 'graph'));
+    for (const el of root.querySelectorAll<HTMLElement>('.graph-only')) el.hidden = tab !== 'graph';
     stepInput.placeholder = `auto (${formatDuration(autoStep(rangeS))})`;
   };
 

@@ -28,7 +28,14 @@ export const hostsPage: PageFactory = (root, { session, params }) => {
   });
   const windowSelect = h(
     'select',
-    { id: 'series-window', onchange: () => ((windowS = Number(windowSelect.value)), syncUrl(), timer.now()) },
+    {
+      id: 'series-window',
+      onchange: () => {
+        windowS = Number(windowSelect.value);
+        syncUrl();
+        timer.now();
+      },
+    },
     ...WINDOWS.map((s) => h('option', { value: s, selected: s === windowS }, formatDuration(s))),
   );
   const status = h('span', { class: 'status' });

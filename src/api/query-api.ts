@@ -23,7 +23,7 @@ import {
   timeParam,
   type Params,
 } from './params.js';
-import { prettyExpr } from './printer.js';
+import { prettyExpr } from '../promql/printer.js';
 import { exportLine, labelsJson } from './export.js';
 
 /** `/api/v1/status/buildinfo`: the fields Prometheus answers (no `features` map: that marks Mimir/Cortex to Grafana). */

@@ -1,9 +1,9 @@
-// PromQL printer for /api/v1/format_query: the canonical one-line form of an AST (Prometheus' Node.String(),
-// promql/parser/printer.go) and the pretty form (Node.Pretty(0), promql/parser/prettier.go) that splits nodes
-// longer than 100 characters over indented lines.
-import type { AggregateExpr, AtModifier, BinaryExpr, Expr, VectorMatching, VectorSelector } from '../promql/ast.js';
+// PromQL printer for /api/v1/format_query and rule expressions: the canonical one-line form of an AST
+// (Prometheus' Node.String(), promql/parser/printer.go) and the pretty form (Node.Pretty(0),
+// promql/parser/prettier.go) that splits nodes longer than 100 characters over indented lines.
+import type { AggregateExpr, AtModifier, BinaryExpr, Expr, VectorMatching, VectorSelector } from './ast.js';
 import type { LabelMatcher } from '../model/storage.js';
-import { formatFloatPlain } from '../promql/format.js';
+import { formatFloatPlain } from './format.js';
 
 const MAX_CHARACTERS_PER_LINE = 100;
 const INDENT = '  ';

@@ -2,7 +2,7 @@
 // length to 10 to exercise splitting).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseExpr } from '../promql/parser.js';
+import { parseExpr } from './parser.js';
 import { exprString, formatDuration, goQuote, prettyExpr } from './printer.js';
 
 const canonical: [string, string][] = [

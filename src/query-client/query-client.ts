@@ -1,0 +1,193 @@
+// A client of a Prometheus-compatible HTTP query API (Prometheus, VictoriaMetrics, Mimir's /prometheus, Thanos
+// Query): what the ruler queries in gateway mode, where promdog has no store of its own. Instant queries go as
+// form-encoded POSTs to <url>/api/v1/query with the tenant in the configured header (X-Scope-OrgID by default) and
+// the configured credentials, never a promdog key. Answers come back with raw numbers (timestamps in ms), the shape
+// the PromQL engine gives; every failure (timeout, refused connection, an error answer) rejects with what happened.
+import { readFileSync } from 'node:fs';
+import { Pool } from 'undici';
+import type { Label } from '../model/prometheus.js';
+
+export interface QueryClientOptions {
+  /** Base URL of the API, e.g. http://prometheus:9090 or http://mimir:8080/prometheus. */
+  url: string;
+  /** Header carrying the tenant name; '' sends none. */
+  tenantHeader: string;
+  /** Per query, from sending to the end of the answer. */
+  timeoutMs: number;
+  headers?: Record<string, string>;
+  basicAuth?: { username: string; password: string };
+  bearerToken?: string;
+  tlsCaFile?: string;
+  tlsInsecureSkipVerify?: boolean;
+  /** Longest answer read; longer ones fail. Default 64 MiB. */
+  maxResponseBytes?: number;
+  userAgent?: string;
+}
+
+export interface QuerySeries {
+  labels: Label[];
+  timestamps: number[];
+  values: number[];
+}
+
+/** An instant query's answer with raw numbers: a vector's series hold one sample each. */
+export type InstantQueryResult =
+  | { resultType: 'vector' | 'matrix'; series: QuerySeries[]; warnings: string[]; infos: string[] }
+  | { resultType: 'scalar'; time: number; value: number; warnings: string[]; infos: string[] }
+  | { resultType: 'string'; time: number; value: string; warnings: string[]; infos: string[] };
+
+export class QueryClientError extends Error {
+  override name = 'QueryClientError';
+}
+
+const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+
+type ApiSample = [number, string];
+interface ApiAnswer {
+  status?: string;
+  errorType?: string;
+  error?: string;
+  warnings?: string[];
+  infos?: string[];
+  data?: { resultType?: string; result?: unknown };
+}
+
+/** A sample value as the API writes it ("NaN", "+Inf", "-Inf", "1e+308"...). */
+function sampleValue(s: string): number {
+  if (s === '+Inf') return Infinity;
+  if (s === '-Inf') return -Infinity;
+  return Number(s);
+}
+
+function labelsOf(metric: Record<string, string>): Label[] {
+  return Object.entries(metric)
+    .map(([name, value]) => ({ name, value }))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+const ms = (seconds: number) => Math.round(seconds * 1000);
+
+function decodeResult(answer: ApiAnswer): InstantQueryResult {
+  const notes = { warnings: answer.warnings ?? [], infos: answer.infos ?? [] };
+  const data = answer.data ?? {};
+  const result = data.result;
+  switch (data.resultType) {
+    case 'vector':
+      return {
+        resultType: 'vector',
+        series: (result as { metric: Record<string, string>; value: ApiSample }[]).map((s) => ({
+          labels: labelsOf(s.metric),
+          timestamps: [ms(s.value[0])],
+          values: [sampleValue(s.value[1])],
+        })),
+        ...notes,
+      };
+    case 'matrix':
+      return {
+        resultType: 'matrix',
+        series: (result as { metric: Record<string, string>; values: ApiSample[] }[]).map((s) => ({
+          labels: labelsOf(s.metric),
+          timestamps: s.values.map((p) => ms(p[0])),
+          values: s.values.map((p) => sampleValue(p[1])),
+        })),
+        ...notes,
+      };
+    case 'scalar': {
+      const [t, v] = result as ApiSample;
+      return { resultType: 'scalar', time: ms(t), value: sampleValue(v), ...notes };
+    }
+    case 'string': {
+      const [t, v] = result as [number, string];
+      return { resultType: 'string', time: ms(t), value: v, ...notes };
+    }
+    default:
+      throw new QueryClientError(`unexpected result type ${JSON.stringify(data.resultType)}`);
+  }
+}
+
+export class QueryClient {
+  /** The query endpoint without credentials, for messages. */
+  readonly endpoint: string;
+  private readonly path: string;
+  private readonly pool: Pool;
+  private readonly headers: Record<string, string>;
+  private readonly tenantHeader: string;
+  private readonly maxResponseBytes: number;
+
+  constructor(private readonly opts: QueryClientOptions) {
+    let url: URL;
+    try {
+      url = new URL(opts.url);
+    } catch {
+      throw new QueryClientError(`query client: invalid URL "${opts.url}"`);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      throw new QueryClientError(`query client: URL must be http(s): "${opts.url}"`);
+    let basicAuth = opts.basicAuth;
+    if (url.username || url.password) {
+      basicAuth ??= { username: decodeURIComponent(url.username), password: decodeURIComponent(url.password) };
+      url.username = '';
+      url.password = '';
+    }
+    this.path = `${url.pathname.replace(/\/+$/, '')}/api/v1/query`;
+    this.endpoint = `${url.origin}${this.path}`;
+    const headers: Record<string, string> = {
+      'content-type': 'application/x-www-form-urlencoded',
+      accept: 'application/json',
+      'user-agent': opts.userAgent ?? 'promdog',
+    };
+    if (basicAuth)
+      headers.authorization = `Basic ${Buffer.from(`${basicAuth.username}:${basicAuth.password}`).toString('base64')}`;
+    if (opts.bearerToken) headers.authorization = `Bearer ${opts.bearerToken}`;
+    for (const [k, v] of Object.entries(opts.headers ?? {})) headers[k.toLowerCase()] = v;
+    this.headers = headers;
+    this.tenantHeader = opts.tenantHeader.toLowerCase();
+    this.maxResponseBytes = opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+    const connect: { ca?: string; rejectUnauthorized?: boolean } = {};
+    if (opts.tlsCaFile) connect.ca = readFileSync(opts.tlsCaFile, 'utf8');
+    if (opts.tlsInsecureSkipVerify) connect.rejectUnauthorized = false;
+    this.pool = new Pool(url.origin, { connections: 16, connect, keepAliveTimeout: 30_000 });
+  }
+
+  /** `expr` at `timeMs` for `tenant`. Rejects with QueryClientError saying what failed. */
+  async instantQuery(tenant: string, expr: string, timeMs: number): Promise<InstantQueryResult> {
+    const headers = this.tenantHeader ? { ...this.headers, [this.tenantHeader]: tenant } : this.headers;
+    const body = new URLSearchParams({ query: expr, time: (timeMs / 1000).toFixed(3) }).toString();
+    const signal = AbortSignal.timeout(this.opts.timeoutMs);
+    let status: number;
+    let text: string;
+    try {
+      const res = await this.pool.request({ method: 'POST', path: this.path, headers, body, signal });
+      status = res.statusCode;
+      const chunks: Buffer[] = [];
+      let size = 0;
+      for await (const chunk of res.body as AsyncIterable<Buffer>) {
+        size += chunk.length;
+        if (size > this.maxResponseBytes) {
+          res.body.destroy();
+          throw new QueryClientError(`answer larger than ${this.maxResponseBytes} bytes`);
+        }
+        chunks.push(chunk);
+      }
+      text = Buffer.concat(chunks).toString('utf8');
+    } catch (err) {
+      const why = signal.aborted ? `timed out after ${this.opts.timeoutMs} ms` : (err as Error).message;
+      throw new QueryClientError(`query ${this.endpoint} failed: ${why}`);
+    }
+    let answer: ApiAnswer;
+    try {
+      answer = JSON.parse(text) as ApiAnswer;
+    } catch {
+      throw new QueryClientError(`query ${this.endpoint}: HTTP ${status}: ${text.slice(0, 300).trim()}`);
+    }
+    if (status < 200 || status >= 300 || answer.status !== 'success') {
+      const what = answer.errorType ? `${answer.errorType}: ${answer.error ?? ''}` : text.slice(0, 300).trim();
+      throw new QueryClientError(`query ${this.endpoint}: HTTP ${status}: ${what}`);
+    }
+    return decodeResult(answer);
+  }
+
+  async close(): Promise<void> {
+    await this.pool.close();
+  }
+}

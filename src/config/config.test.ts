@@ -67,7 +67,9 @@ tenants:
   });
   assert.equal(c.remoteWrite[1]!.tenantHeader, '');
   assert.equal(c.remoteWrite[1]!.bearerToken, 'tok');
-  assert.deepEqual(c.tenants, [{ name: 'team-a', apiKeys: ['abcdefgh12345678'] }]);
+  assert.deepEqual(c.tenants, [
+    { name: 'team-a', apiKeys: ['abcdefgh12345678'], rules: { ruleFiles: [], externalLabels: {} } },
+  ]);
 });
 
 test('bad configuration says what and where', () => {
@@ -108,4 +110,142 @@ test('mapping cache bounds from YAML', () => {
   assert.equal(c.mapping.seriesCacheIdleMs, 1_800_000);
   writeFileSync(file, 'mapping:\n  series_cache_idle: soon\n');
   assert.throws(() => loadServeConfig(['--config', file], {}), /mapping\.series_cache_idle/);
+});
+
+test('ruler settings: flags, environment, YAML, per tenant (list or map), relative to the config file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'promdog-cfg-'));
+  const file = join(dir, 'c.yaml');
+  const defaults = loadServeConfig([], {});
+  assert.deepEqual(defaults.rules, {
+    files: [],
+    evaluationIntervalMs: 60_000,
+    defaultRules: true,
+    externalLabels: {},
+    forOutageToleranceMs: 3_600_000,
+    forGracePeriodMs: 600_000,
+    resendDelayMs: 60_000,
+  });
+  assert.deepEqual(defaults.alertmanagers, []);
+  assert.equal(defaults.queryUrl, undefined);
+  assert.equal(defaults.externalUrl, undefined);
+
+  const flags = loadServeConfig(
+    [
+      ...['--rule-file', 'a.yml', '--rule-file', 'r/*.yml', '--rule-evaluation-interval', '15s'],
+      ...['--alertmanager-url', 'http://am1:9093', '--alertmanager-url', 'http://am2:9093'],
+      ...['--external-url', 'https://promdog.example/', '--default-rules=false'],
+    ],
+    {},
+  );
+  assert.deepEqual(flags.rules.files, ['a.yml', 'r/*.yml']);
+  assert.equal(flags.rules.evaluationIntervalMs, 15_000);
+  assert.equal(flags.rules.defaultRules, false);
+  assert.deepEqual(
+    flags.alertmanagers.map((a) => [a.url, a.timeoutMs]),
+    [
+      ['http://am1:9093', 10_000],
+      ['http://am2:9093', 10_000],
+    ],
+  );
+  assert.equal(flags.externalUrl, 'https://promdog.example/');
+  const env = loadServeConfig([], { PROMDOG_RULE_FILE: 'x.yml,y.yml', PROMDOG_ALERTMANAGER_URL: 'http://am:9093' });
+  assert.deepEqual(env.rules.files, ['x.yml', 'y.yml']);
+  assert.equal(env.alertmanagers.length, 1);
+
+  writeFileSync(
+    file,
+    `remote_write: [http://prom:9090/api/v1/write]
+query_url:
+  url: http://mimir:8080/prometheus
+  tenant_header: X-Org
+  timeout: 30s
+  basic_auth: { username: u, password: p }
+external_url: http://promdog:9099
+alertmanagers:
+  - url: http://am:9093
+    timeout: 3s
+    bearer_token: t
+rules:
+  files: [rules/*.yml]
+  evaluation_interval: 30s
+  default_rules: false
+  external_labels: { region: eu }
+  for_outage_tolerance: 2h
+  for_grace_period: 1m
+  resend_delay: 2m
+tenants:
+  team-a:
+    rule_files: [a/*.yml, /abs/b.yml]
+    alertmanagers: [http://am-a:9093]
+    external_labels: { team: a }
+  team-b:
+    api_keys: [abcdefgh12345678]
+`,
+  );
+  const c = loadServeConfig(['--config', file], {});
+  assert.deepEqual(c.rules, {
+    files: [join(dir, 'rules/*.yml')],
+    evaluationIntervalMs: 30_000,
+    defaultRules: false,
+    externalLabels: { region: 'eu' },
+    forOutageToleranceMs: 7_200_000,
+    forGracePeriodMs: 60_000,
+    resendDelayMs: 120_000,
+  });
+  assert.deepEqual(c.queryUrl, {
+    url: 'http://mimir:8080/prometheus',
+    headers: {},
+    basicAuth: { username: 'u', password: 'p' },
+    tlsInsecureSkipVerify: false,
+    timeoutMs: 30_000,
+    tenantHeader: 'X-Org',
+  });
+  assert.equal(c.externalUrl, 'http://promdog:9099');
+  assert.deepEqual(c.alertmanagers[0], {
+    url: 'http://am:9093',
+    headers: {},
+    bearerToken: 't',
+    tlsInsecureSkipVerify: false,
+    timeoutMs: 3000,
+  });
+  assert.deepEqual(c.tenants[0], {
+    name: 'team-a',
+    apiKeys: [],
+    rules: {
+      ruleFiles: [join(dir, 'a/*.yml'), '/abs/b.yml'],
+      externalLabels: { team: 'a' },
+      alertmanagers: [{ url: 'http://am-a:9093', headers: {}, tlsInsecureSkipVerify: false, timeoutMs: 10_000 }],
+    },
+  });
+  assert.deepEqual(c.tenants[1]!.apiKeys, ['abcdefgh12345678']);
+});
+
+test('ruler settings that cannot work are refused with what to change', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'promdog-cfg-'));
+  const write = (text: string) => {
+    const f = join(dir, `c${Math.random()}.yaml`);
+    writeFileSync(f, text);
+    return f;
+  };
+  assert.throws(() => loadServeConfig(['--query-url', 'http://p:9090'], {}), /--query-url: only for gateway mode/);
+  assert.throws(
+    () => loadServeConfig(['--remote-write-url', 'http://p/w', '--rule-file', 'a.yml'], {}),
+    /rule files in gateway mode .* need --query-url/,
+  );
+  assert.throws(() => loadServeConfig(['--rule-evaluation-interval', '0s'], {}), /must be longer than 0/);
+  assert.throws(() => loadServeConfig(['--default-rules', 'maybe'], {}), /--default-rules: expected true or false/);
+  assert.throws(() => loadServeConfig(['--external-url', 'promdog:9099'], {}), /--external-url: not an http\(s\) URL/);
+  assert.throws(() => loadServeConfig(['--config', write('rules: { file: [a] }')], {}), /rules: unknown key "file"/);
+  assert.throws(
+    () => loadServeConfig(['--config', write('rules: { external_labels: { __name__: x } }')], {}),
+    /rules\.external_labels: invalid label name "__name__"/,
+  );
+  assert.throws(
+    () => loadServeConfig(['--config', write('tenants: { a: { rule_files: x } }')], {}),
+    /tenants\.a\.rule_files: expected a list of strings/,
+  );
+  assert.throws(
+    () => loadServeConfig(['--config', write('alertmanagers: [{ url: x }]')], {}),
+    /alertmanagers\[0\]\.url: not an http\(s\) URL/,
+  );
 });

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { availableParallelism } from 'node:os';
@@ -6,21 +7,45 @@ import { availableParallelism } from 'node:os';
 // `promdog serve` configuration. Precedence: command-line flag > PROMDOG_<FLAG> environment variable > YAML
 // `--config` file > default. docs/configuration.md documents every key.
 
-export interface RemoteWriteTargetConfig {
+/** An outgoing HTTP endpoint: URL, extra headers, credentials, TLS trust, per-request timeout. */
+export interface HttpTargetConfig {
   url: string;
   headers: Record<string, string>;
   basicAuth?: { username: string; password: string };
   bearerToken?: string;
   tlsCaFile?: string;
   tlsInsecureSkipVerify: boolean;
+  timeoutMs: number;
+}
+
+export interface RemoteWriteTargetConfig extends HttpTargetConfig {
   /** Header carrying the tenant name; '' sends none. */
   tenantHeader: string;
-  timeoutMs: number;
+}
+
+/** The Prometheus-compatible query API rules are evaluated against in gateway mode (--query-url). */
+export interface QueryUrlConfig extends HttpTargetConfig {
+  /** Header carrying the tenant name; '' sends none. */
+  tenantHeader: string;
+}
+
+export type AlertmanagerConfig = HttpTargetConfig;
+
+/** A tenant's own ruler settings. */
+export interface TenantRulesConfig {
+  /** Rule file patterns (globs). */
+  ruleFiles: string[];
+  /** Replaces the global Alertmanagers for this tenant when set. */
+  alertmanagers?: AlertmanagerConfig[];
+  /** Added to (and overriding) the global external labels for this tenant. */
+  externalLabels: Record<string, string>;
 }
 
 export interface TenantConfig {
   name: string;
+  /** Keys configured for the tenant; empty when its keys live in the data dir only. */
   apiKeys: string[];
+  rules?: TenantRulesConfig;
 }
 
 export interface ServeConfig {
@@ -72,6 +97,27 @@ export interface ServeConfig {
     /** How often promdog writes its own metrics into the `system` tenant; 0 = never. */
     scrapeIntervalMs: number;
   };
+  rules: {
+    /** Rule file patterns of tenant `default` (--rule-file); other tenants' are in `tenants`. */
+    files: string[];
+    evaluationIntervalMs: number;
+    /** The default rule pack (--default-rules). */
+    defaultRules: boolean;
+    /** External labels of every tenant's alerts and templates; a tenant's own are added over them. */
+    externalLabels: Record<string, string>;
+    /** Prometheus --rules.alert.for-outage-tolerance. */
+    forOutageToleranceMs: number;
+    /** Prometheus --rules.alert.for-grace-period. */
+    forGracePeriodMs: number;
+    /** Prometheus --rules.alert.resend-delay. */
+    resendDelayMs: number;
+  };
+  /** Alertmanagers of every tenant without its own list (--alertmanager-url). */
+  alertmanagers: AlertmanagerConfig[];
+  /** Gateway mode's query source for the ruler (--query-url). */
+  queryUrl?: QueryUrlConfig;
+  /** The URL promdog is reached at, for alerts' generator links (--external-url); default the listen URL. */
+  externalUrl?: string;
 }
 
 export class ConfigError extends Error {
@@ -96,6 +142,12 @@ export const DEFAULTS = {
   queryMaxConcurrency: 20,
   lookbackDelta: '5m',
   selfScrapeInterval: '15s',
+  ruleEvaluationInterval: '1m',
+  forOutageTolerance: '1h',
+  forGracePeriod: '10m',
+  resendDelay: '1m',
+  alertmanagerTimeout: '10s',
+  queryUrlTimeout: '2m',
 } as const;
 
 export function parseHostPort(v: string, what: string): { host: string; port: number } {
@@ -173,11 +225,18 @@ function checkKeys(o: Obj, allowed: string[], where: string): void {
 
 export const TENANT_NAME_RE = /^[a-zA-Z0-9_-]{1,64}$/;
 
-function parseRemoteWrite(v: unknown, i: number): RemoteWriteTargetConfig {
-  const where = `remote_write[${i}]`;
+const HTTP_TARGET_KEYS = ['url', 'headers', 'basic_auth', 'bearer_token', 'tls', 'timeout'];
+
+/** An outgoing HTTP endpoint: a bare URL or {url, headers, basic_auth, bearer_token, tls, timeout, ...extraKeys}. */
+function parseHttpTarget(
+  v: unknown,
+  where: string,
+  defaultTimeout: string,
+  extraKeys: string[] = [],
+): { target: HttpTargetConfig; fields: Obj } {
   if (typeof v === 'string') v = { url: v };
   if (!isObj(v)) throw new ConfigError(`${where}: expected a URL or an object with url`);
-  checkKeys(v, ['url', 'headers', 'basic_auth', 'bearer_token', 'tls', 'tenant_header', 'timeout'], where);
+  checkKeys(v, [...HTTP_TARGET_KEYS, ...extraKeys], where);
   const url = str(v, 'url', where);
   if (!url) throw new ConfigError(`${where}.url is required`);
   try {
@@ -191,12 +250,11 @@ function parseRemoteWrite(v: unknown, i: number): RemoteWriteTargetConfig {
     if (!isObj(v.headers)) throw new ConfigError(`${where}.headers: expected a map of header: value`);
     for (const [k, hv] of Object.entries(v.headers)) headers[k] = String(hv);
   }
-  const target: RemoteWriteTargetConfig = {
+  const target: HttpTargetConfig = {
     url,
     headers,
     tlsInsecureSkipVerify: false,
-    tenantHeader: str(v, 'tenant_header', where) ?? DEFAULTS.tenantHeader,
-    timeoutMs: parseDurationMs((v.timeout as string | undefined) ?? DEFAULTS.remoteWriteTimeout, `${where}.timeout`),
+    timeoutMs: parseDurationMs((v.timeout as string | undefined) ?? defaultTimeout, `${where}.timeout`),
   };
   if (v.basic_auth !== undefined) {
     if (!isObj(v.basic_auth)) throw new ConfigError(`${where}.basic_auth: expected {username, password}`);
@@ -215,26 +273,82 @@ function parseRemoteWrite(v: unknown, i: number): RemoteWriteTargetConfig {
     if (v.tls.insecure_skip_verify !== undefined)
       target.tlsInsecureSkipVerify = parseBool(v.tls.insecure_skip_verify, `${where}.tls.insecure_skip_verify`);
   }
-  return target;
+  return { target, fields: v };
 }
 
-function parseTenants(v: unknown): TenantConfig[] {
+function parseRemoteWrite(v: unknown, i: number): RemoteWriteTargetConfig {
+  const where = `remote_write[${i}]`;
+  const { target, fields } = parseHttpTarget(v, where, DEFAULTS.remoteWriteTimeout, ['tenant_header']);
+  return { ...target, tenantHeader: str(fields, 'tenant_header', where) ?? DEFAULTS.tenantHeader };
+}
+
+function parseQueryUrl(v: unknown): QueryUrlConfig {
+  const where = 'query_url';
+  const { target, fields } = parseHttpTarget(v, where, DEFAULTS.queryUrlTimeout, ['tenant_header']);
+  return { ...target, tenantHeader: str(fields, 'tenant_header', where) ?? DEFAULTS.tenantHeader };
+}
+
+function parseAlertmanagers(v: unknown, where: string): AlertmanagerConfig[] {
+  if (!Array.isArray(v)) throw new ConfigError(`${where}: expected a list of Alertmanagers`);
+  return v.map((a, i) => parseHttpTarget(a, `${where}[${i}]`, DEFAULTS.alertmanagerTimeout).target);
+}
+
+function parseLabels(v: unknown, where: string): Record<string, string> {
+  if (v === undefined || v === null) return {};
+  if (!isObj(v)) throw new ConfigError(`${where}: expected a map of label: value`);
+  const out: Record<string, string> = {};
+  for (const [k, lv] of Object.entries(v)) {
+    if (k === '' || k === '__name__') throw new ConfigError(`${where}: invalid label name "${k}"`);
+    if (typeof lv === 'object' && lv !== null) throw new ConfigError(`${where}.${k}: expected a string`);
+    out[k] = String(lv ?? '');
+  }
+  return out;
+}
+
+function stringList(v: unknown, where: string): string[] {
   if (v === undefined || v === null) return [];
-  if (!Array.isArray(v)) throw new ConfigError('tenants: expected a list of {name, api_keys}');
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string'))
+    throw new ConfigError(`${where}: expected a list of strings`);
+  return v as string[];
+}
+
+const TENANT_KEYS = ['name', 'api_keys', 'rule_files', 'alertmanagers', 'external_labels'];
+
+/**
+ * `tenants`: a list of {name, api_keys, rule_files, alertmanagers, external_labels}, or a map of name → the same
+ * without name. Relative rule file patterns are taken from the config file's directory, as Prometheus does.
+ */
+function parseTenants(v: unknown, configDir: string): TenantConfig[] {
+  if (v === undefined || v === null) return [];
+  let entries: [string, unknown][];
+  if (Array.isArray(v)) entries = v.map((t, i) => [`tenants[${i}]`, t]);
+  else if (isObj(v))
+    entries = Object.entries(v).map(([name, t]) => [`tenants.${name}`, { ...(isObj(t) ? t : {}), name }]);
+  else throw new ConfigError('tenants: expected a list of {name, api_keys, ...} or a map of name: {api_keys, ...}');
   const seen = new Set<string>();
-  return v.map((t, i) => {
-    const where = `tenants[${i}]`;
+  return entries.map(([where, t]) => {
     if (!isObj(t)) throw new ConfigError(`${where}: expected {name, api_keys}`);
-    checkKeys(t, ['name', 'api_keys'], where);
+    checkKeys(t, TENANT_KEYS, where);
     const name = str(t, 'name', where);
     if (!name || !TENANT_NAME_RE.test(name)) throw new ConfigError(`${where}.name: must match ${TENANT_NAME_RE}`);
     if (seen.has(name)) throw new ConfigError(`${where}.name: tenant "${name}" declared twice`);
     seen.add(name);
-    const keys = t.api_keys;
-    if (!Array.isArray(keys) || keys.length === 0 || keys.some((k) => typeof k !== 'string' || k.length < 8)) {
+    const keys = t.api_keys ?? [];
+    const settingsOnly = t.api_keys === undefined;
+    if (
+      !Array.isArray(keys) ||
+      (!settingsOnly && keys.length === 0) ||
+      keys.some((k) => typeof k !== 'string' || k.length < 8)
+    ) {
       throw new ConfigError(`${where}.api_keys: expected a non-empty list of keys of at least 8 characters`);
     }
-    return { name, apiKeys: keys as string[] };
+    const rules: TenantRulesConfig = {
+      ruleFiles: stringList(t.rule_files, `${where}.rule_files`).map((f) => resolve(configDir, f)),
+      externalLabels: parseLabels(t.external_labels, `${where}.external_labels`),
+    };
+    if (t.alertmanagers !== undefined && t.alertmanagers !== null)
+      rules.alertmanagers = parseAlertmanagers(t.alertmanagers, `${where}.alertmanagers`);
+    return { name, apiKeys: keys as string[], rules };
   });
 }
 
@@ -255,6 +369,12 @@ const FLAG_SPEC = {
   'query-max-concurrency': { type: 'string' },
   'log-level': { type: 'string' },
   'self-scrape-interval': { type: 'string' },
+  'rule-file': { type: 'string', multiple: true },
+  'rule-evaluation-interval': { type: 'string' },
+  'alertmanager-url': { type: 'string', multiple: true },
+  'query-url': { type: 'string' },
+  'external-url': { type: 'string' },
+  'default-rules': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -278,6 +398,13 @@ Flags (each also settable as PROMDOG_<FLAG> in the environment, e.g. PROMDOG_DAT
   --log-level LEVEL            trace, debug, info, warn, error (default ${DEFAULTS.logLevel})
   --self-scrape-interval DURATION  write promdog's own metrics into tenant "system" this often; 0 turns it off
                                (default ${DEFAULTS.selfScrapeInterval})
+  --rule-file PATH             Prometheus rule file (glob allowed) of tenant "default"; repeatable (env:
+                               comma-separated); other tenants' in the --config YAML
+  --rule-evaluation-interval DURATION  interval of rule groups that set none (default ${DEFAULTS.ruleEvaluationInterval})
+  --alertmanager-url URL       Alertmanager to send alerts to (API v2); repeatable (env: comma-separated)
+  --query-url URL              gateway mode: the Prometheus-compatible query API rules are evaluated against
+  --external-url URL           the URL promdog is reached at, for alert links (default: the listen URL)
+  --default-rules BOOL         load the default rule pack for every tenant (default true)
 `;
 
 /** Builds the serve configuration from argv (after `serve`), the environment and the YAML file. */
@@ -326,10 +453,15 @@ export function loadServeConfig(argv: string[], env: NodeJS.ProcessEnv = process
         'storage',
         'query',
         'selfmon',
+        'rules',
+        'alertmanagers',
+        'query_url',
+        'external_url',
       ],
       configFile,
     );
   }
+  const configDir = configFile ? dirname(resolve(configFile)) : process.cwd();
   // flag > env > file; `fileKey` is the YAML name of the same setting.
   const pick = (flag: string, fileKey: string): unknown => flags[flag] ?? envOf(flag) ?? file[fileKey];
 
@@ -360,6 +492,11 @@ export function loadServeConfig(argv: string[], env: NodeJS.ProcessEnv = process
   checkKeys(storageCfg, ['out_of_order_window', 'max_active_series_per_tenant'], 'storage');
   const queryCfg = isObj(file.query) ? file.query : {};
   checkKeys(queryCfg, ['max_samples', 'timeout', 'max_concurrency', 'lookback_delta'], 'query');
+  const positiveDuration = (v: unknown, what: string): number => {
+    const ms = parseDurationMs(String(v), what);
+    if (!(ms > 0)) throw new ConfigError(`${what}: must be longer than 0`);
+    return ms;
+  };
   const positiveInt = (v: unknown, what: string, allowZero = false): number => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < (allowZero ? 0 : 1))
@@ -390,13 +527,51 @@ export function loadServeConfig(argv: string[], env: NodeJS.ProcessEnv = process
     return v.map(String);
   };
   const dsdSocket = pick('dogstatsd-socket', 'dogstatsd_socket') as string | undefined;
+  const rulesCfg = isObj(file.rules) ? file.rules : {};
+  checkKeys(
+    rulesCfg,
+    [
+      'files',
+      'evaluation_interval',
+      'default_rules',
+      'external_labels',
+      'for_outage_tolerance',
+      'for_grace_period',
+      'resend_delay',
+    ],
+    'rules',
+  );
+  const listFlag = (flag: string): string[] | undefined => {
+    const fromFlag = flags[flag] as string[] | undefined;
+    if (fromFlag?.length) return fromFlag;
+    const fromEnv = envOf(flag);
+    return fromEnv ? fromEnv.split(',').filter(Boolean) : undefined;
+  };
+  const ruleFiles =
+    listFlag('rule-file') ?? stringList(rulesCfg.files, 'rules.files').map((f) => resolve(configDir, f));
+  const amUrls = listFlag('alertmanager-url');
+  const alertmanagers = amUrls
+    ? parseAlertmanagers(amUrls, '--alertmanager-url')
+    : file.alertmanagers !== undefined && file.alertmanagers !== null
+      ? parseAlertmanagers(file.alertmanagers, 'alertmanagers')
+      : [];
+  const queryUrl = (flags['query-url'] as string | undefined) ?? envOf('query-url') ?? file.query_url;
+  const externalUrl = (pick('external-url', 'external_url') as string | undefined) || undefined;
+  if (externalUrl !== undefined) {
+    try {
+      const u = new URL(externalUrl);
+      if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('scheme');
+    } catch {
+      throw new ConfigError(`--external-url: not an http(s) URL: "${externalUrl}"`);
+    }
+  }
   const cfg: ServeConfig & { help: boolean } = {
     help: Boolean(flags.help),
     listen: parseHostPort(String(pick('listen', 'listen') ?? DEFAULTS.listen), '--listen'),
     dataDir: String(pick('data-dir', 'data_dir') ?? DEFAULTS.dataDir),
     remoteWrite,
     noAuth: parseBool(pick('no-auth', 'no_auth') ?? false, '--no-auth'),
-    tenants: parseTenants(file.tenants),
+    tenants: parseTenants(file.tenants, configDir),
     retentionMs: parseDurationMs(String(pick('retention', 'retention') ?? DEFAULTS.retention), '--retention'),
     logLevel: String(pick('log-level', 'log_level') ?? DEFAULTS.logLevel),
     limits: {
@@ -451,7 +626,28 @@ export function loadServeConfig(argv: string[], env: NodeJS.ProcessEnv = process
         '--self-scrape-interval',
       ),
     },
+    rules: {
+      files: ruleFiles,
+      evaluationIntervalMs: positiveDuration(
+        pick('rule-evaluation-interval', '') ?? rulesCfg.evaluation_interval ?? DEFAULTS.ruleEvaluationInterval,
+        '--rule-evaluation-interval',
+      ),
+      defaultRules: parseBool(pick('default-rules', '') ?? rulesCfg.default_rules ?? true, '--default-rules'),
+      externalLabels: parseLabels(rulesCfg.external_labels, 'rules.external_labels'),
+      forOutageToleranceMs: parseDurationMs(
+        String(rulesCfg.for_outage_tolerance ?? DEFAULTS.forOutageTolerance),
+        'rules.for_outage_tolerance',
+      ),
+      forGracePeriodMs: parseDurationMs(
+        String(rulesCfg.for_grace_period ?? DEFAULTS.forGracePeriod),
+        'rules.for_grace_period',
+      ),
+      resendDelayMs: parseDurationMs(String(rulesCfg.resend_delay ?? DEFAULTS.resendDelay), 'rules.resend_delay'),
+    },
+    alertmanagers,
   };
+  if (queryUrl !== undefined && queryUrl !== null) cfg.queryUrl = parseQueryUrl(queryUrl);
+  if (externalUrl !== undefined) cfg.externalUrl = externalUrl;
   if (mapping.quantiles !== undefined) {
     if (
       !Array.isArray(mapping.quantiles) ||
@@ -489,5 +685,14 @@ export function loadServeConfig(argv: string[], env: NodeJS.ProcessEnv = process
   }
   if (dsdSocket) cfg.dogstatsdSocket = dsdSocket;
   if (certFile && keyFile) cfg.tls = { certFile, keyFile };
+  if (cfg.queryUrl && cfg.remoteWrite.length === 0)
+    throw new ConfigError(
+      '--query-url: only for gateway mode (--remote-write-url); the embedded store answers the ruler itself',
+    );
+  const anyRuleFiles = cfg.rules.files.length > 0 || cfg.tenants.some((t) => (t.rules?.ruleFiles.length ?? 0) > 0);
+  if (anyRuleFiles && cfg.remoteWrite.length > 0 && !cfg.queryUrl)
+    throw new ConfigError(
+      'rule files in gateway mode (--remote-write-url) need --query-url: the query API the rules are evaluated against',
+    );
   return cfg;
 }

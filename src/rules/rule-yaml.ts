@@ -85,7 +85,12 @@ class Decoder {
 
   private typeError(node: Node, into: string): void {
     const tag = shortTag(node);
-    const text = isScalar(node) ? ` \`${scalarText(node)}\`` : '';
+    let text = '';
+    if (isScalar(node)) {
+      // yaml.v3 shows at most 10 bytes of the value, else its first 7 and "...".
+      const bytes = Buffer.from(scalarText(node), 'utf8');
+      text = ` \`${bytes.length > 10 ? `${bytes.subarray(0, 7).toString('utf8')}...` : bytes.toString('utf8')}\``;
+    }
     this.typeErrors.push(`line ${this.pos(node)?.line ?? 0}: cannot unmarshal ${tag}${text} into ${into}`);
   }
 

@@ -41,10 +41,10 @@ export class Params {
 }
 
 /**
- * Reads a stream up to `limit` bytes; more → 413. The rest is left unread (not destroyed: that would cut the
+ * Reads a request body stream up to `limit` bytes; more → 413. The rest is left unread (not destroyed: that would cut the
  * connection before the 413 is written); the answer closes the connection instead.
  */
-function readLimited(stream: Readable, limit: number): Promise<Buffer> {
+export function readBody(stream: Readable, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -81,7 +81,7 @@ export async function readParams(req: FastifyRequest, maxBodyBytes: number): Pro
   const merged = new URLSearchParams();
   const body = req.body as Readable | undefined;
   if (body && typeof body.pipe === 'function') {
-    const raw = await readLimited(body, maxBodyBytes);
+    const raw = await readBody(body, maxBodyBytes);
     // Like Go's ParseForm, only form-encoded bodies carry parameters; other bodies are ignored.
     if (isFormRequest(req)) {
       for (const [k, v] of new URLSearchParams(raw.toString('utf8'))) merged.append(k, v);

@@ -10,6 +10,7 @@ import { ConcurrencyLimiter } from './limiter.js';
 import { queryApiMetrics } from './metrics.js';
 import { ApiError, readParams, type Params } from './params.js';
 import { asApiError, QueryApi, type QueryApiOptions, type QueryApiResult, type RequestTiming } from './query-api.js';
+import type { RulesApi } from './rules-api.js';
 
 export interface QueryApiDeps extends QueryApiOptions {
   /** The tenant whose key the request presents (RequestTenants.query). */
@@ -21,6 +22,8 @@ export interface QueryApiDeps extends QueryApiOptions {
    * that route for JSON bodies; when it does, pass false and hand form-encoded POSTs to `seriesHandler`.
    */
   registerSeriesPost?: boolean;
+  /** Serves `/api/v1/rules` and `/api/v1/alerts` when given. */
+  rules?: RulesApi;
 }
 
 export interface QueryApiRoutes {
@@ -158,5 +161,16 @@ export function registerQueryApi(app: FastifyInstance, deps: QueryApiDeps): Quer
     '/api/v1/export',
     handler('export', true, (c) => api.export(c.params, c.tenant)),
   );
+  const rules = deps.rules;
+  if (rules) {
+    app.get(
+      '/api/v1/rules',
+      handler('rules', false, async (c) => rules.rules(c.params, c.tenant)),
+    );
+    app.get(
+      '/api/v1/alerts',
+      handler('alerts', false, async (c) => rules.alerts(c.tenant)),
+    );
+  }
   return { seriesHandler: series };
 }

@@ -39,6 +39,16 @@ async function serve(argv: string[]): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  // Like Prometheus: SIGHUP re-reads the rule files; a file that does not load leaves the previous rules running.
+  process.on('SIGHUP', () => {
+    if (stopping) return;
+    server.reloadRules().then(
+      (problems) => {
+        if (problems.length > 0) logger.error({ problems }, 'SIGHUP: rule files not reloaded');
+      },
+      (err) => logger.error({ err }, 'SIGHUP: reloading rule files failed'),
+    );
+  });
 }
 
 async function main(): Promise<void> {

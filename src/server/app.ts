@@ -26,6 +26,9 @@ import { ApiError } from '../api/params.js';
 import type { Querier } from '../model/storage.js';
 import { VERSION } from './version.js';
 import { httpMetrics, registerStartupSeconds } from './metrics.js';
+import { createRules } from './rules.js';
+import { RulesApi } from '../api/rules-api.js';
+import { registerRulerConfigApi } from '../api/ruler-config-api.js';
 
 // The composition root of `promdog serve`: builds every part from the configuration, wires the one-way flow
 // intake → mapping → sink, and owns start-up and the graceful shutdown. It also owns the one prom-client registry:
@@ -40,6 +43,8 @@ export interface PromdogServer {
   logger: Logger;
   /** The bound address, e.g. http://127.0.0.1:9099. */
   url: string;
+  /** Re-reads every tenant's rule files (SIGHUP); resolves to the problems, empty when all loaded. */
+  reloadRules(): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -84,24 +89,42 @@ export async function startServer(
   registerProcessMetrics(registry);
   const http = httpMetrics(registry);
 
-  for (const file of TenantRegistry.ensureInitialTenants(cfg.dataDir, cfg.tenants)) {
+  // Tenants listed only for their ruler settings have their keys in the data dir.
+  const keyedTenants = cfg.tenants.filter((t) => t.apiKeys.length > 0);
+  for (const file of TenantRegistry.ensureInitialTenants(cfg.dataDir, keyedTenants)) {
     logger.info({ file }, `created tenant API token file ${file}`);
   }
-  const tenants = new TenantRegistry(cfg.dataDir, cfg.tenants);
+  const tenants = new TenantRegistry(cfg.dataDir, keyedTenants);
   const tenantOf = requestTenants(tenants, cfg.noAuth);
   logger.info(
     { tenants: tenants.names, auth: !cfg.noAuth },
     cfg.noAuth ? 'authentication disabled (--no-auth): all data goes to tenant "default"' : 'tenants loaded',
   );
-  // Picks up `promdog tenant add|rotate` without a restart.
-  const tenantReload = setInterval(() => tenants.reload(), 10_000);
+
+  let sink: Sink;
+  let storage: Storage | undefined;
+  let url = '';
+  const rules = createRules(cfg, {
+    registry,
+    logger,
+    sink: () => sink,
+    querier: (tenant) => storage?.querier(tenant),
+    listenUrl: () => url,
+  });
+  const ruleTenants = () => [...new Set([...tenants.names, ...cfg.tenants.map((t) => t.name)])];
+  // Before the store opens: a rule file that does not load stops the start at once, naming the problems.
+  await rules.load(ruleTenants());
+
+  // Picks up `promdog tenant add|rotate` without a restart, and gives new tenants their rules.
+  const tenantReload = setInterval(() => {
+    tenants.reload();
+    rules.addTenants(ruleTenants()).catch((err) => logger.error({ err }, 'loading a new tenant’s rules failed'));
+  }, 10_000);
   tenantReload.unref();
 
   const hostTags = new HostTagCache(cfg.dataDir, { logger });
   const mapper = new Mapper(cfg.mapping, hostTags);
   registerMappingMetrics(registry, mapper, hostTags);
-  let sink: Sink;
-  let storage: Storage | undefined;
   if (cfg.remoteWrite.length > 0) {
     sink = new RemoteWriteSink(cfg.remoteWrite, registry, logger);
     logger.info({ targets: cfg.remoteWrite.map((t) => redactUrl(t.url)) }, 'gateway mode: samples are remote-written');
@@ -192,6 +215,22 @@ export async function startServer(
     buildInfo: { revision: `promdog-${VERSION}` },
     // The Datadog intake owns POST /api/v1/series; form-encoded POSTs there are Grafana's series lookups.
     registerSeriesPost: false,
+    rules: new RulesApi(rules.ruler),
+  });
+  registerRulerConfigApi(app, { resolveTenant: tenantOf.query, ruler: rules.ruler });
+  app.post('/-/reload', async (_req, reply) => {
+    const problems = await rules.reload();
+    if (problems.length === 0) return reply.code(200).type('text/plain').send('');
+    return reply
+      .code(500)
+      .type('application/json')
+      .send(
+        JSON.stringify({
+          status: 'error',
+          errorType: 'reload',
+          error: `failed to reload rules: ${problems.join('\n')}`,
+        }),
+      );
   });
 
   registerConsole(app, {
@@ -235,8 +274,9 @@ export async function startServer(
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : cfg.listen.port;
   const shownHost = cfg.listen.host === '0.0.0.0' || cfg.listen.host === '::' ? '127.0.0.1' : cfg.listen.host;
-  const url = `${cfg.tls ? 'https' : 'http'}://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`;
+  url = `${cfg.tls ? 'https' : 'http'}://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`;
   startupSeconds = process.uptime();
+  rules.start();
   let selfScrape: SelfScraper | undefined;
   if (cfg.selfmon.scrapeIntervalMs > 0) {
     const instance = listenInstance(cfg.listen.host, port);
@@ -265,6 +305,11 @@ export async function startServer(
     dogstatsd,
     logger,
     url,
+    async reloadRules() {
+      const problems = await rules.reload();
+      if (problems.length === 0) logger.info('rule files reloaded');
+      return problems;
+    },
     async close() {
       if (closing) return;
       closing = true;
@@ -273,6 +318,8 @@ export async function startServer(
       await selfScrape?.stop();
       // Stop accepting, let in-flight requests finish (their writes included), then flush and close the rest.
       await app.close();
+      // The ruler writes through the sink too: it stops before the sink closes.
+      await rules.close();
       await decodePool?.close();
       await dogstatsd?.stop();
       await sink.close();

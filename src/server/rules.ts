@@ -1,0 +1,151 @@
+// The ruler's wiring: what the rules part gets from the rest of promdog. Its queries go to the tenant's embedded store
+// through the PromQL engine, or in gateway mode to the --query-url backend; its results through the server's sink
+// (the store's WAL, or remote write) with the tenant's name; its alerts to the tenant's notifier. Per tenant: rule
+// files (--rule-file for `default`, tenants.<name>.rule_files), Alertmanagers (the tenant's, else the global ones)
+// and external labels (tenant=<name>, the global ones, the tenant's own).
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { ConfigError, type ServeConfig, type TenantRulesConfig } from '../config/config.js';
+import type { PromSeries } from '../model/prometheus.js';
+import type { Querier } from '../model/storage.js';
+import { Notifier } from '../notifier/notifier.js';
+import { Engine } from '../promql/engine.js';
+import { QueryClient } from '../query-client/query-client.js';
+import { RuleLoadError, Ruler } from '../rules/ruler.js';
+import type { RuleAppend, RuleNotification, RuleQuery } from '../rules/types.js';
+import type { Sink } from '../sinks/sink.js';
+import { join } from 'node:path';
+
+export interface RulesWiringDeps {
+  registry: Registry;
+  logger: Logger;
+  /** The server's sink (set before the ruler starts). */
+  sink(): Sink;
+  /** The tenant's store querier in embedded mode; undefined in gateway mode. */
+  querier(tenant: string): Querier | undefined;
+  /** The URL promdog is reached at (set once it listens). */
+  listenUrl(): string;
+}
+
+export interface RulesWiring {
+  ruler: Ruler;
+  /** Loads the tenants' rules; a rule file that does not load is a ConfigError naming every problem. */
+  load(tenants: readonly string[]): Promise<void>;
+  start(): void;
+  /** Tenants that appeared since (new keys in the data dir). */
+  addTenants(tenants: readonly string[]): Promise<void>;
+  /** Re-reads the rule files (SIGHUP, /-/reload); resolves to the problems, empty when all loaded. */
+  reload(): Promise<string[]>;
+  /** Stops evaluating, then flushes the notifiers; before the sink closes. */
+  close(): Promise<void>;
+}
+
+const NOTIFIER_STOP_MS = 5_000;
+
+/** Every sample the sink refused is an error of the rule that produced it. */
+function appendThrough(sink: () => Sink, timeoutMs: number): RuleAppend {
+  return async (tenant: string, series: PromSeries[]) => {
+    const { rejected } = await sink().write({ tenant, series, metadata: [] }, Date.now() + timeoutMs);
+    const reasons = Object.entries(rejected).filter(([, n]) => (n ?? 0) > 0);
+    if (reasons.length > 0)
+      throw new Error(`the store refused samples: ${reasons.map(([reason, n]) => `${n} ${reason}`).join(', ')}`);
+  };
+}
+
+export function createRules(cfg: ServeConfig, deps: RulesWiringDeps): RulesWiring {
+  const gateway = cfg.remoteWrite.length > 0;
+  const tenantRules = new Map<string, TenantRulesConfig>();
+  for (const t of cfg.tenants) if (t.rules) tenantRules.set(t.name, t.rules);
+  const externalLabelsFor = (tenant: string) => ({
+    tenant,
+    ...cfg.rules.externalLabels,
+    ...tenantRules.get(tenant)?.externalLabels,
+  });
+
+  let query: RuleQuery;
+  let queryClient: QueryClient | undefined;
+  if (!gateway) {
+    const engine = new Engine({
+      lookbackDeltaMs: cfg.query.lookbackDeltaMs,
+      maxSamples: cfg.query.maxSamples,
+      timeoutMs: cfg.query.timeoutMs,
+      // Prometheus' rule engine steps subqueries without a step at the global evaluation interval.
+      defaultSubqueryStepMs: cfg.rules.evaluationIntervalMs,
+    });
+    query = (tenant, expr, timeMs) => {
+      const q = deps.querier(tenant);
+      if (!q) return Promise.reject(new Error('the embedded store is not open'));
+      return engine.instantQueryRaw(q, expr, timeMs);
+    };
+  } else if (cfg.queryUrl) {
+    const client = new QueryClient(cfg.queryUrl);
+    queryClient = client;
+    query = (tenant, expr, timeMs) => client.instantQuery(tenant, expr, timeMs);
+  } else {
+    query = () =>
+      Promise.reject(
+        new Error('no query source: promdog runs in gateway mode (--remote-write-url) without --query-url'),
+      );
+  }
+
+  const notifiers = new Map<string, Notifier | undefined>();
+  const notifierFor = (tenant: string): Notifier | undefined => {
+    if (notifiers.has(tenant)) return notifiers.get(tenant);
+    const alertmanagers = tenantRules.get(tenant)?.alertmanagers ?? cfg.alertmanagers;
+    const notifier =
+      alertmanagers.length > 0
+        ? new Notifier({
+            tenant,
+            alertmanagers,
+            externalLabels: externalLabelsFor(tenant),
+            registry: deps.registry,
+            logger: deps.logger.child({ component: 'notifier', tenant }),
+          })
+        : undefined;
+    notifiers.set(tenant, notifier);
+    return notifier;
+  };
+
+  const ruler = new Ruler({
+    manager: {
+      query,
+      append: appendThrough(deps.sink, cfg.limits.requestTimeoutMs),
+      notify: (tenant: string, alerts: RuleNotification[]) => notifierFor(tenant)?.send(alerts),
+      registry: deps.registry,
+      logger: deps.logger,
+      defaultIntervalMs: cfg.rules.evaluationIntervalMs,
+      externalURL: () => cfg.externalUrl ?? deps.listenUrl(),
+      resendDelayMs: cfg.rules.resendDelayMs,
+      outageToleranceMs: cfg.rules.forOutageToleranceMs,
+      forGracePeriodMs: cfg.rules.forGracePeriodMs,
+    },
+    storeDir: join(cfg.dataDir, 'rules'),
+    settingsFor: (tenant) => ({
+      ruleFiles: [...(tenantRules.get(tenant)?.ruleFiles ?? []), ...(tenant === 'default' ? cfg.rules.files : [])],
+      externalLabels: externalLabelsFor(tenant),
+    }),
+    defaultRules: cfg.rules.defaultRules,
+  });
+
+  return {
+    ruler,
+    async load(tenants) {
+      try {
+        await ruler.load(tenants);
+      } catch (e) {
+        if (e instanceof RuleLoadError) throw new ConfigError(e.message);
+        throw e;
+      }
+    },
+    start: () => ruler.start(),
+    async addTenants(tenants) {
+      for (const t of tenants) await ruler.addTenant(t);
+    },
+    reload: () => ruler.reload(),
+    async close() {
+      await ruler.stop();
+      await Promise.all([...notifiers.values()].map((n) => n?.stop(NOTIFIER_STOP_MS)));
+      await queryClient?.close();
+    },
+  };
+}

@@ -22,6 +22,10 @@ export interface PrometheusOptions {
   port?: number;
   /** `storage.tsdb.out_of_order_time_window` in the config, e.g. '1h'. Default: none (out-of-order samples → 400). */
   outOfOrderTimeWindow?: string;
+  /** `rule_files` in the config (absolute paths: Prometheus names groups by them). Default: none. */
+  ruleFiles?: string[];
+  /** `global.evaluation_interval`, e.g. '1s'. Default: Prometheus' (1m). */
+  evaluationInterval?: string;
 }
 
 export interface InstantSample {
@@ -32,6 +36,15 @@ export interface InstantSample {
 export interface RangeSeries {
   metric: Record<string, string>;
   values: Array<[number, string]>;
+}
+
+/** An alert as `/api/v1/alerts` lists it. */
+export interface ApiAlert {
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  state: string;
+  activeAt: string;
+  value: string;
 }
 
 /** A sample value as the HTTP API writes it ("NaN", "+Inf", "-Inf", "-0", "1e+308"...) as a number. */
@@ -74,6 +87,8 @@ export class PrometheusProcess {
     const tempDir = await mkdtemp(join(tmpdir(), 'promdog-prometheus-'));
     const configFile = join(tempDir, 'prometheus.yml');
     const config = ['global:', '  scrape_interval: 1h'];
+    if (opts.evaluationInterval) config.push(`  evaluation_interval: ${opts.evaluationInterval}`);
+    if (opts.ruleFiles?.length) config.push('rule_files:', ...opts.ruleFiles.map((f) => `  - ${JSON.stringify(f)}`));
     if (opts.outOfOrderTimeWindow)
       config.push('storage:', '  tsdb:', `    out_of_order_time_window: ${opts.outOfOrderTimeWindow}`);
     await writeFile(configFile, `${config.join('\n')}\n`);
@@ -151,6 +166,11 @@ export class PrometheusProcess {
     if (startSec !== undefined) qs.set('start', String(startSec));
     if (endSec !== undefined) qs.set('end', String(endSec));
     return (await this.api(`/api/v1/series?${qs}`)) as Array<Record<string, string>>;
+  }
+
+  /** The active alerts of Prometheus' rules (`/api/v1/alerts`). */
+  async alerts(): Promise<ApiAlert[]> {
+    return ((await this.api('/api/v1/alerts')) as { alerts: ApiAlert[] }).alerts;
   }
 
   private async apiResult(path: string, params: Record<string, string>, resultType: string): Promise<unknown> {

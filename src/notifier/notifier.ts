@@ -40,5 +40,6 @@ export class Notifier {
     this.opts.logger.debug({ tenant: this.opts.tenant, alerts: alerts.length }, 'stand-in notifier: alerts dropped');
   }
 
-  async stop(_deadlineMs?: number): Promise<void> {}
+  /** `deadline`: the absolute time (ms since the epoch) by which alerts still queued are given up. */
+  async stop(_deadline?: number): Promise<void> {}
 }

@@ -144,7 +144,8 @@ export function createRules(cfg: ServeConfig, deps: RulesWiringDeps): RulesWirin
     reload: () => ruler.reload(),
     async close() {
       await ruler.stop();
-      await Promise.all([...notifiers.values()].map((n) => n?.stop(NOTIFIER_STOP_MS)));
+      const deadline = Date.now() + NOTIFIER_STOP_MS;
+      await Promise.all([...notifiers.values()].map((n) => n?.stop(deadline)));
       await queryClient?.close();
     },
   };

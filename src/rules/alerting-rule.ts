@@ -5,7 +5,7 @@
 // group appends; which alerts need sending follows Prometheus' resend logic.
 import type { Label, PromSeries } from '../model/prometheus.js';
 import { labelsKey } from '../model/labels.js';
-import { AlertTemplate, TemplateError, type TemplateQuery } from '../template/index.js';
+import { AlertTemplate, TemplateError, type TemplateQuery } from '../template/alert-template.js';
 import { alertTemplateName, type RuleDefinition } from './rule-file.js';
 import { LabelBuilder, labelsToRecord, pairsToLabels } from './labels.js';
 import { RuleBase, vectorSamples, type EvalContext } from './rule.js';

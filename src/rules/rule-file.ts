@@ -4,7 +4,7 @@
 // Messages are rulefmt's: `L:C: group "g", rule N, "name": what`, the caller puts the file in front.
 import { parseExpr, ParseError } from '../promql/parser.js';
 import type { Expr } from '../promql/ast.js';
-import { AlertTemplate, TemplateError } from '../template/index.js';
+import { AlertTemplate, TemplateError } from '../template/alert-template.js';
 import { decodeRuleFile, decodeRuleGroup, type DecodedGroup, type DecodedRule, type Position } from './rule-yaml.js';
 
 /** A checked rule, ready to evaluate. Label and annotation pairs keep their file order. */

@@ -135,7 +135,7 @@ test('rule problems, each with the node it is at, as rulefmt words them', () => 
       - record: ok
       - alert: T
         expr: up
-        labels: { __name__: x, "": y, b: "{{ if }}" }
+        labels: { __name__: x, "": y }
         annotations: { "": z, s: "{{ $labels.x " }
 `),
     [

@@ -292,3 +292,21 @@ test('/api/v1/rules filters like Prometheus 3.5 and pages groups', async () => {
   });
   for (const ns of ['f1', 'f2']) assert.equal((await call('DELETE', `${BASE}/${ns}`, key)).status, 202);
 });
+
+test('a tenant created while promdog runs gets a ruler on its first ruler API request', async () => {
+  const key = 'team-c-key-0123456789';
+  writeTokenFile(dataDir, 'team-c', key);
+  // An unknown key makes promdog re-read the token files at most every 2 s.
+  let r = await call('GET', BASE, key);
+  for (let i = 0; i < 50 && r.status === 401; i++) {
+    await new Promise((res) => setTimeout(res, 100));
+    r = await call('GET', BASE, key);
+  }
+  assert.equal(r.status, 200);
+  assert.equal((await call('POST', `${BASE}/late`, key, GROUP)).status, 202);
+  const groups = JSON.parse((await call('GET', '/api/v1/rules', key)).text).data.groups;
+  assert.deepEqual(
+    groups.map((g: { file: string; name: string }) => `${g.file}/${g.name}`),
+    ['late/cpu'],
+  );
+});

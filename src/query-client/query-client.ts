@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { Pool } from 'undici';
 import type { Label } from '../model/prometheus.js';
+import type { RawResult, RawSeries } from '../promql/engine.js';
 
 export interface QueryClientOptions {
   /** Base URL of the API, e.g. http://prometheus:9090 or http://mimir:8080/prometheus. */
@@ -23,18 +24,6 @@ export interface QueryClientOptions {
   maxResponseBytes?: number;
   userAgent?: string;
 }
-
-export interface QuerySeries {
-  labels: Label[];
-  timestamps: number[];
-  values: number[];
-}
-
-/** An instant query's answer with raw numbers: a vector's series hold one sample each. */
-export type InstantQueryResult =
-  | { resultType: 'vector' | 'matrix'; series: QuerySeries[]; warnings: string[]; infos: string[] }
-  | { resultType: 'scalar'; time: number; value: number; warnings: string[]; infos: string[] }
-  | { resultType: 'string'; time: number; value: string; warnings: string[]; infos: string[] };
 
 export class QueryClientError extends Error {
   override name = 'QueryClientError';
@@ -67,7 +56,8 @@ function labelsOf(metric: Record<string, string>): Label[] {
 
 const ms = (seconds: number) => Math.round(seconds * 1000);
 
-function decodeResult(answer: ApiAnswer): InstantQueryResult {
+/** The API's answer in the engine's result shape: raw numbers, a vector's series with one sample each. */
+function decodeResult(answer: ApiAnswer): RawResult {
   const notes = { warnings: answer.warnings ?? [], infos: answer.infos ?? [] };
   const data = answer.data ?? {};
   const result = data.result;
@@ -75,21 +65,25 @@ function decodeResult(answer: ApiAnswer): InstantQueryResult {
     case 'vector':
       return {
         resultType: 'vector',
-        series: (result as { metric: Record<string, string>; value: ApiSample }[]).map((s) => ({
-          labels: labelsOf(s.metric),
-          timestamps: [ms(s.value[0])],
-          values: [sampleValue(s.value[1])],
-        })),
+        series: (result as { metric: Record<string, string>; value: ApiSample }[]).map(
+          (s): RawSeries => ({
+            labels: labelsOf(s.metric),
+            timestamps: [ms(s.value[0])],
+            values: [sampleValue(s.value[1])],
+          }),
+        ),
         ...notes,
       };
     case 'matrix':
       return {
         resultType: 'matrix',
-        series: (result as { metric: Record<string, string>; values: ApiSample[] }[]).map((s) => ({
-          labels: labelsOf(s.metric),
-          timestamps: s.values.map((p) => ms(p[0])),
-          values: s.values.map((p) => sampleValue(p[1])),
-        })),
+        series: (result as { metric: Record<string, string>; values: ApiSample[] }[]).map(
+          (s): RawSeries => ({
+            labels: labelsOf(s.metric),
+            timestamps: s.values.map((p) => ms(p[0])),
+            values: s.values.map((p) => sampleValue(p[1])),
+          }),
+        ),
         ...notes,
       };
     case 'scalar': {
@@ -150,7 +144,7 @@ export class QueryClient {
   }
 
   /** `expr` at `timeMs` for `tenant`. Rejects with QueryClientError saying what failed. */
-  async instantQuery(tenant: string, expr: string, timeMs: number): Promise<InstantQueryResult> {
+  async instantQuery(tenant: string, expr: string, timeMs: number): Promise<RawResult> {
     const headers = this.tenantHeader ? { ...this.headers, [this.tenantHeader]: tenant } : this.headers;
     const body = new URLSearchParams({ query: expr, time: (timeMs / 1000).toFixed(3) }).toString();
     const signal = AbortSignal.timeout(this.opts.timeoutMs);

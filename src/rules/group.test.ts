@@ -16,14 +16,27 @@ import type { RuleNotification } from './types.js';
 const engine = new Engine({ lookbackDeltaMs: 300_000, maxSamples: 1_000_000, timeoutMs: 10_000 });
 
 /** A group over an in-memory store: appends land in the store (stale markers as markers), alerts are collected. */
-function setup(yaml: string, over: { restored?: boolean; forGracePeriodMs?: number } = {}) {
+function setup(
+  yaml: string,
+  over: {
+    restored?: boolean;
+    forGracePeriodMs?: number;
+    /** Runs before an append reaches the store (it may hold it back). */
+    beforeAppend?: (series: PromSeries[]) => Promise<void>;
+    onQuery?: (expr: string) => void;
+  } = {},
+) {
   const store = new MemoryQuerier();
   const appended: PromSeries[] = [];
   const sent: RuleNotification[][] = [];
   const deps: GroupDeps = {
     tenant: 't',
-    query: (expr, t) => engine.instantQueryRaw(store, expr, t),
+    query: (expr, t) => {
+      over.onQuery?.(expr);
+      return engine.instantQueryRaw(store, expr, t);
+    },
     append: async (series) => {
+      await over.beforeAppend?.(series);
       for (const s of series) {
         appended.push(s);
         const values = s.values as unknown as Float64Array;
@@ -65,6 +78,34 @@ test('rules run in order, each seeing the recording rules before it in the same 
     return r.resultType === 'vector' ? r.series[0]?.values[0] : undefined;
   };
   assert.deepEqual([await value('a'), await value('b'), await value('c')], [10, 11, 21]);
+});
+
+test('appends run on while later rules evaluate; a rule reading an earlier one’s output waits for them', async () => {
+  const events: string[] = [];
+  const held: (() => void)[] = [];
+  const { store, group } = setup(
+    'name: g\nrules:\n  - record: a\n    expr: x\n  - record: b\n    expr: y\n  - record: c\n    expr: a + 1\n',
+    {
+      beforeAppend: (series) => {
+        events.push(`append ${series[0]!.labels[0]!.value}`);
+        return new Promise((release) => held.push(release));
+      },
+      onQuery: (expr) => events.push(`query ${expr}`),
+    },
+  );
+  store.add([{ name: '__name__', value: 'x' }], 0, 1);
+  store.add([{ name: '__name__', value: 'y' }], 0, 2);
+  const evaluating = group.evaluate(60_000);
+  while (held.length < 2) await new Promise((r) => setImmediate(r));
+  // b does not read a: it was evaluated while a's append is still held; c reads a and has not run yet.
+  assert.deepEqual(events, ['query x', 'append a', 'query y', 'append b']);
+  for (const release of held.splice(0)) release();
+  while (held.length < 1) await new Promise((r) => setImmediate(r));
+  assert.deepEqual(events.slice(4), ['query a + 1', 'append c']);
+  held[0]!();
+  await evaluating;
+  const r = await engine.instantQueryRaw(store, 'c', 60_000);
+  assert.equal(r.resultType === 'vector' && r.series[0]?.values[0], 2);
 });
 
 test('a series that goes away gets a stale marker at the next evaluation', async () => {

@@ -9,6 +9,8 @@ import { labelsKey } from '../model/labels.js';
 import type { RawResult } from '../promql/engine.js';
 import { STALE_NAN_ARRAY } from '../promql/staleness.js';
 import { goQuote } from '../promql/printer.js';
+import { walk } from '../promql/ast.js';
+import { compileMatcher } from '../model/matcher.js';
 import { AlertingRule, type Alert } from './alerting-rule.js';
 import type { RecordingRule } from './recording-rule.js';
 import type { EvalContext } from './rule.js';
@@ -73,6 +75,31 @@ function selectorFor(labels: Label[]): string {
   return `{${parts.join(',')}}`;
 }
 
+/**
+ * Per rule: whether it may read what an earlier rule of the group writes (a selector whose metric name matches an
+ * earlier recording rule's name, or ALERTS / ALERTS_FOR_STATE after an alerting rule, or one without a name), as
+ * Prometheus' rule dependency analysis finds it. Only such a rule waits for the earlier rules' appends.
+ */
+function readsEarlierResults(rules: readonly Rule[]): boolean[] {
+  return rules.map((rule, i) => {
+    const written = rules
+      .slice(0, i)
+      .flatMap((r) => (r instanceof AlertingRule ? ['ALERTS', 'ALERTS_FOR_STATE'] : [r.name]));
+    if (written.length === 0) return false;
+    let reads = false;
+    walk(rule.ast, (node) => {
+      if (node.type !== 'VectorSelector' || reads) return;
+      const name = node.matchers.find((m) => m.name === '__name__');
+      if (!name) reads = true;
+      else {
+        const m = compileMatcher(name);
+        reads = written.some((w) => m.matches(w));
+      }
+    });
+    return reads;
+  });
+}
+
 /** Resolves after `ms`, or at once when the signal aborts. */
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
@@ -106,6 +133,7 @@ export class RuleGroup {
   /** Series of rules no longer in the group, marked stale at the next evaluation. */
   private staleSeries: Label[][] = [];
   private shouldRestore: boolean;
+  private readonly readsEarlier: boolean[];
   private readonly stopping = new AbortController();
   private running: Promise<void> | undefined;
   private readonly key: string;
@@ -123,6 +151,7 @@ export class RuleGroup {
     this.rules = spec.rules;
     this.shouldRestore = spec.shouldRestore;
     this.seriesInPreviousEval = spec.rules.map(() => new Map());
+    this.readsEarlier = readsEarlierResults(spec.rules);
     this.key = `${spec.file};${spec.name}`;
     this.logger = deps.logger.child({ file: spec.file, group: spec.name });
     this.definitionKey = JSON.stringify([
@@ -261,13 +290,20 @@ export class RuleGroup {
     this.deps.onEvaluated();
   }
 
-  /** One evaluation at slot `ts`: every rule in order, then the stale markers of removed rules. */
+  /**
+   * One evaluation at slot `ts`: every rule in order, then the stale markers of removed rules. Rules are evaluated
+   * one after the other; their appends run on while the next rules evaluate (the store commits them together), and a
+   * rule that reads what an earlier one writes waits for those appends first. All have landed when this resolves.
+   */
   async evaluate(ts: number): Promise<void> {
-    let samples = 0;
+    const appending: Promise<number>[] = [];
     for (let i = 0; i < this.rules.length; i++) {
-      if (this.stopping.signal.aborted) return;
-      samples += await this.evaluateRule(i, this.rules[i]!, ts);
+      if (this.stopping.signal.aborted) break;
+      if (this.readsEarlier[i]) await Promise.all(appending);
+      appending.push((await this.evaluateRule(i, this.rules[i]!, ts)).done);
     }
+    const samples = (await Promise.all(appending)).reduce((a, b) => a + b, 0);
+    if (this.stopping.signal.aborted) return;
     this.deps.metrics.groupSamples.set(this.groupLabels(), samples);
     if (this.staleSeries.length > 0) await this.appendStaleSeries(ts);
   }
@@ -283,36 +319,43 @@ export class RuleGroup {
     };
   }
 
-  /** Evaluates rule `i`; returns the number of samples it produced. */
-  private async evaluateRule(i: number, rule: Rule, ts: number): Promise<number> {
+  /**
+   * Evaluates rule `i` and sends its alerts; `done` settles once its results (and stale markers for its series that
+   * went away) are appended, with the number of samples it produced.
+   */
+  private async evaluateRule(i: number, rule: Rule, ts: number): Promise<{ done: Promise<number> }> {
     const m = this.deps.metrics;
     const wallStart = Date.now();
     const start = performance.now();
     m.evalTotal.inc(this.groupLabels());
+    const finish = () => {
+      rule.lastDurationMs = performance.now() - start;
+      rule.lastEvaluation = wallStart;
+      m.evalDuration.observe({ tenant: this.deps.tenant }, rule.lastDurationMs / 1000);
+    };
     const fail = (err: unknown, what: string) => {
       rule.health = 'err';
       rule.lastError = (err as Error).message ?? String(err);
       m.evalFailures.inc(this.groupLabels());
       this.logger.warn({ name: rule.name, index: i, err: rule.lastError }, what);
     };
-    let produced = 0;
+    let series: PromSeries[];
     try {
-      let series: PromSeries[];
-      try {
-        series = await rule.eval(this.context(), ts);
-      } catch (err) {
-        fail(err, 'Evaluating rule failed');
-        return 0;
-      }
-      rule.health = 'ok';
-      rule.lastError = undefined;
-      produced = series.length;
-      if (rule instanceof AlertingRule) this.sendAlerts(rule, ts);
+      series = await rule.eval(this.context(), ts);
+    } catch (err) {
+      fail(err, 'Evaluating rule failed');
+      finish();
+      return { done: Promise.resolve(0) };
+    }
+    rule.health = 'ok';
+    rule.lastError = undefined;
+    if (rule instanceof AlertingRule) this.sendAlerts(rule, ts);
+    const done = (async () => {
       try {
         if (series.length > 0) await this.deps.append(series);
       } catch (err) {
         fail(err, 'Rule sample appending failed');
-        return produced;
+        return series.length;
       }
       const returned = new Map<string, Label[]>();
       for (const s of series) returned.set(labelsKey(s.labels), s.labels);
@@ -322,12 +365,9 @@ export class RuleGroup {
       const t = ts - this.effectiveQueryOffsetMs;
       for (const [key, labels] of previous) if (!returned.has(key)) gone.push(staleMarker(labels, t));
       if (gone.length > 0) await this.appendIgnoringErrors(gone, 'Adding stale sample failed');
-      return produced;
-    } finally {
-      rule.lastDurationMs = performance.now() - start;
-      rule.lastEvaluation = wallStart;
-      m.evalDuration.observe({ tenant: this.deps.tenant }, rule.lastDurationMs / 1000);
-    }
+      return series.length;
+    })().finally(finish);
+    return { done };
   }
 
   /** Stale markers may be refused (a newer sample from another rule): expected, so only logged at debug. */

@@ -4,6 +4,7 @@
 import type { Logger } from 'pino';
 import type { Label, PromSeries } from '../model/prometheus.js';
 import type { RawResult } from '../promql/engine.js';
+import type { Expr } from '../promql/ast.js';
 import { exprString } from '../promql/printer.js';
 import type { RuleDefinition } from './rule-file.js';
 import { pairsToLabels } from './labels.js';
@@ -42,6 +43,7 @@ export function vectorSamples(r: RawResult): InstantSample[] {
 export abstract class RuleBase {
   abstract readonly kind: 'alert' | 'record';
   readonly name: string;
+  readonly ast: Expr;
   /** Prometheus' String() of the expression: what is queried, linked and shown. */
   readonly exprText: string;
   readonly labels: Label[];
@@ -53,6 +55,7 @@ export abstract class RuleBase {
 
   constructor(def: RuleDefinition, groupLabels: readonly [string, string][]) {
     this.name = def.name;
+    this.ast = def.ast;
     this.exprText = exprString(def.ast);
     this.labels = pairsToLabels([...groupLabels, ...def.labels]);
   }

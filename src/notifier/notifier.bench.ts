@@ -4,6 +4,7 @@
 import { pathToFileURL } from 'node:url';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
+import { measure } from '../sinks/remote-write/encode.bench.js';
 import { encodeAlert, type NotifierAlert } from './alert.js';
 import { Notifier } from './notifier.js';
 
@@ -62,21 +63,6 @@ export async function benchNotifier(msPerCase = 1000, count = 10_000): Promise<N
     sendAlertsPerSec: Math.round(sendRate * count),
     bytesPerAlert: Math.round(bytes / count),
   };
-}
-
-/** Calls per second, after a warm-up. */
-function measure(fn: () => unknown, ms: number): number {
-  for (let i = 0; i < 5; i++) fn();
-  let calls = 0;
-  const start = process.hrtime.bigint();
-  const end = start + BigInt(ms) * 1_000_000n;
-  let now = start;
-  while (now < end) {
-    fn();
-    calls++;
-    now = process.hrtime.bigint();
-  }
-  return calls / (Number(now - start) / 1e9);
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

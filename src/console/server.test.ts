@@ -13,7 +13,7 @@ import type { Label } from '../model/prometheus.js';
 import { Registry } from 'prom-client';
 import { EventStore } from '../events/store.js';
 import { silentLogger } from '../tsdb/fsutil.js';
-import type { DDEvent } from '../model/datadog.js';
+import { ddEvent } from '../../test/support/decoder-testing.js';
 
 const NOW = 1_700_000_000_000;
 const KEYS: Record<string, string> = { 'key-default': 'default', 'key-system': 'system' };
@@ -77,19 +77,6 @@ async function consoleApp(overrides: Partial<ConsoleDeps> = {}): Promise<Fastify
   await app.ready();
   return app;
 }
-
-const ddEvent = (e: Partial<DDEvent>): DDEvent => ({
-  title: '',
-  text: '',
-  host: '',
-  tags: [],
-  timestamp: 0,
-  alertType: '',
-  priority: '',
-  sourceTypeName: '',
-  aggregationKey: '',
-  ...e,
-});
 
 let dir: string;
 let eventsDir: string;

@@ -4,28 +4,13 @@ import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
-import type { DDEvent } from '../model/datadog.js';
+import { ddEvent } from '../../test/support/decoder-testing.js';
 import { silentLogger } from '../tsdb/fsutil.js';
 import { EventStore, type EventStoreOptions } from './store.js';
 import type { EventQuery } from './query.js';
 
 const HOUR = 3600_000;
 const T0 = Date.UTC(2026, 0, 15, 12);
-
-function ddEvent(partial: Partial<DDEvent>): DDEvent {
-  return {
-    title: 't',
-    text: '',
-    host: '',
-    tags: [],
-    timestamp: 0,
-    alertType: '',
-    priority: '',
-    sourceTypeName: '',
-    aggregationKey: '',
-    ...partial,
-  };
-}
 
 const dirs: string[] = [];
 const stores: EventStore[] = [];

@@ -274,4 +274,26 @@ describe('event store', () => {
     assert.ok(page.next);
     await assert.rejects(h.store.query('default', everything({ limit: 4 })), /EISDIR/);
   });
+
+  test('the next page starts at its cursor: segments all before it are not read again', async () => {
+    const h = await open({ segmentSpanMs: HOUR });
+    for (let i = 0; i < 6; i++) {
+      await h.store.append('default', [ddEvent({ title: `hour ${i}`, timestamp: h.clock.now / 1000 })]);
+      h.clock.now += HOUR;
+    }
+    const first = await h.store.query('default', everything({ limit: 2 }));
+    assert.deepEqual(
+      first.events.map((e) => e.title),
+      ['hour 5', 'hour 4'],
+    );
+    const dir = join(h.dataDir, 'events', 'default');
+    const newest = readdirSync(dir).sort().at(-1)!;
+    rmSync(join(dir, newest));
+    mkdirSync(join(dir, newest));
+    const second = await h.store.query('default', everything({ limit: 2, after: first.next }));
+    assert.deepEqual(
+      second.events.map((e) => e.title),
+      ['hour 3', 'hour 2'],
+    );
+  });
 });

@@ -207,9 +207,12 @@ export class EventStore implements EventWriter, EventReader {
     const compare = compareEvents(q.order);
     const matches = compileConditions(q.conditions);
     const after = q.after;
+    // With a cursor, a segment whose events all come before it in the order (a previous page's) is skipped too.
+    const beforeCursor = (s: SegmentSummary) =>
+      after !== undefined && (newest ? s.minTs > after.timestampMs : s.maxTs < after.timestampMs);
     const candidates = log
       .segments()
-      .filter((s) => s.maxTs >= fromMs && s.minTs <= toMs)
+      .filter((s) => s.maxTs >= fromMs && s.minTs <= toMs && !beforeCursor(s))
       .sort(newest ? (a, b) => b.maxTs - a.maxTs : (a, b) => a.minTs - b.minTs);
     // One more than asked: whether it exists says whether there is a next page.
     const want = q.limit + 1;
@@ -244,7 +247,7 @@ export class EventStore implements EventWriter, EventReader {
   async get(tenant: string, id: number): Promise<StoredEvent | undefined> {
     const log = await this.existing(tenant);
     if (!log) return undefined;
-    const segment = log.segments().find((s: SegmentSummary) => id >= s.minId && id <= s.maxId);
+    const segment = log.segments().find((s) => id >= s.minId && id <= s.maxId);
     const buf = segment && (await log.read(segment));
     if (!buf) return undefined;
     let hit: StoredEvent | undefined;

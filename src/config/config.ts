@@ -72,6 +72,12 @@ export interface ServeConfig {
     /** How often promdog writes its own metrics into the `system` tenant; 0 = never. */
     scrapeIntervalMs: number;
   };
+  events: {
+    /** How long events are kept; default the store's --retention. */
+    retentionMs: number;
+    /** Bytes of event segments per tenant; past it the oldest go. */
+    maxBytesPerTenant: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -96,6 +102,7 @@ export const DEFAULTS = {
   queryMaxConcurrency: 20,
   lookbackDelta: '5m',
   selfScrapeInterval: '15s',
+  eventsMaxBytesPerTenant: 1024 * MiB,
 } as const;
 
 export function parseHostPort(v: string, what: string): { host: string; port: number } {
@@ -326,6 +333,7 @@ export function loadServeConfig(argv: string[], env: NodeJS.ProcessEnv = process
         'storage',
         'query',
         'selfmon',
+        'events',
       ],
       configFile,
     );
@@ -372,6 +380,9 @@ export function loadServeConfig(argv: string[], env: NodeJS.ProcessEnv = process
   const selfmon = isObj(file.selfmon) ? file.selfmon : {};
   checkKeys(selfmon, ['scrape_interval'], 'selfmon');
   checkKeys(mapping, ['keep_utf8_names', 'quantiles', 'series_cache_size', 'series_cache_idle'], 'mapping');
+  const eventsCfg = isObj(file.events) ? file.events : {};
+  checkKeys(eventsCfg, ['retention', 'max_bytes_per_tenant'], 'events');
+  const retentionMs = parseDurationMs(String(pick('retention', 'retention') ?? DEFAULTS.retention), '--retention');
 
   const dsdListen = pick('dogstatsd-listen', 'dogstatsd_listen') as string | undefined;
   const dsd = isObj(file.dogstatsd) ? file.dogstatsd : {};
@@ -397,7 +408,7 @@ export function loadServeConfig(argv: string[], env: NodeJS.ProcessEnv = process
     remoteWrite,
     noAuth: parseBool(pick('no-auth', 'no_auth') ?? false, '--no-auth'),
     tenants: parseTenants(file.tenants),
-    retentionMs: parseDurationMs(String(pick('retention', 'retention') ?? DEFAULTS.retention), '--retention'),
+    retentionMs,
     logLevel: String(pick('log-level', 'log_level') ?? DEFAULTS.logLevel),
     limits: {
       maxCompressedBodyBytes: parseBytes(
@@ -451,7 +462,18 @@ export function loadServeConfig(argv: string[], env: NodeJS.ProcessEnv = process
         '--self-scrape-interval',
       ),
     },
+    events: {
+      retentionMs:
+        eventsCfg.retention === undefined
+          ? retentionMs
+          : parseDurationMs(String(eventsCfg.retention), 'events.retention'),
+      maxBytesPerTenant: parseBytes(
+        eventsCfg.max_bytes_per_tenant ?? DEFAULTS.eventsMaxBytesPerTenant,
+        'events.max_bytes_per_tenant',
+      ),
+    },
   };
+  if (cfg.events.retentionMs <= 0) throw new ConfigError('events.retention: must be more than 0');
   if (mapping.quantiles !== undefined) {
     if (
       !Array.isArray(mapping.quantiles) ||

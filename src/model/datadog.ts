@@ -90,6 +90,8 @@ export interface DDEvent {
   priority: string;
   sourceTypeName: string;
   aggregationKey: string;
+  /** Only events posted to `/api/v2/events`: their category and category-specific attributes, kept as sent. */
+  v2?: { category: 'change' | 'alert'; attributes: Record<string, unknown> };
 }
 
 /**

@@ -7,6 +7,8 @@ import { registerMetricsRoute, registerProcessMetrics } from '../selfmon/metrics
 import { TenantRegistry } from '../tenants/tenants.js';
 import { IngestPipeline } from '../intake/pipeline.js';
 import { registerIntakeRoutes } from '../intake/routes.js';
+import { registerEventsApi } from '../intake/events-api.js';
+import { EventStore } from '../events/store.js';
 import { DecodePool } from '../intake/decode-pool.js';
 import { HostTagCache } from '../mapping/host-tags.js';
 import { Mapper } from '../mapping/index.js';
@@ -125,7 +127,16 @@ export async function startServer(
     // Embedded mode only, as it always was: what it measures is mostly opening the store and replaying WALs.
     registerStartupSeconds(registry, () => startupSeconds);
   }
-  const pipeline = new IngestPipeline(mapper, sink, registry);
+  // Events are stored locally in both modes (their only store in gateway mode).
+  const events = new EventStore({
+    dataDir: cfg.dataDir,
+    retentionMs: cfg.events.retentionMs,
+    maxBytesPerTenant: cfg.events.maxBytesPerTenant,
+    registry,
+    logger,
+  });
+  await events.start();
+  const pipeline = new IngestPipeline(mapper, sink, registry, events);
   const decodePool = cfg.limits.decodeWorkers > 0 ? new DecodePool(cfg.limits.decodeWorkers) : undefined;
 
   let closing = false;
@@ -198,6 +209,7 @@ export async function startServer(
     resolveTenant: tenantOf.query,
     querierFor: store ? (tenant) => store.querier(tenant) : undefined,
     hostTags,
+    events,
     version: VERSION,
   });
 
@@ -215,6 +227,7 @@ export async function startServer(
     registry,
     ...(decodePool ? { decodePool } : {}),
   });
+  registerEventsApi(app, { resolveTenant: tenantOf.intake, events });
 
   let dogstatsd: DogStatsDServer | undefined;
   if (cfg.dogstatsdListen || cfg.dogstatsdSocket) {
@@ -225,8 +238,9 @@ export async function startServer(
       registry,
       logger,
       // Aggregated DogStatsD data takes the same path as the HTTP intake.
-      onFlush: (payload, tenant) =>
-        pipeline.ingest(tenant, 'dogstatsd', payload, Date.now() + cfg.limits.requestTimeoutMs),
+      onFlush: async (payload, tenant) => {
+        await pipeline.ingest(tenant, 'dogstatsd', payload, Date.now() + cfg.limits.requestTimeoutMs);
+      },
     });
     await dogstatsd.start();
   }
@@ -276,6 +290,7 @@ export async function startServer(
       await decodePool?.close();
       await dogstatsd?.stop();
       await sink.close();
+      await events.close();
       await storage?.close();
       await hostTags.close();
       logger.info('promdog stopped');

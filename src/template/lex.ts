@@ -1,6 +1,6 @@
 // The template lexer: Go's text/template/parse/lex.go (Go 1.24), pulled one item at a time by the parser.
 // Positions are UTF-16 indexes into the input; errors that show a column convert them to Go's byte offsets.
-import { quote as goQuote } from './strconv.js';
+import { quote as goQuote, isPrint } from './strconv.js';
 
 export const enum Item {
   Error,
@@ -95,8 +95,7 @@ function countNewlines(s: string, from: number, to: number): number {
 /** `U+0023 '#'` as Go's %#U writes a rune. */
 export function goRuneNotation(r: number): string {
   const hex = r.toString(16).toUpperCase().padStart(4, '0');
-  const printable = r >= 0x20 && r !== 0x7f && /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]$/u.test(String.fromCodePoint(r));
-  return printable ? `U+${hex} '${String.fromCodePoint(r)}'` : `U+${hex}`;
+  return isPrint(r) ? `U+${hex} '${String.fromCodePoint(r)}'` : `U+${hex}`;
 }
 
 type StateFn = ((l: Lexer) => StateFn) | null;
@@ -462,15 +461,20 @@ function lexFieldOrVariable(l: Lexer, type: Item.Field | Item.Variable): StateFn
 }
 
 function lexChar(l: Lexer): StateFn {
+  return lexQuoted(l, 39, Item.CharConstant, 'unterminated character constant');
+}
+
+/** A character constant or a quoted string (the opening quote is scanned); escapes are checked by the parser. */
+function lexQuoted(l: Lexer, quote: number, type: Item, unterminated: string): StateFn {
   for (;;) {
     let r = l.next();
     if (r === 92) {
       r = l.next();
       if (r !== EOF && r !== 10) continue;
-      return l.errorf('unterminated character constant');
+      return l.errorf(unterminated);
     }
-    if (r === EOF || r === 10) return l.errorf('unterminated character constant');
-    if (r === 39) return l.emit(Item.CharConstant);
+    if (r === EOF || r === 10) return l.errorf(unterminated);
+    if (r === quote) return l.emit(type);
   }
 }
 
@@ -487,16 +491,7 @@ function lexNumber(l: Lexer): StateFn {
 }
 
 function lexQuote(l: Lexer): StateFn {
-  for (;;) {
-    let r = l.next();
-    if (r === 92) {
-      r = l.next();
-      if (r !== EOF && r !== 10) continue;
-      return l.errorf('unterminated quoted string');
-    }
-    if (r === EOF || r === 10) return l.errorf('unterminated quoted string');
-    if (r === 34) return l.emit(Item.String);
-  }
+  return lexQuoted(l, 34, Item.String, 'unterminated quoted string');
 }
 
 function lexRawQuote(l: Lexer): StateFn {

@@ -470,6 +470,7 @@ export const CASES: TemplateCase[] = [
   {
     name: 'reReplaceAll Go expansion rules',
     fixture: 'Plain',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: ${h} and ${1} are Go's Regexp.Expand syntax
     template: '{{ reReplaceAll "(?P<h>[a-z]+)" "${h}!$1x${1}y$$" "ab cd" }}',
     expected: 'ab!aby$ cd!cdy$',
   },

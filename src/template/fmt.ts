@@ -56,6 +56,35 @@ function runeCount(s: string): number {
   return n;
 }
 
+/**
+ * The `#` flag on a float (sign first): always a decimal point, and %g/%v/%x keep their trailing zeros up to the
+ * precision (6 by default).
+ */
+function sharpFloat(num: string, verb: string, prec: number): string {
+  let digits = verb === 'v' || verb === 'g' || verb === 'G' || verb === 'x' ? (prec === -1 ? 6 : prec) : 0;
+  let tail = '';
+  let body = num;
+  let hasDecimalPoint = false;
+  let sawNonzeroDigit = false;
+  for (let i = 1; i < body.length; i++) {
+    const c = body[i]!;
+    if (c === '.') hasDecimalPoint = true;
+    else if (c === 'p' || c === 'P' || ((c === 'e' || c === 'E') && verb !== 'x' && verb !== 'X')) {
+      tail = body.slice(i);
+      body = body.slice(0, i);
+    } else {
+      if (c !== '0') sawNonzeroDigit = true;
+      if (sawNonzeroDigit) digits--; // significant digits after the first non-zero one
+    }
+  }
+  if (!hasDecimalPoint) {
+    if (body.length === 2 && body[1] === '0') digits--; // a leading 0 counts once
+    body += '.';
+  }
+  if (digits > 0) body += '0'.repeat(digits);
+  return body + tail;
+}
+
 class Printer {
   out = '';
   // fmt.fmtFlags and the width and precision of the verb being formatted
@@ -159,7 +188,8 @@ class Printer {
   }
 
   private fmtFloat(v: number, verb: string, prec: number): void {
-    let num = formatFloat(v, verb as FloatFormat, this.precPresent ? this.prec : prec);
+    if (this.precPresent) prec = this.prec;
+    let num = formatFloat(v, verb as FloatFormat, prec);
     if (num[0] !== '-' && num[0] !== '+') num = `+${num}`;
     if (this.space && num[0] === '+' && !this.plus) num = ` ${num.slice(1)}`;
     if (num[1] === 'I' || num[1] === 'N') {
@@ -170,6 +200,7 @@ class Printer {
       this.zero = oldZero;
       return;
     }
+    if (this.sharp && verb !== 'b') num = sharpFloat(num, verb, prec);
     if (this.plus || num[0] !== '+') {
       if (this.zero && !this.minus && this.widPresent && this.wid > num.length) {
         this.out += num[0];
@@ -187,8 +218,11 @@ class Printer {
     switch (verb) {
       case 'v':
         return this.fmtFloat(v, 'g', -1);
+      case 'b':
       case 'g':
       case 'G':
+      case 'x':
+      case 'X':
         return this.fmtFloat(v, verb, -1);
       case 'f':
       case 'e':
@@ -202,7 +236,7 @@ class Printer {
   }
 
   private printComplex(v: GoComplex, verb: string): void {
-    if (!'vgGfFeE'.includes(verb)) return this.badVerb(verb, v);
+    if (!'vbgGxXfFeE'.includes(verb)) return this.badVerb(verb, v);
     const oldPlus = this.plus;
     this.out += '(';
     this.printFloat(v.re, verb);

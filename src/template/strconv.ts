@@ -86,7 +86,7 @@ function round(a: Digits, nd: number): Digits {
   return { d: a.d.slice(0, i) + String.fromCharCode(a.d.charCodeAt(i) + 1), dp: a.dp };
 }
 
-export type FloatFormat = 'e' | 'E' | 'f' | 'g' | 'G';
+export type FloatFormat = 'b' | 'e' | 'E' | 'f' | 'g' | 'G' | 'x' | 'X';
 
 /** strconv.FormatFloat(x, fmt, prec, 64); prec -1 is the shortest representation that reads back exactly. */
 export function formatFloat(x: number, fmt: FloatFormat, prec: number): string {
@@ -94,6 +94,7 @@ export function formatFloat(x: number, fmt: FloatFormat, prec: number): string {
   if (x === Infinity) return '+Inf';
   if (x === -Infinity) return '-Inf';
   const neg = x < 0 || Object.is(x, -0);
+  if (fmt === 'b' || fmt === 'x' || fmt === 'X') return (neg ? '-' : '') + formatBinary(Math.abs(x), fmt, prec);
   const abs = Math.abs(x);
   const shortest = prec < 0;
   let digs: Digits;
@@ -115,6 +116,53 @@ export function formatFloat(x: number, fmt: FloatFormat, prec: number): string {
     else prec = nd;
   }
   return (neg ? '-' : '') + formatDigits(digs, shortest, prec, fmt);
+}
+
+const MASK_60 = (1n << 60n) - 1n;
+const MASK_64 = (1n << 64n) - 1n;
+
+/** %b (mantissa p exponent) and %x/%X (hexadecimal fraction, binary exponent) of x ≥ 0, as Go's fmtB and fmtX. */
+function formatBinary(x: number, fmt: 'b' | 'x' | 'X', prec: number): string {
+  f64.setFloat64(0, x);
+  let exp = (f64.getUint32(0) >>> 20) & 0x7ff;
+  let mant = f64.getBigUint64(0) & ((1n << 52n) - 1n);
+  if (exp === 0) exp++;
+  else mant |= 1n << 52n;
+  exp -= 1023;
+  if (fmt === 'b') {
+    const e = exp - 52;
+    return `${mant}p${e >= 0 ? '+' : ''}${e}`;
+  }
+  if (mant === 0n) exp = 0;
+  // The leading 1 (if any) at bit 60.
+  mant <<= 8n;
+  while (mant !== 0n && (mant & (1n << 60n)) === 0n) {
+    mant <<= 1n;
+    exp--;
+  }
+  if (prec >= 0 && prec < 15) {
+    const shift = BigInt(prec * 4);
+    const extra = (mant << shift) & MASK_60;
+    mant >>= 60n - shift;
+    if ((extra | (mant & 1n)) > 1n << 59n) mant++;
+    mant <<= 60n - shift;
+    if ((mant & (1n << 61n)) !== 0n) {
+      mant >>= 1n;
+      exp++;
+    }
+  }
+  const hex = fmt === 'X' ? '0123456789ABCDEF' : HEX;
+  let out = `0${fmt}${(mant >> 60n) & 1n}`;
+  mant = (mant << 4n) & MASK_64;
+  if (prec < 0 && mant !== 0n) {
+    out += '.';
+    for (; mant !== 0n; mant = (mant << 4n) & MASK_64) out += hex[Number((mant >> 60n) & 15n)];
+  } else if (prec > 0) {
+    out += '.';
+    for (let i = 0; i < prec; i++, mant = (mant << 4n) & MASK_64) out += hex[Number((mant >> 60n) & 15n)];
+  }
+  const e = Math.abs(exp);
+  return `${out}${fmt === 'X' ? 'P' : 'p'}${exp < 0 ? '-' : '+'}${e < 10 ? '0' : ''}${e}`;
 }
 
 function formatDigits(digs: Digits, shortest: boolean, prec: number, fmt: FloatFormat): string {

@@ -64,6 +64,7 @@ function titleOf(ch: string): string {
   const cp = ch.codePointAt(0)!;
   const special = TITLE_SPECIAL.get(cp);
   if (special !== undefined) return special;
+  if (cp >= 0x10d0 && cp <= 0x10ff) return ch; // Georgian letters are their own title case (not Mtavruli)
   const upper = ch.toUpperCase();
   const cps = [...upper];
   // Ligatures title-case as their first letter upper and the rest lower (ß → Ss, ﬁ → Fi).
@@ -73,8 +74,18 @@ function titleOf(ch: string): string {
 const CASED = /\p{Cased}/u;
 /** Word_Break MidLetter, MidNumLet and Single_Quote: inside a word between letters, a break when doubled. */
 const MID = /['.:\u00b7\u0387\u055f\u05f4\u2018\u2019\u2024\u2027\ufe13\ufe52\ufe55\uff07\uff0e\uff1a]/u;
-/** Runes that never break a word: letters (but ideographs, kana), digits, marks, format characters, connectors. */
-const WORD = /^(?![\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}])[\p{L}\p{Nd}\p{M}\p{Cf}\p{Pc}\u202f]$/u;
+/**
+ * Runes that never break a word: letters, digits, marks, format characters, connectors; but not ideographs and kana,
+ * nor the letters of the scripts written without spaces (Thai, Lao, Khmer…), which Unicode breaks apart.
+ */
+const WORD = new RegExp(
+  '^(?![\\p{Script=Han}\\p{Script=Hiragana}\\p{Script=Katakana}]|(?=\\p{L})[' +
+    ['Thai', 'Lao', 'Myanmar', 'Khmer', 'Tai_Le', 'New_Tai_Lue', 'Tai_Tham', 'Tai_Viet', 'Ahom']
+      .map((script) => `\\p{Script=${script}}`)
+      .join('') +
+    '])[\\p{L}\\p{Nd}\\p{M}\\p{Cf}\\p{Pc}\\u202f]$',
+  'u',
+);
 
 /** cases.Title(language.AmericanEnglish, cases.NoLower).String */
 export function title(s: string): string {

@@ -8,6 +8,7 @@ import {
   GoMap,
   GoNamed,
   type GoObject,
+  type GoType,
   GoPointer,
   GoSlice,
   GoStruct,
@@ -19,6 +20,14 @@ import {
 } from './values.js';
 
 const LOWER_DIGITS = '0123456789abcdefx';
+/** The fields of a time.Time: wall clock, seconds since year 1, location pointer (nil for UTC). */
+const UINT64: GoType = { name: 'uint64', kind: 'uint' };
+const INT64: GoType = { name: 'int64', kind: 'int' };
+const LOCATION_PTR: GoType = {
+  name: '*time.Location',
+  kind: 'ptr',
+  elem: { name: 'time.Location', kind: 'struct', fields: [] },
+};
 const UPPER_DIGITS = '0123456789ABCDEFX';
 
 /** The String() of a value whose type implements fmt.Stringer, undefined otherwise. A nil pointer prints `<nil>`. */
@@ -451,7 +460,15 @@ class Printer {
       return;
     }
     if (v instanceof GoTime) {
-      this.out += '{}'; // its fields are Go's internals; only reached with verbs that do not call String
+      // Go's internals, for verbs that do not call String: {wall ext loc}, seconds counted from year 1, UTC's nil loc.
+      const sec = Math.floor(v.unixMs / 1000);
+      this.out += '{';
+      this.printValue(new GoNamed(UINT64, BigInt((v.unixMs - sec * 1000) * 1e6)), verb, depth + 1);
+      this.out += ' ';
+      this.printValue(new GoNamed(INT64, BigInt(sec) + 62_135_596_800n), verb, depth + 1);
+      this.out += ' ';
+      this.printValue(new GoPointer(LOCATION_PTR, null), verb, depth + 1);
+      this.out += '}';
       return;
     }
     if (v instanceof GoSlice) {
@@ -466,7 +483,8 @@ class Printer {
     }
     if (v instanceof GoPointer) {
       const t = v.target;
-      if (depth === 0 && t !== null && (t instanceof GoStruct || t instanceof GoSlice || t instanceof GoMap)) {
+      const composite = t instanceof GoStruct || t instanceof GoSlice || t instanceof GoMap || t instanceof GoTime;
+      if (depth === 0 && t !== null && composite) {
         this.out += '&';
         return this.printValue(t, verb, depth + 1);
       }

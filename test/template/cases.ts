@@ -835,6 +835,87 @@ export const CASES: TemplateCase[] = [
     expected: 'a+b%2Fc',
     prometheus242: { skip: '`urlQueryEscape` came with Prometheus 3.8' },
   },
+  {
+    name: '$ inside with and range is the data',
+    fixture: 'Plain',
+    template:
+      '{{ with $labels }}{{ .job }} {{ $.Labels.instance }}{{ end }} {{ range $i, $s := query "sort(template_query_up)" }}{{ $.Value }}/{{ $i }} {{ end }}',
+    expected: 'node host-1.example.com:9100 1234.5678/0 1234.5678/1 1234.5678/2 ',
+  },
+  {
+    name: 'a declaration in if',
+    fixture: 'Plain',
+    template: '{{ if $x := $labels.job }}{{ $x }}{{ end }}',
+    expected: 'node',
+  },
+  {
+    name: 'range assigns existing variables with =',
+    fixture: 'Plain',
+    template:
+      '{{ $i := 0 }}{{ $e := 0 }}{{ range $i, $e = query "sort(template_query_up)" }}{{ end }}{{ $i }} {{ $e.Value }}',
+    expected: '2 1',
+  },
+  {
+    name: 'a defined template has its own $',
+    fixture: 'Plain',
+    template: '{{ define "t" }}{{ .job }} {{ $.instance }}{{ end }}{{ template "t" $labels }}',
+    expected: 'node host-1.example.com:9100',
+  },
+  {
+    name: 'an error inside a defined template names it',
+    fixture: 'Plain',
+    template: '{{ define "t" }}{{ humanize . }}{{ end }}{{ template "t" "x" }}',
+    expected:
+      '<error expanding template: error executing template __alert_Plain: template: __alert_Plain:1:131: executing "t" at <humanize .>: error calling humanize: strconv.ParseFloat: parsing "x": invalid syntax>',
+  },
+  {
+    name: 'break out of a range over a query',
+    fixture: 'Plain',
+    template:
+      '{{ range query "sort(template_query_up)" }}{{ if eq .Value 1.0 }}{{ break }}{{ end }}{{ .Labels.job }} {{ end }}',
+    expected: 'db web ',
+  },
+  {
+    name: 'html of a map, js of unicode, urlquery of several values',
+    fixture: 'Plain',
+    template:
+      '{{ html $externalLabels }} {{ js "é\\u0000\\u2028" }} {{ urlquery "a" 1 "b" }} {{ print nil 1 }} {{ html nil }}',
+    expected: 'map[env:prod] é\\u0000\\u2028 a1b <nil> 1 &lt;no value&gt;',
+  },
+  {
+    name: 'safeHtml is a string type of its own',
+    fixture: 'Plain',
+    template:
+      '{{ eq (safeHtml "a") "a" }} {{ len (safeHtml "abc") }} {{ printf "%T %s" (safeHtml "x") (safeHtml "y") }}',
+    expected: 'true 3 template.HTML y',
+  },
+  {
+    name: 'safeHtml where a string is expected',
+    fixture: 'Plain',
+    template: '{{ toUpper (safeHtml "x") }}',
+    expected:
+      '<error expanding template: error executing template __alert_Plain: template: __alert_Plain:1:133: executing "__alert_Plain" at <"x">: wrong type for value; expected string; got template.HTML>',
+  },
+  {
+    name: "times print with String, or as Go's internals",
+    fixture: 'Plain',
+    template: '{{ printf "%v|%d" (toTime 1.5) (toTime 1435065584.128) }}',
+    expected: '1970-01-01 00:00:01.5 +0000 UTC|&{128000000 63570662384 0}',
+  },
+  {
+    name: 'comparing query results is not possible',
+    fixture: 'Plain',
+    template: '{{ eq (query "sort(template_query_up)") (query "sort(template_query_up)") }}',
+    expected:
+      '<error expanding template: error executing template __alert_Plain: template: __alert_Plain:1:115: executing "__alert_Plain" at <eq (query "sort(template_query_up)") (query "sort(template_query_up)")>: error calling eq: non-comparable type [%!s(*template.sample=&{map[__name__:template_query_up instance:b.example.com:9100 job:db] 0}) %!s(*template.sample=&{map[__name__:template_query_up instance:c.example.com job:web] 0.5}) %!s(*template.sample=&{map[__name__:template_query_up instance:a.example.com:9100 job:api] 1})]: template.queryResult>',
+  },
+  {
+    name: 'numbers too large for an int',
+    fixture: 'Plain',
+    template: '{{ 9223372036854775808 }}',
+    expected:
+      '<error expanding template: error executing template __alert_Plain: template: __alert_Plain:1:115: executing "__alert_Plain" at <9223372036854775808>: 9223372036854775808 overflows int>',
+  },
 ];
 
 export interface ParseErrorCase {

@@ -1,6 +1,7 @@
 // Template execution: Go's text/template/exec.go (Go 1.24) over the value model of values.ts, with Go's error
 // messages (`template: x:1:5: executing "x" at <.Foo>: can't evaluate field Foo in type …`). Bounded where Go is not:
-// output size and evaluation steps, besides Go's depth limit on nested template calls.
+// output size and evaluation steps, and a depth limit like Go's on nested template calls that here also counts
+// nested control structures and pipelines, as each of them recurses on the JavaScript stack.
 import { sprint } from './fmt.js';
 import {
   type ArgNode,
@@ -69,7 +70,10 @@ export interface TemplateFunc<E> {
 export type MissingKey = 'invalid' | 'zero' | 'error';
 
 export interface ExecLimits {
-  /** Nested {{template}} calls (Go: 100,000; 1,000 on WebAssembly, whose stack is small, as here). */
+  /**
+   * Nested {{template}} calls, {{if}}/{{with}}/{{range}} and pipelines (Go counts template calls only: 100,000, and
+   * 1,000 on WebAssembly). Each level takes about 0.5 KB of the JavaScript stack, which holds some 1,800 of them.
+   */
   maxDepth: number;
   /** Characters of output. */
   maxOutput: number;
@@ -77,7 +81,7 @@ export interface ExecLimits {
   maxSteps: number;
 }
 
-export const DEFAULT_LIMITS: ExecLimits = { maxDepth: 1000, maxOutput: 1 << 20, maxSteps: 1_000_000 };
+export const DEFAULT_LIMITS: ExecLimits = { maxDepth: 500, maxOutput: 1 << 20, maxSteps: 1_000_000 };
 
 export interface ExecOptions<E> {
   /** The parsed trees by name; `name` is the one executed. */
@@ -214,20 +218,30 @@ class State<E> {
     }
   }
 
+  /** Enters a nested structure; the caller leaves it with `this.depth--`. */
+  private enter(): void {
+    if (this.depth === this.opts.limits.maxDepth)
+      this.errorf(`exceeded maximum template depth (${this.opts.limits.maxDepth})`);
+    this.depth++;
+  }
+
   private walkIfOrWith(node: BranchNode, dot: Value): void {
     const mark = this.vars.length;
+    this.enter();
     try {
       const val = this.evalPipeline(dot, node.pipe);
       if (isTrue(indirectInterface(val))) this.walk(node.kind === 'with' ? val : dot, node.list);
       else if (node.elseList) this.walk(dot, node.elseList);
     } finally {
       this.vars.length = mark;
+      this.depth--;
     }
   }
 
   private walkRange(dot: Value, r: BranchNode): void {
     this.at(r);
     const outer = this.vars.length;
+    this.enter();
     try {
       const val = indirect(this.evalPipeline(dot, r.pipe)).value;
       const mark = this.vars.length; // the range's variables are below it, the body's above
@@ -268,6 +282,7 @@ class State<E> {
       if (e !== BREAK) throw e;
     } finally {
       this.vars.length = outer;
+      this.depth--;
     }
   }
 
@@ -278,12 +293,12 @@ class State<E> {
     if (this.depth === this.opts.limits.maxDepth)
       this.errorf(`exceeded maximum template depth (${this.opts.limits.maxDepth})`);
     const newDot = this.evalPipeline(dot, t.pipe);
+    this.enter();
     // No dynamic scoping: the called template sees only its own $.
     const saved = { vars: this.vars, tree: this.tree, name: this.templateName };
     this.vars = [{ name: '$', value: newDot }];
     this.tree = tree;
     this.templateName = t.name;
-    this.depth++;
     try {
       this.walk(newDot, tree.root);
     } finally {
@@ -301,9 +316,14 @@ class State<E> {
     if (!pipe) return undefined;
     this.at(pipe);
     let value: Final = MISSING;
-    for (const cmd of pipe.cmds) {
-      value = this.evalCommand(dot, cmd, value);
-      if (value === NIL_INTERFACE) value = undefined; // an empty interface holding nothing: no value
+    this.enter();
+    try {
+      for (const cmd of pipe.cmds) {
+        value = this.evalCommand(dot, cmd, value);
+        if (value === NIL_INTERFACE) value = undefined; // an empty interface holding nothing: no value
+      }
+    } finally {
+      this.depth--;
     }
     const v = value === MISSING ? undefined : value;
     for (const variable of pipe.decl) {

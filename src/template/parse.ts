@@ -26,9 +26,10 @@ export class ParseError extends Error {
 
 /**
  * How deep parentheses and control structures may nest. Go allows 10,000 parentheses (1,000 on WebAssembly, whose
- * stack is small, as here); the parser and executor recurse once per level.
+ * stack is small, as here) and any depth of control structures; the parser and the executor recurse once per level,
+ * and the executor allows as many (DEFAULT_LIMITS.maxDepth).
  */
-export const MAX_NESTING = 1000;
+export const MAX_NESTING = 500;
 
 /** State shared by the parsers of one text: the main template's and those of its {{define}}s. */
 interface Shared {

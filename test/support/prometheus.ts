@@ -21,6 +21,23 @@ export interface PrometheusOptions {
   port?: number;
   /** `storage.tsdb.out_of_order_time_window` in the config, e.g. '1h'. Default: none (out-of-order samples → 400). */
   outOfOrderTimeWindow?: string;
+  /** Rule files by file name → YAML text, written beside the config and listed in its `rule_files`. */
+  ruleFiles?: Record<string, string>;
+  /** `global.evaluation_interval`, e.g. '1s'. Default: Prometheus' (1m). */
+  evaluationInterval?: string;
+  /** `global.external_labels`. */
+  externalLabels?: Record<string, string>;
+  /** `--web.external-url` (the API stays at the root: `--web.route-prefix=/`). */
+  externalUrl?: string;
+}
+
+/** An alert of `GET /api/v1/alerts`. */
+export interface PrometheusAlert {
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  state: 'pending' | 'firing';
+  activeAt: string;
+  value: string;
 }
 
 export interface InstantSample {
@@ -53,6 +70,7 @@ export class PrometheusProcess {
     private readonly configFile: string,
     /** Temporary directory holding the config (and the data unless a dataDir was given); removed by cleanup(). */
     private readonly tempDir: string,
+    private readonly extraArgs: readonly string[] = [],
   ) {
     this.url = `http://127.0.0.1:${port}`;
     this.remoteWriteUrl = `${this.url}/api/v1/write`;
@@ -62,13 +80,26 @@ export class PrometheusProcess {
     const tempDir = await mkdtemp(join(tmpdir(), 'promdog-prometheus-'));
     const configFile = join(tempDir, 'prometheus.yml');
     const config = ['global:', '  scrape_interval: 1h'];
+    if (opts.evaluationInterval) config.push(`  evaluation_interval: ${opts.evaluationInterval}`);
+    if (opts.externalLabels) {
+      config.push('  external_labels:');
+      for (const [name, value] of Object.entries(opts.externalLabels))
+        config.push(`    ${name}: ${JSON.stringify(value)}`);
+    }
     if (opts.outOfOrderTimeWindow)
       config.push('storage:', '  tsdb:', `    out_of_order_time_window: ${opts.outOfOrderTimeWindow}`);
+    const ruleFiles = Object.entries(opts.ruleFiles ?? {});
+    if (ruleFiles.length > 0) config.push('rule_files:');
+    for (const [name, text] of ruleFiles) {
+      await writeFile(join(tempDir, name), text);
+      config.push(`  - ${JSON.stringify(join(tempDir, name))}`);
+    }
     await writeFile(configFile, `${config.join('\n')}\n`);
     const dataDir = opts.dataDir ?? join(tempDir, 'data');
+    const extraArgs = opts.externalUrl ? [`--web.external-url=${opts.externalUrl}`, '--web.route-prefix=/'] : [];
     try {
       return await startOnFreePort(opts.port, async (port) => {
-        const prom = new PrometheusProcess(port, dataDir, configFile, tempDir);
+        const prom = new PrometheusProcess(port, dataDir, configFile, tempDir, extraArgs);
         await prom.launch();
         return prom;
       });
@@ -131,6 +162,11 @@ export class PrometheusProcess {
     return (await this.api(`/api/v1/series?${qs}`)) as Array<Record<string, string>>;
   }
 
+  /** `GET /api/v1/alerts`: the pending and firing alerts of the rules loaded. */
+  async alerts(): Promise<PrometheusAlert[]> {
+    return ((await this.api('/api/v1/alerts')) as { alerts: PrometheusAlert[] }).alerts;
+  }
+
   private async apiResult(path: string, params: Record<string, string>, resultType: string): Promise<unknown> {
     const data = (await this.api(`${path}?${new URLSearchParams(params)}`)) as { resultType: string; result: unknown };
     if (data.resultType !== resultType) {
@@ -170,6 +206,7 @@ export class PrometheusProcess {
         `--web.listen-address=127.0.0.1:${this.port}`,
         '--web.enable-remote-write-receiver',
         '--web.enable-admin-api',
+        ...this.extraArgs,
       ],
       async () => {
         const res = await fetch(`${this.url}/-/ready`);

@@ -1,0 +1,389 @@
+import type { DDMetricType, DDResource, DDSeries } from '../../model/datadog.js';
+import { ScannedSeriesBatch, type SeriesBatchTransfer, type TransferableSeriesBatch } from './batch-transfer.js';
+import { IDENTITY_HASH_SEED, identityHashOf } from './identity-runs.js';
+import { V3Column } from './metrics-v3-columns.js';
+import { ProtoReader } from './protobuf.js';
+
+// The series of an intake_v3 payload (metrics-v3.ts decodes and checks it) as an IdentitySeriesBatch: per series,
+// references into the payload's dictionaries; the dictionaries as byte ranges of the body. A series' identity is
+// the bytes of the strings it references, so it is the same in every payload whatever the dictionary indexes.
+
+/** Ints per series in `index`: its type and references, where its points start, its entry number. */
+export const SERIES_STRIDE = 8;
+export const S_TYPE = 0;
+export const S_NAME = 1;
+export const S_TAGSET = 2;
+export const S_RESOURCES = 3;
+export const S_SOURCE_TYPE = 4;
+export const S_UNIT = 5;
+export const S_POINTS = 6;
+/** Position among all entries of the payload, sketches included (the intervals column has one per entry). */
+export const S_ENTRY = 7;
+
+// `extra` starts with a header of section offsets. A string dictionary is [start, end) pairs of body offsets, entry
+// 0 the empty string; a set dictionary is its starts (set k is entries [starts[k], starts[k + 1])) then its entries:
+// tag strings (indexes into TAGS) or resource (type, name) pairs (indexes into RESOURCES).
+export const H_NAMES = 0;
+export const H_TAGS = 1;
+export const H_RESOURCES = 2;
+export const H_SOURCE_TYPES = 3;
+export const H_UNITS = 4;
+export const H_TAGSET_STARTS = 5;
+export const H_TAGSET_ENTRIES = 6;
+export const H_RESOURCE_SET_STARTS = 7;
+export const H_RESOURCE_SET_ENTRIES = 8;
+/** Where the sections end. */
+export const H_END = 9;
+/** The intervals column's bytes, read only when a series is decoded (the mapping does not use intervals). */
+export const H_INTERVALS_START = 10;
+export const H_INTERVALS_END = 11;
+/** Entries in the payload (series and sketches). */
+export const H_ENTRIES = 12;
+const HEADER_INTS = 13;
+
+/** What metrics-v3.ts builds: the dictionaries, resolved (splices expanded, payload metadata applied). */
+export interface V3Dictionaries {
+  names: Int32Array;
+  tags: Int32Array;
+  resources: Int32Array;
+  sourceTypes: Int32Array;
+  units: Int32Array;
+  tagsetStarts: Int32Array;
+  tagsetEntries: Int32Array;
+  resourceSetStarts: Int32Array;
+  resourceSetEntries: Int32Array;
+  intervals: { start: number; end: number; entries: number };
+}
+
+/** The v3 metric type nibble (1 count, 2 rate, 3 gauge, 4 sketch) as the model's type; others read as unspecified. */
+const METRIC_TYPES: readonly DDMetricType[] = ['unspecified', 'count', 'rate', 'gauge'];
+
+export function v3MetricType(nibble: number): DDMetricType {
+  return METRIC_TYPES[nibble] ?? 'unspecified';
+}
+
+/** Words [at, ...) equal section k of `sections` (see V3SeriesBatch.sections): where they end, or -1. */
+function sectionEquals(sections: Int32Array, starts: Int32Array, k: number, words: Int32Array, at: number): number {
+  let w = at;
+  // The first word is the section's byte length: equal lengths, equal word counts.
+  for (let p = starts[k]!, to = starts[k + 1]!; p < to; p++, w++) if (words[w] !== sections[p]) return -1;
+  return w;
+}
+
+/** Bytes of the varint encoding of n (n < 2^31). */
+function varintBytes(n: number): number {
+  return n < 0x80 ? 1 : n < 0x4000 ? 2 : n < 0x200000 ? 3 : n < 0x10000000 ? 4 : 5;
+}
+
+/**
+ * The series of one v3 body. Identity words: the metric type, then five sections (see sections()): the name, the
+ * source type name, the unit, the tag set and the resource set.
+ */
+export class V3SeriesBatch extends ScannedSeriesBatch implements TransferableSeriesBatch {
+  readonly encoding = 'v3-columnar';
+  private reader: ProtoReader | null = null;
+  /** Strings already decoded, by their pair's offset in `extra` / 2. */
+  private strings: string[] = [];
+  private intervals: Float64Array | null = null;
+  // Built by sections() on first use: the words of each section and where each kind's sections start.
+  private sectionWords: Int32Array | null = null;
+  private sectionStarts: Int32Array | null = null;
+  private sourceTypeBase = 0;
+  private unitBase = 0;
+  private tagsetBase = 0;
+  private resourceSetBase = 0;
+
+  constructor(body: Buffer, from: SeriesBatchTransfer | undefined, seriesCapacity = 0) {
+    super(body, from, { index: SERIES_STRIDE * (seriesCapacity + 1), extra: 0 });
+  }
+
+  protected used(): { index: number; extra: number } {
+    return { index: SERIES_STRIDE * (this.count + 1), extra: this.extra.length };
+  }
+
+  /** Packs the dictionaries into `extra` (once, before the first series is added). */
+  setDictionaries(d: V3Dictionaries): void {
+    const sections = [
+      d.names,
+      d.tags,
+      d.resources,
+      d.sourceTypes,
+      d.units,
+      d.tagsetStarts,
+      d.tagsetEntries,
+      d.resourceSetStarts,
+      d.resourceSetEntries,
+    ];
+    let size = HEADER_INTS;
+    for (const s of sections) size += s.length;
+    const extra = new Int32Array(size);
+    let at = HEADER_INTS;
+    for (const [h, s] of sections.entries()) {
+      extra[h] = at;
+      extra.set(s, at);
+      at += s.length;
+    }
+    extra[H_END] = at;
+    extra[H_INTERVALS_START] = d.intervals.start;
+    extra[H_INTERVALS_END] = d.intervals.end;
+    extra[H_ENTRIES] = d.intervals.entries;
+    this.extra = extra;
+  }
+
+  /** Adds a series; its points were appended to timestamps/values. `refs` as in `index` (S_TYPE .. S_UNIT). */
+  addSeries(type: number, name: number, tagset: number, resources: number, sourceType: number, unit: number): number {
+    const at = SERIES_STRIDE * this.count++;
+    const x = this.index;
+    x[at + S_TYPE] = type;
+    x[at + S_NAME] = name;
+    x[at + S_TAGSET] = tagset;
+    x[at + S_RESOURCES] = resources;
+    x[at + S_SOURCE_TYPE] = sourceType;
+    x[at + S_UNIT] = unit;
+    return at;
+  }
+
+  /** Sets where series i's points start and its entry number; i = count closes the last series' points. */
+  setPoints(i: number, pointsStart: number, entry: number): void {
+    this.index[SERIES_STRIDE * i + S_POINTS] = pointsStart;
+    this.index[SERIES_STRIDE * i + S_ENTRY] = entry;
+  }
+
+  /** Offset in `extra` of the first entry of tagset k; the set ends at tagsetStart(k + 1). */
+  tagsetStart(k: number): number {
+    const e = this.extra;
+    return e[H_TAGSET_ENTRIES]! + e[e[H_TAGSET_STARTS]! + k]!;
+  }
+
+  /** Offset in `extra` of the first (type, name) pair of resource set k; the set ends at resourceSetStart(k + 1). */
+  resourceSetStart(k: number): number {
+    const e = this.extra;
+    return e[H_RESOURCE_SET_ENTRIES]! + e[e[H_RESOURCE_SET_STARTS]! + k]!;
+  }
+
+  /** Offset in `extra` of string k's [start, end) pair in the string dictionary of header `h`. */
+  pairOf(h: number, k: number): number {
+    return this.extra[h]! + 2 * k;
+  }
+
+  /** The string whose [start, end) pair is at `pair` in `extra`, decoded once per batch. */
+  stringAt(pair: number): string {
+    const slot = pair >>> 1;
+    const have = this.strings[slot];
+    if (have !== undefined) return have;
+    const r = (this.reader ??= new ProtoReader(this.body));
+    const s = r.decodeString(this.extra[pair]!, this.extra[pair + 1]!);
+    this.strings[slot] = s;
+    return s;
+  }
+
+  /** Host (last `host` resource), device (last `device`) and the other resources of resource set k, as v2 reads them. */
+  resourcesOf(k: number): { host: string; device: string; resources: DDResource[] } {
+    const e = this.extra;
+    const types = e[H_RESOURCES]!;
+    let host = '';
+    let device = '';
+    const resources: DDResource[] = [];
+    for (let p = this.resourceSetStart(k), stop = this.resourceSetStart(k + 1); p < stop; p += 2) {
+      const type = this.stringAt(types + 2 * e[p]!);
+      const name = this.stringAt(types + 2 * e[p + 1]!);
+      if (type === 'host') host = name;
+      else if (type === 'device') device = name;
+      else resources.push({ type, name });
+    }
+    return { host, device, resources };
+  }
+
+  /** The tags of tagset k. */
+  tagsOf(k: number): string[] {
+    const e = this.extra;
+    const tags = e[H_TAGS]!;
+    const out: string[] = [];
+    for (let p = this.tagsetStart(k), stop = this.tagsetStart(k + 1); p < stop; p++)
+      out.push(this.stringAt(tags + 2 * e[p]!));
+    return out;
+  }
+
+  /**
+   * The identity sections of every name, source type name, unit, tag set and resource set, built on first use: a
+   * section is its byte length, then those bytes packed into words (little-endian, zero-padded). A string's bytes are
+   * the string; a set's are its strings (tags in order; each resource's type, then name), each preceded by its length
+   * as a varint, as in a dictionary column. Sets serve many series, and comparing words in one loop costs far less
+   * than comparing strings one by one. Section k is words [starts[k], starts[k + 1]); the kinds follow one another in
+   * the order above, from the bases below.
+   */
+  private sections(): Int32Array {
+    if (this.sectionWords !== null) return this.sectionWords;
+    const e = this.extra;
+    const counts = [
+      (e[H_TAGS]! - e[H_NAMES]!) >>> 1,
+      (e[H_UNITS]! - e[H_SOURCE_TYPES]!) >>> 1,
+      (e[H_TAGSET_STARTS]! - e[H_UNITS]!) >>> 1,
+      e[H_TAGSET_ENTRIES]! - e[H_TAGSET_STARTS]! - 1,
+      e[H_RESOURCE_SET_ENTRIES]! - e[H_RESOURCE_SET_STARTS]! - 1,
+    ] as const;
+    this.sourceTypeBase = counts[0];
+    this.unitBase = this.sourceTypeBase + counts[1];
+    this.tagsetBase = this.unitBase + counts[2];
+    this.resourceSetBase = this.tagsetBase + counts[3];
+    const total = this.resourceSetBase + counts[4];
+    const starts = new Int32Array(total + 1);
+    for (let k = 0; k < total; k++) starts[k + 1] = starts[k]! + 1 + ((this.sectionBytes(k) + 3) >>> 2);
+    const words = new Int32Array(starts[total]!);
+    const bytes = new Uint8Array(words.buffer);
+    for (let k = 0; k < total; k++) {
+      const at = starts[k]!;
+      words[at] = this.sectionBytes(k);
+      let b = 4 * (at + 1);
+      const set = k >= this.tagsetBase;
+      this.forEachString(k, (pair) => {
+        const start = e[pair]!;
+        const stop = e[pair + 1]!;
+        if (set)
+          for (let len = stop - start; ; len >>>= 7) {
+            bytes[b++] = len < 0x80 ? len : (len & 0x7f) | 0x80;
+            if (len < 0x80) break;
+          }
+        bytes.set(this.body.subarray(start, stop), b);
+        b += stop - start;
+      });
+    }
+    this.sectionStarts = starts;
+    this.sectionWords = words;
+    return words;
+  }
+
+  /** Visits the [start, end) pairs (offsets in `extra`) of section k's strings. */
+  private forEachString(k: number, visit: (pair: number) => void): void {
+    const e = this.extra;
+    if (k < this.sourceTypeBase) visit(this.pairOf(H_NAMES, k));
+    else if (k < this.unitBase) visit(this.pairOf(H_SOURCE_TYPES, k - this.sourceTypeBase));
+    else if (k < this.tagsetBase) visit(this.pairOf(H_UNITS, k - this.unitBase));
+    else if (k < this.resourceSetBase) {
+      const set = k - this.tagsetBase;
+      const tags = e[H_TAGS]!;
+      for (let p = this.tagsetStart(set), stop = this.tagsetStart(set + 1); p < stop; p++) visit(tags + 2 * e[p]!);
+    } else {
+      const set = k - this.resourceSetBase;
+      const resources = e[H_RESOURCES]!;
+      for (let p = this.resourceSetStart(set), stop = this.resourceSetStart(set + 1); p < stop; p++)
+        visit(resources + 2 * e[p]!);
+    }
+  }
+
+  /** Bytes of section k (before padding). */
+  private sectionBytes(k: number): number {
+    const e = this.extra;
+    const set = k >= this.tagsetBase;
+    let n = 0;
+    this.forEachString(k, (pair) => {
+      const len = e[pair + 1]! - e[pair]!;
+      n += set ? varintBytes(len) + len : len;
+    });
+    return n;
+  }
+
+  /** Series i's five sections, in identity order. */
+  private sectionsOf(i: number): number[] {
+    this.sections();
+    const x = this.index;
+    const s = SERIES_STRIDE * i;
+    return [
+      x[s + S_NAME]!,
+      this.sourceTypeBase + x[s + S_SOURCE_TYPE]!,
+      this.unitBase + x[s + S_UNIT]!,
+      this.tagsetBase + x[s + S_TAGSET]!,
+      this.resourceSetBase + x[s + S_RESOURCES]!,
+    ];
+  }
+
+  identityHash(i: number): number {
+    const words = this.sections();
+    const starts = this.sectionStarts!;
+    let h = Math.imul(IDENTITY_HASH_SEED ^ this.index[SERIES_STRIDE * i + S_TYPE]!, 0x9e3779b1);
+    for (const k of this.sectionsOf(i))
+      for (let w = starts[k]!, stop = starts[k + 1]!; w < stop; w++)
+        h = Math.imul(((h << 13) | (h >>> 19)) ^ words[w]!, 0x85ebca6b);
+    return identityHashOf(h);
+  }
+
+  identityWords(i: number): number {
+    this.sections();
+    const starts = this.sectionStarts!;
+    let n = 1;
+    for (const k of this.sectionsOf(i)) n += starts[k + 1]! - starts[k]!;
+    return n;
+  }
+
+  writeIdentity(i: number, words: Int32Array, at: number): void {
+    const sections = this.sections();
+    const starts = this.sectionStarts!;
+    words[at] = this.index[SERIES_STRIDE * i + S_TYPE]!;
+    let w = at + 1;
+    for (const k of this.sectionsOf(i)) {
+      words.set(sections.subarray(starts[k]!, starts[k + 1]!), w);
+      w += starts[k + 1]! - starts[k]!;
+    }
+  }
+
+  identityEquals(i: number, words: Int32Array, at: number): boolean {
+    const x = this.index;
+    const s = SERIES_STRIDE * i;
+    if (words[at] !== x[s + S_TYPE]) return false;
+    const sections = this.sectionWords ?? this.sections();
+    const starts = this.sectionStarts!;
+    let w = sectionEquals(sections, starts, x[s + S_NAME]!, words, at + 1);
+    if (w >= 0) w = sectionEquals(sections, starts, this.sourceTypeBase + x[s + S_SOURCE_TYPE]!, words, w);
+    if (w >= 0) w = sectionEquals(sections, starts, this.unitBase + x[s + S_UNIT]!, words, w);
+    if (w >= 0) w = sectionEquals(sections, starts, this.tagsetBase + x[s + S_TAGSET]!, words, w);
+    if (w >= 0) w = sectionEquals(sections, starts, this.resourceSetBase + x[s + S_RESOURCES]!, words, w);
+    return w >= 0;
+  }
+
+  decode(i: number): DDSeries {
+    const x = this.index;
+    const s = SERIES_STRIDE * i;
+    const { host, device, resources } = this.resourcesOf(x[s + S_RESOURCES]!);
+    const from = x[s + S_POINTS]!;
+    const to = x[s + SERIES_STRIDE + S_POINTS]!;
+    return {
+      metric: this.stringAt(this.pairOf(H_NAMES, x[s + S_NAME]!)),
+      type: v3MetricType(x[s + S_TYPE]!),
+      host,
+      device,
+      resources,
+      tags: this.tagsOf(x[s + S_TAGSET]!),
+      sourceTypeName: this.stringAt(this.pairOf(H_SOURCE_TYPES, x[s + S_SOURCE_TYPE]!)),
+      interval: this.intervalOf(x[s + S_ENTRY]!),
+      unit: this.stringAt(this.pairOf(H_UNITS, x[s + S_UNIT]!)),
+      timestamps: this.timestamps.slice(from, to),
+      values: this.values.slice(from, to),
+    };
+  }
+
+  decodeAll(): DDSeries[] {
+    const series: DDSeries[] = [];
+    for (let i = 0; i < this.count; i++) series.push(this.decode(i));
+    return series;
+  }
+
+  pointsStart(i: number): number {
+    return this.index[SERIES_STRIDE * i + S_POINTS]!;
+  }
+
+  /**
+   * The interval of entry `entry`. The column (checked by the decoder) is decoded on first use: zigzag varints, each
+   * the difference from the entry before, as the Agent writes it.
+   */
+  private intervalOf(entry: number): number {
+    if (this.intervals === null) {
+      const e = this.extra;
+      const col = new V3Column(this.body, this.view, 'intervals', e[H_INTERVALS_START]!, e[H_INTERVALS_END]!);
+      const out = new Float64Array(e[H_ENTRIES]!);
+      let v = 0;
+      for (let k = 0; k < out.length; k++) out[k] = v += col.sint64();
+      this.intervals = out;
+    }
+    return this.intervals[entry]!;
+  }
+}

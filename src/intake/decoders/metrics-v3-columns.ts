@@ -1,0 +1,195 @@
+import { DecodeError } from '../../model/datadog.js';
+import { doubled } from './identity-runs.js';
+
+// The columns of an intake_v3 `MetricData` message (agent-payload proto/metrics/intake_v3.proto; docs/datadog-
+// protocol.md): each column is one length-delimited field holding packed values, read here through a cursor that
+// names the column and the entry in every error. Column bytes are never copied: cursors walk the request body.
+
+/** Field number → column name, as the .proto names them (error messages use these names). */
+export const COLUMN_NAMES: Readonly<Record<number, string>> = {
+  1: 'dictNameStr',
+  2: 'dictTagStr',
+  3: 'dictTagsets',
+  4: 'dictResourceStr',
+  5: 'dictResourceLen',
+  6: 'dictResourceType',
+  7: 'dictResourceName',
+  8: 'dictSourceTypeName',
+  9: 'dictOriginInfo',
+  10: 'types',
+  11: 'nameRefs',
+  12: 'tagsetRefs',
+  13: 'resourcesRefs',
+  14: 'intervals',
+  15: 'numPoints',
+  16: 'timestamps',
+  17: 'valsSint64',
+  18: 'valsFloat32',
+  19: 'valsFloat64',
+  20: 'sketchNumBins',
+  21: 'sketchBinKeys',
+  22: 'sketchBinCnts',
+  23: 'sourceTypeNameRefs',
+  24: 'originInfoRefs',
+  25: 'dictUnitStr',
+  26: 'unitRefs',
+};
+
+/** Largest column field number (the .proto's numbering has no gaps up to it). */
+export const LAST_COLUMN = 26;
+
+const TWO_POW_32 = 4294967296;
+
+/**
+ * A cursor over one column's bytes [start, end) of the body. Reads count the entries they consume, so an error can
+ * say `metricData.nameRefs[12]: truncated varint at byte 345`. An absent column is an empty one.
+ */
+export class V3Column {
+  pos: number;
+  /** Entries read so far. */
+  index = 0;
+  /** Where the entry read last starts. */
+  private lastAt = 0;
+
+  constructor(
+    private readonly bytes: Uint8Array,
+    private readonly view: DataView,
+    readonly name: string,
+    readonly start: number,
+    readonly end: number,
+  ) {
+    this.pos = start;
+  }
+
+  get done(): boolean {
+    return this.pos >= this.end;
+  }
+
+  /** Fails reading entry `index` (the next one). */
+  fail(what: string, at = this.pos): never {
+    throw new DecodeError(`metricData.${this.name}[${this.index}]: ${what} at byte ${at}`);
+  }
+
+  /** Fails over the value of the entry read last. */
+  failLast(what: string): never {
+    throw new DecodeError(`metricData.${this.name}[${this.index - 1}]: ${what} at byte ${this.lastAt}`);
+  }
+
+  /**
+   * Varints in the column: bytes without the continuation bit. Checks that the last one is complete; a varint too
+   * long is caught when read.
+   */
+  countVarints(): number {
+    const bytes = this.bytes;
+    let n = 0;
+    for (let p = this.start; p < this.end; p++) if (bytes[p]! < 0x80) n++;
+    if (this.end > this.start && bytes[this.end - 1]! >= 0x80)
+      throw new DecodeError(`metricData.${this.name}[${n}]: truncated varint at byte ${this.end - 1}`);
+    return n;
+  }
+
+  /** Fixed-width values in the column; its length must be a whole number of them. */
+  countFixed(width: 4 | 8): number {
+    const len = this.end - this.start;
+    if (len % width !== 0)
+      throw new DecodeError(
+        `metricData.${this.name}: ${len} bytes is not a whole number of ${width}-byte values (column at byte ${this.start})`,
+      );
+    return len / width;
+  }
+
+  /** An unsigned varint (uint64, int64 and uint32 columns) as a number: exact below 2^53. */
+  uvarint(): number {
+    const p = this.pos;
+    if (p < this.end) {
+      const b = this.bytes[p]!;
+      if (b < 0x80) {
+        this.lastAt = p;
+        this.pos = p + 1;
+        this.index++;
+        return b;
+      }
+    }
+    return this.uvarintSlow();
+  }
+
+  private uvarintSlow(): number {
+    const bytes = this.bytes;
+    const start = this.pos;
+    let pos = start;
+    let lo = 0;
+    let v = 0;
+    for (let i = 0; ; i++) {
+      if (pos >= this.end) this.fail('truncated varint', start);
+      const b = bytes[pos++]!;
+      // The tenth byte holds bit 63 only, and ends the varint.
+      if (i === 9 && b > 1) this.fail(b >= 0x80 ? 'varint longer than 10 bytes' : 'varint overflows 64 bits', start);
+      if (i < 4) lo |= (b & 0x7f) << (7 * i);
+      else v += (b & 0x7f) * 2 ** (7 * i);
+      if (b < 0x80) {
+        this.lastAt = start;
+        this.pos = pos;
+        this.index++;
+        return v + (lo >>> 0);
+      }
+    }
+  }
+
+  /** A zigzag-encoded varint (sint64, sint32). Values beyond 2^53 are approximate, their sign exact. */
+  sint64(): number {
+    const p = this.pos;
+    if (p < this.end) {
+      const b = this.bytes[p]!;
+      if (b < 0x80) {
+        this.lastAt = p;
+        this.pos = p + 1;
+        this.index++;
+        return (b >>> 1) ^ -(b & 1);
+      }
+    }
+    // Bit 0 of the first byte is the sign: exact even where the magnitude is not.
+    const negative = p < this.end && (this.bytes[p]! & 1) === 1;
+    const u = this.uvarintSlow();
+    const half = u < TWO_POW_32 ? u >>> 1 : Math.floor(u / 2);
+    return negative ? -half - 1 : half;
+  }
+
+  /** A little-endian IEEE 754 single (float columns). */
+  float32(): number {
+    const p = this.pos;
+    if (this.end - p < 4) this.fail('truncated float', p);
+    this.lastAt = p;
+    this.pos = p + 4;
+    this.index++;
+    return this.view.getFloat32(p, true);
+  }
+
+  /** A little-endian IEEE 754 double (double columns). */
+  float64(): number {
+    const p = this.pos;
+    if (this.end - p < 8) this.fail('truncated double', p);
+    this.lastAt = p;
+    this.pos = p + 8;
+    this.index++;
+    return this.view.getFloat64(p, true);
+  }
+}
+
+/**
+ * A string dictionary column (a run of uvarint length + bytes): [start, end) of each string in the body, entry 0 the
+ * implicit empty string, so entry k of the dictionary is at [2k, 2k + 1].
+ */
+export function readStringDictionary(col: V3Column): Int32Array {
+  let out: Int32Array = new Int32Array(2 + Math.min(64, 2 * (col.end - col.start)));
+  let n = 2;
+  while (!col.done) {
+    const len = col.uvarint();
+    const stop = col.pos + len;
+    if (stop > col.end) col.fail(`string of ${len} bytes runs past the end of the column (byte ${col.end})`);
+    if (n + 2 > out.length) out = doubled(out);
+    out[n++] = col.pos;
+    out[n++] = stop;
+    col.pos = stop;
+  }
+  return out.subarray(0, n);
+}

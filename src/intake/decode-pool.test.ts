@@ -32,7 +32,7 @@ async function assertSameAsMainThread(
   encoding: BodyEncoding,
 ): Promise<DecodedPayload> {
   const decoders = { 'v1-json': decodeSeriesV1Json, v2: decodeSeriesV2, v3: decodeMetricsV3 };
-  const local = decoders[format](await decompressBody(compressed, encoding, limits));
+  const local = decoders[format](await decompressBody(compressed, encoding, limits), limits);
   const { payload, decompressedBytes } = await pool.decode(format, compressed, encoding, limits);
   assert.equal(decompressedBytes, (await decompressBody(compressed, encoding, limits)).length);
   assert.deepEqual(payload.series, local.series);

@@ -33,7 +33,8 @@ import { decodeInventories } from './decoders/inventories.js';
 interface IntakeRoute {
   path: string;
   kind: IngestKind;
-  decode: (body: Buffer) => DecodedPayload;
+  /** v3 holds what its body expands to to the decompressed-size limit; the others read only the body. */
+  decode: (body: Buffer, limits: BodyLimits) => DecodedPayload;
   /** Series routes: large bodies are decompressed and decoded by the decode pool's workers, in this format. */
   worker?: DecodeFormat;
   /** v1 routes answer {"status":"ok"}, v2, v3 and sketches {"errors":[]} (what the Agent and clients expect). */
@@ -151,7 +152,7 @@ export function registerIntakeRoutes(app: FastifyInstance, deps: IntakeDeps): vo
           }
           observe('compressed', compressed.length);
           observe('decompressed', body.length);
-          payload = route.decode(body);
+          payload = route.decode(body, deps.limits);
           metrics.bodiesDecoded.inc({ route: route.path, thread: 'main' });
         }
       } catch (e) {

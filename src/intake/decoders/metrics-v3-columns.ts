@@ -70,6 +70,11 @@ export class V3Column {
     throw new DecodeError(`metricData.${this.name}[${this.index}]: ${what} at byte ${at}`);
   }
 
+  /** The entry read last, as errors name it: `metricData.nameRefs[3] (byte 345)`. */
+  lastPlace(): string {
+    return `metricData.${this.name}[${this.index - 1}] (byte ${this.lastAt})`;
+  }
+
   /** Fails over the value of the entry read last. */
   failLast(what: string): never {
     throw new DecodeError(`metricData.${this.name}[${this.index - 1}]: ${what} at byte ${this.lastAt}`);

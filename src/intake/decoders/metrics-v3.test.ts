@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DDSketch, IdentitySeriesBatch } from '../../model/datadog.js';
+import { PayloadTooLargeError } from '../body.js';
 import { decodeMetricsV3 } from './metrics-v3.js';
 import { decodeSeriesV2Proto } from './series-v2-proto.js';
 import { decodeSketches } from './sketches-proto.js';
@@ -22,6 +23,10 @@ import {
 } from '../../../test/support/v3-writer.js';
 import { assertDecodeError, series } from '../../../test/support/decoder-testing.js';
 import { decodedBody, loadFixture } from '../../../test/support/fixtures.js';
+
+/** promdog's default decompressed-size limit, which also bounds what a v3 body expands to. */
+const LIMITS = { maxDecompressedBytes: 64 << 20 };
+const decode = (body: Buffer, limits = LIMITS) => decodeMetricsV3(body, limits);
 
 /** A string dictionary column: each string as uvarint length + bytes. */
 function dictionary(strings: string[]): Buffer {
@@ -81,12 +86,12 @@ const payloadOf = (columns: V3Columns, opts: Parameters<typeof assembleV3Parts>[
 /** Decodes v2 and v3 bodies of the same input and compares what the mapper reads (tags as sets: v3 sorts them). */
 function assertSameSeries(v2Body: Buffer, v3Body: Buffer): void {
   const byTags = (s: { tags: string[] }) => ({ ...s, tags: [...s.tags].sort() });
-  assert.deepEqual(decodeMetricsV3(v3Body).series.map(byTags), decodeSeriesV2Proto(v2Body).series.map(byTags));
+  assert.deepEqual(decode(v3Body).series.map(byTags), decodeSeriesV2Proto(v2Body).series.map(byTags));
 }
 
 describe('intake_v3 payload written by hand', () => {
   test('series: dictionaries, splices, resources, units, every value type; delta columns', () => {
-    const d = decodeMetricsV3(payloadOf(handWritten()));
+    const d = decode(payloadOf(handWritten()));
     assert.deepEqual(d.series, [
       series({
         metric: 'cpu.user',
@@ -132,18 +137,18 @@ describe('intake_v3 payload written by hand', () => {
   test('column order does not matter; unknown fields are skipped', () => {
     const columns = handWritten();
     const reversed = [...columns.keys()].reverse();
-    const expected = decodeMetricsV3(payloadOf(columns));
+    const expected = decode(payloadOf(columns));
     const withUnknown = Buffer.concat([
       new ProtoWriter().varintField(9, 1).bytesField(7, Buffer.from('future')).finish(),
       payloadOf(columns, { order: reversed }),
     ]);
-    const got = decodeMetricsV3(withUnknown);
+    const got = decode(withUnknown);
     assert.deepEqual(got.series, expected.series);
     assert.deepEqual(got.sketches, expected.sketches);
   });
 
   test('payload metadata: tags join every tag set (set 0 too) unless there; resources every resource set', () => {
-    const d = decodeMetricsV3(
+    const d = decode(
       payloadOf(handWritten(), {
         metadata: { tags: ['role:web', 'region:eu'], resources: [{ type: 'cluster', name: 'c1' }] },
       }),
@@ -160,7 +165,7 @@ describe('intake_v3 payload written by hand', () => {
     const untagged = handWritten();
     untagged.set(C.tagsetRefs, sints([0, 0, 0, 0]));
     assert.deepEqual(
-      decodeMetricsV3(payloadOf(untagged, { metadata: { tags: ['a', 'b'] } })).series.map((s) => s.tags),
+      decode(payloadOf(untagged, { metadata: { tags: ['a', 'b'] } })).series.map((s) => s.tags),
       [
         ['a', 'b'],
         ['a', 'b'],
@@ -171,7 +176,7 @@ describe('intake_v3 payload written by hand', () => {
 
   test('an empty body and a payload without metricData decode to nothing', () => {
     for (const body of [Buffer.alloc(0), payloadOf(new Map())]) {
-      const d = decodeMetricsV3(body);
+      const d = decode(body);
       assert.deepEqual([d.series, d.sketches], [[], []]);
     }
   });
@@ -217,12 +222,10 @@ describe('the test writer against the v2 decoders', () => {
       points: [{ timestamp: 1_700_000_000 + i, value }],
     }));
     for (const valueType of ['smallest', 'float64'] as const) {
-      const got = decodeMetricsV3(encodeV3Payload({ series: input }, { valueType })).series.map((s) => s.values[0]);
+      const got = decode(encodeV3Payload({ series: input }, { valueType })).series.map((s) => s.values[0]);
       assert.deepEqual(got, values, valueType);
     }
-    const negativeZero = decodeMetricsV3(
-      encodeV3Payload({ series: [{ metric: 'z', points: [{ timestamp: 1, value: -0 }] }] }),
-    );
+    const negativeZero = decode(encodeV3Payload({ series: [{ metric: 'z', points: [{ timestamp: 1, value: -0 }] }] }));
     assert.ok(Object.is(negativeZero.series[0]!.values[0], 0));
   });
 
@@ -250,7 +253,7 @@ describe('the test writer against the v2 decoders', () => {
     const byTags = (s: DDSketch) => ({ ...s, tags: [...s.tags].sort() });
     const v2 = decodeSketches(encodeSketchPayload(input)).sketches.map(byTags);
     for (const valueType of ['smallest', 'float64'] as const)
-      assert.deepEqual(decodeMetricsV3(encodeV3Payload({ sketches: input }, { valueType })).sketches.map(byTags), v2);
+      assert.deepEqual(decode(encodeV3Payload({ sketches: input }, { valueType })).sketches.map(byTags), v2);
   });
 });
 
@@ -264,9 +267,9 @@ describe('series identities', () => {
 
   test('the same series has the same identity whatever the dictionary order; others differ', () => {
     const input = agentLikeSeries(400, 3);
-    const a = decodeMetricsV3(encodeV3Payload({ series: input })).seriesBatch!;
+    const a = decode(encodeV3Payload({ series: input })).seriesBatch!;
     // Reversed: every dictionary is interned in another order, so every reference differs.
-    const reversed = decodeMetricsV3(encodeV3Payload({ series: [...input].reverse() })).seriesBatch!;
+    const reversed = decode(encodeV3Payload({ series: [...input].reverse() })).seriesBatch!;
     assert.equal(a.encoding, 'v3-columnar');
     const n = a.count;
     for (let i = 0; i < n; i++) {
@@ -290,7 +293,7 @@ describe('series identities', () => {
       points: [{ timestamp: 1, value: 1 }],
     };
     const batch = (s: MetricSeriesInput, split = 0) =>
-      decodeMetricsV3(encodeV3Payload({ series: [s] }, { splitTags: () => split })).seriesBatch!;
+      decode(encodeV3Payload({ series: [s] }, { splitTags: () => split })).seriesBatch!;
     const w = words(batch(base), 0);
     assert.ok(batch(base, 2).identityEquals(0, w, 0), 'a splice expands to the same tags');
     assert.ok(!batch({ ...base, unit: 'byte' }).identityEquals(0, w, 0));
@@ -405,46 +408,46 @@ describe('malformed payloads: DecodeError with the column, the entry and the byt
       /dictOriginInfo: 2 values, not \(product, category, service\) triples/,
     ],
   ];
-  for (const [name, body, expected] of cases)
-    test(name, () => assertDecodeError(() => decodeMetricsV3(body), expected));
+  for (const [name, body, expected] of cases) test(name, () => assertDecodeError(() => decode(body), expected));
 
   test('the payload structure: a v2 body, a column twice, a column not length-delimited', () => {
     assertDecodeError(
-      () => decodeMetricsV3(encodeMetricPayload([{ metric: 'x', points: [{ timestamp: 1, value: 1 }] }])),
+      () => decode(encodeMetricPayload([{ metric: 'x', points: [{ timestamp: 1, value: 1 }] }])),
       /^intake_v3\.Payload: field 1 is MetricPayload\.series: a \/api\/v2\/series body, not intake_v3 at byte 0$/,
     );
     const twice = new ProtoWriter()
       .message(3, (m) => m.bytesField(C.types, varints([3])).bytesField(C.types, varints([3])))
       .finish();
-    assertDecodeError(() => decodeMetricsV3(twice), /metricData\.types appears twice/);
+    assertDecodeError(() => decode(twice), /metricData\.types appears twice/);
     const unpacked = new ProtoWriter().message(3, (m) => m.varintField(C.types, 3)).finish();
-    assertDecodeError(
-      () => decodeMetricsV3(unpacked),
-      /metricData\.types: wire type 0, but a column is one length-delimited/,
-    );
+    assertDecodeError(() => decode(unpacked), /metricData\.types: wire type 0, but a column is one length-delimited/);
     const odd = payloadOf(new Map(), { metadata: {} });
-    assert.deepEqual(decodeMetricsV3(odd).series, []);
+    assert.deepEqual(decode(odd).series, []);
     const oddResources = new ProtoWriter().message(2, (m) => m.stringField(2, 'host')).finish();
-    assertDecodeError(() => decodeMetricsV3(oddResources), /metadata\.resources: 1 strings, not \[type, name\] pairs/);
+    assertDecodeError(() => decode(oddResources), /metadata\.resources: 1 strings, not \[type, name\] pairs/);
   });
 
-  test('tag sets that splice their way to exponential size are refused, not expanded', () => {
+  test('tag sets that splice their way to exponential size are refused, not expanded (413)', () => {
     // Set k splices set k - 1 twice: 2^60 tags from a few hundred bytes.
     const sets = [1, 1];
     for (let k = 2; k <= 60; k++) sets.push(2, -(k - 1), 0);
     const c = handWritten();
     c.set(C.dictTagsets, sints(sets));
-    assertDecodeError(
-      () => decodeMetricsV3(payloadOf(c)),
-      /metricData\.dictTagsets\[\d+\]: tags and resources expand to more than 16 references per body byte/,
+    assert.throws(
+      () => decode(payloadOf(c)),
+      (err: Error) =>
+        err instanceof PayloadTooLargeError &&
+        /^intake_v3\.Payload: metricData\.dictTagsets\[\d+\] \(byte \d+\): the payload expands to more than the decompressed size limit of 67108864 bytes/.test(
+          err.message,
+        ),
     );
   });
 
-  test('one set referenced by far more series than the body could list is refused', () => {
-    const many = 20_000;
+  test('series that expand past the limit through one shared set are refused before their words are built', () => {
+    const many = 5000;
     const c = handWritten();
-    c.set(C.dictTagStr, dictionary(Array.from({ length: 1024 }, (_, i) => `t${i}`)));
-    c.set(C.dictTagsets, sints([1024, 1, ...Array(1023).fill(1)]));
+    c.set(C.dictTagStr, dictionary(Array.from({ length: 100 }, (_, i) => `tag-number-${i}`)));
+    c.set(C.dictTagsets, sints([100, 1, ...Array(99).fill(1)]));
     c.set(C.types, varints(Array(many).fill(0x03)));
     for (const f of [C.nameRefs, C.resourcesRefs, C.intervals, C.sourceTypeNameRefs, C.originInfoRefs])
       c.set(f, sints(Array(many).fill(0)));
@@ -461,6 +464,14 @@ describe('malformed payloads: DecodeError with the column, the entry and the byt
       C.sketchBinCnts,
     ])
       c.delete(f);
-    assertDecodeError(() => decodeMetricsV3(payloadOf(c)), /metricData\.types\[\d+\]: tags and resources expand/);
+    const body = payloadOf(c);
+    // ~1.4 kB of tags per series as v2 would carry them, 7 MB in all, from a body of 40 kB.
+    assert.equal(decode(body, { maxDecompressedBytes: 8 << 20 }).series.length, many);
+    assert.throws(
+      () => decode(body, { maxDecompressedBytes: 4 << 20 }),
+      (err: Error) =>
+        err instanceof PayloadTooLargeError &&
+        /metricData\.types\[\d+\] \(byte \d+\): the payload expands/.test(err.message),
+    );
   });
 });

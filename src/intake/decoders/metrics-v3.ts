@@ -1,4 +1,5 @@
 import { DecodeError, type DDSketch, type DDSketchPoint, type DecodedPayload } from '../../model/datadog.js';
+import { PayloadTooLargeError, type BodyLimits } from '../body.js';
 import { batchPayload } from './batch-transfer.js';
 import { doubled } from './identity-runs.js';
 import { COLUMN_NAMES, LAST_COLUMN, V3Column, readStringDictionary } from './metrics-v3-columns.js';
@@ -27,12 +28,13 @@ const FLAG_HAS_UNIT = 0x200;
 const UINT32_MAX = 0xffffffff;
 
 /**
- * Tag sets splice earlier sets, and one set serves any number of series, so a small body can stand for many tags:
- * that is v3's point, but a crafted body could make the work exponential. Tags and resources referenced, by the
- * dictionaries and by the series together, are bounded by this many per body byte (Agent payloads stay below 3).
+ * A v3 body is small for what it carries: one tag set serves any number of series, and sets splice earlier sets.
+ * What it expands to is counted in the bytes /api/v2/series would carry it in (each string and FRAMING, each resource
+ * RESOURCE_FRAMING more) and held to the decompressed-size limit a v2 body has, so a crafted body cannot make the
+ * work or the memory (the mapper keeps each new series' identity) grow past what an allowed v2 body could.
  */
-export const EXPANSION_PER_BODY_BYTE = 16;
-const EXPANSION_BASE = 1 << 16;
+const FRAMING = 2;
+const RESOURCE_FRAMING = 2;
 
 /** Column field numbers. */
 const C = {
@@ -75,9 +77,13 @@ const PER_METRIC = [
   C.originInfoRefs,
 ];
 
-export function decodeMetricsV3(body: Buffer): DecodedPayload {
+/**
+ * Decodes a decompressed intake_v3.Payload. What it expands to is held to `limits.maxDecompressedBytes` (see
+ * FRAMING): over it, PayloadTooLargeError.
+ */
+export function decodeMetricsV3(body: Buffer, limits: Pick<BodyLimits, 'maxDecompressedBytes'>): DecodedPayload {
   try {
-    return decodePayload(body);
+    return decodePayload(body, new ExpansionBudget(limits.maxDecompressedBytes));
   } catch (err) {
     rethrowInMessage(err, 'intake_v3.Payload');
   }
@@ -89,27 +95,30 @@ interface Metadata {
   resources: number[];
 }
 
-/** How many more tag and resource references the body may expand to (see EXPANSION_PER_BODY_BYTE). */
+/** How many more bytes the payload may expand to (see FRAMING). */
 class ExpansionBudget {
   private left: number;
 
-  constructor(private readonly bodyBytes: number) {
-    this.left = EXPANSION_PER_BODY_BYTE * bodyBytes + EXPANSION_BASE;
+  constructor(private readonly limit: number) {
+    this.left = limit;
   }
 
-  /** Takes n references; false when that goes over the budget. */
+  /** Takes n bytes; false when that goes over the budget. */
   take(n: number): boolean {
     this.left -= n;
     return this.left >= 0;
   }
 
-  /** What the error says. */
-  get exceeded(): string {
-    return `tags and resources expand to more than ${EXPANSION_PER_BODY_BYTE} references per body byte (${this.bodyBytes} bytes)`;
+  /** The error for going over at `place` (a column entry and its byte). */
+  error(place: string): PayloadTooLargeError {
+    return new PayloadTooLargeError(
+      `intake_v3.Payload: ${place}: the payload expands to more than the decompressed size limit of ${this.limit} ` +
+        'bytes (counted as /api/v2/series would carry it)',
+    );
   }
 }
 
-function decodePayload(body: Buffer): DecodedPayload {
+function decodePayload(body: Buffer, budget: ExpansionBudget): DecodedPayload {
   const r = new ProtoReader(body);
   const end = r.length;
   const metadata: Metadata = { tags: [], resources: [] };
@@ -136,7 +145,7 @@ function decodePayload(body: Buffer): DecodedPayload {
   }
   if (metadata.resources.length % 4 !== 0)
     throw new DecodeError(`metadata.resources: ${metadata.resources.length / 2} strings, not [type, name] pairs`);
-  return decodeMetricData(body, columnsOf(r, dataStart, dataEnd), metadata);
+  return decodeMetricData(body, columnsOf(r, dataStart, dataEnd), metadata, budget);
 }
 
 function readMetadata(r: ProtoReader, end: number, into: Metadata): void {
@@ -187,10 +196,14 @@ function withMetadata(dictionary: Int32Array, extra: readonly number[]): Int32Ar
   return out;
 }
 
-function decodeMetricData(body: Buffer, bounds: Int32Array, metadata: Metadata): DecodedPayload {
+function decodeMetricData(
+  body: Buffer,
+  bounds: Int32Array,
+  metadata: Metadata,
+  budget: ExpansionBudget,
+): DecodedPayload {
   const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
   const column = (f: number) => new V3Column(body, view, COLUMN_NAMES[f]!, bounds[2 * f]!, bounds[2 * f + 1]!);
-  const budget = new ExpansionBudget(body.length);
 
   const names = readStringDictionary(column(C.dictNameStr));
   const wireTags = readStringDictionary(column(C.dictTagStr));
@@ -199,14 +212,14 @@ function decodeMetricData(body: Buffer, bounds: Int32Array, metadata: Metadata):
   const units = readStringDictionary(column(C.dictUnitStr));
   const tags = withMetadata(wireTags, metadata.tags);
   const resources = withMetadata(wireResources, metadata.resources);
-  const tagsets = readTagsets(column(C.dictTagsets), wireTags.length >>> 1, budget);
+  const tagsets = readTagsets(column(C.dictTagsets), wireTags, budget);
   const withMetaTags = addMetadataTags(body, tagsets, tags, wireTags.length >>> 1, budget);
   const resourceSets = readResourceSets(
     column(C.dictResourceLen),
     column(C.dictResourceType),
     column(C.dictResourceName),
+    resources,
     wireResources.length >>> 1,
-    metadata.resources.length >>> 1,
     budget,
   );
   const origins = countOrigins(column(C.dictOriginInfo));
@@ -275,12 +288,16 @@ function decodeMetricData(body: Buffer, bounds: Int32Array, metadata: Metadata):
     intervals.sint64();
     const n = numPoints.uvarint();
     if (n > points.timestampsLeft) numPoints.failLast(`${n} points, but timestamps has ${points.timestampsLeft} left`);
-    const references =
-      withMetaTags.starts[tagsetRef + 1]! -
-      withMetaTags.starts[tagsetRef]! +
-      resourceSets.starts[resourcesRef + 1]! -
-      resourceSets.starts[resourcesRef]!;
-    if (!budget.take(references)) types.failLast(budget.exceeded);
+    const expanded =
+      names[2 * nameRef + 1]! -
+      names[2 * nameRef]! +
+      sourceTypes[2 * sourceTypeRef + 1]! -
+      sourceTypes[2 * sourceTypeRef]! +
+      (hasUnit ? units[2 * unitRef + 1]! - units[2 * unitRef]! : 0) +
+      3 * FRAMING +
+      withMetaTags.bytes[tagsetRef]! +
+      resourceSets.bytes[resourcesRef]!;
+    if (!budget.take(expanded)) throw budget.error(types.lastPlace());
     if ((type & 0xf) === TYPE_SKETCH) {
       sketches.push({
         metric: batch.stringAt(batch.pairOf(H_NAMES, nameRef)),
@@ -311,48 +328,57 @@ function reference(col: V3Column, previous: number, size: number, dictionary: st
   return ref;
 }
 
+/** Sets of a set dictionary: set k is entries [starts[k], starts[k + 1]); `bytes[k]` what it expands to. */
+interface SetDictionary {
+  starts: Int32Array;
+  entries: Int32Array;
+  bytes: number[];
+}
+
 /**
- * `dictTagsets`: per set its size, then that many deltas whose running sum is an index into dictTagStr or, when
- * negative, splices in the earlier set of that (negated) number. Expanded here: set k is entries [starts[k],
- * starts[k + 1]), each a tag string index; set 0 is empty.
+ * `dictTagsets`: per set its size, then that many deltas whose running sum is an index into dictTagStr (`tagStrings`,
+ * its [start, end) pairs) or, when negative, splices in the earlier set of that (negated) number. Expanded here: each
+ * entry a tag string index; set 0 is empty.
  */
-function readTagsets(
-  col: V3Column,
-  tagStrings: number,
-  budget: ExpansionBudget,
-): { starts: Int32Array; entries: Int32Array } {
+function readTagsets(col: V3Column, tagStrings: Int32Array, budget: ExpansionBudget): SetDictionary {
+  const strings = tagStrings.length >>> 1;
   let starts: Int32Array = new Int32Array(16);
   let entries: Int32Array = new Int32Array(64);
+  const bytes = [0];
   let n = 0;
   let set = 1;
   while (!col.done) {
     const size = col.sint64();
     if (size < 0) col.failLast(`tag set ${set} has a negative size ${size}`);
     let idx = 0;
+    let setBytes = 0;
     for (let i = 0; i < size; i++) {
       if (col.done) col.fail(`tag set ${set} of ${size} entries ends after ${i}`);
       idx += col.sint64();
       if (idx < 0) {
         const from = -idx;
         if (from >= set) col.failLast(`tag set ${set} splices set ${from}, which is not an earlier set`);
+        if (!budget.take(bytes[from]!)) throw budget.error(col.lastPlace());
+        setBytes += bytes[from]!;
         const s0 = starts[from]!;
         const len = starts[from + 1]! - s0;
-        if (!budget.take(len)) col.failLast(budget.exceeded);
         while (n + len > entries.length) entries = doubled(entries);
         entries.copyWithin(n, s0, s0 + len);
         n += len;
       } else {
-        if (idx >= tagStrings)
-          col.failLast(`tag ${idx} outside dictTagStr (${tagStrings} entries, entry 0 the empty one)`);
-        if (!budget.take(1)) col.failLast(budget.exceeded);
+        if (idx >= strings) col.failLast(`tag ${idx} outside dictTagStr (${strings} entries, entry 0 the empty one)`);
+        const cost = tagStrings[2 * idx + 1]! - tagStrings[2 * idx]! + FRAMING;
+        if (!budget.take(cost)) throw budget.error(col.lastPlace());
+        setBytes += cost;
         if (n + 1 > entries.length) entries = doubled(entries);
         entries[n++] = idx;
       }
     }
     if (set + 2 > starts.length) starts = doubled(starts);
     starts[++set] = n;
+    bytes.push(setBytes);
   }
-  return { starts: starts.slice(0, set + 1), entries: entries.subarray(0, n) };
+  return { starts: starts.slice(0, set + 1), entries: entries.subarray(0, n), bytes };
 }
 
 /**
@@ -361,18 +387,22 @@ function readTagsets(
  */
 function addMetadataTags(
   body: Buffer,
-  sets: { starts: Int32Array; entries: Int32Array },
+  sets: SetDictionary,
   tags: Int32Array,
   firstMetadata: number,
   budget: ExpansionBudget,
-): { starts: Int32Array; entries: Int32Array } {
+): SetDictionary {
   const metaCount = (tags.length >>> 1) - firstMetadata;
   if (metaCount === 0) return sets;
   const bytesOf = (k: number) => body.toString('latin1', tags[2 * k]!, tags[2 * k + 1]!);
   const setCount = sets.starts.length - 1;
-  if (!budget.take(setCount * metaCount)) throw new DecodeError(`metadata.tags: ${budget.exceeded}`);
+  let metaBytes = 0;
+  for (let m = firstMetadata; m < firstMetadata + metaCount; m++)
+    metaBytes += tags[2 * m + 1]! - tags[2 * m]! + FRAMING;
+  if (!budget.take(setCount * metaBytes)) throw budget.error('metadata.tags');
   const starts = new Int32Array(setCount + 1);
   const entries = new Int32Array(sets.entries.length + setCount * metaCount);
+  const bytes = [...sets.bytes];
   let n = 0;
   for (let k = 0; k < setCount; k++) {
     starts[k] = n;
@@ -381,39 +411,48 @@ function addMetadataTags(
       own.add(bytesOf(sets.entries[p]!));
       entries[n++] = sets.entries[p]!;
     }
-    for (let m = firstMetadata; m < firstMetadata + metaCount; m++) if (!own.has(bytesOf(m))) entries[n++] = m;
+    for (let m = firstMetadata; m < firstMetadata + metaCount; m++)
+      if (!own.has(bytesOf(m))) {
+        entries[n++] = m;
+        bytes[k]! += tags[2 * m + 1]! - tags[2 * m]! + FRAMING;
+      }
   }
   starts[setCount] = n;
-  return { starts, entries: entries.subarray(0, n) };
+  return { starts, entries: entries.subarray(0, n), bytes };
 }
 
 /**
  * `dictResourceLen` sizes, with `dictResourceType` and `dictResourceName` holding that many indexes into
- * dictResourceStr per set (deltas, restarting per set). Set k is [starts[k], starts[k + 1]) of (type, name) pairs;
- * set 0 is empty. Payload metadata resources (indexes from `resourceStrings` on) are appended to every set.
+ * dictResourceStr per set (deltas, restarting per set). Each entry of a set is a (type, name) pair; set 0 is empty.
+ * Payload metadata resources, in `strings` from index `wireStrings` on, are appended to every set.
  */
 function readResourceSets(
   sizes: V3Column,
   types: V3Column,
   names: V3Column,
-  resourceStrings: number,
-  metadataStrings: number,
+  strings: Int32Array,
+  wireStrings: number,
   budget: ExpansionBudget,
-): { starts: Int32Array; entries: Int32Array } {
+): SetDictionary {
   const setCount = sizes.countVarints() + 1;
   const pairs = types.countVarints();
   const nameCount = names.countVarints();
   if (nameCount !== pairs)
     throw new DecodeError(`metricData.dictResourceType has ${pairs} entries, but dictResourceName ${nameCount}`);
-  const metaPairs = metadataStrings >>> 1;
-  if (!budget.take(pairs + setCount * metaPairs))
-    throw new DecodeError(`metricData.dictResourceLen: ${budget.exceeded}`);
+  const length = (k: number) => strings[2 * k + 1]! - strings[2 * k]!;
+  const metaPairs = ((strings.length >>> 1) - wireStrings) >>> 1;
+  let metaBytes = 0;
+  for (let m = wireStrings; m < wireStrings + 2 * metaPairs; m++) metaBytes += length(m) + FRAMING;
+  metaBytes += metaPairs * RESOURCE_FRAMING;
+  if (!budget.take(setCount * metaBytes)) throw budget.error('metadata.resources');
   const starts = new Int32Array(setCount + 1);
   const entries = new Int32Array(2 * (pairs + setCount * metaPairs));
+  const bytes: number[] = [];
   let n = 0;
   let left = pairs;
   for (let k = 0; k < setCount; k++) {
     starts[k] = n;
+    let setBytes = metaBytes;
     if (k > 0) {
       const size = sizes.uvarint();
       if (size > left) sizes.failLast(`resource set ${k} of ${size} resources, but dictResourceType has ${left} left`);
@@ -423,22 +462,26 @@ function readResourceSets(
       for (let i = 0; i < size; i++) {
         type += types.sint64();
         name += names.sint64();
-        if (!(type >= 0 && type < resourceStrings))
-          types.failLast(`resource type ${type} outside dictResourceStr (${resourceStrings} entries)`);
-        if (!(name >= 0 && name < resourceStrings))
-          names.failLast(`resource name ${name} outside dictResourceStr (${resourceStrings} entries)`);
+        if (!(type >= 0 && type < wireStrings))
+          types.failLast(`resource type ${type} outside dictResourceStr (${wireStrings} entries)`);
+        if (!(name >= 0 && name < wireStrings))
+          names.failLast(`resource name ${name} outside dictResourceStr (${wireStrings} entries)`);
+        const cost = length(type) + length(name) + 2 * FRAMING + RESOURCE_FRAMING;
+        if (!budget.take(cost)) throw budget.error(types.lastPlace());
+        setBytes += cost;
         entries[n++] = type;
         entries[n++] = name;
       }
     }
     for (let m = 0; m < metaPairs; m++) {
-      entries[n++] = resourceStrings + 2 * m;
-      entries[n++] = resourceStrings + 2 * m + 1;
+      entries[n++] = wireStrings + 2 * m;
+      entries[n++] = wireStrings + 2 * m + 1;
     }
+    bytes.push(setBytes);
   }
   starts[setCount] = n;
   if (left > 0) throw new DecodeError(`metricData.dictResourceType: ${left} entries left over after the last set`);
-  return { starts, entries: entries.subarray(0, n) };
+  return { starts, entries: entries.subarray(0, n), bytes };
 }
 
 /** Entries of `dictOriginInfo`: (product, category, service) triples, plus entry 0. Not mapped, only checked. */

@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { PrometheusProcess } from '../support/prometheus.js';
 import { startPromdog, post, selfMetric, type TestPromdog, type WireEncoding } from '../support/promdog.js';
 import { encodeMetricPayload, encodeSketchPayload } from '../support/proto-writer.js';
+import { assembleV3Parts, buildV3Columns, encodeV3Payload } from '../support/v3-writer.js';
+import { zstdFrames } from '../support/zstd.js';
 import { DDSketchBuilder } from '../../src/mapping/ddsketch.js';
 
 // Every intake route × every Content-Encoding, through a gateway-mode promdog into a real Prometheus, checked by
@@ -113,6 +115,87 @@ describe('every route × every encoding lands in Prometheus', () => {
         team: 'core',
         version: '7.1',
       });
+    });
+
+    test(`/api/intake/metrics/v3/series (${enc})`, async () => {
+      const parts = assembleV3Parts(
+        buildV3Columns(
+          {
+            series: [
+              {
+                metric: `pdtest.v3.${sfx}`,
+                type: 2,
+                resources: [
+                  { type: 'host', name: 'host-v3' },
+                  { type: 'device', name: 'eth1' },
+                ],
+                tags: ['team:core', 'version:7.81', 'role:web'],
+                points: [
+                  { timestamp: now() - 10, value: 4 },
+                  { timestamp: now(), value: 0.125 },
+                ],
+                interval: 10,
+                unit: 'byte',
+                sourceTypeName: 'System',
+              },
+            ],
+          },
+          { splitTags: () => 2 },
+        ),
+      );
+      // Each part its own frame for zstd, as the Agent compresses v3; one stream for the other encodings.
+      const body = enc === 'zstd' ? await zstdFrames(parts) : Buffer.concat(parts);
+      const r = await post(pd.url, '/api/intake/metrics/v3/series', body, {
+        encoding: enc === 'zstd' ? 'none' : enc,
+        ...(enc === 'zstd' ? { rawEncodingHeader: 'zstd' } : {}),
+        key: pd.keys.default,
+        contentType: 'application/x-protobuf',
+      });
+      assert.equal(r.status, 202, JSON.stringify(r.json));
+      assert.deepEqual(r.json, { errors: [] });
+      const got = await queryOne(`pdtest_v3_${sfx}`);
+      assert.equal(got.value, 0.125);
+      assert.deepEqual(got.labels, {
+        __name__: `pdtest_v3_${sfx}`,
+        instance: 'host-v3',
+        job: 'ddagent',
+        type: 'rate',
+        device: 'eth1',
+        source_type_name: 'System',
+        team: 'core',
+        version: '7.81',
+        role: 'web',
+      });
+    });
+
+    test(`/api/intake/metrics/v3/sketches (${enc})`, async () => {
+      const b = new DDSketchBuilder();
+      for (let v = 1; v <= 10; v++) b.add(v);
+      const p = b.toPoint(now());
+      const body = encodeV3Payload({
+        sketches: [
+          {
+            metric: `pdtest.v3sketch.${sfx}`,
+            host: 'host-v3sk',
+            tags: ['svc:api'],
+            dogsketches: [
+              { ts: p.ts, cnt: p.cnt, min: p.min, max: p.max, avg: p.avg, sum: p.sum, k: p.keys, n: p.counts },
+            ],
+          },
+        ],
+      });
+      const r = await post(pd.url, '/api/intake/metrics/v3/sketches', body, {
+        encoding: enc,
+        key: pd.keys.default,
+        contentType: 'application/x-protobuf',
+      });
+      assert.equal(r.status, 202, JSON.stringify(r.json));
+      const name = `pdtest_v3sketch_${sfx}`;
+      const base = { instance: 'host-v3sk', job: 'ddagent', type: 'distribution', svc: 'api' };
+      assert.deepEqual(await queryOne(`${name}_count`), { labels: { __name__: `${name}_count`, ...base }, value: 10 });
+      assert.deepEqual(await queryOne(`${name}_sum`), { labels: { __name__: `${name}_sum`, ...base }, value: 55 });
+      assert.equal((await queryOne(`${name}_avg`)).value, 5.5);
+      assert.equal((await prom.query(name)).length, 5, 'one series per quantile');
     });
 
     test(`/api/v2/series JSON (${enc})`, async () => {

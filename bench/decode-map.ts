@@ -43,8 +43,10 @@ export const DECODERS: Record<'v2' | 'v3', (body: Buffer) => DecodedPayload> = {
 };
 
 /**
- * Runs every case in turn, in short rounds, for `seconds` in all: load from other processes then falls on all of them
- * alike. A case's rate is its median round, in samples per CPU-second of this process (`samplesPerCall` a call).
+ * Runs every case in turn, in short rounds, for `seconds` in all, the order reversed every other round (so the
+ * garbage one case leaves is collected in the others' rounds as often as in its own): load from other processes and
+ * collector pauses then fall on all of them alike. A case's rate is its median round, in samples per CPU-second of
+ * this process (`samplesPerCall` a call).
  */
 export function interleaved(
   cases: Record<string, () => unknown>,
@@ -56,11 +58,11 @@ export function interleaved(
     const warmUntil = performance.now() + 500;
     while (performance.now() < warmUntil) cases[name]!();
   }
-  const roundMs = 200;
-  const rounds = Math.max(3, Math.round((seconds * 1000) / roundMs / names.length));
+  const roundMs = 100;
+  const rounds = Math.max(4, Math.round((seconds * 1000) / roundMs / names.length));
   const rates: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
   for (let r = 0; r < rounds; r++) {
-    for (const name of names) {
+    for (const name of r % 2 ? [...names].reverse() : names) {
       const run = cases[name]!;
       const cpu = process.cpuUsage();
       const stopAt = performance.now() + roundMs;

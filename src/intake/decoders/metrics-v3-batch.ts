@@ -76,14 +76,88 @@ function varintBytes(n: number): number {
 }
 
 /**
+ * The identity sections of every name, source type name, unit, tag set and resource set of a batch (its `extra`):
+ * a section is its byte length, then those bytes packed into words (little-endian, zero-padded). A string's bytes
+ * are the string; a set's are its strings (tags in order; each resource's type, then name), each preceded by its
+ * length as a varint, as in a dictionary column. Sets serve many series, and comparing words in one loop costs far
+ * less than comparing strings one by one. Section k is words [starts[k], starts[k + 1]); the kinds follow one
+ * another in the order above, kind j's first section being bases[j].
+ */
+function buildSections(
+  body: Uint8Array,
+  e: Int32Array,
+): { words: Int32Array; starts: Int32Array; bases: [number, number, number, number, number] } {
+  const names = (e[H_TAGS]! - e[H_NAMES]!) >>> 1;
+  const sourceTypes = (e[H_UNITS]! - e[H_SOURCE_TYPES]!) >>> 1;
+  const units = (e[H_TAGSET_STARTS]! - e[H_UNITS]!) >>> 1;
+  const tagsets = e[H_TAGSET_ENTRIES]! - e[H_TAGSET_STARTS]! - 1;
+  const resourceSets = e[H_RESOURCE_SET_ENTRIES]! - e[H_RESOURCE_SET_STARTS]! - 1;
+  const bases: [number, number, number, number, number] = [0, names, names + sourceTypes, 0, 0];
+  bases[3] = bases[2] + units;
+  bases[4] = bases[3] + tagsets;
+  const total = bases[4] + resourceSets;
+  // Each section's strings as [start, end) pairs of offsets into `extra`: pairs [pairStarts[k], pairStarts[k + 1]).
+  const tagsetPairs = e[H_RESOURCE_SET_STARTS]! - e[H_TAGSET_ENTRIES]!;
+  const resourcePairs = e[H_END]! - e[H_RESOURCE_SET_ENTRIES]!;
+  const pairs = new Int32Array(bases[3] + tagsetPairs + resourcePairs);
+  const pairStarts = new Int32Array(total + 1);
+  let n = 0;
+  let k = 0;
+  for (const h of [H_NAMES, H_SOURCE_TYPES, H_UNITS])
+    for (let p = e[h]!, stop = p + 2 * ((e[h + 1]! - e[h]!) >>> 1); p < stop; p += 2) {
+      pairs[n++] = p;
+      pairStarts[++k] = n;
+    }
+  for (const [startsAt, entriesAt, dictionary, count] of [
+    [e[H_TAGSET_STARTS]!, e[H_TAGSET_ENTRIES]!, e[H_TAGS]!, tagsets],
+    [e[H_RESOURCE_SET_STARTS]!, e[H_RESOURCE_SET_ENTRIES]!, e[H_RESOURCES]!, resourceSets],
+  ] as const)
+    for (let set = 0; set < count; set++) {
+      for (let p = entriesAt + e[startsAt + set]!, stop = entriesAt + e[startsAt + set + 1]!; p < stop; p++)
+        pairs[n++] = dictionary + 2 * e[p]!;
+      pairStarts[++k] = n;
+    }
+  const starts = new Int32Array(total + 1);
+  const sizes = new Int32Array(total);
+  for (k = 0; k < total; k++) {
+    const prefixed = k >= bases[3];
+    let size = 0;
+    for (let q = pairStarts[k]!; q < pairStarts[k + 1]!; q++) {
+      const len = e[pairs[q]! + 1]! - e[pairs[q]!]!;
+      size += prefixed ? varintBytes(len) + len : len;
+    }
+    sizes[k] = size;
+    starts[k + 1] = starts[k]! + 1 + ((size + 3) >>> 2);
+  }
+  const words = new Int32Array(starts[total]!);
+  const bytes = new Uint8Array(words.buffer);
+  for (k = 0; k < total; k++) {
+    words[starts[k]!] = sizes[k]!;
+    let b = 4 * (starts[k]! + 1);
+    const prefixed = k >= bases[3];
+    for (let q = pairStarts[k]!; q < pairStarts[k + 1]!; q++) {
+      const from = e[pairs[q]!]!;
+      const to = e[pairs[q]! + 1]!;
+      if (prefixed)
+        for (let len = to - from; ; len >>>= 7) {
+          bytes[b++] = len < 0x80 ? len : (len & 0x7f) | 0x80;
+          if (len < 0x80) break;
+        }
+      for (let p = from; p < to; p++) bytes[b++] = body[p]!;
+    }
+  }
+  return { words, starts, bases };
+}
+
+/**
  * The series of one v3 body. Identity words: the metric type, then five sections (see sections()): the name, the
  * source type name, the unit, the tag set and the resource set.
  */
 export class V3SeriesBatch extends ScannedSeriesBatch implements TransferableSeriesBatch {
   readonly encoding = 'v3-columnar';
   private reader: ProtoReader | null = null;
-  /** Strings already decoded, by their pair's offset in `extra` / 2. */
-  private strings: string[] = [];
+  /** Strings already decoded, by their pair's offset in `extra` / 2 (sized on first use: a sparse array is slow). */
+  private strings: (string | undefined)[] | null = null;
   private intervals: Float64Array | null = null;
   // Built by sections() on first use: the words of each section and where each kind's sections start.
   private sectionWords: Int32Array | null = null;
@@ -169,11 +243,12 @@ export class V3SeriesBatch extends ScannedSeriesBatch implements TransferableSer
   /** The string whose [start, end) pair is at `pair` in `extra`, decoded once per batch. */
   stringAt(pair: number): string {
     const slot = pair >>> 1;
-    const have = this.strings[slot];
+    const strings = (this.strings ??= new Array<string | undefined>(this.extra.length >>> 1).fill(undefined));
+    const have = strings[slot];
     if (have !== undefined) return have;
     const r = (this.reader ??= new ProtoReader(this.body));
     const s = r.decodeString(this.extra[pair]!, this.extra[pair + 1]!);
-    this.strings[slot] = s;
+    strings[slot] = s;
     return s;
   }
 
@@ -198,89 +273,24 @@ export class V3SeriesBatch extends ScannedSeriesBatch implements TransferableSer
   tagsOf(k: number): string[] {
     const e = this.extra;
     const tags = e[H_TAGS]!;
-    const out: string[] = [];
-    for (let p = this.tagsetStart(k), stop = this.tagsetStart(k + 1); p < stop; p++)
-      out.push(this.stringAt(tags + 2 * e[p]!));
+    const from = this.tagsetStart(k);
+    // Exact size: arrays grown by push keep spare room, and a first flush decodes every series' tags.
+    const out = new Array<string>(this.tagsetStart(k + 1) - from);
+    for (let j = 0; j < out.length; j++) out[j] = this.stringAt(tags + 2 * e[from + j]!);
     return out;
   }
 
-  /**
-   * The identity sections of every name, source type name, unit, tag set and resource set, built on first use: a
-   * section is its byte length, then those bytes packed into words (little-endian, zero-padded). A string's bytes are
-   * the string; a set's are its strings (tags in order; each resource's type, then name), each preceded by its length
-   * as a varint, as in a dictionary column. Sets serve many series, and comparing words in one loop costs far less
-   * than comparing strings one by one. Section k is words [starts[k], starts[k + 1]); the kinds follow one another in
-   * the order above, from the bases below.
-   */
+  /** The identity sections of the batch's dictionaries (see buildSections), built on first use. */
   private sections(): Int32Array {
     if (this.sectionWords !== null) return this.sectionWords;
-    const e = this.extra;
-    const counts = [
-      (e[H_TAGS]! - e[H_NAMES]!) >>> 1,
-      (e[H_UNITS]! - e[H_SOURCE_TYPES]!) >>> 1,
-      (e[H_TAGSET_STARTS]! - e[H_UNITS]!) >>> 1,
-      e[H_TAGSET_ENTRIES]! - e[H_TAGSET_STARTS]! - 1,
-      e[H_RESOURCE_SET_ENTRIES]! - e[H_RESOURCE_SET_STARTS]! - 1,
-    ] as const;
-    this.sourceTypeBase = counts[0];
-    this.unitBase = this.sourceTypeBase + counts[1];
-    this.tagsetBase = this.unitBase + counts[2];
-    this.resourceSetBase = this.tagsetBase + counts[3];
-    const total = this.resourceSetBase + counts[4];
-    const starts = new Int32Array(total + 1);
-    for (let k = 0; k < total; k++) starts[k + 1] = starts[k]! + 1 + ((this.sectionBytes(k) + 3) >>> 2);
-    const words = new Int32Array(starts[total]!);
-    const bytes = new Uint8Array(words.buffer);
-    for (let k = 0; k < total; k++) {
-      const at = starts[k]!;
-      words[at] = this.sectionBytes(k);
-      let b = 4 * (at + 1);
-      const set = k >= this.tagsetBase;
-      this.forEachString(k, (pair) => {
-        const start = e[pair]!;
-        const stop = e[pair + 1]!;
-        if (set)
-          for (let len = stop - start; ; len >>>= 7) {
-            bytes[b++] = len < 0x80 ? len : (len & 0x7f) | 0x80;
-            if (len < 0x80) break;
-          }
-        bytes.set(this.body.subarray(start, stop), b);
-        b += stop - start;
-      });
-    }
-    this.sectionStarts = starts;
-    this.sectionWords = words;
-    return words;
-  }
-
-  /** Visits the [start, end) pairs (offsets in `extra`) of section k's strings. */
-  private forEachString(k: number, visit: (pair: number) => void): void {
-    const e = this.extra;
-    if (k < this.sourceTypeBase) visit(this.pairOf(H_NAMES, k));
-    else if (k < this.unitBase) visit(this.pairOf(H_SOURCE_TYPES, k - this.sourceTypeBase));
-    else if (k < this.tagsetBase) visit(this.pairOf(H_UNITS, k - this.unitBase));
-    else if (k < this.resourceSetBase) {
-      const set = k - this.tagsetBase;
-      const tags = e[H_TAGS]!;
-      for (let p = this.tagsetStart(set), stop = this.tagsetStart(set + 1); p < stop; p++) visit(tags + 2 * e[p]!);
-    } else {
-      const set = k - this.resourceSetBase;
-      const resources = e[H_RESOURCES]!;
-      for (let p = this.resourceSetStart(set), stop = this.resourceSetStart(set + 1); p < stop; p++)
-        visit(resources + 2 * e[p]!);
-    }
-  }
-
-  /** Bytes of section k (before padding). */
-  private sectionBytes(k: number): number {
-    const e = this.extra;
-    const set = k >= this.tagsetBase;
-    let n = 0;
-    this.forEachString(k, (pair) => {
-      const len = e[pair + 1]! - e[pair]!;
-      n += set ? varintBytes(len) + len : len;
-    });
-    return n;
+    const built = buildSections(this.body, this.extra);
+    this.sourceTypeBase = built.bases[1];
+    this.unitBase = built.bases[2];
+    this.tagsetBase = built.bases[3];
+    this.resourceSetBase = built.bases[4];
+    this.sectionStarts = built.starts;
+    this.sectionWords = built.words;
+    return built.words;
   }
 
   /** Series i's five sections, in identity order. */
@@ -356,8 +366,8 @@ export class V3SeriesBatch extends ScannedSeriesBatch implements TransferableSer
       sourceTypeName: this.stringAt(this.pairOf(H_SOURCE_TYPES, x[s + S_SOURCE_TYPE]!)),
       interval: this.intervalOf(x[s + S_ENTRY]!),
       unit: this.stringAt(this.pairOf(H_UNITS, x[s + S_UNIT]!)),
-      timestamps: this.timestamps.slice(from, to),
-      values: this.values.slice(from, to),
+      timestamps: to - from === 1 ? [this.timestamps[from]!] : this.timestamps.slice(from, to),
+      values: to - from === 1 ? [this.values[from]!] : this.values.slice(from, to),
     };
   }
 

@@ -41,15 +41,14 @@ export const LAST_COLUMN = 26;
 const TWO_POW_32 = 4294967296;
 
 /**
- * A cursor over one column's bytes [start, end) of the body. Reads count the entries they consume, so an error can
- * say `metricData.nameRefs[12]: truncated varint at byte 345`. An absent column is an empty one.
+ * A cursor over one column's bytes [start, end) of the body; an absent column is an empty one. Reads only move `pos`:
+ * an error works out which entry it is about from the bytes (`metricData.nameRefs[12]: truncated varint at byte
+ * 345`), so the hot path keeps no count.
  */
 export class V3Column {
   pos: number;
-  /** Entries read so far. */
-  index = 0;
-  /** Where the entry read last starts. */
-  private lastAt = 0;
+  /** Bytes per entry of a fixed-width column (set by countFixed); 0 for varints. */
+  private width = 0;
 
   constructor(
     private readonly bytes: Uint8Array,
@@ -65,32 +64,55 @@ export class V3Column {
     return this.pos >= this.end;
   }
 
-  /** Fails reading entry `index` (the next one). */
+  /** The number of the entry that starts at `at`. */
+  private entryAt(at: number): number {
+    if (this.width > 0) return (at - this.start) / this.width;
+    let n = 0;
+    for (let p = this.start; p < at; p++) if (this.bytes[p]! < 0x80) n++;
+    return n;
+  }
+
+  /** Where the entry that ends at `pos` starts. */
+  private lastStart(): number {
+    if (this.width > 0) return this.pos - this.width;
+    let p = this.pos - 1;
+    while (p > this.start && this.bytes[p - 1]! >= 0x80) p--;
+    return p;
+  }
+
+  /** Fails reading the entry that starts at `at` (the next one, by default). */
   fail(what: string, at = this.pos): never {
-    throw new DecodeError(`metricData.${this.name}[${this.index}]: ${what} at byte ${at}`);
+    throw new DecodeError(`metricData.${this.name}[${this.entryAt(at)}]: ${what} at byte ${at}`);
   }
 
   /** The entry read last, as errors name it: `metricData.nameRefs[3] (byte 345)`. */
   lastPlace(): string {
-    return `metricData.${this.name}[${this.index - 1}] (byte ${this.lastAt})`;
+    const at = this.lastStart();
+    return `metricData.${this.name}[${this.entryAt(at)}] (byte ${at})`;
   }
 
   /** Fails over the value of the entry read last. */
   failLast(what: string): never {
-    throw new DecodeError(`metricData.${this.name}[${this.index - 1}]: ${what} at byte ${this.lastAt}`);
+    const at = this.lastStart();
+    throw new DecodeError(`metricData.${this.name}[${this.entryAt(at)}]: ${what} at byte ${at}`);
   }
 
   /**
-   * Varints in the column: bytes without the continuation bit. Checks that the last one is complete; a varint too
+   * Varints in [from, end): bytes without the continuation bit. Checks that the last one is complete; a varint too
    * long is caught when read.
    */
-  countVarints(): number {
+  countVarints(from = this.start): number {
     const bytes = this.bytes;
     let n = 0;
-    for (let p = this.start; p < this.end; p++) if (bytes[p]! < 0x80) n++;
-    if (this.end > this.start && bytes[this.end - 1]! >= 0x80)
-      throw new DecodeError(`metricData.${this.name}[${n}]: truncated varint at byte ${this.end - 1}`);
+    for (let p = from; p < this.end; p++) if (bytes[p]! < 0x80) n++;
+    if (this.end > from && bytes[this.end - 1]! >= 0x80) this.fail('truncated varint', this.lastVarintStart());
     return n;
+  }
+
+  private lastVarintStart(): number {
+    let p = this.end - 1;
+    while (p > this.start && this.bytes[p - 1]! >= 0x80) p--;
+    return p;
   }
 
   /** Fixed-width values in the column; its length must be a whole number of them. */
@@ -100,6 +122,7 @@ export class V3Column {
       throw new DecodeError(
         `metricData.${this.name}: ${len} bytes is not a whole number of ${width}-byte values (column at byte ${this.start})`,
       );
+    this.width = width;
     return len / width;
   }
 
@@ -109,9 +132,7 @@ export class V3Column {
     if (p < this.end) {
       const b = this.bytes[p]!;
       if (b < 0x80) {
-        this.lastAt = p;
         this.pos = p + 1;
-        this.index++;
         return b;
       }
     }
@@ -132,9 +153,7 @@ export class V3Column {
       if (i < 4) lo |= (b & 0x7f) << (7 * i);
       else v += (b & 0x7f) * 2 ** (7 * i);
       if (b < 0x80) {
-        this.lastAt = start;
         this.pos = pos;
-        this.index++;
         return v + (lo >>> 0);
       }
     }
@@ -146,14 +165,16 @@ export class V3Column {
     if (p < this.end) {
       const b = this.bytes[p]!;
       if (b < 0x80) {
-        this.lastAt = p;
         this.pos = p + 1;
-        this.index++;
         return (b >>> 1) ^ -(b & 1);
       }
     }
+    return this.sint64Slow();
+  }
+
+  private sint64Slow(): number {
     // Bit 0 of the first byte is the sign: exact even where the magnitude is not.
-    const negative = p < this.end && (this.bytes[p]! & 1) === 1;
+    const negative = this.pos < this.end && (this.bytes[this.pos]! & 1) === 1;
     const u = this.uvarintSlow();
     const half = u < TWO_POW_32 ? u >>> 1 : Math.floor(u / 2);
     return negative ? -half - 1 : half;
@@ -163,9 +184,7 @@ export class V3Column {
   float32(): number {
     const p = this.pos;
     if (this.end - p < 4) this.fail('truncated float', p);
-    this.lastAt = p;
     this.pos = p + 4;
-    this.index++;
     return this.view.getFloat32(p, true);
   }
 
@@ -173,9 +192,7 @@ export class V3Column {
   float64(): number {
     const p = this.pos;
     if (this.end - p < 8) this.fail('truncated double', p);
-    this.lastAt = p;
     this.pos = p + 8;
-    this.index++;
     return this.view.getFloat64(p, true);
   }
 }
@@ -188,9 +205,13 @@ export function readStringDictionary(col: V3Column): Int32Array {
   let out: Int32Array = new Int32Array(2 + Math.min(64, 2 * (col.end - col.start)));
   let n = 2;
   while (!col.done) {
+    const at = col.pos;
     const len = col.uvarint();
     const stop = col.pos + len;
-    if (stop > col.end) col.fail(`string of ${len} bytes runs past the end of the column (byte ${col.end})`);
+    if (stop > col.end)
+      throw new DecodeError(
+        `metricData.${col.name}[${n >>> 1}]: string of ${len} bytes runs past the end of the column (byte ${col.end}) at byte ${at}`,
+      );
     if (n + 2 > out.length) out = doubled(out);
     out[n++] = col.pos;
     out[n++] = stop;

@@ -313,7 +313,7 @@ function decodeMetricData(
   }
   batch.setPoints(batch.count, batch.timestamps.length, count);
   if (!unitRefs.done)
-    unitRefs.fail(`entries left over: ${unitRefs.countVarints() - unitRefs.index} more than series with the unit flag`);
+    unitRefs.fail(`${unitRefs.countVarints(unitRefs.pos)} entries left over after the last series with the unit flag`);
   points.checkAllRead();
   const out = batchPayload(batch);
   out.sketches = sketches;

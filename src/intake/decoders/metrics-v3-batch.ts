@@ -8,17 +8,23 @@ import { ProtoReader } from './protobuf.js';
 // references into the payload's dictionaries; the dictionaries as byte ranges of the body. A series' identity is
 // the bytes of the strings it references, so it is the same in every payload whatever the dictionary indexes.
 
-/** Ints per series in `index`: its type and references, where its points start, its entry number. */
+/**
+ * Ints per series in `index`: its metric type; its name, source type name, unit, tag set and resource set as section
+ * numbers (see sectionBases: one numbering across the five dictionaries, so an identity is five sections); where its
+ * points start; its entry number.
+ */
 export const SERIES_STRIDE = 8;
-export const S_TYPE = 0;
-export const S_NAME = 1;
-export const S_TAGSET = 2;
-export const S_RESOURCES = 3;
-export const S_SOURCE_TYPE = 4;
-export const S_UNIT = 5;
-export const S_POINTS = 6;
+const S_TYPE = 0;
+/** The first of the five section slots, in identity order. */
+const S_SECTIONS = 1;
+const S_NAME = 1;
+const S_SOURCE_TYPE = 2;
+const S_UNIT = 3;
+const S_TAGSET = 4;
+const S_RESOURCES = 5;
+const S_POINTS = 6;
 /** Position among all entries of the payload, sketches included (the intervals column has one per entry). */
-export const S_ENTRY = 7;
+const S_ENTRY = 7;
 
 // `extra` starts with a header of section offsets. A string dictionary is [start, end) pairs of body offsets, entry
 // 0 the empty string; a set dictionary is its starts (set k is entries [starts[k], starts[k + 1])) then its entries:
@@ -62,44 +68,37 @@ export function v3MetricType(nibble: number): DDMetricType {
   return METRIC_TYPES[nibble] ?? 'unspecified';
 }
 
-/** Words [at, ...) equal section k of `sections` (see V3SeriesBatch.sections): where they end, or -1. */
-function sectionEquals(sections: Int32Array, starts: Int32Array, k: number, words: Int32Array, at: number): number {
-  let w = at;
-  // The first word is the section's byte length: equal lengths, equal word counts.
-  for (let p = starts[k]!, to = starts[k + 1]!; p < to; p++, w++) if (words[w] !== sections[p]) return -1;
-  return w;
-}
-
 /** Bytes of the varint encoding of n (n < 2^31). */
 function varintBytes(n: number): number {
   return n < 0x80 ? 1 : n < 0x4000 ? 2 : n < 0x200000 ? 3 : n < 0x10000000 ? 4 : 5;
 }
 
 /**
- * The identity sections of every name, source type name, unit, tag set and resource set of a batch (its `extra`):
- * a section is its byte length, then those bytes packed into words (little-endian, zero-padded). A string's bytes
- * are the string; a set's are its strings (tags in order; each resource's type, then name), each preceded by its
- * length as a varint, as in a dictionary column. Sets serve many series, and comparing words in one loop costs far
- * less than comparing strings one by one. Section k is words [starts[k], starts[k + 1]); the kinds follow one
- * another in the order above, kind j's first section being bases[j].
+ * Where each dictionary's entries start in the section numbering: names from 0, then source type names, units, tag
+ * sets and resource sets.
  */
-function buildSections(
-  body: Uint8Array,
-  e: Int32Array,
-): { words: Int32Array; starts: Int32Array; bases: [number, number, number, number, number] } {
+function sectionBases(e: Int32Array): [number, number, number, number, number] {
   const names = (e[H_TAGS]! - e[H_NAMES]!) >>> 1;
   const sourceTypes = (e[H_UNITS]! - e[H_SOURCE_TYPES]!) >>> 1;
   const units = (e[H_TAGSET_STARTS]! - e[H_UNITS]!) >>> 1;
   const tagsets = e[H_TAGSET_ENTRIES]! - e[H_TAGSET_STARTS]! - 1;
-  const resourceSets = e[H_RESOURCE_SET_ENTRIES]! - e[H_RESOURCE_SET_STARTS]! - 1;
-  const bases: [number, number, number, number, number] = [0, names, names + sourceTypes, 0, 0];
-  bases[3] = bases[2] + units;
-  bases[4] = bases[3] + tagsets;
-  const total = bases[4] + resourceSets;
+  return [0, names, names + sourceTypes, names + sourceTypes + units, names + sourceTypes + units + tagsets];
+}
+
+/**
+ * The identity sections of every name, source type name, unit, tag set and resource set of a batch (its `extra`),
+ * numbered as sectionBases says: a section is its byte length, then those bytes packed into words (little-endian,
+ * zero-padded). A string's bytes are the string; a set's are its strings (tags in order; each resource's type, then
+ * name), each preceded by its length as a varint, as in a dictionary column. Sets serve many series, and comparing
+ * words in one loop costs far less than comparing strings one by one. Section k is words [starts[k], starts[k + 1]).
+ */
+function buildSections(body: Uint8Array, e: Int32Array): { words: Int32Array; starts: Int32Array } {
+  const bases = sectionBases(e);
+  const tagsetBase = bases[3];
+  const total = bases[4] + e[H_RESOURCE_SET_ENTRIES]! - e[H_RESOURCE_SET_STARTS]! - 1;
   // Each section's strings as [start, end) pairs of offsets into `extra`: pairs [pairStarts[k], pairStarts[k + 1]).
-  const tagsetPairs = e[H_RESOURCE_SET_STARTS]! - e[H_TAGSET_ENTRIES]!;
-  const resourcePairs = e[H_END]! - e[H_RESOURCE_SET_ENTRIES]!;
-  const pairs = new Int32Array(bases[3] + tagsetPairs + resourcePairs);
+  const setPairs = e[H_RESOURCE_SET_STARTS]! - e[H_TAGSET_ENTRIES]! + e[H_END]! - e[H_RESOURCE_SET_ENTRIES]!;
+  const pairs = new Int32Array(tagsetBase + setPairs);
   const pairStarts = new Int32Array(total + 1);
   let n = 0;
   let k = 0;
@@ -109,8 +108,8 @@ function buildSections(
       pairStarts[++k] = n;
     }
   for (const [startsAt, entriesAt, dictionary, count] of [
-    [e[H_TAGSET_STARTS]!, e[H_TAGSET_ENTRIES]!, e[H_TAGS]!, tagsets],
-    [e[H_RESOURCE_SET_STARTS]!, e[H_RESOURCE_SET_ENTRIES]!, e[H_RESOURCES]!, resourceSets],
+    [e[H_TAGSET_STARTS]!, e[H_TAGSET_ENTRIES]!, e[H_TAGS]!, bases[4] - tagsetBase],
+    [e[H_RESOURCE_SET_STARTS]!, e[H_RESOURCE_SET_ENTRIES]!, e[H_RESOURCES]!, total - bases[4]],
   ] as const)
     for (let set = 0; set < count; set++) {
       for (let p = entriesAt + e[startsAt + set]!, stop = entriesAt + e[startsAt + set + 1]!; p < stop; p++)
@@ -120,7 +119,7 @@ function buildSections(
   const starts = new Int32Array(total + 1);
   const sizes = new Int32Array(total);
   for (k = 0; k < total; k++) {
-    const prefixed = k >= bases[3];
+    const prefixed = k >= tagsetBase;
     let size = 0;
     for (let q = pairStarts[k]!; q < pairStarts[k + 1]!; q++) {
       const len = e[pairs[q]! + 1]! - e[pairs[q]!]!;
@@ -134,7 +133,7 @@ function buildSections(
   for (k = 0; k < total; k++) {
     words[starts[k]!] = sizes[k]!;
     let b = 4 * (starts[k]! + 1);
-    const prefixed = k >= bases[3];
+    const prefixed = k >= tagsetBase;
     for (let q = pairStarts[k]!; q < pairStarts[k + 1]!; q++) {
       const from = e[pairs[q]!]!;
       const to = e[pairs[q]! + 1]!;
@@ -146,29 +145,28 @@ function buildSections(
       for (let p = from; p < to; p++) bytes[b++] = body[p]!;
     }
   }
-  return { words, starts, bases };
+  return { words, starts };
 }
 
 /**
- * The series of one v3 body. Identity words: the metric type, then five sections (see sections()): the name, the
- * source type name, the unit, the tag set and the resource set.
+ * The series of one v3 body. Identity words: the metric type, then the series' five sections (buildSections): its
+ * name, source type name, unit, tag set and resource set.
  */
 export class V3SeriesBatch extends ScannedSeriesBatch implements TransferableSeriesBatch {
   readonly encoding = 'v3-columnar';
+  /** Where each dictionary's entries start in the section numbering (sectionBases). */
+  private bases: [number, number, number, number, number];
   private reader: ProtoReader | null = null;
   /** Strings already decoded, by their pair's offset in `extra` / 2 (sized on first use: a sparse array is slow). */
   private strings: (string | undefined)[] | null = null;
   private intervals: Float64Array | null = null;
-  // Built by sections() on first use: the words of each section and where each kind's sections start.
+  // Built by buildSections on first use.
   private sectionWords: Int32Array | null = null;
   private sectionStarts: Int32Array | null = null;
-  private sourceTypeBase = 0;
-  private unitBase = 0;
-  private tagsetBase = 0;
-  private resourceSetBase = 0;
 
   constructor(body: Buffer, from: SeriesBatchTransfer | undefined, seriesCapacity = 0) {
     super(body, from, { index: SERIES_STRIDE * (seriesCapacity + 1), extra: 0 });
+    this.bases = from ? sectionBases(from.extra) : [0, 0, 0, 0, 0];
   }
 
   protected used(): { index: number; extra: number } {
@@ -202,19 +200,20 @@ export class V3SeriesBatch extends ScannedSeriesBatch implements TransferableSer
     extra[H_INTERVALS_END] = d.intervals.end;
     extra[H_ENTRIES] = d.intervals.entries;
     this.extra = extra;
+    this.bases = sectionBases(extra);
   }
 
-  /** Adds a series; its points were appended to timestamps/values. `refs` as in `index` (S_TYPE .. S_UNIT). */
-  addSeries(type: number, name: number, tagset: number, resources: number, sourceType: number, unit: number): number {
+  /** Adds a series (dictionary indexes); its points were appended to timestamps/values. */
+  addSeries(type: number, name: number, tagset: number, resources: number, sourceType: number, unit: number): void {
     const at = SERIES_STRIDE * this.count++;
     const x = this.index;
+    const b = this.bases;
     x[at + S_TYPE] = type;
     x[at + S_NAME] = name;
-    x[at + S_TAGSET] = tagset;
-    x[at + S_RESOURCES] = resources;
-    x[at + S_SOURCE_TYPE] = sourceType;
-    x[at + S_UNIT] = unit;
-    return at;
+    x[at + S_SOURCE_TYPE] = b[1] + sourceType;
+    x[at + S_UNIT] = b[2] + unit;
+    x[at + S_TAGSET] = b[3] + tagset;
+    x[at + S_RESOURCES] = b[4] + resources;
   }
 
   /** Sets where series i's points start and its entry number; i = count closes the last series' points. */
@@ -224,24 +223,20 @@ export class V3SeriesBatch extends ScannedSeriesBatch implements TransferableSer
   }
 
   /** Offset in `extra` of the first entry of tagset k; the set ends at tagsetStart(k + 1). */
-  tagsetStart(k: number): number {
+  private tagsetStart(k: number): number {
     const e = this.extra;
     return e[H_TAGSET_ENTRIES]! + e[e[H_TAGSET_STARTS]! + k]!;
   }
 
   /** Offset in `extra` of the first (type, name) pair of resource set k; the set ends at resourceSetStart(k + 1). */
-  resourceSetStart(k: number): number {
+  private resourceSetStart(k: number): number {
     const e = this.extra;
     return e[H_RESOURCE_SET_ENTRIES]! + e[e[H_RESOURCE_SET_STARTS]! + k]!;
   }
 
-  /** Offset in `extra` of string k's [start, end) pair in the string dictionary of header `h`. */
-  pairOf(h: number, k: number): number {
-    return this.extra[h]! + 2 * k;
-  }
-
-  /** The string whose [start, end) pair is at `pair` in `extra`, decoded once per batch. */
-  stringAt(pair: number): string {
+  /** String k of the string dictionary of header `h`, decoded once per batch. */
+  stringOf(h: number, k: number): string {
+    const pair = this.extra[h]! + 2 * k;
     const slot = pair >>> 1;
     const strings = (this.strings ??= new Array<string | undefined>(this.extra.length >>> 1).fill(undefined));
     const have = strings[slot];
@@ -255,13 +250,12 @@ export class V3SeriesBatch extends ScannedSeriesBatch implements TransferableSer
   /** Host (last `host` resource), device (last `device`) and the other resources of resource set k, as v2 reads them. */
   resourcesOf(k: number): { host: string; device: string; resources: DDResource[] } {
     const e = this.extra;
-    const types = e[H_RESOURCES]!;
     let host = '';
     let device = '';
     const resources: DDResource[] = [];
     for (let p = this.resourceSetStart(k), stop = this.resourceSetStart(k + 1); p < stop; p += 2) {
-      const type = this.stringAt(types + 2 * e[p]!);
-      const name = this.stringAt(types + 2 * e[p + 1]!);
+      const type = this.stringOf(H_RESOURCES, e[p]!);
+      const name = this.stringOf(H_RESOURCES, e[p + 1]!);
       if (type === 'host') host = name;
       else if (type === 'device') device = name;
       else resources.push({ type, name });
@@ -269,50 +263,33 @@ export class V3SeriesBatch extends ScannedSeriesBatch implements TransferableSer
     return { host, device, resources };
   }
 
-  /** The tags of tagset k. */
+  /** The tags of tag set k. */
   tagsOf(k: number): string[] {
     const e = this.extra;
-    const tags = e[H_TAGS]!;
     const from = this.tagsetStart(k);
     // Exact size: arrays grown by push keep spare room, and a first flush decodes every series' tags.
     const out = new Array<string>(this.tagsetStart(k + 1) - from);
-    for (let j = 0; j < out.length; j++) out[j] = this.stringAt(tags + 2 * e[from + j]!);
+    for (let j = 0; j < out.length; j++) out[j] = this.stringOf(H_TAGS, e[from + j]!);
     return out;
   }
 
-  /** The identity sections of the batch's dictionaries (see buildSections), built on first use. */
   private sections(): Int32Array {
-    if (this.sectionWords !== null) return this.sectionWords;
-    const built = buildSections(this.body, this.extra);
-    this.sourceTypeBase = built.bases[1];
-    this.unitBase = built.bases[2];
-    this.tagsetBase = built.bases[3];
-    this.resourceSetBase = built.bases[4];
-    this.sectionStarts = built.starts;
-    this.sectionWords = built.words;
-    return built.words;
-  }
-
-  /** Series i's five sections, in identity order. */
-  private sectionsOf(i: number): number[] {
-    this.sections();
-    const x = this.index;
-    const s = SERIES_STRIDE * i;
-    return [
-      x[s + S_NAME]!,
-      this.sourceTypeBase + x[s + S_SOURCE_TYPE]!,
-      this.unitBase + x[s + S_UNIT]!,
-      this.tagsetBase + x[s + S_TAGSET]!,
-      this.resourceSetBase + x[s + S_RESOURCES]!,
-    ];
+    if (this.sectionWords === null) {
+      const built = buildSections(this.body, this.extra);
+      this.sectionStarts = built.starts;
+      this.sectionWords = built.words;
+    }
+    return this.sectionWords;
   }
 
   identityHash(i: number): number {
     const words = this.sections();
     const starts = this.sectionStarts!;
-    let h = Math.imul(IDENTITY_HASH_SEED ^ this.index[SERIES_STRIDE * i + S_TYPE]!, 0x9e3779b1);
-    for (const k of this.sectionsOf(i))
-      for (let w = starts[k]!, stop = starts[k + 1]!; w < stop; w++)
+    const x = this.index;
+    const s = SERIES_STRIDE * i;
+    let h = Math.imul(IDENTITY_HASH_SEED ^ x[s + S_TYPE]!, 0x9e3779b1);
+    for (let j = s + S_SECTIONS; j < s + S_SECTIONS + 5; j++)
+      for (let w = starts[x[j]!]!, stop = starts[x[j]! + 1]!; w < stop; w++)
         h = Math.imul(((h << 13) | (h >>> 19)) ^ words[w]!, 0x85ebca6b);
     return identityHashOf(h);
   }
@@ -320,19 +297,25 @@ export class V3SeriesBatch extends ScannedSeriesBatch implements TransferableSer
   identityWords(i: number): number {
     this.sections();
     const starts = this.sectionStarts!;
+    const x = this.index;
+    const s = SERIES_STRIDE * i;
     let n = 1;
-    for (const k of this.sectionsOf(i)) n += starts[k + 1]! - starts[k]!;
+    for (let j = s + S_SECTIONS; j < s + S_SECTIONS + 5; j++) n += starts[x[j]! + 1]! - starts[x[j]!]!;
     return n;
   }
 
   writeIdentity(i: number, words: Int32Array, at: number): void {
     const sections = this.sections();
     const starts = this.sectionStarts!;
-    words[at] = this.index[SERIES_STRIDE * i + S_TYPE]!;
+    const x = this.index;
+    const s = SERIES_STRIDE * i;
+    words[at] = x[s + S_TYPE]!;
     let w = at + 1;
-    for (const k of this.sectionsOf(i)) {
-      words.set(sections.subarray(starts[k]!, starts[k + 1]!), w);
-      w += starts[k + 1]! - starts[k]!;
+    for (let j = s + S_SECTIONS; j < s + S_SECTIONS + 5; j++) {
+      const from = starts[x[j]!]!;
+      const to = starts[x[j]! + 1]!;
+      words.set(sections.subarray(from, to), w);
+      w += to - from;
     }
   }
 
@@ -342,30 +325,31 @@ export class V3SeriesBatch extends ScannedSeriesBatch implements TransferableSer
     if (words[at] !== x[s + S_TYPE]) return false;
     const sections = this.sectionWords ?? this.sections();
     const starts = this.sectionStarts!;
-    let w = sectionEquals(sections, starts, x[s + S_NAME]!, words, at + 1);
-    if (w >= 0) w = sectionEquals(sections, starts, this.sourceTypeBase + x[s + S_SOURCE_TYPE]!, words, w);
-    if (w >= 0) w = sectionEquals(sections, starts, this.unitBase + x[s + S_UNIT]!, words, w);
-    if (w >= 0) w = sectionEquals(sections, starts, this.tagsetBase + x[s + S_TAGSET]!, words, w);
-    if (w >= 0) w = sectionEquals(sections, starts, this.resourceSetBase + x[s + S_RESOURCES]!, words, w);
-    return w >= 0;
+    let w = at + 1;
+    // Each section starts with its byte length: equal lengths, equal word counts.
+    for (let j = s + S_SECTIONS; j < s + S_SECTIONS + 5; j++)
+      for (let p = starts[x[j]!]!, to = starts[x[j]! + 1]!; p < to; p++, w++)
+        if (words[w] !== sections[p]) return false;
+    return true;
   }
 
   decode(i: number): DDSeries {
     const x = this.index;
+    const b = this.bases;
     const s = SERIES_STRIDE * i;
-    const { host, device, resources } = this.resourcesOf(x[s + S_RESOURCES]!);
+    const { host, device, resources } = this.resourcesOf(x[s + S_RESOURCES]! - b[4]);
     const from = x[s + S_POINTS]!;
     const to = x[s + SERIES_STRIDE + S_POINTS]!;
     return {
-      metric: this.stringAt(this.pairOf(H_NAMES, x[s + S_NAME]!)),
+      metric: this.stringOf(H_NAMES, x[s + S_NAME]!),
       type: v3MetricType(x[s + S_TYPE]!),
       host,
       device,
       resources,
-      tags: this.tagsOf(x[s + S_TAGSET]!),
-      sourceTypeName: this.stringAt(this.pairOf(H_SOURCE_TYPES, x[s + S_SOURCE_TYPE]!)),
+      tags: this.tagsOf(x[s + S_TAGSET]! - b[3]),
+      sourceTypeName: this.stringOf(H_SOURCE_TYPES, x[s + S_SOURCE_TYPE]! - b[1]),
       interval: this.intervalOf(x[s + S_ENTRY]!),
-      unit: this.stringAt(this.pairOf(H_UNITS, x[s + S_UNIT]!)),
+      unit: this.stringOf(H_UNITS, x[s + S_UNIT]! - b[2]),
       timestamps: to - from === 1 ? [this.timestamps[from]!] : this.timestamps.slice(from, to),
       values: to - from === 1 ? [this.values[from]!] : this.values.slice(from, to),
     };

@@ -300,7 +300,7 @@ function decodeMetricData(
     if (!budget.take(expanded)) throw budget.error(types.lastPlace());
     if ((type & 0xf) === TYPE_SKETCH) {
       sketches.push({
-        metric: batch.stringAt(batch.pairOf(H_NAMES, nameRef)),
+        metric: batch.stringOf(H_NAMES, nameRef),
         host: batch.resourcesOf(resourcesRef).host,
         tags: batch.tagsOf(tagsetRef),
         points: points.sketch(n, valueType, i),

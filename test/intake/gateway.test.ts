@@ -2,7 +2,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { PrometheusProcess } from '../support/prometheus.js';
 import { startPromdog, post, selfMetric, type TestPromdog, type WireEncoding } from '../support/promdog.js';
-import { encodeMetricPayload, encodeSketchPayload } from '../support/proto-writer.js';
+import { encodeMetricPayload, encodeSketchPayload, type SketchInput } from '../support/proto-writer.js';
 import { assembleV3Parts, buildV3Columns, encodeV3Payload } from '../support/v3-writer.js';
 import { zstdFrames } from '../support/zstd.js';
 import { DDSketchBuilder } from '../../src/mapping/ddsketch.js';
@@ -168,36 +168,6 @@ describe('every route × every encoding lands in Prometheus', () => {
       });
     });
 
-    test(`/api/intake/metrics/v3/sketches (${enc})`, async () => {
-      const b = new DDSketchBuilder();
-      for (let v = 1; v <= 10; v++) b.add(v);
-      const p = b.toPoint(now());
-      const body = encodeV3Payload({
-        sketches: [
-          {
-            metric: `pdtest.v3sketch.${sfx}`,
-            host: 'host-v3sk',
-            tags: ['svc:api'],
-            dogsketches: [
-              { ts: p.ts, cnt: p.cnt, min: p.min, max: p.max, avg: p.avg, sum: p.sum, k: p.keys, n: p.counts },
-            ],
-          },
-        ],
-      });
-      const r = await post(pd.url, '/api/intake/metrics/v3/sketches', body, {
-        encoding: enc,
-        key: pd.keys.default,
-        contentType: 'application/x-protobuf',
-      });
-      assert.equal(r.status, 202, JSON.stringify(r.json));
-      const name = `pdtest_v3sketch_${sfx}`;
-      const base = { instance: 'host-v3sk', job: 'ddagent', type: 'distribution', svc: 'api' };
-      assert.deepEqual(await queryOne(`${name}_count`), { labels: { __name__: `${name}_count`, ...base }, value: 10 });
-      assert.deepEqual(await queryOne(`${name}_sum`), { labels: { __name__: `${name}_sum`, ...base }, value: 55 });
-      assert.equal((await queryOne(`${name}_avg`)).value, 5.5);
-      assert.equal((await prom.query(name)).length, 5, 'one series per quantile');
-    });
-
     test(`/api/v2/series JSON (${enc})`, async () => {
       const body = JSON.stringify({
         series: [
@@ -224,39 +194,48 @@ describe('every route × every encoding lands in Prometheus', () => {
       });
     });
 
-    test(`/api/beta/sketches (${enc})`, async () => {
-      const b = new DDSketchBuilder();
-      for (let v = 1; v <= 100; v++) b.add(v);
-      const p = b.toPoint(now());
-      const body = encodeSketchPayload([
-        {
-          metric: `pdtest.sketch.${sfx}`,
-          host: 'host-sk',
-          tags: ['svc:api'],
-          dogsketches: [
-            { ts: p.ts, cnt: p.cnt, min: p.min, max: p.max, avg: p.avg, sum: p.sum, k: p.keys, n: p.counts },
-          ],
-        },
-      ]);
-      const r = await post(pd.url, '/api/beta/sketches', body, {
-        encoding: enc,
-        key: pd.keys.default,
-        contentType: 'application/x-protobuf',
+    // Both sketch routes: the v2 SketchPayload and the columnar v3 payload, each as the Agent writes it.
+    for (const [route, encode, kind] of [
+      ['/api/beta/sketches', encodeSketchPayload, 'sketch'],
+      ['/api/intake/metrics/v3/sketches', (sketches: SketchInput[]) => encodeV3Payload({ sketches }), 'v3sketch'],
+    ] as const) {
+      test(`${route} (${enc})`, async () => {
+        const b = new DDSketchBuilder();
+        for (let v = 1; v <= 100; v++) b.add(v);
+        const p = b.toPoint(now());
+        const body = encode([
+          {
+            metric: `pdtest.${kind}.${sfx}`,
+            host: 'host-sk',
+            tags: ['svc:api'],
+            dogsketches: [
+              { ts: p.ts, cnt: p.cnt, min: p.min, max: p.max, avg: p.avg, sum: p.sum, k: p.keys, n: p.counts },
+            ],
+          },
+        ]);
+        const r = await post(pd.url, route, body, {
+          encoding: enc,
+          key: pd.keys.default,
+          contentType: 'application/x-protobuf',
+        });
+        assert.equal(r.status, 202, JSON.stringify(r.json));
+        const name = `pdtest_${kind}_${sfx}`;
+        const base = { instance: 'host-sk', job: 'ddagent', type: 'distribution', svc: 'api' };
+        assert.deepEqual(await queryOne(`${name}_count`), {
+          labels: { __name__: `${name}_count`, ...base },
+          value: 100,
+        });
+        assert.deepEqual(await queryOne(`${name}_sum`), { labels: { __name__: `${name}_sum`, ...base }, value: 5050 });
+        assert.equal((await queryOne(`${name}_min`)).value, 1);
+        assert.equal((await queryOne(`${name}_max`)).value, 100);
+        assert.equal((await queryOne(`${name}_avg`)).value, 50.5);
+        const quantiles = await prom.query(name);
+        assert.deepEqual(quantiles.map((s) => s.metric.quantile).sort(), ['0.5', '0.75', '0.9', '0.95', '0.99']);
+        const median = Number(quantiles.find((s) => s.metric.quantile === '0.5')!.value[1]);
+        // The Agent's rank rule picks the value at rank roundHalfEven(0.5 · 99) = 50 (0-based), i.e. 51.
+        assert.ok(Math.abs(median - 51) / 51 < 0.02, `median ${median} within the sketch's accuracy`);
       });
-      assert.equal(r.status, 202, JSON.stringify(r.json));
-      const name = `pdtest_sketch_${sfx}`;
-      const base = { instance: 'host-sk', job: 'ddagent', type: 'distribution', svc: 'api' };
-      assert.deepEqual(await queryOne(`${name}_count`), { labels: { __name__: `${name}_count`, ...base }, value: 100 });
-      assert.deepEqual(await queryOne(`${name}_sum`), { labels: { __name__: `${name}_sum`, ...base }, value: 5050 });
-      assert.equal((await queryOne(`${name}_min`)).value, 1);
-      assert.equal((await queryOne(`${name}_max`)).value, 100);
-      assert.equal((await queryOne(`${name}_avg`)).value, 50.5);
-      const quantiles = await prom.query(name);
-      assert.deepEqual(quantiles.map((s) => s.metric.quantile).sort(), ['0.5', '0.75', '0.9', '0.95', '0.99']);
-      const median = Number(quantiles.find((s) => s.metric.quantile === '0.5')!.value[1]);
-      // The Agent's rank rule picks the value at rank roundHalfEven(0.5 · 99) = 50 (0-based), i.e. 51.
-      assert.ok(Math.abs(median - 51) / 51 < 0.02, `median ${median} within the sketch's accuracy`);
-    });
+    }
 
     test(`/api/v1/distribution_points (${enc})`, async () => {
       const body = JSON.stringify({

@@ -9,7 +9,7 @@ import {
 } from '../support/proto-writer.js';
 import { assembleV3Parts, buildV3Columns, type V3Input, type V3WriterOptions } from '../support/v3-writer.js';
 import { zstd, zstdFrames } from '../support/zstd.js';
-import { decodedBody, loadFixture } from '../support/fixtures.js';
+import { decodedBody, loadFixture, seriesInput, shiftToNewest } from '../support/fixtures.js';
 import { seededRandom } from '../support/random.js';
 import { decodeSeriesV2 } from '../../src/intake/decoders/series-v2.js';
 import { agentLikeSeries } from '../../src/intake/decoders/series-v2-proto.bench.js';
@@ -173,23 +173,8 @@ describe('v2 and v3 routes store the same Prometheus series', () => {
     const payloads = loadFixture('api_v2_series_response.json').filter((p) => p.encoding === 'deflate');
     for (const [i, p] of payloads.entries()) {
       const decoded = decodeSeriesV2(decodedBody(p)).series;
-      let newest = 0;
-      for (const s of decoded) for (const t of s.timestamps) newest = Math.max(newest, t);
-      const shift = nowS() - 30 * (payloads.length - i) - newest;
-      const series: MetricSeriesInput[] = decoded.map((s) => ({
-        metric: s.metric,
-        type: { unspecified: 0, count: 1, rate: 2, gauge: 3 }[s.type],
-        resources: [
-          ...(s.host ? [{ type: 'host', name: s.host }] : []),
-          ...(s.device ? [{ type: 'device', name: s.device }] : []),
-          ...s.resources,
-        ],
-        tags: s.tags,
-        unit: s.unit,
-        sourceTypeName: s.sourceTypeName,
-        interval: s.interval,
-        points: s.timestamps.map((t, k) => ({ timestamp: Math.round(t + shift), value: s.values[k]! })),
-      }));
+      const shift = shiftToNewest(decoded, nowS() - 30 * (payloads.length - i));
+      const series = decoded.map((s) => seriesInput(s, shift));
       await postBoth({ series }, { splitTags: (tags) => tags.length >>> 1 });
     }
     const large = agentLikeSeries(10_000, 5).map((s) => ({

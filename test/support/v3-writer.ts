@@ -1,4 +1,5 @@
 import { ProtoWriter, type DogsketchInput, type MetricSeriesInput, type SketchInput } from './proto-writer.js';
+import { V3_COLUMNS } from '../../src/intake/decoders/metrics-v3-columns.js';
 
 // An intake_v3 writer for tests and benchmarks (not used on the intake path): encodes the same inputs as the v2
 // writers (MetricSeriesInput, SketchInput) into v3's columns the way the Agent's columnar serializer does —
@@ -36,35 +37,7 @@ export const VALUE_FLOAT64 = 0x30;
 export const FLAG_NO_INDEX = 0x100;
 export const FLAG_HAS_UNIT = 0x200;
 
-/** Column field numbers of intake_v3.MetricData. */
-export const V3_COLUMNS = {
-  dictNameStr: 1,
-  dictTagStr: 2,
-  dictTagsets: 3,
-  dictResourceStr: 4,
-  dictResourceLen: 5,
-  dictResourceType: 6,
-  dictResourceName: 7,
-  dictSourceTypeName: 8,
-  dictOriginInfo: 9,
-  types: 10,
-  nameRefs: 11,
-  tagsetRefs: 12,
-  resourcesRefs: 13,
-  intervals: 14,
-  numPoints: 15,
-  timestamps: 16,
-  valsSint64: 17,
-  valsFloat32: 18,
-  valsFloat64: 19,
-  sketchNumBins: 20,
-  sketchBinKeys: 21,
-  sketchBinCnts: 22,
-  sourceTypeNameRefs: 23,
-  originInfoRefs: 24,
-  dictUnitStr: 25,
-  unitRefs: 26,
-} as const;
+export { V3_COLUMNS };
 
 /** Zigzag encoding of a signed integer (exact up to ±2^52). */
 export function zigzag(n: number): number {

@@ -5,35 +5,40 @@ import { doubled } from './identity-runs.js';
 // protocol.md): each column is one length-delimited field holding packed values, read here through a cursor that
 // names the column and the entry in every error. Column bytes are never copied: cursors walk the request body.
 
-/** Field number → column name, as the .proto names them (error messages use these names). */
-export const COLUMN_NAMES: Readonly<Record<number, string>> = {
-  1: 'dictNameStr',
-  2: 'dictTagStr',
-  3: 'dictTagsets',
-  4: 'dictResourceStr',
-  5: 'dictResourceLen',
-  6: 'dictResourceType',
-  7: 'dictResourceName',
-  8: 'dictSourceTypeName',
-  9: 'dictOriginInfo',
-  10: 'types',
-  11: 'nameRefs',
-  12: 'tagsetRefs',
-  13: 'resourcesRefs',
-  14: 'intervals',
-  15: 'numPoints',
-  16: 'timestamps',
-  17: 'valsSint64',
-  18: 'valsFloat32',
-  19: 'valsFloat64',
-  20: 'sketchNumBins',
-  21: 'sketchBinKeys',
-  22: 'sketchBinCnts',
-  23: 'sourceTypeNameRefs',
-  24: 'originInfoRefs',
-  25: 'dictUnitStr',
-  26: 'unitRefs',
-};
+/** The columns' field numbers, by their names in the .proto (error messages use these names). */
+export const V3_COLUMNS = {
+  dictNameStr: 1,
+  dictTagStr: 2,
+  dictTagsets: 3,
+  dictResourceStr: 4,
+  dictResourceLen: 5,
+  dictResourceType: 6,
+  dictResourceName: 7,
+  dictSourceTypeName: 8,
+  dictOriginInfo: 9,
+  types: 10,
+  nameRefs: 11,
+  tagsetRefs: 12,
+  resourcesRefs: 13,
+  intervals: 14,
+  numPoints: 15,
+  timestamps: 16,
+  valsSint64: 17,
+  valsFloat32: 18,
+  valsFloat64: 19,
+  sketchNumBins: 20,
+  sketchBinKeys: 21,
+  sketchBinCnts: 22,
+  sourceTypeNameRefs: 23,
+  originInfoRefs: 24,
+  dictUnitStr: 25,
+  unitRefs: 26,
+} as const;
+
+/** Field number → column name. */
+export const COLUMN_NAMES: Readonly<Record<number, string>> = Object.fromEntries(
+  Object.entries(V3_COLUMNS).map(([name, field]) => [field, name]),
+);
 
 /** Largest column field number (the .proto's numbering has no gaps up to it). */
 export const LAST_COLUMN = 26;

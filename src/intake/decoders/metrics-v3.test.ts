@@ -22,7 +22,7 @@ import {
   type V3Columns,
 } from '../../../test/support/v3-writer.js';
 import { assertDecodeError, series } from '../../../test/support/decoder-testing.js';
-import { decodedBody, loadFixture } from '../../../test/support/fixtures.js';
+import { decodedBody, loadFixture, seriesInput } from '../../../test/support/fixtures.js';
 
 /** promdog's default decompressed-size limit, which also bounds what a v3 body expands to. */
 const LIMITS = { maxDecompressedBytes: 64 << 20 };
@@ -196,20 +196,7 @@ describe('the test writer against the v2 decoders', () => {
   test('the Agent capture re-encoded: every series as v2 decoded it', () => {
     for (const p of loadFixture('api_v2_series_response.json').filter((x) => x.encoding === 'deflate')) {
       const v2 = decodedBody(p);
-      const input: MetricSeriesInput[] = decodeSeriesV2Proto(v2).series.map((s) => ({
-        metric: s.metric,
-        type: { unspecified: 0, count: 1, rate: 2, gauge: 3 }[s.type],
-        resources: [
-          ...(s.host ? [{ type: 'host', name: s.host }] : []),
-          ...(s.device ? [{ type: 'device', name: s.device }] : []),
-          ...s.resources,
-        ],
-        tags: s.tags,
-        unit: s.unit,
-        sourceTypeName: s.sourceTypeName,
-        interval: s.interval,
-        points: s.timestamps.map((t, i) => ({ timestamp: t, value: s.values[i]! })),
-      }));
+      const input = decodeSeriesV2Proto(v2).series.map((s) => seriesInput(s));
       assertSameSeries(v2, encodeV3Payload({ series: input }, { splitTags: (tags) => tags.length >>> 1 }));
     }
   });

@@ -2,7 +2,7 @@ import { DecodeError, type DDSketch, type DDSketchPoint, type DecodedPayload } f
 import { PayloadTooLargeError, type BodyLimits } from '../body.js';
 import { batchPayload } from './batch-transfer.js';
 import { doubled } from './identity-runs.js';
-import { COLUMN_NAMES, LAST_COLUMN, V3Column, readStringDictionary } from './metrics-v3-columns.js';
+import { COLUMN_NAMES, LAST_COLUMN, V3Column, V3_COLUMNS, readStringDictionary } from './metrics-v3-columns.js';
 import { H_NAMES, V3SeriesBatch } from './metrics-v3-batch.js';
 import { ProtoReader, WIRE_LEN, rethrowInMessage, rethrowInPath } from './protobuf.js';
 
@@ -20,7 +20,6 @@ const METADATA_TAGS = (1 << 3) | WIRE_LEN;
 const METADATA_RESOURCES = (2 << 3) | WIRE_LEN;
 
 const TYPE_SKETCH = 4;
-const VALUE_ZERO = 0x00;
 const VALUE_SINT64 = 0x10;
 const VALUE_FLOAT32 = 0x20;
 const VALUE_FLOAT64 = 0x30;
@@ -36,35 +35,7 @@ const UINT32_MAX = 0xffffffff;
 const FRAMING = 2;
 const RESOURCE_FRAMING = 2;
 
-/** Column field numbers. */
-const C = {
-  dictNameStr: 1,
-  dictTagStr: 2,
-  dictTagsets: 3,
-  dictResourceStr: 4,
-  dictResourceLen: 5,
-  dictResourceType: 6,
-  dictResourceName: 7,
-  dictSourceTypeName: 8,
-  dictOriginInfo: 9,
-  types: 10,
-  nameRefs: 11,
-  tagsetRefs: 12,
-  resourcesRefs: 13,
-  intervals: 14,
-  numPoints: 15,
-  timestamps: 16,
-  valsSint64: 17,
-  valsFloat32: 18,
-  valsFloat64: 19,
-  sketchNumBins: 20,
-  sketchBinKeys: 21,
-  sketchBinCnts: 22,
-  sourceTypeNameRefs: 23,
-  originInfoRefs: 24,
-  dictUnitStr: 25,
-  unitRefs: 26,
-} as const;
+const C = V3_COLUMNS;
 
 /** Columns with one entry per metric (series or sketch), like `types`. */
 const PER_METRIC = [
@@ -534,43 +505,12 @@ class PointColumns {
   /** `n` points of metric i (not a sketch) into timestamps/values from `timestamps.length` on. */
   series(n: number, valueType: number, i: number, timestamps: number[], values: number[]): void {
     this.timestampsLeft -= n;
+    this.take(valueType, n, i);
     const tsCol = this.timestamps;
     let ts = this.ts;
-    let at = timestamps.length;
-    const stop = at + n;
-    switch (valueType) {
-      case VALUE_ZERO:
-        for (; at < stop; at++) {
-          timestamps[at] = ts += tsCol.sint64();
-          values[at] = 0;
-        }
-        break;
-      case VALUE_SINT64: {
-        this.sint64Left = this.need(this.sint64, this.sint64Left, n, i);
-        const col = this.sint64;
-        for (; at < stop; at++) {
-          timestamps[at] = ts += tsCol.sint64();
-          values[at] = col.sint64();
-        }
-        break;
-      }
-      case VALUE_FLOAT32: {
-        this.float32Left = this.need(this.float32, this.float32Left, n, i);
-        const col = this.float32;
-        for (; at < stop; at++) {
-          timestamps[at] = ts += tsCol.sint64();
-          values[at] = col.float32();
-        }
-        break;
-      }
-      default: {
-        this.float64Left = this.need(this.float64, this.float64Left, n, i);
-        const col = this.float64;
-        for (; at < stop; at++) {
-          timestamps[at] = ts += tsCol.sint64();
-          values[at] = col.float64();
-        }
-      }
+    for (let at = timestamps.length, stop = at + n; at < stop; at++) {
+      timestamps[at] = ts += tsCol.sint64();
+      values[at] = this.next(valueType);
     }
     this.ts = ts;
   }
@@ -581,29 +521,12 @@ class PointColumns {
     const points: DDSketchPoint[] = [];
     for (let k = 0; k < n; k++) {
       this.ts += this.timestamps.sint64();
-      let sum = 0;
-      let min = 0;
-      let max = 0;
-      if (valueType === VALUE_SINT64) {
-        this.sint64Left = this.need(this.sint64, this.sint64Left, 4, i);
-        sum = this.sint64.sint64();
-        min = this.sint64.sint64();
-        max = this.sint64.sint64();
-      } else {
-        this.sint64Left = this.need(this.sint64, this.sint64Left, 1, i);
-        if (valueType === VALUE_FLOAT32) {
-          this.float32Left = this.need(this.float32, this.float32Left, 3, i);
-          sum = this.float32.float32();
-          min = this.float32.float32();
-          max = this.float32.float32();
-        } else if (valueType === VALUE_FLOAT64) {
-          this.float64Left = this.need(this.float64, this.float64Left, 3, i);
-          sum = this.float64.float64();
-          min = this.float64.float64();
-          max = this.float64.float64();
-        }
-      }
+      this.take(valueType, 3, i);
+      const sum = this.next(valueType);
+      const min = this.next(valueType);
+      const max = this.next(valueType);
       // The count comes last in valsSint64 (after sum, min and max when they are there too).
+      this.take(VALUE_SINT64, 1, i);
       const cnt = this.sint64.sint64();
       if (this.numBins.done)
         this.numBins.fail(`metric ${i} needs bins for its sketch point ${k}, but the column has none left`);
@@ -622,6 +545,21 @@ class PointColumns {
       points.push({ ts: this.ts, cnt, min, max, avg: cnt > 0 ? sum / cnt : 0, sum, keys, counts });
     }
     return points;
+  }
+
+  /** Takes `n` values of the value type's column (none for zero) for metric i, failing when fewer are left. */
+  private take(valueType: number, n: number, i: number): void {
+    if (valueType === VALUE_SINT64) this.sint64Left = this.need(this.sint64, this.sint64Left, n, i);
+    else if (valueType === VALUE_FLOAT32) this.float32Left = this.need(this.float32, this.float32Left, n, i);
+    else if (valueType === VALUE_FLOAT64) this.float64Left = this.need(this.float64, this.float64Left, n, i);
+  }
+
+  /** The next value of the value type's column; zero for the zero type, which has none. */
+  private next(valueType: number): number {
+    if (valueType === VALUE_SINT64) return this.sint64.sint64();
+    if (valueType === VALUE_FLOAT32) return this.float32.float32();
+    if (valueType === VALUE_FLOAT64) return this.float64.float64();
+    return 0;
   }
 
   private need(col: V3Column, left: number, n: number, i: number): number {

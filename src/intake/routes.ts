@@ -19,6 +19,7 @@ import type { IngestKind, IngestOutcome, IngestPipeline } from './pipeline.js';
 import { intakeMetrics, type IntakeMetrics } from './metrics.js';
 import { decodeSeriesV1Json } from './decoders/series-v1-json.js';
 import { decodeSeriesV2 } from './decoders/series-v2.js';
+import { decodeMetricsV3 } from './decoders/metrics-v3.js';
 import { decodeSketches } from './decoders/sketches-proto.js';
 import { decodeDistributionPoints } from './decoders/distribution-points.js';
 import { decodeCheckRun } from './decoders/check-run.js';
@@ -33,11 +34,12 @@ import { decodeInventories } from './decoders/inventories.js';
 interface IntakeRoute {
   path: string;
   kind: IngestKind;
-  decode: (body: Buffer) => DecodedPayload;
+  /** v3 holds what its body expands to to the decompressed-size limit; the others read only the body. */
+  decode: (body: Buffer, limits: BodyLimits) => DecodedPayload;
   /** Series routes: large bodies are decompressed and decoded by the decode pool's workers, in this format. */
   worker?: DecodeFormat;
   /**
-   * v1 routes answer {"status":"ok"}, v2 and sketches {"errors":[]} (what the Agent and clients expect); the
+   * v1 routes answer {"status":"ok"}, v2, v3 and sketches {"errors":[]} (what the Agent and clients expect); the
    * events API's routes answer the stored event (`event-v1`, `event-v2`).
    */
   reply: 'v1' | 'v2' | 'event-v1' | 'event-v2';
@@ -47,6 +49,9 @@ export const INTAKE_ROUTES: IntakeRoute[] = [
   { path: '/api/v2/series', kind: 'series', decode: decodeSeriesV2, worker: 'v2', reply: 'v2' },
   { path: '/api/v1/series', kind: 'series', decode: decodeSeriesV1Json, worker: 'v1-json', reply: 'v1' },
   { path: '/api/beta/sketches', kind: 'sketch', decode: decodeSketches, reply: 'v2' },
+  // One columnar format for both: a body may hold series and sketches alike (told apart by each metric's type).
+  { path: '/api/intake/metrics/v3/series', kind: 'series', decode: decodeMetricsV3, worker: 'v3', reply: 'v2' },
+  { path: '/api/intake/metrics/v3/sketches', kind: 'sketch', decode: decodeMetricsV3, worker: 'v3', reply: 'v2' },
   { path: '/api/v1/distribution_points', kind: 'distribution', decode: decodeDistributionPoints, reply: 'v1' },
   { path: '/api/v1/check_run', kind: 'service_check', decode: decodeCheckRun, reply: 'v1' },
   { path: '/intake/', kind: 'metadata', decode: decodeIntake, reply: 'v1' },
@@ -157,7 +162,7 @@ export function registerIntakeRoutes(app: FastifyInstance, deps: IntakeDeps): vo
           }
           observe('compressed', compressed.length);
           observe('decompressed', body.length);
-          payload = route.decode(body);
+          payload = route.decode(body, deps.limits);
           metrics.bodiesDecoded.inc({ route: route.path, thread: 'main' });
         }
       } catch (e) {

@@ -10,6 +10,7 @@ import { registerIntakeRoutes } from '../intake/routes.js';
 import { registerEventsApi } from '../intake/events-api.js';
 import { EventStore } from '../events/store.js';
 import { DecodePool } from '../intake/decode-pool.js';
+import { UnknownRoutes } from '../intake/unknown-routes.js';
 import { HostTagCache } from '../mapping/host-tags.js';
 import { Mapper } from '../mapping/index.js';
 import { SinkRejectedError, SinkUnavailableError, type Sink } from '../sinks/sink.js';
@@ -160,9 +161,11 @@ export async function startServer(
     http.requests.inc({ tenant: requestTenant(req), route, method: req.method, code: String(reply.statusCode) });
     http.duration.observe({ route }, reply.elapsedTime / 1000);
   });
-  app.setNotFoundHandler((req, reply) =>
-    reply.code(404).send({ errors: [`not found: ${req.method} ${req.url.split('?')[0]}`] }),
-  );
+  const unknownRoutes = new UnknownRoutes(registry, logger);
+  app.setNotFoundHandler((req, reply) => {
+    unknownRoutes.observe(req.method, req.url);
+    return reply.code(404).send({ errors: [`not found: ${req.method} ${req.url.split('?')[0]}`] });
+  });
   app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
     const code = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (code === 500) req.log.error({ err, route: req.routeOptions.url }, 'request failed');

@@ -218,6 +218,8 @@ before(async () => {
     statsd.histogram('blog.app.testhist', 1 + (tick % 3));
     void postSeries(captureSeries[0]!, nowS()).catch(() => undefined);
     void post(pd.url, '/api/v2/series', '{"series":[]}', { key: 'not-a-key' }).catch(() => undefined);
+    // An Agent route promdog does not serve, for the unknown-routes panel.
+    void post(pd.url, '/api/intake/metrics/v3beta/series', '', { key: pd.keys.default }).catch(() => undefined);
     const future = {
       series: [{ metric: 'clock.skewed', points: [[nowS() + 86_400, 1]], host: 'skewed-host', type: 'gauge' }],
     };

@@ -1,7 +1,6 @@
 import { readFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { init as zstdInit, compress as zstdCompress } from '@bokuweb/zstd-wasm';
 import { Agent, request } from 'undici';
 import { PrometheusProcess } from '../test/support/prometheus.js';
 import { spawnPromdog } from '../test/support/process.js';
@@ -11,6 +10,7 @@ import { decodeSeriesV2 } from '../src/intake/decoders/series-v2.js';
 import { Mapper } from '../src/mapping/index.js';
 import { HostTagCache } from '../src/mapping/host-tags.js';
 import { encodeWriteRequest } from '../src/sinks/remote-write/encode.js';
+import { zstdReady, zstdSync } from '../test/support/zstd.js';
 import snappy from 'snappy';
 
 // Gateway mode end to end: Agent-like /api/v2/series payloads (10k points each, zstd) posted to a promdog process
@@ -60,14 +60,12 @@ async function drive(concurrency: number, perWorker: number, send: (w: number, i
 export async function benchGateway(opts: { concurrency?: number; perWorker?: number } = {}): Promise<GatewayResult> {
   const concurrency = opts.concurrency ?? 4;
   const perWorker = opts.perWorker ?? 40;
-  await zstdInit();
+  await zstdReady();
   const base = agentLikeSeries(10_000);
   const samplesPerPayload = base.reduce((n, s) => n + s.points!.length, 0);
   const t0 = Math.floor(Date.now() / 1000) - perWorker * 10 - 60;
   const bodies = Array.from({ length: concurrency }, (_, w) =>
-    Array.from({ length: perWorker }, (_, i) =>
-      Buffer.from(zstdCompress(encodeMetricPayload(payloadSeries(base, w, i, t0)), 3)),
-    ),
+    Array.from({ length: perWorker }, (_, i) => zstdSync(encodeMetricPayload(payloadSeries(base, w, i, t0)))),
   );
 
   const prom = await PrometheusProcess.start({ outOfOrderTimeWindow: '2h' });

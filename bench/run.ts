@@ -28,9 +28,12 @@ const sections: Record<string, Section> = {
     return { ...r };
   },
   async 'decode-map'() {
-    const r = benchDecodeMap(5);
+    const r = benchDecodeMap(8);
     console.log(
-      `decode + map (target ≥ 2 M/s per core): ${M(r.samplesPerSec)} samples/s, ${r.nsPerSample.toFixed(0)} ns/sample`,
+      `decode + map (target ≥ 2 M/s per core), the same series side by side: /api/v2/series ${M(r.v2.samplesPerSec)} ` +
+        `samples/s (${r.v2.nsPerSample.toFixed(0)} ns/sample, ${r.bytesPerPayload.v2} bytes a payload), intake_v3 ` +
+        `${M(r.v3.samplesPerSec)} samples/s (${r.v3.nsPerSample.toFixed(0)} ns/sample, ${r.bytesPerPayload.v3} bytes); ` +
+        `v3/v2 ${r.v3OverV2.toFixed(2)} (target ≥ 1)`,
     );
     return { ...r };
   },

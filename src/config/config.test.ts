@@ -249,3 +249,28 @@ test('ruler settings that cannot work are refused with what to change', () => {
     /alertmanagers\[0\]\.url: not an http\(s\) URL/,
   );
 });
+
+test('events: retention defaults to --retention; its own retention and size bound from YAML', () => {
+  assert.deepEqual(loadServeConfig(['--retention', '3d'], {}).events, {
+    retentionMs: 3 * 86_400_000,
+    maxBytesPerTenant: 1024 ** 3,
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'promdog-cfg-'));
+  const file = join(dir, 'c.yaml');
+  writeFileSync(file, 'retention: 30d\nevents:\n  retention: 7d\n  max_bytes_per_tenant: 256MiB\n');
+  assert.deepEqual(loadServeConfig(['--config', file], {}).events, {
+    retentionMs: 7 * 86_400_000,
+    maxBytesPerTenant: 256 * 1024 * 1024,
+  });
+  for (const [yaml, message] of [
+    ['events:\n  keep: 1d\n', /events: unknown key "keep"/],
+    ['events:\n  max_bytes_per_tenant: lots\n', /events\.max_bytes_per_tenant: expected a size/],
+    ['events:\n  retention: 0s\n', /events\.retention: must be more than 0/],
+  ] as const) {
+    writeFileSync(file, yaml);
+    assert.throws(
+      () => loadServeConfig(['--config', file], {}),
+      (e: unknown) => e instanceof ConfigError && message.test(e.message),
+    );
+  }
+});

@@ -118,6 +118,12 @@ export interface ServeConfig {
   queryUrl?: QueryUrlConfig;
   /** The URL promdog is reached at, for alerts' generator links (--external-url); default the listen URL. */
   externalUrl?: string;
+  events: {
+    /** How long events are kept; default the store's --retention. */
+    retentionMs: number;
+    /** Bytes of event segments per tenant; past it the oldest go. */
+    maxBytesPerTenant: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -148,6 +154,7 @@ export const DEFAULTS = {
   resendDelay: '1m',
   alertmanagerTimeout: '10s',
   queryUrlTimeout: '2m',
+  eventsMaxBytesPerTenant: 1024 * MiB,
 } as const;
 
 export function parseHostPort(v: string, what: string): { host: string; port: number } {
@@ -457,6 +464,7 @@ export function loadServeConfig(argv: string[], env: NodeJS.ProcessEnv = process
         'alertmanagers',
         'query_url',
         'external_url',
+        'events',
       ],
       configFile,
     );
@@ -509,6 +517,9 @@ export function loadServeConfig(argv: string[], env: NodeJS.ProcessEnv = process
   const selfmon = isObj(file.selfmon) ? file.selfmon : {};
   checkKeys(selfmon, ['scrape_interval'], 'selfmon');
   checkKeys(mapping, ['keep_utf8_names', 'quantiles', 'series_cache_size', 'series_cache_idle'], 'mapping');
+  const eventsCfg = isObj(file.events) ? file.events : {};
+  checkKeys(eventsCfg, ['retention', 'max_bytes_per_tenant'], 'events');
+  const retentionMs = parseDurationMs(String(pick('retention', 'retention') ?? DEFAULTS.retention), '--retention');
 
   const dsdListen = pick('dogstatsd-listen', 'dogstatsd_listen') as string | undefined;
   const dsd = isObj(file.dogstatsd) ? file.dogstatsd : {};
@@ -572,7 +583,7 @@ export function loadServeConfig(argv: string[], env: NodeJS.ProcessEnv = process
     remoteWrite,
     noAuth: parseBool(pick('no-auth', 'no_auth') ?? false, '--no-auth'),
     tenants: parseTenants(file.tenants, configDir),
-    retentionMs: parseDurationMs(String(pick('retention', 'retention') ?? DEFAULTS.retention), '--retention'),
+    retentionMs,
     logLevel: String(pick('log-level', 'log_level') ?? DEFAULTS.logLevel),
     limits: {
       maxCompressedBodyBytes: parseBytes(
@@ -645,7 +656,18 @@ export function loadServeConfig(argv: string[], env: NodeJS.ProcessEnv = process
       resendDelayMs: parseDurationMs(String(rulesCfg.resend_delay ?? DEFAULTS.resendDelay), 'rules.resend_delay'),
     },
     alertmanagers,
+    events: {
+      retentionMs:
+        eventsCfg.retention === undefined
+          ? retentionMs
+          : parseDurationMs(String(eventsCfg.retention), 'events.retention'),
+      maxBytesPerTenant: parseBytes(
+        eventsCfg.max_bytes_per_tenant ?? DEFAULTS.eventsMaxBytesPerTenant,
+        'events.max_bytes_per_tenant',
+      ),
+    },
   };
+  if (cfg.events.retentionMs <= 0) throw new ConfigError('events.retention: must be more than 0');
   if (queryUrl !== undefined && queryUrl !== null) cfg.queryUrl = parseQueryUrl(queryUrl);
   if (externalUrl !== undefined) cfg.externalUrl = externalUrl;
   if (mapping.quantiles !== undefined) {

@@ -34,3 +34,32 @@ export interface HostsAnswer {
   windowMs: number;
   warnings: string[];
 }
+
+/** One event of `GET /console/api/events`. Times are ms since the epoch. */
+export interface EventRow {
+  /** The event id (a decimal string: as the Datadog APIs' `id_str`). */
+  id: string;
+  timeMs: number;
+  title: string;
+  text: string;
+  /** '' when none. */
+  host: string;
+  tags: string[];
+  /** The source type name, '' when none. */
+  source: string;
+  /** normal, low (v2 alerts: 1 to 5). */
+  priority: string;
+  /** error, warning, info, success, user_update, recommendation, snapshot. */
+  alertType: string;
+  aggregationKey: string;
+}
+
+/** `GET /console/api/events`: the page of events asked for, in the order asked for. */
+export interface EventsAnswer {
+  events: EventRow[];
+  /** Pass as `cursor` for the next page; null when there is none. */
+  next: string | null;
+  /** The time range that was searched (ms). */
+  fromMs: number;
+  toMs: number;
+}

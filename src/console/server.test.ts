@@ -10,6 +10,10 @@ import { requestTenants } from '../tenants/request-tenant.js';
 import { HostTagCache } from '../mapping/host-tags.js';
 import { MemoryQuerier } from '../../test/support/memory-querier.js';
 import type { Label } from '../model/prometheus.js';
+import { Registry } from 'prom-client';
+import { EventStore } from '../events/store.js';
+import { silentLogger } from '../tsdb/fsutil.js';
+import { ddEvent } from '../../test/support/decoder-testing.js';
 
 const NOW = 1_700_000_000_000;
 const KEYS: Record<string, string> = { 'key-default': 'default', 'key-system': 'system' };
@@ -64,6 +68,7 @@ async function consoleApp(overrides: Partial<ConsoleDeps> = {}): Promise<Fastify
     resolveTenant,
     querierFor: (tenant) => queriers[tenant] ?? new MemoryQuerier(),
     hostTags,
+    events,
     version: '9.9.9',
     bundleDir: dir,
     now: () => NOW,
@@ -74,14 +79,46 @@ async function consoleApp(overrides: Partial<ConsoleDeps> = {}): Promise<Fastify
 }
 
 let dir: string;
+let eventsDir: string;
+let events: EventStore;
 let app: FastifyInstance;
 before(async () => {
   dir = bundleDir();
+  eventsDir = mkdtempSync(join(tmpdir(), 'promdog-console-events-'));
+  events = new EventStore({
+    dataDir: eventsDir,
+    retentionMs: 15 * 86_400_000,
+    maxBytesPerTenant: 1 << 30,
+    registry: new Registry(),
+    logger: silentLogger,
+    now: () => NOW,
+  });
+  await events.start();
+  await events.append('default', [
+    ddEvent({
+      title: 'Deploy web',
+      host: 'web-1',
+      tags: ['env:prod'],
+      sourceTypeName: 'jenkins',
+      timestamp: (NOW - 7200_000) / 1000,
+    }),
+    ddEvent({
+      title: 'Disk full',
+      text: 'on /var',
+      host: 'db-1',
+      alertType: 'error',
+      timestamp: (NOW - 60_000) / 1000,
+    }),
+    ddEvent({ title: 'Old news', timestamp: (NOW - 17 * 3600_000) / 1000 }),
+  ]);
+  await events.append('system', [ddEvent({ title: 'system only' })]);
   app = await consoleApp();
 });
 after(async () => {
   await app.close();
+  await events.close();
   rmSync(dir, { recursive: true, force: true });
+  rmSync(eventsDir, { recursive: true, force: true });
 });
 
 describe('console bundle', () => {
@@ -293,5 +330,83 @@ describe('GET /console/api/hosts', () => {
     } finally {
       await gw.close();
     }
+  });
+});
+
+describe('GET /console/api/events', () => {
+  const read = async (query: string, key = 'key-default') => {
+    const r = await app.inject({
+      method: 'GET',
+      url: `/console/api/events${query}`,
+      headers: { authorization: `Bearer ${key}` },
+    });
+    return { status: r.statusCode, body: r.json() };
+  };
+  const titles = (body: { events: { title: string }[] }) => body.events.map((e) => e.title);
+
+  test('the last 24 h newest first, as rows; the range it searched', async () => {
+    const { status, body } = await read('');
+    assert.equal(status, 200);
+    assert.deepEqual(titles(body), ['Disk full', 'Deploy web', 'Old news']);
+    assert.equal(body.toMs, NOW);
+    assert.equal(body.fromMs, NOW - 86_400_000);
+    assert.equal(body.next, null);
+    const disk = body.events[0];
+    assert.deepEqual(
+      { ...disk, id: undefined },
+      {
+        id: undefined,
+        timeMs: NOW - 60_000,
+        title: 'Disk full',
+        text: 'on /var',
+        host: 'db-1',
+        tags: [],
+        source: '',
+        priority: 'normal',
+        alertType: 'error',
+        aggregationKey: '',
+      },
+    );
+    assert.match(disk.id, /^\d+$/);
+    const one = await read(`?id=${disk.id}`);
+    assert.deepEqual(titles(one.body), ['Disk full']);
+  });
+
+  test('filters: source, host, tag, priority, alert type, text, search query; range; pages', async () => {
+    assert.deepEqual(titles((await read('?source=jenkins')).body), ['Deploy web']);
+    assert.deepEqual(titles((await read('?host=db-1,web-1')).body), ['Disk full', 'Deploy web']);
+    assert.deepEqual(titles((await read('?tag=env:prod')).body), ['Deploy web']);
+    assert.deepEqual(titles((await read('?alert_type=error')).body), ['Disk full']);
+    assert.deepEqual(titles((await read('?priority=low')).body), []);
+    assert.deepEqual(titles((await read('?text=VAR')).body), ['Disk full']);
+    assert.deepEqual(titles((await read(`?q=${encodeURIComponent('-host:db-1 news')}`)).body), ['Old news']);
+    assert.deepEqual(titles((await read(`?from=${NOW - 3 * 3600_000}&to=${NOW - 3600_000}`)).body), ['Deploy web']);
+    const p1 = await read('?limit=2');
+    assert.deepEqual(titles(p1.body), ['Disk full', 'Deploy web']);
+    const p2 = await read(`?limit=2&cursor=${p1.body.next}`);
+    assert.deepEqual(titles(p2.body), ['Old news']);
+  });
+
+  test("only the key's tenant", async () => {
+    assert.deepEqual(titles((await read('', 'key-system')).body), ['system only']);
+    const id = (await read('')).body.events[0].id;
+    assert.deepEqual((await read(`?id=${id}`, 'key-system')).body.events, []);
+  });
+
+  test('bad parameters: 400 naming them; no key: 401', async () => {
+    for (const [q, re] of [
+      ['?from=yesterday', /"from"/],
+      ['?from=10&to=5', /"from": after "to"/],
+      ['?limit=0', /"limit"/],
+      ['?cursor=nope', /"cursor"/],
+      ['?q=a%20OR%20b', /"q": OR is not supported/],
+      ['?id=x', /"id"/],
+    ] as const) {
+      const { status, body } = await read(q);
+      assert.equal(status, 400, q);
+      assert.equal(body.errorType, 'bad_data');
+      assert.match(body.error, re);
+    }
+    assert.equal((await app.inject({ method: 'GET', url: '/console/api/events' })).statusCode, 401);
   });
 });

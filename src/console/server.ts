@@ -12,6 +12,9 @@ import type { Querier } from '../model/storage.js';
 import { parseDurationParam } from '../promql/format.js';
 import { MISSING_KEY_MESSAGE, type ResolveTenant } from '../tenants/request-tenant.js';
 import { listHosts } from './hosts.js';
+import type { EventReader } from '../events/store.js';
+import { EventSearchError } from '../events/search.js';
+import { EventParamError, readEvents } from './events.js';
 import type { ConsoleSession } from './api-types.js';
 
 export interface ConsoleDeps {
@@ -20,6 +23,8 @@ export interface ConsoleDeps {
   /** The tenant's Querier in embedded-store mode; undefined in gateway mode. */
   querierFor: ((tenant: string) => Querier) | undefined;
   hostTags: { hosts(tenant: string): HostInfo[] };
+  /** The event store (both modes). */
+  events: EventReader;
   /** promdog's version, shown by the console. */
   version: string;
   /** The built bundle: index.html and assets/. Default: dist/console beside the compiled server. */
@@ -186,5 +191,18 @@ export function registerConsole(app: FastifyInstance, deps: ConsoleDeps): void {
       gatewayNotice: GATEWAY_NOTICE,
     });
     return reply.header('cache-control', 'no-store').send(answer);
+  });
+
+  app.get('/console/api/events', async (req, reply) => {
+    const tenant = signedIn(req, reply);
+    if (!tenant) return reply;
+    try {
+      const answer = await readEvents(deps.events, tenant, req.query as Record<string, unknown>, now());
+      return reply.header('cache-control', 'no-store').send(answer);
+    } catch (e) {
+      if (e instanceof EventParamError) return apiError(reply, 400, 'bad_data', e.message);
+      if (e instanceof EventSearchError) return apiError(reply, 400, 'bad_data', `invalid parameter "q": ${e.message}`);
+      throw e;
+    }
   });
 }

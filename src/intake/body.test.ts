@@ -2,7 +2,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { deflateSync, deflateRawSync, gzipSync } from 'node:zlib';
-import { init as zstdInit, compress as zstdCompress } from '@bokuweb/zstd-wasm';
 import {
   BadBodyError,
   PayloadTooLargeError,
@@ -14,6 +13,7 @@ import {
   type BodyEncoding,
   type BodyLimits,
 } from './body.js';
+import { zstdFrames, zstdReady, zstdSync } from '../../test/support/zstd.js';
 
 const limits = { maxCompressedBytes: 1 << 20, maxDecompressedBytes: 4 << 20 };
 const streamOf = (buf: Buffer, chunk = 65536) => {
@@ -46,13 +46,13 @@ test('Content-Encoding names map to codecs; unknown ones are refused', () => {
 });
 
 test('every encoding round-trips, zlib-wrapped and raw deflate alike', async () => {
-  await zstdInit();
+  await zstdReady();
   const cases: [BodyEncoding, Buffer][] = [
     ['identity', payload],
     ['deflate', deflateSync(payload)],
     ['deflate', deflateRawSync(payload)],
     ['gzip', gzipSync(payload)],
-    ['zstd', Buffer.from(zstdCompress(payload, 3))],
+    ['zstd', zstdSync(payload)],
   ];
   for (const [enc, wire] of cases) {
     const { body, compressedBytes } = await readBody(streamOf(wire, 1000), enc, limits);
@@ -81,12 +81,12 @@ test('an over-limit compressed body is refused while reading', async () => {
 });
 
 test('decompression bombs stop at the decompressed limit for every codec', async () => {
-  await zstdInit();
+  await zstdReady();
   const zeros = Buffer.alloc(64 << 20);
   for (const [enc, wire] of [
     ['deflate', deflateSync(zeros)],
     ['gzip', gzipSync(zeros)],
-    ['zstd', Buffer.from(zstdCompress(zeros, 3))],
+    ['zstd', zstdSync(zeros)],
   ] as const) {
     assert.ok(wire.length < limits.maxCompressedBytes, `${enc} bomb must pass the compressed limit`);
     await assert.rejects(readBody(streamOf(wire), enc, limits), /decompressed size limit of 4194304 bytes/, enc);
@@ -101,9 +101,9 @@ test('decompression bombs stop at the decompressed limit for every codec', async
 });
 
 test('corrupt compressed bodies are BadBodyError, never something else', async () => {
-  await zstdInit();
+  await zstdReady();
   const gz = gzipSync(payload);
-  const zs = Buffer.from(zstdCompress(payload, 3));
+  const zs = zstdSync(payload);
   for (const [enc, wire] of [
     ['gzip', Buffer.from('not gzip at all')],
     ['deflate', Buffer.from([0x78, 0x9c, 1, 2, 3, 4, 5])],
@@ -129,4 +129,23 @@ test('a zstd frame declaring more than the limit is refused before decoding', as
   const { body } = await readBody(streamOf(zstdBomb(300_000, { declareSize: true })), 'zstd', limits);
   assert.equal(body.length, 300_000);
   assert.ok(body.every((b) => b === 0x41));
+});
+
+test("concatenated zstd frames and gzip members, as the Agent's v3 serializer compresses, read as one body", async () => {
+  // The Agent compresses the payload header and each column on its own and sends the frames one after the other.
+  const parts = [Buffer.from([0x1a, 0x80, 0x10]), payload.subarray(0, 70_000), payload.subarray(70_000)];
+  const whole = Buffer.concat(parts);
+  const frames = await zstdFrames(parts);
+  const members = Buffer.concat(parts.map((p) => gzipSync(p)));
+  assert.deepEqual(await decompressBody(frames, 'zstd', limits), whole);
+  assert.deepEqual(await decompressBody(members, 'gzip', limits), whole);
+  for (const [enc, body] of [
+    ['zstd', frames],
+    ['gzip', members],
+  ] as const)
+    await assert.rejects(
+      decompressBody(body, enc, { ...limits, maxDecompressedBytes: whole.length - 1 }),
+      PayloadTooLargeError,
+      enc,
+    );
 });

@@ -8,8 +8,11 @@ import { HostTagCache } from '../mapping/host-tags.js';
 import { Mapper } from '../mapping/mapper.js';
 import { BadBodyError, PayloadTooLargeError, decompressBody, type BodyEncoding } from './body.js';
 import { DecodePool, type DecodeFormat } from './decode-pool.js';
+import { decodeMetricsV3 } from './decoders/metrics-v3.js';
 import { decodeSeriesV1Json } from './decoders/series-v1-json.js';
 import { decodeSeriesV2 } from './decoders/series-v2.js';
+import { agentLikeSeries } from './decoders/series-v2-proto.bench.js';
+import { encodeV3Payload } from '../../test/support/v3-writer.js';
 
 const limits = { maxCompressedBytes: 8 << 20, maxDecompressedBytes: 16 << 20 };
 const pool = new DecodePool(2);
@@ -28,12 +31,12 @@ async function assertSameAsMainThread(
   compressed: Buffer,
   encoding: BodyEncoding,
 ): Promise<DecodedPayload> {
-  const local = (format === 'v1-json' ? decodeSeriesV1Json : decodeSeriesV2)(
-    await decompressBody(compressed, encoding, limits),
-  );
+  const decoders = { 'v1-json': decodeSeriesV1Json, v2: decodeSeriesV2, v3: decodeMetricsV3 };
+  const local = decoders[format](await decompressBody(compressed, encoding, limits), limits);
   const { payload, decompressedBytes } = await pool.decode(format, compressed, encoding, limits);
   assert.equal(decompressedBytes, (await decompressBody(compressed, encoding, limits)).length);
   assert.deepEqual(payload.series, local.series);
+  assert.deepEqual(payload.sketches, local.sketches);
   const [a, b] = [payload.seriesBatch, local.seriesBatch];
   assert.equal(a === undefined, b === undefined, 'scanned in both or in neither');
   if (a && b) {
@@ -101,6 +104,22 @@ describe('decode pool', () => {
       }),
     );
     assert.equal((await assertSameAsMainThread('v2', deflateSync(v2json), 'deflate')).series[0]?.values[0], 2.5);
+  });
+
+  test('v3 columnar: series and sketches decode in a worker exactly as on the main thread', async () => {
+    const series = agentLikeSeries(5000, 2);
+    const sketches = [
+      {
+        metric: 'lat',
+        host: 'h1',
+        tags: ['env:prod'],
+        dogsketches: [{ ts: 1_700_000_000, cnt: 2, min: 1, max: 3, avg: 2, sum: 4, k: [1338, 1409], n: [1, 1] }],
+      },
+    ];
+    const body = encodeV3Payload({ series, sketches }, { splitTags: (tags) => tags.length >>> 1 });
+    const got = await assertSameAsMainThread('v3', gzipSync(body), 'gzip');
+    assert.equal(got.seriesBatch?.count, series.length);
+    assert.equal(got.sketches.length, 1);
   });
 
   test('what the mapper makes of a worker-decoded body is what it makes of a main-thread one', async () => {

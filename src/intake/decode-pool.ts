@@ -1,7 +1,13 @@
 import { Worker } from 'node:worker_threads';
-import { DecodeError, emptyPayload, type DDSeries, type DecodedPayload } from '../model/datadog.js';
+import { DecodeError, emptyPayload, type DDSeries, type DDSketch, type DecodedPayload } from '../model/datadog.js';
 import { BadBodyError, PayloadTooLargeError, type BodyEncoding, type BodyLimits } from './body.js';
-import { batchPayload, transferredBody, type SeriesBatchTransfer } from './decoders/batch-transfer.js';
+import {
+  batchPayload,
+  transferredBody,
+  type SeriesBatchTransfer,
+  type TransferableSeriesBatch,
+} from './decoders/batch-transfer.js';
+import { V3SeriesBatch } from './decoders/metrics-v3-batch.js';
 import { V1JsonSeriesBatch } from './decoders/series-v1-json.js';
 import { ProtoSeriesBatch } from './decoders/series-v2-proto.js';
 
@@ -11,7 +17,7 @@ import { ProtoSeriesBatch } from './decoders/series-v2-proto.js';
 // identities and decodes strings from them exactly as if the main thread had scanned the body.
 
 /** Which decoder a body takes: the route's. */
-export type DecodeFormat = 'v1-json' | 'v2';
+export type DecodeFormat = 'v1-json' | 'v2' | 'v3';
 
 export interface DecodeJob {
   id: number;
@@ -22,7 +28,15 @@ export interface DecodeJob {
 }
 
 export type DecodeOutcome =
-  | { id: number; ok: true; decompressedBytes: number; batch: SeriesBatchTransfer; series?: undefined }
+  | {
+      id: number;
+      ok: true;
+      decompressedBytes: number;
+      batch: SeriesBatchTransfer;
+      series?: undefined;
+      /** v3 bodies carry sketches beside their series. */
+      sketches: DDSketch[];
+    }
   | { id: number; ok: true; decompressedBytes: number; series: DDSeries[]; batch?: undefined }
   | { id: number; ok: false; kind: 'too_large' | 'bad_body' | 'decode' | 'internal'; message: string };
 
@@ -62,10 +76,22 @@ class DecodeWorker {
 
 function payloadOf(o: Extract<DecodeOutcome, { ok: true }>): DecodedPayload {
   if (o.batch === undefined) return { ...emptyPayload(), series: o.series };
-  const body = transferredBody(o.batch);
-  return batchPayload(
-    o.batch.encoding === 'v1-json' ? new V1JsonSeriesBatch(body, o.batch) : new ProtoSeriesBatch(body, o.batch),
-  );
+  const payload = batchPayload(batchOf(o.batch));
+  payload.sketches = o.sketches;
+  return payload;
+}
+
+/** The batch a worker scanned, over the memory it moved here. */
+function batchOf(t: SeriesBatchTransfer): TransferableSeriesBatch {
+  const body = transferredBody(t);
+  switch (t.encoding) {
+    case 'v1-json':
+      return new V1JsonSeriesBatch(body, t);
+    case 'v2-protobuf':
+      return new ProtoSeriesBatch(body, t);
+    case 'v3-columnar':
+      return new V3SeriesBatch(body, t);
+  }
 }
 
 /** The error the main-thread decoder would have thrown, so routes answer the same status and message. */

@@ -1,13 +1,20 @@
 import { parentPort } from 'node:worker_threads';
-import { DecodeError } from '../model/datadog.js';
-import { BadBodyError, PayloadTooLargeError, decompressBody } from './body.js';
+import { DecodeError, type DecodedPayload } from '../model/datadog.js';
+import { BadBodyError, PayloadTooLargeError, decompressBody, type BodyLimits } from './body.js';
 import { transferList, type TransferableSeriesBatch } from './decoders/batch-transfer.js';
+import { decodeMetricsV3 } from './decoders/metrics-v3.js';
 import { decodeSeriesV1Json } from './decoders/series-v1-json.js';
 import { decodeSeriesV2 } from './decoders/series-v2.js';
-import type { DecodeJob, DecodeOutcome } from './decode-pool.js';
+import type { DecodeFormat, DecodeJob, DecodeOutcome } from './decode-pool.js';
 
 // A decode worker (see decode-pool.ts): decompresses and scans series bodies off the main thread. A scanned body
 // goes back as typed arrays (moved, not copied); a body only the JSON.parse path takes goes back as its series.
+
+const DECODERS: Record<DecodeFormat, (body: Buffer, limits: BodyLimits) => DecodedPayload> = {
+  'v1-json': decodeSeriesV1Json,
+  v2: decodeSeriesV2,
+  v3: decodeMetricsV3,
+};
 
 const port = parentPort!;
 
@@ -24,9 +31,16 @@ async function run(job: DecodeJob): Promise<DecodeOutcome> {
     job.encoding,
     job.limits,
   );
-  const payload = job.format === 'v1-json' ? decodeSeriesV1Json(body) : decodeSeriesV2(body);
+  const payload = DECODERS[job.format](body, job.limits);
   const batch = payload.seriesBatch as TransferableSeriesBatch | undefined;
-  if (batch !== undefined) return { id: job.id, ok: true, decompressedBytes: body.length, batch: batch.toTransfer() };
+  if (batch !== undefined)
+    return {
+      id: job.id,
+      ok: true,
+      decompressedBytes: body.length,
+      batch: batch.toTransfer(),
+      sketches: payload.sketches,
+    };
   return { id: job.id, ok: true, decompressedBytes: body.length, series: payload.series };
 }
 

@@ -60,10 +60,10 @@ export function ingestMetrics(registry: Registry) {
       labelNames: ['tenant', 'reason'] as const,
       registers: [registry],
     }),
-    /** Accepted items that by design are not turned into samples (events, inventories, host metadata), with the reason. */
+    /** Accepted items that by design are not stored (inventories), with the reason. */
     itemsNotStored: new Counter({
       name: 'promdog_items_not_stored_total',
-      help: 'Accepted items that are not stored as samples, by tenant, kind (event, inventory) and reason (not_stored).',
+      help: 'Accepted items that are not stored, by tenant, kind (inventory) and reason (not_stored).',
       labelNames: ['tenant', 'kind', 'reason'] as const,
       registers: [registry],
     }),

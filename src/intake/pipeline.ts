@@ -4,12 +4,18 @@ import type { Mapper } from '../mapping/index.js';
 import type { Sink } from '../sinks/sink.js';
 import { SinkRejectedError, SinkUnavailableError, type RejectedSamples } from '../sinks/sink.js';
 import type { Registry } from 'prom-client';
+import { EventStoreUnavailableError, type EventAppendResult, type EventWriter } from '../events/store.js';
 import { ingestMetrics, type IngestMetrics } from './metrics.js';
 
 // The one way data flows after decoding, for the HTTP intake and DogStatsD alike: map to Prometheus series, write
-// to the sink, count what was accepted, rejected and (by design) not stored.
+// to the sink, write events to the event store, count what was accepted, rejected and (by design) not stored.
 
 export type IngestKind = 'series' | 'sketch' | 'distribution' | 'service_check' | 'metadata' | 'event' | 'dogstatsd';
+
+/** What became of a payload's events (its samples are counted in the metrics). */
+export interface IngestOutcome {
+  events: EventAppendResult;
+}
 
 export class IngestPipeline {
   /** Declared on the registry given; the self-scrape counts the system tenant's lost samples in samplesRejected too. */
@@ -19,12 +25,17 @@ export class IngestPipeline {
     private readonly mapper: Mapper,
     private readonly sink: Sink,
     registry: Registry,
+    private readonly events: EventWriter,
   ) {
     this.metrics = ingestMetrics(registry);
   }
 
-  /** Resolves when the payload's samples are durable; rejects with the sink's error (counted here). */
-  async ingest(tenant: string, kind: IngestKind, payload: DecodedPayload, deadline: number): Promise<void> {
+  /**
+   * Resolves when the payload's samples and events are durable; rejects with the sink's error (counted here), or
+   * SinkUnavailableError when the event store could not write. Samples go first: when they fail, no event is
+   * stored, so the client's retry does not store its events twice.
+   */
+  async ingest(tenant: string, kind: IngestKind, payload: DecodedPayload, deadline: number): Promise<IngestOutcome> {
     const m = this.metrics;
     if (payload.hostMetadata.length) m.hostMetadataReceived.inc({ tenant }, payload.hostMetadata.length);
     const mapped = this.mapper.map(tenant, payload, Date.now());
@@ -67,10 +78,15 @@ export class IngestPipeline {
     }
     if (samples > refused) m.samplesAccepted.inc({ tenant, kind }, samples - refused);
     if (mapped.series.length) m.seriesAccepted.inc({ tenant }, mapped.series.length);
-    // Accepted but not turned into samples yet (a later issue stores events): counted, documented, never silent.
-    if (payload.events.length)
-      m.itemsNotStored.inc({ tenant, kind: 'event', reason: 'not_stored' }, payload.events.length);
+    // Accepted but not turned into samples: counted, documented, never silent.
     if (payload.inventories)
       m.itemsNotStored.inc({ tenant, kind: 'inventory', reason: 'not_stored' }, payload.inventories);
+    try {
+      // The event store counts what it stores and refuses.
+      return { events: await this.events.append(tenant, payload.events) };
+    } catch (e) {
+      if (e instanceof EventStoreUnavailableError) throw new SinkUnavailableError(e.message, 1);
+      throw e;
+    }
   }
 }

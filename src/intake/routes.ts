@@ -15,15 +15,17 @@ import {
 } from './body.js';
 import type { DecodeFormat, DecodePool } from './decode-pool.js';
 import { isFormRequest } from '../http/raw-bodies.js';
-import type { IngestKind, IngestPipeline } from './pipeline.js';
+import type { IngestKind, IngestOutcome, IngestPipeline } from './pipeline.js';
 import { intakeMetrics, type IntakeMetrics } from './metrics.js';
 import { decodeSeriesV1Json } from './decoders/series-v1-json.js';
 import { decodeSeriesV2 } from './decoders/series-v2.js';
+import { decodeMetricsV3 } from './decoders/metrics-v3.js';
 import { decodeSketches } from './decoders/sketches-proto.js';
 import { decodeDistributionPoints } from './decoders/distribution-points.js';
 import { decodeCheckRun } from './decoders/check-run.js';
 import { decodeIntake } from './decoders/intake.js';
-import { decodeEvent } from './decoders/events.js';
+import { decodeEvent, decodeEventV2 } from './decoders/events.js';
+import { v1CreateAnswer, v2CreateAnswer } from './event-json.js';
 import { decodeInventories } from './decoders/inventories.js';
 
 // The Datadog intake routes (docs/datadog-protocol.md). Content-Type is not trusted: each route has one decoder; the
@@ -32,21 +34,29 @@ import { decodeInventories } from './decoders/inventories.js';
 interface IntakeRoute {
   path: string;
   kind: IngestKind;
-  decode: (body: Buffer) => DecodedPayload;
+  /** v3 holds what its body expands to to the decompressed-size limit; the others read only the body. */
+  decode: (body: Buffer, limits: BodyLimits) => DecodedPayload;
   /** Series routes: large bodies are decompressed and decoded by the decode pool's workers, in this format. */
   worker?: DecodeFormat;
-  /** v1 routes answer {"status":"ok"}, v2 and sketches {"errors":[]} (what the Agent and clients expect). */
-  reply: 'v1' | 'v2';
+  /**
+   * v1 routes answer {"status":"ok"}, v2, v3 and sketches {"errors":[]} (what the Agent and clients expect); the
+   * events API's routes answer the stored event (`event-v1`, `event-v2`).
+   */
+  reply: 'v1' | 'v2' | 'event-v1' | 'event-v2';
 }
 
 export const INTAKE_ROUTES: IntakeRoute[] = [
   { path: '/api/v2/series', kind: 'series', decode: decodeSeriesV2, worker: 'v2', reply: 'v2' },
   { path: '/api/v1/series', kind: 'series', decode: decodeSeriesV1Json, worker: 'v1-json', reply: 'v1' },
   { path: '/api/beta/sketches', kind: 'sketch', decode: decodeSketches, reply: 'v2' },
+  // One columnar format for both: a body may hold series and sketches alike (told apart by each metric's type).
+  { path: '/api/intake/metrics/v3/series', kind: 'series', decode: decodeMetricsV3, worker: 'v3', reply: 'v2' },
+  { path: '/api/intake/metrics/v3/sketches', kind: 'sketch', decode: decodeMetricsV3, worker: 'v3', reply: 'v2' },
   { path: '/api/v1/distribution_points', kind: 'distribution', decode: decodeDistributionPoints, reply: 'v1' },
   { path: '/api/v1/check_run', kind: 'service_check', decode: decodeCheckRun, reply: 'v1' },
   { path: '/intake/', kind: 'metadata', decode: decodeIntake, reply: 'v1' },
-  { path: '/api/v1/events', kind: 'event', decode: decodeEvent, reply: 'v1' },
+  { path: '/api/v1/events', kind: 'event', decode: decodeEvent, reply: 'event-v1' },
+  { path: '/api/v2/events', kind: 'event', decode: decodeEventV2, reply: 'event-v2' },
   { path: '/api/v1/metadata', kind: 'metadata', decode: decodeInventories, reply: 'v1' },
 ];
 
@@ -70,6 +80,11 @@ export interface IntakeDeps {
 const DECODE_IN_WORKER_MIN_BYTES = 8 * 1024;
 
 const FORBIDDEN = { errors: ['Forbidden'] };
+
+function eventRefusal(outcome: IngestOutcome): string {
+  const r = outcome.events.rejected[0];
+  return r ? `event not stored (${r.reason}): ${r.detail}` : 'no event in the body';
+}
 
 /** First non-whitespace byte is `{` or `[`. */
 function startsLikeJson(body: Buffer): boolean {
@@ -147,7 +162,7 @@ export function registerIntakeRoutes(app: FastifyInstance, deps: IntakeDeps): vo
           }
           observe('compressed', compressed.length);
           observe('decompressed', body.length);
-          payload = route.decode(body);
+          payload = route.decode(body, deps.limits);
           metrics.bodiesDecoded.inc({ route: route.path, thread: 'main' });
         }
       } catch (e) {
@@ -162,8 +177,9 @@ export function registerIntakeRoutes(app: FastifyInstance, deps: IntakeDeps): vo
         if (e instanceof DecodeError) return reject(metrics, reply, route.path, 400, 'decode', e.message);
         throw e;
       }
+      let outcome: IngestOutcome;
       try {
-        await deps.pipeline.ingest(tenant!, route.kind, payload, deadline);
+        outcome = await deps.pipeline.ingest(tenant!, route.kind, payload, deadline);
       } catch (e) {
         if (e instanceof SinkUnavailableError) {
           reply.header('retry-after', String(Math.max(1, Math.ceil(e.retryAfterSeconds))));
@@ -172,7 +188,15 @@ export function registerIntakeRoutes(app: FastifyInstance, deps: IntakeDeps): vo
         if (e instanceof SinkRejectedError) return reject(metrics, reply, route.path, 400, 'rejected', e.message);
         throw e;
       }
-      return reply.code(202).send(route.reply === 'v1' ? { status: 'ok' } : { errors: [] });
+      if (route.reply === 'v1' || route.reply === 'v2')
+        return reply.code(202).send(route.reply === 'v1' ? { status: 'ok' } : { errors: [] });
+      // The events API posts one event: refused (too old...), it is a 400 saying why.
+      const stored = outcome.events.stored[0];
+      if (!stored) return reject(metrics, reply, route.path, 400, 'rejected', eventRefusal(outcome));
+      const base = `${req.protocol}://${req.host}`;
+      return reply
+        .code(202)
+        .send(route.reply === 'event-v1' ? v1CreateAnswer(stored, base) : v2CreateAnswer(stored, base));
     });
   }
 

@@ -17,6 +17,7 @@ export class TenantState {
   readonly identities: Record<IdentitySeriesBatch['encoding'], IdentityTable> = {
     'v2-protobuf': new IdentityTable(),
     'v1-json': new IdentityTable(),
+    'v3-columnar': new IdentityTable(),
   };
   readonly sketches = new EntryTable();
   readonly checks = new EntryTable();

@@ -90,24 +90,28 @@ export interface DDEvent {
   priority: string;
   sourceTypeName: string;
   aggregationKey: string;
+  /** Only events posted to `/api/v2/events`: their category and category-specific attributes, kept as sent. */
+  v2?: { category: 'change' | 'alert'; attributes: Record<string, unknown> };
 }
 
 /**
- * Series scanned but not turned into strings: v2 protobuf (intake/decoders/series-v2-proto.ts) and v1 JSON
- * (intake/decoders/series-v1-json.ts). A series' identity is its raw bytes other than its points (protobuf: the
- * MetricSeries fields other than points, in wire order; JSON: the series object's bytes before and after the
- * `points` value); points are decoded. The Agent re-sends the same identities every flush, so a mapper that
- * remembers identity bytes decodes strings only for new ones.
+ * Series scanned but not turned into strings: v2 protobuf (intake/decoders/series-v2-proto.ts), v1 JSON
+ * (intake/decoders/series-v1-json.ts) and v3 columnar (intake/decoders/metrics-v3.ts). A series' identity is raw
+ * bytes of the body other than its points (protobuf: the MetricSeries fields other than points, in wire order; JSON:
+ * the series object's bytes before and after the `points` value; v3: the dictionary strings the series references);
+ * points are decoded. The Agent re-sends the same identities every flush, so a mapper that remembers identity bytes
+ * decodes strings only for new ones.
  */
 export interface IdentitySeriesBatch {
   /** The wire format of the identity bytes: identities of different encodings are never compared. */
-  readonly encoding: 'v2-protobuf' | 'v1-json';
+  readonly encoding: 'v2-protobuf' | 'v1-json' | 'v3-columnar';
   readonly count: number;
   /** Hash (30 bits) of series i's identity. */
   identityHash(i: number): number;
   /**
-   * Series i's identity as 32-bit words: the number of byte runs (the runs between point fields), then each run's
-   * byte length and its bytes, little-endian, zero-padded to a whole word. identityWords(i) words long.
+   * Series i's identity as 32-bit words, identityWords(i) long, laid out as the encoding defines. v2 protobuf and v1
+   * JSON: the number of byte runs (the runs between point fields), then each run's byte length and its bytes,
+   * little-endian, zero-padded to a whole word; v3 columnar: see V3SeriesBatch.
    */
   identityWords(i: number): number;
   /** Writes series i's identity words into words[at ...]. */
@@ -127,7 +131,7 @@ export interface IdentitySeriesBatch {
 export interface DecodedPayload {
   /** When `seriesBatch` is set: its series decoded, built on first read, read-only (the mapper reads `seriesBatch`). */
   series: DDSeries[];
-  /** Set by the v2 protobuf and v1 JSON decoders. */
+  /** Set by the v2 protobuf, v1 JSON and v3 columnar decoders. */
   seriesBatch?: IdentitySeriesBatch;
   sketches: DDSketch[];
   distributions: DDDistribution[];

@@ -50,6 +50,11 @@ export function compileLabelRegexp(pattern: string): LabelRegexp {
   return { matches: (v) => compiled.testExact(v), setMatches: undefined, matchesEverything: false };
 }
 
+/** Go's regexp.Compile: unanchored, `.` not matching newlines (the template functions `match` and `reReplaceAll`). */
+export function compileGoRegexp(pattern: string): RE2JS {
+  return compileEngine(pattern, false);
+}
+
 /**
  * label_replace's regex (Prometheus compiles `^(?s:re)$` and expands the replacement with Go's Regexp.Expand).
  * Throws InvalidRegexpError.

@@ -71,6 +71,21 @@ export const OVERVIEW_PANELS: readonly OverviewPanel[] = [
       'Intake requests refused before their data was stored: forbidden (API key), too_large, unsupported_encoding, bad_body, decode, unavailable, rejected.',
   },
   {
+    id: 'unknown-routes',
+    title: 'Unknown routes: requests/s by method and path (404)',
+    queries: [
+      {
+        expr: 'sum by (method, path) (rate(promdog_http_unknown_routes_total[5m]))',
+        legend: '{{method}} {{path}}',
+      },
+    ],
+    unit: 'reqps',
+    description:
+      'Requests to routes promdog does not serve, answered 404. The Agent retries a 404 forever, so what it sends there ' +
+      'is never stored: the log says what to change (docs/operations.md). Datadog paths are shown with ids as :id; ' +
+      'any other path as "other".',
+  },
+  {
     id: 'request-latency',
     title: 'Request latency by route (p50, p90, p99)',
     queries: [

@@ -7,7 +7,10 @@ import { registerMetricsRoute, registerProcessMetrics } from '../selfmon/metrics
 import { TenantRegistry } from '../tenants/tenants.js';
 import { IngestPipeline } from '../intake/pipeline.js';
 import { registerIntakeRoutes } from '../intake/routes.js';
+import { registerEventsApi } from '../intake/events-api.js';
+import { EventStore } from '../events/store.js';
 import { DecodePool } from '../intake/decode-pool.js';
+import { UnknownRoutes } from '../intake/unknown-routes.js';
 import { HostTagCache } from '../mapping/host-tags.js';
 import { Mapper } from '../mapping/index.js';
 import { SinkRejectedError, SinkUnavailableError, type Sink } from '../sinks/sink.js';
@@ -148,7 +151,16 @@ export async function startServer(
     // Embedded mode only, as it always was: what it measures is mostly opening the store and replaying WALs.
     registerStartupSeconds(registry, () => startupSeconds);
   }
-  const pipeline = new IngestPipeline(mapper, sink, registry);
+  // Events are stored locally in both modes (their only store in gateway mode).
+  const events = new EventStore({
+    dataDir: cfg.dataDir,
+    retentionMs: cfg.events.retentionMs,
+    maxBytesPerTenant: cfg.events.maxBytesPerTenant,
+    registry,
+    logger,
+  });
+  await events.start();
+  const pipeline = new IngestPipeline(mapper, sink, registry, events);
   const decodePool = cfg.limits.decodeWorkers > 0 ? new DecodePool(cfg.limits.decodeWorkers) : undefined;
 
   let closing = false;
@@ -172,9 +184,11 @@ export async function startServer(
     http.requests.inc({ tenant: requestTenant(req), route, method: req.method, code: String(reply.statusCode) });
     http.duration.observe({ route }, reply.elapsedTime / 1000);
   });
-  app.setNotFoundHandler((req, reply) =>
-    reply.code(404).send({ errors: [`not found: ${req.method} ${req.url.split('?')[0]}`] }),
-  );
+  const unknownRoutes = new UnknownRoutes(registry, logger);
+  app.setNotFoundHandler((req, reply) => {
+    unknownRoutes.observe(req.method, req.url);
+    return reply.code(404).send({ errors: [`not found: ${req.method} ${req.url.split('?')[0]}`] });
+  });
   app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
     const code = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (code === 500) req.log.error({ err, route: req.routeOptions.url }, 'request failed');
@@ -237,6 +251,7 @@ export async function startServer(
     resolveTenant: tenantOf.query,
     querierFor: store ? (tenant) => store.querier(tenant) : undefined,
     hostTags,
+    events,
     version: VERSION,
   });
 
@@ -254,6 +269,7 @@ export async function startServer(
     registry,
     ...(decodePool ? { decodePool } : {}),
   });
+  registerEventsApi(app, { resolveTenant: tenantOf.intake, events });
 
   let dogstatsd: DogStatsDServer | undefined;
   if (cfg.dogstatsdListen || cfg.dogstatsdSocket) {
@@ -264,8 +280,9 @@ export async function startServer(
       registry,
       logger,
       // Aggregated DogStatsD data takes the same path as the HTTP intake.
-      onFlush: (payload, tenant) =>
-        pipeline.ingest(tenant, 'dogstatsd', payload, Date.now() + cfg.limits.requestTimeoutMs),
+      onFlush: async (payload, tenant) => {
+        await pipeline.ingest(tenant, 'dogstatsd', payload, Date.now() + cfg.limits.requestTimeoutMs);
+      },
     });
     await dogstatsd.start();
   }
@@ -323,6 +340,7 @@ export async function startServer(
       await decodePool?.close();
       await dogstatsd?.stop();
       await sink.close();
+      await events.close();
       await storage?.close();
       await hostTags.close();
       logger.info('promdog stopped');

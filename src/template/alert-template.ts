@@ -1,77 +1,123 @@
-// STAND-IN for the real src/template (Go text/template with Prometheus' functions), which another branch builds to
-// the same interface; the lead replaces this file with it at merge. It parses only `{{ … }}` balance and expands
-// `$labels.x` / `.Labels.x`, `$externalLabels.x`, `$externalURL` and `$value` / `.Value`; any other action fails
-// at expansion (the ruler shows that as Prometheus shows a template error) until the real engine lands.
+// The templates of alerting rules' labels and annotations, expanded as Prometheus' rules/alerting.go does with
+// template.NewTemplateExpander(…).Expand(): Go's text/template with Prometheus' functions, the `$labels`, `$value`…
+// prelude, missingkey=zero, and Prometheus' error texts.
+import { builtinFuncs } from './builtins.js';
+import { DEFAULT_LIMITS, type ExecOptions, ExecError, execute, FuncError, type StepCounter } from './exec.js';
+import type { Tree } from './nodes.js';
+import { ParseError, parseTemplates } from './parse.js';
+import { type PrometheusEnv, prometheusFuncs, type TemplateSample } from './prometheus-functions.js';
+import { GoStruct, INTERFACE, STRING, STRING_MAP, StringMap, structType } from './values.js';
 
-/** A sample as the template `query` function returns it (Prometheus' `queryResult` element). */
-export interface TemplateSample {
-  labels: Record<string, string>;
-  value: number;
-}
+export type { TemplateSample };
 
 /** Runs an instant PromQL query at the evaluation time for the template's `query` function. */
 export type TemplateQuery = (expr: string) => Promise<TemplateSample[]>;
 
 export interface AlertTemplateData {
+  /** $labels / .Labels */
   labels: Record<string, string>;
+  /** $externalLabels / .ExternalLabels */
   externalLabels: Record<string, string>;
+  /** $externalURL / .ExternalURL */
   externalURL: string;
+  /** $value / .Value: a float for alerts */
   value: number | string;
 }
 
+/** A template that does not parse or expand; the message is Prometheus' (Go's, for parse errors). */
 export class TemplateError extends Error {
   override name = 'TemplateError';
 }
 
-type Piece = { text: string } | { action: string; line: number };
+/** What Prometheus puts before every alert template so that it can use $labels, $value and the others. */
+const PRELUDE =
+  '{{$labels := .Labels}}{{$externalLabels := .ExternalLabels}}{{$externalURL := .ExternalURL}}{{$value := .Value}}';
+
+/** Prometheus' AlertTemplateData: an anonymous struct, whose type Go's errors print in full. */
+const ALERT_DATA = structType([
+  { name: 'Labels', type: STRING_MAP },
+  { name: 'ExternalLabels', type: STRING_MAP },
+  { name: 'ExternalURL', type: STRING },
+  { name: 'Value', type: INTERFACE },
+]);
+
+const FUNCS = new Map([...builtinFuncs<PrometheusEnv>(), ...prometheusFuncs()]);
+
+/** Distinct `query` calls one expansion may make. */
+const MAX_QUERIES = 1000;
+
+/** A `query` whose result the expansion does not have yet: it runs the query and executes the template again. */
+class QueryNeeded {
+  constructor(readonly expr: string) {}
+}
 
 export class AlertTemplate {
+  private readonly options: ExecOptions<PrometheusEnv>;
+
   private constructor(
-    private readonly name: string,
-    private readonly pieces: Piece[],
-  ) {}
+    readonly name: string,
+    trees: Map<string, Tree>,
+  ) {
+    this.options = { trees, name, funcs: FUNCS, missingKey: 'zero', limits: DEFAULT_LIMITS };
+  }
 
-  /** Parses once; throws TemplateError worded like Go's (`template: NAME:LINE: unclosed action`). */
+  /**
+   * Parses once, as `promtool check rules` does (the prelude included, so line and column numbers are Prometheus').
+   * Throws TemplateError with Go's message, e.g. `template: __alert_x:1: unexpected "}" in operand`.
+   */
   static parse(name: string, text: string): AlertTemplate {
-    const pieces: Piece[] = [];
-    let pos = 0;
-    for (;;) {
-      const open = text.indexOf('{{', pos);
-      if (open < 0) break;
-      if (open > pos) pieces.push({ text: text.slice(pos, open) });
-      const line = text.slice(0, open).split('\n').length;
-      const close = text.indexOf('}}', open + 2);
-      if (close < 0) throw new TemplateError(`template: ${name}:${line}: unclosed action`);
-      pieces.push({
-        action: text
-          .slice(open + 2, close)
-          .replace(/^-\s|\s-$/g, '')
-          .trim(),
-        line,
-      });
-      pos = close + 2;
+    try {
+      return new AlertTemplate(
+        name,
+        parseTemplates(name, PRELUDE + text, (f) => FUNCS.has(f)),
+      );
+    } catch (e) {
+      if (e instanceof ParseError) throw new TemplateError(e.message);
+      throw new TemplateError(`template: ${name}: ${(e as Error).message}`);
     }
-    if (pos < text.length) pieces.push({ text: text.slice(pos) });
-    return new AlertTemplate(name, pieces);
   }
 
-  async expand(data: AlertTemplateData, _timestampMs: number, _query: TemplateQuery): Promise<string> {
-    let out = '';
-    for (const p of this.pieces) {
-      if ('text' in p) {
-        out += p.text;
-        continue;
+  /**
+   * Expands like Prometheus' NewTemplateExpander(…).Expand(). Throws TemplateError with Prometheus' message
+   * (`error executing template __alert_x: template: __alert_x:1:120: executing …`).
+   */
+  async expand(data: AlertTemplateData, timestampMs: number, query: TemplateQuery): Promise<string> {
+    const results = new Map<string, readonly TemplateSample[] | Error>();
+    const env: PrometheusEnv = {
+      timestampMs,
+      externalURL: data.externalURL,
+      query(expr) {
+        const r = results.get(expr);
+        if (r === undefined) throw new QueryNeeded(expr);
+        if (r instanceof Error) throw new FuncError(r.message);
+        return r;
+      },
+    };
+    const dot = new GoStruct(ALERT_DATA, [
+      new StringMap(data.labels),
+      new StringMap(data.externalLabels),
+      data.externalURL,
+      data.value,
+    ]);
+    const counter: StepCounter = { steps: 0 };
+    // Execution is synchronous; a query not run yet stops it, runs, and the template starts over with the result.
+    for (;;) {
+      try {
+        return execute(this.options, dot, env, counter);
+      } catch (e) {
+        if (e instanceof QueryNeeded && results.size < MAX_QUERIES) {
+          results.set(e.expr, await query(e.expr).catch((err: unknown) => asError(err)));
+          continue;
+        }
+        if (e instanceof QueryNeeded)
+          throw new TemplateError(`error executing template ${this.name}: more than ${MAX_QUERIES} queries`);
+        if (e instanceof ExecError) throw new TemplateError(`error executing template ${this.name}: ${e.message}`);
+        throw new TemplateError(`panic expanding template ${this.name}: ${asError(e).message}`);
       }
-      const a = p.action;
-      let m: RegExpExecArray | null;
-      if (a === '$value' || a === '.Value') out += String(data.value);
-      else if (a === '$externalURL' || a === '.ExternalURL') out += data.externalURL;
-      else if ((m = /^(?:\$labels|\.Labels)\.([A-Za-z_][A-Za-z0-9_]*)$/.exec(a)))
-        out += data.labels[m[1]!] ?? '<no value>';
-      else if ((m = /^(?:\$externalLabels|\.ExternalLabels)\.([A-Za-z_][A-Za-z0-9_]*)$/.exec(a)))
-        out += data.externalLabels[m[1]!] ?? '<no value>';
-      else throw new TemplateError(`template: ${this.name}:${p.line}: stand-in template engine cannot run "${a}"`);
     }
-    return out;
   }
+}
+
+function asError(e: unknown): Error {
+  return e instanceof Error ? e : new Error(String(e));
 }

@@ -11,10 +11,12 @@ import { loadFixture, decodedBody, seriesPayloadAt } from '../support/fixtures.j
 import { decodeSeriesV2 } from '../../src/intake/decoders/series-v2.js';
 import { OVERVIEW_PANELS } from '../../src/selfmon/overview-panels.js';
 import type { DDSeries } from '../../src/model/datadog.js';
+import { agentEventsPayload } from '../support/agent-events.js';
 
 // The web console in real headless Chromium against a real promdog (embedded store, 1 s self-scrape) that keeps
 // receiving the Agent captures (moved to now), a host metadata payload, the check_run capture and DogStatsD from
-// hot-shots while the pages are driven. Screenshots of every page go to test-artifacts/console/.
+// hot-shots while the pages are driven, with events from the events API, an Agent envelope and DogStatsD.
+// Screenshots of every page go to test-artifacts/console/.
 
 const ARTIFACTS = join(process.cwd(), 'test-artifacts', 'console');
 const CAPTURE_HOST = 'COMP-N52P6N99MH';
@@ -38,6 +40,8 @@ let captureSeries: DDSeries[][];
 let checks: CheckRun[];
 let traffic: NodeJS.Timeout;
 let statsd: InstanceType<typeof StatsD>;
+/** The events posted at set-up, by what they are. */
+const postedEvents: { deploy: string; disk: string } = { deploy: '', disk: '' };
 
 const nowS = () => Math.floor(Date.now() / 1000);
 
@@ -164,6 +168,40 @@ before(async () => {
   await postChecks(checks.map((c) => ({ ...c, timestamp: start - 120 })));
   await postChecks(checks.map((c) => ({ ...c, timestamp: start, status: c.check === 'ntp.in_sync' ? 1 : c.status })));
 
+  // Events: one from the events API and one from the Agent on the capture host, ten minutes ago and five; one
+  // from DogStatsD (below, once hot-shots is up).
+  const deploy = await post(
+    pd.url,
+    '/api/v1/events',
+    JSON.stringify({
+      title: 'Deploy checkout v2',
+      text: 'rolled out by CI',
+      date_happened: start - 600,
+      host: CAPTURE_HOST,
+      tags: ['env:capture', 'service:checkout'],
+      alert_type: 'success',
+      source_type_name: 'jenkins',
+    }),
+    { key: pd.keys.default },
+  );
+  assert.equal(deploy.status, 202);
+  postedEvents.deploy = deploy.json.event.id_str;
+  const envelope = agentEventsPayload(
+    [
+      {
+        title: 'Disk almost full',
+        text: '/var at 91%\nclean up old logs',
+        ts: start - 300,
+        host: '',
+        tags: ['env:capture'],
+        alertType: 'error',
+        sourceTypeName: 'nagios',
+      },
+    ],
+    CAPTURE_HOST,
+  );
+  assert.equal((await post(pd.url, '/intake/', envelope, { key: pd.keys.default, encoding: 'deflate' })).status, 202);
+
   // While the pages are driven: the Agent keeps posting (so POST rates move between self-scrapes), a client with a
   // wrong key is refused (403), a sample a day ahead is rejected (too_far_in_future), and an app sends DogStatsD.
   statsd = new StatsD({
@@ -172,6 +210,7 @@ before(async () => {
     protocol: 'udp',
     maxBufferSize: 0,
   });
+  statsd.event('Cache flushed', 'by the nightly job', { priority: 'low', hostname: 'cache-1' }, ['team:cache']);
   let tick = 0;
   traffic = setInterval(() => {
     tick++;
@@ -179,13 +218,33 @@ before(async () => {
     statsd.histogram('blog.app.testhist', 1 + (tick % 3));
     void postSeries(captureSeries[0]!, nowS()).catch(() => undefined);
     void post(pd.url, '/api/v2/series', '{"series":[]}', { key: 'not-a-key' }).catch(() => undefined);
+    // An Agent route promdog does not serve, for the unknown-routes panel.
+    void post(pd.url, '/api/intake/metrics/v3beta/series', '', { key: pd.keys.default }).catch(() => undefined);
     const future = {
       series: [{ metric: 'clock.skewed', points: [[nowS() + 86_400, 1]], host: 'skewed-host', type: 'gauge' }],
     };
     void post(pd.url, '/api/v1/series', JSON.stringify(future), { key: pd.keys.default }).catch(() => undefined);
   }, 500);
+  const stream = await waitForEvents(pd.keys.default, 3);
+  postedEvents.disk = stream.find((e) => e.title === 'Disk almost full')!.id;
   browser = await launching;
 });
+
+interface EventRowJson {
+  id: string;
+  title: string;
+}
+
+/** The tenant's events as the console API lists them, once there are at least `n`. */
+async function waitForEvents(key: string, n: number): Promise<EventRowJson[]> {
+  let events: EventRowJson[] = [];
+  await waitFor(`${n} events`, async () => {
+    const res = await fetch(`${pd.url}/console/api/events`, { headers: { authorization: `Bearer ${key}` } });
+    events = ((await res.json()) as { events: EventRowJson[] }).events;
+    return events.length >= n;
+  });
+  return events;
+}
 
 after(async () => {
   clearInterval(traffic);
@@ -394,6 +453,124 @@ describe('web console', { timeout: 60_000 }, () => {
     }
   });
 
+  test('Events: the stream newest first; filters in the URL; one event by its link', async () => {
+    const { page, errors } = await openPage();
+    try {
+      const api = await waitForEvents(pd.keys.default, 3);
+      await signIn(page, pd.keys.default);
+      await page.goto(`${pd.url}/#/events`);
+      await page.waitForSelector('#events-list[data-rows="3"]');
+      const ids = await page.$$eval('#events-list article.event', (els) => els.map((e) => e.getAttribute('data-id')));
+      assert.deepEqual(
+        ids,
+        api.map((e) => e.id),
+      );
+      assert.deepEqual(await page.$$eval('#events-list .event-title', (els) => els.map((e) => e.textContent)), [
+        'Cache flushed',
+        'Disk almost full',
+        'Deploy checkout v2',
+      ]);
+      await shot(page, 'events');
+
+      const rowsAfter = async (fill: () => Promise<void>, url: RegExp, titles: string[]) => {
+        await fill();
+        await page.waitForURL(url);
+        await waitFor(`event titles ${titles.join(', ')}`, async () => {
+          const shown = await page.$$eval('#events-list .event-title', (els) => els.map((e) => e.textContent));
+          return JSON.stringify(shown) === JSON.stringify(titles);
+        });
+      };
+      await rowsAfter(() => page.fill('#event-source', 'nagios'), /source=nagios/, ['Disk almost full']);
+      await page.fill('#event-source', '');
+      await rowsAfter(() => page.fill('#event-host', CAPTURE_HOST), new RegExp(`host=${CAPTURE_HOST}`), [
+        'Disk almost full',
+        'Deploy checkout v2',
+      ]);
+      await rowsAfter(() => page.fill('#event-tag', 'service:checkout'), /tag=service%3Acheckout/, [
+        'Deploy checkout v2',
+      ]);
+      await page.fill('#event-tag', '');
+      await page.fill('#event-host', '');
+      await rowsAfter(async () => void (await page.selectOption('#event-priority', 'low')), /priority=low/, [
+        'Cache flushed',
+      ]);
+      await page.selectOption('#event-priority', '');
+      await rowsAfter(async () => void (await page.selectOption('#event-alert-type', 'error')), /alert_type=error/, [
+        'Disk almost full',
+      ]);
+      await rowsAfter(() => page.fill('#event-text', '91%'), /text=91%25/, ['Disk almost full']);
+      // The text shows its line breaks.
+      assert.equal(await page.textContent('#events-list .event-text'), '/var at 91%\nclean up old logs');
+      await shot(page, 'events-filtered');
+      // A reload brings the filters back.
+      await page.reload();
+      await page.waitForSelector('#events-list[data-rows="1"]');
+      assert.equal(await page.inputValue('#event-text'), '91%');
+      assert.equal(await page.inputValue('#event-alert-type'), 'error');
+
+      // The `url` the events API hands out opens that one event.
+      await page.goto(`${pd.url}/#/events?id=${postedEvents.deploy}`);
+      await page.waitForSelector(`#events-list article[data-id="${postedEvents.deploy}"]`);
+      assert.equal(await attr(page, '#events-list', 'data-rows'), 1);
+      assert.equal(await page.isVisible('#single-event'), true);
+      assert.deepEqual(errors, []);
+    } finally {
+      await page.close();
+    }
+  });
+
+  test('Explore: events as marks on the graph, title and text on hover, toggled off again', async () => {
+    const { page, errors } = await openPage();
+    try {
+      await signIn(page, pd.keys.default);
+      await page.goto(`${pd.url}/#/explore?expr=system_cpu_user&range=1h&tab=graph&events=1`);
+      await page.waitForSelector('#graph[data-marks]');
+      assert.equal(await attr(page, '#graph', 'data-marks'), 3);
+      await page.hover(`#graph .chart-mark[data-key="${postedEvents.disk}"]`);
+      const tip = page.locator('#graph .event-tip');
+      await tip.waitFor();
+      const tipText = (await tip.textContent()) ?? '';
+      assert.match(tipText, /Disk almost full/);
+      assert.match(tipText, /clean up old logs/);
+      await shot(page, 'explore-event-marks');
+      // An event search narrows the marks and goes into the URL.
+      await page.fill('#events-query', 'source:jenkins');
+      await page.press('#events-query', 'Enter');
+      await page.waitForURL(/events_q=source%3Ajenkins/);
+      await page.waitForSelector('#graph[data-marks="1"]');
+      await page.uncheck('#show-events');
+      await page.waitForSelector('#graph[data-marks="0"]');
+      assert.doesNotMatch(page.url(), /events=1/);
+      assert.deepEqual(errors, []);
+    } finally {
+      await page.close();
+    }
+  });
+
+  test("Hosts: a host's metadata and its recent events", async () => {
+    const { page, errors } = await openPage();
+    try {
+      await signIn(page, pd.keys.default);
+      await page.goto(`${pd.url}/#/hosts`);
+      await page.click(`#hosts-table tr[data-host="${CAPTURE_HOST}"] td:first-child a`);
+      await page.waitForURL(new RegExp(`host=${CAPTURE_HOST}`));
+      await page.waitForSelector('#host-detail dl.facts');
+      const facts = (await page.textContent('#host-detail dl.facts')) ?? '';
+      for (const want of ['7.44.0-devel', 'darwin', ...CAPTURE_HOST_TAGS]) assert.ok(facts.includes(want), want);
+      await page.waitForSelector('#host-events[data-rows="2"]');
+      assert.deepEqual(await page.$$eval('#host-events .event-title', (els) => els.map((e) => e.textContent)), [
+        'Disk almost full',
+        'Deploy checkout v2',
+      ]);
+      await shot(page, 'host-detail');
+      await page.click('#host-detail-close');
+      await page.waitForSelector('#host-detail', { state: 'hidden' });
+      assert.deepEqual(errors, []);
+    } finally {
+      await page.close();
+    }
+  });
+
   test("tenant isolation: default sees none of the system tenant's data, system none of default's", async () => {
     const asDefault = await openPage();
     const asSystem = await openPage();
@@ -425,6 +602,13 @@ describe('web console', { timeout: 60_000 }, () => {
       await asSystem.page.goto(`${pd.url}/#/hosts`);
       await asSystem.page.waitForSelector('#hosts-table[data-rows]');
       assert.equal(await asSystem.page.locator(`#hosts-table tr[data-host="${CAPTURE_HOST}"]`).count(), 0);
+      await asSystem.page.goto(`${pd.url}/#/events`);
+      await asSystem.page.waitForSelector('.page.events .empty:not([hidden])');
+      assert.equal(await attr(asSystem.page, '#events-list', 'data-rows'), 0);
+      assert.match((await asSystem.page.textContent('.page.events .empty')) ?? '', /No event matches/);
+      await asSystem.page.goto(`${pd.url}/#/events?id=${postedEvents.deploy}`);
+      await asSystem.page.waitForSelector('.page.events .empty:not([hidden])');
+      assert.match((await asSystem.page.textContent('.page.events .empty')) ?? '', /No such event/);
       assert.deepEqual([...asDefault.errors, ...asSystem.errors], []);
     } finally {
       await asDefault.page.close();

@@ -1,8 +1,8 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { client, v1, v2 } from '@datadog/datadog-api-client';
-import { init as zstdInit, compress as zstdCompress } from '@bokuweb/zstd-wasm';
 import { PrometheusProcess } from '../support/prometheus.js';
+import { zstdReady, zstdSync } from '../support/zstd.js';
 import { startPromdog, type TestPromdog } from '../support/promdog.js';
 
 // The official Datadog API client pointed at promdog: each call succeeds and its data is in Prometheus.
@@ -13,14 +13,14 @@ let conf: client.Configuration;
 const now = () => Math.floor(Date.now() / 1000);
 
 before(async () => {
-  await zstdInit();
+  await zstdReady();
   prom = await PrometheusProcess.start({ outOfOrderTimeWindow: '1h' });
   pd = await startPromdog(['--remote-write-url', prom.remoteWriteUrl]);
   conf = client.createConfiguration({
     baseServer: new client.BaseServerConfiguration(pd.url, {}),
     authMethods: { apiKeyAuth: pd.keys.default },
     enableRetry: false,
-    zstdCompressorCallback: (body: string) => Buffer.from(zstdCompress(Buffer.from(body), 3)),
+    zstdCompressorCallback: (body: string) => zstdSync(Buffer.from(body)),
   });
 });
 after(async () => {

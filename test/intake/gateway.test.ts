@@ -2,7 +2,9 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { PrometheusProcess } from '../support/prometheus.js';
 import { startPromdog, post, selfMetric, type TestPromdog, type WireEncoding } from '../support/promdog.js';
-import { encodeMetricPayload, encodeSketchPayload } from '../support/proto-writer.js';
+import { encodeMetricPayload, encodeSketchPayload, type SketchInput } from '../support/proto-writer.js';
+import { assembleV3Parts, buildV3Columns, encodeV3Payload } from '../support/v3-writer.js';
+import { zstdFrames } from '../support/zstd.js';
 import { DDSketchBuilder } from '../../src/mapping/ddsketch.js';
 
 // Every intake route × every Content-Encoding, through a gateway-mode promdog into a real Prometheus, checked by
@@ -115,6 +117,57 @@ describe('every route × every encoding lands in Prometheus', () => {
       });
     });
 
+    test(`/api/intake/metrics/v3/series (${enc})`, async () => {
+      const parts = assembleV3Parts(
+        buildV3Columns(
+          {
+            series: [
+              {
+                metric: `pdtest.v3.${sfx}`,
+                type: 2,
+                resources: [
+                  { type: 'host', name: 'host-v3' },
+                  { type: 'device', name: 'eth1' },
+                ],
+                tags: ['team:core', 'version:7.81', 'role:web'],
+                points: [
+                  { timestamp: now() - 10, value: 4 },
+                  { timestamp: now(), value: 0.125 },
+                ],
+                interval: 10,
+                unit: 'byte',
+                sourceTypeName: 'System',
+              },
+            ],
+          },
+          { splitTags: () => 2 },
+        ),
+      );
+      // Each part its own frame for zstd, as the Agent compresses v3; one stream for the other encodings.
+      const body = enc === 'zstd' ? await zstdFrames(parts) : Buffer.concat(parts);
+      const r = await post(pd.url, '/api/intake/metrics/v3/series', body, {
+        encoding: enc === 'zstd' ? 'none' : enc,
+        ...(enc === 'zstd' ? { rawEncodingHeader: 'zstd' } : {}),
+        key: pd.keys.default,
+        contentType: 'application/x-protobuf',
+      });
+      assert.equal(r.status, 202, JSON.stringify(r.json));
+      assert.deepEqual(r.json, { errors: [] });
+      const got = await queryOne(`pdtest_v3_${sfx}`);
+      assert.equal(got.value, 0.125);
+      assert.deepEqual(got.labels, {
+        __name__: `pdtest_v3_${sfx}`,
+        instance: 'host-v3',
+        job: 'ddagent',
+        type: 'rate',
+        device: 'eth1',
+        source_type_name: 'System',
+        team: 'core',
+        version: '7.81',
+        role: 'web',
+      });
+    });
+
     test(`/api/v2/series JSON (${enc})`, async () => {
       const body = JSON.stringify({
         series: [
@@ -141,39 +194,48 @@ describe('every route × every encoding lands in Prometheus', () => {
       });
     });
 
-    test(`/api/beta/sketches (${enc})`, async () => {
-      const b = new DDSketchBuilder();
-      for (let v = 1; v <= 100; v++) b.add(v);
-      const p = b.toPoint(now());
-      const body = encodeSketchPayload([
-        {
-          metric: `pdtest.sketch.${sfx}`,
-          host: 'host-sk',
-          tags: ['svc:api'],
-          dogsketches: [
-            { ts: p.ts, cnt: p.cnt, min: p.min, max: p.max, avg: p.avg, sum: p.sum, k: p.keys, n: p.counts },
-          ],
-        },
-      ]);
-      const r = await post(pd.url, '/api/beta/sketches', body, {
-        encoding: enc,
-        key: pd.keys.default,
-        contentType: 'application/x-protobuf',
+    // Both sketch routes: the v2 SketchPayload and the columnar v3 payload, each as the Agent writes it.
+    for (const [route, encode, kind] of [
+      ['/api/beta/sketches', encodeSketchPayload, 'sketch'],
+      ['/api/intake/metrics/v3/sketches', (sketches: SketchInput[]) => encodeV3Payload({ sketches }), 'v3sketch'],
+    ] as const) {
+      test(`${route} (${enc})`, async () => {
+        const b = new DDSketchBuilder();
+        for (let v = 1; v <= 100; v++) b.add(v);
+        const p = b.toPoint(now());
+        const body = encode([
+          {
+            metric: `pdtest.${kind}.${sfx}`,
+            host: 'host-sk',
+            tags: ['svc:api'],
+            dogsketches: [
+              { ts: p.ts, cnt: p.cnt, min: p.min, max: p.max, avg: p.avg, sum: p.sum, k: p.keys, n: p.counts },
+            ],
+          },
+        ]);
+        const r = await post(pd.url, route, body, {
+          encoding: enc,
+          key: pd.keys.default,
+          contentType: 'application/x-protobuf',
+        });
+        assert.equal(r.status, 202, JSON.stringify(r.json));
+        const name = `pdtest_${kind}_${sfx}`;
+        const base = { instance: 'host-sk', job: 'ddagent', type: 'distribution', svc: 'api' };
+        assert.deepEqual(await queryOne(`${name}_count`), {
+          labels: { __name__: `${name}_count`, ...base },
+          value: 100,
+        });
+        assert.deepEqual(await queryOne(`${name}_sum`), { labels: { __name__: `${name}_sum`, ...base }, value: 5050 });
+        assert.equal((await queryOne(`${name}_min`)).value, 1);
+        assert.equal((await queryOne(`${name}_max`)).value, 100);
+        assert.equal((await queryOne(`${name}_avg`)).value, 50.5);
+        const quantiles = await prom.query(name);
+        assert.deepEqual(quantiles.map((s) => s.metric.quantile).sort(), ['0.5', '0.75', '0.9', '0.95', '0.99']);
+        const median = Number(quantiles.find((s) => s.metric.quantile === '0.5')!.value[1]);
+        // The Agent's rank rule picks the value at rank roundHalfEven(0.5 · 99) = 50 (0-based), i.e. 51.
+        assert.ok(Math.abs(median - 51) / 51 < 0.02, `median ${median} within the sketch's accuracy`);
       });
-      assert.equal(r.status, 202, JSON.stringify(r.json));
-      const name = `pdtest_sketch_${sfx}`;
-      const base = { instance: 'host-sk', job: 'ddagent', type: 'distribution', svc: 'api' };
-      assert.deepEqual(await queryOne(`${name}_count`), { labels: { __name__: `${name}_count`, ...base }, value: 100 });
-      assert.deepEqual(await queryOne(`${name}_sum`), { labels: { __name__: `${name}_sum`, ...base }, value: 5050 });
-      assert.equal((await queryOne(`${name}_min`)).value, 1);
-      assert.equal((await queryOne(`${name}_max`)).value, 100);
-      assert.equal((await queryOne(`${name}_avg`)).value, 50.5);
-      const quantiles = await prom.query(name);
-      assert.deepEqual(quantiles.map((s) => s.metric.quantile).sort(), ['0.5', '0.75', '0.9', '0.95', '0.99']);
-      const median = Number(quantiles.find((s) => s.metric.quantile === '0.5')!.value[1]);
-      // The Agent's rank rule picks the value at rank roundHalfEven(0.5 · 99) = 50 (0-based), i.e. 51.
-      assert.ok(Math.abs(median - 51) / 51 < 0.02, `median ${median} within the sketch's accuracy`);
-    });
+    }
 
     test(`/api/v1/distribution_points (${enc})`, async () => {
       const body = JSON.stringify({
@@ -249,22 +311,17 @@ describe('every route × every encoding lands in Prometheus', () => {
       assert.equal(got.labels.env, 'prod');
     });
 
-    test(`/intake/ events, /api/v1/events and /api/v1/metadata are accepted and counted (${enc})`, async () => {
-      const before = await selfMetric(pd.url, 'promdog_items_not_stored_total', { tenant: 'default', kind: 'event' });
+    test(`/intake/ events and /api/v1/events are stored, /api/v1/metadata counted (${enc})`, async () => {
+      const before = await selfMetric(pd.url, 'promdog_events_stored_total', { tenant: 'default' });
       const envelope = JSON.stringify({
         events: { api: [{ msg_title: 'deploy', msg_text: 'v2', timestamp: now(), host: 'h', tags: ['a:b'] }] },
       });
       assert.equal((await post(pd.url, '/intake/', envelope, { encoding: enc, key: pd.keys.default })).status, 202);
       const ev = JSON.stringify({ title: 'deploy', text: 'v3', date_happened: now(), tags: ['a:b'] });
       assert.equal((await post(pd.url, '/api/v1/events', ev, { encoding: enc, key: pd.keys.default })).status, 202);
-      assert.equal(
-        await selfMetric(pd.url, 'promdog_items_not_stored_total', {
-          tenant: 'default',
-          kind: 'event',
-          reason: 'not_stored',
-        }),
-        before + 2,
-      );
+      // Gateway mode too: events are not samples; promdog's own event store keeps them.
+      assert.equal(await selfMetric(pd.url, 'promdog_events_stored_total', { tenant: 'default' }), before + 2);
+      assert.equal(await selfMetric(pd.url, 'promdog_items_not_stored_total', { kind: 'event' }), 0);
       const inv = JSON.stringify({ hostname: 'h', timestamp: Date.now() * 1000, host_metadata: { cpu_cores: 4 } });
       const invBefore = await selfMetric(pd.url, 'promdog_items_not_stored_total', { kind: 'inventory' });
       assert.equal((await post(pd.url, '/api/v1/metadata', inv, { encoding: enc, key: pd.keys.default })).status, 202);

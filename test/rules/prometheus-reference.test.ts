@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PrometheusProcess, type ApiAlert, type RangeSeries } from '../support/prometheus.js';
+import { PrometheusProcess, type PrometheusAlert, type RangeSeries } from '../support/prometheus.js';
 import { post, startPromdog, type TestPromdog } from '../support/promdog.js';
 
 const RULES = `groups:
@@ -57,7 +57,7 @@ before(async () => {
   ruleFile = join(dir, 'reference.yml');
   writeFileSync(ruleFile, RULES);
   [p, p2] = await Promise.all([
-    PrometheusProcess.start({ ruleFiles: [ruleFile], evaluationInterval: '1s' }),
+    PrometheusProcess.start({ ruleFiles: { [ruleFile]: RULES }, evaluationInterval: '1s' }),
     PrometheusProcess.start(),
   ]);
   const quiet = ['--self-scrape-interval', '0'];
@@ -126,7 +126,7 @@ function samples(result: RangeSeries[], fromSec: number): string[] {
 test('the alerts: same labels, rendered annotations, state, activeAt and value', async () => {
   // h1's LoadHigh fires from t0 + 13 s to t0 + 30 s; look while it does.
   await untilPast((t0 + 16) * 1000);
-  const normal = (alerts: ApiAlert[]) =>
+  const normal = (alerts: PrometheusAlert[]) =>
     alerts
       .map((a) => ({ ...a, activeAt: new Date(a.activeAt).getTime() }))
       .sort((a, b) => (JSON.stringify(a.labels) < JSON.stringify(b.labels) ? -1 : 1));
@@ -136,7 +136,7 @@ test('the alerts: same labels, rendered annotations, state, activeAt and value',
       (await (
         await fetch(`${e.url}/api/v1/alerts`, { headers: { authorization: `Bearer ${e.keys.default}` } })
       ).json()) as {
-        data: { alerts: ApiAlert[] };
+        data: { alerts: PrometheusAlert[] };
       }
     ).data.alerts,
   );

@@ -15,8 +15,10 @@ before(async () => {
   pd = await startPromdog(['--self-scrape-interval', '1s']);
   instanceLabel = new URL(pd.url).host;
   await postAgentCapture(pd.url, pd.keys.default);
-  // Traffic for the panels that show refusals: a wrong key (403) and samples too far in the future.
+  // Traffic for the panels that show refusals: a wrong key (403), a route promdog does not serve (404) and samples
+  // too far in the future.
   assert.equal((await post(pd.url, '/api/v2/series', '{}', { key: 'not-a-key' })).status, 403);
+  assert.equal((await post(pd.url, '/api/intake/metrics/v3beta/series', '', { key: pd.keys.default })).status, 404);
   const now = Math.floor(Date.now() / 1000);
   const r = await post(
     pd.url,

@@ -29,24 +29,30 @@ async function moved(
 }
 
 describe('/metrics families move with traffic', () => {
-  test('unknown routes: 404 under route="unmatched", no tenant even with a valid key', async () => {
+  test('unknown routes: 404 under route="unmatched", no tenant even with a valid key; counted by bounded path', async () => {
+    const unknown = (method: string, path: string) =>
+      ['promdog_http_unknown_routes_total', { method, path }] as [string, Record<string, string>];
     const delta = await moved(
       {
         notFound: ['promdog_http_requests_total', { tenant: '', route: 'unmatched', method: 'POST', code: '404' }],
         notFoundGet: ['promdog_http_requests_total', { tenant: '', route: 'unmatched', method: 'GET', code: '404' }],
         latency: ['promdog_http_request_duration_seconds_count', { route: 'unmatched' }],
+        datadogPath: unknown('POST', '/api/v3/nothing'),
+        withId: unknown('GET', '/api/v1/nothing/:id'),
+        other: unknown('GET', 'other'),
       },
       async () => {
         assert.equal((await post(pd.url, '/api/v3/nothing', '{}', { key: pd.keys.default })).status, 404);
-        assert.equal((await post(pd.url, '/api/v3/nothing', '{}', { key: null })).status, 404);
+        assert.equal((await post(pd.url, '/api/v3/nothing?api_key=x', '{}', { key: null })).status, 404);
+        assert.equal((await fetch(`${pd.url}/api/v1/nothing/12345`)).status, 404);
         assert.equal((await fetch(`${pd.url}/no/such/page`)).status, 404);
       },
     );
-    assert.deepEqual(delta, { notFound: 2, notFoundGet: 1, latency: 3 });
+    assert.deepEqual(delta, { notFound: 2, notFoundGet: 2, latency: 4, datadogPath: 2, withId: 1, other: 1 });
     const text = await (await fetch(`${pd.url}/metrics`)).text();
     assert.ok(
-      !text.includes('/api/v3/nothing') && !text.includes('/no/such/page'),
-      'concrete paths never become labels',
+      !text.includes('/no/such/page') && !text.includes('12345') && !text.includes('api_key'),
+      'paths outside the Datadog prefixes, ids and query strings never become labels',
     );
   });
 

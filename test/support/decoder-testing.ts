@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { DecodeError, type DDSeries } from '../../src/model/datadog.js';
+import { DecodeError, type DDEvent, type DDSeries } from '../../src/model/datadog.js';
 
 // Test support for the decoder tests (not used on the intake path).
 
@@ -38,6 +38,22 @@ export function series(partial: Partial<DDSeries>): DDSeries {
     unit: '',
     timestamps: [],
     values: [],
+    ...partial,
+  };
+}
+
+/** A DDEvent with every field at its wire default ("" / 0 / empty), overridden by `partial`. */
+export function ddEvent(partial: Partial<DDEvent>): DDEvent {
+  return {
+    title: '',
+    text: '',
+    host: '',
+    tags: [],
+    timestamp: 0,
+    alertType: '',
+    priority: '',
+    sourceTypeName: '',
+    aggregationKey: '',
     ...partial,
   };
 }

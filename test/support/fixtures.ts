@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync, inflateSync } from 'node:zlib';
-import { encodeMetricPayload } from './proto-writer.js';
+import { encodeMetricPayload, type MetricSeriesInput } from './proto-writer.js';
 import type { DDSeries } from '../../src/model/datadog.js';
 
 // The Datadog Agent captures in test/fixtures/datadog-agent (what each holds and where it comes from: PROVENANCE.md
@@ -45,27 +45,36 @@ export function decodedBody(p: FixturePayload): Buffer {
 
 const TYPE_ENUM = { unspecified: 0, count: 1, rate: 2, gauge: 3 } as const;
 
+/** A decoded series as the payload writers' input (host and device as resources), its timestamps moved by `shiftSec`. */
+export function seriesInput(s: DDSeries, shiftSec = 0): MetricSeriesInput {
+  return {
+    metric: s.metric,
+    type: TYPE_ENUM[s.type],
+    resources: [
+      ...(s.host ? [{ type: 'host', name: s.host }] : []),
+      ...(s.device ? [{ type: 'device', name: s.device }] : []),
+      ...s.resources,
+    ],
+    tags: s.tags,
+    unit: s.unit,
+    sourceTypeName: s.sourceTypeName,
+    interval: s.interval,
+    points: s.timestamps.map((t, i) => ({ timestamp: Math.round(t + shiftSec), value: s.values[i]! })),
+  };
+}
+
+/** How far to move timestamps so that the newest point of `series` is `newestSec`. */
+export function shiftToNewest(series: readonly DDSeries[], newestSec: number): number {
+  let max = 0;
+  for (const s of series) for (const t of s.timestamps) max = Math.max(max, t);
+  return newestSec - max;
+}
+
 /**
  * Decoded v2 series re-encoded as a MetricPayload (protobuf, not compressed) with every timestamp moved so that
  * the newest point is `newestSec`: captures are years old, and stores refuse samples that old.
  */
 export function seriesPayloadAt(series: readonly DDSeries[], newestSec: number): Buffer {
-  let max = 0;
-  for (const s of series) for (const t of s.timestamps) max = Math.max(max, t);
-  return encodeMetricPayload(
-    series.map((s) => ({
-      metric: s.metric,
-      type: TYPE_ENUM[s.type],
-      resources: [
-        ...(s.host ? [{ type: 'host', name: s.host }] : []),
-        ...(s.device ? [{ type: 'device', name: s.device }] : []),
-        ...s.resources,
-      ],
-      tags: s.tags,
-      unit: s.unit,
-      sourceTypeName: s.sourceTypeName,
-      interval: s.interval,
-      points: s.timestamps.map((t, i) => ({ timestamp: Math.round(t - max + newestSec), value: s.values[i]! })),
-    })),
-  );
+  const shift = shiftToNewest(series, newestSec);
+  return encodeMetricPayload(series.map((s) => seriesInput(s, shift)));
 }

@@ -2,10 +2,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateSync, gzipSync } from 'node:zlib';
-import { init as zstdInit, compress as zstdCompress } from '@bokuweb/zstd-wasm';
 import { loadServeConfig } from '../../src/config/config.js';
 import { startServer, createLogger, type PromdogServer } from '../../src/server/app.js';
 import { tokenFilePath } from '../../src/tenants/tenants.js';
+import { zstd } from './zstd.js';
 
 // A real promdog server in the test process, on a kernel-chosen loopback port, with its own data dir.
 
@@ -46,7 +46,6 @@ export async function startPromdog(
 
 export type WireEncoding = 'identity' | 'deflate' | 'gzip' | 'zstd' | 'zstd1' | 'none';
 
-let zstdReady: Promise<void> | undefined;
 export async function encodeBody(body: Buffer | string, encoding: WireEncoding): Promise<Buffer> {
   const raw = typeof body === 'string' ? Buffer.from(body) : body;
   switch (encoding) {
@@ -59,9 +58,7 @@ export async function encodeBody(body: Buffer | string, encoding: WireEncoding):
       return gzipSync(raw);
     case 'zstd':
     case 'zstd1':
-      zstdReady ??= zstdInit();
-      await zstdReady;
-      return Buffer.from(zstdCompress(raw, 3));
+      return zstd(raw);
   }
 }
 

@@ -1,8 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { freePort } from './ports.js';
+import { join, resolve } from 'node:path';
+import { ServerProcess, startOnFreePort } from './server-process.js';
 
 /**
  * A real Prometheus server (the Debian package, /usr/bin/prometheus, 2.42 on Debian 12) for tests: remote-write
@@ -22,10 +21,26 @@ export interface PrometheusOptions {
   port?: number;
   /** `storage.tsdb.out_of_order_time_window` in the config, e.g. '1h'. Default: none (out-of-order samples → 400). */
   outOfOrderTimeWindow?: string;
-  /** `rule_files` in the config (absolute paths: Prometheus names groups by them). Default: none. */
-  ruleFiles?: string[];
+  /**
+   * Rule files by path → YAML text, written and listed in the config's `rule_files`; a relative path is beside the
+   * config (an absolute one lets a promdog load the very same file: a group's evaluation slot hashes its path).
+   */
+  ruleFiles?: Record<string, string>;
   /** `global.evaluation_interval`, e.g. '1s'. Default: Prometheus' (1m). */
   evaluationInterval?: string;
+  /** `global.external_labels`. */
+  externalLabels?: Record<string, string>;
+  /** `--web.external-url` (the API stays at the root: `--web.route-prefix=/`). */
+  externalUrl?: string;
+}
+
+/** An alert of `GET /api/v1/alerts`. */
+export interface PrometheusAlert {
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  state: 'pending' | 'firing';
+  activeAt: string;
+  value: string;
 }
 
 export interface InstantSample {
@@ -39,14 +54,6 @@ export interface RangeSeries {
 }
 
 /** An alert as `/api/v1/alerts` lists it. */
-export interface ApiAlert {
-  labels: Record<string, string>;
-  annotations: Record<string, string>;
-  state: string;
-  activeAt: string;
-  value: string;
-}
-
 /** A sample value as the HTTP API writes it ("NaN", "+Inf", "-Inf", "-0", "1e+308"...) as a number. */
 export function sampleValue(s: string): number {
   if (s === '+Inf') return Infinity;
@@ -55,22 +62,11 @@ export function sampleValue(s: string): number {
 }
 
 const PROMETHEUS_BIN = process.env.PROMETHEUS_BIN ?? '/usr/bin/prometheus';
-const STDERR_KEEP = 64 * 1024;
-const READY_TIMEOUT_MS = 30_000;
-const STOP_TIMEOUT_MS = 10_000;
-
-// Children still running when the test process exits (a crashed test, a missing after hook) are killed with it.
-const running = new Set<ChildProcess>();
-process.on('exit', () => {
-  for (const child of running) child.kill('SIGKILL');
-});
 
 export class PrometheusProcess {
   readonly url: string;
   readonly remoteWriteUrl: string;
-  private child: ChildProcess | undefined;
-  private exited: Promise<void> = Promise.resolve();
-  private stderr = '';
+  private readonly server = new ServerProcess('Prometheus', PROMETHEUS_BIN, 'prometheus');
 
   private constructor(
     readonly port: number,
@@ -78,6 +74,7 @@ export class PrometheusProcess {
     private readonly configFile: string,
     /** Temporary directory holding the config (and the data unless a dataDir was given); removed by cleanup(). */
     private readonly tempDir: string,
+    private readonly extraArgs: readonly string[] = [],
   ) {
     this.url = `http://127.0.0.1:${port}`;
     this.remoteWriteUrl = `${this.url}/api/v1/write`;
@@ -88,45 +85,46 @@ export class PrometheusProcess {
     const configFile = join(tempDir, 'prometheus.yml');
     const config = ['global:', '  scrape_interval: 1h'];
     if (opts.evaluationInterval) config.push(`  evaluation_interval: ${opts.evaluationInterval}`);
-    if (opts.ruleFiles?.length) config.push('rule_files:', ...opts.ruleFiles.map((f) => `  - ${JSON.stringify(f)}`));
+    if (opts.externalLabels) {
+      config.push('  external_labels:');
+      for (const [name, value] of Object.entries(opts.externalLabels))
+        config.push(`    ${name}: ${JSON.stringify(value)}`);
+    }
     if (opts.outOfOrderTimeWindow)
       config.push('storage:', '  tsdb:', `    out_of_order_time_window: ${opts.outOfOrderTimeWindow}`);
+    const ruleFiles = Object.entries(opts.ruleFiles ?? {});
+    if (ruleFiles.length > 0) config.push('rule_files:');
+    for (const [name, text] of ruleFiles) {
+      await writeFile(resolve(tempDir, name), text);
+      config.push(`  - ${JSON.stringify(resolve(tempDir, name))}`);
+    }
     await writeFile(configFile, `${config.join('\n')}\n`);
     const dataDir = opts.dataDir ?? join(tempDir, 'data');
-    // A free port can be taken by someone else before Prometheus binds it; with a port of our choosing, try another.
-    for (let attempt = 1; ; attempt++) {
-      const prom = new PrometheusProcess(opts.port ?? (await freePort()), dataDir, configFile, tempDir);
-      try {
+    const extraArgs = opts.externalUrl ? [`--web.external-url=${opts.externalUrl}`, '--web.route-prefix=/'] : [];
+    try {
+      return await startOnFreePort(opts.port, async (port) => {
+        const prom = new PrometheusProcess(port, dataDir, configFile, tempDir, extraArgs);
         await prom.launch();
         return prom;
-      } catch (err) {
-        await prom.stop();
-        const portTaken = prom.stderr.includes('address already in use');
-        if (opts.port !== undefined || !portTaken || attempt >= 3) {
-          await rm(tempDir, { recursive: true, force: true });
-          throw err;
-        }
-      }
+      });
+    } catch (err) {
+      await rm(tempDir, { recursive: true, force: true });
+      throw err;
     }
   }
 
   /** The last lines Prometheus wrote to stderr (its log). */
   logTail(maxChars = 4000): string {
-    return this.stderr.slice(-maxChars);
+    return this.server.logTail(maxChars);
   }
 
   get running(): boolean {
-    return this.child !== undefined;
+    return this.server.running;
   }
 
   /** SIGTERM, then wait for the exit (SIGKILL if it takes longer than 10 s). No-op when not running. */
   async stop(): Promise<void> {
-    const child = this.child;
-    if (!child) return;
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-    await this.exited;
-    clearTimeout(timer);
+    await this.server.stop();
   }
 
   /** Stop, then start again on the same port with the same data directory. */
@@ -168,9 +166,9 @@ export class PrometheusProcess {
     return (await this.api(`/api/v1/series?${qs}`)) as Array<Record<string, string>>;
   }
 
-  /** The active alerts of Prometheus' rules (`/api/v1/alerts`). */
-  async alerts(): Promise<ApiAlert[]> {
-    return ((await this.api('/api/v1/alerts')) as { alerts: ApiAlert[] }).alerts;
+  /** `GET /api/v1/alerts`: the pending and firing alerts of the rules loaded. */
+  async alerts(): Promise<PrometheusAlert[]> {
+    return ((await this.api('/api/v1/alerts')) as { alerts: PrometheusAlert[] }).alerts;
   }
 
   private async apiResult(path: string, params: Record<string, string>, resultType: string): Promise<unknown> {
@@ -201,58 +199,24 @@ export class PrometheusProcess {
   }
 
   private error(message: string): Error {
-    return new Error(`${message}\n--- Prometheus log (tail) ---\n${this.logTail(2000)}`);
+    return this.server.error(message);
   }
 
   private async launch(): Promise<void> {
-    const child = spawn(
-      PROMETHEUS_BIN,
+    await this.server.launch(
       [
         `--config.file=${this.configFile}`,
         `--storage.tsdb.path=${this.dataDir}`,
         `--web.listen-address=127.0.0.1:${this.port}`,
         '--web.enable-remote-write-receiver',
         '--web.enable-admin-api',
+        ...this.extraArgs,
       ],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    this.child = child;
-    running.add(child);
-    child.stderr!.setEncoding('utf8');
-    child.stderr!.on('data', (chunk: string) => {
-      this.stderr += chunk;
-      if (this.stderr.length > 2 * STDERR_KEEP) this.stderr = this.stderr.slice(-STDERR_KEEP);
-    });
-    let exitStatus: string | undefined;
-    this.exited = new Promise((resolve) => {
-      const onExit = (code: number | null, signal: NodeJS.Signals | null) => {
-        exitStatus = signal ? `signal ${signal}` : `code ${code}`;
-        running.delete(child);
-        if (this.child === child) this.child = undefined;
-        resolve();
-      };
-      child.once('exit', onExit);
-      child.once('error', (err) => {
-        this.stderr +=
-          `\nspawn ${PROMETHEUS_BIN}: ${err.message}` +
-          ('code' in err && err.code === 'ENOENT'
-            ? ' (install it: apt-get install -y --no-install-recommends prometheus)'
-            : '');
-        onExit(null, null);
-      });
-    });
-    const giveUpAt = Date.now() + READY_TIMEOUT_MS;
-    for (;;) {
-      if (exitStatus !== undefined) throw this.error(`Prometheus exited (${exitStatus}) before it was ready`);
-      try {
+      async () => {
         const res = await fetch(`${this.url}/-/ready`);
         await res.arrayBuffer();
-        if (res.ok) return;
-      } catch {
-        // not listening yet
-      }
-      if (Date.now() > giveUpAt) throw this.error(`Prometheus not ready after ${READY_TIMEOUT_MS} ms`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+        return res.ok;
+      },
+    );
   }
 }

@@ -1,11 +1,17 @@
 // promdog's HTTP APIs as the console uses them: every request carries the signed-in tenant's key as
 // `Authorization: Bearer`, so promdog answers with that tenant's data only.
 import type { Labels } from './format.js';
-import type { ConsoleSession as Session, HostsAnswer } from '../../src/console/api-types.js';
+import type { ConsoleSession as Session, EventsAnswer, HostsAnswer } from '../../src/console/api-types.js';
 
 const KEY_STORAGE = 'promdog.apiKey';
 
-export type { ConsoleSession as Session, HostRow, HostsAnswer } from '../../src/console/api-types.js';
+export type {
+  ConsoleSession as Session,
+  EventRow,
+  EventsAnswer,
+  HostRow,
+  HostsAnswer,
+} from '../../src/console/api-types.js';
 
 export interface MatrixSeries {
   metric: Labels;
@@ -94,6 +100,11 @@ export function fetchSession(key: string | null): Promise<Session> {
 
 export function fetchHosts(windowSeconds: number, signal?: AbortSignal): Promise<HostsAnswer> {
   return call<HostsAnswer>(`/console/api/hosts?window=${windowSeconds}`, signal ? { signal } : {});
+}
+
+/** GET /console/api/events: `params` are its filters (from, to, source, host, tag, priority, alert_type, text...). */
+export function fetchEvents(params: Record<string, string>, signal?: AbortSignal): Promise<EventsAnswer> {
+  return call<EventsAnswer>(`/console/api/events?${new URLSearchParams(params)}`, signal ? { signal } : {});
 }
 
 function promPost<D extends QueryData>(

@@ -1,5 +1,6 @@
-// Time-series charts on uPlot: one line per series with a legend. After each draw the container carries
-// `data-series` (series drawn) and `data-points` (non-empty points drawn), which the browser tests read.
+// Time-series charts on uPlot: one line per series with a legend, and marks at points in time (events) that show
+// a tooltip on hover. After each draw the container carries `data-series` (series drawn), `data-points` (non-empty
+// points drawn) and `data-marks` (marks inside the time range), which the browser tests read.
 import uPlot from 'uplot';
 import type { PanelUnit } from '../../src/selfmon/overview-panels.js';
 import { formatValue } from './format.js';
@@ -16,6 +17,14 @@ export interface ChartOptions {
   unit: PanelUnit;
   logScale?: boolean;
   height: number;
+}
+
+/** A vertical mark at a point in time: `className` colours it, `tip` builds what hovering it shows. */
+export interface ChartMark {
+  timeS: number;
+  key: string;
+  className: string;
+  tip: () => HTMLElement;
 }
 
 /** More lines than this make an unreadable chart and a slow page; the rest is left out, and the chart says so. */
@@ -47,6 +56,8 @@ export class TimeChart {
   private readonly plotEl: HTMLDivElement;
   private readonly noteEl: HTMLDivElement;
   private readonly resize: ResizeObserver;
+  private marks: ChartMark[] = [];
+  private markLayer: HTMLElement | undefined;
 
   constructor(
     private readonly el: HTMLElement,
@@ -96,6 +107,39 @@ export class TimeChart {
       points === 0 ? 'No data' : all.length > series.length ? `Showing ${series.length} of ${all.length} series` : '';
   }
 
+  /** Replaces the marks; they are drawn now and after every redraw. */
+  setMarks(marks: ChartMark[]): void {
+    this.marks = marks;
+    if (this.plot) this.placeMarks(this.plot);
+  }
+
+  /** Marks as elements over the plot (uPlot's `over` layer), placed at their time on the x axis. */
+  private placeMarks(u: uPlot): void {
+    this.markLayer?.remove();
+    const layer = h('div', { class: 'chart-marks' });
+    const { min, max } = u.scales.x!;
+    let shown = 0;
+    for (const m of this.marks) {
+      if (min === undefined || max === undefined || m.timeS < min || m.timeS > max) continue;
+      const left = u.valToPos(m.timeS, 'x');
+      const mark = h('div', { class: `chart-mark ${m.className}`, 'data-key': m.key });
+      mark.style.left = `${left}px`;
+      let tip: HTMLElement | undefined;
+      mark.addEventListener('mouseenter', () => {
+        tip = m.tip();
+        // Near the right edge the tooltip opens to the left.
+        if (left > u.over.clientWidth / 2) tip.classList.add('tip-left');
+        mark.append(tip);
+      });
+      mark.addEventListener('mouseleave', () => tip?.remove());
+      layer.append(mark);
+      shown++;
+    }
+    u.over.append(layer);
+    this.markLayer = layer;
+    this.el.dataset.marks = String(shown);
+  }
+
   destroy(): void {
     this.resize.disconnect();
     this.plot?.destroy();
@@ -143,6 +187,7 @@ export class TimeChart {
       ],
       legend: { live: true },
       cursor: { drag: { x: false, y: false } },
+      hooks: { draw: [(u) => this.placeMarks(u)] },
     };
   }
 }

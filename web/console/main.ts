@@ -10,12 +10,14 @@ import { overviewPage } from './pages/overview.js';
 import { explorePage } from './pages/explore.js';
 import { hostsPage } from './pages/hosts.js';
 import { checksPage } from './pages/checks.js';
+import { eventsPage } from './pages/events.js';
 
 const PAGES: { id: string; title: string; factory: PageFactory }[] = [
   { id: 'overview', title: 'DD API / Overview', factory: overviewPage },
   { id: 'explore', title: 'Explore', factory: explorePage },
   { id: 'hosts', title: 'Hosts', factory: hostsPage },
   { id: 'checks', title: 'Service checks', factory: checksPage },
+  { id: 'events', title: 'Events', factory: eventsPage },
 ];
 
 const app = document.getElementById('app')!;

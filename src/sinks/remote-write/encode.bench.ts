@@ -67,8 +67,8 @@ export function runEncodeBench(msPerCase = 1000): EncodeBenchResult[] {
   });
 }
 
-/** Calls per second. */
-function measure(fn: () => unknown, ms: number): number {
+/** Calls per second of `fn` over about `ms`, after a warm-up (other micro-benchmarks use it too). */
+export function measure(fn: () => unknown, ms: number): number {
   for (let i = 0; i < 20; i++) fn();
   let calls = 0;
   const start = process.hrtime.bigint();

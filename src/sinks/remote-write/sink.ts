@@ -17,20 +17,16 @@
 //   target needs, and the rejecting target refuses the same data again harmlessly.
 import { readFileSync } from 'node:fs';
 import { Pool } from 'undici';
+import { outgoingEndpoint, startOfBody, type OutgoingHttpOptions } from '../../http/outgoing.js';
 import { sampleCount, type PromSeries, type WriteBatch } from '../../model/prometheus.js';
 import type { Registry } from 'prom-client';
 import { SinkRejectedError, SinkUnavailableError, type Sink, type WriteOutcome } from '../sink.js';
 import { encodeSnappyWriteRequest, splitBySamples } from './encode.js';
 import { remoteWriteMetrics, type RemoteWriteMetrics } from './metrics.js';
 
-export interface RemoteWriteTarget {
+/** `headers` override promdog's defaults, except the tenant header. */
+export interface RemoteWriteTarget extends OutgoingHttpOptions {
   url: string;
-  /** Extra request headers (names are case-insensitive; they override promdog's defaults except the tenant header). */
-  headers?: Record<string, string>;
-  basicAuth?: { username: string; password: string };
-  bearerToken?: string;
-  tlsCaFile?: string;
-  tlsInsecureSkipVerify?: boolean;
   /** Header carrying the batch's tenant. Default `X-Scope-OrgID` (Mimir, Cortex); '' sends none. */
   tenantHeader?: string;
   /** Per-attempt timeout. Default 10 s (always cut to the write's deadline). */
@@ -62,7 +58,6 @@ const DEFAULT_MAX_SAMPLES_PER_REQUEST = 20_000;
 const DEFAULT_TENANT_HEADER = 'X-Scope-OrgID';
 /** An attempt is only started when at least this long (or the last attempt's duration, if longer) is left. */
 const MIN_ATTEMPT_MS = 50;
-const ERROR_BODY_BYTES = 1024;
 
 // Node/OpenSSL codes for a certificate that does not verify (https://nodejs.org/api/tls.html, X509_V_ERR_*).
 const TLS_VERIFY_CODES = new Set([
@@ -112,22 +107,12 @@ class Target {
   readonly headers: Record<string, string>;
 
   constructor(t: RemoteWriteTarget, userAgent: string, connections: number) {
-    let url: URL;
-    try {
-      url = new URL(t.url);
-    } catch {
-      throw new Error(`remote write: invalid target URL "${t.url}"`);
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:')
-      throw new Error(`remote write: target URL must be http(s): "${t.url}"`);
-    let basicAuth = t.basicAuth;
-    if (url.username || url.password) {
-      basicAuth ??= { username: decodeURIComponent(url.username), password: decodeURIComponent(url.password) };
-      url.username = '';
-      url.password = '';
-    }
-    if (basicAuth && t.bearerToken)
-      throw new Error(`remote write target ${url}: set basic auth or a bearer token, not both`);
+    const { url, headers, connect } = outgoingEndpoint('remote write', 'target', t.url, t, {
+      'content-encoding': 'snappy',
+      'content-type': 'application/x-protobuf',
+      'x-prometheus-remote-write-version': '0.1.0',
+      'user-agent': userAgent,
+    });
     this.name = `${url.origin}${url.pathname}`;
     this.path = `${url.pathname}${url.search}`;
     this.timeoutMs = t.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -136,22 +121,7 @@ class Target {
     if (!(this.maxSamplesPerRequest >= 1))
       throw new Error(`remote write target ${this.name}: maxSamplesPerRequest must be at least 1`);
     this.tenantHeader = (t.tenantHeader ?? DEFAULT_TENANT_HEADER).toLowerCase();
-
-    const headers: Record<string, string> = {
-      'content-encoding': 'snappy',
-      'content-type': 'application/x-protobuf',
-      'x-prometheus-remote-write-version': '0.1.0',
-      'user-agent': userAgent,
-    };
-    if (basicAuth)
-      headers.authorization = `Basic ${Buffer.from(`${basicAuth.username}:${basicAuth.password}`).toString('base64')}`;
-    if (t.bearerToken) headers.authorization = `Bearer ${t.bearerToken}`;
-    for (const [k, v] of Object.entries(t.headers ?? {})) headers[k.toLowerCase()] = v;
     this.headers = headers;
-
-    const connect: { ca?: string; rejectUnauthorized?: boolean } = {};
-    if (t.tlsCaFile) connect.ca = readFileSync(t.tlsCaFile, 'utf8');
-    if (t.tlsInsecureSkipVerify) connect.rejectUnauthorized = false;
     this.pool = new Pool(url.origin, { connections, connect, keepAliveTimeout: 30_000 });
   }
 
@@ -314,7 +284,7 @@ export class RemoteWriteSink implements Sink {
         await res.body.dump();
         return { ok: true };
       }
-      const message = await readErrorBody(res.body);
+      const message = await startOfBody(res.body);
       if (status === 429 || status >= 500) {
         const retryAfterMs = parseRetryAfter(res.headers['retry-after']);
         const outcome = status === 429 ? '429' : '5xx';
@@ -350,21 +320,6 @@ function encodeRequests(batch: WriteBatch, maxSamples: number): EncodedRequest[]
     body: encodeSnappyWriteRequest(series, i === 0 ? batch.metadata : []),
     samples: sampleCount(series),
   }));
-}
-
-/** The first KiB of an error body, as text; the rest is discarded (the connection is dropped if it is long). */
-async function readErrorBody(body: AsyncIterable<Buffer> & { destroy(): void }): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    chunks.push(chunk);
-    size += chunk.length;
-    if (size >= ERROR_BODY_BYTES) {
-      body.destroy();
-      break;
-    }
-  }
-  return Buffer.concat(chunks).subarray(0, ERROR_BODY_BYTES).toString('utf8').trim();
 }
 
 /** `Retry-After` as delay-seconds or an HTTP-date (RFC 9110 §10.2.3), in ms; undefined when absent or invalid. */

@@ -1,8 +1,10 @@
 // Explore: a PromQL editor over the signed-in tenant's data, with a graph (range query) and a table (instant
-// query). The URL carries the state — `#/explore?expr=…&range=1h&step=30s&tab=graph` — so a reload or a shared
-// link runs the same query.
-import { queryInstant, queryRange, ApiError, type QueryData } from '../api.js';
-import { matrixToSeries, TimeChart } from '../chart.js';
+// query); the graph can mark the tenant's events (optionally those matching an event search) with their title and
+// text on hover. The URL carries the state — `#/explore?expr=…&range=1h&step=30s&tab=graph&events=1&events_q=…` —
+// so a reload or a shared link runs the same query.
+import { fetchEvents, queryInstant, queryRange, ApiError, type QueryData } from '../api.js';
+import { matrixToSeries, TimeChart, type ChartMark } from '../chart.js';
+import { alertClass, eventTip } from '../event-view.js';
 import { h, replaceChildren } from '../dom.js';
 import { createPromQLEditor } from '../editor.js';
 import { formatDuration, formatValue, parseDuration, seriesName } from '../format.js';
@@ -13,6 +15,8 @@ type Tab = 'graph' | 'table';
 const DEFAULT_RANGE = 3600;
 /** Rows a table shows; more would make the page slow, and the API can limit results anyway. */
 const MAX_ROWS = 1000;
+/** Events marked on a graph at most (the newest). */
+const MAX_MARKS = 500;
 
 /** Prometheus' UI default: about 250 points over the range, at least 1 s. */
 function autoStep(rangeS: number): number {
@@ -49,6 +53,19 @@ export const explorePage: PageFactory = (root, { params }) => {
     ...rangeOptions.map((r) => h('option', { value: r.seconds, selected: r.seconds === rangeS }, r.label)),
   );
   const stepInput = h('input', { id: 'step', size: 8, value: params.get('step') ?? '', onchange: () => void run() });
+  const eventsToggle = h('input', {
+    type: 'checkbox',
+    id: 'show-events',
+    checked: params.get('events') === '1',
+    onchange: () => void run(),
+  });
+  const eventsQuery = h('input', {
+    type: 'search',
+    id: 'events-query',
+    placeholder: 'Event search (source:x env:prod text)',
+    value: params.get('events_q') ?? '',
+    onchange: () => void run(),
+  });
   const status = h('span', { class: 'status', id: 'query-status' });
   const errorBox = h('pre', { class: 'error', id: 'query-error', hidden: true });
   const notes = h('div', { class: 'notes', id: 'query-notes' });
@@ -68,6 +85,8 @@ export const explorePage: PageFactory = (root, { params }) => {
         h('div', { class: 'segmented' }, ...tabButtons),
         h('label', { class: 'graph-only' }, 'Range ', rangeSelect),
         h('label', { class: 'graph-only' }, 'Step ', stepInput),
+        h('label', { class: 'graph-only check' }, eventsToggle, 'Events'),
+        h('span', { class: 'graph-only events-only' }, eventsQuery),
         status,
       ),
       errorBox,
@@ -83,6 +102,7 @@ export const explorePage: PageFactory = (root, { params }) => {
     graphEl.hidden = tab !== 'graph';
     tableEl.hidden = tab !== 'table';
     for (const el of root.querySelectorAll<HTMLElement>('.graph-only')) el.hidden = tab !== 'graph';
+    for (const el of root.querySelectorAll<HTMLElement>('.events-only')) el.hidden ||= !eventsToggle.checked;
     stepInput.placeholder = `auto (${formatDuration(autoStep(rangeS))})`;
   };
 
@@ -100,6 +120,8 @@ export const explorePage: PageFactory = (root, { params }) => {
     const expr = editor.value().trim();
     const p = new URLSearchParams({ expr, range: formatDuration(rangeS), tab });
     if (stepInput.value.trim() !== '') p.set('step', stepInput.value.trim());
+    if (eventsToggle.checked) p.set('events', '1');
+    if (eventsToggle.checked && eventsQuery.value.trim() !== '') p.set('events_q', eventsQuery.value.trim());
     replaceParams('explore', p);
     showTab();
     if (expr === '') return;
@@ -117,9 +139,13 @@ export const explorePage: PageFactory = (root, { params }) => {
         if (stepS === undefined || stepS <= 0)
           throw new ApiError(`invalid step "${stepText}": use a duration like 30s, 5m or 1h`, 400, 'bad_data');
         const endS = Math.floor(nowS);
-        const r = await queryRange(expr, endS - rangeS, endS, stepS, ctl.signal);
+        const [r, marks] = await Promise.all([
+          queryRange(expr, endS - rangeS, endS, stepS, ctl.signal),
+          eventMarks(endS - rangeS, endS, ctl.signal),
+        ]);
         chart.update(matrixToSeries(r.data.result, seriesName), endS - rangeS, endS);
-        showNotes([...r.warnings, ...r.infos]);
+        chart.setMarks(marks.marks);
+        showNotes([...r.warnings, ...r.infos, ...marks.notes]);
         status.textContent = `${r.data.result.length} series · step ${formatDuration(stepS)} · ${Math.round(performance.now() - started)} ms`;
       } else {
         const r = await queryInstant(expr, nowS, ctl.signal);
@@ -131,10 +157,42 @@ export const explorePage: PageFactory = (root, { params }) => {
       if (isAbort(e)) return;
       status.textContent = '';
       showError(errorText(e));
-      if (tab === 'graph') chart.update([], 0, 1);
-      else renderTable(undefined);
+      if (tab === 'graph') {
+        chart.update([], 0, 1);
+        chart.setMarks([]);
+      } else renderTable(undefined);
     }
   }
+
+  /** The events to mark over [startS, endS] when the toggle is on; a failure is a note, not the graph's error. */
+  const eventMarks = async (
+    startS: number,
+    endS: number,
+    signal: AbortSignal,
+  ): Promise<{ marks: ChartMark[]; notes: string[] }> => {
+    if (!eventsToggle.checked) return { marks: [], notes: [] };
+    const p: Record<string, string> = {
+      from: String(startS * 1000),
+      to: String(endS * 1000),
+      limit: String(MAX_MARKS),
+    };
+    if (eventsQuery.value.trim() !== '') p.q = eventsQuery.value.trim();
+    try {
+      const answer = await fetchEvents(p, signal);
+      return {
+        marks: answer.events.map((e) => ({
+          timeS: e.timeMs / 1000,
+          key: e.id,
+          className: alertClass(e.alertType),
+          tip: () => eventTip(e),
+        })),
+        notes: answer.next ? [`Marking the newest ${MAX_MARKS} events of the range`] : [],
+      };
+    } catch (e) {
+      if (isAbort(e)) throw e;
+      return { marks: [], notes: [`Events not marked: ${errorText(e)}`] };
+    }
+  };
 
   const showNotes = (messages: string[]) => {
     notes.replaceChildren(...messages.map((m) => h('div', { class: 'note' }, m)));

@@ -1,7 +1,9 @@
 // Hosts: every host of the signed-in tenant, from the Agent's host metadata (tags, agent version, OS) and from
-// the `instance` label of its series (GET /console/api/hosts). `#/hosts?filter=…&window=1h`.
-import { fetchHosts, type HostRow } from '../api.js';
+// the `instance` label of its series (GET /console/api/hosts). `#/hosts?filter=…&window=1h`; with `&host=<name>`
+// (a host's name is a link) a panel shows what the Agent's metadata says about that host and its recent events.
+import { fetchEvents, fetchHosts, type EventRow, type HostRow } from '../api.js';
 import { h, replaceChildren } from '../dom.js';
+import { eventItem } from '../event-view.js';
 import { ago, formatDuration, parseDuration, timeText } from '../format.js';
 import { replaceParams, routeHref } from '../router.js';
 import { refresher, showLoadError, type PageFactory } from './page.js';
@@ -9,12 +11,17 @@ import { refresher, showLoadError, type PageFactory } from './page.js';
 const WINDOWS = [900, 3600, 21600, 86400];
 const DEFAULT_WINDOW = 900;
 const REFRESH_MS = 30_000;
+/** A host's recent events: at most this many, of the last 7 days. */
+const HOST_EVENTS = 10;
+const HOST_EVENTS_RANGE_S = 7 * 86400;
 
 export const hostsPage: PageFactory = (root, { session, params }) => {
   const askedWindow = parseDuration(params.get('window') ?? '');
   let windowS = askedWindow !== undefined && WINDOWS.includes(askedWindow) ? askedWindow : DEFAULT_WINDOW;
   let hosts: HostRow[] = [];
   let loaded = false;
+  const selected = params.get('host') ?? '';
+  let hostEvents: EventRow[] = [];
 
   const filterInput = h('input', {
     type: 'search',
@@ -62,6 +69,7 @@ export const hostsPage: PageFactory = (root, { session, params }) => {
     tbody,
   );
   const empty = h('div', { class: 'empty', hidden: true });
+  const detail = h('section', { class: 'panel host-detail', id: 'host-detail', hidden: selected === '' });
 
   replaceChildren(
     root,
@@ -79,6 +87,7 @@ export const hostsPage: PageFactory = (root, { session, params }) => {
       ),
       errorBox,
       notes,
+      detail,
       h('div', { class: 'table-wrap' }, table),
       empty,
     ),
@@ -98,7 +107,7 @@ export const hostsPage: PageFactory = (root, { session, params }) => {
         h(
           'tr',
           { 'data-host': r.host },
-          h('td', { class: 'mono' }, r.host),
+          h('td', { class: 'mono' }, h('a', { href: hrefWith({ host: r.host }) }, r.host)),
           h('td', {}, ...r.tags.map((t) => h('span', { class: 'chip' }, t))),
           h('td', {}, r.agentVersion || '–'),
           h('td', {}, r.os || '–'),
@@ -129,18 +138,76 @@ export const hostsPage: PageFactory = (root, { session, params }) => {
         ? 'No hosts yet: none sent host metadata or series to this tenant.'
         : 'No host matches the filter.';
     status.textContent = loaded ? `${shown.length} of ${hosts.length} hosts` : 'Loading…';
+    if (selected !== '') renderDetail();
   }
 
-  const syncUrl = () => {
+  /** What the metadata says about the selected host, its series, and its recent events. */
+  function renderDetail(): void {
+    const r = hosts.find((x) => x.host === selected);
+    const now = Date.now();
+    const row = (label: string, ...value: (Node | string)[]) => [h('dt', {}, label), h('dd', {}, ...value)];
+    replaceChildren(
+      detail,
+      h(
+        'div',
+        { class: 'detail-head' },
+        h('h2', { class: 'mono' }, selected),
+        h('a', { href: hrefWith({ host: '' }), id: 'host-detail-close' }, 'Close'),
+      ),
+      r
+        ? h(
+            'dl',
+            { class: 'facts' },
+            ...row('Agent version', r.agentVersion || '–'),
+            ...row('OS', r.os || '–'),
+            ...row('Host tags', ...(r.tags.length ? r.tags.map((t) => h('span', { class: 'chip' }, t)) : ['–'])),
+            ...row('Metadata received', r.metadataSeenMs === null ? 'never' : ago(r.metadataSeenMs, now)),
+            ...row('Newest sample', r.seriesSeenMs === null ? '–' : ago(r.seriesSeenMs, now)),
+            ...row('Last seen', r.lastSeenMs > 0 ? `${ago(r.lastSeenMs, now)} (${timeText(r.lastSeenMs)})` : '–'),
+          )
+        : h('div', { class: 'empty' }, loaded ? 'No metadata or series of this host in the window.' : 'Loading…'),
+      h(
+        'h2',
+        {},
+        'Recent events ',
+        h('a', { href: routeHref('events', { host: selected, range: '7d' }) }, '(all events of this host)'),
+      ),
+      h(
+        'div',
+        { class: 'event-list', id: 'host-events', 'data-rows': hostEvents.length },
+        ...hostEvents.map((e) => eventItem(e, now)),
+      ),
+      hostEvents.length === 0 && loaded ? h('div', { class: 'empty' }, 'No events in the last 7 days.') : null,
+    );
+  }
+
+  /** This page's params with some changed ('' removes one). */
+  function paramsWith(changes: Record<string, string>): URLSearchParams {
     const p = new URLSearchParams();
     if (filterInput.value !== '') p.set('filter', filterInput.value);
     if (windowS !== DEFAULT_WINDOW) p.set('window', formatDuration(windowS));
-    replaceParams('hosts', p);
-  };
+    if (selected !== '') p.set('host', selected);
+    for (const [k, v] of Object.entries(changes)) {
+      if (v === '') p.delete(k);
+      else p.set(k, v);
+    }
+    return p;
+  }
+  const hrefWith = (changes: Record<string, string>) => routeHref('hosts', paramsWith(changes));
+  const syncUrl = () => replaceParams('hosts', paramsWith({}));
 
   const timer = refresher(async (signal) => {
     try {
-      const answer = await fetchHosts(windowS, signal);
+      const [answer, events] = await Promise.all([
+        fetchHosts(windowS, signal),
+        selected === ''
+          ? undefined
+          : fetchEvents(
+              { host: selected, limit: String(HOST_EVENTS), from: String(Date.now() - HOST_EVENTS_RANGE_S * 1000) },
+              signal,
+            ),
+      ]);
+      hostEvents = events?.events ?? [];
       hosts = answer.hosts;
       loaded = true;
       errorBox.hidden = true;

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { mkdir, open, rename } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../durable/atomic-file.js';
 import type { DDHostMetadata } from '../model/datadog.js';
 
 /** What the cache knows about one host, from its last metadata payload. */
@@ -61,10 +61,7 @@ export class HostTagCache {
   private lastPruneMs = 0;
 
   /** Loads `<dataDir>/host-tags.json` synchronously (start-up only); `null` keeps the cache in memory. */
-  constructor(
-    private readonly dataDir: string | null,
-    opts: HostTagCacheOptions = {},
-  ) {
+  constructor(dataDir: string | null, opts: HostTagCacheOptions = {}) {
     this.file = dataDir === null ? null : join(dataDir, HOST_TAGS_FILE);
     this.flushDelayMs = opts.flushDelayMs ?? DEFAULT_FLUSH_DELAY_MS;
     this.maxAgeMs = opts.maxAgeMs ?? DEFAULT_MAX_AGE_MS;
@@ -179,7 +176,7 @@ export class HostTagCache {
     const body: { version: number; tenants: Record<string, HostInfo[]> } = { version: FILE_VERSION, tenants: {} };
     for (const [tenant, hosts] of this.tenants) body.tenants[tenant] = [...hosts.values()];
     try {
-      await writeAtomic(this.dataDir!, this.file, JSON.stringify(body));
+      await writeFileAtomic(this.file, JSON.stringify(body));
     } catch (err) {
       this.dirty = true;
       throw err;
@@ -259,26 +256,4 @@ function parseFile(doc: unknown): Map<string, HostInfo[]> {
     );
   }
   return out;
-}
-
-/** temp file + fsync + rename + directory fsync: a crash leaves either the old or the new file, never a torn one. */
-async function writeAtomic(dir: string, file: string, text: string): Promise<void> {
-  await mkdir(dir, { recursive: true });
-  const tmp = `${file}.tmp`;
-  const fh = await open(tmp, 'w', 0o600);
-  try {
-    await fh.writeFile(text, 'utf8');
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  await rename(tmp, file);
-  const dh = await open(dir, 'r');
-  try {
-    await dh.sync();
-  } catch {
-    // Some filesystems refuse fsync on a directory; the rename itself is still atomic there.
-  } finally {
-    await dh.close();
-  }
 }

@@ -1,10 +1,10 @@
 // The groups written through the ruler configuration API (Mimir/Cortex), per tenant and namespace, kept durably in
-// the data dir: one rule file per namespace under rules/<tenant>/, rewritten atomically (temporary file, fsync,
-// rename, directory fsync) so a crash or kill -9 leaves the old or the new namespace, never a torn one.
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import { open, rename, unlink } from 'node:fs/promises';
+// the data dir: one rule file per namespace under rules/<tenant>/, rewritten atomically so a crash or kill -9 leaves
+// the old or the new namespace, never a torn one.
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { unlinkDurably, writeFileAtomic } from '../durable/atomic-file.js';
 import { formatDuration } from '../promql/printer.js';
 import { parseRuleFile, type RuleGroupDefinition } from './rule-file.js';
 
@@ -50,17 +50,6 @@ export function groupToYamlObject(g: RuleGroupDefinition): Record<string, unknow
   return out;
 }
 
-async function syncDir(dir: string): Promise<void> {
-  const dh = await open(dir, 'r');
-  try {
-    await dh.sync();
-  } catch {
-    // Some filesystems refuse fsync on a directory; the rename is still atomic there.
-  } finally {
-    await dh.close();
-  }
-}
-
 export interface StoredNamespaces {
   /** Namespace → its groups, in the order they were written. */
   namespaces: Map<string, RuleGroupDefinition[]>;
@@ -99,25 +88,8 @@ export class NamespaceStore {
 
   /** Writes a namespace's groups; an empty list deletes the namespace. Resolves once durable. */
   async write(tenant: string, namespace: string, groups: RuleGroupDefinition[]): Promise<void> {
-    const dir = this.tenantDir(tenant);
-    const file = join(dir, namespaceFileName(namespace));
-    if (groups.length === 0) {
-      await unlink(file).catch((e: NodeJS.ErrnoException) => {
-        if (e.code !== 'ENOENT') throw e;
-      });
-      await syncDir(dir).catch(() => {});
-      return;
-    }
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const tmp = `${file}.tmp`;
-    const fh = await open(tmp, 'w', 0o600);
-    try {
-      await fh.writeFile(stringify({ groups: groups.map(groupToYamlObject) }), 'utf8');
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, file);
-    await syncDir(dir);
+    const file = join(this.tenantDir(tenant), namespaceFileName(namespace));
+    if (groups.length === 0) await unlinkDurably(file);
+    else await writeFileAtomic(file, stringify({ groups: groups.map(groupToYamlObject) }));
   }
 }

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { encodeAlert, type NotifierAlert } from './alert.js';
+import type { AlertNotification } from '../model/alert.js';
+import { encodeAlert } from './alert.js';
 
-const alert: NotifierAlert = {
+const alert: AlertNotification = {
   labels: { alertname: 'DiskFull', device: '/dev/sda1' },
   annotations: { summary: 'disk "/" 95% full\nsoon: 100%' },
   startsAt: Date.UTC(2025, 0, 2, 3, 4, 5, 678),

@@ -1,24 +1,12 @@
 // An alert as the ruler hands it to the notifier, and its encoding as one element of Alertmanager's API v2
 // `POST /api/v2/alerts` body (a PostableAlert).
-
-export interface NotifierAlert {
-  labels: Record<string, string>;
-  annotations: Record<string, string>;
-  /** ms since the epoch. */
-  startsAt: number;
-  /**
-   * ms since the epoch. A resolved alert carries the time it resolved; a firing one the time after which
-   * Alertmanager may consider it resolved if it hears nothing more (Prometheus sends now + 4 × the resend delay).
-   */
-  endsAt?: number;
-  generatorURL: string;
-}
+import type { AlertNotification } from '../model/alert.js';
 
 /**
  * The alert as API v2 JSON, with the external labels added where the alert has no such label. A label with an
  * empty value counts as absent, as in Prometheus (an empty label value is no label), and is not sent.
  */
-export function encodeAlert(alert: NotifierAlert, externalLabels: Readonly<Record<string, string>>): string {
+export function encodeAlert(alert: AlertNotification, externalLabels: Readonly<Record<string, string>>): string {
   const labels: Record<string, string> = {};
   for (const [name, value] of Object.entries(alert.labels)) if (value !== '') labels[name] = value;
   for (const [name, value] of Object.entries(externalLabels)) if (labels[name] === undefined) labels[name] = value;

@@ -5,7 +5,8 @@ import { pathToFileURL } from 'node:url';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { measure } from '../sinks/remote-write/encode.bench.js';
-import { encodeAlert, type NotifierAlert } from './alert.js';
+import type { AlertNotification } from '../model/alert.js';
+import { encodeAlert } from './alert.js';
 import { Notifier } from './notifier.js';
 
 export interface NotifierBenchResult {
@@ -18,7 +19,7 @@ export interface NotifierBenchResult {
   bytesPerAlert: number;
 }
 
-function makeAlerts(count: number): NotifierAlert[] {
+function makeAlerts(count: number): AlertNotification[] {
   const now = Date.now();
   return Array.from({ length: count }, (_, i) => ({
     labels: {

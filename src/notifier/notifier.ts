@@ -4,13 +4,13 @@
 // alerts are dropped (the ruler sends firing alerts again every minute, so nothing is retried here). The caller
 // is never blocked and never sees an error: failures are counted and logged at most once a minute.
 import type { Registry } from 'prom-client';
-import { encodeAlert, type NotifierAlert } from './alert.js';
+import type { AlertNotification } from '../model/alert.js';
+import { encodeAlert } from './alert.js';
 import { Alertmanager, type AlertmanagerTarget } from './alertmanager.js';
 import { LogThrottle } from './log-throttle.js';
 import { notifierMetrics, type NotifierGauges, type NotifierMetrics } from './metrics.js';
 import { DropOldestQueue } from './queue.js';
 
-export type { NotifierAlert } from './alert.js';
 export type { AlertmanagerTarget } from './alertmanager.js';
 
 /** The part of a pino logger the notifier uses. */
@@ -116,7 +116,7 @@ export class Notifier implements NotifierGauges {
   }
 
   /** Queues alerts and returns at once; never throws. Over capacity, the oldest queued alerts are dropped. */
-  send(alerts: readonly NotifierAlert[]): void {
+  send(alerts: readonly AlertNotification[]): void {
     if (alerts.length === 0 || this.destinations.length === 0) return;
     try {
       if (this.stopping) {

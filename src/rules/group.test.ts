@@ -11,7 +11,7 @@ import { RecordingRule } from './recording-rule.js';
 import { RuleGroup, type GroupDeps } from './group.js';
 import { ruleMetrics } from './metrics.js';
 import { parseRuleGroup } from './rule-file.js';
-import type { RuleNotification } from './types.js';
+import type { AlertNotification } from '../model/alert.js';
 
 const engine = new Engine({ lookbackDeltaMs: 300_000, maxSamples: 1_000_000, timeoutMs: 10_000 });
 
@@ -28,7 +28,7 @@ function setup(
 ) {
   const store = new MemoryQuerier();
   const appended: PromSeries[] = [];
-  const sent: RuleNotification[][] = [];
+  const sent: AlertNotification[][] = [];
   const deps: GroupDeps = {
     tenant: 't',
     query: (expr, t) => {

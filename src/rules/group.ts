@@ -17,7 +17,7 @@ import type { EvalContext } from './rule.js';
 import { labelsToRecord } from './labels.js';
 import { GROUP_FAMILIES, type RuleMetrics } from './metrics.js';
 import { evalTimestamp } from './schedule.js';
-import type { RuleNotification } from './types.js';
+import type { AlertNotification } from '../model/alert.js';
 
 export type Rule = AlertingRule | RecordingRule;
 
@@ -26,7 +26,7 @@ export interface GroupDeps {
   tenant: string;
   query(expr: string, timeMs: number): Promise<RawResult>;
   append(series: PromSeries[]): Promise<void>;
-  notify(alerts: RuleNotification[]): void;
+  notify(alerts: AlertNotification[]): void;
   logger: Logger;
   metrics: RuleMetrics;
   externalLabels: Record<string, string>;

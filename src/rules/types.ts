@@ -1,5 +1,6 @@
 // What the ruler needs from the rest of promdog, as functions the composition root hands it (the ruler imports no
 // store, sink, query client or notifier): a query at a time, an append of its results, and a way to send alerts.
+import type { AlertNotification } from '../model/alert.js';
 import type { PromSeries } from '../model/prometheus.js';
 import type { RawResult } from '../promql/engine.js';
 
@@ -16,15 +17,5 @@ export type RuleQuery = (tenant: string, expr: string, timeMs: number) => Promis
  */
 export type RuleAppend = (tenant: string, series: PromSeries[]) => Promise<void>;
 
-/** An alert as handed to the tenant's notifier (Alertmanager API v2 `PostableAlert` fields; times in ms). */
-export interface RuleNotification {
-  labels: Record<string, string>;
-  annotations: Record<string, string>;
-  startsAt: number;
-  /** Set on resolved alerts (when they resolved) and firing ones (until when they hold without news). */
-  endsAt?: number;
-  generatorURL: string;
-}
-
 /** Sends a tenant's alerts (the root wires it to that tenant's notifier). Never blocks, never throws. */
-export type RuleNotify = (tenant: string, alerts: RuleNotification[]) => void;
+export type RuleNotify = (tenant: string, alerts: AlertNotification[]) => void;

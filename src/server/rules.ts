@@ -12,7 +12,8 @@ import { Notifier } from '../notifier/notifier.js';
 import { Engine } from '../promql/engine.js';
 import { QueryClient } from '../query-client/query-client.js';
 import { RuleLoadError, Ruler } from '../rules/ruler.js';
-import type { RuleAppend, RuleNotification, RuleQuery } from '../rules/types.js';
+import type { RuleAppend, RuleQuery } from '../rules/types.js';
+import type { AlertNotification } from '../model/alert.js';
 import type { Sink } from '../sinks/sink.js';
 import { join } from 'node:path';
 
@@ -110,7 +111,7 @@ export function createRules(cfg: ServeConfig, deps: RulesWiringDeps): RulesWirin
     manager: {
       query,
       append: appendThrough(deps.sink, cfg.limits.requestTimeoutMs),
-      notify: (tenant: string, alerts: RuleNotification[]) => notifierFor(tenant)?.send(alerts),
+      notify: (tenant: string, alerts: AlertNotification[]) => notifierFor(tenant)?.send(alerts),
       registry: deps.registry,
       logger: deps.logger,
       defaultIntervalMs: cfg.rules.evaluationIntervalMs,

@@ -3,7 +3,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { Notifier, type NotifierAlert, type NotifierOptions } from '../../src/notifier/notifier.js';
+import type { AlertNotification } from '../../src/model/alert.js';
+import { Notifier, type NotifierOptions } from '../../src/notifier/notifier.js';
 
 // What the notifier tests share: a notifier with captured logs and its own registry, its metrics, alerts to send,
 // and loopback HTTP servers standing in for Alertmanagers that misbehave or check what they receive.
@@ -46,7 +47,11 @@ export function newNotifier(
 }
 
 /** `count` firing alerts named `alertname`, told apart by an `i` label, started a minute ago, ending in an hour. */
-export function firingAlerts(alertname: string, count: number, extra: Partial<NotifierAlert> = {}): NotifierAlert[] {
+export function firingAlerts(
+  alertname: string,
+  count: number,
+  extra: Partial<AlertNotification> = {},
+): AlertNotification[] {
   const now = Date.now();
   return Array.from({ length: count }, (_, i) => ({
     labels: { alertname, i: String(i) },

@@ -5,7 +5,15 @@
 import { parseExpr, ParseError } from '../promql/parser.js';
 import type { Expr } from '../promql/ast.js';
 import { AlertTemplate, TemplateError } from '../template/alert-template.js';
-import { decodeRuleFile, decodeRuleGroup, type DecodedGroup, type DecodedRule, type Position } from './rule-yaml.js';
+import {
+  decodeRuleFile,
+  decodeRuleGroup,
+  type DecodedGroup,
+  type DecodedRule,
+  type GroupsOrErrors,
+  type Position,
+  type RuleGroupOf,
+} from './rule-yaml.js';
 
 /** A checked rule, ready to evaluate. Label and annotation pairs keep their file order. */
 export interface RuleDefinition {
@@ -20,18 +28,9 @@ export interface RuleDefinition {
   annotations: [string, string][];
 }
 
-export interface RuleGroupDefinition {
-  name: string;
-  /** 0: the manager's default evaluation interval. */
-  intervalMs: number;
-  /** Undefined: the manager's default (0). */
-  queryOffsetMs?: number;
-  limit: number;
-  labels: [string, string][];
-  rules: RuleDefinition[];
-}
+export type RuleGroupDefinition = RuleGroupOf<RuleDefinition>;
 
-export type RuleParseResult = { groups: RuleGroupDefinition[]; errors: [] } | { groups: undefined; errors: string[] };
+export type RuleParseResult = GroupsOrErrors<RuleGroupDefinition>;
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 

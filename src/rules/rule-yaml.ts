@@ -28,19 +28,26 @@ export interface DecodedRule {
   annotations: [string, string][];
 }
 
-export interface DecodedGroup {
+/** A rule group's fields, over the rules as decoded or as checked. */
+export interface RuleGroupOf<R> {
   name: string;
-  pos?: Position;
   /** Absent (or 0): the manager's default interval. */
   intervalMs: number;
   /** Absent: the manager's default; present (even 0) overrides it. */
   queryOffsetMs?: number;
   limit: number;
   labels: [string, string][];
-  rules: DecodedRule[];
+  rules: R[];
 }
 
-export type DecodeResult = { groups: DecodedGroup[]; errors: [] } | { groups: undefined; errors: string[] };
+export interface DecodedGroup extends RuleGroupOf<DecodedRule> {
+  pos?: Position;
+}
+
+/** Groups, or every problem found. */
+export type GroupsOrErrors<G> = { groups: G[]; errors: [] } | { groups: undefined; errors: string[] };
+
+export type DecodeResult = GroupsOrErrors<DecodedGroup>;
 
 /** A failed duration: yaml.v3 stops decoding at the first unmarshaler error. */
 class DurationError extends Error {}

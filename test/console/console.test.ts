@@ -1,12 +1,13 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import StatsD from 'hot-shots';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startPromdog, post, type TestPromdog } from '../support/promdog.js';
 import { freePort } from '../support/ports.js';
+import { firingRuleFlags } from '../support/ruler-flags.js';
 import { loadFixture, decodedBody, seriesPayloadAt } from '../support/fixtures.js';
 import { decodeSeriesV2 } from '../../src/intake/decoders/series-v2.js';
 import { OVERVIEW_PANELS } from '../../src/selfmon/overview-panels.js';
@@ -33,6 +34,8 @@ interface CheckRun {
 }
 
 let pd: TestPromdog;
+/** The rule file that gives the Overview's ruler and notifier panels something to draw. */
+let ruler: { args: string[]; dir: string } | undefined;
 let browser: Browser;
 /** Started before the traffic is set up; after() closes it even when the set-up failed half way. */
 let launching: Promise<Browser> | undefined;
@@ -122,7 +125,8 @@ async function typeExpr(page: Page, expr: string): Promise<void> {
 
 before(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
-  pd = await startPromdog(['--dogstatsd-listen', '127.0.0.1:0', '--self-scrape-interval', '1s']);
+  ruler = await firingRuleFlags();
+  pd = await startPromdog(['--dogstatsd-listen', '127.0.0.1:0', '--self-scrape-interval', '1s', ...ruler.args]);
   launching = chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: [
@@ -251,6 +255,7 @@ after(async () => {
   await new Promise<void>((r) => (statsd ? statsd.close(() => r()) : r()));
   await (await launching?.catch(() => undefined))?.close();
   await pd?.close();
+  if (ruler) rmSync(ruler.dir, { recursive: true, force: true });
 });
 
 describe('web console', { timeout: 60_000 }, () => {

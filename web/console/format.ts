@@ -54,6 +54,7 @@ export function formatValue(v: number | null | undefined, unit: PanelUnit = 'sho
     case 'reqps':
       return `${scaled(v, 1000, SI, '')} req/s`;
     case 'samplesps':
+    case 'alertsps':
       return `${scaled(v, 1000, SI, '')}/s`;
     case 'short':
       return scaled(v, 1000, SI, '');

@@ -100,6 +100,11 @@ export function formatDuration(sec: number): string {
   return `${sec}s`;
 }
 
+/** `1 rule`, `3 rules`: a count with its noun, plural unless 1 (nouns whose plural takes an s). */
+export function countOf(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
 /** "12 s ago", "3 min ago", "2 h ago", "4 d ago". */
 export function ago(ms: number, nowMs = Date.now()): string {
   const s = Math.max(0, Math.round((nowMs - ms) / 1000));

@@ -4,7 +4,8 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import StatsD from 'hot-shots';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium, openConsolePage, signIn as signInAs } from '../support/browser.js';
 import { startPromdog, post, type TestPromdog } from '../support/promdog.js';
 import { freePort } from '../support/ports.js';
 import { firingRuleFlags } from '../support/ruler-flags.js';
@@ -88,23 +89,8 @@ async function waitFor(what: string, cond: () => Promise<boolean>, timeoutMs = 2
   }
 }
 
-/** A fresh tab (own sessionStorage) that records console errors and uncaught exceptions. */
-async function openPage(): Promise<{ page: Page; errors: string[] }> {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  const errors: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(`${m.text()} (${m.location().url})`);
-  });
-  page.on('pageerror', (e) => errors.push(`uncaught: ${e.message}`));
-  return { page, errors };
-}
-
-async function signIn(page: Page, key: string): Promise<void> {
-  await page.goto(`${pd.url}/`);
-  await page.fill('#api-key', key);
-  await page.click('#sign-in');
-  await page.waitForSelector('#tenant');
-}
+const openPage = () => openConsolePage(browser);
+const signIn = (page: Page, key: string) => signInAs(page, pd.url, key);
 
 async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
@@ -127,19 +113,7 @@ before(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   ruler = await firingRuleFlags();
   pd = await startPromdog(['--dogstatsd-listen', '127.0.0.1:0', '--self-scrape-interval', '1s', ...ruler.args]);
-  launching = chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  launching = launchChromium();
 
   captureSeries = loadFixture('api_v2_series_response.json')
     .filter((p) => p.encoding === 'deflate')

@@ -11,6 +11,7 @@ import { STALE_NAN_ARRAY } from '../promql/staleness.js';
 import { goQuote } from '../promql/printer.js';
 import { walk } from '../promql/ast.js';
 import { compileMatcher } from '../model/matcher.js';
+import { exploreFragment } from '../model/console-links.js';
 import { AlertingRule, type Alert } from './alerting-rule.js';
 import type { RecordingRule } from './recording-rule.js';
 import type { EvalContext } from './rule.js';
@@ -393,7 +394,7 @@ export class RuleGroup {
   private sendAlerts(rule: AlertingRule, ts: number): void {
     const alerts = rule.alertsToSend(ts, this.deps.resendDelayMs, this.intervalMs);
     if (alerts.length === 0) return;
-    const generatorURL = `${this.deps.externalURL()}/#/explore?expr=${encodeURIComponent(rule.exprText)}`;
+    const generatorURL = `${this.deps.externalURL()}/${exploreFragment(rule.exprText)}`;
     this.deps.notify(
       alerts.map((a: Alert) => ({
         labels: labelsToRecord(a.labels),

@@ -14,6 +14,7 @@ const GRAFANA_UNITS: Record<PanelUnit, string> = {
   seconds: 's',
   percentunit: 'percentunit',
   samplesps: 'count:samples/s',
+  alertsps: 'count:alerts/s',
 };
 
 const DATASOURCE = { type: 'prometheus', uid: '${datasource}' } as const;
@@ -66,7 +67,7 @@ export function grafanaDashboard(): object {
     uid: DASHBOARD_UID,
     title: 'DD API / Overview',
     description:
-      "promdog's self-monitoring (the system tenant): intake requests, samples, latency, process, store and remote write.",
+      "promdog's self-monitoring (the system tenant): intake requests, samples, latency, process, store, remote write, rules and notifications.",
     tags: ['promdog'],
     editable: true,
     graphTooltip: 1,

@@ -2,7 +2,7 @@
 // docs/grafana/dd-api-overview.json is generated from them, so both show the same queries. Plain data, no imports:
 // the console's browser bundle includes this file.
 
-export type PanelUnit = 'reqps' | 'short' | 'bytes' | 'seconds' | 'percentunit' | 'samplesps';
+export type PanelUnit = 'reqps' | 'short' | 'bytes' | 'seconds' | 'percentunit' | 'samplesps' | 'alertsps';
 
 export interface OverviewPanel {
   /** Stable id (DOM ids, Grafana panel ids are derived from the order). */
@@ -24,6 +24,9 @@ export interface OverviewPanel {
 /** `histogram_quantile` of a promdog histogram family, by the given labels. */
 const quantile = (q: number, family: string, by: string) =>
   `histogram_quantile(${q}, sum by (le, ${by}) (rate(${family}_bucket[1m])))`;
+
+/** The ten rule groups (by tenant) with the most increase of a per-group counter over 5 minutes. */
+const topGroups = (family: string) => `topk(10, sum by (tenant, rule_group) (increase(${family}[5m])))`;
 
 export const OVERVIEW_PANELS: readonly OverviewPanel[] = [
   {
@@ -170,5 +173,65 @@ export const OVERVIEW_PANELS: readonly OverviewPanel[] = [
     unit: 'seconds',
     description: 'Duration of one remote-write HTTP attempt, by target.',
     mode: 'gateway',
+  },
+  {
+    id: 'rule-group-duration',
+    title: 'Rule groups: last evaluation duration (slowest 10)',
+    queries: [{ expr: 'topk(10, promdog_rule_group_last_duration_seconds)', legend: '{{tenant}} {{rule_group}}' }],
+    unit: 'seconds',
+    description:
+      'How long the last evaluation of each rule group took (rule_group is "<file or namespace>;<group>"), the 10 ' +
+      'slowest at each point. A group that takes longer than its interval misses iterations.',
+  },
+  {
+    id: 'rule-failures',
+    title: 'Rule evaluation failures in 5 min by group (top 10)',
+    queries: [{ expr: topGroups('promdog_rule_evaluation_failures_total'), legend: '{{tenant}} {{rule_group}}' }],
+    unit: 'short',
+    description:
+      'Rule evaluations that failed (query errors, samples the store refused) over the last 5 minutes, for the 10 ' +
+      "groups with the most. The console's Rules page shows each rule's last error.",
+  },
+  {
+    id: 'rule-iterations-missed',
+    title: 'Rule group iterations missed in 5 min (top 10)',
+    queries: [{ expr: topGroups('promdog_rule_group_iterations_missed_total'), legend: '{{tenant}} {{rule_group}}' }],
+    unit: 'short',
+    description:
+      'Evaluations a group skipped over the last 5 minutes because its previous one still ran at its next slot ' +
+      '(the group takes longer than its interval), for the 10 groups with the most.',
+  },
+  {
+    id: 'rule-alerts',
+    title: 'Alerts by tenant and state',
+    queries: [{ expr: 'sum by (tenant, state) (promdog_rule_alerts)', legend: '{{tenant}} {{state}}' }],
+    unit: 'short',
+    description: "Pending and firing alerts the ruler holds, by tenant. The console's Alerts page lists them.",
+  },
+  {
+    id: 'notifications',
+    title: 'Notifications/s sent, failed and dropped by tenant',
+    queries: [
+      { expr: 'sum by (tenant) (rate(promdog_notifications_sent_total[5m]))', legend: 'sent {{tenant}}' },
+      { expr: 'sum by (tenant) (rate(promdog_notifications_errors_total[5m]))', legend: 'failed {{tenant}}' },
+      { expr: 'sum by (tenant) (rate(promdog_notifications_dropped_total[5m]))', legend: 'dropped {{tenant}}' },
+    ],
+    unit: 'alertsps',
+    description:
+      'Alerts sent to Alertmanagers per second (failed attempts included, as Prometheus counts them), those whose ' +
+      'request failed (non-2xx answer, network error, timeout), and those dropped (no Alertmanager took their ' +
+      'batch, the queue was full).',
+  },
+  {
+    id: 'notification-queue',
+    title: 'Notification queue: length and capacity by tenant',
+    queries: [
+      { expr: 'sum by (tenant) (promdog_notifications_queue_length)', legend: 'queued {{tenant}}' },
+      { expr: 'sum by (tenant) (promdog_notifications_queue_capacity)', legend: 'capacity {{tenant}}' },
+    ],
+    unit: 'short',
+    description:
+      'Alerts waiting to be sent to the Alertmanagers, and how many the queue holds; when it is full the oldest ' +
+      'are dropped.',
   },
 ];

@@ -1,12 +1,14 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import StatsD from 'hot-shots';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium, openConsolePage, signIn as signInAs } from '../support/browser.js';
 import { startPromdog, post, type TestPromdog } from '../support/promdog.js';
 import { freePort } from '../support/ports.js';
+import { firingRuleFlags } from '../support/ruler-flags.js';
 import { loadFixture, decodedBody, seriesPayloadAt } from '../support/fixtures.js';
 import { decodeSeriesV2 } from '../../src/intake/decoders/series-v2.js';
 import { OVERVIEW_PANELS } from '../../src/selfmon/overview-panels.js';
@@ -33,6 +35,8 @@ interface CheckRun {
 }
 
 let pd: TestPromdog;
+/** The rule file that gives the Overview's ruler and notifier panels something to draw. */
+let ruler: { args: string[]; dir: string } | undefined;
 let browser: Browser;
 /** Started before the traffic is set up; after() closes it even when the set-up failed half way. */
 let launching: Promise<Browser> | undefined;
@@ -85,23 +89,8 @@ async function waitFor(what: string, cond: () => Promise<boolean>, timeoutMs = 2
   }
 }
 
-/** A fresh tab (own sessionStorage) that records console errors and uncaught exceptions. */
-async function openPage(): Promise<{ page: Page; errors: string[] }> {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  const errors: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(`${m.text()} (${m.location().url})`);
-  });
-  page.on('pageerror', (e) => errors.push(`uncaught: ${e.message}`));
-  return { page, errors };
-}
-
-async function signIn(page: Page, key: string): Promise<void> {
-  await page.goto(`${pd.url}/`);
-  await page.fill('#api-key', key);
-  await page.click('#sign-in');
-  await page.waitForSelector('#tenant');
-}
+const openPage = () => openConsolePage(browser);
+const signIn = (page: Page, key: string) => signInAs(page, pd.url, key);
 
 async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
@@ -122,20 +111,9 @@ async function typeExpr(page: Page, expr: string): Promise<void> {
 
 before(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
-  pd = await startPromdog(['--dogstatsd-listen', '127.0.0.1:0', '--self-scrape-interval', '1s']);
-  launching = chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  ruler = await firingRuleFlags();
+  pd = await startPromdog(['--dogstatsd-listen', '127.0.0.1:0', '--self-scrape-interval', '1s', ...ruler.args]);
+  launching = launchChromium();
 
   captureSeries = loadFixture('api_v2_series_response.json')
     .filter((p) => p.encoding === 'deflate')
@@ -251,6 +229,7 @@ after(async () => {
   await new Promise<void>((r) => (statsd ? statsd.close(() => r()) : r()));
   await (await launching?.catch(() => undefined))?.close();
   await pd?.close();
+  if (ruler) rmSync(ruler.dir, { recursive: true, force: true });
 });
 
 describe('web console', { timeout: 60_000 }, () => {

@@ -1,18 +1,23 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
 import { startPromdog, post, type TestPromdog } from '../support/promdog.js';
 import { OVERVIEW_PANELS } from '../../src/selfmon/overview-panels.js';
+import { firingRuleFlags } from '../support/ruler-flags.js';
 import { apiData, instant, postAgentCapture, v1Series, waitFor } from './support.js';
 
 // Embedded store: promdog scrapes itself (every 1 s here) into the system tenant, next to the Agent data of tenant
-// `default`, and each key sees only its own tenant.
+// `default` (and a firing alert of its rules), and each key sees only its own tenant.
 
 let pd: TestPromdog;
+/** The rule file that gives the ruler and notifier panels something to draw. */
+let ruler: { args: string[]; dir: string } | undefined;
 let instanceLabel: string;
 const REQUESTS_202 = 'promdog_http_requests_total{tenant="default",route="/api/v2/series",code="202",job="promdog"}';
 
 before(async () => {
-  pd = await startPromdog(['--self-scrape-interval', '1s']);
+  ruler = await firingRuleFlags();
+  pd = await startPromdog(['--self-scrape-interval', '1s', ...ruler.args]);
   instanceLabel = new URL(pd.url).host;
   await postAgentCapture(pd.url, pd.keys.default);
   // Traffic for the panels that show refusals: a wrong key (403), a route promdog does not serve (404) and samples
@@ -33,6 +38,7 @@ before(async () => {
 });
 after(async () => {
   await pd?.close();
+  if (ruler) rmSync(ruler.dir, { recursive: true, force: true });
 });
 
 /** The value of a one-series instant query, or undefined when it has no result yet. */

@@ -34,6 +34,67 @@ export interface QueryAnswer<D extends QueryData = QueryData> {
   infos: string[];
 }
 
+/** An alert as `/api/v1/rules` and `/api/v1/alerts` show it (Prometheus' JSON): times RFC 3339, value as text. */
+export interface AlertJson {
+  labels: Labels;
+  annotations: Labels;
+  state: 'pending' | 'firing';
+  activeAt: string;
+  keepFiringSince?: string;
+  /** Go's 'e' format (`2e+01`), `NaN`, `+Inf`, `-Inf`. */
+  value: string;
+}
+
+export type RuleHealth = 'ok' | 'err' | 'unknown';
+
+interface RuleJsonCommon {
+  name: string;
+  query: string;
+  health: RuleHealth;
+  lastError?: string;
+  /** Seconds. */
+  evaluationTime: number;
+  /** RFC 3339; `0001-01-01T00:00:00Z` before the first evaluation. */
+  lastEvaluation: string;
+}
+
+export interface AlertingRuleJson extends RuleJsonCommon {
+  type: 'alerting';
+  state: 'inactive' | 'pending' | 'firing';
+  /** `for`, seconds. */
+  duration: number;
+  /** `keep_firing_for`, seconds. */
+  keepFiringFor: number;
+  labels: Labels;
+  annotations: Labels;
+  alerts: AlertJson[] | null;
+}
+
+export interface RecordingRuleJson extends RuleJsonCommon {
+  type: 'recording';
+  labels?: Labels;
+}
+
+export type RuleJson = AlertingRuleJson | RecordingRuleJson;
+
+export interface RuleGroupJson {
+  name: string;
+  /** The rule file, or the ruler API namespace. */
+  file: string;
+  rules: RuleJson[];
+  /** Seconds. */
+  interval: number;
+  limit: number;
+  evaluationTime: number;
+  lastEvaluation: string;
+}
+
+/** `/api/v1/rules`: `warnings` say when the rule files did not reload (the previous rules still run). */
+export interface RulesAnswer {
+  groups: RuleGroupJson[];
+  warnings: string[];
+}
+
 /** An error answer: `message` is the API's own `error` text, shown to the user as it is. */
 export class ApiError extends Error {
   constructor(
@@ -105,6 +166,19 @@ export function fetchHosts(windowSeconds: number, signal?: AbortSignal): Promise
 /** GET /console/api/events: `params` are its filters (from, to, source, host, tag, priority, alert_type, text...). */
 export function fetchEvents(params: Record<string, string>, signal?: AbortSignal): Promise<EventsAnswer> {
   return call<EventsAnswer>(`/console/api/events?${new URLSearchParams(params)}`, signal ? { signal } : {});
+}
+
+/** GET /api/v1/rules with the alerts inline; `type: 'alert'` leaves out recording rules. */
+export function fetchRules(params: { type?: 'alert' }, signal?: AbortSignal): Promise<RulesAnswer> {
+  return call<{ data: { groups: RuleGroupJson[] }; warnings?: string[] }>(
+    `/api/v1/rules?${new URLSearchParams(params)}`,
+    signal ? { signal } : {},
+  ).then((r) => ({ groups: r.data.groups, warnings: r.warnings ?? [] }));
+}
+
+/** GET /api/v1/alerts: the tenant's pending and firing alerts. */
+export function fetchAlerts(signal?: AbortSignal): Promise<AlertJson[]> {
+  return call<{ data: { alerts: AlertJson[] } }>('/api/v1/alerts', signal ? { signal } : {}).then((r) => r.data.alerts);
 }
 
 function promPost<D extends QueryData>(

@@ -54,6 +54,7 @@ export function formatValue(v: number | null | undefined, unit: PanelUnit = 'sho
     case 'reqps':
       return `${scaled(v, 1000, SI, '')} req/s`;
     case 'samplesps':
+    case 'alertsps':
       return `${scaled(v, 1000, SI, '')}/s`;
     case 'short':
       return scaled(v, 1000, SI, '');
@@ -97,6 +98,11 @@ export function formatDuration(sec: number): string {
     if (Number.isInteger(n) && n > 0) return `${n}${u}`;
   }
   return `${sec}s`;
+}
+
+/** `1 rule`, `3 rules`: a count with its noun, plural unless 1 (nouns whose plural takes an s). */
+export function countOf(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 /** "12 s ago", "3 min ago", "2 h ago", "4 d ago". */

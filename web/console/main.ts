@@ -11,6 +11,9 @@ import { explorePage } from './pages/explore.js';
 import { hostsPage } from './pages/hosts.js';
 import { checksPage } from './pages/checks.js';
 import { eventsPage } from './pages/events.js';
+import { alertsPage } from './pages/alerts.js';
+import { rulesPage } from './pages/rules.js';
+import { navAlertCounts, refreshAlertCounts } from './nav-alerts.js';
 
 const PAGES: { id: string; title: string; factory: PageFactory }[] = [
   { id: 'overview', title: 'DD API / Overview', factory: overviewPage },
@@ -18,15 +21,20 @@ const PAGES: { id: string; title: string; factory: PageFactory }[] = [
   { id: 'hosts', title: 'Hosts', factory: hostsPage },
   { id: 'checks', title: 'Service checks', factory: checksPage },
   { id: 'events', title: 'Events', factory: eventsPage },
+  { id: 'alerts', title: 'Alerts', factory: alertsPage },
+  { id: 'rules', title: 'Rules', factory: rulesPage },
 ];
 
 const app = document.getElementById('app')!;
 let session: Session | undefined;
 let mounted: Page | undefined;
+let alertCounts: { stop(): void } | undefined;
 
 function signOut(message = ''): void {
   mounted?.unmount();
   mounted = undefined;
+  alertCounts?.stop();
+  alertCounts = undefined;
   session = undefined;
   storeKey(null);
   showSignIn(message);
@@ -81,7 +89,13 @@ function showSignIn(message: string): void {
 
 function start(s: Session): void {
   session = s;
-  const nav = h('nav', {}, ...PAGES.map((p) => h('a', { href: routeHref(p.id), 'data-page': p.id }, p.title)));
+  const nav = h(
+    'nav',
+    {},
+    ...PAGES.map((p) =>
+      h('a', { href: routeHref(p.id), 'data-page': p.id }, p.title, p.id === 'alerts' ? navAlertCounts() : null),
+    ),
+  );
   const header = h(
     'header',
     {},
@@ -103,6 +117,7 @@ function start(s: Session): void {
     ),
   );
   replaceChildren(app, header, h('main', { id: 'page' }));
+  alertCounts = refreshAlertCounts();
   route();
 }
 

@@ -137,10 +137,15 @@ export function createRules(cfg: ServeConfig, deps: RulesWiringDeps): RulesWirin
         if (e instanceof RuleLoadError) throw new ConfigError(e.message);
         throw e;
       }
+      // Notifiers from the start, so their series show at 0 before the first alert, as in Prometheus.
+      for (const t of tenants) notifierFor(t);
     },
     start: () => ruler.start(),
     async addTenants(tenants) {
-      for (const t of tenants) await ruler.addTenant(t);
+      for (const t of tenants) {
+        await ruler.addTenant(t);
+        notifierFor(t);
+      }
     },
     reload: () => ruler.reload(),
     async close() {

@@ -18,7 +18,7 @@ import { PrometheusProcess } from '../support/prometheus.js';
 import { selfMetric, startPromdog, type TestPromdog } from '../support/promdog.js';
 import { loopbackServer, type LoopbackServer } from '../notifier/support.js';
 import { postAgentCapture, waitFor } from '../selfmon/support.js';
-import { capturedChecks, checksWith, postChecks, type AgentCheck } from './support.js';
+import { apiAlerts, apiGet, capturedChecks, checksWith, postChecks, type AgentCheck } from './support.js';
 
 const EXTERNAL_URL = 'https://promdog.example';
 
@@ -211,7 +211,7 @@ describe('per-tenant Alertmanagers', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  test('each tenant’s alerts, its rule files’ and its default pack’s, reach its own Alertmanager only', async () => {
+  test('each tenant’s alerts, its rule files’ and its default pack’s, are its own and reach its Alertmanager only', async () => {
     for (const tenant of ['acme', 'globex'] as const) {
       const alerts = await waitFor(`${tenant}'s alerts in its Alertmanager`, async () => {
         const list = await ams[tenant].alerts();
@@ -222,6 +222,20 @@ describe('per-tenant Alertmanagers', () => {
         `${tenant} ServiceCheckCritical`,
         `${tenant} ServiceCheckWarning`,
       ]);
+    }
+    // The alerts API and ALERTS of each tenant hold its own alerts only.
+    for (const [tenant, key] of Object.entries(KEYS)) {
+      // AgentCheckFailing is pending: its `for` is the default 5m.
+      const own = ['AgentCheckFailing', `Only_${tenant}`, 'ServiceCheckCritical', 'ServiceCheckWarning'];
+      assert.deepEqual((await apiAlerts(pd.url, key)).map((a) => a.labels.alertname).sort(), own);
+      // ALERTS is written once the `for` state was restored, from the third evaluation on.
+      const series = await waitFor(`${tenant}'s ALERTS`, async () => {
+        const result = (await apiGet(pd.url, key, '/api/v1/query?query=ALERTS')).result as {
+          metric: { alertname: string };
+        }[];
+        return result.length >= own.length && result;
+      });
+      assert.deepEqual([...new Set(series.map((s) => s.metric.alertname))].sort(), own);
     }
     // Each tenant's notifier posts to its own Alertmanager only.
     for (const [tenant, other] of [

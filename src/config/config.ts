@@ -514,7 +514,7 @@ Flags (each also settable as PROMDOG_<FLAG> in the environment, e.g. PROMDOG_DAT
   --alertmanager-url URL       Alertmanager to send alerts to (API v2); repeatable (env: comma-separated)
   --query-url URL              gateway mode: the Prometheus-compatible query API rules are evaluated against
   --external-url URL           the URL promdog is reached at, for alert links (default: the listen URL)
-  --default-rules BOOL         load the default rule pack for every tenant (default true)
+  --default-rules BOOL         load the default rule pack for every tenant but "system" (default true)
 `;
 
 /** Builds the serve configuration from argv (after `serve`), the environment and the YAML file. */

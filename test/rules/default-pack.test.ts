@@ -14,7 +14,8 @@ import { DEFAULT_PACK_FILE, DEFAULT_PACK_GROUP, defaultPackFile } from '../../sr
 import { AlertmanagerProcess } from '../support/alertmanager.js';
 import { startPromdog, type TestPromdog } from '../support/promdog.js';
 import { postAgentCapture, waitFor } from '../selfmon/support.js';
-import { apiAlerts, apiGet, capturedChecks, checksWith, postChecks, type ApiAlert } from './support.js';
+import type { PrometheusAlert } from '../support/prometheus.js';
+import { apiAlerts, apiGet, capturedChecks, checksWith, postChecks } from './support.js';
 
 const PROMTOOL = process.env.PROMTOOL_BIN ?? '/usr/bin/promtool';
 const HOST = 'COMP-N52P6N99MH';
@@ -42,7 +43,7 @@ function alertLine(alertname: string, labels: Record<string, string>): string {
 }
 
 /** The alerts in one state as alertLine()s, sorted. */
-function inState(alerts: ApiAlert[], state: ApiAlert['state']): string[] {
+function inState(alerts: PrometheusAlert[], state: PrometheusAlert['state']): string[] {
   return alerts
     .filter((a) => a.state === state)
     .map(({ labels: { alertname, ...rest } }) => alertLine(alertname!, rest))
@@ -136,7 +137,7 @@ describe('the real Agent captures', () => {
       return undefined;
     });
     await postChecks(pd.url, pd.keys.default, failing);
-    const checkAlerts = (alerts: ApiAlert[]) =>
+    const checkAlerts = (alerts: PrometheusAlert[]) =>
       alerts.filter((a) => /^(ServiceCheck|AgentCheck)/.test(a.labels.alertname!));
     const firing = await waitFor('the check monitors firing', async () => {
       const alerts = checkAlerts(await apiAlerts(pd.url, pd.keys.default)).filter((a) => a.state === 'firing');

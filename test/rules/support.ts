@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { deflateSync } from 'node:zlib';
 import { decodedBody, loadFixture } from '../support/fixtures.js';
+import type { PrometheusAlert } from '../support/prometheus.js';
 import { post } from '../support/promdog.js';
 
 // What the ruler's end-to-end tests share: the real Agent's service checks, sent as the Agent sends them, and reads
@@ -40,15 +41,6 @@ export async function postChecks(
   assert.equal(r.status, 202, JSON.stringify(r.json));
 }
 
-/** An alert of a promdog's `GET /api/v1/alerts`. */
-export interface ApiAlert {
-  labels: Record<string, string>;
-  annotations: Record<string, string>;
-  state: 'pending' | 'firing';
-  activeAt: string;
-  value: string;
-}
-
 /** GET a promdog API path as a tenant; the `data` of its answer. */
 export async function apiGet(url: string, key: string, path: string): Promise<any> {
   const res = await fetch(url + path, { headers: { authorization: `Bearer ${key}` } });
@@ -57,7 +49,7 @@ export async function apiGet(url: string, key: string, path: string): Promise<an
   return body.data;
 }
 
-/** The tenant's pending and firing alerts. */
-export async function apiAlerts(url: string, key: string): Promise<ApiAlert[]> {
-  return ((await apiGet(url, key, '/api/v1/alerts')) as { alerts: ApiAlert[] }).alerts;
+/** The tenant's pending and firing alerts (in Prometheus' shape). */
+export async function apiAlerts(url: string, key: string): Promise<PrometheusAlert[]> {
+  return ((await apiGet(url, key, '/api/v1/alerts')) as { alerts: PrometheusAlert[] }).alerts;
 }

@@ -116,7 +116,8 @@ test('ruler settings: flags, environment, YAML, per tenant (list or map), relati
   const dir = mkdtempSync(join(tmpdir(), 'promdog-cfg-'));
   const file = join(dir, 'c.yaml');
   const defaults = loadServeConfig([], {});
-  assert.deepEqual(defaults.rules, {
+  const { defaultPack, ...rules } = defaults.rules;
+  assert.deepEqual(rules, {
     files: [],
     evaluationIntervalMs: 60_000,
     defaultRules: true,
@@ -187,6 +188,7 @@ tenants:
     files: [join(dir, 'rules/*.yml')],
     evaluationIntervalMs: 30_000,
     defaultRules: false,
+    defaultPack: { ...defaultPack, intervalMs: 30_000 },
     externalLabels: { region: 'eu' },
     forOutageToleranceMs: 7_200_000,
     forGracePeriodMs: 60_000,
@@ -218,6 +220,79 @@ tenants:
     },
   });
   assert.deepEqual(c.tenants[1]!.apiKeys, ['abcdefgh12345678']);
+});
+
+test('default rule pack: each monitor’s settings default, are set in YAML, and refused when they cannot work', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'promdog-cfg-'));
+  const file = join(dir, 'c.yaml');
+  assert.deepEqual(loadServeConfig(['--rule-evaluation-interval', '20s'], {}).rules.defaultPack, {
+    intervalMs: 20_000,
+    hostNotReporting: { enabled: true, noDataMs: 180_000, forMs: 120_000, seenWithinMs: 3_600_000 },
+    serviceCheck: { enabled: true, forMs: 0 },
+    agentCheck: { enabled: true, forMs: 300_000 },
+    diskInUse: { enabled: true, above: 0.9, forMs: 300_000 },
+    loadPerCore: { enabled: true, above: 1.5, forMs: 600_000 },
+    memoryUsable: { enabled: true, below: 0.1, forMs: 300_000 },
+  });
+  writeFileSync(
+    file,
+    `rules:
+  default_pack:
+    interval: 30s
+    host_not_reporting: { no_data: 10m, for: 0s, seen_within: 1d }
+    service_check: { for: 1m }
+    agent_check: { enabled: false }
+    disk_in_use: { above: 0.8, for: 15m }
+    load_per_core: { above: 4 }
+    memory_usable: { below: 0.05, enabled: no }
+`,
+  );
+  assert.deepEqual(loadServeConfig(['--config', file], {}).rules.defaultPack, {
+    intervalMs: 30_000,
+    hostNotReporting: { enabled: true, noDataMs: 600_000, forMs: 0, seenWithinMs: 86_400_000 },
+    serviceCheck: { enabled: true, forMs: 60_000 },
+    agentCheck: { enabled: false, forMs: 300_000 },
+    diskInUse: { enabled: true, above: 0.8, forMs: 900_000 },
+    loadPerCore: { enabled: true, above: 4, forMs: 600_000 },
+    memoryUsable: { enabled: false, below: 0.05, forMs: 300_000 },
+  });
+  for (const [pack, message] of [
+    ['[disk_in_use]', /rules\.default_pack: expected a map of monitor: settings/],
+    ['{ disk: { above: 0.8 } }', /rules\.default_pack: unknown key "disk" \(known: interval, host_not_reporting, /],
+    ['{ disk_in_use: 0.8 }', /rules\.default_pack\.disk_in_use: expected a map of setting: value/],
+    [
+      '{ disk_in_use: { threshold: 0.8 } }',
+      /rules\.default_pack\.disk_in_use: unknown key "threshold" \(known: enabled, above, for\)/,
+    ],
+    [
+      '{ disk_in_use: { above: 90 } }',
+      /rules\.default_pack\.disk_in_use\.above: expected a fraction between 0 and 1 \(0\.9 = 90 % in use\), got 90/,
+    ],
+    ['{ disk_in_use: { above: "0.9" } }', /disk_in_use\.above: expected a fraction .*, got "0\.9"/],
+    [
+      '{ memory_usable: { below: 0 } }',
+      /rules\.default_pack\.memory_usable\.below: expected a fraction between 0 and 1/,
+    ],
+    [
+      '{ load_per_core: { above: -1 } }',
+      /rules\.default_pack\.load_per_core\.above: expected a number of runnable processes per core above 0, got -1/,
+    ],
+    ['{ load_per_core: { for: soon } }', /rules\.default_pack\.load_per_core\.for: invalid duration "soon"/],
+    [
+      '{ service_check: { enabled: sometimes } }',
+      /rules\.default_pack\.service_check\.enabled: expected true or false/,
+    ],
+    ['{ host_not_reporting: { no_data: 0s } }', /host_not_reporting\.no_data: must be longer than 0/],
+    ['{ host_not_reporting: { no_data: 2h } }', /host_not_reporting\.seen_within: must be longer than no_data/],
+    ['{ interval: 0s }', /rules\.default_pack\.interval: must be longer than 0/],
+  ] as const) {
+    writeFileSync(file, `rules:\n  default_pack: ${pack}\n`);
+    assert.throws(
+      () => loadServeConfig(['--config', file], {}),
+      (e: unknown) => e instanceof ConfigError && message.test(e.message),
+      pack,
+    );
+  }
 });
 
 test('ruler settings that cannot work are refused with what to change', () => {

@@ -41,6 +41,21 @@ export interface TenantRulesConfig {
   externalLabels: Record<string, string>;
 }
 
+/**
+ * The default rule pack's monitors (`rules.default_pack`, docs/alerting.md): each can be turned off; durations in
+ * ms; thresholds are fractions (0.9 = 90 %) except the load per core.
+ */
+export interface DefaultPackConfig {
+  /** Evaluation interval of the pack's group; default rules.evaluation_interval. */
+  intervalMs: number;
+  hostNotReporting: { enabled: boolean; noDataMs: number; forMs: number; seenWithinMs: number };
+  serviceCheck: { enabled: boolean; forMs: number };
+  agentCheck: { enabled: boolean; forMs: number };
+  diskInUse: { enabled: boolean; above: number; forMs: number };
+  loadPerCore: { enabled: boolean; above: number; forMs: number };
+  memoryUsable: { enabled: boolean; below: number; forMs: number };
+}
+
 export interface TenantConfig {
   name: string;
   /** Keys configured for the tenant; empty when its keys live in the data dir only. */
@@ -103,6 +118,8 @@ export interface ServeConfig {
     evaluationIntervalMs: number;
     /** The default rule pack (--default-rules). */
     defaultRules: boolean;
+    /** Its monitors' settings. */
+    defaultPack: DefaultPackConfig;
     /** External labels of every tenant's alerts and templates; a tenant's own are added over them. */
     externalLabels: Record<string, string>;
     /** Prometheus --rules.alert.for-outage-tolerance. */
@@ -155,6 +172,16 @@ export const DEFAULTS = {
   alertmanagerTimeout: '10s',
   queryUrlTimeout: '2m',
   eventsMaxBytesPerTenant: 1024 * MiB,
+} as const;
+
+/** The default rule pack's settings as `rules.default_pack` spells them (docs/alerting.md explains each). */
+export const DEFAULT_PACK_DEFAULTS = {
+  host_not_reporting: { no_data: '3m', for: '2m', seen_within: '1h' },
+  service_check: { for: '0s' },
+  agent_check: { for: '5m' },
+  disk_in_use: { above: 0.9, for: '5m' },
+  load_per_core: { above: 1.5, for: '10m' },
+  memory_usable: { below: 0.1, for: '5m' },
 } as const;
 
 export function parseHostPort(v: string, what: string): { host: string; port: number } {
@@ -319,6 +346,82 @@ function stringList(v: unknown, where: string): string[] {
   return v as string[];
 }
 
+/**
+ * `rules.default_pack`: per monitor `enabled` and its threshold and durations, each defaulting to
+ * DEFAULT_PACK_DEFAULTS; `interval` defaults to the rules' evaluation interval.
+ */
+function parseDefaultPack(v: unknown, evaluationIntervalMs: number): DefaultPackConfig {
+  const where = 'rules.default_pack';
+  if (v !== undefined && v !== null && !isObj(v))
+    throw new ConfigError(`${where}: expected a map of monitor: settings`);
+  const pack: Obj = v ?? {};
+  checkKeys(pack, ['interval', ...Object.keys(DEFAULT_PACK_DEFAULTS)], where);
+  /** One monitor's settings, each looked up with its default. */
+  const monitor = <M extends keyof typeof DEFAULT_PACK_DEFAULTS>(name: M) => {
+    const at = `${where}.${name}`;
+    const own = pack[name] ?? {};
+    if (!isObj(own)) throw new ConfigError(`${at}: expected a map of setting: value`);
+    const defaults: Obj = DEFAULT_PACK_DEFAULTS[name];
+    checkKeys(own, ['enabled', ...Object.keys(defaults)], at);
+    const duration = (key: string): number => parseDurationMs(String(own[key] ?? defaults[key]), `${at}.${key}`);
+    const number = (key: string, ok: (n: number) => boolean, expected: string): number => {
+      const n = own[key] ?? defaults[key];
+      if (typeof n !== 'number' || !ok(n))
+        throw new ConfigError(`${at}.${key}: expected ${expected}, got ${JSON.stringify(n)}`);
+      return n;
+    };
+    const fraction = (key: string, example: string) =>
+      number(key, (n) => n > 0 && n < 1, `a fraction between 0 and 1 (${example})`);
+    return { enabled: parseBool(own.enabled ?? true, `${at}.enabled`), duration, number, fraction };
+  };
+  const host = monitor('host_not_reporting');
+  const hostNotReporting = {
+    enabled: host.enabled,
+    noDataMs: host.duration('no_data'),
+    forMs: host.duration('for'),
+    seenWithinMs: host.duration('seen_within'),
+  };
+  if (!(hostNotReporting.noDataMs > 0))
+    throw new ConfigError(`${where}.host_not_reporting.no_data: must be longer than 0`);
+  if (hostNotReporting.seenWithinMs <= hostNotReporting.noDataMs)
+    throw new ConfigError(
+      `${where}.host_not_reporting.seen_within: must be longer than no_data, or no host can be both seen and silent`,
+    );
+  const service = monitor('service_check');
+  const agent = monitor('agent_check');
+  const disk = monitor('disk_in_use');
+  const load = monitor('load_per_core');
+  const memory = monitor('memory_usable');
+  const intervalMs =
+    pack.interval === undefined ? evaluationIntervalMs : parseDurationMs(String(pack.interval), `${where}.interval`);
+  if (!(intervalMs > 0)) throw new ConfigError(`${where}.interval: must be longer than 0`);
+  return {
+    intervalMs,
+    hostNotReporting,
+    serviceCheck: { enabled: service.enabled, forMs: service.duration('for') },
+    agentCheck: { enabled: agent.enabled, forMs: agent.duration('for') },
+    diskInUse: {
+      enabled: disk.enabled,
+      above: disk.fraction('above', '0.9 = 90 % in use'),
+      forMs: disk.duration('for'),
+    },
+    loadPerCore: {
+      enabled: load.enabled,
+      above: load.number(
+        'above',
+        (n) => n > 0 && Number.isFinite(n),
+        'a number of runnable processes per core above 0',
+      ),
+      forMs: load.duration('for'),
+    },
+    memoryUsable: {
+      enabled: memory.enabled,
+      below: memory.fraction('below', '0.1 = 10 % of the memory usable'),
+      forMs: memory.duration('for'),
+    },
+  };
+}
+
 const TENANT_KEYS = ['name', 'api_keys', 'rule_files', 'alertmanagers', 'external_labels'];
 
 /**
@@ -411,7 +514,7 @@ Flags (each also settable as PROMDOG_<FLAG> in the environment, e.g. PROMDOG_DAT
   --alertmanager-url URL       Alertmanager to send alerts to (API v2); repeatable (env: comma-separated)
   --query-url URL              gateway mode: the Prometheus-compatible query API rules are evaluated against
   --external-url URL           the URL promdog is reached at, for alert links (default: the listen URL)
-  --default-rules BOOL         load the default rule pack for every tenant (default true)
+  --default-rules BOOL         load the default rule pack for every tenant but "system" (default true)
 `;
 
 /** Builds the serve configuration from argv (after `serve`), the environment and the YAML file. */
@@ -545,6 +648,7 @@ export function loadServeConfig(argv: string[], env: NodeJS.ProcessEnv = process
       'files',
       'evaluation_interval',
       'default_rules',
+      'default_pack',
       'external_labels',
       'for_outage_tolerance',
       'for_grace_period',
@@ -576,6 +680,10 @@ export function loadServeConfig(argv: string[], env: NodeJS.ProcessEnv = process
       throw new ConfigError(`--external-url: not an http(s) URL: "${externalUrl}"`);
     }
   }
+  const evaluationIntervalMs = positiveDuration(
+    pick('rule-evaluation-interval', '') ?? rulesCfg.evaluation_interval ?? DEFAULTS.ruleEvaluationInterval,
+    '--rule-evaluation-interval',
+  );
   const cfg: ServeConfig & { help: boolean } = {
     help: Boolean(flags.help),
     listen: parseHostPort(String(pick('listen', 'listen') ?? DEFAULTS.listen), '--listen'),
@@ -639,11 +747,9 @@ export function loadServeConfig(argv: string[], env: NodeJS.ProcessEnv = process
     },
     rules: {
       files: ruleFiles,
-      evaluationIntervalMs: positiveDuration(
-        pick('rule-evaluation-interval', '') ?? rulesCfg.evaluation_interval ?? DEFAULTS.ruleEvaluationInterval,
-        '--rule-evaluation-interval',
-      ),
+      evaluationIntervalMs,
       defaultRules: parseBool(pick('default-rules', '') ?? rulesCfg.default_rules ?? true, '--default-rules'),
+      defaultPack: parseDefaultPack(rulesCfg.default_pack, evaluationIntervalMs),
       externalLabels: parseLabels(rulesCfg.external_labels, 'rules.external_labels'),
       forOutageToleranceMs: parseDurationMs(
         String(rulesCfg.for_outage_tolerance ?? DEFAULTS.forOutageTolerance),

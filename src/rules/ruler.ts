@@ -3,7 +3,6 @@
 // and when a tenant appears; a load that fails keeps the tenant's previous rules, and the error is logged, counted
 // and kept for the rules API. API writes are checked before they get here. Operations on a tenant run one at a time.
 import type { Logger } from 'pino';
-import { defaultRuleSources } from './default-rules.js';
 import { RuleManager, type RuleManagerOptions, type RuleSource } from './manager.js';
 import { ruleMetrics, type RuleMetrics } from './metrics.js';
 import { NamespaceStore } from './namespace-store.js';
@@ -35,8 +34,8 @@ export interface RulerOptions {
   /** Where ruler API namespaces are kept (`<data dir>/rules`). */
   storeDir: string;
   settingsFor(tenant: string): TenantRuleSettings;
-  /** Whether the default rule pack is loaded (--default-rules). */
-  defaultRules: boolean;
+  /** The default rule pack's groups for a tenant (none when it is off for the tenant). */
+  defaultRules(tenant: string): RuleSource[];
 }
 
 interface TenantRules {
@@ -213,7 +212,7 @@ export class Ruler {
     const sources: RuleSource[] = [
       ...t.files,
       ...[...t.namespaces].map(([file, groups]) => ({ file, groups })),
-      ...(this.opts.defaultRules ? defaultRuleSources(tenant) : []),
+      ...this.opts.defaultRules(tenant),
     ];
     return t.manager.update(sources);
   }

@@ -2,16 +2,21 @@
 // through the PromQL engine, or in gateway mode to the --query-url backend; its results through the server's sink
 // (the store's WAL, or remote write) with the tenant's name; its alerts to the tenant's notifier. Per tenant: rule
 // files (--rule-file for `default`, tenants.<name>.rule_files), Alertmanagers (the tenant's, else the global ones)
-// and external labels (tenant=<name>, the global ones, the tenant's own).
+// and external labels (tenant=<name>, the global ones, the tenant's own). The default rule pack is over Agent data as
+// the mapping names it, for every tenant but `system` (promdog's own metrics, no Agent data), and only where rules
+// can be evaluated (gateway mode needs --query-url).
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { ConfigError, type ServeConfig, type TenantRulesConfig } from '../config/config.js';
 import type { PromSeries } from '../model/prometheus.js';
 import type { Querier } from '../model/storage.js';
 import { Notifier } from '../notifier/notifier.js';
+import { SERVICE_CHECK_METRIC, sanitizeMetricName } from '../mapping/index.js';
 import { Engine } from '../promql/engine.js';
 import { QueryClient } from '../query-client/query-client.js';
+import { defaultRuleSources } from '../rules/default-rules.js';
 import { RuleLoadError, Ruler } from '../rules/ruler.js';
+import { SYSTEM_TENANT } from '../selfmon/self-scrape.js';
 import type { RuleAppend, RuleQuery } from '../rules/types.js';
 import type { AlertNotification } from '../model/alert.js';
 import type { Sink } from '../sinks/sink.js';
@@ -89,6 +94,16 @@ export function createRules(cfg: ServeConfig, deps: RulesWiringDeps): RulesWirin
       );
   }
 
+  const defaultPack =
+    cfg.rules.defaultRules && (!gateway || cfg.queryUrl)
+      ? defaultRuleSources(cfg.rules.defaultPack, {
+          metric: (name) => (cfg.mapping.keepUtf8Names ? name : sanitizeMetricName(name)),
+          serviceCheck: SERVICE_CHECK_METRIC,
+        })
+      : [];
+  if (cfg.rules.defaultRules && gateway && !cfg.queryUrl)
+    deps.logger.info('default rule pack off: gateway mode without --query-url has nothing to evaluate rules against');
+
   const notifiers = new Map<string, Notifier | undefined>();
   const notifierFor = (tenant: string): Notifier | undefined => {
     if (notifiers.has(tenant)) return notifiers.get(tenant);
@@ -125,7 +140,7 @@ export function createRules(cfg: ServeConfig, deps: RulesWiringDeps): RulesWirin
       ruleFiles: [...(tenantRules.get(tenant)?.ruleFiles ?? []), ...(tenant === 'default' ? cfg.rules.files : [])],
       externalLabels: externalLabelsFor(tenant),
     }),
-    defaultRules: cfg.rules.defaultRules,
+    defaultRules: (tenant) => (tenant === SYSTEM_TENANT ? [] : defaultPack),
   });
 
   return {

@@ -10,6 +10,8 @@ import { startPromdog, type TestPromdog } from '../support/promdog.js';
 import { writeTokenFile } from '../../src/tenants/tenants.js';
 
 const BASE = '/prometheus/config/v1/rules';
+/** Only the groups the tests write: the default rule pack has its own test (default-pack.test.ts). */
+const ARGS = ['--default-rules=false'];
 const TEAM_KEY = 'team-b-key-0123456789';
 const DEFAULT_KEY = 'default-key-0123456789';
 
@@ -19,7 +21,7 @@ before(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'promdog-ruler-api-'));
   writeTokenFile(dataDir, 'default', DEFAULT_KEY);
   writeTokenFile(dataDir, 'team-b', TEAM_KEY);
-  p = await startPromdog([], { dataDir });
+  p = await startPromdog(ARGS, { dataDir });
 });
 after(async () => {
   await p?.close();
@@ -212,7 +214,7 @@ test('groups written through the API survive a restart', async () => {
   const key = DEFAULT_KEY;
   assert.equal((await call('POST', `${BASE}/kept`, key, GROUP)).status, 202);
   await p.close();
-  p = await startPromdog([], { dataDir });
+  p = await startPromdog(ARGS, { dataDir });
   const r = await call('GET', `${BASE}/kept/cpu`, key);
   assert.equal(r.status, 200);
   assert.equal((parseYaml(r.text) as { rules: unknown[] }).rules.length, 2);

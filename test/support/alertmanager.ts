@@ -7,7 +7,8 @@ import { ServerProcess, startOnFreePort } from './server-process.js';
 
 /**
  * A real Alertmanager (the Debian package prometheus-alertmanager, 0.25 on Debian 12) for tests: listening on
- * 127.0.0.1 at a free port, clustering off, data in a temporary directory, one receiver that notifies nobody.
+ * 127.0.0.1 at a free port, clustering off, data in a temporary directory, one receiver that notifies nobody (or a
+ * webhook).
  *
  * Behaviours of 0.25 that tests rely on:
  * - `POST /api/v2/alerts` answers 200; an alert without `endsAt` gets now + resolve_timeout (5m).
@@ -18,6 +19,24 @@ export interface AlertmanagerOptions {
   routePrefix?: string;
   /** Serve HTTPS with this certificate; `caFile` is what the helper's own requests trust. */
   tls?: { certFile: string; keyFile: string; caFile: string };
+  /**
+   * Notify this URL (a webhook receiver, resolved alerts included) of every alert at once: each alert is a group of
+   * its own, sent without waiting and again a second after any change.
+   */
+  webhookUrl?: string;
+}
+
+/** A notification of a webhook receiver: the alerts of one group, firing or resolved. */
+export interface WebhookNotification {
+  status: 'firing' | 'resolved';
+  alerts: {
+    status: 'firing' | 'resolved';
+    labels: Record<string, string>;
+    annotations: Record<string, string>;
+    startsAt: string;
+    endsAt: string;
+    generatorURL: string;
+  }[];
 }
 
 /** An alert as `GET /api/v2/alerts` lists it (a GettableAlert). */
@@ -40,6 +59,21 @@ receivers:
   - name: nobody
 `;
 
+function webhookConfig(url: string): string {
+  return `route:
+  receiver: webhook
+  group_by: ['...']
+  group_wait: 0s
+  group_interval: 1s
+  repeat_interval: 1h
+receivers:
+  - name: webhook
+    webhook_configs:
+      - url: ${JSON.stringify(url)}
+        send_resolved: true
+`;
+}
+
 export class AlertmanagerProcess {
   /** The base URL a notifier is given (with the route prefix). */
   readonly url: string;
@@ -57,7 +91,7 @@ export class AlertmanagerProcess {
 
   static async start(opts: AlertmanagerOptions = {}): Promise<AlertmanagerProcess> {
     const tempDir = await mkdtemp(join(tmpdir(), 'promdog-alertmanager-'));
-    await writeFile(join(tempDir, 'alertmanager.yml'), CONFIG);
+    await writeFile(join(tempDir, 'alertmanager.yml'), opts.webhookUrl ? webhookConfig(opts.webhookUrl) : CONFIG);
     if (opts.tls) {
       const { certFile, keyFile } = opts.tls;
       await writeFile(

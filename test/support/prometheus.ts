@@ -32,6 +32,13 @@ export interface PrometheusOptions {
   externalLabels?: Record<string, string>;
   /** `--web.external-url` (the API stays at the root: `--web.route-prefix=/`). */
   externalUrl?: string;
+  /**
+   * Where alerts go (`alerting.alertmanagers`, API v2): an Alertmanager's base URL, its route prefix included.
+   * Prometheus finds it about 5 s after the start; alerts sent before are lost until their next resend.
+   */
+  alertmanagerUrl?: string;
+  /** `--rules.alert.resend-delay`, e.g. '1s' (default 1m). */
+  resendDelay?: string;
 }
 
 /** An alert of `GET /api/v1/alerts`. */
@@ -92,6 +99,16 @@ export class PrometheusProcess {
     }
     if (opts.outOfOrderTimeWindow)
       config.push('storage:', '  tsdb:', `    out_of_order_time_window: ${opts.outOfOrderTimeWindow}`);
+    if (opts.alertmanagerUrl) {
+      const am = new URL(opts.alertmanagerUrl);
+      config.push(
+        'alerting:',
+        '  alertmanagers:',
+        `    - scheme: ${am.protocol.slice(0, -1)}`,
+        `      path_prefix: ${JSON.stringify(am.pathname)}`,
+        `      static_configs: [{ targets: [${JSON.stringify(am.host)}] }]`,
+      );
+    }
     const ruleFiles = Object.entries(opts.ruleFiles ?? {});
     if (ruleFiles.length > 0) config.push('rule_files:');
     for (const [name, text] of ruleFiles) {
@@ -101,6 +118,7 @@ export class PrometheusProcess {
     await writeFile(configFile, `${config.join('\n')}\n`);
     const dataDir = opts.dataDir ?? join(tempDir, 'data');
     const extraArgs = opts.externalUrl ? [`--web.external-url=${opts.externalUrl}`, '--web.route-prefix=/'] : [];
+    if (opts.resendDelay) extraArgs.push(`--rules.alert.resend-delay=${opts.resendDelay}`);
     try {
       return await startOnFreePort(opts.port, async (port) => {
         const prom = new PrometheusProcess(port, dataDir, configFile, tempDir, extraArgs);

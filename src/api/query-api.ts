@@ -26,7 +26,7 @@ import {
 import { prettyExpr } from '../promql/printer.js';
 import { exportLine, labelsJson } from './export.js';
 
-/** `/api/v1/status/buildinfo`: the fields Prometheus answers (no `features` map: that marks Mimir/Cortex to Grafana). */
+/** `/api/v1/status/buildinfo`: the fields Prometheus answers, and Mimir's where a Mimir API is served too. */
 export interface BuildInfo {
   version: string;
   revision: string;
@@ -34,6 +34,9 @@ export interface BuildInfo {
   buildUser: string;
   buildDate: string;
   goVersion: string;
+  /** Mimir's: what Grafana checks, with `features`, before it offers to edit the server's rules. */
+  application?: string;
+  features?: Record<string, 'true' | 'false'>;
 }
 
 /** Raw samples for `/api/v1/export`. A Querier's `select` already is one. */

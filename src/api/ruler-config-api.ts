@@ -18,7 +18,14 @@ export interface RulerConfigApiDeps {
   maxBodyBytes?: number;
 }
 
-const PREFIX = '/prometheus/config/v1/rules';
+/** mimirtool's paths (`/prometheus/…`), and Grafana's: it appends `/config/v1/rules` to the data source's URL. */
+const PREFIXES = ['/prometheus/config/v1/rules', '/config/v1/rules'];
+
+/**
+ * What `/api/v1/status/buildinfo` adds so that Grafana edits promdog's rules: Grafana offers rule editing only to a
+ * server naming itself Mimir with the ruler configuration API on (its alerting's discoverDataSourceFeatures).
+ */
+export const RULER_BUILD_INFO = { application: 'Grafana Mimir', features: { ruler_config_api: 'true' } } as const;
 const DEFAULT_MAX_BODY_BYTES = 1 << 20;
 
 interface Path {
@@ -66,51 +73,54 @@ export function registerRulerConfigApi(app: FastifyInstance, deps: RulerConfigAp
     return out;
   };
 
-  app.get(
-    PREFIX,
-    route(async (tenant, _path, _req, reply) => yaml(reply, listed(tenant))),
-  );
-  app.get(
-    `${PREFIX}/:namespace`,
-    route(async (tenant, path, _req, reply) => yaml(reply, listed(tenant, path.namespace!))),
-  );
-  app.get(
-    `${PREFIX}/:namespace/:group`,
-    route(async (tenant, path, _req, reply) => {
-      const group = ruler
-        .namespaces(tenant)
-        .get(path.namespace!)
-        ?.find((g) => g.name === path.group);
-      if (!group) throw new RuleNotFoundError('group does not exist');
-      return yaml(reply, groupToYamlObject(group));
-    }),
-  );
-  app.post(
-    `${PREFIX}/:namespace`,
-    route(async (tenant, path, req, reply) => {
-      const body = req.body as Readable | undefined;
-      const text = body && typeof body.pipe === 'function' ? (await readBody(body, maxBodyBytes)).toString('utf8') : '';
-      const parsed = parseRuleGroup(text);
-      if (!parsed.groups) throw new ApiError('bad_data', parsed.errors.join('\n'), 400);
-      const group = parsed.groups[0]!;
-      if (group.rules.length === 0)
-        throw new ApiError('bad_data', `invalid rules configuration: rule group '${group.name}' has no rules`, 400);
-      await ruler.setGroup(tenant, path.namespace!, group);
-      return accepted(reply);
-    }),
-  );
-  app.delete(
-    `${PREFIX}/:namespace`,
-    route(async (tenant, path, _req, reply) => {
-      await ruler.deleteNamespace(tenant, path.namespace!);
-      return accepted(reply);
-    }),
-  );
-  app.delete(
-    `${PREFIX}/:namespace/:group`,
-    route(async (tenant, path, _req, reply) => {
-      await ruler.deleteGroup(tenant, path.namespace!, path.group!);
-      return accepted(reply);
-    }),
-  );
+  for (const prefix of PREFIXES) {
+    app.get(
+      prefix,
+      route(async (tenant, _path, _req, reply) => yaml(reply, listed(tenant))),
+    );
+    app.get(
+      `${prefix}/:namespace`,
+      route(async (tenant, path, _req, reply) => yaml(reply, listed(tenant, path.namespace!))),
+    );
+    app.get(
+      `${prefix}/:namespace/:group`,
+      route(async (tenant, path, _req, reply) => {
+        const group = ruler
+          .namespaces(tenant)
+          .get(path.namespace!)
+          ?.find((g) => g.name === path.group);
+        if (!group) throw new RuleNotFoundError('group does not exist');
+        return yaml(reply, groupToYamlObject(group));
+      }),
+    );
+    app.post(
+      `${prefix}/:namespace`,
+      route(async (tenant, path, req, reply) => {
+        const body = req.body as Readable | undefined;
+        const text =
+          body && typeof body.pipe === 'function' ? (await readBody(body, maxBodyBytes)).toString('utf8') : '';
+        const parsed = parseRuleGroup(text);
+        if (!parsed.groups) throw new ApiError('bad_data', parsed.errors.join('\n'), 400);
+        const group = parsed.groups[0]!;
+        if (group.rules.length === 0)
+          throw new ApiError('bad_data', `invalid rules configuration: rule group '${group.name}' has no rules`, 400);
+        await ruler.setGroup(tenant, path.namespace!, group);
+        return accepted(reply);
+      }),
+    );
+    app.delete(
+      `${prefix}/:namespace`,
+      route(async (tenant, path, _req, reply) => {
+        await ruler.deleteNamespace(tenant, path.namespace!);
+        return accepted(reply);
+      }),
+    );
+    app.delete(
+      `${prefix}/:namespace/:group`,
+      route(async (tenant, path, _req, reply) => {
+        await ruler.deleteGroup(tenant, path.namespace!, path.group!);
+        return accepted(reply);
+      }),
+    );
+  }
 }

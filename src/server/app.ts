@@ -31,7 +31,7 @@ import { VERSION } from './version.js';
 import { httpMetrics, registerStartupSeconds } from './metrics.js';
 import { createRules } from './rules.js';
 import { RulesApi } from '../api/rules-api.js';
-import { registerRulerConfigApi } from '../api/ruler-config-api.js';
+import { RULER_BUILD_INFO, registerRulerConfigApi } from '../api/ruler-config-api.js';
 
 // The composition root of `promdog serve`: builds every part from the configuration, wires the one-way flow
 // intake → mapping → sink, and owns start-up and the graceful shutdown. It also owns the one prom-client registry:
@@ -226,7 +226,7 @@ export async function startServer(
     registry,
     limits: cfg.query,
     engine: { lookbackDeltaMs: cfg.query.lookbackDeltaMs },
-    buildInfo: { revision: `promdog-${VERSION}` },
+    buildInfo: { revision: `promdog-${VERSION}`, ...RULER_BUILD_INFO },
     // The Datadog intake owns POST /api/v1/series; form-encoded POSTs there are Grafana's series lookups.
     registerSeriesPost: false,
     rules: new RulesApi(rules.ruler),

@@ -312,3 +312,27 @@ test('a tenant created while promdog runs gets a ruler on its first ruler API re
     ['late/cpu'],
   );
 });
+
+test('Grafana’s way in: buildinfo names Mimir’s ruler, and /config/v1/rules is the same API', async () => {
+  const info = JSON.parse((await call('GET', '/api/v1/status/buildinfo', DEFAULT_KEY)).text).data;
+  // What Grafana's alerting checks before it offers to edit a data source's rules.
+  assert.equal(info.application, 'Grafana Mimir');
+  assert.equal(info.features.ruler_config_api, 'true');
+  assert.equal(info.version, '3.5.0');
+
+  // Grafana's ruler proxy path-escapes namespace and group ("My: Namespace", slashes as %2F).
+  const namespace = 'grafana/My: Namespace';
+  const path = `/config/v1/rules/${encodeURIComponent(namespace)}`;
+  let r = await call('POST', path, TEAM_KEY, GROUP);
+  assert.equal(r.status, 202, r.text);
+  r = await call('GET', `${path}/cpu`, TEAM_KEY);
+  assert.equal(r.status, 200, r.text);
+  assert.equal((parseYaml(r.text) as { name: string }).name, 'cpu');
+  const viaMimirPath = parseYaml((await call('GET', BASE, TEAM_KEY)).text) as Record<string, unknown>;
+  assert.ok(namespace in viaMimirPath, 'the group written through Grafana’s path is the same namespace');
+  assert.equal((await call('GET', '/config/v1/rules', undefined)).status, 401);
+  r = await call('DELETE', path, TEAM_KEY);
+  assert.equal(r.status, 202);
+  const afterDelete = (parseYaml((await call('GET', '/config/v1/rules', TEAM_KEY)).text) ?? {}) as object;
+  assert.ok(!(namespace in afterDelete), 'the namespace is gone');
+});

@@ -2,6 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { HostTagCache } from '../mapping/host-tags.js';
 import { Mapper } from '../mapping/mapper.js';
+import { NO_SERIES_LIMITS } from '../mapping/limits.js';
 import { DogStatsDAggregator } from './aggregator.js';
 import { MAX_PER_BYTE_GROWTH, measureGrowth } from '../../test/support/growth.js';
 
@@ -16,7 +17,8 @@ function ingestAndMap(packet: Buffer): void {
   agg.ingest(packet, 'unix');
   nowMs += 20_000;
   const payload = agg.flush();
-  if (payload !== null) new Mapper({ keepUtf8Names: false }, new HostTagCache(null)).map('t', payload, nowMs);
+  if (payload !== null)
+    new Mapper({ keepUtf8Names: false, limits: NO_SERIES_LIMITS }, new HostTagCache(null)).map('t', payload, nowMs);
 }
 
 const range = (n: number, f: (i: number) => string): string[] => Array.from({ length: n }, (_, i) => f(i));

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import type { DecodedPayload } from '../model/datadog.js';
 import { HostTagCache } from '../mapping/host-tags.js';
 import { Mapper } from '../mapping/mapper.js';
+import { NO_SERIES_LIMITS } from '../mapping/limits.js';
 import { decodeSeriesV1Json } from './decoders/series-v1-json.js';
 import { decodeSeriesV2 } from './decoders/series-v2.js';
 import { decodeMetricsV3 } from './decoders/metrics-v3.js';
@@ -25,7 +26,7 @@ const NOW_S = 1_700_000_000;
 const LIMITS = { maxDecompressedBytes: 1 << 30 };
 
 function mapped(payload: DecodedPayload): void {
-  const mapper = new Mapper({ keepUtf8Names: false }, new HostTagCache(null));
+  const mapper = new Mapper({ keepUtf8Names: false, limits: NO_SERIES_LIMITS }, new HostTagCache(null));
   mapper.map('t', payload, NOW_S * 1000);
 }
 

@@ -12,7 +12,7 @@ import { EventStore } from '../events/store.js';
 import { DecodePool } from '../intake/decode-pool.js';
 import { UnknownRoutes } from '../intake/unknown-routes.js';
 import { HostTagCache } from '../mapping/host-tags.js';
-import { Mapper } from '../mapping/index.js';
+import { DEFAULT_SERIES_LIMITS, Mapper } from '../mapping/index.js';
 import { SinkRejectedError, SinkUnavailableError, type Sink } from '../sinks/sink.js';
 import { RemoteWriteSink } from '../sinks/remote-write/sink.js';
 import { DogStatsDServer } from '../dogstatsd/server.js';
@@ -72,7 +72,7 @@ function appendTo(sink: Sink): Append {
       return (await sink.write(batch, deadline)).rejected;
     } catch (err) {
       if (err instanceof SinkUnavailableError) throw new AppendError('unavailable', err.message);
-      if (err instanceof SinkRejectedError) throw new AppendError('rejected', err.message, err.rejected);
+      if (err instanceof SinkRejectedError) throw new AppendError('rejected', err.message);
       throw err;
     }
   };
@@ -126,7 +126,7 @@ export async function startServer(
   tenantReload.unref();
 
   const hostTags = new HostTagCache(cfg.dataDir, { logger });
-  const mapper = new Mapper(cfg.mapping, hostTags);
+  const mapper = new Mapper({ ...cfg.mapping, limits: { ...DEFAULT_SERIES_LIMITS, ...cfg.limits.series } }, hostTags);
   registerMappingMetrics(registry, mapper, hostTags);
   if (cfg.remoteWrite.length > 0) {
     sink = new RemoteWriteSink(cfg.remoteWrite, registry, logger);
@@ -160,7 +160,9 @@ export async function startServer(
     logger,
   });
   await events.start();
-  const pipeline = new IngestPipeline(mapper, sink, registry, events);
+  const pipeline = new IngestPipeline(mapper, sink, registry, events, {
+    maxSeriesPerRequest: cfg.limits.maxSeriesPerRequest,
+  });
   const decodePool = cfg.limits.decodeWorkers > 0 ? new DecodePool(cfg.limits.decodeWorkers) : undefined;
 
   let closing = false;

@@ -4,6 +4,9 @@ import { emptyPayload, type DDSeries, type DDSketch, type DecodedPayload } from 
 import { series } from '../../test/support/decoder-testing.js';
 import { encodeMetricPayload } from '../../test/support/proto-writer.js';
 import { decodeSeriesV2Proto } from '../intake/decoders/series-v2-proto.js';
+import { decodeSeriesV1Json } from '../intake/decoders/series-v1-json.js';
+import { decodeMetricsV3 } from '../intake/decoders/metrics-v3.js';
+import { encodeV3Payload } from '../../test/support/v3-writer.js';
 import { HostTagCache } from './host-tags.js';
 import { Mapper, type MapResult } from './mapper.js';
 import {
@@ -127,6 +130,35 @@ describe('series limits', () => {
       const r = m.map('t', decodeSeriesV2Proto(body), NOW);
       assert.deepEqual(names(r), ['ok']);
       assert.deepEqual(r.refusedSeries, { too_many_tags: 1, metric_name_too_long: 1 });
+    }
+  });
+
+  test('every identity batch counts the tags decode() finds, without decoding them', () => {
+    const tagLists = [[], ['a'], range(3, (i) => `k:${i}`), range(1200, (i) => `t${i}`), ['x', 'x']];
+    const inputs = tagLists.map((tags, i) => ({
+      metric: `m${i}`,
+      type: 3,
+      tags,
+      resources: [{ type: 'cluster', name: 'c' }],
+      points: [{ timestamp: TS, value: 1 }],
+    }));
+    const v1 = Buffer.from(
+      JSON.stringify({
+        series: [
+          ...inputs.map((x) => ({ metric: x.metric, points: [[TS, 1]], tags: x.tags })),
+          { metric: 'null', tags: null, points: [[TS, 1]] },
+        ],
+      }).replace('"metric":"m2"', '"tags":["dropped"],"metric":"m2"'),
+    );
+    const batches = {
+      'v1 JSON': decodeSeriesV1Json(v1).seriesBatch!,
+      'v2 protobuf': decodeSeriesV2Proto(encodeMetricPayload(inputs)).seriesBatch!,
+      v3: decodeMetricsV3(encodeV3Payload({ series: inputs }), { maxDecompressedBytes: 1 << 26 }).seriesBatch!,
+    };
+    for (const [name, batch] of Object.entries(batches)) {
+      assert.ok(batch.count >= tagLists.length, name);
+      for (let i = 0; i < batch.count; i++)
+        assert.equal(batch.tagCount(i), batch.decode(i).tags.length, `${name} series ${i}`);
     }
   });
 

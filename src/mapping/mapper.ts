@@ -264,6 +264,13 @@ export class Mapper {
         const hash = batch.identityHash(i);
         known = identities.find(batch, i, hash);
         if (known === undefined) {
+          // Too many tags to be worth decoding (one series may carry millions).
+          const maxTags = this.limits.maxTagsPerSeries;
+          if (maxTags > 0 && batch.tagCount(i) > maxTags) {
+            this.refuse('too_many_tags', 1, batch.pointsStart(i + 1) - batch.pointsStart(i));
+            previous = undefined;
+            continue;
+          }
           const s = batch.decode(i);
           const e = this.entry(
             t,

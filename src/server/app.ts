@@ -1,5 +1,5 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
-import { readFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { pino, type Logger } from 'pino';
 import { Registry } from 'prom-client';
 import type { ServeConfig } from '../config/config.js';
@@ -28,7 +28,8 @@ import { registerConsole } from '../console/server.js';
 import { ApiError } from '../api/params.js';
 import type { Querier } from '../model/storage.js';
 import { VERSION } from './version.js';
-import { httpMetrics, registerStartupSeconds } from './metrics.js';
+import { httpMetrics, registerOpenConnections, registerStartupSeconds } from './metrics.js';
+import { serverFactory } from './listener.js';
 import { createRules } from './rules.js';
 import { RulesApi } from '../api/rules-api.js';
 import { registerRulerConfigApi } from '../api/ruler-config-api.js';
@@ -171,10 +172,10 @@ export async function startServer(
     // One log line per request would dominate the logs at Agent rates; /metrics counts requests instead.
     logController: new LogController({ disableRequestLogging: true }),
     routerOptions: { ignoreTrailingSlash: true },
-    requestTimeout: 60_000,
     return503OnClosing: true,
-    ...(cfg.tls ? { https: { cert: readFileSync(cfg.tls.certFile), key: readFileSync(cfg.tls.keyFile) } } : {}),
+    serverFactory: serverFactory(cfg, http, logger),
   }) as unknown as FastifyInstance;
+  registerOpenConnections(registry, app.server);
 
   // A keep-alive connection that was busy when shutdown began would otherwise hold app.close() open until the
   // client lets it go or Fastify's 72 s keep-alive timeout ends: answers sent while closing close their connection.

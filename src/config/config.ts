@@ -201,43 +201,6 @@ export const DEFAULTS = {
   ].join(':'),
 } as const;
 
-/** Memory an active series takes, with room to spare (~2.8 KiB of heap measured for an Agent series of 8 labels). */
-const ACTIVE_SERIES_BYTES = 4096;
-
-/**
- * The default active-series limit of each tenant: half of the memory the process may use (the V8 heap limit, or the
- * machine's or container's memory when smaller) at ACTIVE_SERIES_BYTES each, in thousands.
- */
-export function defaultMaxActiveSeriesPerTenant(
-  heapLimit = getHeapStatistics().heap_size_limit,
-  memory = usableMemory(),
-): number {
-  return Math.max(1000, Math.floor(Math.min(heapLimit, memory) / 2 / ACTIVE_SERIES_BYTES / 1000) * 1000);
-}
-
-/** The machine's memory, or the container's (cgroup) limit when it is smaller. */
-function usableMemory(): number {
-  const constrained = process.constrainedMemory?.() ?? 0;
-  return constrained > 0 ? Math.min(constrained, totalmem()) : totalmem();
-}
-
-/** `TLS1.2`, `TLS1.3` (or Node's spelling, `TLSv1.2`) as Node's TLS version. */
-function parseTlsVersion(v: string, what: string): TlsVersion {
-  const m = /^TLSv?1\.([23])$/i.exec(v.trim());
-  if (!m) throw new ConfigError(`${what}: expected TLS1.2 or TLS1.3, got "${v}"`);
-  return m[1] === '2' ? 'TLSv1.2' : 'TLSv1.3';
-}
-
-/** An OpenSSL cipher list, refused here when OpenSSL knows none of it. */
-function parseTlsCiphers(v: string, what: string): string {
-  try {
-    createSecureContext({ ciphers: v });
-  } catch (e) {
-    throw new ConfigError(`${what}: ${(e as Error).message} in "${v}"`);
-  }
-  return v;
-}
-
 export function parseHostPort(v: string, what: string): { host: string; port: number } {
   const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(v.trim());
   const port = m ? Number(m[3]) : NaN;
@@ -286,6 +249,43 @@ function parseBytes(v: unknown, what: string): number {
     }
   }
   throw new ConfigError(`${what}: expected a size in bytes (e.g. 10MiB), got ${JSON.stringify(v)}`);
+}
+
+/** Memory an active series takes, with room to spare (~2.8 KiB of heap measured for an Agent series of 8 labels). */
+const ACTIVE_SERIES_BYTES = 4096;
+
+/**
+ * The default active-series limit of each tenant: half of the memory the process may use (the V8 heap limit, or the
+ * machine's or container's memory when smaller) at ACTIVE_SERIES_BYTES each, in thousands.
+ */
+export function defaultMaxActiveSeriesPerTenant(
+  heapLimit = getHeapStatistics().heap_size_limit,
+  memory = usableMemory(),
+): number {
+  return Math.max(1000, Math.floor(Math.min(heapLimit, memory) / 2 / ACTIVE_SERIES_BYTES / 1000) * 1000);
+}
+
+/** The machine's memory, or the container's (cgroup) limit when it is smaller. */
+function usableMemory(): number {
+  const constrained = process.constrainedMemory?.() ?? 0;
+  return constrained > 0 ? Math.min(constrained, totalmem()) : totalmem();
+}
+
+/** `TLS1.2`, `TLS1.3` (or Node's spelling, `TLSv1.2`) as Node's TLS version. */
+function parseTlsVersion(v: string, what: string): TlsVersion {
+  const m = /^TLSv?1\.([23])$/i.exec(v.trim());
+  if (!m) throw new ConfigError(`${what}: expected TLS1.2 or TLS1.3, got "${v}"`);
+  return m[1] === '2' ? 'TLSv1.2' : 'TLSv1.3';
+}
+
+/** An OpenSSL cipher list, refused here when OpenSSL knows none of it. */
+function parseTlsCiphers(v: string, what: string): string {
+  try {
+    createSecureContext({ ciphers: v });
+  } catch (e) {
+    throw new ConfigError(`${what}: ${(e as Error).message} in "${v}"`);
+  }
+  return v;
 }
 
 function parseBool(v: unknown, what: string): boolean {

@@ -3,7 +3,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadServeConfig, parseDurationMs, parseHostPort } from './config.js';
+import {
+  ConfigError,
+  defaultMaxActiveSeriesPerTenant,
+  loadServeConfig,
+  parseDurationMs,
+  parseHostPort,
+} from './config.js';
 
 test('defaults', () => {
   const c = loadServeConfig([], {});
@@ -348,4 +354,84 @@ test('events: retention defaults to --retention; its own retention and size boun
       (e: unknown) => e instanceof ConfigError && message.test(e.message),
     );
   }
+});
+
+test('limits: defaults, YAML keys (0 turns a series bound off), --max-connections', () => {
+  const d = loadServeConfig([], {});
+  assert.equal(d.limits.maxSeriesPerRequest, 100_000);
+  assert.deepEqual(d.limits.series, {}, "the mapper's defaults apply");
+  assert.equal(d.limits.maxConnections, 4096);
+  assert.equal(d.limits.headerTimeoutMs, 10_000);
+  assert.equal(d.limits.idleTimeoutMs, 72_000);
+  const dir = mkdtempSync(join(tmpdir(), 'promdog-cfg-'));
+  const file = join(dir, 'c.yaml');
+  writeFileSync(
+    file,
+    `limits:
+  max_series_per_request: 5000
+  max_metric_name_length: 0
+  max_tags_per_series: 50
+  max_label_names_per_series: 30
+  max_label_name_length: 512
+  max_label_value_length: 1024
+  max_connections: 100
+  header_timeout: 5s
+  idle_timeout: 1m
+`,
+  );
+  const c = loadServeConfig(['--config', file], {});
+  assert.equal(c.limits.maxSeriesPerRequest, 5000);
+  assert.deepEqual(c.limits.series, {
+    maxMetricNameLength: 0,
+    maxTagsPerSeries: 50,
+    maxLabelNamesPerSeries: 30,
+    maxLabelNameLength: 512,
+    maxLabelValueLength: 1024,
+  });
+  assert.equal(c.limits.maxConnections, 100);
+  assert.equal(c.limits.headerTimeoutMs, 5000);
+  assert.equal(c.limits.idleTimeoutMs, 60_000);
+  assert.equal(loadServeConfig(['--config', file, '--max-connections', '7'], {}).limits.maxConnections, 7);
+  assert.equal(loadServeConfig(['--config', file], { PROMDOG_MAX_CONNECTIONS: '8' }).limits.maxConnections, 8);
+  assert.throws(() => loadServeConfig(['--max-connections', '0'], {}), /--max-connections: expected a positive/);
+  writeFileSync(file, 'limits:\n  max_tags_per_series: -1\n');
+  assert.throws(() => loadServeConfig(['--config', file], {}), /limits\.max_tags_per_series: expected a non-negative/);
+});
+
+test('the default active-series limit is half the usable memory at 4 KiB per series, in thousands', () => {
+  const GiB = 1024 ** 3;
+  assert.equal(defaultMaxActiveSeriesPerTenant(4 * GiB, 24 * GiB), 524_000);
+  assert.equal(defaultMaxActiveSeriesPerTenant(4 * GiB, 1 * GiB), 131_000, 'a small container bounds it');
+  assert.equal(defaultMaxActiveSeriesPerTenant(4 * 1024 ** 2, 4 * 1024 ** 2), 1000, 'never below 1000');
+  const c = loadServeConfig([], {});
+  assert.equal(c.storage.maxActiveSeriesPerTenant, defaultMaxActiveSeriesPerTenant());
+  assert.ok(c.storage.maxActiveSeriesPerTenant >= 1000);
+});
+
+test('TLS: minimum version and cipher list, checked at start', () => {
+  const tls = (args: string[], env = {}) =>
+    loadServeConfig(['--tls-cert', '/c.pem', '--tls-key', '/k.pem', ...args], env).tls!;
+  assert.equal(tls([]).minVersion, 'TLSv1.2');
+  assert.match(tls([]).ciphers, /^TLS_AES_128_GCM_SHA256:.*ECDHE-RSA-CHACHA20-POLY1305$/);
+  for (const suite of tls([]).ciphers.split(':'))
+    assert.match(suite, /^TLS_|^ECDHE-(RSA|ECDSA)-.*(GCM|CHACHA20-POLY1305)/, 'TLS 1.3, or forward-secret AEAD');
+  assert.equal(tls(['--tls-min-version', 'TLS1.3']).minVersion, 'TLSv1.3');
+  assert.equal(tls([], { PROMDOG_TLS_MIN_VERSION: 'TLSv1.3' }).minVersion, 'TLSv1.3');
+  assert.equal(tls(['--tls-ciphers', 'ECDHE-RSA-AES256-GCM-SHA384']).ciphers, 'ECDHE-RSA-AES256-GCM-SHA384');
+  assert.throws(() => tls(['--tls-min-version', 'TLS1.1']), /--tls-min-version: expected TLS1\.2 or TLS1\.3/);
+  assert.throws(() => tls(['--tls-ciphers', 'NOT-A-CIPHER']), /--tls-ciphers: .*no cipher match/);
+  const dir = mkdtempSync(join(tmpdir(), 'promdog-cfg-'));
+  const file = join(dir, 'c.yaml');
+  writeFileSync(
+    file,
+    'tls:\n  cert_file: /c.pem\n  key_file: /k.pem\n  min_version: TLS1.3\n  ciphers: TLS_AES_256_GCM_SHA384\n',
+  );
+  assert.deepEqual(loadServeConfig(['--config', file], {}).tls, {
+    certFile: '/c.pem',
+    keyFile: '/k.pem',
+    minVersion: 'TLSv1.3',
+    ciphers: 'TLS_AES_256_GCM_SHA384',
+  });
+  writeFileSync(file, 'tls:\n  cert_file: /c.pem\n  key_file: /k.pem\n  min_versoin: TLS1.3\n');
+  assert.throws(() => loadServeConfig(['--config', file], {}), /tls: unknown key "min_versoin"/);
 });

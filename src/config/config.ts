@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, totalmem } from 'node:os';
+import { createSecureContext } from 'node:tls';
+import { getHeapStatistics } from 'node:v8';
 
 // `promdog serve` configuration. Precedence: command-line flag > PROMDOG_<FLAG> environment variable > YAML
 // `--config` file > default. docs/configuration.md documents every key.
@@ -78,7 +80,14 @@ export interface ServeConfig {
     maxContexts?: number;
     recvBufferSize?: number;
   };
-  tls?: { certFile: string; keyFile: string };
+  tls?: {
+    certFile: string;
+    keyFile: string;
+    /** The oldest protocol version accepted. */
+    minVersion: TlsVersion;
+    /** OpenSSL cipher list: TLS 1.3 suites by their TLS_ names, TLS 1.2 ones by OpenSSL's. */
+    ciphers: string;
+  };
   noAuth: boolean;
   tenants: TenantConfig[];
   retentionMs: number;
@@ -90,10 +99,26 @@ export interface ServeConfig {
     requestTimeoutMs: number;
     /** Worker threads that decompress and decode series bodies; 0 decodes on the main thread. */
     decodeWorkers: number;
+    /** Datadog series, distributions and service checks one request may hold; 0 = no bound. */
+    maxSeriesPerRequest: number;
+    /** Bounds on each series, where set (the mapper's defaults elsewhere); 0 turns one off. */
+    series: {
+      maxMetricNameLength?: number;
+      maxTagsPerSeries?: number;
+      maxLabelNamesPerSeries?: number;
+      maxLabelNameLength?: number;
+      maxLabelValueLength?: number;
+    };
+    /** Open client connections at most; past it new ones are closed at once. */
+    maxConnections: number;
+    /** A connection must have sent its request headers this long after it opened or its last request began. */
+    headerTimeoutMs: number;
+    /** A keep-alive connection idle this long between requests is closed. */
+    idleTimeoutMs: number;
   };
   storage: {
     outOfOrderWindowMs: number;
-    /** 0 = unlimited. */
+    /** 0 = unlimited; default defaultMaxActiveSeriesPerTenant(). */
     maxActiveSeriesPerTenant: number;
   };
   query: {
@@ -143,6 +168,8 @@ export interface ServeConfig {
   };
 }
 
+export type TlsVersion = 'TLSv1.2' | 'TLSv1.3';
+
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
@@ -172,6 +199,23 @@ export const DEFAULTS = {
   alertmanagerTimeout: '10s',
   queryUrlTimeout: '2m',
   eventsMaxBytesPerTenant: 1024 * MiB,
+  maxSeriesPerRequest: 100_000,
+  maxConnections: 4096,
+  headerTimeout: '10s',
+  idleTimeout: '72s',
+  tlsMinVersion: 'TLSv1.2',
+  /** TLS 1.3's suites, then TLS 1.2's with forward secrecy (ECDHE) and authenticated encryption (GCM, ChaCha20). */
+  tlsCiphers: [
+    'TLS_AES_128_GCM_SHA256',
+    'TLS_AES_256_GCM_SHA384',
+    'TLS_CHACHA20_POLY1305_SHA256',
+    'ECDHE-ECDSA-AES128-GCM-SHA256',
+    'ECDHE-RSA-AES128-GCM-SHA256',
+    'ECDHE-ECDSA-AES256-GCM-SHA384',
+    'ECDHE-RSA-AES256-GCM-SHA384',
+    'ECDHE-ECDSA-CHACHA20-POLY1305',
+    'ECDHE-RSA-CHACHA20-POLY1305',
+  ].join(':'),
 } as const;
 
 /** The default rule pack's settings as `rules.default_pack` spells them (docs/alerting.md explains each). */
@@ -232,6 +276,43 @@ function parseBytes(v: unknown, what: string): number {
     }
   }
   throw new ConfigError(`${what}: expected a size in bytes (e.g. 10MiB), got ${JSON.stringify(v)}`);
+}
+
+/** Memory an active series takes, with room to spare (~2.8 KiB of heap measured for an Agent series of 8 labels). */
+const ACTIVE_SERIES_BYTES = 4096;
+
+/**
+ * The default active-series limit of each tenant: half of the memory the process may use (the V8 heap limit, or the
+ * machine's or container's memory when smaller) at ACTIVE_SERIES_BYTES each, in thousands.
+ */
+export function defaultMaxActiveSeriesPerTenant(
+  heapLimit = getHeapStatistics().heap_size_limit,
+  memory = usableMemory(),
+): number {
+  return Math.max(1000, Math.floor(Math.min(heapLimit, memory) / 2 / ACTIVE_SERIES_BYTES / 1000) * 1000);
+}
+
+/** The machine's memory, or the container's (cgroup) limit when it is smaller. */
+function usableMemory(): number {
+  const constrained = process.constrainedMemory?.() ?? 0;
+  return constrained > 0 ? Math.min(constrained, totalmem()) : totalmem();
+}
+
+/** `TLS1.2`, `TLS1.3` (or Node's spelling, `TLSv1.2`) as Node's TLS version. */
+function parseTlsVersion(v: string, what: string): TlsVersion {
+  const m = /^TLSv?1\.([23])$/i.exec(v.trim());
+  if (!m) throw new ConfigError(`${what}: expected TLS1.2 or TLS1.3, got "${v}"`);
+  return m[1] === '2' ? 'TLSv1.2' : 'TLSv1.3';
+}
+
+/** An OpenSSL cipher list, refused here when OpenSSL knows none of it. */
+function parseTlsCiphers(v: string, what: string): string {
+  try {
+    createSecureContext({ ciphers: v });
+  } catch (e) {
+    throw new ConfigError(`${what}: ${(e as Error).message} in "${v}"`);
+  }
+  return v;
 }
 
 function parseBool(v: unknown, what: string): boolean {
@@ -472,6 +553,9 @@ const FLAG_SPEC = {
   config: { type: 'string' },
   'tls-cert': { type: 'string' },
   'tls-key': { type: 'string' },
+  'tls-min-version': { type: 'string' },
+  'tls-ciphers': { type: 'string' },
+  'max-connections': { type: 'string' },
   'no-auth': { type: 'boolean' },
   retention: { type: 'string' },
   'query-max-samples': { type: 'string' },
@@ -500,6 +584,10 @@ Flags (each also settable as PROMDOG_<FLAG> in the environment, e.g. PROMDOG_DAT
   --dogstatsd-tenant NAME      tenant DogStatsD data is written to (default "default")
   --config FILE                YAML configuration (tenants, remote-write targets, limits, mapping)
   --tls-cert FILE --tls-key FILE  serve HTTPS
+  --tls-min-version VERSION    oldest TLS version accepted: TLS1.2 or TLS1.3 (default TLS1.2)
+  --tls-ciphers LIST           OpenSSL cipher list (default: TLS 1.3's suites and TLS 1.2's ECDHE with AES-GCM or
+                               ChaCha20-Poly1305)
+  --max-connections N          open client connections at most; past it new ones are closed (default ${DEFAULTS.maxConnections})
   --no-auth                    accept requests without an API key; all data goes to tenant "default"
   --retention DURATION         embedded store retention (default ${DEFAULTS.retention})
   --query-max-samples N        samples one query may load (default ${DEFAULTS.queryMaxSamples})
@@ -592,11 +680,41 @@ export function loadServeConfig(argv: string[], env: NodeJS.ProcessEnv = process
   const keyFile =
     (flags['tls-key'] as string | undefined) ?? envOf('tls-key') ?? (fileTls.key_file as string | undefined);
   if (Boolean(certFile) !== Boolean(keyFile)) throw new ConfigError('--tls-cert and --tls-key go together');
+  checkKeys(fileTls, ['cert_file', 'key_file', 'min_version', 'ciphers'], 'tls');
+  const tlsMinVersion = parseTlsVersion(
+    String(
+      (flags['tls-min-version'] as string | undefined) ??
+        envOf('tls-min-version') ??
+        fileTls.min_version ??
+        DEFAULTS.tlsMinVersion,
+    ),
+    '--tls-min-version',
+  );
+  const tlsCiphers = parseTlsCiphers(
+    String(
+      (flags['tls-ciphers'] as string | undefined) ?? envOf('tls-ciphers') ?? fileTls.ciphers ?? DEFAULTS.tlsCiphers,
+    ),
+    '--tls-ciphers',
+  );
 
   const limits = isObj(file.limits) ? file.limits : {};
   checkKeys(
     limits,
-    ['max_compressed_body_bytes', 'max_decompressed_body_bytes', 'request_timeout', 'decode_workers'],
+    [
+      'max_compressed_body_bytes',
+      'max_decompressed_body_bytes',
+      'request_timeout',
+      'decode_workers',
+      'max_series_per_request',
+      'max_metric_name_length',
+      'max_tags_per_series',
+      'max_label_names_per_series',
+      'max_label_name_length',
+      'max_label_value_length',
+      'max_connections',
+      'header_timeout',
+      'idle_timeout',
+    ],
     'limits',
   );
   const storageCfg = isObj(file.storage) ? file.storage : {};
@@ -707,6 +825,18 @@ export function loadServeConfig(argv: string[], env: NodeJS.ProcessEnv = process
         'limits.request_timeout',
       ),
       decodeWorkers: positiveInt(limits.decode_workers ?? defaultDecodeWorkers(), 'limits.decode_workers', true),
+      maxSeriesPerRequest: positiveInt(
+        limits.max_series_per_request ?? DEFAULTS.maxSeriesPerRequest,
+        'limits.max_series_per_request',
+        true,
+      ),
+      series: {},
+      maxConnections: positiveInt(
+        pick('max-connections', '') ?? limits.max_connections ?? DEFAULTS.maxConnections,
+        '--max-connections',
+      ),
+      headerTimeoutMs: positiveDuration(limits.header_timeout ?? DEFAULTS.headerTimeout, 'limits.header_timeout'),
+      idleTimeoutMs: positiveDuration(limits.idle_timeout ?? DEFAULTS.idleTimeout, 'limits.idle_timeout'),
     },
     mapping: { keepUtf8Names: parseBool(mapping.keep_utf8_names ?? false, 'mapping.keep_utf8_names') },
     storage: {
@@ -715,7 +845,7 @@ export function loadServeConfig(argv: string[], env: NodeJS.ProcessEnv = process
         'storage.out_of_order_window',
       ),
       maxActiveSeriesPerTenant: positiveInt(
-        storageCfg.max_active_series_per_tenant ?? 0,
+        storageCfg.max_active_series_per_tenant ?? defaultMaxActiveSeriesPerTenant(),
         'storage.max_active_series_per_tenant',
         true,
       ),
@@ -793,6 +923,15 @@ export function loadServeConfig(argv: string[], env: NodeJS.ProcessEnv = process
   if (mapping.series_cache_idle !== undefined) {
     cfg.mapping.seriesCacheIdleMs = parseDurationMs(String(mapping.series_cache_idle), 'mapping.series_cache_idle');
   }
+  const seriesLimitKeys = [
+    ['max_metric_name_length', 'maxMetricNameLength'],
+    ['max_tags_per_series', 'maxTagsPerSeries'],
+    ['max_label_names_per_series', 'maxLabelNamesPerSeries'],
+    ['max_label_name_length', 'maxLabelNameLength'],
+    ['max_label_value_length', 'maxLabelValueLength'],
+  ] as const;
+  for (const [key, field] of seriesLimitKeys)
+    if (limits[key] !== undefined) cfg.limits.series[field] = positiveInt(limits[key], `limits.${key}`, true);
   if (typeof dsd.hostname === 'string') cfg.dogstatsd.hostname = dsd.hostname;
   const aggregates = strList(dsd.histogram_aggregates, 'dogstatsd.histogram_aggregates');
   if (aggregates) cfg.dogstatsd.histogramAggregates = aggregates;
@@ -812,7 +951,7 @@ export function loadServeConfig(argv: string[], env: NodeJS.ProcessEnv = process
     cfg.dogstatsdListen = dsdListen;
   }
   if (dsdSocket) cfg.dogstatsdSocket = dsdSocket;
-  if (certFile && keyFile) cfg.tls = { certFile, keyFile };
+  if (certFile && keyFile) cfg.tls = { certFile, keyFile, minVersion: tlsMinVersion, ciphers: tlsCiphers };
   if (cfg.queryUrl && cfg.remoteWrite.length === 0)
     throw new ConfigError(
       '--query-url: only for gateway mode (--remote-write-url); the embedded store answers the ruler itself',

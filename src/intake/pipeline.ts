@@ -1,8 +1,8 @@
 import type { DecodedPayload } from '../model/datadog.js';
 import { sampleCount } from '../model/prometheus.js';
-import type { Mapper } from '../mapping/index.js';
+import { describeRefusal, type Mapper, type SeriesRefusal } from '../mapping/index.js';
 import type { Sink } from '../sinks/sink.js';
-import { SinkRejectedError, SinkUnavailableError, type RejectedSamples } from '../sinks/sink.js';
+import { SinkRejectedError, SinkUnavailableError } from '../sinks/sink.js';
 import type { Registry } from 'prom-client';
 import { EventStoreUnavailableError, type EventAppendResult, type EventWriter } from '../events/store.js';
 import { ingestMetrics, type IngestMetrics } from './metrics.js';
@@ -15,6 +15,13 @@ export type IngestKind = 'series' | 'sketch' | 'distribution' | 'service_check' 
 /** What became of a payload's events (its samples are counted in the metrics). */
 export interface IngestOutcome {
   events: EventAppendResult;
+  /** Set when the payload had series and limits refused every one: what was refused and by which limits. */
+  everySeriesRefused?: string;
+}
+
+export interface IngestLimits {
+  /** Datadog series, distributions and service checks one HTTP request may hold; 0 = no bound. */
+  maxSeriesPerRequest: number;
 }
 
 export class IngestPipeline {
@@ -26,6 +33,7 @@ export class IngestPipeline {
     private readonly sink: Sink,
     registry: Registry,
     private readonly events: EventWriter,
+    private readonly limits: IngestLimits,
   ) {
     this.metrics = ingestMetrics(registry);
   }
@@ -33,39 +41,44 @@ export class IngestPipeline {
   /**
    * Resolves when the payload's samples and events are durable; rejects with the sink's error (counted here), or
    * SinkUnavailableError when the event store could not write. Samples go first: when they fail, no event is
-   * stored, so the client's retry does not store its events twice.
+   * stored, so the client's retry does not store its events twice. DogStatsD flushes have no series-per-request
+   * bound: max_contexts bounds them.
    */
   async ingest(tenant: string, kind: IngestKind, payload: DecodedPayload, deadline: number): Promise<IngestOutcome> {
     const m = this.metrics;
     if (payload.hostMetadata.length) m.hostMetadataReceived.inc({ tenant }, payload.hostMetadata.length);
-    const mapped = this.mapper.map(tenant, payload, Date.now());
+    const maxSeries = kind === 'dogstatsd' ? 0 : this.limits.maxSeriesPerRequest;
+    const mapped = this.mapper.map(tenant, payload, Date.now(), maxSeries);
     if (mapped.invalid > 0) {
       for (const [reason, n] of Object.entries(mapped.dropped)) if (n > 0) m.samplesRejected.inc({ tenant, reason }, n);
     }
+    // What limits refused, in words, for the answer when nothing was stored.
+    const limitRefusals: string[] = [];
+    for (const [r, n] of Object.entries(mapped.refusedSeries)) {
+      const reason = r as SeriesRefusal;
+      m.seriesRejected.inc({ tenant, reason }, n);
+      if (reason !== 'invalid_metric_name')
+        limitRefusals.push(`${n} series: ${describeRefusal(reason, this.mapper.limits, maxSeries)}`);
+    }
+    for (const [reason, n] of Object.entries(mapped.refusedHostMetadata))
+      m.itemsNotStored.inc({ tenant, kind: 'host_metadata', reason }, n);
     const samples = sampleCount(mapped.series);
-    const countRejected = (rejected: RejectedSamples): number => {
-      let n = 0;
-      for (const [reason, k] of Object.entries(rejected)) {
-        if (!k) continue;
-        m.samplesRejected.inc({ tenant, reason }, k);
-        n += k;
-      }
-      return n;
-    };
     let refused = 0;
     try {
       if (mapped.series.length > 0) {
-        refused = countRejected(
-          (await this.sink.write({ tenant, series: mapped.series, metadata: mapped.metadata }, deadline)).rejected,
-        );
+        const outcome = await this.sink.write({ tenant, series: mapped.series, metadata: mapped.metadata }, deadline);
+        for (const [reason, k] of Object.entries(outcome.rejected)) {
+          if (!k) continue;
+          m.samplesRejected.inc({ tenant, reason }, k);
+          refused += k;
+        }
+        const bySink = outcome.refusedSeries;
+        if (bySink !== undefined) {
+          m.seriesRejected.inc({ tenant, reason: bySink.reason }, bySink.series);
+          limitRefusals.push(`${bySink.series} series: ${bySink.limit}`);
+        }
       }
     } catch (e) {
-      if (e instanceof SinkRejectedError && e.rejected) {
-        // Part of the batch was refused (e.g. new series over the limit); the rest is durable.
-        const stored = samples - countRejected(e.rejected);
-        if (stored > 0) m.samplesAccepted.inc({ tenant, kind }, stored);
-        throw e;
-      }
       const reason =
         e instanceof SinkRejectedError
           ? 'sink_rejected'
@@ -81,12 +94,15 @@ export class IngestPipeline {
     // Accepted but not turned into samples: counted, documented, never silent.
     if (payload.inventories)
       m.itemsNotStored.inc({ tenant, kind: 'inventory', reason: 'not_stored' }, payload.inventories);
+    let events: EventAppendResult;
     try {
       // The event store counts what it stores and refuses.
-      return { events: await this.events.append(tenant, payload.events) };
+      events = await this.events.append(tenant, payload.events);
     } catch (e) {
       if (e instanceof EventStoreUnavailableError) throw new SinkUnavailableError(e.message, 1);
       throw e;
     }
+    if (samples > refused || limitRefusals.length === 0) return { events };
+    return { events, everySeriesRefused: `every series was refused: ${limitRefusals.join('; ')}` };
   }
 }

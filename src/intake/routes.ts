@@ -188,6 +188,8 @@ export function registerIntakeRoutes(app: FastifyInstance, deps: IntakeDeps): vo
         if (e instanceof SinkRejectedError) return reject(metrics, reply, route.path, 400, 'rejected', e.message);
         throw e;
       }
+      if (outcome.everySeriesRefused !== undefined)
+        return reject(metrics, reply, route.path, 400, 'limits', outcome.everySeriesRefused);
       if (route.reply === 'v1' || route.reply === 'v2')
         return reply.code(202).send(route.reply === 'v1' ? { status: 'ok' } : { errors: [] });
       // The events API posts one event: refused (too old...), it is a 400 saying why.

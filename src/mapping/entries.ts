@@ -2,6 +2,7 @@ import type { DDResource } from '../model/datadog.js';
 import type { MetricMetadata, PromMetricType } from '../model/prometheus.js';
 import type { SeriesIdentity } from './label-rules.js';
 import type { LabelSet } from './label-sets.js';
+import type { SeriesRefusal } from './limits.js';
 import { HASH_SEED, mixAll, mixSample } from './string-hash.js';
 
 // The mapper's cache entries: one per Datadog identity a tenant sent, holding the label sets and families the
@@ -35,9 +36,11 @@ export interface Entry extends SeriesIdentity {
   hostVersion: number;
   /** The request time (ms) it was last used: idle entries are evicted by TenantState.sweep. */
   used: number;
-  /** Series: 1 set (0 if the name is invalid); distributions: quantiles then count, sum, min, max, avg; checks: 1. */
+  /** Series: 1 set; distributions: quantiles then count, sum, min, max, avg; checks: 1. None when refused. */
   sets: readonly LabelSet[];
   families: readonly Family[];
+  /** Why its samples are refused (an empty metric name, a limit its labels break); null when they are mapped. */
+  refused: SeriesRefusal | null;
 }
 
 /** The version of its host's tags an entry's label sets must have been built with (0 without a host). */

@@ -2,6 +2,8 @@
 export { Mapper, DEFAULT_QUANTILES, DEFAULT_SERIES_CACHE_SIZE } from './mapper.js';
 export { JOB, SERVICE_CHECK_METRIC } from './label-rules.js';
 export type { MappingOptions, MapResult, DroppedSamples } from './mapper.js';
+export { DEFAULT_SERIES_LIMITS, NO_SERIES_LIMITS, describeRefusal } from './limits.js';
+export type { SeriesLimits, SeriesRefusal } from './limits.js';
 export { HostTagCache, HOST_TAGS_FILE } from './host-tags.js';
 export type { HostInfo, HostTagCacheOptions, HostTagsListener, WarnLogger } from './host-tags.js';
 export { sanitizeMetricName, sanitizeLabelName, tagKey, tagValue, BARE_TAG_VALUE } from './names.js';

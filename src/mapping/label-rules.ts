@@ -145,7 +145,7 @@ function labelsOf(
   naming: Naming,
 ): Label[] {
   // Runs once per new series: one value per name is kept as a string, a second one makes it a list.
-  const values = new Map<string, string | string[]>();
+  const values = new Map<string, string | Set<string>>();
   let resourceNames: ReadonlySet<string> | null = null;
   const nameFor = (raw: string): string => {
     const n = naming.labelName(raw);
@@ -155,7 +155,7 @@ function labelsOf(
   for (const r of resources) if (r.name !== '') addValue(values, nameFor(r.type), r.name);
   if (values.size > 0) resourceNames = new Set(values.keys());
   for (const tag of tags) addValue(values, nameFor(tagKey(tag)), tagValue(tag));
-  let fromHost: Map<string, string | string[]> | null = null;
+  let fromHost: Map<string, string | Set<string>> | null = null;
   for (const tag of hostTags) {
     const n = nameFor(tagKey(tag));
     if (!values.has(n)) addValue((fromHost ??= new Map()), n, tagValue(tag));
@@ -171,16 +171,16 @@ function fixedHas(fixed: readonly Label[], name: string): boolean {
   return false;
 }
 
-/** Adds a value to a name's values (unique). */
-function addValue(into: Map<string, string | string[]>, name: string, value: string): void {
+/** Adds a value to a name's values (unique: a set, so that many values of one name cost linear time). */
+function addValue(into: Map<string, string | Set<string>>, name: string, value: string): void {
   const have = into.get(name);
   if (have === undefined) into.set(name, value);
   else if (typeof have === 'string') {
-    if (have !== value) into.set(name, [have, value]);
-  } else if (!have.includes(value)) have.push(value);
+    if (have !== value) into.set(name, new Set([have, value]));
+  } else have.add(value);
 }
 
 /** One value as is; several sorted and joined with `,`. */
-function joinedValue(v: string | string[]): string {
-  return typeof v === 'string' ? v : v.sort().join(',');
+function joinedValue(v: string | Set<string>): string {
+  return typeof v === 'string' ? v : [...v].sort().join(',');
 }

@@ -2,7 +2,7 @@ import type { DDResource, DDSeries, DDSketchPoint, DecodedPayload, IdentitySerie
 import type { MetricMetadata, PromSeries } from '../model/prometheus.js';
 import type { HostTagCache } from './host-tags.js';
 import { DDSketchBuilder, quantileOrder } from './ddsketch.js';
-import { hostVersionOf, type Entry, type Family } from './entries.js';
+import { hostVersionOf, type Entry, type EntryTable, type Family } from './entries.js';
 import type { KnownIdentity } from './identities.js';
 import {
   CHECK_FAMILY,
@@ -17,6 +17,13 @@ import {
   sketchLabelSets,
 } from './label-rules.js';
 import type { LabelSet } from './label-sets.js';
+import {
+  DEFAULT_SERIES_LIMITS,
+  identityRefusal,
+  labelRefusal,
+  type SeriesLimits,
+  type SeriesRefusal,
+} from './limits.js';
 import { NameCache } from './name-cache.js';
 import { checkMs, msOf, sketchValues, sortDedupe, validCheckStatus, validMs } from './sample-rules.js';
 import { TenantState } from './tenant-state.js';
@@ -33,6 +40,8 @@ export interface MappingOptions {
   seriesCacheSize?: number;
   /** Identities not seen for this long are evicted at the next sweep; default {@link DEFAULT_SERIES_CACHE_IDLE_MS}. */
   seriesCacheIdleMs?: number;
+  /** Bounds on each series; default {@link DEFAULT_SERIES_LIMITS}. */
+  limits?: SeriesLimits;
 }
 
 export const DEFAULT_QUANTILES: readonly number[] = Object.freeze([0.5, 0.75, 0.9, 0.95, 0.99]);
@@ -41,12 +50,13 @@ export const DEFAULT_SERIES_CACHE_IDLE_MS = 15 * 60_000;
 /** How often a tenant's caches are swept for idle identities (checked between requests). */
 const SWEEP_INTERVAL_MS = 60_000;
 
-/** Samples dropped by {@link Mapper.map}, by reason (usable as the `reason` label of promdog_samples_rejected_total). */
-export interface DroppedSamples {
+/**
+ * Samples dropped by {@link Mapper.map}, by reason (usable as the `reason` label of promdog_samples_rejected_total):
+ * those of refused series (a SeriesRefusal: an empty metric name, a limit) and these.
+ */
+export interface DroppedSamples extends Record<SeriesRefusal, number> {
   /** Timestamp not finite or outside ±2^53 ms. */
   invalid_timestamp: number;
-  /** Metric name empty. */
-  invalid_metric_name: number;
   /** Service check status not 0..3; non-finite raw distribution value. */
   invalid_value: number;
   /** Another sample of the same series in the same request had the same timestamp and was sent later. */
@@ -60,6 +70,10 @@ export interface MapResult {
   /** Samples dropped, all reasons together (details in `dropped`). */
   invalid: number;
   dropped: DroppedSamples;
+  /** Prometheus series refused, by reason (a distribution's count as every series it would have made). */
+  refusedSeries: Partial<Record<SeriesRefusal, number>>;
+  /** Host metadata refused, by the series limit its tags break; the host keeps the tags it had. */
+  refusedHostMetadata: Partial<Record<SeriesRefusal, number>>;
 }
 
 const enum Kind {
@@ -82,6 +96,7 @@ export class Mapper {
   private readonly pointValues: number[] = [];
   private readonly cacheSize: number;
   private readonly cacheIdleMs: number;
+  readonly limits: SeriesLimits;
   private readonly tenants = new Map<string, TenantState>();
 
   // State of the request being mapped (map() is synchronous).
@@ -91,6 +106,9 @@ export class Mapper {
   private touched: LabelSet[] = [];
   private touchedFamilies: Family[] = [];
   private dropped: DroppedSamples = newDropped();
+  private refusedSeries: Partial<Record<SeriesRefusal, number>> = {};
+  /** Datadog series, distributions and service checks this request may still map (max_series_per_request). */
+  private seriesLeft = Infinity;
   /** Cached identities evicted so far, all tenants (idle or over the cache size). */
   evicted = 0;
 
@@ -107,6 +125,7 @@ export class Mapper {
     this.quantileOrder = quantileOrder(this.quantiles);
     this.cacheSize = opts.seriesCacheSize ?? DEFAULT_SERIES_CACHE_SIZE;
     this.cacheIdleMs = opts.seriesCacheIdleMs ?? DEFAULT_SERIES_CACHE_IDLE_MS;
+    this.limits = opts.limits ?? DEFAULT_SERIES_LIMITS;
     hostTags.onChange((tenant, host) => this.tenants.get(tenant)?.hostTagsChanged(host));
   }
 
@@ -117,9 +136,18 @@ export class Mapper {
     return out;
   }
 
-  /** Maps one request's payload. Host metadata in it updates the host-tag cache first, so it applies to its series. */
-  map(tenant: string, payload: DecodedPayload, nowMs: number): MapResult {
-    for (const md of payload.hostMetadata) this.hostTags.update(tenant, md, nowMs);
+  /**
+   * Maps one request's payload. Host metadata in it updates the host-tag cache first, so it applies to its series.
+   * Its Datadog series, distributions and service checks past the first `maxSeries` (0: no bound) are refused.
+   */
+  map(tenant: string, payload: DecodedPayload, nowMs: number, maxSeries = 0): MapResult {
+    const refusedHostMetadata: Partial<Record<SeriesRefusal, number>> = {};
+    for (const md of payload.hostMetadata) {
+      // Host tags join every series of the host: they are held to the bounds of a series' own tags.
+      const refused = identityRefusal(this.limits, '', '', '', '', NO_RESOURCES, md.hostTags);
+      if (refused === null) this.hostTags.update(tenant, md, nowMs);
+      else refusedHostMetadata[refused] = (refusedHostMetadata[refused] ?? 0) + 1;
+    }
     let t = this.tenants.get(tenant);
     if (t === undefined) this.tenants.set(tenant, (t = new TenantState(tenant, this.hostTags, nowMs)));
     else if (nowMs - t.lastSweepMs >= SWEEP_INTERVAL_MS || nowMs < t.lastSweepMs) {
@@ -135,14 +163,19 @@ export class Mapper {
     this.touched = [];
     this.touchedFamilies = [];
     this.dropped = newDropped();
+    this.refusedSeries = {};
+    this.seriesLeft = maxSeries > 0 ? maxSeries : Infinity;
 
     if (payload.seriesBatch !== undefined) this.mapSeriesBatch(t, payload.seriesBatch);
     else for (const s of payload.series) this.mapSeries(t, s);
+    const sketchSamples = this.quantiles.length + SKETCH_SUFFIXES.length;
     for (const sk of payload.sketches) {
+      if (this.overRequestLimit(sketchSamples, sketchSamples * sk.points.length)) continue;
       const e = this.entry(t, Kind.Sketch, sk.metric, sk.host, '', '', '', NO_RESOURCES, sk.tags);
       for (const p of sk.points) this.appendSketch(e, p);
     }
     for (const d of payload.distributions) {
+      if (this.overRequestLimit(sketchSamples, sketchSamples * d.points.length)) continue;
       const e = this.entry(t, Kind.Sketch, d.metric, d.host, '', '', '', NO_RESOURCES, d.tags);
       for (const p of d.points) {
         const b = new DDSketchBuilder();
@@ -154,19 +187,21 @@ export class Mapper {
       }
     }
     for (const sc of payload.serviceChecks) {
+      if (this.overRequestLimit(1, 1)) continue;
       const e = this.entry(t, Kind.Check, sc.check, sc.host, '', '', '', NO_RESOURCES, sc.tags);
       const ms = checkMs(sc.timestamp, nowMs);
-      if (!validMs(ms)) this.dropped.invalid_timestamp++;
+      if (e.refused !== null) this.refuse(e.refused, 1, 1);
+      else if (!validMs(ms)) this.dropped.invalid_timestamp++;
       else if (!validCheckStatus(sc.status)) this.dropped.invalid_value++;
       else {
         this.append(e.sets[0]!, ms, sc.status);
         this.touchFamily(e.families[0]!, '');
       }
     }
-    return this.finish();
+    return this.finish(refusedHostMetadata);
   }
 
-  private finish(): MapResult {
+  private finish(refusedHostMetadata: Partial<Record<SeriesRefusal, number>>): MapResult {
     const dropped = this.dropped;
     for (const ls of this.touched) {
       if (ls.unsorted) dropped.duplicate_timestamp += sortDedupe(ls.out!);
@@ -183,14 +218,30 @@ export class Mapper {
     this.out = [];
     this.touched = [];
     this.touchedFamilies = [];
-    const invalid =
-      dropped.invalid_timestamp + dropped.invalid_metric_name + dropped.invalid_value + dropped.duplicate_timestamp;
-    return { series, metadata, invalid, dropped };
+    let invalid = 0;
+    for (const n of Object.values(dropped)) invalid += n;
+    return { series, metadata, invalid, dropped, refusedSeries: this.refusedSeries, refusedHostMetadata };
+  }
+
+  /**
+   * Counts one more Datadog series, distribution or service check of the request; past its limit, refuses it
+   * (`series` Prometheus series with `samples` samples) and returns true.
+   */
+  private overRequestLimit(series: number, samples: number): boolean {
+    if (--this.seriesLeft >= 0) return false;
+    this.refuse('too_many_series_in_request', series, samples);
+    return true;
+  }
+
+  private refuse(reason: SeriesRefusal, series: number, samples: number): void {
+    this.dropped[reason] += samples;
+    this.refusedSeries[reason] = (this.refusedSeries[reason] ?? 0) + series;
   }
 
   // ---- hot path ----
 
   private mapSeries(t: TenantState, s: DDSeries): void {
+    if (this.overRequestLimit(1, s.timestamps.length)) return;
     const e = this.entry(t, Kind.Series, s.metric, s.host, s.device, s.sourceTypeName, s.type, s.resources, s.tags);
     this.appendPoints(e, s.unit, s.timestamps, s.values, 0, s.timestamps.length);
   }
@@ -206,12 +257,20 @@ export class Mapper {
     const identities = t.identities[batch.encoding];
     let previous: KnownIdentity | undefined;
     for (let i = 0; i < batch.count; i++) {
+      if (this.overRequestLimit(1, batch.pointsStart(i + 1) - batch.pointsStart(i))) continue;
       // The Agent sends its series in the same order every flush: try the one that came next last time first.
       let known = previous?.successor;
       if (known === undefined || !identities.matches(known, batch, i)) {
         const hash = batch.identityHash(i);
         known = identities.find(batch, i, hash);
         if (known === undefined) {
+          // Too many tags to be worth decoding (one series may carry millions).
+          const maxTags = this.limits.maxTagsPerSeries;
+          if (maxTags > 0 && batch.tagCount(i) > maxTags) {
+            this.refuse('too_many_tags', 1, batch.pointsStart(i + 1) - batch.pointsStart(i));
+            previous = undefined;
+            continue;
+          }
           const s = batch.decode(i);
           const e = this.entry(
             t,
@@ -224,7 +283,8 @@ export class Mapper {
             s.resources,
             s.tags,
           );
-          known = identities.add(batch, i, hash, e, s.unit);
+          // An identity refused before it was cached is not remembered either: its limits make it costly to keep.
+          known = isUncached(e) ? undefined : identities.add(batch, i, hash, e, s.unit);
           if (known === undefined) {
             this.appendPoints(e, s.unit, s.timestamps, s.values, 0, s.timestamps.length);
             previous = undefined;
@@ -251,8 +311,8 @@ export class Mapper {
     from: number,
     to: number,
   ): void {
-    if (e.sets.length === 0) {
-      this.dropped.invalid_metric_name += to - from;
+    if (e.refused !== null) {
+      this.refuse(e.refused, 1, to - from);
       return;
     }
     const ls = e.sets[0]!;
@@ -271,8 +331,9 @@ export class Mapper {
 
   private appendSketch(e: Entry, p: DDSketchPoint): void {
     const sets = e.sets;
-    if (sets.length === 0) {
-      this.dropped.invalid_metric_name += this.quantiles.length + SKETCH_SUFFIXES.length;
+    if (e.refused !== null) {
+      const n = this.quantiles.length + SKETCH_SUFFIXES.length;
+      this.refuse(e.refused, n, n);
       return;
     }
     const ms = msOf(p.ts);
@@ -311,7 +372,10 @@ export class Mapper {
     } else if (f.unit === '' && unit !== '') f.unit = unit;
   }
 
-  /** The entry of an identity, its label sets built when new or when its host's tags changed. */
+  /**
+   * The entry of an identity, its label sets built when new or when its host's tags changed. A new identity that
+   * breaks a limit as sent is not cached: it gets the shared entry of its refusal.
+   */
   private entry(
     t: TenantState,
     kind: Kind,
@@ -323,44 +387,95 @@ export class Mapper {
     resources: readonly DDResource[],
     tags: readonly string[],
   ): Entry {
-    const table = kind === Kind.Series ? t.series : kind === Kind.Sketch ? t.sketches : t.checks;
-    const e = t.entry(table, metric, host, device, sourceTypeName, type, resources, tags, this.nowMs);
+    const table: EntryTable = kind === Kind.Series ? t.series : kind === Kind.Sketch ? t.sketches : t.checks;
+    const hash = table.hash(metric, host, device, sourceTypeName, type, resources, tags);
+    let e = table.find(hash, metric, host, device, sourceTypeName, type, resources, tags);
+    if (e !== undefined) e.used = this.nowMs;
+    else {
+      const refused = identityRefusal(this.limits, metric, host, device, sourceTypeName, resources, tags);
+      if (refused !== null) return uncachedEntry(refused);
+      e = t.create(table, hash, metric, host, device, sourceTypeName, type, resources, tags, this.nowMs);
+    }
     if (e.hostVersion !== hostVersionOf(e)) this.build(t, kind, e);
     return e;
   }
 
   /**
-   * (Re)builds an entry's label sets and families from the rules, with its host's tags as they are now. Callers
-   * check hostVersionOf first, so a series with nothing to build makes no call.
+   * (Re)builds an entry's label sets and families from the rules, with its host's tags as they are now, or refuses
+   * it (an empty metric name, labels that break a limit). Callers check hostVersionOf first, so a series with
+   * nothing to build makes no call.
    */
   private build(t: TenantState, kind: Kind, e: Entry): void {
-    const hostTags = e.slot?.tags ?? [];
-    if (kind === Kind.Check) {
-      e.sets = [t.intern(checkLabels(e, hostTags, this.naming))];
-      e.families = [t.family(SERVICE_CHECK_METRIC, CHECK_FAMILY, e.metric)];
-    } else {
-      const name = this.naming.metricName(e.metric);
-      if (name === '') {
-        // No series: the samples are dropped as invalid_metric_name.
-        e.sets = [];
-        e.families = [];
-      } else if (kind === Kind.Series) {
-        e.sets = [t.intern(seriesLabels(e, name, hostTags, this.naming))];
-        e.families = [t.family(name, SERIES_FAMILY, e.metric)];
-      } else {
-        const sets: LabelSet[] = [];
-        const labelSets = sketchLabelSets(e, name, hostTags, this.quantileLabels, this.naming);
-        for (const labels of labelSets) sets.push(t.intern(labels));
-        const families: Family[] = [];
-        for (const rule of SKETCH_FAMILIES) families.push(t.family(name + rule.suffix, rule, e.metric));
-        e.sets = sets;
-        e.families = families;
-      }
-    }
     e.hostVersion = hostVersionOf(e);
+    const hostTags = e.slot?.tags ?? [];
+    const name = kind === Kind.Check ? SERVICE_CHECK_METRIC : this.naming.metricName(e.metric);
+    const labelSets =
+      name === ''
+        ? []
+        : kind === Kind.Check
+          ? [checkLabels(e, hostTags, this.naming)]
+          : kind === Kind.Series
+            ? [seriesLabels(e, name, hostTags, this.naming)]
+            : sketchLabelSets(e, name, hostTags, this.quantileLabels, this.naming);
+    let refused: SeriesRefusal | null = labelSets.length === 0 ? 'invalid_metric_name' : null;
+    for (let i = 0; refused === null && i < labelSets.length; i++) refused = labelRefusal(this.limits, labelSets[i]!);
+    e.refused = refused;
+    if (refused !== null) {
+      e.sets = [];
+      e.families = [];
+      return;
+    }
+    const sets: LabelSet[] = [];
+    for (const labels of labelSets) sets.push(t.intern(labels));
+    e.sets = sets;
+    if (kind === Kind.Check) e.families = [t.family(SERVICE_CHECK_METRIC, CHECK_FAMILY, e.metric)];
+    else if (kind === Kind.Series) e.families = [t.family(name, SERIES_FAMILY, e.metric)];
+    else e.families = SKETCH_FAMILIES.map((rule) => t.family(name + rule.suffix, rule, e.metric));
   }
 }
 
 function newDropped(): DroppedSamples {
-  return { invalid_timestamp: 0, invalid_metric_name: 0, invalid_value: 0, duplicate_timestamp: 0 };
+  return {
+    invalid_timestamp: 0,
+    invalid_value: 0,
+    duplicate_timestamp: 0,
+    invalid_metric_name: 0,
+    metric_name_too_long: 0,
+    too_many_tags: 0,
+    too_many_labels: 0,
+    label_name_too_long: 0,
+    label_value_too_long: 0,
+    too_many_series_in_request: 0,
+  };
+}
+
+/** One shared entry per refusal, for identities refused before they were cached (see Mapper.entry). */
+const UNCACHED_ENTRIES = new Map<SeriesRefusal, Entry>();
+
+function uncachedEntry(refused: SeriesRefusal): Entry {
+  let e = UNCACHED_ENTRIES.get(refused);
+  if (e === undefined) {
+    e = {
+      metric: '',
+      host: '',
+      device: '',
+      sourceTypeName: '',
+      type: '',
+      resources: NO_RESOURCES,
+      tags: [],
+      next: undefined,
+      slot: null,
+      hostVersion: 0,
+      used: 0,
+      sets: [],
+      families: [],
+      refused,
+    };
+    UNCACHED_ENTRIES.set(refused, e);
+  }
+  return e;
+}
+
+function isUncached(e: Entry): boolean {
+  return e.refused !== null && UNCACHED_ENTRIES.get(e.refused) === e;
 }

@@ -44,30 +44,6 @@ export class TenantState {
     return this.series.size + this.sketches.size + this.checks.size;
   }
 
-  /**
-   * The entry of an identity in `table` (one of this tenant's), created when new (see create). Either way marked
-   * used at `nowMs`.
-   */
-  entry(
-    table: EntryTable,
-    metric: string,
-    host: string,
-    device: string,
-    sourceTypeName: string,
-    type: string,
-    resources: readonly DDResource[],
-    tags: readonly string[],
-    nowMs: number,
-  ): Entry {
-    const hash = table.hash(metric, host, device, sourceTypeName, type, resources, tags);
-    const e = table.find(hash, metric, host, device, sourceTypeName, type, resources, tags);
-    if (e === undefined) {
-      return this.create(table, hash, metric, host, device, sourceTypeName, type, resources, tags, nowMs);
-    }
-    e.used = nowMs;
-    return e;
-  }
-
   /** The interned label set of `labels` (sorted here by name). */
   intern(labels: Label[]): LabelSet {
     labels.sort(byName);
@@ -127,10 +103,10 @@ export class TenantState {
   }
 
   /**
-   * A new entry, its strings interned and its arrays copied (the producer owns them), its label sets still to build.
-   * Apart from entry(), which runs for every series: its closures would cost a context allocation on every call.
+   * A new entry in `table` (one of this tenant's; `hash` is table.hash of the identity), its strings interned and its
+   * arrays copied (the producer owns them), its label sets still to build.
    */
-  private create(
+  create(
     table: EntryTable,
     hash: number,
     metric: string,
@@ -156,6 +132,7 @@ export class TenantState {
       used: nowMs,
       sets: [],
       families: [],
+      refused: null,
     };
     table.add(hash, e);
     return e;

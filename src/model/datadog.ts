@@ -120,6 +120,8 @@ export interface IdentitySeriesBatch {
   identityEquals(i: number, words: Int32Array, at: number): boolean;
   /** Series i with every field decoded, equal to the element of `DecodedPayload.series`. */
   decode(i: number): DDSeries;
+  /** Series i's number of tags, counted without decoding them: a series with too many is refused undecoded. */
+  tagCount(i: number): number;
   /** Series i's points are timestamps[pointsStart(i)] .. timestamps[pointsStart(i + 1) - 1] (values alike). */
   pointsStart(i: number): number;
   /** Points of all series, unix seconds as sent. */

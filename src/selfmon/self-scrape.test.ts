@@ -340,27 +340,6 @@ describe('SelfScraper', () => {
     assert.equal(await value(registry, 'samples_rejected_total', { tenant: 'system', reason: 'too_old' }), 2);
   });
 
-  test('a batch refused in part: a rejected failure, the refused samples by reason, the rest as written', async () => {
-    const { registry, samplesRejected } = scrapedRegistry();
-    const recorder = new RecordingAppend();
-    recorder.outcome = async () => {
-      throw new AppendError('rejected', 'series limit reached', { series_limit: 1 });
-    };
-    const scraper = new SelfScraper({
-      registry,
-      append: recorder.append,
-      samplesRejected,
-      intervalMs: 1000,
-      instance: 'h:1',
-      logger: recordingLogger(),
-    });
-    await scraper.scrapeOnce(1000);
-    assert.equal(await value(registry, 'promdog_self_scrape_failures_total', { reason: 'rejected' }), 1);
-    assert.equal(await value(registry, 'promdog_self_scrape_samples_total'), recorder.batches[0]!.series.length - 1);
-    assert.equal(await value(registry, 'samples_rejected_total', { tenant: 'system', reason: 'series_limit' }), 1);
-    assert.equal(await value(registry, 'samples_rejected_total', { tenant: 'system', reason: 'sink_rejected' }), 0);
-  });
-
   test('a failing collector is counted as a collect failure', async () => {
     const { registry, samplesRejected } = scrapedRegistry();
     new Gauge({

@@ -193,12 +193,11 @@ export type RefusedSamples = Partial<Record<string, number>>;
  */
 export type Append = (batch: WriteBatch, deadline: number) => Promise<RefusedSamples>;
 
+/** Nothing of the batch was stored: the sink was unavailable or refused it. */
 export class AppendError extends Error {
   constructor(
     readonly reason: 'unavailable' | 'rejected',
     message: string,
-    /** With `rejected`: only these samples were refused, the rest of the batch is stored. */
-    readonly refused?: RefusedSamples,
   ) {
     super(message);
   }
@@ -316,12 +315,7 @@ export class SelfScraper {
     } catch (err) {
       const reason = err instanceof AppendError ? err.reason : 'error';
       m.failures.inc({ reason });
-      if (err instanceof AppendError && err.refused) {
-        // Only these were refused (e.g. the tenant's series limit); the rest is stored.
-        m.samples.inc(batch.samples - this.countRefused(err.refused));
-      } else {
-        this.opts.samplesRejected.inc({ tenant, reason: `sink_${reason}` }, batch.samples);
-      }
+      this.opts.samplesRejected.inc({ tenant, reason: `sink_${reason}` }, batch.samples);
       this.logFailure(reason, (err as Error).message);
     } finally {
       m.duration.set((performance.now() - started) / 1000);

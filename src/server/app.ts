@@ -1,5 +1,5 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
-import { readFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { pino, type Logger } from 'pino';
 import { Registry } from 'prom-client';
 import type { ServeConfig } from '../config/config.js';
@@ -12,7 +12,7 @@ import { EventStore } from '../events/store.js';
 import { DecodePool } from '../intake/decode-pool.js';
 import { UnknownRoutes } from '../intake/unknown-routes.js';
 import { HostTagCache } from '../mapping/host-tags.js';
-import { Mapper } from '../mapping/index.js';
+import { DEFAULT_SERIES_LIMITS, Mapper } from '../mapping/index.js';
 import { SinkRejectedError, SinkUnavailableError, type Sink } from '../sinks/sink.js';
 import { RemoteWriteSink } from '../sinks/remote-write/sink.js';
 import { DogStatsDServer } from '../dogstatsd/server.js';
@@ -28,7 +28,8 @@ import { registerConsole } from '../console/server.js';
 import { ApiError } from '../api/params.js';
 import type { Querier } from '../model/storage.js';
 import { VERSION } from './version.js';
-import { httpMetrics, registerStartupSeconds } from './metrics.js';
+import { httpMetrics, registerOpenConnections, registerStartupSeconds } from './metrics.js';
+import { serverFactory } from './listener.js';
 import { createRules } from './rules.js';
 import { RulesApi } from '../api/rules-api.js';
 import { RULER_BUILD_INFO, registerRulerConfigApi } from '../api/ruler-config-api.js';
@@ -72,7 +73,7 @@ function appendTo(sink: Sink): Append {
       return (await sink.write(batch, deadline)).rejected;
     } catch (err) {
       if (err instanceof SinkUnavailableError) throw new AppendError('unavailable', err.message);
-      if (err instanceof SinkRejectedError) throw new AppendError('rejected', err.message, err.rejected);
+      if (err instanceof SinkRejectedError) throw new AppendError('rejected', err.message);
       throw err;
     }
   };
@@ -126,7 +127,7 @@ export async function startServer(
   tenantReload.unref();
 
   const hostTags = new HostTagCache(cfg.dataDir, { logger });
-  const mapper = new Mapper(cfg.mapping, hostTags);
+  const mapper = new Mapper({ ...cfg.mapping, limits: { ...DEFAULT_SERIES_LIMITS, ...cfg.limits.series } }, hostTags);
   registerMappingMetrics(registry, mapper, hostTags);
   if (cfg.remoteWrite.length > 0) {
     sink = new RemoteWriteSink(cfg.remoteWrite, registry, logger);
@@ -160,7 +161,9 @@ export async function startServer(
     logger,
   });
   await events.start();
-  const pipeline = new IngestPipeline(mapper, sink, registry, events);
+  const pipeline = new IngestPipeline(mapper, sink, registry, events, {
+    maxSeriesPerRequest: cfg.limits.maxSeriesPerRequest,
+  });
   const decodePool = cfg.limits.decodeWorkers > 0 ? new DecodePool(cfg.limits.decodeWorkers) : undefined;
 
   let closing = false;
@@ -169,10 +172,10 @@ export async function startServer(
     // One log line per request would dominate the logs at Agent rates; /metrics counts requests instead.
     logController: new LogController({ disableRequestLogging: true }),
     routerOptions: { ignoreTrailingSlash: true },
-    requestTimeout: 60_000,
     return503OnClosing: true,
-    ...(cfg.tls ? { https: { cert: readFileSync(cfg.tls.certFile), key: readFileSync(cfg.tls.keyFile) } } : {}),
+    serverFactory: serverFactory(cfg, http, logger),
   }) as unknown as FastifyInstance;
+  registerOpenConnections(registry, app.server);
 
   // A keep-alive connection that was busy when shutdown began would otherwise hold app.close() open until the
   // client lets it go or Fastify's 72 s keep-alive timeout ends: answers sent while closing close their connection.

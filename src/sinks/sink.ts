@@ -6,6 +6,8 @@ export type RejectedSamples = Partial<Record<string, number>>;
 export interface WriteOutcome {
   /** Samples of the batch not stored, by reason; everything else is durable. */
   rejected: RejectedSamples;
+  /** New series the sink's own limit refused (the store's active series per tenant), and that limit in words. */
+  refusedSeries?: { reason: string; series: number; limit: string };
 }
 
 /** Where mapped samples go: the embedded store or remote-write targets. Sinks report; the pipeline counts. */
@@ -31,16 +33,7 @@ export class SinkUnavailableError extends Error {
   }
 }
 
-/**
- * The store or a target refused the data itself (a 4xx); retrying the same data will not help. With `rejected`,
- * only those samples were refused and the rest of the batch is durable; without it, nothing was stored.
- */
+/** A target refused the data itself (a 4xx); retrying the same data will not help. Nothing was stored. */
 export class SinkRejectedError extends Error {
   override name = 'SinkRejectedError';
-  constructor(
-    message: string,
-    readonly rejected?: RejectedSamples,
-  ) {
-    super(message);
-  }
 }

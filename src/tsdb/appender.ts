@@ -30,7 +30,7 @@ export class TsdbUnavailableError extends Error {
 
 /**
  * Some series were refused because the tenant is at its active-series limit. Everything else in the append was
- * stored durably before this was thrown; `result` says what.
+ * stored durably before this was thrown; `result` says what, `series` how many new series were refused.
  */
 export class SeriesLimitError extends Error {
   override name = 'SeriesLimitError';
@@ -38,6 +38,7 @@ export class SeriesLimitError extends Error {
   constructor(
     readonly limit: number,
     readonly result: AppendResult,
+    readonly series: number,
   ) {
     super(`active series limit (${limit}) reached: ${result.rejected.series_limit ?? 0} samples of new series refused`);
   }
@@ -99,6 +100,7 @@ export class Appender {
     const result: AppendResult = { accepted: 0, duplicates: 0, rejected: {} };
     const rejected = result.rejected;
     const newSeries: HeadSeries[] = [];
+    let refusedSeries = 0;
     for (const ps of batch) {
       const n = ps.timestamps.length;
       if (n === 0) continue;
@@ -114,6 +116,7 @@ export class Appender {
             if (labels.length === 0) throw new Error('empty label set');
             if (limit > 0 && head.numSeries >= limit) {
               rejected.series_limit = (rejected.series_limit ?? 0) + n;
+              refusedSeries++;
               continue;
             }
             series = head.create(labels, hash);
@@ -179,7 +182,7 @@ export class Appender {
       }
       this.onLogged();
     }
-    if (rejected.series_limit) throw new SeriesLimitError(limit, result);
+    if (refusedSeries > 0) throw new SeriesLimitError(limit, result, refusedSeries);
     return result;
   }
 }

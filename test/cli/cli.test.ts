@@ -170,7 +170,7 @@ describe('promdog tenant', () => {
 });
 
 describe('HTTPS', () => {
-  test('--tls-cert/--tls-key serve the intake over TLS; plain HTTP is not answered', async () => {
+  test('--tls-cert/--tls-key serve the intake over TLS; plain HTTP is answered 400 and logged', async () => {
     prom ??= await PrometheusProcess.start();
     const dir = tmp();
     const { caFile, certFile, keyFile } = makeTestCertificates(dir);
@@ -199,7 +199,10 @@ describe('HTTPS', () => {
     assert.equal(res.statusCode, 202);
     await res.body.dump();
     assert.equal((await prom.query('tls_metric'))[0]?.value[1], '3');
-    await assert.rejects(fetch(`${p.url.replace('https:', 'http:')}/-/healthy`));
+    const plain = await fetch(`${p.url.replace('https:', 'http:')}/-/healthy`);
+    assert.equal(plain.status, 400);
+    assert.match(((await plain.json()) as { errors: string[] }).errors[0]!, /this port speaks HTTPS/);
+    await p.waitForLog(/^plain HTTP request on the HTTPS port/);
     await dispatcher.close();
     p.child.kill('SIGTERM');
     assert.equal(await p.exited, 0);

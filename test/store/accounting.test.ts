@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startPromdog, post, selfMetric, type TestPromdog } from '../support/promdog.js';
 
-// What the store refuses is counted by reason and not as accepted; the active-series limit answers 400 with the
-// reason while the rest of the request is stored.
+// What the store refuses is counted by reason and not as accepted; over the active-series limit the rest of the
+// request is stored (202), and a request with nothing stored is answered 400 naming the limit.
 
 let pd: TestPromdog | undefined;
 after(async () => pd?.close());
@@ -46,7 +46,7 @@ test('store refusals are counted by reason, accepted samples only once', async (
   assert.equal(await selfMetric(pd.url, 'promdog_samples_accepted_total', { tenant: 'default' }), 3);
   assert.equal(await selfMetric(pd.url, 'promdog_samples_rejected_total', { tenant: 'default', reason: 'too_old' }), 1);
 
-  // Series limit 3: acct.b and acct.c fit, acct.d and acct.e do not; the request says so with 400.
+  // Series limit 3: acct.b and acct.c fit, acct.d and acct.e do not; the rest of the request is stored: 202.
   const r = await send([
     series('acct.b', [[now, 1]]),
     series('acct.c', [[now, 1]]),
@@ -56,13 +56,20 @@ test('store refusals are counted by reason, accepted samples only once', async (
       [now + 1, 2],
     ]),
   ]);
-  assert.equal(r.status, 400);
-  assert.match(r.json.errors[0], /active series limit \(3\)/);
+  assert.equal(r.status, 202);
   assert.equal(
     await selfMetric(pd.url, 'promdog_samples_rejected_total', { tenant: 'default', reason: 'series_limit' }),
     3,
   );
+  assert.equal(
+    await selfMetric(pd.url, 'promdog_series_rejected_total', { tenant: 'default', reason: 'series_limit' }),
+    2,
+  );
   assert.equal(await selfMetric(pd.url, 'promdog_samples_accepted_total', { tenant: 'default' }), 5);
+  // A request of new series only, all over the limit: 400 naming it.
+  const refused = await send([series('acct.f', [[now, 1]])]);
+  assert.equal(refused.status, 400);
+  assert.match(refused.json.errors[0], /limit of 3 active series \(storage\.max_active_series_per_tenant\)/);
   const exported = await (
     await fetch(`${pd.url}/api/v1/export?match[]={__name__=~"acct_.*"}`, {
       headers: { authorization: `Bearer ${pd.keys.default}` },

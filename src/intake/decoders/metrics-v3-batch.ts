@@ -355,6 +355,11 @@ export class V3SeriesBatch extends ScannedSeriesBatch implements TransferableSer
     };
   }
 
+  tagCount(i: number): number {
+    const k = this.index[SERIES_STRIDE * i + S_TAGSET]! - this.bases[3];
+    return this.tagsetStart(k + 1) - this.tagsetStart(k);
+  }
+
   decodeAll(): DDSeries[] {
     const series: DDSeries[] = [];
     for (let i = 0; i < this.count; i++) series.push(this.decode(i));

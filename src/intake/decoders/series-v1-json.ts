@@ -410,6 +410,22 @@ export class V1JsonSeriesBatch extends ScannedSeriesBatch implements Transferabl
     };
   }
 
+  tagCount(i: number): number {
+    const s = (this.reader ??= new JsonScanner(this.body, 0));
+    const at = 4 * i;
+    s.pos = this.index[at]! + 1;
+    let n = 0;
+    // A repeated member counts with its last value, as decode() reads it.
+    do {
+      s.key();
+      const member = memberOf(s);
+      if (member === Member.Tags) n = s.optionalStringCount();
+      else if (member === Member.Points) s.pos = this.index[at + 2]!;
+      else s.value(0);
+    } while (s.more(CLOSE_BRACE));
+    return n;
+  }
+
   /** Every series, decoded. */
   decodeAll(): DDSeries[] {
     const series: DDSeries[] = [];

@@ -163,6 +163,23 @@ export class ProtoSeriesBatch extends ScannedSeriesBatch implements Transferable
     return readSeries(r, this.index[4 * i + 1]!);
   }
 
+  tagCount(i: number): number {
+    // The runs hold whole fields: everything of the series but its points.
+    const r = (this.reader ??= new ProtoReader(this.body));
+    const runs = this.extra;
+    let n = 0;
+    for (let k = this.index[4 * i + 2]!, last = this.index[4 * i + 6]!; k < last; k += 2) {
+      const stop = runs[k + 1]!;
+      r.pos = runs[k]!;
+      while (r.pos < stop) {
+        const tag = r.tag(stop);
+        if (tag === SERIES_TAGS) n++;
+        r.skip(tag, stop);
+      }
+    }
+    return n;
+  }
+
   /** Every series, decoded. */
   decodeAll(): DDSeries[] {
     const series: DDSeries[] = [];

@@ -3,14 +3,14 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SinkRejectedError, SinkUnavailableError } from '../sink.js';
+import { SinkUnavailableError } from '../sink.js';
 import { Storage } from '../../tsdb/storage.js';
 import { EmbeddedStoreSink } from './store-sink.js';
 
 const T = 1_700_000_000_000;
 
 describe('EmbeddedStoreSink', () => {
-  test('stores durably, reports rejections by reason, maps the series limit to SinkRejectedError', async () => {
+  test('stores durably, reports rejections by reason and the series its active-series limit refused', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'promdog-sink-'));
     const storage = new Storage({ dataDir, maxActiveSeries: 2, outOfOrderWindowMs: 60_000 });
     const sink = new EmbeddedStoreSink(storage);
@@ -28,13 +28,19 @@ describe('EmbeddedStoreSink', () => {
         rejected: { too_old: 1 },
       });
       await sink.write({ tenant: 't1', series: [s('b', [T + 600_000])], metadata: [] }, Date.now() + 5000);
-      await assert.rejects(
-        sink.write(
+      assert.deepEqual(
+        await sink.write(
           { tenant: 't1', series: [s('c', [T + 600_000, T + 601_000]), s('a', [T + 601_000])], metadata: [] },
           Date.now() + 5000,
         ),
-        (e: unknown) =>
-          e instanceof SinkRejectedError && JSON.stringify(e.rejected) === JSON.stringify({ series_limit: 2 }),
+        {
+          rejected: { series_limit: 2 },
+          refusedSeries: {
+            reason: 'series_limit',
+            series: 1,
+            limit: 'the tenant is at its limit of 2 active series (storage.max_active_series_per_tenant)',
+          },
+        },
       );
       const got = await storage
         .querier('t1')

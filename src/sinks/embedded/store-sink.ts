@@ -1,5 +1,5 @@
 import type { WriteBatch } from '../../model/prometheus.js';
-import { SinkRejectedError, SinkUnavailableError, type Sink, type WriteOutcome } from '../sink.js';
+import { SinkUnavailableError, type Sink, type WriteOutcome } from '../sink.js';
 import { SeriesLimitError } from '../../tsdb/db.js';
 import type { Storage } from '../../tsdb/storage.js';
 
@@ -8,7 +8,8 @@ const RETRY_AFTER_SECONDS = 5;
 /**
  * The embedded store as a sink: appends each batch to its tenant's database and resolves after the WAL fsync,
  * reporting the samples the store's write rules refused (too_old, duplicate_timestamp, too_far_in_future,
- * invalid_timestamp, invalid_labels, series_limit). Identical re-sent samples are neither: they are already stored.
+ * invalid_timestamp, invalid_labels, series_limit) and the new series its active-series limit refused. Identical
+ * re-sent samples are neither: they are already stored.
  */
 export class EmbeddedStoreSink implements Sink {
   private readonly inFlight = new Set<Promise<unknown>>();
@@ -37,7 +38,11 @@ export class EmbeddedStoreSink implements Sink {
       const result = await Promise.race([append, timeout]);
       return { rejected: result.rejected };
     } catch (err) {
-      if (err instanceof SeriesLimitError) throw new SinkRejectedError(err.message, err.result.rejected);
+      // The rest of the batch is durable.
+      if (err instanceof SeriesLimitError) {
+        const limit = `the tenant is at its limit of ${err.limit} active series (storage.max_active_series_per_tenant)`;
+        return { rejected: err.result.rejected, refusedSeries: { reason: err.reason, series: err.series, limit } };
+      }
       if (err instanceof SinkUnavailableError) throw err;
       throw new SinkUnavailableError(`embedded store: ${(err as Error).message}`, RETRY_AFTER_SECONDS);
     } finally {

@@ -8,6 +8,7 @@ import { benchDecodeMap } from './decode-map.js';
 import { benchGateway } from './gateway.js';
 import { benchStore } from './store.js';
 import { benchQueryVsPrometheus, printQueryResult } from './query-vs-prometheus.js';
+import { benchRulesVsPrometheus, printRulesResult } from './rules-vs-prometheus.js';
 
 // `npm run bench [-- section ...]`: every benchmark, or the named sections, one after the other on this machine.
 // Prints a summary and writes the raw figures to bench-results/<date>.json. docs/benchmarks.md records them.
@@ -74,6 +75,11 @@ const sections: Record<string, Section> = {
   async query() {
     const r = await benchQueryVsPrometheus({ log: (s) => console.log(`  ${s}`) });
     printQueryResult(r, (s) => console.log(`query ${s}`));
+    return { ...r };
+  },
+  async rules() {
+    const r = await benchRulesVsPrometheus({ log: (s) => console.log(`  ${s}`) });
+    printRulesResult(r, (s) => console.log(`rules ${s}`));
     return { ...r };
   },
   async dogstatsd() {

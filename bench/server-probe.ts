@@ -1,7 +1,8 @@
 // Preloaded into a promdog process by the benches (`NODE_OPTIONS=--import=<this file>`; node refuses --cpu-prof and
 // --expose-gc there):
 // - PROMDOG_CPU_PROF_DIR set: writes a V8 CPU profile of the process' whole life to <dir>/promdog-<pid>.cpuprofile
-//   when it exits. Open it in Chrome DevTools or list the top self times: `node dist/bench/server-probe.js <file>`.
+//   when it exits. Open it in Chrome DevTools or list the top self times: `node dist/bench/server-probe.js <file>
+//   [count] [fromUs toUs]` (only the samples of a bench's measuring window, which the bench prints).
 // - SIGUSR2 runs a full garbage collection, so a bench can read the RSS of what is live rather than of garbage
 //   V8 has not collected yet. With PROMDOG_GC_STATS_FILE set, it first writes there the garbage collections of the
 //   process so far (count and milliseconds, minor and major: GcStats).
@@ -19,6 +20,9 @@ interface ProfileNode {
 interface Profile {
   nodes: ProfileNode[];
   samples: number[];
+  /** µs on CLOCK_MONOTONIC, the clock of process.hrtime() in every process of the machine. */
+  startTime: number;
+  timeDeltas: number[];
 }
 
 /** Garbage collections of a promdog process: scavenges (minor) and mark-compacts (major, incremental steps included). */
@@ -63,25 +67,40 @@ if (dir && isServer) {
   );
 }
 
-/** Self time per function (share of samples), highest first. */
-export function topSelf(profile: Profile, n: number): { share: number; fn: string }[] {
+/**
+ * Self time per function (share of the samples), highest first; only the samples taken in [fromUs, toUs] of
+ * CLOCK_MONOTONIC when given (a bench's measuring window, from process.hrtime.bigint() / 1000n).
+ */
+export function topSelf(
+  profile: Profile,
+  n: number,
+  fromUs = -Infinity,
+  toUs = Infinity,
+): { share: number; fn: string }[] {
   const byId = new Map(profile.nodes.map((x) => [x.id, x]));
   const counts = new Map<string, number>();
-  for (const id of profile.samples) {
-    const f = byId.get(id)!.callFrame;
+  let t = profile.startTime;
+  let taken = 0;
+  for (let i = 0; i < profile.samples.length; i++) {
+    t += profile.timeDeltas[i]!;
+    if (t < fromUs || t > toUs) continue;
+    taken++;
+    const f = byId.get(profile.samples[i]!)!.callFrame;
     const key = `${f.functionName || '(anonymous)'} ${f.url.replace(/^.*\/dist\//, '')}:${f.lineNumber + 1}`;
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }
   return [...counts]
     .sort((a, b) => b[1] - a[1])
     .slice(0, n)
-    .map(([fn, c]) => ({ share: c / profile.samples.length, fn }));
+    .map(([fn, c]) => ({ share: c / taken, fn }));
 }
 
 if (process.argv[1] && import.meta.url === `file://${process.argv[1]}` && process.argv[2]) {
   for (const t of topSelf(
     JSON.parse(readFileSync(process.argv[2], 'utf8')) as Profile,
     Number(process.argv[3] ?? 30),
+    Number(process.argv[4] ?? -Infinity),
+    Number(process.argv[5] ?? Infinity),
   )) {
     console.log(`${(t.share * 100).toFixed(1).padStart(5)}%  ${t.fn}`);
   }

@@ -5,7 +5,7 @@
 import { Readable } from 'node:stream';
 import { performance } from 'node:perf_hooks';
 import type { Label, MetricMetadata } from '../model/prometheus.js';
-import type { LabelMatcher, Querier, SeriesData } from '../model/storage.js';
+import type { LabelMatcher, Querier, SelectHints, SeriesData } from '../model/storage.js';
 import { Engine, PromQLError, queryResultJson, type EngineOptions, type RawResult } from '../promql/engine.js';
 import { parseDurationParam } from '../promql/format.js';
 import { compareLabels, labelsKey } from '../model/labels.js';
@@ -99,8 +99,8 @@ class CountingQuerier implements Querier {
 
   constructor(private readonly inner: Querier) {}
 
-  async select(matchers: LabelMatcher[], mint: number, maxt: number): Promise<SeriesData[]> {
-    const series = await this.inner.select(matchers, mint, maxt);
+  async select(matchers: LabelMatcher[], mint: number, maxt: number, hints?: SelectHints): Promise<SeriesData[]> {
+    const series = await this.inner.select(matchers, mint, maxt, hints);
     for (const s of series) this.samples += s.timestamps.length;
     this.lastFetchEnd = performance.now();
     return series;
@@ -443,7 +443,8 @@ export class QueryApi {
     let data = queryResultJson(raw);
     if (p.get('stats') !== '') {
       // Prometheus' BuiltinStats shape. Samples are those fetched from storage (Prometheus counts the samples in
-      // each step's window); the peak is the larger of that and the result (promdog fetches everything first).
+      // each step's window, one per series and step for an instant selector, which is all an instant query reads);
+      // the peak is the larger of that and the result (promdog fetches everything first).
       const prep = querier.lastFetchEnd > 0 ? (querier.lastFetchEnd - evalStart) / 1000 : 0;
       const evalTotal = (evalEnd - evalStart) / 1000;
       const stats = {

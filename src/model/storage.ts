@@ -20,9 +20,18 @@ export interface SeriesData {
   values: Float64Array;
 }
 
+/** What the reader will do with the samples, so a store may read less (Prometheus' SelectHints). */
+export interface SelectHints {
+  /**
+   * Only the newest sample in [mint, maxt] is read (an instant vector selector evaluated at one time): a store may
+   * return just that one per series.
+   */
+  latestOnly?: boolean;
+}
+
 export interface Querier {
   /** Series matching every matcher with at least one sample in [mint, maxt], sorted by labels. */
-  select(matchers: LabelMatcher[], mint: number, maxt: number): Promise<SeriesData[]>;
+  select(matchers: LabelMatcher[], mint: number, maxt: number, hints?: SelectHints): Promise<SeriesData[]>;
   /**
    * Label sets of series matching every matcher with a chunk overlapping [mint, maxt], sorted, without reading
    * samples (Prometheus' series API does the same: a chunk that spans the range counts even if no sample is in it).

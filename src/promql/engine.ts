@@ -1,7 +1,7 @@
 // PromQL engine entry point: parse, work out which data every selector needs, fetch it all (async), then
 // evaluate synchronously (evaluator.ts) and shape the result like Prometheus' HTTP API.
 import type { Label } from '../model/prometheus.js';
-import type { Querier, SeriesData } from '../model/storage.js';
+import type { Querier, SelectHints, SeriesData } from '../model/storage.js';
 import { exprType, type AtModifier, type Expr, type VectorSelector } from './ast.js';
 import { Evaluator, PromQLError, type SelectorData } from './evaluator.js';
 import type { EvalValue } from './values.js';
@@ -49,6 +49,7 @@ export type ApiResultData =
 export type QueryResult = ApiResultData & { warnings: string[]; infos: string[] };
 
 const DEFAULT_SUBQUERY_STEP_MS = 60_000;
+const LATEST_ONLY: SelectHints = { latestOnly: true };
 
 export class Engine {
   constructor(private readonly opts: EngineOptions) {}
@@ -167,7 +168,7 @@ async function fetchSelectors(
   lookbackMs: number,
   maxSamples: number,
 ): Promise<SelectorData> {
-  const wanted: { vs: VectorSelector; mint: number; maxt: number }[] = [];
+  const wanted: { vs: VectorSelector; mint: number; maxt: number; hints?: SelectHints }[] = [];
   const atTime = (at: AtModifier) => (at.kind === 'time' ? at.ms : at.kind === 'start' ? startMs : endMs);
   const visit = (e: Expr, lo: number, hi: number, rangeMs: number) => {
     switch (e.type) {
@@ -175,7 +176,9 @@ async function fetchSelectors(
         const t0 = e.at ? atTime(e.at) : lo;
         const t1 = e.at ? atTime(e.at) : hi;
         const span = rangeMs > 0 ? rangeMs : lookbackMs;
-        wanted.push({ vs: e, mint: t0 - e.offsetMs - span + 1, maxt: t1 - e.offsetMs });
+        const w = { vs: e, mint: t0 - e.offsetMs - span + 1, maxt: t1 - e.offsetMs };
+        // Evaluated at one time (an instant query, or @): only the newest sample in the lookback counts.
+        wanted.push(rangeMs === 0 && t0 === t1 ? { ...w, hints: LATEST_ONLY } : w);
         return;
       }
       case 'MatrixSelector':
@@ -207,7 +210,7 @@ async function fetchSelectors(
     }
   };
   visit(ast, startMs, endMs, 0);
-  const results = await Promise.all(wanted.map((w) => q.select(w.vs.matchers, w.mint, w.maxt)));
+  const results = await Promise.all(wanted.map((w) => q.select(w.vs.matchers, w.mint, w.maxt, w.hints)));
   const data: SelectorData = new Map();
   let total = 0;
   for (let i = 0; i < wanted.length; i++) {

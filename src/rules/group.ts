@@ -77,27 +77,29 @@ function selectorFor(labels: Label[]): string {
 }
 
 /**
- * Per rule: whether it may read what an earlier rule of the group writes (a selector whose metric name matches an
+ * Per rule: the earlier rules of the group whose results it may read (a selector whose metric name matches an
  * earlier recording rule's name, or ALERTS / ALERTS_FOR_STATE after an alerting rule, or one without a name), as
- * Prometheus' rule dependency analysis finds it. Only such a rule waits for the earlier rules' appends.
+ * Prometheus' rule dependency analysis finds them. A rule waits for those rules' appends only.
  */
-function readsEarlierResults(rules: readonly Rule[]): boolean[] {
+function earlierRulesRead(rules: readonly Rule[]): number[][] {
   return rules.map((rule, i) => {
-    const written = rules
-      .slice(0, i)
-      .flatMap((r) => (r instanceof AlertingRule ? ['ALERTS', 'ALERTS_FOR_STATE'] : [r.name]));
-    if (written.length === 0) return false;
-    let reads = false;
+    const selectors: ((name: string) => boolean)[] = [];
     walk(rule.ast, (node) => {
-      if (node.type !== 'VectorSelector' || reads) return;
+      if (node.type !== 'VectorSelector') return;
       const name = node.matchers.find((m) => m.name === '__name__');
-      if (!name) reads = true;
+      if (!name) selectors.push(() => true);
       else {
         const m = compileMatcher(name);
-        reads = written.some((w) => m.matches(w));
+        selectors.push((written) => m.matches(written));
       }
     });
-    return reads;
+    const read: number[] = [];
+    for (let j = 0; j < i; j++) {
+      const r = rules[j]!;
+      const written = r instanceof AlertingRule ? ['ALERTS', 'ALERTS_FOR_STATE'] : [r.name];
+      if (selectors.some((reads) => written.some(reads))) read.push(j);
+    }
+    return read;
   });
 }
 
@@ -134,7 +136,7 @@ export class RuleGroup {
   /** Series of rules no longer in the group, marked stale at the next evaluation. */
   private staleSeries: Label[][] = [];
   private shouldRestore: boolean;
-  private readonly readsEarlier: boolean[];
+  private readonly reads: number[][];
   private readonly stopping = new AbortController();
   private running: Promise<void> | undefined;
   private readonly key: string;
@@ -152,7 +154,7 @@ export class RuleGroup {
     this.rules = spec.rules;
     this.shouldRestore = spec.shouldRestore;
     this.seriesInPreviousEval = spec.rules.map(() => new Map());
-    this.readsEarlier = readsEarlierResults(spec.rules);
+    this.reads = earlierRulesRead(spec.rules);
     this.key = `${spec.file};${spec.name}`;
     this.logger = deps.logger.child({ file: spec.file, group: spec.name });
     this.definitionKey = JSON.stringify([
@@ -294,13 +296,15 @@ export class RuleGroup {
   /**
    * One evaluation at slot `ts`: every rule in order, then the stale markers of removed rules. Rules are evaluated
    * one after the other; their appends run on while the next rules evaluate (the store commits them together), and a
-   * rule that reads what an earlier one writes waits for those appends first. All have landed when this resolves.
+   * rule that reads what earlier ones write waits for their appends first (each wait is an fsync or a remote write).
+   * All have landed when this resolves.
    */
   async evaluate(ts: number): Promise<void> {
     const appending: Promise<number>[] = [];
     for (let i = 0; i < this.rules.length; i++) {
       if (this.stopping.signal.aborted) break;
-      if (this.readsEarlier[i]) await Promise.all(appending);
+      const reads = this.reads[i]!;
+      if (reads.length > 0) await Promise.all(reads.map((j) => appending[j]));
       appending.push((await this.evaluateRule(i, this.rules[i]!, ts)).done);
     }
     const samples = (await Promise.all(appending)).reduce((a, b) => a + b, 0);

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import type { Label } from '../model/prometheus.js';
 import { AppendOutcome, Head, UNBOUNDED_WINDOW } from './head.js';
 import { hashLabels } from './labels.js';
+import { isStaleAt, writeStaleNaN } from '../promql/staleness.js';
 
 const R = 3600_000;
 
@@ -56,5 +57,31 @@ describe('head', () => {
     }
     assert.ok(h.memoryBytes() < before * 0.75, `arena compacted: ${before} → ${h.memoryBytes()} bytes`);
     assert.equal(h.numSamples, series.length * (steps - R / 10_000));
+  });
+
+  test('latestSample: the newest sample in range, a stale marker bit for bit, decoding only when it must', () => {
+    const h = new Head(R);
+    const ls = L('m', 1);
+    const s = h.create(ls, hashLabels(ls));
+    const decimal = h.create(L('d', 1), hashLabels(L('d', 1)));
+    for (let k = 1; k <= 10; k++) {
+      h.append(s, k * 10_000, Math.sin(k), UNBOUNDED_WINDOW);
+      h.append(decimal, k * 10_000, k * 1.25, UNBOUNDED_WINDOW);
+    }
+    const latest = (series = s, mint = 0, maxt = 200_000) => {
+      const d = h.latestSample(series, mint, maxt);
+      return d && { t: [...d.timestamps], v: [...d.values] };
+    };
+    assert.deepEqual(latest(), { t: [100_000], v: [Math.sin(10)] });
+    assert.deepEqual(latest(decimal), { t: [100_000], v: [12.5] });
+    assert.equal(latest(s, 100_001), undefined, 'newest sample before the range');
+    // Samples after maxt: the open chunk cannot tell the newest one at or before it without decoding.
+    assert.deepEqual(latest(s, 60_000, 75_000), { t: [60_000, 70_000], v: [Math.sin(6), Math.sin(7)] });
+    const stale = new Float64Array(1);
+    writeStaleNaN(stale, 0);
+    h.append(s, 110_000, stale[0]!, UNBOUNDED_WINDOW);
+    const d = h.latestSample(s, 0, 200_000)!;
+    assert.deepEqual([...d.timestamps], [110_000]);
+    assert.ok(isStaleAt(d.values, 0), 'the stale marker keeps its bits');
   });
 });

@@ -290,6 +290,24 @@ export class Head implements PostingsSource {
   }
 
   /**
+   * The series' newest sample when it lies in [mint, maxt], read from the open chunk's appender without decoding
+   * (its value's bits as stored: a stale marker stays one). When the open chunk cannot tell (none, or samples after
+   * maxt), the series' samples in [mint, maxt] as samples() decodes them.
+   */
+  latestSample(s: HeadSeries, mint: number, maxt: number): SeriesData | undefined {
+    const open = s.open;
+    if (open === undefined || open.count === 0 || open.maxT !== s.maxT || s.maxT > maxt) {
+      return this.samples(s, mint, maxt);
+    }
+    if (s.maxT < mint) return undefined;
+    const ts = new Float64Array(1);
+    const vs = new Float64Array(1);
+    ts[0] = open.maxT;
+    vs[0] = open.lastValue;
+    return { labels: s.labels.slice(), timestamps: ts, values: vs };
+  }
+
+  /**
    * Prepares [.., t1) for a block: closes open chunks that end at or before t1 so the range is made only of closed
    * chunks, and forbids new samples before t1.
    */

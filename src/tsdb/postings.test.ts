@@ -5,7 +5,8 @@ import type { LabelMatcher } from '../model/storage.js';
 import { Head } from './head.js';
 import { hashLabels } from './labels.js';
 import { compileMatcher, compileMatchers } from '../model/matcher.js';
-import { selectPostings } from './postings.js';
+import { intersectPostings, selectPostings } from './postings.js';
+import { seededRandom } from '../../test/support/random.js';
 
 function L(o: Record<string, string>): Label[] {
   return Object.keys(o)
@@ -85,5 +86,29 @@ describe('postings selection', () => {
             checked++;
           }
     assert.ok(checked > 800);
+  });
+
+  test('intersections of lists of very different lengths agree with a set', () => {
+    const random = seededRandom(11);
+    const list = (n: number, universe: number) =>
+      Uint32Array.from(new Set(Array.from({ length: n }, () => Math.floor(random() * universe)))).sort();
+    for (const [na, nb, universe] of [
+      [0, 50, 100],
+      [1, 50_000, 100_000],
+      [30, 50_000, 100_000],
+      [4_000, 50_000, 100_000],
+      [20_000, 50_000, 60_000],
+      [500, 600, 1_000],
+    ] as const) {
+      const a = list(na, universe);
+      const b = list(nb, universe);
+      const inB = new Set(b);
+      const want = [...a].filter((x) => inB.has(x));
+      assert.deepEqual([...intersectPostings(a, b)], want, `${na} × ${nb}`);
+      assert.deepEqual([...intersectPostings(b, a)], want, `${nb} × ${na}`);
+    }
+    // The first and last elements of the long list are found too.
+    const long = Uint32Array.from({ length: 50_000 }, (_, i) => i * 2);
+    assert.deepEqual([...intersectPostings(Uint32Array.from([0, 3, 99_998]), long)], [0, 99_998]);
   });
 });

@@ -2,7 +2,7 @@
 // read synchronously together with the block list snapshot, so a block cut or compaction running meanwhile can
 // neither hide nor double data.
 import type { Label } from '../model/prometheus.js';
-import type { LabelMatcher, Querier, SeriesData } from '../model/storage.js';
+import type { LabelMatcher, Querier, SelectHints, SeriesData } from '../model/storage.js';
 import type { BlockReader } from './block.js';
 import type { Head } from './head.js';
 import { compareLabels, labelsKey } from '../model/labels.js';
@@ -21,15 +21,18 @@ export class HeadBlockQuerier implements Querier {
     return bs;
   }
 
-  async select(matchers: LabelMatcher[], mint: number, maxt: number): Promise<SeriesData[]> {
+  async select(matchers: LabelMatcher[], mint: number, maxt: number, hints?: SelectHints): Promise<SeriesData[]> {
     const ms = compileMatchers(matchers);
+    const latestOnly = hints?.latestOnly === true;
     const blocks = this.acquireBlocks(mint, maxt);
     const parts: SeriesData[] = [];
     try {
       for (const s of this.head.matchingSeries(ms, mint, maxt)) {
-        const d = this.head.samples(s, mint, maxt);
+        const d = latestOnly ? this.head.latestSample(s, mint, maxt) : this.head.samples(s, mint, maxt);
         if (d) parts.push(d);
       }
+      // The head holds each series once: with no block in range there is nothing to merge.
+      if (blocks.length === 0) return parts.sort(byLabels);
       const fromBlocks = await Promise.all(blocks.map((b) => b.samples(b.matchingSeries(ms, mint, maxt), mint, maxt)));
       for (const f of fromBlocks) parts.push(...f);
     } finally {
@@ -142,5 +145,9 @@ export function mergeSeriesData(parts: SeriesData[]): SeriesData[] {
     }
     out.push({ labels: group[0]!.labels, timestamps: ts.subarray(0, end), values: vs.subarray(0, end) });
   }
-  return out.sort((a, b) => compareLabels(a.labels, b.labels));
+  return out.sort(byLabels);
+}
+
+function byLabels(a: SeriesData, b: SeriesData): number {
+  return compareLabels(a.labels, b.labels);
 }

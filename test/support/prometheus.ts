@@ -140,6 +140,15 @@ export class PrometheusProcess {
     return this.server.running;
   }
 
+  get pid(): number | undefined {
+    return this.server.pid;
+  }
+
+  /** SIGHUP: Prometheus re-reads its configuration and rule files (the rule files' new text is the caller's). */
+  reload(): void {
+    this.server.signal('SIGHUP');
+  }
+
   /** SIGTERM, then wait for the exit (SIGKILL if it takes longer than 10 s). No-op when not running. */
   async stop(): Promise<void> {
     await this.server.stop();

@@ -47,6 +47,17 @@ export class ServerProcess {
     return this.child !== undefined;
   }
 
+  /** The server's process id while it runs (benchmarks read its CPU time from /proc). */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  /** Sends a signal to the server, e.g. SIGHUP to reload its configuration. */
+  signal(sig: NodeJS.Signals): void {
+    if (!this.child) throw new Error(`${this.name} is not running`);
+    this.child.kill(sig);
+  }
+
   /** The last lines the server wrote to stderr (its log). */
   logTail(maxChars = 4000): string {
     return this.stderr.slice(-maxChars);

@@ -15,6 +15,7 @@ import { HostTagCache } from '../mapping/host-tags.js';
 import { Mapper } from '../mapping/index.js';
 import { SinkRejectedError, SinkUnavailableError, type Sink } from '../sinks/sink.js';
 import { RemoteWriteSink } from '../sinks/remote-write/sink.js';
+import { SinkByTenant } from '../sinks/by-tenant.js';
 import { DogStatsDServer } from '../dogstatsd/server.js';
 import { Storage } from '../tsdb/storage.js';
 import { EmbeddedStoreSink } from '../sinks/embedded/store-sink.js';
@@ -78,6 +79,22 @@ function appendTo(sink: Sink): Append {
   };
 }
 
+/** Gateway mode's sink: the default remote-write targets, and each tenant's own where it has some. */
+function remoteWriteSink(cfg: ServeConfig, registry: Registry, logger: Logger): Sink {
+  const fallback = new RemoteWriteSink(cfg.remoteWrite, registry, logger);
+  logger.info({ targets: cfg.remoteWrite.map((t) => redactUrl(t.url)) }, 'gateway mode: samples are remote-written');
+  const own = new Map<string, Sink>();
+  for (const t of cfg.tenants) {
+    if (!t.remoteWrite) continue;
+    own.set(t.name, new RemoteWriteSink(t.remoteWrite, registry, logger));
+    logger.info(
+      { tenant: t.name, targets: t.remoteWrite.map((r) => redactUrl(r.url)) },
+      `gateway mode: tenant "${t.name}" is remote-written to its own targets`,
+    );
+  }
+  return own.size > 0 ? new SinkByTenant(fallback, own) : fallback;
+}
+
 export function createLogger(level: string): Logger {
   return pino({ level, base: { service: 'promdog' }, timestamp: pino.stdTimeFunctions.isoTime });
 }
@@ -129,8 +146,7 @@ export async function startServer(
   const mapper = new Mapper(cfg.mapping, hostTags);
   registerMappingMetrics(registry, mapper, hostTags);
   if (cfg.remoteWrite.length > 0) {
-    sink = new RemoteWriteSink(cfg.remoteWrite, registry, logger);
-    logger.info({ targets: cfg.remoteWrite.map((t) => redactUrl(t.url)) }, 'gateway mode: samples are remote-written');
+    sink = remoteWriteSink(cfg, registry, logger);
   } else {
     storage = new Storage({
       dataDir: cfg.dataDir,

@@ -221,19 +221,22 @@ export class QueryClient {
     const headers = this.tenantHeader ? { ...this.headers, [this.tenantHeader]: tenant } : { ...this.headers };
     const query = req.params.toString();
     if (req.method === 'POST') headers['content-type'] = 'application/x-www-form-urlencoded';
-    const signal = AbortSignal.timeout(this.opts.timeoutMs);
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(new QueryClientError(this.timedOut(), 'timeout')), this.opts.timeoutMs);
     try {
       const res = await this.pool.request({
         method: req.method,
         path: req.method === 'GET' && query !== '' ? `${path}?${query}` : path,
         headers,
         ...(req.method === 'POST' ? { body: query } : {}),
-        signal,
+        signal: abort.signal,
       });
+      res.body.once('close', () => clearTimeout(timer));
       return { status: res.statusCode, headers: res.headers, body: res.body, endpoint };
     } catch (err) {
-      const why = signal.aborted ? this.timedOut() : (err as Error).message;
-      throw new QueryClientError(`query ${endpoint} failed: ${why}`, signal.aborted ? 'timeout' : 'unreachable');
+      clearTimeout(timer);
+      const why = abort.signal.aborted ? this.timedOut() : (err as Error).message;
+      throw new QueryClientError(`query ${endpoint} failed: ${why}`, abort.signal.aborted ? 'timeout' : 'unreachable');
     }
   }
 
@@ -245,9 +248,8 @@ export class QueryClient {
     return `timed out after ${this.opts.timeoutMs} ms`;
   }
 
-  /** A body read that failed: cut by the timeout, or by the connection. */
+  /** A body read that failed: cut by the timeout (its reason), or by the connection. */
   private failureOf(err: unknown): QueryFailure {
-    if (err instanceof QueryClientError) return err.failure;
-    return (err as Error).name === 'TimeoutError' || (err as Error).name === 'AbortError' ? 'timeout' : 'unreachable';
+    return err instanceof QueryClientError ? err.failure : 'unreachable';
   }
 }

@@ -33,6 +33,9 @@ import { httpMetrics, registerStartupSeconds } from './metrics.js';
 import { createRules } from './rules.js';
 import { RulesApi } from '../api/rules-api.js';
 import { registerRulerConfigApi } from '../api/ruler-config-api.js';
+import { BackendQueryApi } from '../api/backend-proxy.js';
+import { queryApiMetrics } from '../api/metrics.js';
+import { QueryBackends } from './query-backends.js';
 
 // The composition root of `promdog serve`: builds every part from the configuration, wires the one-way flow
 // intake → mapping → sink, and owns start-up and the graceful shutdown. It also owns the one prom-client registry:
@@ -124,11 +127,14 @@ export async function startServer(
   let sink: Sink;
   let storage: Storage | undefined;
   let url = '';
+  const gateway = cfg.remoteWrite.length > 0;
+  const queryBackends = new QueryBackends(cfg);
   const rules = createRules(cfg, {
     registry,
     logger,
     sink: () => sink,
     querier: (tenant) => storage?.querier(tenant),
+    queryBackends,
     listenUrl: () => url,
   });
   const ruleTenants = () => [...new Set([...tenants.names, ...cfg.tenants.map((t) => t.name)])];
@@ -145,8 +151,13 @@ export async function startServer(
   const hostTags = new HostTagCache(cfg.dataDir, { logger });
   const mapper = new Mapper(cfg.mapping, hostTags);
   registerMappingMetrics(registry, mapper, hostTags);
-  if (cfg.remoteWrite.length > 0) {
+  if (gateway) {
     sink = remoteWriteSink(cfg, registry, logger);
+    if (cfg.queryUrl) logger.info({ url: redactUrl(cfg.queryUrl.url) }, 'gateway mode: queries go to the query URL');
+    else
+      logger.warn(
+        'gateway mode without --query-url: the query API and the console read nothing for tenants without their own query_url',
+      );
   } else {
     storage = new Storage({
       dataDir: cfg.dataDir,
@@ -222,16 +233,26 @@ export async function startServer(
       : reply.type('text/plain').send('promdog is Ready.\n'),
   );
   const store = storage;
+  // In gateway mode the store's reads are forwarded to the query backend; export alone has no backend equivalent.
   const gatewayQuerier = (): Querier => {
     throw new ApiError(
       'bad_data',
-      'promdog runs in gateway mode (--remote-write-url): query the remote-write target instead',
+      'promdog runs in gateway mode (--remote-write-url): /api/v1/export reads the embedded store, and there is none; export from the backend itself',
       400,
       'gateway_mode',
     );
   };
   const queryApi = registerQueryApi(app, {
     querierFor: store ? (tenant) => store.querier(tenant) : gatewayQuerier,
+    ...(store
+      ? {}
+      : {
+          backend: new BackendQueryApi({
+            backends: queryBackends,
+            rejected: queryApiMetrics(registry).rejected,
+            logger,
+          }),
+        }),
     ...(store
       ? {
           metadataFor: (tenant: string) => store.querier(tenant).metricMetadata(),
@@ -353,6 +374,7 @@ export async function startServer(
       await app.close();
       // The ruler writes through the sink too: it stops before the sink closes.
       await rules.close();
+      await queryBackends.close();
       await decodePool?.close();
       await dogstatsd?.stop();
       await sink.close();

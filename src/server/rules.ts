@@ -1,5 +1,5 @@
 // The ruler's wiring: what the rules part gets from the rest of promdog. Its queries go to the tenant's embedded store
-// through the PromQL engine, or in gateway mode to the --query-url backend; its results through the server's sink
+// through the PromQL engine, or in gateway mode to the tenant's query backend (--query-url or its own); its results through the server's sink
 // (the store's WAL, or remote write) with the tenant's name; its alerts to the tenant's notifier. Per tenant: rule
 // files (--rule-file for `default`, tenants.<name>.rule_files), Alertmanagers (the tenant's, else the global ones)
 // and external labels (tenant=<name>, the global ones, the tenant's own).
@@ -10,7 +10,7 @@ import type { PromSeries } from '../model/prometheus.js';
 import type { Querier } from '../model/storage.js';
 import { Notifier } from '../notifier/notifier.js';
 import { Engine } from '../promql/engine.js';
-import { QueryClient } from '../query-client/query-client.js';
+import { noQueryUrlMessage, type QueryBackends } from './query-backends.js';
 import { RuleLoadError, Ruler } from '../rules/ruler.js';
 import type { RuleAppend, RuleQuery } from '../rules/types.js';
 import type { AlertNotification } from '../model/alert.js';
@@ -24,6 +24,8 @@ export interface RulesWiringDeps {
   sink(): Sink;
   /** The tenant's store querier in embedded mode; undefined in gateway mode. */
   querier(tenant: string): Querier | undefined;
+  /** Gateway mode's query backends (closed by the server, after the ruler). */
+  queryBackends: QueryBackends;
   /** The URL promdog is reached at (set once it listens). */
   listenUrl(): string;
 }
@@ -64,7 +66,6 @@ export function createRules(cfg: ServeConfig, deps: RulesWiringDeps): RulesWirin
   });
 
   let query: RuleQuery;
-  let queryClient: QueryClient | undefined;
   if (!gateway) {
     const engine = new Engine({
       lookbackDeltaMs: cfg.query.lookbackDeltaMs,
@@ -78,15 +79,12 @@ export function createRules(cfg: ServeConfig, deps: RulesWiringDeps): RulesWirin
       if (!q) return Promise.reject(new Error('the embedded store is not open'));
       return engine.instantQueryRaw(q, expr, timeMs);
     };
-  } else if (cfg.queryUrl) {
-    const client = new QueryClient(cfg.queryUrl);
-    queryClient = client;
-    query = (tenant, expr, timeMs) => client.instantQuery(tenant, expr, timeMs);
   } else {
-    query = () =>
-      Promise.reject(
-        new Error('no query source: promdog runs in gateway mode (--remote-write-url) without --query-url'),
-      );
+    query = (tenant, expr, timeMs) => {
+      const client = deps.queryBackends.clientFor(tenant);
+      if (!client) return Promise.reject(new Error(noQueryUrlMessage(tenant)));
+      return client.instantQuery(tenant, expr, timeMs);
+    };
   }
 
   const notifiers = new Map<string, Notifier | undefined>();
@@ -152,7 +150,6 @@ export function createRules(cfg: ServeConfig, deps: RulesWiringDeps): RulesWirin
       await ruler.stop();
       const deadline = Date.now() + NOTIFIER_STOP_MS;
       await Promise.all([...notifiers.values()].map((n) => n?.stop(deadline)));
-      await queryClient?.close();
     },
   };
 }

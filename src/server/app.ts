@@ -35,7 +35,7 @@ import { RulesApi } from '../api/rules-api.js';
 import { registerRulerConfigApi } from '../api/ruler-config-api.js';
 import { BackendQueryApi } from '../api/backend-proxy.js';
 import { queryApiMetrics } from '../api/metrics.js';
-import { QueryBackends } from './query-backends.js';
+import { noQueryUrlMessage, QueryBackends } from './query-backends.js';
 
 // The composition root of `promdog serve`: builds every part from the configuration, wires the one-way flow
 // intake → mapping → sink, and owns start-up and the graceful shutdown. It also owns the one prom-client registry:
@@ -287,6 +287,7 @@ export async function startServer(
   registerConsole(app, {
     resolveTenant: tenantOf.query,
     querierFor: store ? (tenant) => store.querier(tenant) : undefined,
+    queryUnavailable: (tenant) => (store || queryBackends.clientFor(tenant) ? undefined : noQueryUrlMessage(tenant)),
     hostTags,
     events,
     version: VERSION,

@@ -7,7 +7,6 @@ import StatsD from 'hot-shots';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium, openConsolePage, signIn as signInAs } from '../support/browser.js';
 import { startPromdog, post, type TestPromdog } from '../support/promdog.js';
-import { freePort } from '../support/ports.js';
 import { firingRuleFlags } from '../support/ruler-flags.js';
 import { loadFixture, decodedBody, seriesPayloadAt } from '../support/fixtures.js';
 import { decodeSeriesV2 } from '../../src/intake/decoders/series-v2.js';
@@ -592,53 +591,6 @@ describe('web console', { timeout: 60_000 }, () => {
     } finally {
       await asDefault.page.close();
       await asSystem.page.close();
-    }
-  });
-
-  test('gateway mode: the pages say there is no store to query, hosts still come from metadata', async () => {
-    // Nothing is written (no self-scrape, no samples), so the target need not exist: a port nobody listens on.
-    const gw = await startPromdog([
-      '--remote-write-url',
-      `http://127.0.0.1:${await freePort()}/api/v1/write`,
-      '--self-scrape-interval',
-      '0',
-    ]);
-    const { page, errors } = await openPage();
-    try {
-      const meta = JSON.stringify({
-        internalHostname: CAPTURE_HOST,
-        agentVersion: '7.44.0-devel',
-        os: 'darwin',
-        'host-tags': { system: CAPTURE_HOST_TAGS },
-      });
-      assert.equal((await post(gw.url, '/intake/', meta, { key: gw.keys.default })).status, 202);
-      await page.goto(`${gw.url}/`);
-      await page.fill('#api-key', gw.keys.default);
-      await page.click('#sign-in');
-      await page.waitForSelector('#tenant');
-      await page.goto(`${gw.url}/#/explore?expr=system_cpu_user&tab=graph`);
-      await page.waitForSelector('#query-error:not([hidden])');
-      const apiError = (await (
-        await fetch(`${gw.url}/api/v1/query?query=up`, { headers: { authorization: `Bearer ${gw.keys.default}` } })
-      ).json()) as { error: string };
-      assert.equal(await page.textContent('#query-error'), apiError.error);
-      assert.match(apiError.error, /gateway mode/);
-      await page.goto(`${gw.url}/#/overview`);
-      await page.waitForSelector('#gateway-notice');
-      assert.equal(await page.locator('[data-panel]').count(), 0);
-      await page.goto(`${gw.url}/#/hosts`);
-      await page.waitForSelector(`#hosts-table tr[data-host="${CAPTURE_HOST}"]`);
-      assert.match((await page.textContent('.page.hosts .notes')) ?? '', /gateway mode/);
-      assert.match((await page.textContent(`#hosts-table tr[data-host="${CAPTURE_HOST}"]`)) ?? '', /role:router/);
-      await shot(page, 'hosts-gateway');
-      // The only errors: the browser logging the query API's 503 answers.
-      assert.deepEqual(
-        errors.filter((e) => !/status of 503/.test(e)),
-        [],
-      );
-    } finally {
-      await page.close();
-      await gw.close();
     }
   });
 });

@@ -2,15 +2,14 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { deflateSync } from 'node:zlib';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium, openConsolePage, signIn } from '../support/browser.js';
 import { post, startPromdog, type TestPromdog } from '../support/promdog.js';
 import { PrometheusProcess } from '../support/prometheus.js';
 import { firingRuleFlags } from '../support/ruler-flags.js';
-import { decodedBody, loadFixture, seriesPayloadAt } from '../support/fixtures.js';
-import { decodeSeriesV2 } from '../../src/intake/decoders/series-v2.js';
+import { postAgentCapture, v1Series, waitFor } from '../selfmon/support.js';
 import { OVERVIEW_PANELS } from '../../src/selfmon/overview-panels.js';
+import { assertCaptureChecksShown, CAPTURE_HOST, postCheckRunCapture, type CheckRun } from './support.js';
 
 // The web console of a gateway promdog in real headless Chromium. With --query-url every page reads the backend (a
 // real Prometheus that the gateway remote-writes the Agent captures, service checks and its own metrics to) and
@@ -18,16 +17,6 @@ import { OVERVIEW_PANELS } from '../../src/selfmon/overview-panels.js';
 // and the others work as before. Screenshots go to test-artifacts/console/.
 
 const ARTIFACTS = join(process.cwd(), 'test-artifacts', 'console');
-const CAPTURE_HOST = 'COMP-N52P6N99MH';
-
-interface CheckRun {
-  check: string;
-  host_name: string;
-  timestamp: number;
-  status: number;
-  message: string;
-  tags: string[] | null;
-}
 
 let prom: PrometheusProcess;
 let withQuery: TestPromdog;
@@ -40,30 +29,10 @@ const nowS = () => Math.floor(Date.now() / 1000);
 const attr = async (page: Page, selector: string, name: string) => Number(await page.getAttribute(selector, name));
 const shot = (page: Page, name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
 
-async function waitFor(what: string, cond: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
 /** What a gateway promdog gets from an Agent: the series captures moved to now, host metadata, service checks. */
 async function sendAgentData(pd: TestPromdog): Promise<void> {
   const start = nowS();
-  const captures = loadFixture('api_v2_series_response.json')
-    .filter((p) => p.encoding === 'deflate')
-    .map((p) => decodeSeriesV2(decodedBody(p)).series);
-  for (const [i, series] of captures.entries()) {
-    const body = deflateSync(seriesPayloadAt(series, start - 30 * (captures.length - i)));
-    const r = await post(pd.url, '/api/v2/series', body, {
-      key: pd.keys.default,
-      encoding: 'none',
-      rawEncodingHeader: 'deflate',
-      contentType: 'application/x-protobuf',
-    });
-    assert.equal(r.status, 202, JSON.stringify(r.json));
-  }
+  await postAgentCapture(pd.url, pd.keys.default, start);
   const meta = JSON.stringify({
     internalHostname: CAPTURE_HOST,
     agentVersion: '7.44.0-devel',
@@ -71,23 +40,7 @@ async function sendAgentData(pd: TestPromdog): Promise<void> {
     'host-tags': { system: ['env:capture', 'role:router'] },
   });
   assert.equal((await post(pd.url, '/intake/', meta, { key: pd.keys.default })).status, 202);
-  // The check_run capture two minutes ago, then now with ntp.in_sync turned WARNING.
-  for (const [at, warn] of [
-    [start - 120, false],
-    [start, true],
-  ] as const) {
-    const list = checks.map((c) => ({
-      ...c,
-      timestamp: at,
-      status: warn && c.check === 'ntp.in_sync' ? 1 : c.status,
-    }));
-    const r = await post(pd.url, '/api/v1/check_run', deflateSync(JSON.stringify(list)), {
-      key: pd.keys.default,
-      encoding: 'none',
-      rawEncodingHeader: 'deflate',
-    });
-    assert.equal(r.status, 202, JSON.stringify(r.json));
-  }
+  checks = await postCheckRunCapture(pd.url, pd.keys.default, start);
 }
 
 /** No page is left loading. */
@@ -97,9 +50,6 @@ async function nothingLoading(page: Page): Promise<void> {
 
 before(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
-  checks = JSON.parse(
-    decodedBody(loadFixture('api_v1_check_run_response.json').find((x) => x.encoding === 'deflate')!).toString(),
-  ) as CheckRun[];
   prom = await PrometheusProcess.start();
   ruler = await firingRuleFlags();
   withQuery = await startPromdog([
@@ -157,11 +107,7 @@ describe('web console in gateway mode with --query-url', { timeout: 60_000 }, ()
       await signIn(page, withQuery.url, withQuery.keys.default);
       await page.goto(`${withQuery.url}/#/checks`);
       await page.waitForSelector('#checks-table tbody tr');
-      const distinct = new Set(checks.map((c) => `${c.check} ${c.host_name} ${(c.tags ?? []).join(',')}`));
-      assert.equal(await attr(page, '#checks-table', 'data-rows'), distinct.size);
-      assert.equal(await page.getAttribute('#checks-table tbody tr:first-child', 'data-check'), 'ntp.in_sync');
-      assert.equal(await page.textContent('#checks-table tbody tr:first-child .badge'), 'WARNING');
-      assert.equal(await page.getAttribute('#check-summary .status-OK', 'data-count'), String(distinct.size - 1));
+      await assertCaptureChecksShown(page, checks);
       await nothingLoading(page);
       await shot(page, 'checks-gateway');
       assert.deepEqual(errors, []);
@@ -171,10 +117,19 @@ describe('web console in gateway mode with --query-url', { timeout: 60_000 }, ()
   });
 
   test('Overview (system tenant): the gateway’s panels draw its metrics from the backend', async () => {
-    // Two self-scrapes apart make the rates non-zero.
-    await waitFor('remote-write rates of the self-scrape in the backend', async () => {
-      const r = await prom.query('sum(rate(promdog_remote_write_requests_total[1m])) > 0', nowS() - 2);
-      return r.length > 0;
+    // An Agent POST between two self-scrapes makes the POST and sample rates non-zero.
+    await waitFor(
+      'a self-scrape in the backend',
+      async () => (await prom.query('promdog_http_requests_total')).length > 0,
+    );
+    const posted = await post(withQuery.url, '/api/v1/series', v1Series('gateway.console', [[nowS(), 1]]), {
+      key: withQuery.keys.default,
+    });
+    assert.equal(posted.status, 202, JSON.stringify(posted.json));
+    await waitFor('POST and remote-write rates of the self-scrape in the backend', async () => {
+      const expr =
+        'sum(rate(promdog_http_requests_total{method="POST"}[1m])) > 0 and sum(rate(promdog_remote_write_requests_total[1m])) > 0';
+      return (await prom.query(expr, nowS() - 2)).length > 0;
     });
     const { page, errors } = await openConsolePage(browser);
     try {

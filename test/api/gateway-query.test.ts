@@ -133,7 +133,7 @@ tenants:
     const r = await post(pd.url, '/api/v1/series', probe(tenant, [...hosts]), { key: KEYS[tenant] });
     assert.equal(r.status, 202, JSON.stringify(r.json));
   }
-  await vm.flush();
+  await vm.untilSearchable('gw_probe', 1);
 });
 
 after(async () => {

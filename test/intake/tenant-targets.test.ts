@@ -62,7 +62,7 @@ test("each tenant's samples reach its own backend, or the default one, and no ot
     const r = await post(pd.url, '/api/v1/series', body, { key });
     assert.equal(r.status, 202, `${tenant}: ${JSON.stringify(r.json)}`);
   }
-  await vm.flush();
+  await vm.untilSearchable('tenant_probe', 1);
   assert.deepEqual(tenantsIn(await shared.query('tenant_probe')), ['default']);
   assert.deepEqual(tenantsIn(await promB.query('tenant_probe')), ['team-b']);
   const inVm = (await vm.api(`/api/v1/query?query=tenant_probe&time=${now}`)) as {

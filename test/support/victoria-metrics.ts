@@ -10,7 +10,8 @@ import { ServerProcess, startOnFreePort } from './server-process.js';
  * version separates tenants, by URL path).
  *
  * Behaviours tests must allow for:
- * - Rows are searchable once VictoriaMetrics flushes them (about every second); `flush()` does it at once.
+ * - Samples are queryable about a second after they arrive (a new series is listed by /api/v1/series a moment
+ *   before its samples are); `untilSearchable()` waits for that.
  * - Its response cache is off (`-search.disableCache`) and samples are visible as soon as they are flushed
  *   (`-search.latencyOffset=0`), so a query right after a write sees it.
  */
@@ -44,11 +45,28 @@ export class VictoriaMetricsProcess {
     }
   }
 
-  /** Makes every row received so far searchable. */
+  /** Flushes the rows received so far to searchable parts (a query may still miss them for a moment). */
   async flush(): Promise<void> {
     const res = await fetch(`${this.url}/internal/force_flush`);
     await res.arrayBuffer();
     if (!res.ok) throw this.server.error(`force_flush: HTTP ${res.status}`);
+  }
+
+  /**
+   * Waits until an instant query of `selector` (at now: the samples must be recent) returns `count` series, flushing
+   * meanwhile; fails after 20 s. New series are listed by /api/v1/series a moment before their samples are queryable.
+   */
+  async untilSearchable(selector: string, count: number): Promise<void> {
+    const giveUpAt = Date.now() + 20_000;
+    for (;;) {
+      await this.flush();
+      const found = ((await this.api(`/api/v1/query?query=${encodeURIComponent(selector)}`)) as { result: unknown[] })
+        .result;
+      if (found.length >= count) return;
+      if (Date.now() > giveUpAt)
+        throw this.server.error(`${selector}: ${found.length} of ${count} series searchable after 20 s`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
   }
 
   /** `GET <path>` of its API: the `data` of a success answer (throws on an error answer). */

@@ -50,7 +50,7 @@ export interface ProxyLogger {
 
 export interface BackendQueryApiDeps {
   backends: TenantQueryBackends;
-  /** promdog_query_rejected_total: answers cut or refused for their size count as `response_too_large`. */
+  /** promdog_query_rejected_total: answers cut for their size count as `response_too_large`. */
   rejected: Counter<'reason'>;
   logger: ProxyLogger;
 }
@@ -170,7 +170,7 @@ export class BackendQueryApi implements DataEndpoints {
     return this.forward(tenant, 'POST', 'query_exemplars', p);
   }
 
-  /** Non-GET requests go as form-encoded POSTs: a long query or many match[] would not fit in a URL. */
+  /** Where Prometheus takes POST, a form-encoded POST whatever the client used: a long query may not fit a URL. */
   private async forward(tenant: string, method: 'GET' | 'POST', endpoint: string, p: Params): Promise<BackendAnswer> {
     const backend = this.deps.backends.backendFor(tenant);
     if ('unavailable' in backend) throw new ApiError('unavailable', backend.unavailable, 503, 'no_query_url');
@@ -181,10 +181,8 @@ export class BackendQueryApi implements DataEndpoints {
       throw noAnswer(e);
     }
     const limit = backend.maxResponseBytes;
-    const tooLarge = (size: string) => {
-      this.deps.rejected.inc({ reason: 'response_too_large' });
-      return new ApiError('execution', sizeLimitMessage(res.endpoint, limit, size), 422);
-    };
+    const tooLarge = (size: string) =>
+      new ApiError('execution', sizeLimitMessage(res.endpoint, limit, size), 422, 'response_too_large');
     const length = Number(first(res.headers['content-length']) ?? Number.NaN);
     if (length > limit) {
       res.body.destroy();

@@ -38,6 +38,11 @@ export class Params {
   all(name: string): string[] {
     return this.values.getAll(name);
   }
+
+  /** Every parameter in the order read (the form body's first), e.g. to forward them as they came. */
+  toSearchParams(): URLSearchParams {
+    return new URLSearchParams(this.values);
+  }
 }
 
 /**

@@ -1,6 +1,7 @@
 // The query API on HTTP: each route resolves the tenant from the request's key, reads the parameters (query string
-// and form body), waits for a slot when it reads data, calls its QueryApi method and answers Prometheus' JSON envelope,
-// counting every answer in the promdog_query_* families.
+// and form body), waits for a slot when it reads data, calls its QueryApi method (in gateway mode the data endpoints'
+// BackendQueryApi method instead) and answers Prometheus' JSON envelope, or the backend's answer as it is, counting
+// every answer in the promdog_query_* families.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Registry } from 'prom-client';
 import { Readable } from 'node:stream';
@@ -11,6 +12,7 @@ import { queryApiMetrics } from './metrics.js';
 import { ApiError, readParams, type Params } from './params.js';
 import { asApiError, QueryApi, type QueryApiOptions, type QueryApiResult, type RequestTiming } from './query-api.js';
 import type { RulesApi } from './rules-api.js';
+import { BackendAnswer, type DataEndpoints } from './backend-proxy.js';
 
 export interface QueryApiDeps extends QueryApiOptions {
   /** The tenant whose key the request presents (RequestTenants.query). */
@@ -24,6 +26,8 @@ export interface QueryApiDeps extends QueryApiOptions {
   registerSeriesPost?: boolean;
   /** Serves `/api/v1/rules` and `/api/v1/alerts` when given. */
   rules?: RulesApi;
+  /** Gateway mode: the data endpoints, forwarded to the tenant's query backend (BackendQueryApi). */
+  backend?: DataEndpoints;
 }
 
 export interface QueryApiRoutes {
@@ -44,6 +48,9 @@ const DEFAULT_MAX_BODY_BYTES = 1 << 20;
 /** Needs the server's raw request bodies (acceptRawBodies): form bodies are read here, with their own size limit. */
 export function registerQueryApi(app: FastifyInstance, deps: QueryApiDeps): QueryApiRoutes {
   const api = new QueryApi(deps);
+  const data: DataEndpoints = deps.backend ?? api;
+  // Cheap in the store, but a round trip in gateway mode: there they take a slot like the other forwarded requests.
+  const backendGated = deps.backend !== undefined;
   const limits = deps.limits;
   const maxBodyBytes = limits.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const limiter = new ConcurrencyLimiter(limits.maxConcurrent, limits.maxQueued ?? 4 * limits.maxConcurrent);
@@ -78,7 +85,7 @@ export function registerQueryApi(app: FastifyInstance, deps: QueryApiDeps): Quer
 
   /** An endpoint's handler: authentication, parameters, admission (for data reads), the envelope and counting. */
   const handler =
-    (endpoint: string, gated: boolean, call: (c: Call) => Promise<QueryApiResult | Readable>) =>
+    (endpoint: string, gated: boolean, call: (c: Call) => Promise<QueryApiResult | Readable | BackendAnswer>) =>
     async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
       const arrivedAt = performance.now();
       let release: (() => void) | undefined;
@@ -104,6 +111,10 @@ export function registerQueryApi(app: FastifyInstance, deps: QueryApiDeps): Quer
         });
         if (answer instanceof Readable)
           return send(reply, endpoint, arrivedAt, 200, answer, 'application/stream+json; charset=utf-8');
+        if (answer instanceof BackendAnswer) {
+          if (answer.retryAfter) reply.header('retry-after', answer.retryAfter);
+          return send(reply, endpoint, arrivedAt, answer.status, answer.body, answer.contentType);
+        }
         let body = `{"status":"success","data":${answer.data}`;
         if (answer.warnings && answer.warnings.length > 0) body += `,"warnings":${JSON.stringify(answer.warnings)}`;
         if (answer.infos && answer.infos.length > 0) body += `,"infos":${JSON.stringify(answer.infos)}`;
@@ -121,29 +132,29 @@ export function registerQueryApi(app: FastifyInstance, deps: QueryApiDeps): Quer
 
   const getAndPost = (url: string, h: ReturnType<typeof handler>) =>
     app.route({ method: ['GET', 'POST'], url, handler: h });
-  const series = handler('series', true, (c) => api.series(c.params, c.tenant));
+  const series = handler('series', true, (c) => data.series(c.params, c.tenant));
   getAndPost(
     '/api/v1/query',
-    handler('query', true, (c) => api.query(c.params, c.tenant, c.timing)),
+    handler('query', true, (c) => data.query(c.params, c.tenant, c.timing)),
   );
   getAndPost(
     '/api/v1/query_range',
-    handler('query_range', true, (c) => api.queryRange(c.params, c.tenant, c.timing)),
+    handler('query_range', true, (c) => data.queryRange(c.params, c.tenant, c.timing)),
   );
   app.get('/api/v1/series', series);
   if (deps.registerSeriesPost ?? true) app.post('/api/v1/series', series);
   getAndPost(
     '/api/v1/labels',
-    handler('labels', true, (c) => api.labels(c.params, c.tenant)),
+    handler('labels', true, (c) => data.labels(c.params, c.tenant)),
   );
   const labelName = (req: FastifyRequest) => (req.params as { name: string }).name;
   app.get(
     '/api/v1/label/:name/values',
-    handler('label_values', true, (c) => api.labelValues(labelName(c.req), c.params, c.tenant)),
+    handler('label_values', true, (c) => data.labelValues(labelName(c.req), c.params, c.tenant)),
   );
   app.get(
     '/api/v1/metadata',
-    handler('metadata', false, (c) => api.metadata(c.params, c.tenant)),
+    handler('metadata', backendGated, (c) => data.metadata(c.params, c.tenant)),
   );
   app.get(
     '/api/v1/status/buildinfo',
@@ -151,7 +162,7 @@ export function registerQueryApi(app: FastifyInstance, deps: QueryApiDeps): Quer
   );
   getAndPost(
     '/api/v1/query_exemplars',
-    handler('query_exemplars', false, (c) => api.queryExemplars(c.params)),
+    handler('query_exemplars', backendGated, (c) => data.queryExemplars(c.params, c.tenant)),
   );
   getAndPost(
     '/api/v1/format_query',

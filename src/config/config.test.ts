@@ -56,6 +56,7 @@ test('remote-write targets from flags, env and YAML with every option', () => {
   - url: http://prom:9090/api/v1/write
     bearer_token: tok
     tenant_header: ""
+    allow_mixed_tenants: true
 tenants:
   - name: team-a
     api_keys: [abcdefgh12345678]
@@ -69,9 +70,11 @@ tenants:
     tlsCaFile: '/ca.pem',
     tlsInsecureSkipVerify: false,
     tenantHeader: 'X-Tenant',
+    allowMixedTenants: false,
     timeoutMs: 2000,
   });
   assert.equal(c.remoteWrite[1]!.tenantHeader, '');
+  assert.equal(c.remoteWrite[1]!.allowMixedTenants, true);
   assert.equal(c.remoteWrite[1]!.bearerToken, 'tok');
   assert.deepEqual(c.tenants, [
     { name: 'team-a', apiKeys: ['abcdefgh12345678'], rules: { ruleFiles: [], externalLabels: {} } },
@@ -207,6 +210,8 @@ tenants:
     tlsInsecureSkipVerify: false,
     timeoutMs: 30_000,
     tenantHeader: 'X-Org',
+    allowMixedTenants: false,
+    maxResponseBytes: 64 * 1024 * 1024,
   });
   assert.equal(c.externalUrl, 'http://promdog:9099');
   assert.deepEqual(c.alertmanagers[0], {

@@ -5,6 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import { availableParallelism, totalmem } from 'node:os';
 import { createSecureContext } from 'node:tls';
 import { getHeapStatistics } from 'node:v8';
+import { gatewayProblems } from './gateway-backends.js';
 
 // `promdog serve` configuration. Precedence: command-line flag > PROMDOG_<FLAG> environment variable > YAML
 // `--config` file > default. docs/configuration.md documents every key.
@@ -20,15 +21,23 @@ export interface HttpTargetConfig {
   timeoutMs: number;
 }
 
-export interface RemoteWriteTargetConfig extends HttpTargetConfig {
+/** A remote-write target or query URL: an endpoint that tells tenants apart by a header. */
+export interface TenantBackendConfig extends HttpTargetConfig {
   /** Header carrying the tenant name; '' sends none. */
   tenantHeader: string;
+  /**
+   * `allow_mixed_tenants`: the operator accepts that several tenants' data meet here without a tenant header (one
+   * Prometheus for everyone). Without it such a configuration is refused (mixed-tenants.ts).
+   */
+  allowMixedTenants: boolean;
 }
 
-/** The Prometheus-compatible query API rules are evaluated against in gateway mode (--query-url). */
-export interface QueryUrlConfig extends HttpTargetConfig {
-  /** Header carrying the tenant name; '' sends none. */
-  tenantHeader: string;
+export type RemoteWriteTargetConfig = TenantBackendConfig;
+
+/** The Prometheus-compatible query API of gateway mode (--query-url): what the ruler and the query API read. */
+export interface QueryUrlConfig extends TenantBackendConfig {
+  /** Longest answer relayed to a query API client; longer ones are cut (`max_response_bytes`). */
+  maxResponseBytes: number;
 }
 
 export type AlertmanagerConfig = HttpTargetConfig;
@@ -63,6 +72,10 @@ export interface TenantConfig {
   /** Keys configured for the tenant; empty when its keys live in the data dir only. */
   apiKeys: string[];
   rules?: TenantRulesConfig;
+  /** Gateway mode: the tenant's own remote-write targets, instead of the default ones (`remote_write`). */
+  remoteWrite?: RemoteWriteTargetConfig[];
+  /** Gateway mode: the tenant's own query API, instead of the default one (`query_url`). */
+  queryUrl?: QueryUrlConfig;
 }
 
 export interface ServeConfig {
@@ -156,7 +169,7 @@ export interface ServeConfig {
   };
   /** Alertmanagers of every tenant without its own list (--alertmanager-url). */
   alertmanagers: AlertmanagerConfig[];
-  /** Gateway mode's query source for the ruler (--query-url). */
+  /** Gateway mode's query source of every tenant without its own (--query-url): the ruler's and the query API's. */
   queryUrl?: QueryUrlConfig;
   /** The URL promdog is reached at, for alerts' generator links (--external-url); default the listen URL. */
   externalUrl?: string;
@@ -198,6 +211,7 @@ export const DEFAULTS = {
   resendDelay: '1m',
   alertmanagerTimeout: '10s',
   queryUrlTimeout: '2m',
+  queryUrlMaxResponseBytes: 64 * MiB,
   eventsMaxBytesPerTenant: 1024 * MiB,
   maxSeriesPerRequest: 100_000,
   maxConnections: 4096,
@@ -391,16 +405,39 @@ function parseHttpTarget(
   return { target, fields: v };
 }
 
-function parseRemoteWrite(v: unknown, i: number): RemoteWriteTargetConfig {
-  const where = `remote_write[${i}]`;
-  const { target, fields } = parseHttpTarget(v, where, DEFAULTS.remoteWriteTimeout, ['tenant_header']);
-  return { ...target, tenantHeader: str(fields, 'tenant_header', where) ?? DEFAULTS.tenantHeader };
+const TENANT_BACKEND_KEYS = ['tenant_header', 'allow_mixed_tenants'];
+
+/** The tenant header (default X-Scope-OrgID) and allow_mixed_tenants of a remote-write target or query URL. */
+function tenantBackend(target: HttpTargetConfig, fields: Obj, where: string): TenantBackendConfig {
+  return {
+    ...target,
+    tenantHeader: str(fields, 'tenant_header', where) ?? DEFAULTS.tenantHeader,
+    allowMixedTenants: parseBool(fields.allow_mixed_tenants ?? false, `${where}.allow_mixed_tenants`),
+  };
 }
 
-function parseQueryUrl(v: unknown): QueryUrlConfig {
-  const where = 'query_url';
-  const { target, fields } = parseHttpTarget(v, where, DEFAULTS.queryUrlTimeout, ['tenant_header']);
-  return { ...target, tenantHeader: str(fields, 'tenant_header', where) ?? DEFAULTS.tenantHeader };
+function parseRemoteWrite(v: unknown, where: string): RemoteWriteTargetConfig {
+  const { target, fields } = parseHttpTarget(v, where, DEFAULTS.remoteWriteTimeout, TENANT_BACKEND_KEYS);
+  return tenantBackend(target, fields, where);
+}
+
+function parseRemoteWriteList(v: unknown, where: string): RemoteWriteTargetConfig[] {
+  if (!Array.isArray(v)) throw new ConfigError(`${where}: expected a list of targets`);
+  return v.map((t, i) => parseRemoteWrite(t, `${where}[${i}]`));
+}
+
+function parseQueryUrl(v: unknown, where: string): QueryUrlConfig {
+  const { target, fields } = parseHttpTarget(v, where, DEFAULTS.queryUrlTimeout, [
+    ...TENANT_BACKEND_KEYS,
+    'max_response_bytes',
+  ]);
+  return {
+    ...tenantBackend(target, fields, where),
+    maxResponseBytes: parseBytes(
+      fields.max_response_bytes ?? DEFAULTS.queryUrlMaxResponseBytes,
+      `${where}.max_response_bytes`,
+    ),
+  };
 }
 
 function parseAlertmanagers(v: unknown, where: string): AlertmanagerConfig[] {
@@ -503,11 +540,12 @@ function parseDefaultPack(v: unknown, evaluationIntervalMs: number): DefaultPack
   };
 }
 
-const TENANT_KEYS = ['name', 'api_keys', 'rule_files', 'alertmanagers', 'external_labels'];
+const TENANT_KEYS = ['name', 'api_keys', 'rule_files', 'alertmanagers', 'external_labels', 'remote_write', 'query_url'];
 
 /**
- * `tenants`: a list of {name, api_keys, rule_files, alertmanagers, external_labels}, or a map of name → the same
- * without name. Relative rule file patterns are taken from the config file's directory, as Prometheus does.
+ * `tenants`: a list of {name, api_keys, rule_files, alertmanagers, external_labels, remote_write, query_url}, or a
+ * map of name → the same without name. Relative rule file patterns are taken from the config file's directory, as
+ * Prometheus does.
  */
 function parseTenants(v: unknown, configDir: string): TenantConfig[] {
   if (v === undefined || v === null) return [];
@@ -539,7 +577,17 @@ function parseTenants(v: unknown, configDir: string): TenantConfig[] {
     };
     if (t.alertmanagers !== undefined && t.alertmanagers !== null)
       rules.alertmanagers = parseAlertmanagers(t.alertmanagers, `${where}.alertmanagers`);
-    return { name, apiKeys: keys as string[], rules };
+    const tenant: TenantConfig = { name, apiKeys: keys as string[], rules };
+    if (t.remote_write !== undefined && t.remote_write !== null) {
+      tenant.remoteWrite = parseRemoteWriteList(t.remote_write, `${where}.remote_write`);
+      if (tenant.remoteWrite.length === 0)
+        throw new ConfigError(
+          `${where}.remote_write: expected at least one target (leave it out for the default ones)`,
+        );
+    }
+    if (t.query_url !== undefined && t.query_url !== null)
+      tenant.queryUrl = parseQueryUrl(t.query_url, `${where}.query_url`);
+    return tenant;
   });
 }
 
@@ -600,7 +648,8 @@ Flags (each also settable as PROMDOG_<FLAG> in the environment, e.g. PROMDOG_DAT
                                comma-separated); other tenants' in the --config YAML
   --rule-evaluation-interval DURATION  interval of rule groups that set none (default ${DEFAULTS.ruleEvaluationInterval})
   --alertmanager-url URL       Alertmanager to send alerts to (API v2); repeatable (env: comma-separated)
-  --query-url URL              gateway mode: the Prometheus-compatible query API rules are evaluated against
+  --query-url URL              gateway mode: the backend's Prometheus-compatible query API, which promdog's
+                               query API, console and rules read (per tenant in the --config YAML)
   --external-url URL           the URL promdog is reached at, for alert links (default: the listen URL)
   --default-rules BOOL         load the default rule pack for every tenant but "system" (default true)
 `;
@@ -667,12 +716,14 @@ export function loadServeConfig(argv: string[], env: NodeJS.ProcessEnv = process
   const rwFlag = flags['remote-write-url'] as string[] | undefined;
   const rwEnv = envOf('remote-write-url');
   let remoteWrite: RemoteWriteTargetConfig[];
-  if (rwFlag?.length) remoteWrite = rwFlag.map(parseRemoteWrite);
-  else if (rwEnv) remoteWrite = rwEnv.split(',').filter(Boolean).map(parseRemoteWrite);
-  else if (file.remote_write !== undefined) {
-    if (!Array.isArray(file.remote_write)) throw new ConfigError('remote_write: expected a list of targets');
-    remoteWrite = file.remote_write.map(parseRemoteWrite);
-  } else remoteWrite = [];
+  if (rwFlag?.length) remoteWrite = rwFlag.map((u) => parseRemoteWrite(u, '--remote-write-url'));
+  else if (rwEnv)
+    remoteWrite = rwEnv
+      .split(',')
+      .filter(Boolean)
+      .map((u) => parseRemoteWrite(u, 'PROMDOG_REMOTE_WRITE_URL'));
+  else if (file.remote_write !== undefined) remoteWrite = parseRemoteWriteList(file.remote_write, 'remote_write');
+  else remoteWrite = [];
 
   const fileTls = isObj(file.tls) ? file.tls : {};
   const certFile =
@@ -904,7 +955,7 @@ export function loadServeConfig(argv: string[], env: NodeJS.ProcessEnv = process
     },
   };
   if (cfg.events.retentionMs <= 0) throw new ConfigError('events.retention: must be more than 0');
-  if (queryUrl !== undefined && queryUrl !== null) cfg.queryUrl = parseQueryUrl(queryUrl);
+  if (queryUrl !== undefined && queryUrl !== null) cfg.queryUrl = parseQueryUrl(queryUrl, 'query_url');
   if (externalUrl !== undefined) cfg.externalUrl = externalUrl;
   if (mapping.quantiles !== undefined) {
     if (
@@ -952,14 +1003,7 @@ export function loadServeConfig(argv: string[], env: NodeJS.ProcessEnv = process
   }
   if (dsdSocket) cfg.dogstatsdSocket = dsdSocket;
   if (certFile && keyFile) cfg.tls = { certFile, keyFile, minVersion: tlsMinVersion, ciphers: tlsCiphers };
-  if (cfg.queryUrl && cfg.remoteWrite.length === 0)
-    throw new ConfigError(
-      '--query-url: only for gateway mode (--remote-write-url); the embedded store answers the ruler itself',
-    );
-  const anyRuleFiles = cfg.rules.files.length > 0 || cfg.tenants.some((t) => (t.rules?.ruleFiles.length ?? 0) > 0);
-  if (anyRuleFiles && cfg.remoteWrite.length > 0 && !cfg.queryUrl)
-    throw new ConfigError(
-      'rule files in gateway mode (--remote-write-url) need --query-url: the query API the rules are evaluated against',
-    );
+  const problems = gatewayProblems(cfg);
+  if (problems.length > 0) throw new ConfigError(problems.join('\n'));
   return cfg;
 }

@@ -7,6 +7,11 @@ export interface ConsoleSession {
   mode: 'store' | 'gateway';
   /** promdog's version. */
   version: string;
+  /**
+   * Why the tenant's data cannot be queried (gateway mode without a query URL for it), saying what to configure;
+   * null when the query API answers. Pages that query show it once instead of loading.
+   */
+  queryUnavailable: string | null;
 }
 
 /** One host of `GET /console/api/hosts`. Times are ms since the epoch. */

@@ -199,7 +199,7 @@ describe('GET /console/api/session', () => {
     assert.equal(r.statusCode, 200);
     assert.match(String(r.headers['content-type']), /^application\/json/);
     assert.equal(r.headers['cache-control'], 'no-store');
-    assert.deepEqual(r.json(), { tenant: 'system', mode: 'store', version: '9.9.9' });
+    assert.deepEqual(r.json(), { tenant: 'system', mode: 'store', version: '9.9.9', queryUnavailable: null });
     // Any of the query API's key sources works.
     const viaBasic = await app.inject({
       method: 'GET',
@@ -222,15 +222,23 @@ describe('GET /console/api/session', () => {
     }
   });
 
-  test('gateway mode (no querier)', async () => {
-    const gw = await consoleApp({ querierFor: undefined });
+  test('gateway mode (no querier): why a tenant without a query backend cannot be queried', async () => {
+    const gw = await consoleApp({
+      querierFor: undefined,
+      queryUnavailable: (tenant) => (tenant === 'default' ? 'set --query-url' : undefined),
+    });
     try {
-      const r = await gw.inject({
-        method: 'GET',
-        url: '/console/api/session',
-        headers: { authorization: 'Bearer key-default' },
+      const session = async (key: string) =>
+        (
+          await gw.inject({ method: 'GET', url: '/console/api/session', headers: { authorization: `Bearer ${key}` } })
+        ).json() as Record<string, unknown>;
+      assert.deepEqual(await session('key-default'), {
+        tenant: 'default',
+        mode: 'gateway',
+        version: '9.9.9',
+        queryUnavailable: 'set --query-url',
       });
-      assert.equal(r.json().mode, 'gateway');
+      assert.equal((await session('key-system')).queryUnavailable, null);
     } finally {
       await gw.close();
     }

@@ -22,6 +22,8 @@ export interface ConsoleDeps {
   resolveTenant: ResolveTenant;
   /** The tenant's Querier in embedded-store mode; undefined in gateway mode. */
   querierFor: ((tenant: string) => Querier) | undefined;
+  /** Why the tenant's data cannot be queried (gateway mode without a query URL for it); undefined when it can. */
+  queryUnavailable?: (tenant: string) => string | undefined;
   hostTags: { hosts(tenant: string): HostInfo[] };
   /** The event store (both modes). */
   events: EventReader;
@@ -165,7 +167,12 @@ export function registerConsole(app: FastifyInstance, deps: ConsoleDeps): void {
   app.get('/console/api/session', async (req, reply) => {
     const tenant = signedIn(req, reply);
     if (!tenant) return reply;
-    const session: ConsoleSession = { tenant, mode: deps.querierFor ? 'store' : 'gateway', version: deps.version };
+    const session: ConsoleSession = {
+      tenant,
+      mode: deps.querierFor ? 'store' : 'gateway',
+      version: deps.version,
+      queryUnavailable: deps.queryUnavailable?.(tenant) ?? null,
+    };
     return reply.header('cache-control', 'no-store').send(session);
   });
 

@@ -1,8 +1,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { PrometheusProcess } from '../../test/support/prometheus.js';
 import { freePort } from '../../test/support/ports.js';
+import { recordingServer } from '../../test/support/recording-server.js';
 import { QueryClient, QueryClientError } from './query-client.js';
 
 let prom: PrometheusProcess;
@@ -59,26 +59,9 @@ test("Prometheus' error answer is the error: its type and message", async () => 
   }
 });
 
-/** A loopback server that records each request and answers with `answer` (or never, when it returns undefined). */
-async function recorder(answer: () => { status: number; body: string } | undefined) {
-  const seen: { path: string; headers: IncomingHttpHeaders; body: string }[] = [];
-  const server: Server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => (body += c.toString()));
-    req.on('end', () => {
-      seen.push({ path: req.url ?? '', headers: req.headers, body });
-      const a = answer();
-      if (a) res.writeHead(a.status, { 'content-type': 'application/json' }).end(a.body);
-    });
-  });
-  const port = await freePort();
-  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${port}`, seen, close: () => new Promise((r) => server.close(r)) };
-}
-
 test('the tenant goes in the configured header with the configured credentials, under the URL path prefix', async () => {
   const ok = JSON.stringify({ status: 'success', data: { resultType: 'vector', result: [] } });
-  const r = await recorder(() => ({ status: 200, body: ok }));
+  const r = await recordingServer(() => ({ status: 200, body: ok }));
   const c = client(`${r.url}/prometheus`, { tenantHeader: 'X-Tenant', basicAuth: { username: 'u', password: 'p' } });
   const noTenant = client(r.url, { tenantHeader: '', bearerToken: 'tok', headers: { 'X-Extra': '1' } });
   try {
@@ -101,9 +84,9 @@ test('the tenant goes in the configured header with the configured credentials, 
 });
 
 test('failures say what happened: a timeout, a refused connection, an answer that is not the API', async () => {
-  const silent = await recorder(() => undefined);
+  const silent = await recordingServer(() => undefined);
   const c = client(silent.url, { timeoutMs: 200 });
-  const html = await recorder(() => ({ status: 502, body: '<html>bad gateway</html>' }));
+  const html = await recordingServer(() => ({ status: 502, body: '<html>bad gateway</html>' }));
   const h = client(html.url);
   const down = client(`http://127.0.0.1:${await freePort()}`);
   try {
@@ -113,5 +96,53 @@ test('failures say what happened: a timeout, a refused connection, an answer tha
   } finally {
     await Promise.all([c.close(), h.close(), down.close()]);
     await Promise.all([silent.close(), html.close()]);
+  }
+});
+
+test('forward: the request as the client sent it, the tenant and credentials from the configuration', async () => {
+  const r = await recordingServer((req) =>
+    req.path.includes('/metadata') ? { status: 418, headers: { 'x-backend': 'yes' }, body: 'teapot' } : undefined,
+  );
+  const c = client(`${r.url}/prometheus/`, { tenantHeader: 'X-Tenant', bearerToken: 'tok', timeoutMs: 300 });
+  try {
+    const params = new URLSearchParams([
+      ['match[]', 'up'],
+      ['match[]', '{job="a b"}'],
+    ]);
+    const got = await c.forward('team-a', { method: 'GET', endpoint: 'metadata', params });
+    assert.equal(got.status, 418);
+    assert.equal(got.headers['x-backend'], 'yes');
+    assert.equal(got.endpoint, `${r.url}/prometheus/api/v1/metadata`);
+    let body = '';
+    for await (const chunk of got.body) body += String(chunk);
+    assert.equal(body, 'teapot');
+    const [get] = r.seen;
+    assert.equal(get!.method, 'GET');
+    assert.equal(get!.path, `/prometheus/api/v1/metadata?${params}`);
+    assert.equal(get!.headers['x-tenant'], 'team-a');
+    assert.equal(get!.headers.authorization, 'Bearer tok');
+    // POST: a form body; no answer within the timeout is a 'timeout' failure.
+    await assert.rejects(c.forward('team-a', { method: 'POST', endpoint: 'query', params }), (e: Error) => {
+      assert.ok(e instanceof QueryClientError);
+      assert.equal(e.failure, 'timeout');
+      assert.match(e.message, /\/prometheus\/api\/v1\/query failed: timed out after 300 ms$/);
+      return true;
+    });
+    const post = r.seen[1]!;
+    assert.equal(post.path, '/prometheus/api/v1/query');
+    assert.equal(post.headers['content-type'], 'application/x-www-form-urlencoded');
+    assert.deepEqual(new URLSearchParams(post.body).getAll('match[]'), ['up', '{job="a b"}']);
+  } finally {
+    await c.close();
+    await r.close();
+  }
+  const down = client(`http://127.0.0.1:${await freePort()}`);
+  try {
+    await assert.rejects(
+      down.forward('t', { method: 'GET', endpoint: 'labels', params: new URLSearchParams() }),
+      (e: Error) => e instanceof QueryClientError && e.failure === 'unreachable' && /ECONNREFUSED/.test(e.message),
+    );
+  } finally {
+    await down.close();
   }
 });

@@ -1,9 +1,12 @@
 // A client of a Prometheus-compatible HTTP query API (Prometheus, VictoriaMetrics, Mimir's /prometheus, Thanos
-// Query): what the ruler queries in gateway mode, where promdog has no store of its own. Instant queries go as
-// form-encoded POSTs to <url>/api/v1/query with the tenant in the configured header (X-Scope-OrgID by default) and
-// the configured credentials, never a promdog key. Answers come back with raw numbers (timestamps in ms), the shape
-// the PromQL engine gives; every failure (timeout, refused connection, an error answer) rejects with what happened.
+// Query): what gateway mode reads, where promdog has no store of its own. The ruler's instant queries go as
+// form-encoded POSTs to <url>/api/v1/query and come back with raw numbers (timestamps in ms), the shape the PromQL
+// engine gives; every failure (timeout, refused connection, an error answer) rejects with what happened. The query
+// API's requests are forwarded as they are and their answers handed back unread (`forward`). Every request carries
+// the tenant in the configured header (X-Scope-OrgID by default) and the configured credentials, never a promdog
+// key nor any header of the client promdog serves.
 import { readFileSync } from 'node:fs';
+import type { Readable } from 'node:stream';
 import { Pool } from 'undici';
 import type { Label } from '../model/prometheus.js';
 import type { RawResult, RawSeries } from '../promql/engine.js';
@@ -25,8 +28,34 @@ export interface QueryClientOptions {
   userAgent?: string;
 }
 
+/** Why a request failed: no answer in time, no connection, or an answer that is not what was asked for. */
+export type QueryFailure = 'timeout' | 'unreachable' | 'answer';
+
 export class QueryClientError extends Error {
   override name = 'QueryClientError';
+  constructor(
+    message: string,
+    readonly failure: QueryFailure = 'answer',
+  ) {
+    super(message);
+  }
+}
+
+/** A query API request as promdog received it: `endpoint` under /api/v1/ (`query`, `label/job/values`...). */
+export interface ForwardedRequest {
+  method: 'GET' | 'POST';
+  endpoint: string;
+  /** Sent as the query string (GET) or a form-encoded body (POST). */
+  params: URLSearchParams;
+}
+
+/** The backend's answer, its body not yet read (the caller reads or destroys it). */
+export interface BackendResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Readable;
+  /** The URL asked, without credentials or query string, for messages. */
+  endpoint: string;
 }
 
 const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
@@ -102,11 +131,14 @@ function decodeResult(answer: ApiAnswer): RawResult {
 export class QueryClient {
   /** The query endpoint without credentials, for messages. */
   readonly endpoint: string;
-  private readonly path: string;
+  /** The API's base: `<origin><path prefix>`, without credentials. */
+  readonly baseUrl: string;
+  private readonly basePath: string;
   private readonly pool: Pool;
+  /** Accept, user agent, credentials and the configured headers (lower-cased names). */
   private readonly headers: Record<string, string>;
   private readonly tenantHeader: string;
-  private readonly maxResponseBytes: number;
+  readonly maxResponseBytes: number;
 
   constructor(private readonly opts: QueryClientOptions) {
     let url: URL;
@@ -123,10 +155,10 @@ export class QueryClient {
       url.username = '';
       url.password = '';
     }
-    this.path = `${url.pathname.replace(/\/+$/, '')}/api/v1/query`;
-    this.endpoint = `${url.origin}${this.path}`;
+    this.basePath = url.pathname.replace(/\/+$/, '');
+    this.baseUrl = `${url.origin}${this.basePath}`;
+    this.endpoint = `${this.baseUrl}/api/v1/query`;
     const headers: Record<string, string> = {
-      'content-type': 'application/x-www-form-urlencoded',
       accept: 'application/json',
       'user-agent': opts.userAgent ?? 'promdog',
     };
@@ -145,14 +177,10 @@ export class QueryClient {
 
   /** `expr` at `timeMs` for `tenant`. Rejects with QueryClientError saying what failed. */
   async instantQuery(tenant: string, expr: string, timeMs: number): Promise<RawResult> {
-    const headers = this.tenantHeader ? { ...this.headers, [this.tenantHeader]: tenant } : this.headers;
-    const body = new URLSearchParams({ query: expr, time: (timeMs / 1000).toFixed(3) }).toString();
-    const signal = AbortSignal.timeout(this.opts.timeoutMs);
-    let status: number;
+    const params = new URLSearchParams({ query: expr, time: (timeMs / 1000).toFixed(3) });
+    const res = await this.forward(tenant, { method: 'POST', endpoint: 'query', params });
     let text: string;
     try {
-      const res = await this.pool.request({ method: 'POST', path: this.path, headers, body, signal });
-      status = res.statusCode;
       const chunks: Buffer[] = [];
       let size = 0;
       for await (const chunk of res.body as AsyncIterable<Buffer>) {
@@ -165,9 +193,11 @@ export class QueryClient {
       }
       text = Buffer.concat(chunks).toString('utf8');
     } catch (err) {
-      const why = signal.aborted ? `timed out after ${this.opts.timeoutMs} ms` : (err as Error).message;
-      throw new QueryClientError(`query ${this.endpoint} failed: ${why}`);
+      const failure = this.failureOf(err);
+      const why = failure === 'timeout' ? this.timedOut() : (err as Error).message;
+      throw new QueryClientError(`query ${this.endpoint} failed: ${why}`, failure);
     }
+    const status = res.status;
     let answer: ApiAnswer;
     try {
       answer = JSON.parse(text) as ApiAnswer;
@@ -181,7 +211,45 @@ export class QueryClient {
     return decodeResult(answer);
   }
 
+  /**
+   * Sends a query API request for `tenant` and resolves once the answer's status and headers are in. The timeout
+   * covers the body too: past it the body stream fails. Rejects with QueryClientError when no answer came.
+   */
+  async forward(tenant: string, req: ForwardedRequest): Promise<BackendResponse> {
+    const path = `${this.basePath}/api/v1/${req.endpoint}`;
+    const endpoint = `${this.baseUrl}/api/v1/${req.endpoint}`;
+    const headers = this.tenantHeader ? { ...this.headers, [this.tenantHeader]: tenant } : { ...this.headers };
+    const query = req.params.toString();
+    if (req.method === 'POST') headers['content-type'] = 'application/x-www-form-urlencoded';
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(new QueryClientError(this.timedOut(), 'timeout')), this.opts.timeoutMs);
+    try {
+      const res = await this.pool.request({
+        method: req.method,
+        path: req.method === 'GET' && query !== '' ? `${path}?${query}` : path,
+        headers,
+        ...(req.method === 'POST' ? { body: query } : {}),
+        signal: abort.signal,
+      });
+      res.body.once('close', () => clearTimeout(timer));
+      return { status: res.statusCode, headers: res.headers, body: res.body, endpoint };
+    } catch (err) {
+      clearTimeout(timer);
+      const why = abort.signal.aborted ? this.timedOut() : (err as Error).message;
+      throw new QueryClientError(`query ${endpoint} failed: ${why}`, abort.signal.aborted ? 'timeout' : 'unreachable');
+    }
+  }
+
   async close(): Promise<void> {
     await this.pool.close();
+  }
+
+  private timedOut(): string {
+    return `timed out after ${this.opts.timeoutMs} ms`;
+  }
+
+  /** A body read that failed: cut by the timeout (its reason), or by the connection. */
+  private failureOf(err: unknown): QueryFailure {
+    return err instanceof QueryClientError ? err.failure : 'unreachable';
   }
 }

@@ -15,6 +15,7 @@ import { HostTagCache } from '../mapping/host-tags.js';
 import { DEFAULT_SERIES_LIMITS, Mapper } from '../mapping/index.js';
 import { SinkRejectedError, SinkUnavailableError, type Sink } from '../sinks/sink.js';
 import { RemoteWriteSink } from '../sinks/remote-write/sink.js';
+import { SinkByTenant } from '../sinks/by-tenant.js';
 import { DogStatsDServer } from '../dogstatsd/server.js';
 import { Storage } from '../tsdb/storage.js';
 import { EmbeddedStoreSink } from '../sinks/embedded/store-sink.js';
@@ -33,6 +34,9 @@ import { serverFactory } from './listener.js';
 import { createRules } from './rules.js';
 import { RulesApi } from '../api/rules-api.js';
 import { RULER_BUILD_INFO, registerRulerConfigApi } from '../api/ruler-config-api.js';
+import { BackendQueryApi } from '../api/backend-proxy.js';
+import { queryApiMetrics } from '../api/metrics.js';
+import { noQueryUrlMessage, QueryBackends } from './query-backends.js';
 
 // The composition root of `promdog serve`: builds every part from the configuration, wires the one-way flow
 // intake → mapping → sink, and owns start-up and the graceful shutdown. It also owns the one prom-client registry:
@@ -79,6 +83,22 @@ function appendTo(sink: Sink): Append {
   };
 }
 
+/** Gateway mode's sink: the default remote-write targets, and each tenant's own where it has some. */
+function remoteWriteSink(cfg: ServeConfig, registry: Registry, logger: Logger): Sink {
+  const fallback = new RemoteWriteSink(cfg.remoteWrite, registry, logger);
+  logger.info({ targets: cfg.remoteWrite.map((t) => redactUrl(t.url)) }, 'gateway mode: samples are remote-written');
+  const own = new Map<string, Sink>();
+  for (const t of cfg.tenants) {
+    if (!t.remoteWrite) continue;
+    own.set(t.name, new RemoteWriteSink(t.remoteWrite, registry, logger));
+    logger.info(
+      { tenant: t.name, targets: t.remoteWrite.map((r) => redactUrl(r.url)) },
+      `gateway mode: tenant "${t.name}" is remote-written to its own targets`,
+    );
+  }
+  return own.size > 0 ? new SinkByTenant(fallback, own) : fallback;
+}
+
 export function createLogger(level: string): Logger {
   return pino({ level, base: { service: 'promdog' }, timestamp: pino.stdTimeFunctions.isoTime });
 }
@@ -108,11 +128,14 @@ export async function startServer(
   let sink: Sink;
   let storage: Storage | undefined;
   let url = '';
+  const gateway = cfg.remoteWrite.length > 0;
+  const queryBackends = new QueryBackends(cfg);
   const rules = createRules(cfg, {
     registry,
     logger,
     sink: () => sink,
     querier: (tenant) => storage?.querier(tenant),
+    queryBackends,
     listenUrl: () => url,
   });
   const ruleTenants = () => [...new Set([...tenants.names, ...cfg.tenants.map((t) => t.name)])];
@@ -129,9 +152,13 @@ export async function startServer(
   const hostTags = new HostTagCache(cfg.dataDir, { logger });
   const mapper = new Mapper({ ...cfg.mapping, limits: { ...DEFAULT_SERIES_LIMITS, ...cfg.limits.series } }, hostTags);
   registerMappingMetrics(registry, mapper, hostTags);
-  if (cfg.remoteWrite.length > 0) {
-    sink = new RemoteWriteSink(cfg.remoteWrite, registry, logger);
-    logger.info({ targets: cfg.remoteWrite.map((t) => redactUrl(t.url)) }, 'gateway mode: samples are remote-written');
+  if (gateway) {
+    sink = remoteWriteSink(cfg, registry, logger);
+    if (cfg.queryUrl) logger.info({ url: redactUrl(cfg.queryUrl.url) }, 'gateway mode: queries go to the query URL');
+    else
+      logger.warn(
+        'gateway mode without --query-url: the query API and the console read nothing for tenants without their own query_url',
+      );
   } else {
     storage = new Storage({
       dataDir: cfg.dataDir,
@@ -209,16 +236,26 @@ export async function startServer(
       : reply.type('text/plain').send('promdog is Ready.\n'),
   );
   const store = storage;
+  // In gateway mode the store's reads are forwarded to the query backend; export alone has no backend equivalent.
   const gatewayQuerier = (): Querier => {
     throw new ApiError(
       'bad_data',
-      'promdog runs in gateway mode (--remote-write-url): query the remote-write target instead',
+      'promdog runs in gateway mode (--remote-write-url): /api/v1/export reads the embedded store, and there is none; export from the backend itself',
       400,
       'gateway_mode',
     );
   };
   const queryApi = registerQueryApi(app, {
     querierFor: store ? (tenant) => store.querier(tenant) : gatewayQuerier,
+    ...(store
+      ? {}
+      : {
+          backend: new BackendQueryApi({
+            backends: queryBackends,
+            rejected: queryApiMetrics(registry).rejected,
+            logger,
+          }),
+        }),
     ...(store
       ? {
           metadataFor: (tenant: string) => store.querier(tenant).metricMetadata(),
@@ -253,6 +290,7 @@ export async function startServer(
   registerConsole(app, {
     resolveTenant: tenantOf.query,
     querierFor: store ? (tenant) => store.querier(tenant) : undefined,
+    queryUnavailable: (tenant) => (store || queryBackends.clientFor(tenant) ? undefined : noQueryUrlMessage(tenant)),
     hostTags,
     events,
     version: VERSION,
@@ -340,6 +378,7 @@ export async function startServer(
       await app.close();
       // The ruler writes through the sink too: it stops before the sink closes.
       await rules.close();
+      await queryBackends.close();
       await decodePool?.close();
       await dogstatsd?.stop();
       await sink.close();

@@ -1,5 +1,5 @@
 // The ruler's wiring: what the rules part gets from the rest of promdog. Its queries go to the tenant's embedded store
-// through the PromQL engine, or in gateway mode to the --query-url backend; its results through the server's sink
+// through the PromQL engine, or in gateway mode to the tenant's query backend (--query-url or its own); its results through the server's sink
 // (the store's WAL, or remote write) with the tenant's name; its alerts to the tenant's notifier. Per tenant: rule
 // files (--rule-file for `default`, tenants.<name>.rule_files), Alertmanagers (the tenant's, else the global ones)
 // and external labels (tenant=<name>, the global ones, the tenant's own). The default rule pack is over Agent data as
@@ -13,8 +13,8 @@ import type { Querier } from '../model/storage.js';
 import { Notifier } from '../notifier/notifier.js';
 import { SERVICE_CHECK_METRIC, sanitizeMetricName } from '../mapping/index.js';
 import { Engine } from '../promql/engine.js';
-import { QueryClient } from '../query-client/query-client.js';
 import { defaultRuleSources } from '../rules/default-rules.js';
+import { noQueryUrlMessage, type QueryBackends } from './query-backends.js';
 import { RuleLoadError, Ruler } from '../rules/ruler.js';
 import { SYSTEM_TENANT } from '../selfmon/self-scrape.js';
 import type { RuleAppend, RuleQuery } from '../rules/types.js';
@@ -29,6 +29,8 @@ export interface RulesWiringDeps {
   sink(): Sink;
   /** The tenant's store querier in embedded mode; undefined in gateway mode. */
   querier(tenant: string): Querier | undefined;
+  /** Gateway mode's query backends (closed by the server, after the ruler). */
+  queryBackends: QueryBackends;
   /** The URL promdog is reached at (set once it listens). */
   listenUrl(): string;
 }
@@ -69,7 +71,6 @@ export function createRules(cfg: ServeConfig, deps: RulesWiringDeps): RulesWirin
   });
 
   let query: RuleQuery;
-  let queryClient: QueryClient | undefined;
   if (!gateway) {
     const engine = new Engine({
       lookbackDeltaMs: cfg.query.lookbackDeltaMs,
@@ -83,26 +84,35 @@ export function createRules(cfg: ServeConfig, deps: RulesWiringDeps): RulesWirin
       if (!q) return Promise.reject(new Error('the embedded store is not open'));
       return engine.instantQueryRaw(q, expr, timeMs);
     };
-  } else if (cfg.queryUrl) {
-    const client = new QueryClient(cfg.queryUrl);
-    queryClient = client;
-    query = (tenant, expr, timeMs) => client.instantQuery(tenant, expr, timeMs);
   } else {
-    query = () =>
-      Promise.reject(
-        new Error('no query source: promdog runs in gateway mode (--remote-write-url) without --query-url'),
-      );
+    query = (tenant, expr, timeMs) => {
+      const client = deps.queryBackends.clientFor(tenant);
+      if (!client) return Promise.reject(new Error(noQueryUrlMessage(tenant)));
+      return client.instantQuery(tenant, expr, timeMs);
+    };
   }
 
-  const defaultPack =
-    cfg.rules.defaultRules && (!gateway || cfg.queryUrl)
-      ? defaultRuleSources(cfg.rules.defaultPack, {
-          metric: (name) => (cfg.mapping.keepUtf8Names ? name : sanitizeMetricName(name)),
-          serviceCheck: SERVICE_CHECK_METRIC,
-        })
-      : [];
-  if (cfg.rules.defaultRules && gateway && !cfg.queryUrl)
-    deps.logger.info('default rule pack off: gateway mode without --query-url has nothing to evaluate rules against');
+  const defaultPack = cfg.rules.defaultRules
+    ? defaultRuleSources(cfg.rules.defaultPack, {
+        metric: (name) => (cfg.mapping.keepUtf8Names ? name : sanitizeMetricName(name)),
+        serviceCheck: SERVICE_CHECK_METRIC,
+      })
+    : [];
+  /** The system tenant holds promdog's own metrics only; in gateway mode a tenant needs a query URL to evaluate. */
+  const packOffLogged = new Set<string>();
+  const packFor = (tenant: string) => {
+    if (tenant === SYSTEM_TENANT || defaultPack.length === 0) return [];
+    if (gateway && !deps.queryBackends.clientFor(tenant)) {
+      if (packOffLogged.has(tenant)) return [];
+      packOffLogged.add(tenant);
+      deps.logger.info(
+        { tenant },
+        'default rule pack off for this tenant: gateway mode without a query URL (--query-url, tenants.<name>.query_url)',
+      );
+      return [];
+    }
+    return defaultPack;
+  };
 
   const notifiers = new Map<string, Notifier | undefined>();
   const notifierFor = (tenant: string): Notifier | undefined => {
@@ -140,7 +150,7 @@ export function createRules(cfg: ServeConfig, deps: RulesWiringDeps): RulesWirin
       ruleFiles: [...(tenantRules.get(tenant)?.ruleFiles ?? []), ...(tenant === 'default' ? cfg.rules.files : [])],
       externalLabels: externalLabelsFor(tenant),
     }),
-    defaultRules: (tenant) => (tenant === SYSTEM_TENANT ? [] : defaultPack),
+    defaultRules: packFor,
   });
 
   return {
@@ -167,7 +177,6 @@ export function createRules(cfg: ServeConfig, deps: RulesWiringDeps): RulesWirin
       await ruler.stop();
       const deadline = Date.now() + NOTIFIER_STOP_MS;
       await Promise.all([...notifiers.values()].map((n) => n?.stop(deadline)));
-      await queryClient?.close();
     },
   };
 }

@@ -2,7 +2,7 @@ import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createServer, request as httpRequest, type Server } from 'node:http';
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PrometheusProcess } from '../support/prometheus.js';
@@ -117,6 +117,16 @@ describe('promdog serve', () => {
     const u = cli(['serve', '--frobnicate']);
     assert.equal(u.status, 2);
     assert.match(u.stderr, /frobnicate/);
+    // Tenants that would mix in one backend: refused before anything starts, naming the key and the fix.
+    const dir = tmp();
+    const config = join(dir, 'promdog.yaml');
+    writeFileSync(config, 'remote_write: [{ url: "http://127.0.0.1:9/api/v1/write", tenant_header: "" }]\n');
+    const mixed = cli(['serve', '--config', config, '--data-dir', dir]);
+    assert.equal(mixed.status, 2);
+    assert.match(
+      mixed.stderr,
+      /remote_write\[0\] .* sends no tenant header .* set allow_mixed_tenants: true on remote_write\[0\]/,
+    );
   });
 });
 

@@ -7,13 +7,13 @@ import StatsD from 'hot-shots';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium, openConsolePage, signIn as signInAs } from '../support/browser.js';
 import { startPromdog, post, type TestPromdog } from '../support/promdog.js';
-import { freePort } from '../support/ports.js';
 import { firingRuleFlags } from '../support/ruler-flags.js';
 import { loadFixture, decodedBody, seriesPayloadAt } from '../support/fixtures.js';
 import { decodeSeriesV2 } from '../../src/intake/decoders/series-v2.js';
 import { OVERVIEW_PANELS } from '../../src/selfmon/overview-panels.js';
 import type { DDSeries } from '../../src/model/datadog.js';
 import { agentEventsPayload } from '../support/agent-events.js';
+import { assertCaptureChecksShown, CAPTURE_HOST, postCheckRunCapture, type CheckRun } from './support.js';
 
 // The web console in real headless Chromium against a real promdog (embedded store, 1 s self-scrape) that keeps
 // receiving the Agent captures (moved to now), a host metadata payload, the check_run capture and DogStatsD from
@@ -21,18 +21,8 @@ import { agentEventsPayload } from '../support/agent-events.js';
 // Screenshots of every page go to test-artifacts/console/.
 
 const ARTIFACTS = join(process.cwd(), 'test-artifacts', 'console');
-const CAPTURE_HOST = 'COMP-N52P6N99MH';
 /** Host tags the capture host reports in its /intake/ metadata (the captures hold no /intake/ payload). */
 const CAPTURE_HOST_TAGS = ['env:capture', 'team:agent', 'role:router'];
-
-interface CheckRun {
-  check: string;
-  host_name: string;
-  timestamp: number;
-  status: number;
-  message: string;
-  tags: string[] | null;
-}
 
 let pd: TestPromdog;
 /** The rule file that gives the Overview's ruler and notifier panels something to draw. */
@@ -55,15 +45,6 @@ async function postSeries(payload: DDSeries[], newestS: number): Promise<void> {
     encoding: 'none',
     rawEncodingHeader: 'deflate',
     contentType: 'application/x-protobuf',
-  });
-  assert.equal(r.status, 202, JSON.stringify(r.json));
-}
-
-async function postChecks(list: CheckRun[]): Promise<void> {
-  const r = await post(pd.url, '/api/v1/check_run', deflateSync(JSON.stringify(list)), {
-    key: pd.keys.default,
-    encoding: 'none',
-    rawEncodingHeader: 'deflate',
   });
   assert.equal(r.status, 202, JSON.stringify(r.json));
 }
@@ -139,12 +120,7 @@ before(async () => {
       202,
     );
   }
-  // The check_run capture two minutes ago, then again now with ntp.in_sync turned WARNING.
-  checks = JSON.parse(
-    decodedBody(loadFixture('api_v1_check_run_response.json').find((x) => x.encoding === 'deflate')!).toString(),
-  ) as CheckRun[];
-  await postChecks(checks.map((c) => ({ ...c, timestamp: start - 120 })));
-  await postChecks(checks.map((c) => ({ ...c, timestamp: start, status: c.check === 'ntp.in_sync' ? 1 : c.status })));
+  checks = await postCheckRunCapture(pd.url, pd.keys.default, start);
 
   // Events: one from the events API and one from the Agent on the capture host, ten minutes ago and five; one
   // from DogStatsD (below, once hot-shots is up).
@@ -410,21 +386,9 @@ describe('web console', { timeout: 60_000 }, () => {
       await page.goto(`${pd.url}/#/checks`);
       await page.waitForSelector('#checks-table tbody tr');
       // One row per check, host and tags: the capture's 12 entries are 12 distinct series.
-      const distinct = new Set(checks.map((c) => `${c.check} ${c.host_name} ${(c.tags ?? []).join(',')}`));
-      assert.equal(await attr(page, '#checks-table', 'data-rows'), distinct.size);
-      for (const c of checks) {
-        const status = c.check === 'ntp.in_sync' ? 'WARNING' : 'OK';
-        const n = await page
-          .locator(`#checks-table tr[data-check="${c.check}"][data-host="${c.host_name}"][data-status="${status}"]`)
-          .count();
-        assert.ok(n >= 1, `${c.check} on ${c.host_name} is ${status}`);
-      }
-      // Worst first; the badge shows the status; the history strip has cells with a status.
-      assert.equal(await page.getAttribute('#checks-table tbody tr:first-child', 'data-check'), 'ntp.in_sync');
-      assert.equal(await page.textContent('#checks-table tbody tr:first-child .badge'), 'WARNING');
+      await assertCaptureChecksShown(page, checks);
+      // The history strip has cells with a status.
       assert.ok((await page.locator('#checks-table tbody tr:first-child .strip .cell.status-WARNING').count()) >= 1);
-      assert.equal(await page.getAttribute('#check-summary .status-WARNING', 'data-count'), '1');
-      assert.equal(await page.getAttribute('#check-summary .status-OK', 'data-count'), String(distinct.size - 1));
       await shot(page, 'checks');
       assert.deepEqual(errors, []);
     } finally {
@@ -592,53 +556,6 @@ describe('web console', { timeout: 60_000 }, () => {
     } finally {
       await asDefault.page.close();
       await asSystem.page.close();
-    }
-  });
-
-  test('gateway mode: the pages say there is no store to query, hosts still come from metadata', async () => {
-    // Nothing is written (no self-scrape, no samples), so the target need not exist: a port nobody listens on.
-    const gw = await startPromdog([
-      '--remote-write-url',
-      `http://127.0.0.1:${await freePort()}/api/v1/write`,
-      '--self-scrape-interval',
-      '0',
-    ]);
-    const { page, errors } = await openPage();
-    try {
-      const meta = JSON.stringify({
-        internalHostname: CAPTURE_HOST,
-        agentVersion: '7.44.0-devel',
-        os: 'darwin',
-        'host-tags': { system: CAPTURE_HOST_TAGS },
-      });
-      assert.equal((await post(gw.url, '/intake/', meta, { key: gw.keys.default })).status, 202);
-      await page.goto(`${gw.url}/`);
-      await page.fill('#api-key', gw.keys.default);
-      await page.click('#sign-in');
-      await page.waitForSelector('#tenant');
-      await page.goto(`${gw.url}/#/explore?expr=system_cpu_user&tab=graph`);
-      await page.waitForSelector('#query-error:not([hidden])');
-      const apiError = (await (
-        await fetch(`${gw.url}/api/v1/query?query=up`, { headers: { authorization: `Bearer ${gw.keys.default}` } })
-      ).json()) as { error: string };
-      assert.equal(await page.textContent('#query-error'), apiError.error);
-      assert.match(apiError.error, /gateway mode/);
-      await page.goto(`${gw.url}/#/overview`);
-      await page.waitForSelector('#gateway-notice');
-      assert.equal(await page.locator('[data-panel]').count(), 0);
-      await page.goto(`${gw.url}/#/hosts`);
-      await page.waitForSelector(`#hosts-table tr[data-host="${CAPTURE_HOST}"]`);
-      assert.match((await page.textContent('.page.hosts .notes')) ?? '', /gateway mode/);
-      assert.match((await page.textContent(`#hosts-table tr[data-host="${CAPTURE_HOST}"]`)) ?? '', /role:router/);
-      await shot(page, 'hosts-gateway');
-      // The only errors: the browser logging the query API's 400 answers.
-      assert.deepEqual(
-        errors.filter((e) => !/status of 400/.test(e)),
-        [],
-      );
-    } finally {
-      await page.close();
-      await gw.close();
     }
   });
 });

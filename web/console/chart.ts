@@ -1,6 +1,7 @@
 // Time-series charts on uPlot: one line per series with a legend, and marks at points in time (events) that show
 // a tooltip on hover. After each draw the container carries `data-series` (series drawn), `data-points` (non-empty
-// points drawn) and `data-marks` (marks inside the time range), which the browser tests read.
+// points drawn), `data-from` and `data-to` (the time axis, s) and `data-marks` (marks inside the time range), which
+// the browser tests read.
 import uPlot from 'uplot';
 import type { PanelUnit } from '../../src/selfmon/overview-panels.js';
 import { formatValue } from './format.js';
@@ -102,6 +103,8 @@ export class TimeChart {
     }
     this.el.dataset.series = String(series.length);
     this.el.dataset.points = String(points);
+    this.el.dataset.from = String(startS);
+    this.el.dataset.to = String(endS);
     this.el.classList.toggle('chart-empty', points === 0);
     this.noteEl.textContent =
       points === 0 ? 'No data' : all.length > series.length ? `Showing ${series.length} of ${all.length} series` : '';

@@ -1,10 +1,22 @@
 import { Counter, Histogram, type Registry } from 'prom-client';
 
-// The remote-write sink's families on /metrics, by target URL.
+// The remote-write sink's families on /metrics, by target URL: declared once per registry, shared by the sinks on it
+// (the default targets' and each tenant's own).
 
-export type RemoteWriteMetrics = ReturnType<typeof remoteWriteMetrics>;
+export type RemoteWriteMetrics = ReturnType<typeof declareRemoteWriteMetrics>;
 
-export function remoteWriteMetrics(registry: Registry) {
+const declared = new WeakMap<Registry, RemoteWriteMetrics>();
+
+export function remoteWriteMetrics(registry: Registry): RemoteWriteMetrics {
+  let m = declared.get(registry);
+  if (!m) {
+    m = declareRemoteWriteMetrics(registry);
+    declared.set(registry, m);
+  }
+  return m;
+}
+
+function declareRemoteWriteMetrics(registry: Registry) {
   return {
     duration: new Histogram({
       name: 'promdog_remote_write_duration_seconds',

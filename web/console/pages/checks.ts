@@ -5,7 +5,7 @@ import { queryInstant, queryRange, type MatrixSeries } from '../api.js';
 import { h, replaceChildren } from '../dom.js';
 import { ago, seriesName, timeText, type Labels } from '../format.js';
 import { replaceParams } from '../router.js';
-import { refresher, showLoadError, type PageFactory } from './page.js';
+import { refresher, showLoadError, unqueryablePage, type PageFactory } from './page.js';
 
 const METRIC = 'datadog_service_check_status';
 const HISTORY_S = 3600;
@@ -58,7 +58,9 @@ function severity(v: number | null): number {
   return v === 2 ? 0 : v === 1 ? 1 : v === 3 ? 2 : v === 0 ? 3 : 4;
 }
 
-export const checksPage: PageFactory = (root, { params }) => {
+export const checksPage: PageFactory = (root, { session, params }) => {
+  const unqueryable = unqueryablePage(root, session, 'checks', 'Service checks');
+  if (unqueryable) return unqueryable;
   let rows: CheckRow[] = [];
   let stepTimes: number[] = [];
   let loaded = false;

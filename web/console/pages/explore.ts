@@ -9,7 +9,7 @@ import { h, replaceChildren } from '../dom.js';
 import { createPromQLEditor } from '../editor.js';
 import { formatDuration, formatValue, parseDuration, seriesName } from '../format.js';
 import { replaceParams } from '../router.js';
-import { errorText, isAbort, RANGES, type PageFactory } from './page.js';
+import { errorText, isAbort, RANGES, unqueryablePage, type PageFactory } from './page.js';
 
 type Tab = 'graph' | 'table';
 const DEFAULT_RANGE = 3600;
@@ -23,7 +23,9 @@ function autoStep(rangeS: number): number {
   return Math.max(1, Math.floor(rangeS / 250));
 }
 
-export const explorePage: PageFactory = (root, { params }) => {
+export const explorePage: PageFactory = (root, { session, params }) => {
+  const unqueryable = unqueryablePage(root, session, 'explore', 'Explore');
+  if (unqueryable) return unqueryable;
   let tab: Tab = params.get('tab') === 'table' ? 'table' : 'graph';
   const askedRange = parseDuration(params.get('range') ?? '');
   let rangeS = askedRange !== undefined && askedRange > 0 ? askedRange : DEFAULT_RANGE;
@@ -158,7 +160,9 @@ export const explorePage: PageFactory = (root, { params }) => {
       status.textContent = '';
       showError(errorText(e));
       if (tab === 'graph') {
-        chart.update([], 0, 1);
+        // An empty chart over the range asked for (not over the epoch).
+        const endS = Math.floor(Date.now() / 1000);
+        chart.update([], endS - rangeS, endS);
         chart.setMarks([]);
       } else renderTable(undefined);
     }

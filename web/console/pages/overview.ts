@@ -1,13 +1,14 @@
 // "DD API / Overview": promdog's own metrics, scraped into the system tenant, drawn from OVERVIEW_PANELS (the same
 // definitions docs/grafana/dd-api-overview.json is generated from). Every query goes out with the signed-in key,
-// so another tenant's key sees that tenant's data only (normally none of these families).
+// so another tenant's key sees that tenant's data only (normally none of these families). In gateway mode the
+// queries reach the system tenant's query backend, where the self-scrape was remote-written.
 import { OVERVIEW_PANELS, type OverviewPanel } from '../../../src/selfmon/overview-panels.js';
 import { queryRange } from '../api.js';
 import { matrixToSeries, TimeChart, type ChartSeries } from '../chart.js';
 import { h, replaceChildren } from '../dom.js';
 import { legendOf, parseDuration } from '../format.js';
 import { replaceParams } from '../router.js';
-import { errorText, isAbort, refresher, type PageFactory } from './page.js';
+import { errorText, isAbort, refresher, unqueryablePage, type PageFactory } from './page.js';
 
 const RANGE_CHOICES = [
   { label: '15m', seconds: 900 },
@@ -27,25 +28,8 @@ interface PanelView {
 }
 
 export const overviewPage: PageFactory = (root, { session, params }) => {
-  if (session.mode === 'gateway') {
-    // Nothing is stored here, so nothing can be queried: one explanation instead of an error per panel.
-    replaceChildren(
-      root,
-      h(
-        'section',
-        { class: 'page overview' },
-        h('div', { class: 'toolbar' }, h('h1', {}, 'DD API / Overview')),
-        h(
-          'div',
-          { class: 'notice', id: 'gateway-notice' },
-          'promdog runs in gateway mode (--remote-write-url): it stores nothing itself, so this page has nothing to draw. ',
-          'Its own metrics are remote-written to the target with the system tenant; see them there with the Grafana dashboard ',
-          'docs/grafana/dd-api-overview.json (docs/grafana.md).',
-        ),
-      ),
-    );
-    return { unmount: () => {} };
-  }
+  const unqueryable = unqueryablePage(root, session, 'overview', 'DD API / Overview');
+  if (unqueryable) return unqueryable;
   const asked = parseDuration(params.get('range') ?? '');
   let range = RANGE_CHOICES.find((r) => r.seconds === asked) ?? DEFAULT_RANGE;
   let auto = params.get('refresh') !== 'off';

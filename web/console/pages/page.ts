@@ -1,4 +1,5 @@
 import { ApiError, type Session } from '../api.js';
+import { h, replaceChildren } from '../dom.js';
 
 /** What the router hands a page: the session and the URL's params (`#/<page>?<params>`). */
 export interface PageContext {
@@ -73,4 +74,27 @@ export function showLoadError(box: HTMLElement, e: unknown): void {
   if (isAbort(e)) return;
   box.textContent = errorText(e);
   box.hidden = false;
+}
+
+/**
+ * A page that queries the tenant's data, when it cannot (gateway mode without a query URL for the tenant): its
+ * title and, once, what to configure, instead of loading. Returns the mounted page, or undefined when it can query.
+ */
+export function unqueryablePage(
+  root: HTMLElement,
+  session: Session,
+  pageClass: string,
+  title: string,
+): Page | undefined {
+  if (session.queryUnavailable === null) return undefined;
+  replaceChildren(
+    root,
+    h(
+      'section',
+      { class: `page ${pageClass}` },
+      h('div', { class: 'toolbar' }, h('h1', {}, title)),
+      h('div', { class: 'notice', id: 'query-unavailable' }, session.queryUnavailable),
+    ),
+  );
+  return { unmount: () => {} };
 }

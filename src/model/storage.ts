@@ -20,9 +20,22 @@ export interface SeriesData {
   values: Float64Array;
 }
 
+/** What a reader bounds one read with. */
+export interface SelectHints {
+  /** When aborted, the read stops at its next batch and rejects with the signal's reason (timeout, client gone). */
+  signal?: AbortSignal;
+  /** Samples the read may decode; past it the read rejects with SampleLimitError before decoding them. */
+  maxSamples?: number;
+}
+
+/** A read refused by SelectHints.maxSamples. */
+export class SampleLimitError extends Error {
+  override name = 'SampleLimitError';
+}
+
 export interface Querier {
   /** Series matching every matcher with at least one sample in [mint, maxt], sorted by labels. */
-  select(matchers: LabelMatcher[], mint: number, maxt: number): Promise<SeriesData[]>;
+  select(matchers: LabelMatcher[], mint: number, maxt: number, hints?: SelectHints): Promise<SeriesData[]>;
   /**
    * Label sets of series matching every matcher with a chunk overlapping [mint, maxt], sorted, without reading
    * samples (Prometheus' series API does the same: a chunk that spans the range counts even if no sample is in it).

@@ -1,14 +1,14 @@
 // PromQL engine entry point: parse, work out which data every selector needs, fetch it all (async), then
 // evaluate synchronously (evaluator.ts) and shape the result like Prometheus' HTTP API.
 import type { Label } from '../model/prometheus.js';
-import type { Querier, SeriesData } from '../model/storage.js';
+import { SampleLimitError, type Querier, type SeriesData } from '../model/storage.js';
 import { exprType, type AtModifier, type Expr, type VectorSelector } from './ast.js';
-import { Evaluator, PromQLError, type SelectorData } from './evaluator.js';
+import { Evaluator, PromQLError, tooManySamples, type SelectorData } from './evaluator.js';
 import type { EvalValue } from './values.js';
 import { formatFloat } from './format.js';
 import { dropMetricNameAndMetadata } from './labels.js';
 import { compareLabels, labelsKey } from '../model/labels.js';
-import { parseExpr, ParseError } from './parser.js';
+import { NestingTooDeepError, parseExpr, ParseError } from './parser.js';
 
 export { PromQLError } from './evaluator.js';
 export type { ErrorType } from './evaluator.js';
@@ -24,6 +24,8 @@ export interface EngineOptions {
 
 export interface QueryOptions {
   lookbackDeltaMs?: number;
+  /** Aborted when the client goes away: storage reads and evaluation stop (PromQLError 'canceled'). */
+  signal?: AbortSignal;
 }
 
 /** One series of a result with raw numbers (timestamps in ms). */
@@ -111,33 +113,43 @@ export class Engine {
     const deadline = Date.now() + this.opts.timeoutMs;
     const lookbackDeltaMs =
       opts?.lookbackDeltaMs && opts.lookbackDeltaMs > 0 ? opts.lookbackDeltaMs : this.opts.lookbackDeltaMs;
-    const data = await fetchSelectors(q, ast, startMs, endMs, lookbackDeltaMs, this.opts.maxSamples);
-    if (Date.now() > deadline) throw new PromQLError('timeout', 'query timed out in query execution');
     const n = stepMs > 0 ? Math.floor((endMs - startMs) / stepMs) + 1 : 1;
-    if (n > this.opts.maxSamples) {
-      throw new PromQLError(
-        'too_many_samples',
-        'query processing would load too many samples into memory in query execution',
-      );
-    }
-    const times = new Float64Array(n);
-    for (let i = 0; i < n; i++) times[i] = startMs + i * stepMs;
-    const ev = new Evaluator(data, {
-      startMs,
-      endMs,
-      stepMs,
-      lookbackDeltaMs,
-      defaultSubqueryStepMs: this.opts.defaultSubqueryStepMs ?? DEFAULT_SUBQUERY_STEP_MS,
-      maxSamples: this.opts.maxSamples,
-      deadline,
-      query: text,
-    });
+    if (n > this.opts.maxSamples) throw tooManySamples();
+    // One signal stops reads and evaluation, with the reason as the error: the timeout, or the client gone.
+    const stop = new AbortController();
+    const timer = setTimeout(
+      () => stop.abort(new PromQLError('timeout', 'query timed out in query execution')),
+      this.opts.timeoutMs,
+    );
+    const clientGone = () => stop.abort(new PromQLError('canceled', 'query canceled: the client went away'));
+    if (opts?.signal?.aborted) clientGone();
+    opts?.signal?.addEventListener('abort', clientGone);
+    let ev: Evaluator;
     let value: EvalValue;
+    const times = new Float64Array(n);
     try {
+      const fetched = await fetchSelectors(q, ast, startMs, endMs, lookbackDeltaMs, this.opts.maxSamples, stop.signal);
+      if (Date.now() > deadline) throw new PromQLError('timeout', 'query timed out in query execution');
+      for (let i = 0; i < n; i++) times[i] = startMs + i * stepMs;
+      ev = new Evaluator(fetched.data, {
+        startMs,
+        endMs,
+        stepMs,
+        lookbackDeltaMs,
+        defaultSubqueryStepMs: this.opts.defaultSubqueryStepMs ?? DEFAULT_SUBQUERY_STEP_MS,
+        maxSamples: this.opts.maxSamples,
+        fetchedSamples: fetched.samples,
+        deadline,
+        signal: stop.signal,
+        query: text,
+      });
       value = ev.eval(ast, times);
     } catch (e) {
       if (e instanceof PromQLError) throw e;
       throw new PromQLError('internal', (e as Error).message);
+    } finally {
+      clearTimeout(timer);
+      opts?.signal?.removeEventListener('abort', clientGone);
     }
     const warnings = [...ev.annotations.warnings];
     const infos = [...ev.annotations.infos];
@@ -150,7 +162,8 @@ function parse(expr: string | Expr): { ast: Expr; text: string } {
   try {
     return { ast: parseExpr(expr), text: expr };
   } catch (e) {
-    if (e instanceof ParseError) throw new PromQLError('bad_data', e.message);
+    if (e instanceof ParseError)
+      throw new PromQLError('bad_data', e.message, e instanceof NestingTooDeepError ? 'too_deep' : undefined);
     throw e;
   }
 }
@@ -166,7 +179,8 @@ async function fetchSelectors(
   endMs: number,
   lookbackMs: number,
   maxSamples: number,
-): Promise<SelectorData> {
+  signal: AbortSignal,
+): Promise<{ data: SelectorData; samples: number }> {
   const wanted: { vs: VectorSelector; mint: number; maxt: number }[] = [];
   const atTime = (at: AtModifier) => (at.kind === 'time' ? at.ms : at.kind === 'start' ? startMs : endMs);
   const visit = (e: Expr, lo: number, hi: number, rangeMs: number) => {
@@ -207,22 +221,24 @@ async function fetchSelectors(
     }
   };
   visit(ast, startMs, endMs, 0);
-  const results = await Promise.all(wanted.map((w) => q.select(w.vs.matchers, w.mint, w.maxt)));
+  // One selector after the other, each with what is left of the sample limit: a read over it is refused before
+  // it decodes its samples.
   const data: SelectorData = new Map();
-  let total = 0;
-  for (let i = 0; i < wanted.length; i++) {
-    const series = results[i]!;
-    for (const s of series) total += s.timestamps.length;
-    data.set(wanted[i]!.vs, series as SeriesData[]);
+  let samples = 0;
+  for (const w of wanted) {
+    let series: SeriesData[];
+    try {
+      series = await q.select(w.vs.matchers, w.mint, w.maxt, { signal, maxSamples: maxSamples - samples });
+    } catch (e) {
+      if (e instanceof SampleLimitError) throw tooManySamples();
+      throw e;
+    }
+    for (const s of series) samples += s.timestamps.length;
+    // Everything fetched is held in memory during evaluation (a Querier may ignore the hint).
+    if (samples > maxSamples) throw tooManySamples();
+    data.set(w.vs, series);
   }
-  // Everything fetched is held in memory during evaluation.
-  if (total > maxSamples) {
-    throw new PromQLError(
-      'too_many_samples',
-      'query processing would load too many samples into memory in query execution',
-    );
-  }
-  return data;
+  return { data, samples };
 }
 
 function shapeResult(

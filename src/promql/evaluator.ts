@@ -37,6 +37,8 @@ export class PromQLError extends Error {
   constructor(
     readonly type: ErrorType,
     message: string,
+    /** Why a limit refused the query, for counting ('too_deep'); the type says it for the others. */
+    readonly limit?: string,
   ) {
     super(message);
     this.name = 'PromQLError';
@@ -51,7 +53,11 @@ export interface EvalOptions {
   /** Step of subqueries without one (Prometheus: the global evaluation interval). */
   defaultSubqueryStepMs: number;
   maxSamples: number;
+  /** Samples fetched from storage: held for the whole evaluation, so they count against maxSamples. */
+  fetchedSamples: number;
   deadline: number;
+  /** When aborted (the client went away, or the timeout while waiting for storage) evaluation stops with its reason. */
+  signal?: AbortSignal;
   query: string;
 }
 
@@ -64,13 +70,20 @@ export type SelectorData = Map<VectorSelector, SeriesData[]>;
 
 export class Evaluator implements EvalContext {
   readonly annotations: Annotations = { warnings: new Set(), infos: new Set() };
-  private currentSamples = 0;
+  /**
+   * Points held in memory now: fetched samples, the results of finished sub-expressions still needed, and what the
+   * node being evaluated has reserved. An instant-vector series holds one slot per step whether or not it has a
+   * value there (its arrays are allocated for every step), so it counts as `steps` points.
+   */
+  private currentSamples: number;
   private checkCounter = 0;
 
   constructor(
     private readonly data: SelectorData,
     private readonly opts: EvalOptions,
-  ) {}
+  ) {
+    this.currentSamples = opts.fetchedSamples;
+  }
 
   // ---- infrastructure ----
 
@@ -79,9 +92,9 @@ export class Evaluator implements EvalContext {
   }
 
   checkTimeout(): void {
-    if ((++this.checkCounter & 255) === 0 && Date.now() > this.opts.deadline) {
-      throw new PromQLError('timeout', 'query timed out in expression evaluation');
-    }
+    if ((++this.checkCounter & 255) !== 0) return;
+    this.opts.signal?.throwIfAborted();
+    if (Date.now() > this.opts.deadline) throw new PromQLError('timeout', 'query timed out in expression evaluation');
   }
 
   info(msg: string, pos: PosRange): void {
@@ -92,19 +105,14 @@ export class Evaluator implements EvalContext {
     this.annotations.warnings.add(`PromQL warning: ${msg} (${positionString(this.opts.query, pos.start)})`);
   }
 
-  private addSamples(n: number): void {
-    this.currentSamples += n;
+  reserve(points: number): void {
+    this.currentSamples += points;
     this.checkSamples(0);
   }
 
   /** Fails when the values alive now plus `extra` transient samples exceed the limit. */
   checkSamples(extra: number): void {
-    if (this.currentSamples + extra > this.opts.maxSamples) {
-      throw new PromQLError(
-        'too_many_samples',
-        'query processing would load too many samples into memory in query execution',
-      );
-    }
+    if (this.currentSamples + extra > this.opts.maxSamples) throw tooManySamples();
   }
 
   checkQuantiles(q: Float64Array, pos: PosRange): void {
@@ -123,8 +131,9 @@ export class Evaluator implements EvalContext {
     this.checkTimeout();
     const before = this.currentSamples;
     const v = this.evalNode(e, times);
+    // The node's inputs and scratch are garbage now; its result is what stays held.
     this.currentSamples = before;
-    this.addSamples(pointCount(v));
+    this.reserve(heldPoints(v, times.length));
     return v;
   }
 
@@ -202,6 +211,16 @@ export class Evaluator implements EvalContext {
     const n = times.length;
     const lookback = this.opts.lookbackDeltaMs;
     const fixed = vs.at ? this.atTime(vs.at) : null;
+    // Every fetched series is usually visible at some step: when that many would not fit, count exactly the ones
+    // that are before allocating any (a month at a 4-minute step over 100k series is refused at once).
+    if (this.currentSamples + data.length * n > this.opts.maxSamples) {
+      let visible = 0;
+      for (const s of data) {
+        this.checkTimeout();
+        if (visibleAtSomeStep(s, times, fixed, vs.offsetMs, lookback)) visible++;
+      }
+      this.checkSamples(visible * n);
+    }
     const out: InstantSeries[] = [];
     for (const s of data) {
       this.checkTimeout();
@@ -217,6 +236,7 @@ export class Evaluator implements EvalContext {
         const v = values[j]!;
         if (Number.isNaN(v) && isStaleAt(values, j)) continue;
         if (!vals) {
+          this.reserve(n);
           vals = new Float64Array(n);
           has = new Uint8Array(n);
         }
@@ -255,6 +275,7 @@ export class Evaluator implements EvalContext {
       for (const s of this.vector(e.expr, innerTimes)) {
         let m = 0;
         for (let i = 0; i < count; i++) m += s.has[i]!;
+        this.reserve(m);
         const ts = new Float64Array(m);
         const vals = new Float64Array(m);
         let k = 0;
@@ -283,7 +304,15 @@ export class Evaluator implements EvalContext {
 
 // ---- helpers ----
 
-function pointCount(v: EvalValue): number {
+export function tooManySamples(): PromQLError {
+  return new PromQLError(
+    'too_many_samples',
+    'query processing would load too many samples into memory in query execution',
+  );
+}
+
+/** The points a value holds: a slot per step for every instant-vector series, every sample of a range vector. */
+function heldPoints(v: EvalValue, steps: number): number {
   switch (v.kind) {
     case 'scalar':
       return v.vals.length;
@@ -294,14 +323,50 @@ function pointCount(v: EvalValue): number {
       for (const s of v.series) c += s.ts.length;
       return c;
     }
-    case 'vector': {
-      let c = 0;
-      for (const s of v.series) for (let i = 0; i < s.has.length; i++) c += s.has[i]!;
-      return c;
-    }
+    case 'vector':
+      return v.series.length * steps;
   }
 }
 
+/**
+ * Whether vectorSelector would give the series a value at one of the steps (same rules, nothing allocated): a
+ * sample is seen by the steps from its own time until the next sample or the lookback delta, whichever is first.
+ */
+function visibleAtSomeStep(
+  s: SeriesData,
+  times: Float64Array,
+  fixed: number | null,
+  offsetMs: number,
+  lookback: number,
+): boolean {
+  const ts = s.timestamps;
+  for (let j = 0; j < ts.length; j++) {
+    if (Number.isNaN(s.values[j]!) && isStaleAt(s.values, j)) continue;
+    const seenUntil = Math.min(ts[j]! + lookback, j + 1 < ts.length ? ts[j + 1]! : Infinity);
+    // The first reference time at or after the sample.
+    let ref: number;
+    if (fixed !== null) ref = fixed - offsetMs;
+    else {
+      const i = firstAtOrAfter(times, ts[j]! + offsetMs);
+      if (i >= times.length) return false;
+      ref = times[i]! - offsetMs;
+    }
+    if (ref >= ts[j]! && ref < seenUntil) return true;
+  }
+  return false;
+}
+
+/** First index with a[i] >= t. */
+function firstAtOrAfter(a: Float64Array, t: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid]! < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
 function withoutStaleMarkers(s: SeriesData): RangeSeries {
   const vals = s.values;
   let stale = 0;

@@ -50,6 +50,11 @@ export interface EvalContext {
   checkTimeout(): void;
   /** Fails when the values alive now plus `extra` transient samples exceed the limit. */
   checkSamples(extra: number): void;
+  /**
+   * Counts `points` more held until the node being evaluated returns (then its result is counted instead) and fails
+   * past the limit. Called before allocating them, so a query over the limit is refused before it takes the memory.
+   */
+  reserve(points: number): void;
   /** Warns about quantiles outside [0, 1]. */
   checkQuantiles(q: Float64Array, pos: PosRange): void;
   info(msg: string, pos: PosRange): void;
@@ -74,6 +79,7 @@ export class OutputBuilder {
     const key = labelsKey(labels);
     let idx = this.byKey.get(key);
     if (idx === undefined) {
+      this.ev.reserve(this.n);
       idx = this.series.length;
       this.byKey.set(key, idx);
       this.series.push({ labels, vals: new Float64Array(this.n), has: new Uint8Array(this.n), dropName });

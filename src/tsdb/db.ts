@@ -4,7 +4,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Label, MetricMetadata, PromSeries } from '../model/prometheus.js';
-import type { LabelMatcher, Querier, SeriesData } from '../model/storage.js';
+import type { LabelMatcher, Querier, SelectHints, SeriesData } from '../model/storage.js';
 import { Appender, TsdbUnavailableError, type AppendResult, type RejectReason } from './appender.js';
 import type { BlockMeta } from './block.js';
 import { Compactor } from './compactor.js';
@@ -144,8 +144,8 @@ export class TenantDb implements TsdbQuerier {
     return this.compactor.cutHeadBefore(t1);
   }
 
-  select(matchers: LabelMatcher[], mint: number, maxt: number): Promise<SeriesData[]> {
-    return this.querier.select(matchers, mint, maxt);
+  select(matchers: LabelMatcher[], mint: number, maxt: number, hints?: SelectHints): Promise<SeriesData[]> {
+    return this.querier.select(matchers, mint, maxt, hints);
   }
 
   exportSeries(matchers: LabelMatcher[], mint: number, maxt: number): Promise<SeriesData[]> {

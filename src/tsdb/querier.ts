@@ -2,7 +2,14 @@
 // read synchronously together with the block list snapshot, so a block cut or compaction running meanwhile can
 // neither hide nor double data.
 import type { Label } from '../model/prometheus.js';
-import type { LabelMatcher, Querier, SeriesData } from '../model/storage.js';
+import {
+  SampleLimitError,
+  type LabelMatcher,
+  type Querier,
+  type SelectHints,
+  type SeriesData,
+} from '../model/storage.js';
+import { decodeChunks } from './chunk.js';
 import type { BlockReader } from './block.js';
 import type { Head } from './head.js';
 import { compareLabels, labelsKey } from '../model/labels.js';
@@ -21,21 +28,42 @@ export class HeadBlockQuerier implements Querier {
     return bs;
   }
 
-  async select(matchers: LabelMatcher[], mint: number, maxt: number): Promise<SeriesData[]> {
+  /**
+   * Reads in two steps: the chunks of every matching series are gathered (the head's synchronously with the block
+   * snapshot, so a block cut running meanwhile can neither hide nor double data), then decoded a batch at a time,
+   * yielding to the event loop in between (other requests go on while a read of a million series runs), stopping
+   * when the hints' signal is aborted or as soon as the samples decoded pass the hints' limit.
+   */
+  async select(matchers: LabelMatcher[], mint: number, maxt: number, hints: SelectHints = {}): Promise<SeriesData[]> {
     const ms = compileMatchers(matchers);
     const blocks = this.acquireBlocks(mint, maxt);
-    const parts: SeriesData[] = [];
+    const wanted: EncodedSeries[] = [];
     try {
       for (const s of this.head.matchingSeries(ms, mint, maxt)) {
-        const d = this.head.samples(s, mint, maxt);
-        if (d) parts.push(d);
+        const chunks = this.head.chunksIn(s, mint, maxt);
+        if (chunks.length > 0) wanted.push({ labels: s.labels, chunks });
       }
-      const fromBlocks = await Promise.all(blocks.map((b) => b.samples(b.matchingSeries(ms, mint, maxt), mint, maxt)));
-      for (const f of fromBlocks) parts.push(...f);
+      for (const b of blocks) {
+        const series = b.matchingSeries(ms, mint, maxt);
+        const raw = await b.readChunks(series, mint, maxt);
+        hints.signal?.throwIfAborted();
+        for (let i = 0; i < series.length; i++) wanted.push({ labels: b.labels(series[i]!), chunks: raw[i]!.chunks });
+      }
     } finally {
       for (const b of blocks) b.release();
     }
-    return mergeSeriesData(parts);
+    const limit = hints.maxSamples ?? Infinity;
+    const parts: SeriesData[] = [];
+    let samples = 0;
+    for (let i = 0; i < wanted.length; i++) {
+      if (i % DECODE_BATCH === DECODE_BATCH - 1) await yieldToLoop(hints.signal);
+      const d = decodeSeries(wanted[i]!, mint, maxt);
+      if (!d) continue;
+      samples += d.timestamps.length;
+      if (samples > limit) throw new SampleLimitError(`the read holds more than ${limit} samples`);
+      parts.push(d);
+    }
+    return blocks.length === 0 ? parts.sort((a, b) => compareLabels(a.labels, b.labels)) : mergeSeriesData(parts);
   }
 
   private forEachMatchingLabels(
@@ -89,6 +117,28 @@ export class HeadBlockQuerier implements Querier {
     }
     return [...values].sort();
   }
+}
+
+/** A series' chunks, read but not decoded yet. */
+interface EncodedSeries {
+  labels: Label[];
+  chunks: Uint8Array[];
+}
+
+/** Series decoded between two yields to the event loop (about a millisecond of work each). */
+const DECODE_BATCH = 1024;
+
+/** Lets other callbacks run (setImmediate: after pending I/O), then stops if the read was aborted meanwhile. */
+async function yieldToLoop(signal: AbortSignal | undefined): Promise<void> {
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  signal?.throwIfAborted();
+}
+
+/** The series' samples in [mint, maxt]; undefined when none. */
+function decodeSeries(s: EncodedSeries, mint: number, maxt: number): SeriesData | undefined {
+  const d = decodeChunks(s.chunks, mint, maxt);
+  // A copy of the label array: the Label objects are shared with the store and must not be modified.
+  return d && { labels: s.labels.slice(), ...d };
 }
 
 /** Merges parts of the same series from several sources (time-sorted, duplicates dropped) and sorts by labels. */

@@ -1,7 +1,7 @@
 import { access, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Label, MetricMetadata, PromSeries } from '../model/prometheus.js';
-import type { LabelMatcher, SeriesData } from '../model/storage.js';
+import type { LabelMatcher, SelectHints, SeriesData } from '../model/storage.js';
 import {
   DEFAULT_TSDB_OPTIONS,
   TenantDb,
@@ -108,8 +108,8 @@ export class Storage {
       return db ? fn(db) : empty;
     };
     return {
-      select: (m: LabelMatcher[], mint: number, maxt: number) =>
-        withDb<SeriesData[]>([], (db) => db.select(m, mint, maxt)),
+      select: (m: LabelMatcher[], mint: number, maxt: number, hints?: SelectHints) =>
+        withDb<SeriesData[]>([], (db) => db.select(m, mint, maxt, hints)),
       exportSeries: (m: LabelMatcher[], mint: number, maxt: number) =>
         withDb<SeriesData[]>([], (db) => db.exportSeries(m, mint, maxt)),
       series: (m: LabelMatcher[], mint: number, maxt: number) =>

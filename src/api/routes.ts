@@ -37,16 +37,39 @@ interface Call {
   params: Params;
   tenant: string;
   timing: RequestTiming;
+  /** Aborted when the client closes the connection before its answer: the query stops and frees its slot. */
+  signal: AbortSignal;
+}
+
+/** A quarter of the slots (at least one): one tenant's flood leaves three quarters to the others. */
+export function defaultConcurrencyPerTenant(maxConcurrent: number): number {
+  return Math.max(1, Math.ceil(maxConcurrent / 4));
+}
+
+/** A signal aborted when the client goes away before the response is written. */
+function clientGone(reply: FastifyReply): AbortSignal {
+  const ac = new AbortController();
+  reply.raw.on('close', () => {
+    if (!reply.raw.writableFinished) ac.abort();
+  });
+  return ac.signal;
 }
 
 const DEFAULT_MAX_BODY_BYTES = 1 << 20;
+const LOGGED_REFUSALS = new Set(['too_many_samples', 'too_many_points', 'too_deep', 'timeout']);
 
 /** Needs the server's raw request bodies (acceptRawBodies): form bodies are read here, with their own size limit. */
 export function registerQueryApi(app: FastifyInstance, deps: QueryApiDeps): QueryApiRoutes {
   const api = new QueryApi(deps);
   const limits = deps.limits;
   const maxBodyBytes = limits.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const limiter = new ConcurrencyLimiter(limits.maxConcurrent, limits.maxQueued ?? 4 * limits.maxConcurrent);
+  const perTenant = limits.maxConcurrentPerTenant ?? defaultConcurrencyPerTenant(limits.maxConcurrent);
+  const limiter = new ConcurrencyLimiter({
+    maxConcurrent: limits.maxConcurrent,
+    maxConcurrentPerTenant: perTenant,
+    maxQueued: limits.maxQueued ?? 4 * limits.maxConcurrent,
+    maxQueuedPerTenant: limits.maxQueuedPerTenant ?? 4 * perTenant,
+  });
   const m = queryApiMetrics(deps.registry);
 
   const send = (
@@ -81,13 +104,14 @@ export function registerQueryApi(app: FastifyInstance, deps: QueryApiDeps): Quer
     (endpoint: string, gated: boolean, call: (c: Call) => Promise<QueryApiResult | Readable>) =>
     async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
       const arrivedAt = performance.now();
+      const signal = clientGone(reply);
       let release: (() => void) | undefined;
       try {
         const tenant = deps.resolveTenant(req);
         if (!tenant) throw new ApiError('unauthorized', MISSING_KEY_MESSAGE, 401, 'unauthorized');
         const params = await readParams(req, maxBodyBytes);
         if (gated) {
-          const admission = limiter.acquire(limits.timeoutMs);
+          const admission = limiter.acquire(tenant, limits.timeoutMs, signal);
           m.queued.set(limiter.waiting);
           try {
             release = await admission;
@@ -101,6 +125,7 @@ export function registerQueryApi(app: FastifyInstance, deps: QueryApiDeps): Quer
           params,
           tenant,
           timing: { arrivedAt, queuedMs: performance.now() - arrivedAt },
+          signal,
         });
         if (answer instanceof Readable)
           return send(reply, endpoint, arrivedAt, 200, answer, 'application/stream+json; charset=utf-8');
@@ -110,7 +135,11 @@ export function registerQueryApi(app: FastifyInstance, deps: QueryApiDeps): Quer
         return send(reply, endpoint, arrivedAt, 200, `${body}}`);
       } catch (e) {
         if (!(e instanceof ApiError)) req.log.error({ err: e, endpoint }, 'query API request failed');
-        return sendError(reply, endpoint, arrivedAt, asApiError(e));
+        const err = asApiError(e);
+        // Refusals by a query limit say which; the flood of 503s a full queue answers is counted, not logged.
+        if (err.rejectReason && LOGGED_REFUSALS.has(err.rejectReason))
+          req.log.warn({ endpoint, tenant: deps.resolveTenant(req), reason: err.rejectReason }, err.message);
+        return sendError(reply, endpoint, arrivedAt, err);
       } finally {
         if (release) {
           release();
@@ -124,11 +153,11 @@ export function registerQueryApi(app: FastifyInstance, deps: QueryApiDeps): Quer
   const series = handler('series', true, (c) => api.series(c.params, c.tenant));
   getAndPost(
     '/api/v1/query',
-    handler('query', true, (c) => api.query(c.params, c.tenant, c.timing)),
+    handler('query', true, (c) => api.query(c.params, c.tenant, c.timing, c.signal)),
   );
   getAndPost(
     '/api/v1/query_range',
-    handler('query_range', true, (c) => api.queryRange(c.params, c.tenant, c.timing)),
+    handler('query_range', true, (c) => api.queryRange(c.params, c.tenant, c.timing, c.signal)),
   );
   app.get('/api/v1/series', series);
   if (deps.registerSeriesPost ?? true) app.post('/api/v1/series', series);

@@ -4,7 +4,7 @@ import type { Label } from '../model/prometheus.js';
 import { SampleLimitError, type Querier, type SeriesData } from '../model/storage.js';
 import { exprType, type AtModifier, type Expr, type VectorSelector } from './ast.js';
 import { Evaluator, PromQLError, tooManySamples, type SelectorData } from './evaluator.js';
-import type { EvalValue } from './values.js';
+import type { EvalValue, InstantSeries } from './values.js';
 import { formatFloat } from './format.js';
 import { dropMetricNameAndMetadata } from './labels.js';
 import { compareLabels, labelsKey } from '../model/labels.js';
@@ -143,7 +143,7 @@ export class Engine {
         signal: stop.signal,
         query: text,
       });
-      value = ev.eval(ast, times);
+      value = await evalInSlices(ev, ast, times, sliceSteps(fetched.series), stop.signal);
     } catch (e) {
       if (e instanceof PromQLError) throw e;
       throw new PromQLError('internal', (e as Error).message);
@@ -155,6 +155,71 @@ export class Engine {
     const infos = [...ev.annotations.infos];
     return shapeResult(value, times, stepMs > 0, warnings, infos);
   }
+}
+
+/**
+ * Series × steps evaluated between two yields to the event loop. A range query is evaluated a slice of steps at a
+ * time (a step's value depends only on its own time), so ingestion and other tenants' queries are served in
+ * between. A slice spans at least MIN_SLICE_STEPS steps: each slice repeats the per-series work (label matching,
+ * grouping, allocations) once.
+ */
+const SLICE_POINTS = 1 << 20;
+const MIN_SLICE_STEPS = 32;
+
+function sliceSteps(fetchedSeries: number): number {
+  return Math.max(MIN_SLICE_STEPS, Math.floor(SLICE_POINTS / Math.max(1, fetchedSeries)));
+}
+
+async function evalInSlices(
+  ev: Evaluator,
+  ast: Expr,
+  times: Float64Array,
+  steps: number,
+  signal: AbortSignal,
+): Promise<EvalValue> {
+  const n = times.length;
+  if (n <= steps) return ev.eval(ast, times);
+  const parts: EvalValue[] = [];
+  for (let at = 0; at < n; at += steps) {
+    if (at > 0) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      signal.throwIfAborted();
+    }
+    parts.push(ev.eval(ast, times.subarray(at, Math.min(n, at + steps))));
+  }
+  return joinSlices(ev, parts, n, steps);
+}
+
+/**
+ * The slices' values as one over all `n` steps, slice k starting at step k × `steps` (a range query's value is a
+ * scalar or an instant vector).
+ */
+function joinSlices(ev: Evaluator, parts: EvalValue[], n: number, steps: number): EvalValue {
+  if (parts[0]!.kind === 'scalar') {
+    const vals = new Float64Array(n);
+    parts.forEach((p, k) => {
+      if (p.kind !== 'scalar') throw new PromQLError('internal', 'slices of different kinds');
+      vals.set(p.vals, k * steps);
+    });
+    return { kind: 'scalar', vals };
+  }
+  const joined = new Map<string, InstantSeries>();
+  for (const [k, p] of parts.entries()) {
+    if (p.kind !== 'vector') throw new PromQLError('internal', 'slices of different kinds');
+    const at = k * steps;
+    for (const s of p.series) {
+      const key = `${s.dropName ? 1 : 0}${labelsKey(s.labels)}`;
+      let whole = joined.get(key);
+      if (!whole) {
+        ev.reserve(n);
+        whole = { labels: s.labels, vals: new Float64Array(n), has: new Uint8Array(n), dropName: s.dropName };
+        joined.set(key, whole);
+      }
+      whole.vals.set(s.vals, at);
+      whole.has.set(s.has, at);
+    }
+  }
+  return { kind: 'vector', series: [...joined.values()] };
 }
 
 function parse(expr: string | Expr): { ast: Expr; text: string } {
@@ -180,7 +245,7 @@ async function fetchSelectors(
   lookbackMs: number,
   maxSamples: number,
   signal: AbortSignal,
-): Promise<{ data: SelectorData; samples: number }> {
+): Promise<{ data: SelectorData; samples: number; series: number }> {
   const wanted: { vs: VectorSelector; mint: number; maxt: number }[] = [];
   const atTime = (at: AtModifier) => (at.kind === 'time' ? at.ms : at.kind === 'start' ? startMs : endMs);
   const visit = (e: Expr, lo: number, hi: number, rangeMs: number) => {
@@ -225,6 +290,7 @@ async function fetchSelectors(
   // it decodes its samples.
   const data: SelectorData = new Map();
   let samples = 0;
+  let seriesCount = 0;
   for (const w of wanted) {
     let series: SeriesData[];
     try {
@@ -234,11 +300,12 @@ async function fetchSelectors(
       throw e;
     }
     for (const s of series) samples += s.timestamps.length;
+    seriesCount += series.length;
     // Everything fetched is held in memory during evaluation (a Querier may ignore the hint).
     if (samples > maxSamples) throw tooManySamples();
     data.set(w.vs, series);
   }
-  return { data, samples };
+  return { data, samples, series: seriesCount };
 }
 
 function shapeResult(

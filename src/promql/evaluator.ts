@@ -77,6 +77,8 @@ export class Evaluator implements EvalContext {
    */
   private currentSamples: number;
   private checkCounter = 0;
+  /** Range-vector selectors' samples without stale markers, by selector. */
+  private readonly rangeData = new Map<VectorSelector, RangeSeries[]>();
 
   constructor(
     private readonly data: SelectorData,
@@ -228,7 +230,9 @@ export class Evaluator implements EvalContext {
       const values = s.values;
       let vals: Float64Array | null = null;
       let has: Uint8Array | null = null;
-      let j = -1; // index of the last sample at or before the reference time; times never decrease
+      // Index of the last sample at or before the reference time; times never decrease. Found by binary search at
+      // the first step: a range query evaluated in slices starts far into the series.
+      let j = upperBound(ts, (fixed ?? times[0]!) - vs.offsetMs) - 1;
       for (let i = 0; i < n; i++) {
         const ref = (fixed ?? times[i]!) - vs.offsetMs;
         while (j + 1 < ts.length && ts[j + 1]! <= ref) j++;
@@ -257,7 +261,9 @@ export class Evaluator implements EvalContext {
     const windowEnds = new Float64Array(n);
     for (let i = 0; i < n; i++) windowEnds[i] = (fixed ?? times[i]!) - offset;
     if (e.type === 'MatrixSelector') {
-      const series = (this.data.get(e.vs) ?? []).map((s) => withoutStaleMarkers(s));
+      // Kept for the evaluation: every slice of a range query reads the same samples.
+      let series = this.rangeData.get(e.vs);
+      if (!series) this.rangeData.set(e.vs, (series = (this.data.get(e.vs) ?? []).map((s) => withoutStaleMarkers(s))));
       return { series, windowEnds, rangeMs: e.rangeMs };
     }
     // Subquery: evaluate the inner expression on its own step grid, aligned to multiples of the step, covering

@@ -5,7 +5,7 @@
 import { Readable } from 'node:stream';
 import { performance } from 'node:perf_hooks';
 import type { Label, MetricMetadata } from '../model/prometheus.js';
-import type { LabelMatcher, Querier, SelectHints, SeriesData } from '../model/storage.js';
+import type { LabelMatcher, Querier, SelectHints, SeriesData, SeriesHints } from '../model/storage.js';
 import {
   Engine,
   PromQLError,
@@ -115,8 +115,8 @@ class CountingQuerier implements Querier {
     return series;
   }
 
-  series(matchers: LabelMatcher[], mint: number, maxt: number): Promise<Label[][]> {
-    return this.inner.series(matchers, mint, maxt);
+  series(matchers: LabelMatcher[], mint: number, maxt: number, hints?: SeriesHints): Promise<Label[][]> {
+    return this.inner.series(matchers, mint, maxt, hints);
   }
 
   labelNames(matchers: LabelMatcher[], mint: number, maxt: number): Promise<string[]> {
@@ -297,14 +297,22 @@ export class QueryApi {
       throw e instanceof ApiError ? invalidParam('match[]', e.message) : e;
     }
     const q = this.opts.querierFor(tenant);
-    const found = new Map<string, Label[]>();
-    for (const set of sets) {
-      for (const labels of await q.series(set, start, end)) {
-        const key = labelsKey(labels);
-        if (!found.has(key)) found.set(key, labels);
+    // With a limit, each set's first limit + 1 (one more tells there are more): the first `limit` of the union are
+    // among them. The store then selects instead of sorting every matching series.
+    const hints = limit > 0 ? { limit: limit + 1 } : {};
+    let list: Label[][];
+    // One set's answer is sorted and unique already; several are merged.
+    if (sets.length === 1) list = await q.series(sets[0]!, start, end, hints);
+    else {
+      const found = new Map<string, Label[]>();
+      for (const set of sets) {
+        for (const labels of await q.series(set, start, end, hints)) {
+          const key = labelsKey(labels);
+          if (!found.has(key)) found.set(key, labels);
+        }
       }
+      list = [...found.values()].sort(compareLabels);
     }
-    let list = [...found.values()].sort(compareLabels);
     const warnings: string[] = [];
     if (limit > 0 && list.length > limit) {
       list = list.slice(0, limit);

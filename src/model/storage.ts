@@ -28,6 +28,11 @@ export interface SelectHints {
   maxSamples?: number;
 }
 
+export interface SeriesHints {
+  /** Only the first `limit` label sets in label order (0: all). */
+  limit?: number;
+}
+
 /** A read refused by SelectHints.maxSamples. */
 export class SampleLimitError extends Error {
   override name = 'SampleLimitError';
@@ -40,7 +45,7 @@ export interface Querier {
    * Label sets of series matching every matcher with a chunk overlapping [mint, maxt], sorted, without reading
    * samples (Prometheus' series API does the same: a chunk that spans the range counts even if no sample is in it).
    */
-  series(matchers: LabelMatcher[], mint: number, maxt: number): Promise<Label[][]>;
+  series(matchers: LabelMatcher[], mint: number, maxt: number, hints?: SeriesHints): Promise<Label[][]>;
   /** Label names of series matching the matchers (all series when none) in [mint, maxt], sorted. */
   labelNames(matchers: LabelMatcher[], mint: number, maxt: number): Promise<string[]>;
   /** Values of one label over series matching the matchers in [mint, maxt], sorted. */

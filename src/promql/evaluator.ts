@@ -22,7 +22,14 @@ import { FUNCTION_CALLS } from './functions.js';
 import { positionString } from './parser.js';
 import { upperBound } from './range-functions.js';
 import { isStaleAt } from './staleness.js';
-import type { EvalContext, EvalValue, InstantSeries, RangeArg, RangeSeries } from './values.js';
+import {
+  ColumnSlab,
+  type EvalContext,
+  type EvalValue,
+  type InstantSeries,
+  type RangeArg,
+  type RangeSeries,
+} from './values.js';
 
 export type ErrorType =
   | 'bad_data'
@@ -224,6 +231,7 @@ export class Evaluator implements EvalContext {
       this.checkSamples(visible * n);
     }
     const out: InstantSeries[] = [];
+    const columns = new ColumnSlab(n);
     for (const s of data) {
       this.checkTimeout();
       const ts = s.timestamps;
@@ -241,8 +249,7 @@ export class Evaluator implements EvalContext {
         if (Number.isNaN(v) && isStaleAt(values, j)) continue;
         if (!vals) {
           this.reserve(n);
-          vals = new Float64Array(n);
-          has = new Uint8Array(n);
+          ({ vals, has } = columns.take());
         }
         vals[i] = sampleTimes ? ts[j]! / 1000 : v;
         has![i] = 1;

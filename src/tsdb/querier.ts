@@ -7,12 +7,13 @@ import {
   type LabelMatcher,
   type Querier,
   type SelectHints,
+  type SeriesHints,
   type SeriesData,
 } from '../model/storage.js';
-import { decodeChunks } from './chunk.js';
+import { chunkSampleCount, decodeChunk } from './chunk.js';
 import type { BlockReader } from './block.js';
 import type { Head } from './head.js';
-import { compareLabels, labelsKey } from '../model/labels.js';
+import { compareLabels, labelsKey, smallestLabelSets } from '../model/labels.js';
 import { compileMatchers, type CompiledMatcher } from '../model/matcher.js';
 
 export class HeadBlockQuerier implements Querier {
@@ -55,13 +56,28 @@ export class HeadBlockQuerier implements Querier {
     const limit = hints.maxSamples ?? Infinity;
     const parts: SeriesData[] = [];
     let samples = 0;
-    for (let i = 0; i < wanted.length; i++) {
-      if (i % DECODE_BATCH === DECODE_BATCH - 1) await yieldToLoop(hints.signal);
-      const d = decodeSeries(wanted[i]!, mint, maxt);
-      if (!d) continue;
-      samples += d.timestamps.length;
-      if (samples > limit) throw new SampleLimitError(`the read holds more than ${limit} samples`);
-      parts.push(d);
+    for (let from = 0; from < wanted.length; from += DECODE_BATCH) {
+      if (from > 0) await yieldToLoop(hints.signal);
+      const to = Math.min(wanted.length, from + DECODE_BATCH);
+      // One pair of arrays for the batch: typed arrays are costly objects, a series often holds a sample or two.
+      let n = 0;
+      for (let i = from; i < to; i++) for (const c of wanted[i]!.chunks) n += chunkSampleCount(c);
+      const ts = new Float64Array(n);
+      const vs = new Float64Array(n);
+      let end = 0;
+      for (let i = from; i < to; i++) {
+        const start = end;
+        for (const c of wanted[i]!.chunks) end = decodeChunk(c, ts, vs, end, mint, maxt);
+        if (end === start) continue;
+        samples += end - start;
+        if (samples > limit) throw new SampleLimitError(`the read holds more than ${limit} samples`);
+        // A copy of the label array: the Label objects are shared with the store and must not be modified.
+        parts.push({
+          labels: wanted[i]!.labels.slice(),
+          timestamps: ts.subarray(start, end),
+          values: vs.subarray(start, end),
+        });
+      }
     }
     return blocks.length === 0 ? parts.sort((a, b) => compareLabels(a.labels, b.labels)) : mergeSeriesData(parts);
   }
@@ -79,13 +95,23 @@ export class HeadBlockQuerier implements Querier {
     }
   }
 
-  async series(matchers: LabelMatcher[], mint: number, maxt: number): Promise<Label[][]> {
-    const found = new Map<string, Label[]>();
-    this.forEachMatchingLabels(compileMatchers(matchers), mint, maxt, (labels) => {
-      const key = labelsKey(labels);
-      if (!found.has(key)) found.set(key, labels as Label[]);
-    });
-    return [...found.values()].sort(compareLabels);
+  async series(matchers: LabelMatcher[], mint: number, maxt: number, hints: SeriesHints = {}): Promise<Label[][]> {
+    const ms = compileMatchers(matchers);
+    let found: Label[][];
+    if (this.blocks().some((b) => b.overlaps(mint, maxt))) {
+      // A series may be in the head and in blocks: one each.
+      const byKey = new Map<string, Label[]>();
+      this.forEachMatchingLabels(ms, mint, maxt, (labels) => {
+        const key = labelsKey(labels);
+        if (!byKey.has(key)) byKey.set(key, labels as Label[]);
+      });
+      found = [...byKey.values()];
+    } else {
+      found = [];
+      this.forEachMatchingLabels(ms, mint, maxt, (labels) => found.push(labels as Label[]));
+    }
+    const limit = hints.limit ?? 0;
+    return limit > 0 && found.length > limit ? smallestLabelSets(found, limit) : found.sort(compareLabels);
   }
 
   async labelNames(matchers: LabelMatcher[], mint: number, maxt: number): Promise<string[]> {
@@ -132,13 +158,6 @@ const DECODE_BATCH = 1024;
 async function yieldToLoop(signal: AbortSignal | undefined): Promise<void> {
   await new Promise<void>((resolve) => setImmediate(resolve));
   signal?.throwIfAborted();
-}
-
-/** The series' samples in [mint, maxt]; undefined when none. */
-function decodeSeries(s: EncodedSeries, mint: number, maxt: number): SeriesData | undefined {
-  const d = decodeChunks(s.chunks, mint, maxt);
-  // A copy of the label array: the Label objects are shared with the store and must not be modified.
-  return d && { labels: s.labels.slice(), ...d };
 }
 
 /** Merges parts of the same series from several sources (time-sorted, duplicates dropped) and sorts by labels. */

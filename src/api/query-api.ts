@@ -166,7 +166,7 @@ function errorStatus(e: PromQLError): { status: number; type: string; reason?: s
     case 'timeout':
       return { status: 503, type: 'timeout', reason: 'timeout' };
     case 'canceled':
-      return { status: 499, type: 'canceled' };
+      return { status: 499, type: 'canceled', reason: 'canceled' };
     case 'unavailable':
       return { status: 503, type: 'unavailable' };
     case 'internal':

@@ -145,7 +145,9 @@ export const DEFAULTS = {
   remoteWriteTimeout: '5s',
   tenantHeader: 'X-Scope-OrgID',
   outOfOrderWindow: '10m',
-  queryMaxSamples: 50_000_000,
+  // Points held at once: a step of an instant-vector series (9 bytes) or a fetched sample (16 bytes); 20M keeps one
+  // query under ~300 MiB. Prometheus' 50M counts only values present.
+  queryMaxSamples: 20_000_000,
   queryTimeout: '2m',
   queryMaxConcurrency: 20,
   lookbackDelta: '5m',
@@ -402,7 +404,8 @@ Flags (each also settable as PROMDOG_<FLAG> in the environment, e.g. PROMDOG_DAT
   --tls-cert FILE --tls-key FILE  serve HTTPS
   --no-auth                    accept requests without an API key; all data goes to tenant "default"
   --retention DURATION         embedded store retention (default ${DEFAULTS.retention})
-  --query-max-samples N        samples one query may load (default ${DEFAULTS.queryMaxSamples})
+  --query-max-samples N        points one query may hold at once: samples fetched plus a slot per step of every
+                               series of every intermediate result (default ${DEFAULTS.queryMaxSamples})
   --query-timeout DURATION     query time limit (default ${DEFAULTS.queryTimeout})
   --query-max-concurrency N    queries evaluated at once; more wait in a bounded queue (default ${DEFAULTS.queryMaxConcurrency})
   --query-max-concurrency-per-tenant N  queries of one tenant evaluated at once; its others wait in its own queue,

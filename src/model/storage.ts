@@ -26,6 +26,8 @@ export interface SelectHints {
   signal?: AbortSignal;
   /** Samples the read may decode; past it the read rejects with SampleLimitError before decoding them. */
   maxSamples?: number;
+  /** false: the series in any order (sorting a million label sets is most of a cheap query's cost). Default true. */
+  sorted?: boolean;
 }
 
 export interface SeriesHints {
@@ -39,7 +41,7 @@ export class SampleLimitError extends Error {
 }
 
 export interface Querier {
-  /** Series matching every matcher with at least one sample in [mint, maxt], sorted by labels. */
+  /** Series matching every matcher with at least one sample in [mint, maxt], sorted by labels (see hints). */
   select(matchers: LabelMatcher[], mint: number, maxt: number, hints?: SelectHints): Promise<SeriesData[]>;
   /**
    * Label sets of series matching every matcher with a chunk overlapping [mint, maxt], sorted, without reading

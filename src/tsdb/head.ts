@@ -268,11 +268,10 @@ export class Head implements PostingsSource {
   }
 
   /**
-   * The series' chunks overlapping [mint, maxt] as they are now, to decode later: closed chunks as views of the
-   * arena (its pages are never overwritten), the open chunk copied (appends write into its buffer and reuse it).
+   * The series' chunks overlapping [mint, maxt] as they are now, to decode later, appended to `out`: closed chunks
+   * as views of the arena (its pages are never overwritten), the open chunk copied (appends reuse its buffer).
    */
-  chunksIn(s: HeadSeries, mint: number, maxt: number): Uint8Array[] {
-    const out: Uint8Array[] = [];
+  chunksIn(s: HeadSeries, mint: number, maxt: number, out: Uint8Array[] = []): Uint8Array[] {
     const c = s.chunks;
     for (let i = 0; i < c.length; i += 3) {
       if (c[i + 2]! >= mint && c[i + 1]! <= maxt) out.push(this.arena.get(c[i]!));

@@ -38,17 +38,26 @@ export class HeadBlockQuerier implements Querier {
   async select(matchers: LabelMatcher[], mint: number, maxt: number, hints: SelectHints = {}): Promise<SeriesData[]> {
     const ms = compileMatchers(matchers);
     const blocks = this.acquireBlocks(mint, maxt);
-    const wanted: EncodedSeries[] = [];
+    // The matching series' label sets and, flat, their chunks: series i's are chunks[chunkEnd[i - 1] .. chunkEnd[i]).
+    const labels: Label[][] = [];
+    const chunkEnd: number[] = [];
+    const chunks: Uint8Array[] = [];
     try {
       for (const s of this.head.matchingSeries(ms, mint, maxt)) {
-        const chunks = this.head.chunksIn(s, mint, maxt);
-        if (chunks.length > 0) wanted.push({ labels: s.labels, chunks });
+        const before = chunks.length;
+        if (this.head.chunksIn(s, mint, maxt, chunks).length === before) continue;
+        labels.push(s.labels);
+        chunkEnd.push(chunks.length);
       }
       for (const b of blocks) {
         const series = b.matchingSeries(ms, mint, maxt);
         const raw = await b.readChunks(series, mint, maxt);
         hints.signal?.throwIfAborted();
-        for (let i = 0; i < series.length; i++) wanted.push({ labels: b.labels(series[i]!), chunks: raw[i]!.chunks });
+        for (let i = 0; i < series.length; i++) {
+          labels.push(b.labels(series[i]!));
+          chunks.push(...raw[i]!.chunks);
+          chunkEnd.push(chunks.length);
+        }
       }
     } finally {
       for (const b of blocks) b.release();
@@ -56,30 +65,28 @@ export class HeadBlockQuerier implements Querier {
     const limit = hints.maxSamples ?? Infinity;
     const parts: SeriesData[] = [];
     let samples = 0;
-    for (let from = 0; from < wanted.length; from += DECODE_BATCH) {
+    for (let from = 0; from < labels.length; from += DECODE_BATCH) {
       if (from > 0) await yieldToLoop(hints.signal);
-      const to = Math.min(wanted.length, from + DECODE_BATCH);
+      const to = Math.min(labels.length, from + DECODE_BATCH);
+      const first = from > 0 ? chunkEnd[from - 1]! : 0;
       // One pair of arrays for the batch: typed arrays are costly objects, a series often holds a sample or two.
       let n = 0;
-      for (let i = from; i < to; i++) for (const c of wanted[i]!.chunks) n += chunkSampleCount(c);
+      for (let c = first; c < chunkEnd[to - 1]!; c++) n += chunkSampleCount(chunks[c]!);
       const ts = new Float64Array(n);
       const vs = new Float64Array(n);
       let end = 0;
-      for (let i = from; i < to; i++) {
+      for (let i = from, c = first; i < to; i++) {
         const start = end;
-        for (const c of wanted[i]!.chunks) end = decodeChunk(c, ts, vs, end, mint, maxt);
+        for (; c < chunkEnd[i]!; c++) end = decodeChunk(chunks[c]!, ts, vs, end, mint, maxt);
         if (end === start) continue;
         samples += end - start;
         if (samples > limit) throw new SampleLimitError(`the read holds more than ${limit} samples`);
-        // A copy of the label array: the Label objects are shared with the store and must not be modified.
-        parts.push({
-          labels: wanted[i]!.labels.slice(),
-          timestamps: ts.subarray(start, end),
-          values: vs.subarray(start, end),
-        });
+        // The store's own label arrays: readers never modify them.
+        parts.push({ labels: labels[i]!, timestamps: ts.subarray(start, end), values: vs.subarray(start, end) });
       }
     }
-    return blocks.length === 0 ? parts.sort((a, b) => compareLabels(a.labels, b.labels)) : mergeSeriesData(parts);
+    if (blocks.length > 0) return mergeSeriesData(parts);
+    return hints.sorted === false ? parts : parts.sort((a, b) => compareLabels(a.labels, b.labels));
   }
 
   private forEachMatchingLabels(
@@ -143,12 +150,6 @@ export class HeadBlockQuerier implements Querier {
     }
     return [...values].sort();
   }
-}
-
-/** A series' chunks, read but not decoded yet. */
-interface EncodedSeries {
-  labels: Label[];
-  chunks: Uint8Array[];
 }
 
 /** Series decoded between two yields to the event loop (about a millisecond of work each). */

@@ -2,13 +2,14 @@
 // evaluate synchronously (evaluator.ts) and shape the result like Prometheus' HTTP API.
 import type { Label } from '../model/prometheus.js';
 import { SampleLimitError, type Querier, type SeriesData } from '../model/storage.js';
-import { exprType, type AtModifier, type Expr, type VectorSelector } from './ast.js';
+import { exprType, walk, type AtModifier, type Expr, type VectorSelector } from './ast.js';
 import { Evaluator, PromQLError, tooManySamples, type SelectorData } from './evaluator.js';
 import type { EvalValue, InstantSeries } from './values.js';
 import { formatFloat } from './format.js';
 import { dropMetricNameAndMetadata } from './labels.js';
 import { compareLabels, labelsKey } from '../model/labels.js';
 import { NestingTooDeepError, parseExpr, ParseError } from './parser.js';
+import { nextTurn } from './turns.js';
 
 export { PromQLError } from './evaluator.js';
 export type { ErrorType } from './evaluator.js';
@@ -129,6 +130,9 @@ export class Engine {
     const times = new Float64Array(n);
     try {
       const fetched = await fetchSelectors(q, ast, startMs, endMs, lookbackDeltaMs, this.opts.maxSamples, stop.signal);
+      // Evaluation starts in a turn of its own: not back to back with other queries' slices.
+      await nextTurn();
+      stop.signal.throwIfAborted();
       if (Date.now() > deadline) throw new PromQLError('timeout', 'query timed out in query execution');
       for (let i = 0; i < n; i++) times[i] = startMs + i * stepMs;
       ev = new Evaluator(fetched.data, {
@@ -153,7 +157,7 @@ export class Engine {
     }
     const warnings = [...ev.annotations.warnings];
     const infos = [...ev.annotations.infos];
-    return shapeResult(value, times, stepMs > 0, warnings, infos);
+    return shapeResult(value, times, stepMs > 0, definesOrder(ast), warnings, infos);
   }
 }
 
@@ -170,6 +174,11 @@ function sliceSteps(fetchedSeries: number): number {
   return Math.max(MIN_SLICE_STEPS, Math.floor(SLICE_POINTS / Math.max(1, fetchedSeries)));
 }
 
+/**
+ * Evaluates `ast` a slice of steps at a time, the last slice first, copying each into the whole result as it comes:
+ * data is mostly recent, so the first slice evaluated already shows most of the result's series, and the whole
+ * result's columns (counted before they are allocated) refuse an oversized query after one slice, not all of them.
+ */
 async function evalInSlices(
   ev: Evaluator,
   ast: Expr,
@@ -179,47 +188,34 @@ async function evalInSlices(
 ): Promise<EvalValue> {
   const n = times.length;
   if (n <= steps) return ev.eval(ast, times);
-  const parts: EvalValue[] = [];
-  for (let at = 0; at < n; at += steps) {
-    if (at > 0) {
-      await new Promise<void>((resolve) => setImmediate(resolve));
+  const scalar = new Float64Array(n);
+  const series = new Map<string, InstantSeries>();
+  let kind: EvalValue['kind'] | undefined;
+  for (let at = Math.floor((n - 1) / steps) * steps; at >= 0; at -= steps) {
+    if (kind) {
+      await nextTurn();
       signal.throwIfAborted();
     }
-    parts.push(ev.eval(ast, times.subarray(at, Math.min(n, at + steps))));
+    const part = ev.evalTransient(ast, times.subarray(at, Math.min(n, at + steps)));
+    if (kind && part.kind !== kind) throw new PromQLError('internal', 'slices of different kinds');
+    kind = part.kind;
+    if (part.kind === 'scalar') scalar.set(part.vals, at);
+    else if (part.kind === 'vector') {
+      const keys = part.series.map((s) => `${s.dropName ? 1 : 0}${labelsKey(s.labels)}`);
+      // The slice's new series, counted at once before any of their columns is allocated.
+      ev.reserve(keys.filter((k) => !series.has(k)).length * n);
+      part.series.forEach((s, i) => {
+        let whole = series.get(keys[i]!);
+        if (!whole) {
+          whole = { labels: s.labels, vals: new Float64Array(n), has: new Uint8Array(n), dropName: s.dropName };
+          series.set(keys[i]!, whole);
+        }
+        whole.vals.set(s.vals, at);
+        whole.has.set(s.has, at);
+      });
+    } else throw new PromQLError('internal', `a range query evaluated to a ${part.kind}`);
   }
-  return joinSlices(ev, parts, n, steps);
-}
-
-/**
- * The slices' values as one over all `n` steps, slice k starting at step k × `steps` (a range query's value is a
- * scalar or an instant vector).
- */
-function joinSlices(ev: Evaluator, parts: EvalValue[], n: number, steps: number): EvalValue {
-  if (parts[0]!.kind === 'scalar') {
-    const vals = new Float64Array(n);
-    parts.forEach((p, k) => {
-      if (p.kind !== 'scalar') throw new PromQLError('internal', 'slices of different kinds');
-      vals.set(p.vals, k * steps);
-    });
-    return { kind: 'scalar', vals };
-  }
-  const joined = new Map<string, InstantSeries>();
-  for (const [k, p] of parts.entries()) {
-    if (p.kind !== 'vector') throw new PromQLError('internal', 'slices of different kinds');
-    const at = k * steps;
-    for (const s of p.series) {
-      const key = `${s.dropName ? 1 : 0}${labelsKey(s.labels)}`;
-      let whole = joined.get(key);
-      if (!whole) {
-        ev.reserve(n);
-        whole = { labels: s.labels, vals: new Float64Array(n), has: new Uint8Array(n), dropName: s.dropName };
-        joined.set(key, whole);
-      }
-      whole.vals.set(s.vals, at);
-      whole.has.set(s.has, at);
-    }
-  }
-  return { kind: 'vector', series: [...joined.values()] };
+  return kind === 'scalar' ? { kind, vals: scalar } : { kind: 'vector', series: [...series.values()] };
 }
 
 function parse(expr: string | Expr): { ast: Expr; text: string } {
@@ -294,7 +290,12 @@ async function fetchSelectors(
   for (const w of wanted) {
     let series: SeriesData[];
     try {
-      series = await q.select(w.vs.matchers, w.mint, w.maxt, { signal, maxSamples: maxSamples - samples });
+      // Unsorted: the engine orders what it answers (shapeResult).
+      series = await q.select(w.vs.matchers, w.mint, w.maxt, {
+        signal,
+        maxSamples: maxSamples - samples,
+        sorted: false,
+      });
     } catch (e) {
       if (e instanceof SampleLimitError) throw tooManySamples();
       throw e;
@@ -308,10 +309,27 @@ async function fetchSelectors(
   return { data, samples, series: seriesCount };
 }
 
+/** Functions and aggregations whose instant-vector result is in an order of their own, kept in the answer. */
+const ORDERING = new Set(['sort', 'sort_desc', 'sort_by_label', 'sort_by_label_desc', 'topk', 'bottomk', 'limitk']);
+
+function definesOrder(ast: Expr): boolean {
+  let found = false;
+  walk(ast, (e) => {
+    if ((e.type === 'Call' && ORDERING.has(e.func.name)) || (e.type === 'AggregateExpr' && ORDERING.has(e.op)))
+      found = true;
+  });
+  return found;
+}
+
+/**
+ * The result as the API answers it: matrices by labels; an instant vector in the order a sort, topk, bottomk or
+ * limitk in the query gave it, otherwise by labels (storage reads come in any order).
+ */
 function shapeResult(
   value: EvalValue,
   times: Float64Array,
   isRange: boolean,
+  ordered: boolean,
   warnings: string[],
   infos: string[],
 ): RawResult {
@@ -357,9 +375,9 @@ function shapeResult(
         if (timestamps.length > 0) series.push({ labels, timestamps, values });
       }
       checkDuplicates(series);
-      if (!isRange) return { resultType: 'vector', series, warnings, infos };
+      if (!isRange && ordered) return { resultType: 'vector', series, warnings, infos };
       series.sort((a, b) => compareLabels(a.labels, b.labels));
-      return { resultType: 'matrix', series, warnings, infos };
+      return { resultType: isRange ? 'matrix' : 'vector', series, warnings, infos };
     }
   }
 }

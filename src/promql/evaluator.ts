@@ -146,6 +146,14 @@ export class Evaluator implements EvalContext {
     return v;
   }
 
+  /** Like eval, but its result is not counted as held: the caller copies it out and drops it (a query's slice). */
+  evalTransient(e: Expr, times: Float64Array): EvalValue {
+    const before = this.currentSamples;
+    const v = this.eval(e, times);
+    this.currentSamples = before;
+    return v;
+  }
+
   private evalNode(e: Expr, times: Float64Array): EvalValue {
     switch (e.type) {
       case 'NumberLiteral':

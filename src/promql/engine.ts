@@ -175,9 +175,9 @@ function sliceSteps(fetchedSeries: number): number {
 }
 
 /**
- * Evaluates `ast` a slice of steps at a time, the last slice first, copying each into the whole result as it comes:
- * data is mostly recent, so the first slice evaluated already shows most of the result's series, and the whole
- * result's columns (counted before they are allocated) refuse an oversized query after one slice, not all of them.
+ * Evaluates `ast` a slice of steps at a time, the newest first, copying each into the whole result as it comes: data
+ * is mostly recent, so the first slice evaluated (the last step alone) already shows most of the result's series,
+ * and the whole result's columns (counted before they are allocated) refuse an oversized query after it.
  */
 async function evalInSlices(
   ev: Evaluator,
@@ -191,12 +191,16 @@ async function evalInSlices(
   const scalar = new Float64Array(n);
   const series = new Map<string, InstantSeries>();
   let kind: EvalValue['kind'] | undefined;
-  for (let at = Math.floor((n - 1) / steps) * steps; at >= 0; at -= steps) {
+  // The newest step alone first: the cheapest look at how many series the result will have.
+  const bounds: [number, number][] = [[n - 1, n]];
+  for (let at = Math.floor((n - 2) / steps) * steps; at >= 0; at -= steps)
+    bounds.push([at, Math.min(n - 1, at + steps)]);
+  for (const [at, end] of bounds) {
     if (kind) {
       await nextTurn();
       signal.throwIfAborted();
     }
-    const part = ev.evalTransient(ast, times.subarray(at, Math.min(n, at + steps)));
+    const part = ev.evalTransient(ast, times.subarray(at, end));
     if (kind && part.kind !== kind) throw new PromQLError('internal', 'slices of different kinds');
     kind = part.kind;
     if (part.kind === 'scalar') scalar.set(part.vals, at);

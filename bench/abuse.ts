@@ -174,6 +174,13 @@ class Background {
     }
   }
 
+  /** Resolves once every background request in flight now has been answered (or after `maxMs`). */
+  async settled(maxMs: number): Promise<void> {
+    const now = performance.now();
+    const held = () => [...this.inFlightSince.values()].some((since) => since < now);
+    while (held() && performance.now() < now + maxMs) await sleep(50);
+  }
+
   reset(): void {
     this.senderLat = [];
     this.senderFailed = 0;
@@ -231,6 +238,8 @@ class Background {
 
 /** Runs one row: the abusive action while the background runs; at least MIN_ROW_MS of measurement. */
 async function runRow(s: Server, bg: Background, row: string, action: () => Promise<string>): Promise<AbuseRowResult> {
+  // The previous row's effects are over: no sender or bystander request is still held (at most 2 minutes).
+  await bg.settled(120_000);
   await sleep(500);
   bg.reset();
   const base = rssBytes(s.pd.child.pid!);

@@ -9,6 +9,7 @@ import { benchGateway } from './gateway.js';
 import { benchStore } from './store.js';
 import { benchQueryVsPrometheus, printQueryResult } from './query-vs-prometheus.js';
 import { benchRulesVsPrometheus, printRulesResult } from './rules-vs-prometheus.js';
+import { benchAbuse } from './abuse.js';
 
 // `npm run bench [-- section ...]`: every benchmark, or the named sections, one after the other on this machine.
 // Prints a summary and writes the raw figures to bench-results/<date>.json. docs/benchmarks.md records them.
@@ -80,6 +81,20 @@ const sections: Record<string, Section> = {
   async rules() {
     const r = await benchRulesVsPrometheus({ log: (s) => console.log(`  ${s}`) });
     printRulesResult(r, (s) => console.log(`rules ${s}`));
+    return { ...r };
+  },
+  async abuse() {
+    const r = await benchAbuse();
+    console.log(
+      'abuse (targets: Agent POST p99 ≤ 250 ms, bystander query p99 ≤ 500 ms, RSS growth ≤ 512 MiB, count() ≤ 1.0× Prometheus):',
+    );
+    for (const row of r.rows) {
+      console.log(
+        `  ${row.row.padEnd(52)} ${row.outcome}; Agent p99 ${row.senders.p99Ms.toFixed(0)} ms, bystander p99 ` +
+          `${row.bystander.p99Ms.toFixed(0)} ms, RSS +${row.rssGrowthMiB.toFixed(0)} MiB`,
+      );
+    }
+    for (const h of r.highCardinality) console.log(`  ${h.query}: ${h.ratio.toFixed(2)}× Prometheus`);
     return { ...r };
   },
   async dogstatsd() {

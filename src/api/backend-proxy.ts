@@ -29,8 +29,18 @@ export class BackendAnswer {
 
 /** The data endpoints, as the routes call them: the embedded store's (QueryApi) or the backend's (BackendQueryApi). */
 export interface DataEndpoints {
-  query(p: Params, tenant: string, timing?: RequestTiming): Promise<QueryApiResult | BackendAnswer>;
-  queryRange(p: Params, tenant: string, timing?: RequestTiming): Promise<QueryApiResult | BackendAnswer>;
+  query(
+    p: Params,
+    tenant: string,
+    timing?: RequestTiming,
+    signal?: AbortSignal,
+  ): Promise<QueryApiResult | BackendAnswer>;
+  queryRange(
+    p: Params,
+    tenant: string,
+    timing?: RequestTiming,
+    signal?: AbortSignal,
+  ): Promise<QueryApiResult | BackendAnswer>;
   series(p: Params, tenant: string): Promise<QueryApiResult | BackendAnswer>;
   labels(p: Params, tenant: string): Promise<QueryApiResult | BackendAnswer>;
   labelValues(name: string, p: Params, tenant: string): Promise<QueryApiResult | BackendAnswer>;

@@ -1,74 +1,141 @@
-// Admission control for data-reading API requests: at most `maxConcurrent` run at once, up to `maxQueued` more
-// wait in FIFO order (each no longer than its own deadline), anything beyond is refused at once. Refusing early
-// keeps memory bounded: every running query holds its fetched samples.
+// Admission control for data-reading API requests, fair between tenants: at most `maxConcurrent` run at once and
+// at most `maxConcurrentPerTenant` of one tenant; the others wait in their tenant's own FIFO queue (at most
+// `maxQueuedPerTenant` each, `maxQueued` in all, each no longer than its own deadline) and anything beyond is
+// refused at once with 503. A freed slot goes to the next tenant in turn that has a waiter and room, so a tenant
+// flooding the API waits behind its own queries while another tenant's query runs at the next free slot.
+// Refusing early keeps memory bounded: every running query holds its fetched samples.
 import { ApiError } from './params.js';
 
+export interface ConcurrencyLimits {
+  maxConcurrent: number;
+  maxConcurrentPerTenant: number;
+  maxQueued: number;
+  maxQueuedPerTenant: number;
+}
+
 interface Waiter {
-  resolve: () => void;
+  tenant: string;
+  grant: () => void;
   timer: NodeJS.Timeout;
+}
+
+interface TenantState {
+  running: number;
+  queue: Waiter[];
 }
 
 export class ConcurrencyLimiter {
   private running = 0;
-  private readonly queue: Waiter[] = [];
+  private waitingCount = 0;
+  private readonly tenants = new Map<string, TenantState>();
+  /** Tenants with waiters, in the order their turn comes. */
+  private turns: string[] = [];
 
-  constructor(
-    readonly maxConcurrent: number,
-    readonly maxQueued: number,
-  ) {}
+  constructor(readonly limits: ConcurrencyLimits) {}
 
   get inFlight(): number {
     return this.running;
   }
 
   get waiting(): number {
-    return this.queue.length;
+    return this.waitingCount;
   }
 
-  /** Resolves with a release function once a slot is free; ApiError (503) when the queue is full or `waitMs` passes. */
-  acquire(waitMs: number): Promise<() => void> {
-    if (this.running < this.maxConcurrent) {
-      this.running++;
-      return Promise.resolve(this.releaser());
+  /**
+   * Resolves with a release function once a slot is free; ApiError (503) when the queues are full, when `waitMs`
+   * passes, or when `signal` aborts (the client went away: its place in the queue is given up at once).
+   */
+  acquire(tenant: string, waitMs: number, signal?: AbortSignal): Promise<() => void> {
+    const t = this.tenant(tenant);
+    if (this.running < this.limits.maxConcurrent && t.running < this.limits.maxConcurrentPerTenant) {
+      this.start(t);
+      return Promise.resolve(this.releaser(tenant));
     }
-    if (this.queue.length >= this.maxQueued) {
+    if (t.queue.length >= this.limits.maxQueuedPerTenant || this.waitingCount >= this.limits.maxQueued) {
       return Promise.reject(
         new ApiError(
           'unavailable',
-          `too many concurrent queries: ${this.running} running and ${this.queue.length} waiting (limits ${this.maxConcurrent} and ${this.maxQueued}); retry later`,
+          `too many concurrent queries: tenant ${JSON.stringify(tenant)} has ${t.running} running and ${t.queue.length} ` +
+            `waiting (limits ${this.limits.maxConcurrentPerTenant} and ${this.limits.maxQueuedPerTenant}), ` +
+            `${this.running} running and ${this.waitingCount} waiting in all; retry later`,
           503,
           'concurrency',
         ),
       );
     }
     return new Promise((resolve, reject) => {
+      const leave = (err: ApiError) => {
+        clearTimeout(waiter.timer);
+        signal?.removeEventListener('abort', gone);
+        const i = t.queue.indexOf(waiter);
+        if (i < 0) return;
+        t.queue.splice(i, 1);
+        this.waitingCount--;
+        if (t.queue.length === 0) this.turns = this.turns.filter((name) => name !== tenant);
+        reject(err);
+      };
+      const gone = () => leave(new ApiError('canceled', 'query canceled: the client went away', 499, 'canceled'));
       const waiter: Waiter = {
-        resolve: () => {
+        tenant,
+        grant: () => {
           clearTimeout(waiter.timer);
-          resolve(this.releaser());
+          signal?.removeEventListener('abort', gone);
+          resolve(this.releaser(tenant));
         },
         timer: setTimeout(
-          () => {
-            const i = this.queue.indexOf(waiter);
-            if (i >= 0) this.queue.splice(i, 1);
-            reject(new ApiError('timeout', 'query timed out in query queue', 503, 'queue_timeout'));
-          },
+          () => leave(new ApiError('timeout', 'query timed out in query queue', 503, 'queue_timeout')),
           Math.max(0, waitMs),
         ),
       };
-      this.queue.push(waiter);
+      signal?.addEventListener('abort', gone);
+      if (t.queue.length === 0) this.turns.push(tenant);
+      t.queue.push(waiter);
+      this.waitingCount++;
     });
   }
 
-  private releaser(): () => void {
+  private tenant(name: string): TenantState {
+    let t = this.tenants.get(name);
+    if (!t) this.tenants.set(name, (t = { running: 0, queue: [] }));
+    return t;
+  }
+
+  private start(t: TenantState): void {
+    this.running++;
+    t.running++;
+  }
+
+  private releaser(tenant: string): () => void {
     let released = false;
     return () => {
       if (released) return;
       released = true;
-      const next = this.queue.shift();
-      // The slot passes straight to the next waiter: `running` stays the same.
-      if (next) next.resolve();
-      else this.running--;
+      const t = this.tenant(tenant);
+      this.running--;
+      t.running--;
+      this.dispatch();
+      if (t.running === 0 && t.queue.length === 0) this.tenants.delete(tenant);
     };
+  }
+
+  /** Gives free slots to waiters: each tenant in turn with a waiter and room gets one, then goes to the back. */
+  private dispatch(): void {
+    let scanned = 0;
+    while (this.running < this.limits.maxConcurrent && scanned < this.turns.length) {
+      const name = this.turns.shift()!;
+      const t = this.tenants.get(name);
+      if (!t || t.queue.length === 0) continue;
+      if (t.running >= this.limits.maxConcurrentPerTenant) {
+        this.turns.push(name);
+        scanned++;
+        continue;
+      }
+      const w = t.queue.shift()!;
+      this.waitingCount--;
+      this.start(t);
+      if (t.queue.length > 0) this.turns.push(name);
+      scanned = 0;
+      w.grant();
+    }
   }
 }

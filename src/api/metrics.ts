@@ -23,7 +23,7 @@ export function queryApiMetrics(registry: Registry): QueryApiMetrics {
     }),
     rejected: new Counter({
       name: 'promdog_query_rejected_total',
-      help: 'Query API requests refused by a limit or by authentication, by reason (unauthorized, concurrency, queue_timeout, timeout, too_many_samples, too_many_points, body_too_large; gateway mode: no_query_url, response_too_large, gateway_mode).',
+      help: 'Query API requests refused by a limit or by authentication, by reason (unauthorized, concurrency, queue_timeout, canceled, timeout, too_many_samples, too_many_points, too_deep, body_too_large; gateway mode: no_query_url, response_too_large, gateway_mode).',
       labelNames: ['reason'] as const,
       registers: [registry],
     }),

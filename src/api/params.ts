@@ -5,7 +5,7 @@ import type { FastifyRequest } from 'fastify';
 import type { Readable } from 'node:stream';
 import type { LabelMatcher } from '../model/storage.js';
 import { parseDurationParam, parseTime } from '../promql/engine.js';
-import { parseExpr, ParseError } from '../promql/parser.js';
+import { NestingTooDeepError, parseExpr, ParseError } from '../promql/parser.js';
 import type { Expr } from '../promql/ast.js';
 import { compileMatcher } from '../model/matcher.js';
 import { isFormRequest } from '../http/raw-bodies.js';
@@ -23,9 +23,15 @@ export class ApiError extends Error {
   }
 }
 
-export const badData = (message: string) => new ApiError('bad_data', message, 400);
-export const invalidParam = (name: string, message: string) =>
-  badData(`invalid parameter ${JSON.stringify(name)}: ${message}`);
+export const badData = (message: string, rejectReason?: string) => new ApiError('bad_data', message, 400, rejectReason);
+export const invalidParam = (name: string, message: string, rejectReason?: string) =>
+  badData(`invalid parameter ${JSON.stringify(name)}: ${message}`, rejectReason);
+
+/** A parse error as a 400 (naming `param` when given); a query nested too deep is counted as refused (too_deep). */
+export function parseFailure(e: ParseError, param?: string): ApiError {
+  const reason = e instanceof NestingTooDeepError ? 'too_deep' : undefined;
+  return param ? invalidParam(param, e.message, reason) : badData(e.message, reason);
+}
 
 export class Params {
   constructor(private readonly values: URLSearchParams) {}
@@ -145,7 +151,7 @@ export function parseMatchers(selectors: string[]): LabelMatcher[][] {
     try {
       e = parseExpr(s);
     } catch (err) {
-      if (err instanceof ParseError) throw badData(err.message);
+      if (err instanceof ParseError) throw parseFailure(err);
       throw err;
     }
     if (e.type !== 'VectorSelector' || e.offsetMs !== 0 || e.at !== null) {

@@ -5,8 +5,15 @@
 import { Readable } from 'node:stream';
 import { performance } from 'node:perf_hooks';
 import type { Label, MetricMetadata } from '../model/prometheus.js';
-import type { LabelMatcher, Querier, SelectHints, SeriesData } from '../model/storage.js';
-import { Engine, PromQLError, queryResultJson, type EngineOptions, type RawResult } from '../promql/engine.js';
+import type { LabelMatcher, Querier, SelectHints, SeriesData, SeriesHints } from '../model/storage.js';
+import {
+  Engine,
+  PromQLError,
+  queryResultJson,
+  type EngineOptions,
+  type QueryOptions,
+  type RawResult,
+} from '../promql/engine.js';
 import { parseDurationParam } from '../promql/format.js';
 import { compareLabels, labelsKey } from '../model/labels.js';
 import { parseExpr, ParseError } from '../promql/parser.js';
@@ -18,6 +25,7 @@ import {
   limitParam,
   MAX_TIME_MS,
   MIN_TIME_MS,
+  parseFailure,
   parseMatchers,
   requiredTimeParam,
   timeParam,
@@ -51,8 +59,12 @@ export interface QueryApiLimits {
   timeoutMs: number;
   /** Data-reading requests running at once, like --query.max-concurrency. */
   maxConcurrent: number;
-  /** Requests waiting for a slot beyond maxConcurrent (each at most its timeout); more are refused with 503. Default 4 × maxConcurrent. */
+  /** Data-reading requests of one tenant running at once. Default a quarter of maxConcurrent (at least 1). */
+  maxConcurrentPerTenant?: number;
+  /** Requests waiting for a slot (each at most its timeout); more are refused with 503. Default 4 × maxConcurrent. */
   maxQueued?: number;
+  /** Requests of one tenant waiting for a slot; more are refused with 503. Default 4 × maxConcurrentPerTenant. */
+  maxQueuedPerTenant?: number;
   /** Points per series of a range query. Default 11 000 (Prometheus' fixed limit). */
   maxPointsPerSeries?: number;
   /** Form-encoded POST bodies. Default 1 MiB. */
@@ -106,8 +118,8 @@ class CountingQuerier implements Querier {
     return series;
   }
 
-  series(matchers: LabelMatcher[], mint: number, maxt: number): Promise<Label[][]> {
-    return this.inner.series(matchers, mint, maxt);
+  series(matchers: LabelMatcher[], mint: number, maxt: number, hints?: SeriesHints): Promise<Label[][]> {
+    return this.inner.series(matchers, mint, maxt, hints);
   }
 
   labelNames(matchers: LabelMatcher[], mint: number, maxt: number): Promise<string[]> {
@@ -157,7 +169,7 @@ function errorStatus(e: PromQLError): { status: number; type: string; reason?: s
     case 'timeout':
       return { status: 503, type: 'timeout', reason: 'timeout' };
     case 'canceled':
-      return { status: 499, type: 'canceled' };
+      return { status: 499, type: 'canceled', reason: 'canceled' };
     case 'unavailable':
       return { status: 503, type: 'unavailable' };
     case 'internal':
@@ -173,7 +185,7 @@ export function asApiError(e: unknown): ApiError {
   if (e instanceof PromQLError) {
     const { status, type, reason } = errorStatus(e);
     const msg = type === 'bad_data' ? `invalid parameter "query": ${e.message}` : e.message;
-    return new ApiError(type, msg, status, reason);
+    return new ApiError(type, msg, status, e.limit ?? reason);
   }
   // A storage failure (Prometheus: ErrStorage → internal).
   return new ApiError('internal', (e as Error).message ?? String(e), 500);
@@ -232,15 +244,25 @@ export class QueryApi {
   }
 
   /** `/api/v1/query`: `query` at `time` (default now). */
-  async query(p: Params, tenant: string, timing: RequestTiming = arrivedNow()): Promise<QueryApiResult> {
+  async query(
+    p: Params,
+    tenant: string,
+    timing: RequestTiming = arrivedNow(),
+    signal?: AbortSignal,
+  ): Promise<QueryApiResult> {
     const timeMs = timeParam(p, 'time', this.now());
-    return this.runQuery(p, tenant, timing, (engine, q, lookback) =>
-      engine.instantQueryRaw(q, p.get('query'), timeMs, lookback),
+    return this.runQuery(p, tenant, timing, signal, (engine, q, opts) =>
+      engine.instantQueryRaw(q, p.get('query'), timeMs, opts),
     );
   }
 
   /** `/api/v1/query_range`: `query` from `start` to `end` every `step`. */
-  async queryRange(p: Params, tenant: string, timing: RequestTiming = arrivedNow()): Promise<QueryApiResult> {
+  async queryRange(
+    p: Params,
+    tenant: string,
+    timing: RequestTiming = arrivedNow(),
+    signal?: AbortSignal,
+  ): Promise<QueryApiResult> {
     const start = requiredTimeParam(p, 'start');
     const end = requiredTimeParam(p, 'end');
     if (end < start) throw invalidParam('end', 'end timestamp must not be before start time');
@@ -260,8 +282,8 @@ export class QueryApi {
         'too_many_points',
       );
     }
-    return this.runQuery(p, tenant, timing, (engine, q, lookback) =>
-      engine.rangeQueryRaw(q, p.get('query'), start, end, step, lookback),
+    return this.runQuery(p, tenant, timing, signal, (engine, q, opts) =>
+      engine.rangeQueryRaw(q, p.get('query'), start, end, step, opts),
     );
   }
 
@@ -278,14 +300,22 @@ export class QueryApi {
       throw e instanceof ApiError ? invalidParam('match[]', e.message) : e;
     }
     const q = this.opts.querierFor(tenant);
-    const found = new Map<string, Label[]>();
-    for (const set of sets) {
-      for (const labels of await q.series(set, start, end)) {
-        const key = labelsKey(labels);
-        if (!found.has(key)) found.set(key, labels);
+    // With a limit, each set's first limit + 1 (one more tells there are more): the first `limit` of the union are
+    // among them. The store then selects instead of sorting every matching series.
+    const hints = limit > 0 ? { limit: limit + 1 } : {};
+    let list: Label[][];
+    // One set's answer is sorted and unique already; several are merged.
+    if (sets.length === 1) list = await q.series(sets[0]!, start, end, hints);
+    else {
+      const found = new Map<string, Label[]>();
+      for (const set of sets) {
+        for (const labels of await q.series(set, start, end, hints)) {
+          const key = labelsKey(labels);
+          if (!found.has(key)) found.set(key, labels);
+        }
       }
+      list = [...found.values()].sort(compareLabels);
     }
-    let list = [...found.values()].sort(compareLabels);
     const warnings: string[] = [];
     if (limit > 0 && list.length > limit) {
       list = list.slice(0, limit);
@@ -356,7 +386,7 @@ export class QueryApi {
     try {
       parseExpr(p.get('query'));
     } catch (e) {
-      if (e instanceof ParseError) throw badData(e.message);
+      if (e instanceof ParseError) throw parseFailure(e);
       throw e;
     }
     return { data: '[]' };
@@ -367,7 +397,7 @@ export class QueryApi {
     try {
       return { data: JSON.stringify(prettyExpr(parseExpr(p.get('query')))) };
     } catch (e) {
-      if (e instanceof ParseError) throw invalidParam('query', e.message);
+      if (e instanceof ParseError) throw parseFailure(e, 'query');
       throw e;
     }
   }
@@ -407,16 +437,17 @@ export class QueryApi {
     p: Params,
     tenant: string,
     timing: RequestTiming,
-    run: (engine: Engine, q: Querier, lookback: { lookbackDeltaMs: number } | undefined) => Promise<RawResult>,
+    signal: AbortSignal | undefined,
+    run: (engine: Engine, q: Querier, opts: QueryOptions) => Promise<RawResult>,
   ): Promise<QueryApiResult> {
     const limits = this.opts.limits;
     const limit = limitParam(p);
     let timeoutMs = limits.timeoutMs;
     if (p.get('timeout') !== '') timeoutMs = Math.min(timeoutMs, durationParam(p, 'timeout'));
-    let lookback: { lookbackDeltaMs: number } | undefined;
+    const opts: QueryOptions = signal ? { signal } : {};
     if (p.get('lookback_delta') !== '') {
       try {
-        lookback = { lookbackDeltaMs: parseDurationParam(p.get('lookback_delta')) };
+        opts.lookbackDeltaMs = parseDurationParam(p.get('lookback_delta'));
       } catch (e) {
         throw badData(`error parsing lookback delta duration: ${(e as Error).message}`);
       }
@@ -433,7 +464,7 @@ export class QueryApi {
     const evalStart = performance.now();
     let raw: RawResult;
     try {
-      raw = await run(engine, querier, lookback);
+      raw = await run(engine, querier, opts);
     } catch (e) {
       throw asApiError(e);
     }

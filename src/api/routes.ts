@@ -41,9 +41,26 @@ interface Call {
   params: Params;
   tenant: string;
   timing: RequestTiming;
+  /** Aborted when the client closes the connection before its answer: the query stops and frees its slot. */
+  signal: AbortSignal;
+}
+
+/** A quarter of the slots (at least one): one tenant's flood leaves three quarters to the others. */
+export function defaultConcurrencyPerTenant(maxConcurrent: number): number {
+  return Math.max(1, Math.ceil(maxConcurrent / 4));
+}
+
+/** A signal aborted when the client goes away before the response is written. */
+function clientGone(reply: FastifyReply): AbortSignal {
+  const ac = new AbortController();
+  reply.raw.on('close', () => {
+    if (!reply.raw.writableFinished) ac.abort();
+  });
+  return ac.signal;
 }
 
 const DEFAULT_MAX_BODY_BYTES = 1 << 20;
+const LOGGED_REFUSALS = new Set(['too_many_samples', 'too_many_points', 'too_deep', 'timeout']);
 
 /** Needs the server's raw request bodies (acceptRawBodies): form bodies are read here, with their own size limit. */
 export function registerQueryApi(app: FastifyInstance, deps: QueryApiDeps): QueryApiRoutes {
@@ -53,7 +70,13 @@ export function registerQueryApi(app: FastifyInstance, deps: QueryApiDeps): Quer
   const backendGated = deps.backend !== undefined;
   const limits = deps.limits;
   const maxBodyBytes = limits.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const limiter = new ConcurrencyLimiter(limits.maxConcurrent, limits.maxQueued ?? 4 * limits.maxConcurrent);
+  const perTenant = limits.maxConcurrentPerTenant ?? defaultConcurrencyPerTenant(limits.maxConcurrent);
+  const limiter = new ConcurrencyLimiter({
+    maxConcurrent: limits.maxConcurrent,
+    maxConcurrentPerTenant: perTenant,
+    maxQueued: limits.maxQueued ?? 4 * limits.maxConcurrent,
+    maxQueuedPerTenant: limits.maxQueuedPerTenant ?? 4 * perTenant,
+  });
   const m = queryApiMetrics(deps.registry);
 
   const send = (
@@ -88,13 +111,14 @@ export function registerQueryApi(app: FastifyInstance, deps: QueryApiDeps): Quer
     (endpoint: string, gated: boolean, call: (c: Call) => Promise<QueryApiResult | Readable | BackendAnswer>) =>
     async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
       const arrivedAt = performance.now();
+      const signal = clientGone(reply);
       let release: (() => void) | undefined;
       try {
         const tenant = deps.resolveTenant(req);
         if (!tenant) throw new ApiError('unauthorized', MISSING_KEY_MESSAGE, 401, 'unauthorized');
         const params = await readParams(req, maxBodyBytes);
         if (gated) {
-          const admission = limiter.acquire(limits.timeoutMs);
+          const admission = limiter.acquire(tenant, limits.timeoutMs, signal);
           m.queued.set(limiter.waiting);
           try {
             release = await admission;
@@ -108,6 +132,7 @@ export function registerQueryApi(app: FastifyInstance, deps: QueryApiDeps): Quer
           params,
           tenant,
           timing: { arrivedAt, queuedMs: performance.now() - arrivedAt },
+          signal,
         });
         if (answer instanceof Readable)
           return send(reply, endpoint, arrivedAt, 200, answer, 'application/stream+json; charset=utf-8');
@@ -121,7 +146,11 @@ export function registerQueryApi(app: FastifyInstance, deps: QueryApiDeps): Quer
         return send(reply, endpoint, arrivedAt, 200, `${body}}`);
       } catch (e) {
         if (!(e instanceof ApiError)) req.log.error({ err: e, endpoint }, 'query API request failed');
-        return sendError(reply, endpoint, arrivedAt, asApiError(e));
+        const err = asApiError(e);
+        // Refusals by a query limit say which; the flood of 503s a full queue answers is counted, not logged.
+        if (err.rejectReason && LOGGED_REFUSALS.has(err.rejectReason))
+          req.log.warn({ endpoint, tenant: deps.resolveTenant(req), reason: err.rejectReason }, err.message);
+        return sendError(reply, endpoint, arrivedAt, err);
       } finally {
         if (release) {
           release();
@@ -135,11 +164,11 @@ export function registerQueryApi(app: FastifyInstance, deps: QueryApiDeps): Quer
   const series = handler('series', true, (c) => data.series(c.params, c.tenant));
   getAndPost(
     '/api/v1/query',
-    handler('query', true, (c) => data.query(c.params, c.tenant, c.timing)),
+    handler('query', true, (c) => data.query(c.params, c.tenant, c.timing, c.signal)),
   );
   getAndPost(
     '/api/v1/query_range',
-    handler('query_range', true, (c) => data.queryRange(c.params, c.tenant, c.timing)),
+    handler('query_range', true, (c) => data.queryRange(c.params, c.tenant, c.timing, c.signal)),
   );
   app.get('/api/v1/series', series);
   if (deps.registerSeriesPost ?? true) app.post('/api/v1/series', series);

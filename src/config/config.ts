@@ -138,6 +138,8 @@ export interface ServeConfig {
     maxSamples: number;
     timeoutMs: number;
     maxConcurrent: number;
+    /** Of one tenant; default a quarter of maxConcurrent (the query API decides). */
+    maxConcurrentPerTenant?: number;
     lookbackDeltaMs: number;
   };
   mapping: {
@@ -200,7 +202,9 @@ export const DEFAULTS = {
   remoteWriteTimeout: '5s',
   tenantHeader: 'X-Scope-OrgID',
   outOfOrderWindow: '10m',
-  queryMaxSamples: 50_000_000,
+  // Points held at once: a step of an instant-vector series (9 bytes) or a fetched sample (16 bytes); 20M keeps one
+  // query under ~300 MiB. Prometheus' 50M counts only values present.
+  queryMaxSamples: 20_000_000,
   queryTimeout: '2m',
   queryMaxConcurrency: 20,
   lookbackDelta: '5m',
@@ -609,6 +613,7 @@ const FLAG_SPEC = {
   'query-max-samples': { type: 'string' },
   'query-timeout': { type: 'string' },
   'query-max-concurrency': { type: 'string' },
+  'query-max-concurrency-per-tenant': { type: 'string' },
   'log-level': { type: 'string' },
   'self-scrape-interval': { type: 'string' },
   'rule-file': { type: 'string', multiple: true },
@@ -638,9 +643,12 @@ Flags (each also settable as PROMDOG_<FLAG> in the environment, e.g. PROMDOG_DAT
   --max-connections N          open client connections at most; past it new ones are closed (default ${DEFAULTS.maxConnections})
   --no-auth                    accept requests without an API key; all data goes to tenant "default"
   --retention DURATION         embedded store retention (default ${DEFAULTS.retention})
-  --query-max-samples N        samples one query may load (default ${DEFAULTS.queryMaxSamples})
+  --query-max-samples N        points one query may hold at once: samples fetched plus a slot per step of every
+                               series of every intermediate result (default ${DEFAULTS.queryMaxSamples})
   --query-timeout DURATION     query time limit (default ${DEFAULTS.queryTimeout})
   --query-max-concurrency N    queries evaluated at once; more wait in a bounded queue (default ${DEFAULTS.queryMaxConcurrency})
+  --query-max-concurrency-per-tenant N  queries of one tenant evaluated at once; its others wait in its own queue,
+                               taking turns with other tenants' (default a quarter of --query-max-concurrency)
   --log-level LEVEL            trace, debug, info, warn, error (default ${DEFAULTS.logLevel})
   --self-scrape-interval DURATION  write promdog's own metrics into tenant "system" this often; 0 turns it off
                                (default ${DEFAULTS.selfScrapeInterval})
@@ -771,7 +779,13 @@ export function loadServeConfig(argv: string[], env: NodeJS.ProcessEnv = process
   const storageCfg = isObj(file.storage) ? file.storage : {};
   checkKeys(storageCfg, ['out_of_order_window', 'max_active_series_per_tenant'], 'storage');
   const queryCfg = isObj(file.query) ? file.query : {};
-  checkKeys(queryCfg, ['max_samples', 'timeout', 'max_concurrency', 'lookback_delta'], 'query');
+  checkKeys(
+    queryCfg,
+    ['max_samples', 'timeout', 'max_concurrency', 'max_concurrency_per_tenant', 'lookback_delta'],
+    'query',
+  );
+  const perTenantConcurrency =
+    pick('query-max-concurrency-per-tenant', '') ?? queryCfg.max_concurrency_per_tenant ?? undefined;
   const positiveDuration = (v: unknown, what: string): number => {
     const ms = parseDurationMs(String(v), what);
     if (!(ms > 0)) throw new ConfigError(`${what}: must be longer than 0`);
@@ -914,6 +928,9 @@ export function loadServeConfig(argv: string[], env: NodeJS.ProcessEnv = process
         pick('query-max-concurrency', '') ?? queryCfg.max_concurrency ?? DEFAULTS.queryMaxConcurrency,
         '--query-max-concurrency',
       ),
+      ...(perTenantConcurrency !== undefined
+        ? { maxConcurrentPerTenant: positiveInt(perTenantConcurrency, '--query-max-concurrency-per-tenant') }
+        : {}),
       lookbackDeltaMs: parseDurationMs(
         String(queryCfg.lookback_delta ?? DEFAULTS.lookbackDelta),
         'query.lookback_delta',

@@ -20,8 +20,14 @@ export interface SeriesData {
   values: Float64Array;
 }
 
-/** What the reader will do with the samples, so a store may read less (Prometheus' SelectHints). */
+/** What a reader bounds one read with, and what it will do with the samples (so a store may read less). */
 export interface SelectHints {
+  /** When aborted, the read stops at its next batch and rejects with the signal's reason (timeout, client gone). */
+  signal?: AbortSignal;
+  /** Samples the read may decode; past it the read rejects with SampleLimitError before decoding them. */
+  maxSamples?: number;
+  /** false: the series in any order (sorting a million label sets is most of a cheap query's cost). Default true. */
+  sorted?: boolean;
   /**
    * Only the newest sample in [mint, maxt] is read (an instant vector selector evaluated at one time): a store may
    * return just that one per series.
@@ -29,14 +35,24 @@ export interface SelectHints {
   latestOnly?: boolean;
 }
 
+export interface SeriesHints {
+  /** Only the first `limit` label sets in label order (0: all). */
+  limit?: number;
+}
+
+/** A read refused by SelectHints.maxSamples. */
+export class SampleLimitError extends Error {
+  override name = 'SampleLimitError';
+}
+
 export interface Querier {
-  /** Series matching every matcher with at least one sample in [mint, maxt], sorted by labels. */
+  /** Series matching every matcher with at least one sample in [mint, maxt], sorted by labels (see hints). */
   select(matchers: LabelMatcher[], mint: number, maxt: number, hints?: SelectHints): Promise<SeriesData[]>;
   /**
    * Label sets of series matching every matcher with a chunk overlapping [mint, maxt], sorted, without reading
    * samples (Prometheus' series API does the same: a chunk that spans the range counts even if no sample is in it).
    */
-  series(matchers: LabelMatcher[], mint: number, maxt: number): Promise<Label[][]>;
+  series(matchers: LabelMatcher[], mint: number, maxt: number, hints?: SeriesHints): Promise<Label[][]>;
   /** Label names of series matching the matchers (all series when none) in [mint, maxt], sorted. */
   labelNames(matchers: LabelMatcher[], mint: number, maxt: number): Promise<string[]>;
   /** Values of one label over series matching the matchers in [mint, maxt], sorted. */

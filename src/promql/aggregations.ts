@@ -40,6 +40,7 @@ export function aggregate(ev: EvalContext, e: AggregateExpr, times: Float64Array
   }
   if (e.op === 'quantile') ev.checkQuantiles(param!, e.param!.pos);
   const G = groupLabels.length;
+  ev.reserve(G * n);
   const out: InstantSeries[] = groupLabels.map((labels, g) => ({
     labels,
     vals: new Float64Array(n),

@@ -35,6 +35,7 @@ export function binary(ev: EvalContext, e: BinaryExpr, times: Float64Array): Eva
   const comparison = isComparisonOp(e.op);
   const out: InstantSeries[] = [];
   for (const s of vec) {
+    ev.reserve(n);
     const vals = new Float64Array(n);
     const has = new Uint8Array(n);
     let any = false;

@@ -1,14 +1,15 @@
 // PromQL engine entry point: parse, work out which data every selector needs, fetch it all (async), then
 // evaluate synchronously (evaluator.ts) and shape the result like Prometheus' HTTP API.
 import type { Label } from '../model/prometheus.js';
-import type { Querier, SelectHints, SeriesData } from '../model/storage.js';
-import { exprType, type AtModifier, type Expr, type VectorSelector } from './ast.js';
-import { Evaluator, PromQLError, type SelectorData } from './evaluator.js';
-import type { EvalValue } from './values.js';
+import { SampleLimitError, type Querier, type SeriesData } from '../model/storage.js';
+import { exprType, walk, type AtModifier, type Expr, type VectorSelector } from './ast.js';
+import { Evaluator, PromQLError, tooManySamples, type SelectorData } from './evaluator.js';
+import type { EvalValue, InstantSeries } from './values.js';
 import { formatFloat } from './format.js';
 import { dropMetricNameAndMetadata } from './labels.js';
 import { compareLabels, labelsKey } from '../model/labels.js';
-import { parseExpr, ParseError } from './parser.js';
+import { NestingTooDeepError, parseExpr, ParseError } from './parser.js';
+import { nextTurn } from './turns.js';
 
 export { PromQLError } from './evaluator.js';
 export type { ErrorType } from './evaluator.js';
@@ -24,6 +25,8 @@ export interface EngineOptions {
 
 export interface QueryOptions {
   lookbackDeltaMs?: number;
+  /** Aborted when the client goes away: storage reads and evaluation stop (PromQLError 'canceled'). */
+  signal?: AbortSignal;
 }
 
 /** One series of a result with raw numbers (timestamps in ms). */
@@ -49,7 +52,6 @@ export type ApiResultData =
 export type QueryResult = ApiResultData & { warnings: string[]; infos: string[] };
 
 const DEFAULT_SUBQUERY_STEP_MS = 60_000;
-const LATEST_ONLY: SelectHints = { latestOnly: true };
 
 export class Engine {
   constructor(private readonly opts: EngineOptions) {}
@@ -112,38 +114,112 @@ export class Engine {
     const deadline = Date.now() + this.opts.timeoutMs;
     const lookbackDeltaMs =
       opts?.lookbackDeltaMs && opts.lookbackDeltaMs > 0 ? opts.lookbackDeltaMs : this.opts.lookbackDeltaMs;
-    const data = await fetchSelectors(q, ast, startMs, endMs, lookbackDeltaMs, this.opts.maxSamples);
-    if (Date.now() > deadline) throw new PromQLError('timeout', 'query timed out in query execution');
     const n = stepMs > 0 ? Math.floor((endMs - startMs) / stepMs) + 1 : 1;
-    if (n > this.opts.maxSamples) {
-      throw new PromQLError(
-        'too_many_samples',
-        'query processing would load too many samples into memory in query execution',
-      );
-    }
-    const times = new Float64Array(n);
-    for (let i = 0; i < n; i++) times[i] = startMs + i * stepMs;
-    const ev = new Evaluator(data, {
-      startMs,
-      endMs,
-      stepMs,
-      lookbackDeltaMs,
-      defaultSubqueryStepMs: this.opts.defaultSubqueryStepMs ?? DEFAULT_SUBQUERY_STEP_MS,
-      maxSamples: this.opts.maxSamples,
-      deadline,
-      query: text,
-    });
+    if (n > this.opts.maxSamples) throw tooManySamples();
+    // One signal stops reads and evaluation, with the reason as the error: the timeout, or the client gone.
+    const stop = new AbortController();
+    const timer = setTimeout(
+      () => stop.abort(new PromQLError('timeout', 'query timed out in query execution')),
+      this.opts.timeoutMs,
+    );
+    const clientGone = () => stop.abort(new PromQLError('canceled', 'query canceled: the client went away'));
+    if (opts?.signal?.aborted) clientGone();
+    opts?.signal?.addEventListener('abort', clientGone);
+    let ev: Evaluator;
     let value: EvalValue;
+    const times = new Float64Array(n);
     try {
-      value = ev.eval(ast, times);
+      const fetched = await fetchSelectors(q, ast, startMs, endMs, lookbackDeltaMs, this.opts.maxSamples, stop.signal);
+      // Evaluation starts in a turn of its own: not back to back with other queries' slices.
+      await nextTurn();
+      stop.signal.throwIfAborted();
+      if (Date.now() > deadline) throw new PromQLError('timeout', 'query timed out in query execution');
+      for (let i = 0; i < n; i++) times[i] = startMs + i * stepMs;
+      ev = new Evaluator(fetched.data, {
+        startMs,
+        endMs,
+        stepMs,
+        lookbackDeltaMs,
+        defaultSubqueryStepMs: this.opts.defaultSubqueryStepMs ?? DEFAULT_SUBQUERY_STEP_MS,
+        maxSamples: this.opts.maxSamples,
+        fetchedSamples: fetched.samples,
+        deadline,
+        signal: stop.signal,
+        query: text,
+      });
+      value = await evalInSlices(ev, ast, times, sliceSteps(fetched.series), stop.signal);
     } catch (e) {
       if (e instanceof PromQLError) throw e;
       throw new PromQLError('internal', (e as Error).message);
+    } finally {
+      clearTimeout(timer);
+      opts?.signal?.removeEventListener('abort', clientGone);
     }
     const warnings = [...ev.annotations.warnings];
     const infos = [...ev.annotations.infos];
-    return shapeResult(value, times, stepMs > 0, warnings, infos);
+    return shapeResult(value, times, stepMs > 0, definesOrder(ast), warnings, infos);
   }
+}
+
+/**
+ * Series × steps evaluated between two yields to the event loop. A range query is evaluated a slice of steps at a
+ * time (a step's value depends only on its own time), so ingestion and other tenants' queries are served in
+ * between. A slice spans at least MIN_SLICE_STEPS steps: each slice repeats the per-series work (label matching,
+ * grouping, allocations) once.
+ */
+const SLICE_POINTS = 1 << 20;
+const MIN_SLICE_STEPS = 32;
+
+function sliceSteps(fetchedSeries: number): number {
+  return Math.max(MIN_SLICE_STEPS, Math.floor(SLICE_POINTS / Math.max(1, fetchedSeries)));
+}
+
+/**
+ * Evaluates `ast` a slice of steps at a time, the newest first, copying each into the whole result as it comes: data
+ * is mostly recent, so the first slice evaluated (the last step alone) already shows most of the result's series,
+ * and the whole result's columns (counted before they are allocated) refuse an oversized query after it.
+ */
+async function evalInSlices(
+  ev: Evaluator,
+  ast: Expr,
+  times: Float64Array,
+  steps: number,
+  signal: AbortSignal,
+): Promise<EvalValue> {
+  const n = times.length;
+  if (n <= steps) return ev.eval(ast, times);
+  const scalar = new Float64Array(n);
+  const series = new Map<string, InstantSeries>();
+  let kind: EvalValue['kind'] | undefined;
+  // The newest step alone first: the cheapest look at how many series the result will have.
+  const bounds: [number, number][] = [[n - 1, n]];
+  for (let at = Math.floor((n - 2) / steps) * steps; at >= 0; at -= steps)
+    bounds.push([at, Math.min(n - 1, at + steps)]);
+  for (const [at, end] of bounds) {
+    if (kind) {
+      await nextTurn();
+      signal.throwIfAborted();
+    }
+    const part = ev.evalTransient(ast, times.subarray(at, end));
+    if (kind && part.kind !== kind) throw new PromQLError('internal', 'slices of different kinds');
+    kind = part.kind;
+    if (part.kind === 'scalar') scalar.set(part.vals, at);
+    else if (part.kind === 'vector') {
+      const keys = part.series.map((s) => `${s.dropName ? 1 : 0}${labelsKey(s.labels)}`);
+      // The slice's new series, counted at once before any of their columns is allocated.
+      ev.reserve(keys.filter((k) => !series.has(k)).length * n);
+      part.series.forEach((s, i) => {
+        let whole = series.get(keys[i]!);
+        if (!whole) {
+          whole = { labels: s.labels, vals: new Float64Array(n), has: new Uint8Array(n), dropName: s.dropName };
+          series.set(keys[i]!, whole);
+        }
+        whole.vals.set(s.vals, at);
+        whole.has.set(s.has, at);
+      });
+    } else throw new PromQLError('internal', `a range query evaluated to a ${part.kind}`);
+  }
+  return kind === 'scalar' ? { kind, vals: scalar } : { kind: 'vector', series: [...series.values()] };
 }
 
 function parse(expr: string | Expr): { ast: Expr; text: string } {
@@ -151,7 +227,8 @@ function parse(expr: string | Expr): { ast: Expr; text: string } {
   try {
     return { ast: parseExpr(expr), text: expr };
   } catch (e) {
-    if (e instanceof ParseError) throw new PromQLError('bad_data', e.message);
+    if (e instanceof ParseError)
+      throw new PromQLError('bad_data', e.message, e instanceof NestingTooDeepError ? 'too_deep' : undefined);
     throw e;
   }
 }
@@ -167,8 +244,9 @@ async function fetchSelectors(
   endMs: number,
   lookbackMs: number,
   maxSamples: number,
-): Promise<SelectorData> {
-  const wanted: { vs: VectorSelector; mint: number; maxt: number; hints?: SelectHints }[] = [];
+  signal: AbortSignal,
+): Promise<{ data: SelectorData; samples: number; series: number }> {
+  const wanted: { vs: VectorSelector; mint: number; maxt: number; latestOnly: boolean }[] = [];
   const atTime = (at: AtModifier) => (at.kind === 'time' ? at.ms : at.kind === 'start' ? startMs : endMs);
   const visit = (e: Expr, lo: number, hi: number, rangeMs: number) => {
     switch (e.type) {
@@ -178,7 +256,7 @@ async function fetchSelectors(
         const span = rangeMs > 0 ? rangeMs : lookbackMs;
         const w = { vs: e, mint: t0 - e.offsetMs - span + 1, maxt: t1 - e.offsetMs };
         // Evaluated at one time (an instant query, or @): only the newest sample in the lookback counts.
-        wanted.push(rangeMs === 0 && t0 === t1 ? { ...w, hints: LATEST_ONLY } : w);
+        wanted.push({ ...w, latestOnly: rangeMs === 0 && t0 === t1 });
         return;
       }
       case 'MatrixSelector':
@@ -210,28 +288,55 @@ async function fetchSelectors(
     }
   };
   visit(ast, startMs, endMs, 0);
-  const results = await Promise.all(wanted.map((w) => q.select(w.vs.matchers, w.mint, w.maxt, w.hints)));
+  // One selector after the other, each with what is left of the sample limit: a read over it is refused before
+  // it decodes its samples.
   const data: SelectorData = new Map();
-  let total = 0;
-  for (let i = 0; i < wanted.length; i++) {
-    const series = results[i]!;
-    for (const s of series) total += s.timestamps.length;
-    data.set(wanted[i]!.vs, series as SeriesData[]);
+  let samples = 0;
+  let seriesCount = 0;
+  for (const w of wanted) {
+    let series: SeriesData[];
+    try {
+      // Unsorted: the engine orders what it answers (shapeResult).
+      series = await q.select(w.vs.matchers, w.mint, w.maxt, {
+        signal,
+        maxSamples: maxSamples - samples,
+        sorted: false,
+        latestOnly: w.latestOnly,
+      });
+    } catch (e) {
+      if (e instanceof SampleLimitError) throw tooManySamples();
+      throw e;
+    }
+    for (const s of series) samples += s.timestamps.length;
+    seriesCount += series.length;
+    // Everything fetched is held in memory during evaluation (a Querier may ignore the hint).
+    if (samples > maxSamples) throw tooManySamples();
+    data.set(w.vs, series);
   }
-  // Everything fetched is held in memory during evaluation.
-  if (total > maxSamples) {
-    throw new PromQLError(
-      'too_many_samples',
-      'query processing would load too many samples into memory in query execution',
-    );
-  }
-  return data;
+  return { data, samples, series: seriesCount };
 }
 
+/** Functions and aggregations whose instant-vector result is in an order of their own, kept in the answer. */
+const ORDERING = new Set(['sort', 'sort_desc', 'sort_by_label', 'sort_by_label_desc', 'topk', 'bottomk', 'limitk']);
+
+function definesOrder(ast: Expr): boolean {
+  let found = false;
+  walk(ast, (e) => {
+    if ((e.type === 'Call' && ORDERING.has(e.func.name)) || (e.type === 'AggregateExpr' && ORDERING.has(e.op)))
+      found = true;
+  });
+  return found;
+}
+
+/**
+ * The result as the API answers it: matrices by labels; an instant vector in the order a sort, topk, bottomk or
+ * limitk in the query gave it, otherwise by labels (storage reads come in any order).
+ */
 function shapeResult(
   value: EvalValue,
   times: Float64Array,
   isRange: boolean,
+  ordered: boolean,
   warnings: string[],
   infos: string[],
 ): RawResult {
@@ -277,9 +382,9 @@ function shapeResult(
         if (timestamps.length > 0) series.push({ labels, timestamps, values });
       }
       checkDuplicates(series);
-      if (!isRange) return { resultType: 'vector', series, warnings, infos };
+      if (!isRange && ordered) return { resultType: 'vector', series, warnings, infos };
       series.sort((a, b) => compareLabels(a.labels, b.labels));
-      return { resultType: 'matrix', series, warnings, infos };
+      return { resultType: isRange ? 'matrix' : 'vector', series, warnings, infos };
     }
   }
 }

@@ -22,7 +22,14 @@ import { FUNCTION_CALLS } from './functions.js';
 import { positionString } from './parser.js';
 import { upperBound } from './range-functions.js';
 import { isStaleAt } from './staleness.js';
-import type { EvalContext, EvalValue, InstantSeries, RangeArg, RangeSeries } from './values.js';
+import {
+  ColumnSlab,
+  type EvalContext,
+  type EvalValue,
+  type InstantSeries,
+  type RangeArg,
+  type RangeSeries,
+} from './values.js';
 
 export type ErrorType =
   | 'bad_data'
@@ -37,6 +44,8 @@ export class PromQLError extends Error {
   constructor(
     readonly type: ErrorType,
     message: string,
+    /** Why a limit refused the query, for counting ('too_deep'); the type says it for the others. */
+    readonly limit?: string,
   ) {
     super(message);
     this.name = 'PromQLError';
@@ -51,7 +60,11 @@ export interface EvalOptions {
   /** Step of subqueries without one (Prometheus: the global evaluation interval). */
   defaultSubqueryStepMs: number;
   maxSamples: number;
+  /** Samples fetched from storage: held for the whole evaluation, so they count against maxSamples. */
+  fetchedSamples: number;
   deadline: number;
+  /** When aborted (the client went away, or the timeout while waiting for storage) evaluation stops with its reason. */
+  signal?: AbortSignal;
   query: string;
 }
 
@@ -64,13 +77,22 @@ export type SelectorData = Map<VectorSelector, SeriesData[]>;
 
 export class Evaluator implements EvalContext {
   readonly annotations: Annotations = { warnings: new Set(), infos: new Set() };
-  private currentSamples = 0;
+  /**
+   * Points held in memory now: fetched samples, the results of finished sub-expressions still needed, and what the
+   * node being evaluated has reserved. An instant-vector series holds one slot per step whether or not it has a
+   * value there (its arrays are allocated for every step), so it counts as `steps` points.
+   */
+  private currentSamples: number;
   private checkCounter = 0;
+  /** Range-vector selectors' samples without stale markers, by selector. */
+  private readonly rangeData = new Map<VectorSelector, RangeSeries[]>();
 
   constructor(
     private readonly data: SelectorData,
     private readonly opts: EvalOptions,
-  ) {}
+  ) {
+    this.currentSamples = opts.fetchedSamples;
+  }
 
   // ---- infrastructure ----
 
@@ -79,9 +101,9 @@ export class Evaluator implements EvalContext {
   }
 
   checkTimeout(): void {
-    if ((++this.checkCounter & 255) === 0 && Date.now() > this.opts.deadline) {
-      throw new PromQLError('timeout', 'query timed out in expression evaluation');
-    }
+    if ((++this.checkCounter & 255) !== 0) return;
+    this.opts.signal?.throwIfAborted();
+    if (Date.now() > this.opts.deadline) throw new PromQLError('timeout', 'query timed out in expression evaluation');
   }
 
   info(msg: string, pos: PosRange): void {
@@ -92,19 +114,14 @@ export class Evaluator implements EvalContext {
     this.annotations.warnings.add(`PromQL warning: ${msg} (${positionString(this.opts.query, pos.start)})`);
   }
 
-  private addSamples(n: number): void {
-    this.currentSamples += n;
+  reserve(points: number): void {
+    this.currentSamples += points;
     this.checkSamples(0);
   }
 
   /** Fails when the values alive now plus `extra` transient samples exceed the limit. */
   checkSamples(extra: number): void {
-    if (this.currentSamples + extra > this.opts.maxSamples) {
-      throw new PromQLError(
-        'too_many_samples',
-        'query processing would load too many samples into memory in query execution',
-      );
-    }
+    if (this.currentSamples + extra > this.opts.maxSamples) throw tooManySamples();
   }
 
   checkQuantiles(q: Float64Array, pos: PosRange): void {
@@ -123,8 +140,17 @@ export class Evaluator implements EvalContext {
     this.checkTimeout();
     const before = this.currentSamples;
     const v = this.evalNode(e, times);
+    // The node's inputs and scratch are garbage now; its result is what stays held.
     this.currentSamples = before;
-    this.addSamples(pointCount(v));
+    this.reserve(heldPoints(v, times.length));
+    return v;
+  }
+
+  /** Like eval, but its result is not counted as held: the caller copies it out and drops it (a query's slice). */
+  evalTransient(e: Expr, times: Float64Array): EvalValue {
+    const before = this.currentSamples;
+    const v = this.eval(e, times);
+    this.currentSamples = before;
     return v;
   }
 
@@ -202,14 +228,27 @@ export class Evaluator implements EvalContext {
     const n = times.length;
     const lookback = this.opts.lookbackDeltaMs;
     const fixed = vs.at ? this.atTime(vs.at) : null;
+    // Every fetched series is usually visible at some step: when that many would not fit, count exactly the ones
+    // that are before allocating any (a month at a 4-minute step over 100k series is refused at once).
+    if (this.currentSamples + data.length * n > this.opts.maxSamples) {
+      let visible = 0;
+      for (const s of data) {
+        this.checkTimeout();
+        if (visibleAtSomeStep(s, times, fixed, vs.offsetMs, lookback)) visible++;
+      }
+      this.checkSamples(visible * n);
+    }
     const out: InstantSeries[] = [];
+    const columns = new ColumnSlab(n);
     for (const s of data) {
       this.checkTimeout();
       const ts = s.timestamps;
       const values = s.values;
       let vals: Float64Array | null = null;
       let has: Uint8Array | null = null;
-      let j = -1; // index of the last sample at or before the reference time; times never decrease
+      // Index of the last sample at or before the reference time; times never decrease. Found by binary search at
+      // the first step: a range query evaluated in slices starts far into the series.
+      let j = upperBound(ts, (fixed ?? times[0]!) - vs.offsetMs) - 1;
       for (let i = 0; i < n; i++) {
         const ref = (fixed ?? times[i]!) - vs.offsetMs;
         while (j + 1 < ts.length && ts[j + 1]! <= ref) j++;
@@ -217,8 +256,8 @@ export class Evaluator implements EvalContext {
         const v = values[j]!;
         if (Number.isNaN(v) && isStaleAt(values, j)) continue;
         if (!vals) {
-          vals = new Float64Array(n);
-          has = new Uint8Array(n);
+          this.reserve(n);
+          ({ vals, has } = columns.take());
         }
         vals[i] = sampleTimes ? ts[j]! / 1000 : v;
         has![i] = 1;
@@ -237,7 +276,9 @@ export class Evaluator implements EvalContext {
     const windowEnds = new Float64Array(n);
     for (let i = 0; i < n; i++) windowEnds[i] = (fixed ?? times[i]!) - offset;
     if (e.type === 'MatrixSelector') {
-      const series = (this.data.get(e.vs) ?? []).map((s) => withoutStaleMarkers(s));
+      // Kept for the evaluation: every slice of a range query reads the same samples.
+      let series = this.rangeData.get(e.vs);
+      if (!series) this.rangeData.set(e.vs, (series = (this.data.get(e.vs) ?? []).map((s) => withoutStaleMarkers(s))));
       return { series, windowEnds, rangeMs: e.rangeMs };
     }
     // Subquery: evaluate the inner expression on its own step grid, aligned to multiples of the step, covering
@@ -255,6 +296,7 @@ export class Evaluator implements EvalContext {
       for (const s of this.vector(e.expr, innerTimes)) {
         let m = 0;
         for (let i = 0; i < count; i++) m += s.has[i]!;
+        this.reserve(m);
         const ts = new Float64Array(m);
         const vals = new Float64Array(m);
         let k = 0;
@@ -283,7 +325,15 @@ export class Evaluator implements EvalContext {
 
 // ---- helpers ----
 
-function pointCount(v: EvalValue): number {
+export function tooManySamples(): PromQLError {
+  return new PromQLError(
+    'too_many_samples',
+    'query processing would load too many samples into memory in query execution',
+  );
+}
+
+/** The points a value holds: a slot per step for every instant-vector series, every sample of a range vector. */
+function heldPoints(v: EvalValue, steps: number): number {
   switch (v.kind) {
     case 'scalar':
       return v.vals.length;
@@ -294,14 +344,50 @@ function pointCount(v: EvalValue): number {
       for (const s of v.series) c += s.ts.length;
       return c;
     }
-    case 'vector': {
-      let c = 0;
-      for (const s of v.series) for (let i = 0; i < s.has.length; i++) c += s.has[i]!;
-      return c;
-    }
+    case 'vector':
+      return v.series.length * steps;
   }
 }
 
+/**
+ * Whether vectorSelector would give the series a value at one of the steps (same rules, nothing allocated): a
+ * sample is seen by the steps from its own time until the next sample or the lookback delta, whichever is first.
+ */
+function visibleAtSomeStep(
+  s: SeriesData,
+  times: Float64Array,
+  fixed: number | null,
+  offsetMs: number,
+  lookback: number,
+): boolean {
+  const ts = s.timestamps;
+  for (let j = 0; j < ts.length; j++) {
+    if (Number.isNaN(s.values[j]!) && isStaleAt(s.values, j)) continue;
+    const seenUntil = Math.min(ts[j]! + lookback, j + 1 < ts.length ? ts[j + 1]! : Infinity);
+    // The first reference time at or after the sample.
+    let ref: number;
+    if (fixed !== null) ref = fixed - offsetMs;
+    else {
+      const i = firstAtOrAfter(times, ts[j]! + offsetMs);
+      if (i >= times.length) return false;
+      ref = times[i]! - offsetMs;
+    }
+    if (ref >= ts[j]! && ref < seenUntil) return true;
+  }
+  return false;
+}
+
+/** First index with a[i] >= t. */
+function firstAtOrAfter(a: Float64Array, t: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid]! < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
 function withoutStaleMarkers(s: SeriesData): RangeSeries {
   const vals = s.values;
   let stale = 0;

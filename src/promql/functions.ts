@@ -132,7 +132,7 @@ export const FUNCTION_CALLS: ReadonlyMap<string, FunctionCall> = new Map<string,
 
 /** `f` applied to each value of the instant-vector argument. */
 function elementwise(f: (v: number) => number): FunctionCall {
-  return (ev, e, times) => ({ kind: 'vector', series: mapSeries(ev.vector(e.args[0]!, times), f) });
+  return (ev, e, times) => ({ kind: 'vector', series: mapSeries(ev, ev.vector(e.args[0]!, times), f) });
 }
 
 /** A calendar part of each value taken as unix seconds or, without an argument, of each step time. */
@@ -145,13 +145,14 @@ function calendar(part: (d: Date) => number): FunctionCall {
     }
     const vec = ev.vector(e.args[0]!, times);
     // Go's time.Unix(int64(NaN/Inf)) yields an arbitrary date; Prometheus answers garbage there, we answer NaN.
-    const series = mapSeries(vec, (v) => (Number.isFinite(v) ? part(new Date(Math.trunc(v) * 1000)) : NaN));
+    const series = mapSeries(ev, vec, (v) => (Number.isFinite(v) ? part(new Date(Math.trunc(v) * 1000)) : NaN));
     return { kind: 'vector', series };
   };
 }
 
 /** Applies `f` to every value (the result drops the metric name); `keepStep` can drop whole steps. */
 function mapSeries(
+  ev: EvalContext,
   vec: InstantSeries[],
   f: (v: number, i: number) => number,
   keepStep?: (i: number) => boolean,
@@ -159,6 +160,7 @@ function mapSeries(
   const out: InstantSeries[] = [];
   for (const s of vec) {
     const n = s.vals.length;
+    ev.reserve(n);
     const vals = new Float64Array(n);
     let has = s.has;
     if (keepStep) {
@@ -180,6 +182,7 @@ function clamp(ev: EvalContext, e: Call, times: Float64Array): EvalValue {
   const hi = ev.scalar(e.args[2]!, times);
   // Steps where max < min have no output.
   const series = mapSeries(
+    ev,
     vec,
     (v, i) => Math.max(lo[i]!, Math.min(hi[i]!, v)),
     (i) => !(hi[i]! < lo[i]!),
@@ -190,20 +193,20 @@ function clamp(ev: EvalContext, e: Call, times: Float64Array): EvalValue {
 function clampMin(ev: EvalContext, e: Call, times: Float64Array): EvalValue {
   const vec = ev.vector(e.args[0]!, times);
   const lo = ev.scalar(e.args[1]!, times);
-  return { kind: 'vector', series: mapSeries(vec, (v, i) => Math.max(lo[i]!, v)) };
+  return { kind: 'vector', series: mapSeries(ev, vec, (v, i) => Math.max(lo[i]!, v)) };
 }
 
 function clampMax(ev: EvalContext, e: Call, times: Float64Array): EvalValue {
   const vec = ev.vector(e.args[0]!, times);
   const hi = ev.scalar(e.args[1]!, times);
-  return { kind: 'vector', series: mapSeries(vec, (v, i) => Math.min(hi[i]!, v)) };
+  return { kind: 'vector', series: mapSeries(ev, vec, (v, i) => Math.min(hi[i]!, v)) };
 }
 
 /** round(v, to_nearest = 1): halves round up, like Prometheus. */
 function round(ev: EvalContext, e: Call, times: Float64Array): EvalValue {
   const vec = ev.vector(e.args[0]!, times);
   const to = e.args.length > 1 ? ev.scalar(e.args[1]!, times) : null;
-  const series = mapSeries(vec, (v, i) => {
+  const series = mapSeries(ev, vec, (v, i) => {
     const inv = 1 / (to ? to[i]! : 1);
     return Math.floor(v * inv + 0.5) / inv;
   });

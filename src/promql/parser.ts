@@ -1,7 +1,7 @@
 // PromQL parser: the official lezer grammar produces a concrete tree; this module turns it into the typed AST
 // (ast.ts) and type-checks it with Prometheus' rules and error wording (promql/parser/parse.go checkAST).
 import { parser as lezerParser } from '@prometheus-io/lezer-promql';
-import type { SyntaxNode } from '@lezer/common';
+import type { SyntaxNode, Tree } from '@lezer/common';
 import type { LabelMatcher, MatchType } from '../model/storage.js';
 import {
   documentedType,
@@ -610,6 +610,70 @@ export function unquoteString(raw: string): string | null {
   return out;
 }
 
+/**
+ * How deeply an expression may nest. Conversion, type checking, evaluation and printing recurse once (or a few
+ * times) per level; without a bound a query of thousands of nested parentheses exhausts the stack. 400 is far
+ * beyond any written query.
+ */
+export const MAX_NESTING_DEPTH = 400;
+
+/** A query refused for nesting deeper than MAX_NESTING_DEPTH (counted apart from other parse errors). */
+export class NestingTooDeepError extends ParseError {}
+
+const tooDeep = (input: string, at: number) =>
+  new NestingTooDeepError(
+    { start: at, end: at },
+    `the expression nests more than ${MAX_NESTING_DEPTH} levels deep (parentheses, calls, operators)`,
+    input,
+  );
+
+/**
+ * Brackets nested beyond the limit, found by a flat scan before lezer runs: lezer itself gives up on very deep input
+ * with a misleading "unexpected" error, and spends time on it first.
+ */
+function checkBracketDepth(input: string): void {
+  let depth = 0;
+  for (let i = 0; i < input.length; i++) {
+    const c = input[i]!;
+    if (c === '(' || c === '[' || c === '{') {
+      if (++depth > MAX_NESTING_DEPTH) throw tooDeep(input, i);
+    } else if (c === ')' || c === ']' || c === '}') depth--;
+    else if (c === '"' || c === "'" || c === '`') {
+      // Skip the string literal (backslash escapes except in raw strings).
+      for (i++; i < input.length && input[i] !== c; i++) if (input[i] === '\\' && c !== '`') i++;
+    } else if (c === '#') {
+      while (i < input.length && input[i] !== '\n') i++;
+    }
+  }
+}
+
+/** Expression nodes lezer nests one inside the other: unary and binary operator chains have no brackets. */
+const NESTING_NODES = new Set([
+  'ParenExpr',
+  'BinaryExpr',
+  'UnaryExpr',
+  'FunctionCall',
+  'AggregateExpr',
+  'SubqueryExpr',
+  'MatrixSelector',
+  'OffsetExpr',
+  'StepInvariantExpr',
+]);
+
+/** The expression's nesting within the limit, measured on lezer's tree with its iterative walk (no recursion). */
+function checkExpressionDepth(tree: Tree, input: string): void {
+  let depth = 0;
+  tree.iterate({
+    enter: (node) => {
+      if (!NESTING_NODES.has(node.name)) return;
+      if (++depth > MAX_NESTING_DEPTH) throw tooDeep(input, node.from);
+    },
+    leave: (node) => {
+      if (NESTING_NODES.has(node.name)) depth--;
+    },
+  });
+}
+
 function firstError(root: SyntaxNode): SyntaxNode | null {
   const cursor = root.cursor();
   do {
@@ -627,6 +691,7 @@ function describeUnexpected(input: string, at: number): string {
 
 /** Parses and type-checks a PromQL expression. Throws ParseError with Prometheus-style `line:col: parse error: ...`. */
 export function parseExpr(input: string): Expr {
+  checkBracketDepth(input);
   let tree = lezerParser.parse(input);
   let err = firstError(tree.topNode);
   // The lezer grammar lacks Go's `2.` float form; where it stops right after one, read the dot as a space.
@@ -652,6 +717,7 @@ export function parseExpr(input: string): Expr {
   }
   if (input.trim() === '' || !top.firstChild)
     throw new ParseError({ start: 0, end: 0 }, 'no expression found in input', input);
+  checkExpressionDepth(tree, input);
   const conv = new Converter(source);
   const expr = conv.expr(top);
   checkTypes(expr, conv);

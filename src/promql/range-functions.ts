@@ -76,6 +76,7 @@ export function overWindows(kernel: RangeKernel, options: WindowOptions = {}): F
         }
         if (r === undefined) continue;
         if (!vals) {
+          ev.reserve(n);
           vals = new Float64Array(n);
           has = new Uint8Array(n);
         }

@@ -50,6 +50,11 @@ export interface EvalContext {
   checkTimeout(): void;
   /** Fails when the values alive now plus `extra` transient samples exceed the limit. */
   checkSamples(extra: number): void;
+  /**
+   * Counts `points` more held until the node being evaluated returns (then its result is counted instead) and fails
+   * past the limit. Called before allocating them, so a query over the limit is refused before it takes the memory.
+   */
+  reserve(points: number): void;
   /** Warns about quantiles outside [0, 1]. */
   checkQuantiles(q: Float64Array, pos: PosRange): void;
   info(msg: string, pos: PosRange): void;
@@ -60,6 +65,34 @@ export interface EvalContext {
 export type FunctionCall = (ev: EvalContext, call: Call, times: Float64Array) => EvalValue;
 
 export const EMPTY_LABELS: Label[] = [];
+
+/** Slots of the shared buffers a ColumnSlab carves columns from (512 KiB of values). */
+const SLAB_SLOTS = 1 << 16;
+
+/**
+ * Hands out the columns of instant-vector series (values and presence for `n` steps) carved from shared buffers:
+ * a selector over a million series allocates a few large arrays instead of two million small ones.
+ */
+export class ColumnSlab {
+  private vals = new Float64Array(0);
+  private has = new Uint8Array(0);
+  private used = 0;
+
+  constructor(private readonly n: number) {}
+
+  take(): { vals: Float64Array; has: Uint8Array } {
+    const n = this.n;
+    if (this.used + n > this.vals.length) {
+      const slots = Math.max(n, SLAB_SLOTS - (SLAB_SLOTS % n));
+      this.vals = new Float64Array(slots);
+      this.has = new Uint8Array(slots);
+      this.used = 0;
+    }
+    const at = this.used;
+    this.used += n;
+    return { vals: this.vals.subarray(at, at + n), has: this.has.subarray(at, at + n) };
+  }
+}
 
 /** Builds output series addressed by label set, for operators whose output labels differ from their input's. */
 export class OutputBuilder {
@@ -74,6 +107,7 @@ export class OutputBuilder {
     const key = labelsKey(labels);
     let idx = this.byKey.get(key);
     if (idx === undefined) {
+      this.ev.reserve(this.n);
       idx = this.series.length;
       this.byKey.set(key, idx);
       this.series.push({ labels, vals: new Float64Array(this.n), has: new Uint8Array(this.n), dropName });

@@ -8,7 +8,7 @@ import type { SeriesData } from '../model/storage.js';
 import type { CompiledMatcher } from '../model/matcher.js';
 import { EMPTY_POSTINGS, selectPostings, type Postings, type PostingsSource } from './postings.js';
 import { fsyncDir } from './fsutil.js';
-import { decodeChunk, chunkSampleCount } from './chunk.js';
+import { decodeChunks, chunkSampleCount } from './chunk.js';
 
 // An immutable block: <ulid>/meta.json, <ulid>/index, <ulid>/chunks/000001...
 //
@@ -578,14 +578,8 @@ export class BlockReader implements PostingsSource {
     const raw = await this.readChunks(series, mint, maxt);
     const out: SeriesData[] = [];
     raw.forEach((r, i) => {
-      let n = 0;
-      for (const c of r.chunks) n += chunkSampleCount(c);
-      const ts = new Float64Array(n);
-      const vs = new Float64Array(n);
-      let end = 0;
-      for (const c of r.chunks) end = decodeChunk(c, ts, vs, end, mint, maxt);
-      if (end > 0)
-        out.push({ labels: this.labels(series[i]!), timestamps: ts.subarray(0, end), values: vs.subarray(0, end) });
+      const d = decodeChunks(r.chunks, mint, maxt);
+      if (d) out.push({ labels: this.labels(series[i]!), ...d });
     });
     return out;
   }

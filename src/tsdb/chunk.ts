@@ -318,6 +318,22 @@ export function chunkSampleCount(chunk: Uint8Array): number {
   return chunk[1]!;
 }
 
+/** The samples in [mint, maxt] of one series' chunks (time order, not overlapping); undefined when none. */
+export function decodeChunks(
+  chunks: readonly Uint8Array[],
+  mint: number,
+  maxt: number,
+): { timestamps: Float64Array; values: Float64Array } | undefined {
+  let n = 0;
+  for (const c of chunks) n += chunkSampleCount(c);
+  const ts = new Float64Array(n);
+  const vs = new Float64Array(n);
+  let end = 0;
+  for (const c of chunks) end = decodeChunk(c, ts, vs, end, mint, maxt);
+  if (end === 0) return undefined;
+  return { timestamps: ts.subarray(0, end), values: vs.subarray(0, end) };
+}
+
 export class CorruptChunkError extends Error {
   override name = 'CorruptChunkError';
 }

@@ -4,7 +4,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Label, MetricMetadata, PromSeries } from '../model/prometheus.js';
-import type { LabelMatcher, Querier, SelectHints, SeriesData } from '../model/storage.js';
+import type { LabelMatcher, Querier, SelectHints, SeriesData, SeriesHints } from '../model/storage.js';
 import { Appender, TsdbUnavailableError, type AppendResult, type RejectReason } from './appender.js';
 import type { BlockMeta } from './block.js';
 import { Compactor } from './compactor.js';
@@ -152,8 +152,8 @@ export class TenantDb implements TsdbQuerier {
     return this.querier.select(matchers, mint, maxt);
   }
 
-  series(matchers: LabelMatcher[], mint: number, maxt: number): Promise<Label[][]> {
-    return this.querier.series(matchers, mint, maxt);
+  series(matchers: LabelMatcher[], mint: number, maxt: number, hints?: SeriesHints): Promise<Label[][]> {
+    return this.querier.series(matchers, mint, maxt, hints);
   }
 
   labelNames(matchers: LabelMatcher[], mint: number, maxt: number): Promise<string[]> {

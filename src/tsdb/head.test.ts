@@ -4,6 +4,7 @@ import type { Label } from '../model/prometheus.js';
 import { AppendOutcome, Head, UNBOUNDED_WINDOW } from './head.js';
 import { hashLabels } from './labels.js';
 import { isStaleAt, writeStaleNaN } from '../promql/staleness.js';
+import { decodeChunks } from './chunk.js';
 
 const R = 3600_000;
 
@@ -49,7 +50,7 @@ describe('head', () => {
     h.sealBefore(R);
     h.truncateBefore(R);
     for (let i = 0; i < series.length; i += 37) {
-      const d = h.samples(series[i]!, -Infinity, Infinity)!;
+      const d = decodeChunks(h.chunksIn(series[i]!, -Infinity, Infinity), -Infinity, Infinity)!;
       const want = [];
       for (let k = R / 10_000; k < steps; k++) want.push(value(i, k));
       assert.equal(d.timestamps[0], R);

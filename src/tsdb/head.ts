@@ -1,10 +1,10 @@
 import type { Label } from '../model/prometheus.js';
-import type { SeriesData } from '../model/storage.js';
 import { hashLabels, labelsEqual } from './labels.js';
 import type { CompiledMatcher } from '../model/matcher.js';
 import { EMPTY_POSTINGS, selectPostings, type Postings, type PostingsSource } from './postings.js';
 import { ChunkArena } from './arena.js';
-import { MAX_SAMPLES_PER_CHUNK, ChunkAppender, decodeChunk, chunkSampleCount } from './chunk.js';
+import { MAX_SAMPLES_PER_CHUNK, ChunkAppender, decodeChunk, decodeChunks, chunkSampleCount } from './chunk.js';
+import type { SeriesData } from '../model/storage.js';
 
 // The head: the newest data, in memory. Series are found by label hash (collisions chained), each holds closed
 // chunks plus one open chunk. Chunks never cross a block-range boundary, so cutting a block moves whole chunks.
@@ -268,25 +268,24 @@ export class Head implements PostingsSource {
     return s.open !== undefined && s.open.count > 0 && s.open.maxT >= mint && s.open.minT <= maxt;
   }
 
-  /** The series' samples in [mint, maxt] (decoded now, so later head changes do not affect the result). */
-  samples(s: HeadSeries, mint: number, maxt: number): SeriesData | undefined {
-    let n = s.open && s.open.maxT >= mint && s.open.minT <= maxt ? s.open.count : 0;
-    const arena = this.arena;
+  /**
+   * The series' chunks overlapping [mint, maxt] as they are now, to decode later, appended to `out`: closed chunks
+   * as views of the arena (its pages are never overwritten), the open chunk copied (appends reuse its buffer).
+   */
+  chunksIn(s: HeadSeries, mint: number, maxt: number, out: Uint8Array[] = []): Uint8Array[] {
     const c = s.chunks;
     for (let i = 0; i < c.length; i += 3) {
-      if (c[i + 2]! >= mint && c[i + 1]! <= maxt) n += chunkSampleCount(arena.get(c[i]!));
+      if (c[i + 2]! >= mint && c[i + 1]! <= maxt) out.push(this.arena.get(c[i]!));
     }
-    if (n === 0) return undefined;
-    const ts = new Float64Array(n);
-    const vs = new Float64Array(n);
-    let end = 0;
-    for (let i = 0; i < c.length; i += 3) {
-      if (c[i + 2]! >= mint && c[i + 1]! <= maxt) end = decodeChunk(arena.get(c[i]!), ts, vs, end, mint, maxt);
-    }
-    if (s.open && s.open.maxT >= mint && s.open.minT <= maxt) end = decodeChunk(s.open.buf, ts, vs, end, mint, maxt);
-    if (end === 0) return undefined;
-    // A copy of the array; the Label objects are shared and must not be modified.
-    return { labels: s.labels.slice(), timestamps: ts.subarray(0, end), values: vs.subarray(0, end) };
+    const open = s.open;
+    if (open && open.count > 0 && open.maxT >= mint && open.minT <= maxt) out.push(open.buf.slice(0, open.byteLength));
+    return out;
+  }
+
+  /** The series' samples in [mint, maxt], decoded; undefined when none (select() decodes many series in batches). */
+  samples(s: HeadSeries, mint: number, maxt: number): SeriesData | undefined {
+    const d = decodeChunks(this.chunksIn(s, mint, maxt), mint, maxt);
+    return d && { labels: s.labels.slice(), ...d };
   }
 
   /**

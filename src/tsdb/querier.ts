@@ -2,10 +2,18 @@
 // read synchronously together with the block list snapshot, so a block cut or compaction running meanwhile can
 // neither hide nor double data.
 import type { Label } from '../model/prometheus.js';
-import type { LabelMatcher, Querier, SelectHints, SeriesData } from '../model/storage.js';
+import {
+  SampleLimitError,
+  type LabelMatcher,
+  type Querier,
+  type SelectHints,
+  type SeriesHints,
+  type SeriesData,
+} from '../model/storage.js';
+import { chunkSampleCount, decodeChunk } from './chunk.js';
 import type { BlockReader } from './block.js';
 import type { Head } from './head.js';
-import { compareLabels, labelsKey } from '../model/labels.js';
+import { compareLabels, labelsKey, smallestLabelSets } from '../model/labels.js';
 import { compileMatchers, type CompiledMatcher } from '../model/matcher.js';
 
 export class HeadBlockQuerier implements Querier {
@@ -21,24 +29,74 @@ export class HeadBlockQuerier implements Querier {
     return bs;
   }
 
-  async select(matchers: LabelMatcher[], mint: number, maxt: number, hints?: SelectHints): Promise<SeriesData[]> {
+  /**
+   * Reads in two steps: the chunks of every matching series are gathered (the head's synchronously with the block
+   * snapshot, so a block cut running meanwhile can neither hide nor double data), then decoded a batch at a time,
+   * yielding to the event loop in between (other requests go on while a read of a million series runs), stopping
+   * when the hints' signal is aborted or as soon as the samples decoded pass the hints' limit.
+   */
+  async select(matchers: LabelMatcher[], mint: number, maxt: number, hints: SelectHints = {}): Promise<SeriesData[]> {
     const ms = compileMatchers(matchers);
-    const latestOnly = hints?.latestOnly === true;
+    const latestOnly = hints.latestOnly === true;
     const blocks = this.acquireBlocks(mint, maxt);
-    const parts: SeriesData[] = [];
+    // The matching series' label sets and, flat, their chunks: series i's are chunks[chunkEnd[i - 1] .. chunkEnd[i]).
+    const labels: Label[][] = [];
+    const chunkEnd: number[] = [];
+    const chunks: Uint8Array[] = [];
+    // With latestOnly, the head's series read on their own: most from the open chunk, without decoding.
+    const latest: SeriesData[] = [];
     try {
       for (const s of this.head.matchingSeries(ms, mint, maxt)) {
-        const d = latestOnly ? this.head.latestSample(s, mint, maxt) : this.head.samples(s, mint, maxt);
-        if (d) parts.push(d);
+        if (latestOnly) {
+          const d = this.head.latestSample(s, mint, maxt);
+          if (d) latest.push(d);
+          continue;
+        }
+        const before = chunks.length;
+        if (this.head.chunksIn(s, mint, maxt, chunks).length === before) continue;
+        labels.push(s.labels);
+        chunkEnd.push(chunks.length);
       }
-      // The head holds each series once: with no block in range there is nothing to merge.
-      if (blocks.length === 0) return parts.sort(byLabels);
-      const fromBlocks = await Promise.all(blocks.map((b) => b.samples(b.matchingSeries(ms, mint, maxt), mint, maxt)));
-      for (const f of fromBlocks) parts.push(...f);
+      for (const b of blocks) {
+        const series = b.matchingSeries(ms, mint, maxt);
+        const raw = await b.readChunks(series, mint, maxt);
+        hints.signal?.throwIfAborted();
+        for (let i = 0; i < series.length; i++) {
+          labels.push(b.labels(series[i]!));
+          chunks.push(...raw[i]!.chunks);
+          chunkEnd.push(chunks.length);
+        }
+      }
     } finally {
       for (const b of blocks) b.release();
     }
-    return mergeSeriesData(parts);
+    const limit = hints.maxSamples ?? Infinity;
+    const parts: SeriesData[] = latest;
+    let samples = 0;
+    for (const d of latest) samples += d.timestamps.length;
+    if (samples > limit) throw new SampleLimitError(`the read holds more than ${limit} samples`);
+    for (let from = 0; from < labels.length; from += DECODE_BATCH) {
+      if (from > 0) await yieldToLoop(hints.signal);
+      const to = Math.min(labels.length, from + DECODE_BATCH);
+      const first = from > 0 ? chunkEnd[from - 1]! : 0;
+      // One pair of arrays for the batch: typed arrays are costly objects, a series often holds a sample or two.
+      let n = 0;
+      for (let c = first; c < chunkEnd[to - 1]!; c++) n += chunkSampleCount(chunks[c]!);
+      const ts = new Float64Array(n);
+      const vs = new Float64Array(n);
+      let end = 0;
+      for (let i = from, c = first; i < to; i++) {
+        const start = end;
+        for (; c < chunkEnd[i]!; c++) end = decodeChunk(chunks[c]!, ts, vs, end, mint, maxt);
+        if (end === start) continue;
+        samples += end - start;
+        if (samples > limit) throw new SampleLimitError(`the read holds more than ${limit} samples`);
+        // The store's own label arrays: readers never modify them.
+        parts.push({ labels: labels[i]!, timestamps: ts.subarray(start, end), values: vs.subarray(start, end) });
+      }
+    }
+    if (blocks.length > 0) return mergeSeriesData(parts);
+    return hints.sorted === false ? parts : parts.sort(byLabels);
   }
 
   private forEachMatchingLabels(
@@ -54,13 +112,23 @@ export class HeadBlockQuerier implements Querier {
     }
   }
 
-  async series(matchers: LabelMatcher[], mint: number, maxt: number): Promise<Label[][]> {
-    const found = new Map<string, Label[]>();
-    this.forEachMatchingLabels(compileMatchers(matchers), mint, maxt, (labels) => {
-      const key = labelsKey(labels);
-      if (!found.has(key)) found.set(key, labels as Label[]);
-    });
-    return [...found.values()].sort(compareLabels);
+  async series(matchers: LabelMatcher[], mint: number, maxt: number, hints: SeriesHints = {}): Promise<Label[][]> {
+    const ms = compileMatchers(matchers);
+    let found: Label[][];
+    if (this.blocks().some((b) => b.overlaps(mint, maxt))) {
+      // A series may be in the head and in blocks: one each.
+      const byKey = new Map<string, Label[]>();
+      this.forEachMatchingLabels(ms, mint, maxt, (labels) => {
+        const key = labelsKey(labels);
+        if (!byKey.has(key)) byKey.set(key, labels as Label[]);
+      });
+      found = [...byKey.values()];
+    } else {
+      found = [];
+      this.forEachMatchingLabels(ms, mint, maxt, (labels) => found.push(labels as Label[]));
+    }
+    const limit = hints.limit ?? 0;
+    return limit > 0 && found.length > limit ? smallestLabelSets(found, limit) : found.sort(compareLabels);
   }
 
   async labelNames(matchers: LabelMatcher[], mint: number, maxt: number): Promise<string[]> {
@@ -92,6 +160,15 @@ export class HeadBlockQuerier implements Querier {
     }
     return [...values].sort();
   }
+}
+
+/** Series decoded between two yields to the event loop (about a millisecond of work each). */
+const DECODE_BATCH = 1024;
+
+/** Lets other callbacks run (setImmediate: after pending I/O), then stops if the read was aborted meanwhile. */
+async function yieldToLoop(signal: AbortSignal | undefined): Promise<void> {
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  signal?.throwIfAborted();
 }
 
 /** Merges parts of the same series from several sources (time-sorted, duplicates dropped) and sorts by labels. */

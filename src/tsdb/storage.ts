@@ -1,7 +1,7 @@
 import { access, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Label, MetricMetadata, PromSeries } from '../model/prometheus.js';
-import type { LabelMatcher, SelectHints, SeriesData } from '../model/storage.js';
+import type { LabelMatcher, SelectHints, SeriesData, SeriesHints } from '../model/storage.js';
 import {
   DEFAULT_TSDB_OPTIONS,
   TenantDb,
@@ -112,8 +112,8 @@ export class Storage {
         withDb<SeriesData[]>([], (db) => db.select(m, mint, maxt, hints)),
       exportSeries: (m: LabelMatcher[], mint: number, maxt: number) =>
         withDb<SeriesData[]>([], (db) => db.exportSeries(m, mint, maxt)),
-      series: (m: LabelMatcher[], mint: number, maxt: number) =>
-        withDb<Label[][]>([], (db) => db.series(m, mint, maxt)),
+      series: (m: LabelMatcher[], mint: number, maxt: number, hints?: SeriesHints) =>
+        withDb<Label[][]>([], (db) => db.series(m, mint, maxt, hints)),
       labelNames: (m: LabelMatcher[], mint: number, maxt: number) =>
         withDb<string[]>([], (db) => db.labelNames(m, mint, maxt)),
       labelValues: (name: string, m: LabelMatcher[], mint: number, maxt: number) =>

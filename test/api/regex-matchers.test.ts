@@ -95,6 +95,8 @@ describe('regex matchers on the store over HTTP', () => {
     timeout: 10_000,
   }, async () => {
     assert.deepEqual(await query('long{v=~"(a+)+b"}'), ['5']);
+    // The shape reported against the old matcher: no metric name, every series with a `v` label.
+    assert.deepEqual(await query('{v=~"(a+)+b"}'), ['5']);
     assert.deepEqual(await query('long{v=~"(a+)+"}'), ['4']);
     assert.deepEqual(await query('long{v=~"(a|aa)+c"}'), []);
     assert.deepEqual(await query('long{v=~"(a*)*c"}'), []);

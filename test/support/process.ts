@@ -18,10 +18,11 @@ process.on('exit', () => {
   for (const c of running) c.kill('SIGKILL');
 });
 
-export async function spawnPromdog(args: string[], env: NodeJS.ProcessEnv = {}): Promise<PromdogProcess> {
+/** `cli`: another build's CLI script (benchmarks compare builds); default this one's. */
+export async function spawnPromdog(args: string[], env: NodeJS.ProcessEnv = {}, cli = CLI): Promise<PromdogProcess> {
   const child = spawn(
     process.execPath,
-    ['--max-semi-space-size=64', CLI, 'serve', '--listen', '127.0.0.1:0', ...args],
+    ['--max-semi-space-size=64', cli, 'serve', '--listen', '127.0.0.1:0', ...args],
     {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

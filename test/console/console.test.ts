@@ -13,7 +13,8 @@ import { decodeSeriesV2 } from '../../src/intake/decoders/series-v2.js';
 import { OVERVIEW_PANELS } from '../../src/selfmon/overview-panels.js';
 import type { DDSeries } from '../../src/model/datadog.js';
 import { agentEventsPayload } from '../support/agent-events.js';
-import { assertCaptureChecksShown, CAPTURE_HOST, postCheckRunCapture, type CheckRun } from './support.js';
+import { assertCaptureChecksShown, CAPTURE_HOST, postCheckRunCapture } from './support.js';
+import type { AgentCheck } from '../support/agent-checks.js';
 
 // The web console in real headless Chromium against a real promdog (embedded store, 1 s self-scrape) that keeps
 // receiving the Agent captures (moved to now), a host metadata payload, the check_run capture and DogStatsD from
@@ -31,7 +32,7 @@ let browser: Browser;
 /** Started before the traffic is set up; after() closes it even when the set-up failed half way. */
 let launching: Promise<Browser> | undefined;
 let captureSeries: DDSeries[][];
-let checks: CheckRun[];
+let checks: AgentCheck[];
 let traffic: NodeJS.Timeout;
 let statsd: InstanceType<typeof StatsD>;
 /** The events posted at set-up, by what they are. */

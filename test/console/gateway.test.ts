@@ -9,7 +9,8 @@ import { PrometheusProcess } from '../support/prometheus.js';
 import { firingRuleFlags } from '../support/ruler-flags.js';
 import { postAgentCapture, v1Series, waitFor } from '../selfmon/support.js';
 import { OVERVIEW_PANELS } from '../../src/selfmon/overview-panels.js';
-import { assertCaptureChecksShown, CAPTURE_HOST, postCheckRunCapture, type CheckRun } from './support.js';
+import { assertCaptureChecksShown, CAPTURE_HOST, postCheckRunCapture } from './support.js';
+import type { AgentCheck } from '../support/agent-checks.js';
 
 // The web console of a gateway promdog in real headless Chromium. With --query-url every page reads the backend (a
 // real Prometheus that the gateway remote-writes the Agent captures, service checks and its own metrics to) and
@@ -23,7 +24,7 @@ let withQuery: TestPromdog;
 let withoutQuery: TestPromdog;
 let ruler: { args: string[]; dir: string } | undefined;
 let browser: Browser;
-let checks: CheckRun[];
+let checks: AgentCheck[];
 
 const nowS = () => Math.floor(Date.now() / 1000);
 const attr = async (page: Page, selector: string, name: string) => Number(await page.getAttribute(selector, name));

@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
-import { deflateSync } from 'node:zlib';
 import type { Page } from 'playwright-core';
-import { decodedBody, loadFixture } from '../support/fixtures.js';
-import { post } from '../support/promdog.js';
+import { type AgentCheck, capturedChecks, postChecks } from '../support/agent-checks.js';
 
 // What the console's browser tests share: the service checks of the Agent's check_run capture, posted as the Agent
 // would, and what the Service checks page must show of them.
@@ -10,38 +8,25 @@ import { post } from '../support/promdog.js';
 /** The host of the Agent captures. */
 export const CAPTURE_HOST = 'COMP-N52P6N99MH';
 
-/** A service check as the Agent posts it to /api/v1/check_run. */
-export interface CheckRun {
-  check: string;
-  host_name: string;
-  timestamp: number;
-  status: number;
-  message: string;
-  tags: string[] | null;
-}
-
 /** A check's status in the capture's second round (`latest`): ntp.in_sync turns WARNING. */
-const statusAt = (c: CheckRun, latest: boolean) => (latest && c.check === 'ntp.in_sync' ? 1 : c.status);
+const statusAt = (c: AgentCheck, latest: boolean) => (latest && c.check === 'ntp.in_sync' ? 1 : c.status);
 
 /**
  * Posts the check_run capture two minutes before `nowS`, then again at `nowS` with ntp.in_sync turned WARNING.
  * Returns the capture's checks.
  */
-export async function postCheckRunCapture(url: string, key: string, nowS: number): Promise<CheckRun[]> {
-  const checks = JSON.parse(
-    decodedBody(loadFixture('api_v1_check_run_response.json').find((x) => x.encoding === 'deflate')!).toString(),
-  ) as CheckRun[];
+export async function postCheckRunCapture(url: string, key: string, nowS: number): Promise<AgentCheck[]> {
+  const checks = capturedChecks();
   for (const [timestamp, latest] of [
     [nowS - 120, false],
     [nowS, true],
   ] as const) {
-    const list = checks.map((c) => ({ ...c, timestamp, status: statusAt(c, latest) }));
-    const r = await post(url, '/api/v1/check_run', deflateSync(JSON.stringify(list)), {
+    await postChecks(
+      url,
       key,
-      encoding: 'none',
-      rawEncodingHeader: 'deflate',
-    });
-    assert.equal(r.status, 202, JSON.stringify(r.json));
+      checks.map((c) => ({ ...c, status: statusAt(c, latest) })),
+      timestamp,
+    );
   }
   return checks;
 }
@@ -50,7 +35,7 @@ export async function postCheckRunCapture(url: string, key: string, nowS: number
  * The Service checks page (loaded) shows one row per check, host and tags, each with its current status (ntp.in_sync
  * WARNING first, the others OK), and the summary counts them.
  */
-export async function assertCaptureChecksShown(page: Page, checks: CheckRun[]): Promise<void> {
+export async function assertCaptureChecksShown(page: Page, checks: AgentCheck[]): Promise<void> {
   const distinct = new Set(checks.map((c) => `${c.check} ${c.host_name} ${(c.tags ?? []).join(',')}`));
   assert.equal(Number(await page.getAttribute('#checks-table', 'data-rows')), distinct.size);
   for (const c of checks) {

@@ -18,7 +18,8 @@ import { PrometheusProcess } from '../support/prometheus.js';
 import { selfMetric, startPromdog, type TestPromdog } from '../support/promdog.js';
 import { loopbackServer, type LoopbackServer } from '../notifier/support.js';
 import { postAgentCapture, waitFor } from '../selfmon/support.js';
-import { apiAlerts, apiGet, capturedChecks, checksWith, postChecks, type AgentCheck } from './support.js';
+import { type AgentCheck, capturedChecks, postChecks } from '../support/agent-checks.js';
+import { apiAlerts, apiGet, checksWith } from './support.js';
 
 const EXTERNAL_URL = 'https://promdog.example';
 

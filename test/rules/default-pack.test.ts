@@ -15,7 +15,8 @@ import { AlertmanagerProcess } from '../support/alertmanager.js';
 import { startPromdog, type TestPromdog } from '../support/promdog.js';
 import { postAgentCapture, waitFor } from '../selfmon/support.js';
 import type { PrometheusAlert } from '../support/prometheus.js';
-import { apiAlerts, apiGet, capturedChecks, checksWith, postChecks } from './support.js';
+import { capturedChecks, postChecks } from '../support/agent-checks.js';
+import { apiAlerts, apiGet, checksWith } from './support.js';
 
 const PROMTOOL = process.env.PROMTOOL_BIN ?? '/usr/bin/promtool';
 const HOST = 'COMP-N52P6N99MH';

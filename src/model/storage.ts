@@ -1,3 +1,4 @@
+import type { HistogramSamples } from './histogram.js';
 import type { Label } from './prometheus.js';
 
 // The read interface between the storage engine (tsdb/) and its readers (PromQL engine, HTTP read API).
@@ -18,6 +19,11 @@ export interface SeriesData {
   labels: Label[];
   timestamps: Float64Array;
   values: Float64Array;
+  /**
+   * The series' native histogram samples in [mint, maxt], when it has any. A series may change between float and
+   * histogram samples over time; a timestamp is in either the float or the histogram samples, never both.
+   */
+  histograms?: HistogramSamples;
 }
 
 /** What a reader bounds one read with, and what it will do with the samples (so a store may read less). */

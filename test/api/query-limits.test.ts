@@ -140,7 +140,10 @@ describe('query limits: one tenant cannot stall the others', () => {
     await othersAreServed();
   });
 
-  test('a flood of count_values from one tenant: 503 + Retry-After past its queue, the other tenant answered', async () => {
+  // How many of the flood are refused depends on how fast each query runs here: which request meets a full queue
+  // is timing. src/api/limiter.test.ts pins the queue's rules, and test/api/gateway-query.test.ts refuses past the
+  // queue for certain with a backend that holds its answers.
+  test('a flood of count_values from one tenant: each answered or refused with 503 + Retry-After, counted; the other tenant answered', async () => {
     const before = await rejected('concurrency');
     const flood = Array.from({ length: 40 }, () =>
       get('/api/v1/query', { query: 'count_values("v", counter)', time: String(NOW) }),
@@ -149,7 +152,6 @@ describe('query limits: one tenant cannot stall the others', () => {
     await othersAreServed();
     const answers = await Promise.all(flood);
     const refused = answers.filter((a) => a.status === 503);
-    assert.ok(refused.length > 0, `statuses: ${answers.map((a) => a.status).join(',')}`);
     for (const a of refused) {
       assert.equal(a.headers.get('retry-after'), '1');
       assert.equal(a.body.errorType, 'unavailable');

@@ -1,8 +1,16 @@
-import type { DDResource, DDSeries, DDSketchPoint, DecodedPayload, IdentitySeriesBatch } from '../model/datadog.js';
+import type {
+  DDHostMetadata,
+  DDResource,
+  DDSeries,
+  DDSketchPoint,
+  DecodedPayload,
+  IdentitySeriesBatch,
+} from '../model/datadog.js';
 import type { MetricMetadata, PromSeries } from '../model/prometheus.js';
 import type { HostTagCache } from './host-tags.js';
 import { DDSketchBuilder, quantileOrder } from './ddsketch.js';
 import { hostVersionOf, type Entry, type Family } from './entries.js';
+import { HOST_INFO_FAMILY, HOST_INFO_METRIC, hostInfoLabels } from './host-info-series.js';
 import type { KnownIdentity } from './identities.js';
 import {
   CHECK_FAMILY,
@@ -38,6 +46,7 @@ export interface MappingOptions {
 export const DEFAULT_QUANTILES: readonly number[] = Object.freeze([0.5, 0.75, 0.9, 0.95, 0.99]);
 export const DEFAULT_SERIES_CACHE_SIZE = 1_000_000;
 export const DEFAULT_SERIES_CACHE_IDLE_MS = 15 * 60_000;
+const NO_HOSTS: readonly string[] = Object.freeze([]);
 /** How often a tenant's caches are swept for idle identities (checked between requests). */
 const SWEEP_INTERVAL_MS = 60_000;
 
@@ -60,6 +69,11 @@ export interface MapResult {
   /** Samples dropped, all reasons together (details in `dropped`). */
   invalid: number;
   dropped: DroppedSamples;
+  /**
+   * Hosts this request's series named that the mapper had not seen in this tenant and whose metadata the host-tag
+   * cache does not have: their series were mapped without host tags.
+   */
+  hostsWithoutMetadata: readonly string[];
 }
 
 const enum Kind {
@@ -136,6 +150,7 @@ export class Mapper {
     this.touchedFamilies = [];
     this.dropped = newDropped();
 
+    if (payload.hostMetadata.length > 0) this.appendHostInfo(t, payload.hostMetadata);
     if (payload.seriesBatch !== undefined) this.mapSeriesBatch(t, payload.seriesBatch);
     else for (const s of payload.series) this.mapSeries(t, s);
     for (const sk of payload.sketches) {
@@ -163,10 +178,22 @@ export class Mapper {
         this.touchFamily(e.families[0]!, '');
       }
     }
-    return this.finish();
+    return this.finish(t);
   }
 
-  private finish(): MapResult {
+  /** One sample of the host info series per host whose metadata came in this request, at the time it came. */
+  private appendHostInfo(t: TenantState, metadata: readonly DDHostMetadata[]): void {
+    const hosts = new Set<string>();
+    for (const md of metadata) if (md.host !== '') hosts.add(md.host);
+    if (hosts.size === 0) return;
+    for (const host of hosts) {
+      const info = this.hostTags.info(t.tenant, host)!;
+      this.out.push({ labels: hostInfoLabels(info), timestamps: [info.updatedMs], values: [1] });
+    }
+    this.touchFamily(t.family(HOST_INFO_METRIC, HOST_INFO_FAMILY, ''), '');
+  }
+
+  private finish(t: TenantState): MapResult {
     const dropped = this.dropped;
     for (const ls of this.touched) {
       if (ls.unsorted) dropped.duplicate_timestamp += sortDedupe(ls.out!);
@@ -185,7 +212,12 @@ export class Mapper {
     this.touchedFamilies = [];
     const invalid =
       dropped.invalid_timestamp + dropped.invalid_metric_name + dropped.invalid_value + dropped.duplicate_timestamp;
-    return { series, metadata, invalid, dropped };
+    let hostsWithoutMetadata: readonly string[] = NO_HOSTS;
+    if (t.hostsWithoutMetadata.length > 0) {
+      hostsWithoutMetadata = t.hostsWithoutMetadata;
+      t.hostsWithoutMetadata = [];
+    }
+    return { series, metadata, invalid, dropped, hostsWithoutMetadata };
   }
 
   // ---- hot path ----

@@ -1,6 +1,6 @@
 import type { DecodedPayload } from '../model/datadog.js';
 import { sampleCount } from '../model/prometheus.js';
-import type { Mapper } from '../mapping/index.js';
+import type { HostLookup, Mapper } from '../mapping/index.js';
 import type { Sink } from '../sinks/sink.js';
 import { SinkRejectedError, SinkUnavailableError, type RejectedSamples } from '../sinks/sink.js';
 import type { Registry } from 'prom-client';
@@ -26,6 +26,8 @@ export class IngestPipeline {
     private readonly sink: Sink,
     registry: Registry,
     private readonly events: EventWriter,
+    /** Gateway replicas: host metadata another replica received, read back before a new host's series are written. */
+    private readonly hostLookup?: HostLookup,
   ) {
     this.metrics = ingestMetrics(registry);
   }
@@ -38,7 +40,16 @@ export class IngestPipeline {
   async ingest(tenant: string, kind: IngestKind, payload: DecodedPayload, deadline: number): Promise<IngestOutcome> {
     const m = this.metrics;
     if (payload.hostMetadata.length) m.hostMetadataReceived.inc({ tenant }, payload.hostMetadata.length);
-    const mapped = this.mapper.map(tenant, payload, Date.now());
+    const nowMs = Date.now();
+    let mapped = this.mapper.map(tenant, payload, nowMs);
+    if (
+      mapped.hostsWithoutMetadata.length > 0 &&
+      this.hostLookup !== undefined &&
+      (await this.hostLookup.resolve(tenant, mapped.hostsWithoutMetadata, deadline))
+    ) {
+      // Host tags learnt: mapped again, the hosts' series get them.
+      mapped = this.mapper.map(tenant, payload, nowMs);
+    }
     if (mapped.invalid > 0) {
       for (const [reason, n] of Object.entries(mapped.dropped)) if (n > 0) m.samplesRejected.inc({ tenant, reason }, n);
     }

@@ -30,6 +30,7 @@ import type { Querier } from '../model/storage.js';
 import { VERSION } from './version.js';
 import { httpMetrics, registerStartupSeconds } from './metrics.js';
 import { createRules } from './rules.js';
+import { createHostInfoSync } from './host-info.js';
 import { RulesApi } from '../api/rules-api.js';
 import { RULER_BUILD_INFO, registerRulerConfigApi } from '../api/ruler-config-api.js';
 
@@ -160,7 +161,8 @@ export async function startServer(
     logger,
   });
   await events.start();
-  const pipeline = new IngestPipeline(mapper, sink, registry, events);
+  const hostInfo = createHostInfoSync(cfg, { hostTags, registry, logger });
+  const pipeline = new IngestPipeline(mapper, sink, registry, events, hostInfo?.sync);
   const decodePool = cfg.limits.decodeWorkers > 0 ? new DecodePool(cfg.limits.decodeWorkers) : undefined;
 
   let closing = false;
@@ -294,6 +296,7 @@ export async function startServer(
   url = `${cfg.tls ? 'https' : 'http'}://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`;
   startupSeconds = process.uptime();
   rules.start();
+  hostInfo?.sync.start();
   let selfScrape: SelfScraper | undefined;
   if (cfg.selfmon.scrapeIntervalMs > 0) {
     const instance = listenInstance(cfg.listen.host, port);
@@ -339,6 +342,7 @@ export async function startServer(
       await rules.close();
       await decodePool?.close();
       await dogstatsd?.stop();
+      await hostInfo?.close();
       await sink.close();
       await events.close();
       await storage?.close();

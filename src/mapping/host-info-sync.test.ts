@@ -44,12 +44,11 @@ function host(name: string, tags: string[], agoMs: number): HostInfo {
 /** A real select that also records the expressions it ran. */
 function recorded(select: RangeSelect): RangeSelect & { exprs: string[] } {
   const exprs: string[] = [];
-  return Object.assign(
-    (tenant: string, expr: string, timeMs: number) => (exprs.push(expr), select(tenant, expr, timeMs)),
-    {
-      exprs,
-    },
-  );
+  const run = (tenant: string, expr: string, timeMs: number) => {
+    exprs.push(expr);
+    return select(tenant, expr, timeMs);
+  };
+  return Object.assign(run, { exprs });
 }
 
 async function counter(registry: Registry, name: string): Promise<Record<string, number>> {

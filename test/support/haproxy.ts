@@ -75,7 +75,7 @@ export class HAProxyProcess {
     ];
     for (const [name, servers] of Object.entries(opts.backends)) {
       lines.push(`backend ${name}`, '  balance roundrobin', '  option httpchk GET /-/ready');
-      servers.forEach((s, i) => lines.push(`  server ${name}-${i} ${s} check inter 200ms fall 1 rise 1`));
+      for (const [i, s] of servers.entries()) lines.push(`  server ${name}-${i} ${s} check inter 200ms fall 1 rise 1`);
     }
     const config = join(this.dir, 'haproxy.cfg');
     await writeFile(config, `${lines.join('\n')}\n`);

@@ -47,6 +47,11 @@ export class ServerProcess {
     return this.child !== undefined;
   }
 
+  /** The running server's process id (benchmarks read its CPU time). */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   /** The last lines the server wrote to stderr (its log). */
   logTail(maxChars = 4000): string {
     return this.stderr.slice(-maxChars);

@@ -7,7 +7,7 @@ import StatsD from 'hot-shots';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium, openConsolePage, signIn as signInAs } from '../support/browser.js';
 import { startPromdog, post, type TestPromdog } from '../support/promdog.js';
-import { freePort } from '../support/ports.js';
+import { PrometheusProcess } from '../support/prometheus.js';
 import { firingRuleFlags } from '../support/ruler-flags.js';
 import { loadFixture, decodedBody, seriesPayloadAt } from '../support/fixtures.js';
 import { decodeSeriesV2 } from '../../src/intake/decoders/series-v2.js';
@@ -596,13 +596,9 @@ describe('web console', { timeout: 60_000 }, () => {
   });
 
   test('gateway mode: the pages say there is no store to query, hosts still come from metadata', async () => {
-    // Nothing is written (no self-scrape, no samples), so the target need not exist: a port nobody listens on.
-    const gw = await startPromdog([
-      '--remote-write-url',
-      `http://127.0.0.1:${await freePort()}/api/v1/write`,
-      '--self-scrape-interval',
-      '0',
-    ]);
+    // Host metadata is written as datadog_host_info: the target has to take it.
+    const target = await PrometheusProcess.start();
+    const gw = await startPromdog(['--remote-write-url', target.remoteWriteUrl, '--self-scrape-interval', '0']);
     const { page, errors } = await openPage();
     try {
       const meta = JSON.stringify({
@@ -639,6 +635,7 @@ describe('web console', { timeout: 60_000 }, () => {
     } finally {
       await page.close();
       await gw.close();
+      await target.cleanup();
     }
   });
 });

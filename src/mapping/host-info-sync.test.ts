@@ -69,7 +69,7 @@ describe('HostInfoSync', () => {
     );
     const cache = new HostTagCache(null);
     const registry = new Registry();
-    const select = recorded(rangeSelectThrough(client));
+    const select = recorded(rangeSelectThrough(() => client));
     const sync = new HostInfoSync({ hostTags: cache, select, registry, logger: quiet });
     const deadline = Date.now() + 30_000;
     const [a, b] = await Promise.all([
@@ -98,7 +98,7 @@ describe('HostInfoSync', () => {
     const cache = new HostTagCache(null);
     cache.update('s', { host: 'app-1', hostTags: ['team:mine'], agentVersion: '7', os: 'linux' }, Date.now() - 90_000);
     await writeInfo(host('app-1', ['team:older'], 100_000), host('app-2', ['team:two'], 80_000));
-    const select = recorded(rangeSelectThrough(client));
+    const select = recorded(rangeSelectThrough(() => client));
     const sync = new HostInfoSync({ hostTags: cache, select, registry: new Registry(), logger: quiet });
     const now = Date.now();
     await sync.syncAll(now);
@@ -117,7 +117,7 @@ describe('HostInfoSync', () => {
     const down = new QueryClient({ url: `http://127.0.0.1:${await freePort()}`, tenantHeader: '', timeoutMs: 5_000 });
     const cache = new HostTagCache(null);
     const registry = new Registry();
-    const select = recorded(rangeSelectThrough(down));
+    const select = recorded(rangeSelectThrough(() => down));
     const warnings: string[] = [];
     const sync = new HostInfoSync({ hostTags: cache, select, registry, logger: { warn: (_o, m) => warnings.push(m) } });
     try {
@@ -166,7 +166,7 @@ describe('HostInfoSync', () => {
     const registry = new Registry();
     const sync = new HostInfoSync({
       hostTags: cache,
-      select: rangeSelectThrough(slow),
+      select: rangeSelectThrough(() => slow),
       registry,
       logger: quiet,
       lookupWaitMs: 30_000,

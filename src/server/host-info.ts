@@ -1,6 +1,6 @@
 // Host metadata shared by gateway replicas: with --query-url, what the other replicas received is read back from the
 // backend's datadog_host_info series (mapping/host-info-sync.ts). Its own query client, with a shorter timeout than
-// the ruler's: a lookup holds an Agent's request.
+// the ruler's: a lookup holds an Agent's request (for at most the sync's wait, but the query goes on).
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { ServeConfig } from '../config/config.js';
@@ -26,7 +26,7 @@ export function createHostInfoSync(
   });
   const sync = new HostInfoSync({
     hostTags: deps.hostTags,
-    select: rangeSelectThrough(client),
+    select: rangeSelectThrough(() => client),
     registry: deps.registry,
     logger: deps.logger.child({ component: 'host-info' }),
   });
@@ -39,9 +39,11 @@ export function createHostInfoSync(
   };
 }
 
-/** A range selector queried through the client: its matrix answer. */
-export function rangeSelectThrough(client: QueryClient): RangeSelect {
+/** A range selector queried through the tenant's query client: its matrix answer. */
+export function rangeSelectThrough(clientFor: (tenant: string) => QueryClient | undefined): RangeSelect {
   return async (tenant, expr, timeMs) => {
+    const client = clientFor(tenant);
+    if (client === undefined) throw new Error(`tenant "${tenant}" has no query URL`);
     const r = await client.instantQuery(tenant, expr, timeMs);
     if (r.resultType !== 'matrix') throw new Error(`${expr}: the query path answered a ${r.resultType}, not a matrix`);
     return r.series;

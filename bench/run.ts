@@ -6,6 +6,7 @@ import { runEncodeBench } from '../src/sinks/remote-write/encode.bench.js';
 import { benchParseAggregate, benchUdp, benchUnix } from '../src/dogstatsd/dogstatsd.bench.js';
 import { benchDecodeMap } from './decode-map.js';
 import { benchGateway } from './gateway.js';
+import { benchGatewayVsVmagent } from './gateway-vs-vmagent.js';
 import { benchStore } from './store.js';
 import { benchQueryVsPrometheus, printQueryResult } from './query-vs-prometheus.js';
 import { benchRulesVsPrometheus, printRulesResult } from './rules-vs-prometheus.js';
@@ -53,6 +54,20 @@ const sections: Record<string, Section> = {
         `remote-written straight to Prometheus; ratio ${ratio.toFixed(2)}`,
     );
     return { ...r, ratio };
+  },
+  async 'gateway-vs-vmagent'() {
+    const r = await benchGatewayVsVmagent({ log: (s) => console.log(`  ${s}`) });
+    for (const [name, f] of [
+      ['every series seen before', r.steady],
+      ['every series new', r.newSeries],
+    ] as const)
+      console.log(
+        `gateway CPU per sample, Datadog v1 JSON → remote write → Prometheus, ${name} (${r.series} series, medians ` +
+          `of ${f.rounds} rounds): promdog ${f.medians.promdog.toFixed(2)} CPU-s per million samples (main thread ` +
+          `${f.medians.promdogMainThread.toFixed(2)}), vmagent ${f.medians.vmagent.toFixed(2)}; ratio ` +
+          `${f.ratio.toFixed(2)} (target ≤ 1.0)`,
+      );
+    return { ...r };
   },
   async store() {
     const r = await benchStore({ log: (s) => console.log(`  ${s}`) });

@@ -36,7 +36,7 @@ const BLOCK_S = 2 * 3600;
  * as from one Agent): series [0, series) split into contiguous groups, `pointsPerSeries` consecutive points per series
  * per request from t0 (s) on, for `steps` steps; every request holds POINTS_PER_REQUEST points.
  */
-function makeBodies(
+export function makeBodies(
   series: number,
   workers: number,
   steps: number,
@@ -68,7 +68,7 @@ function makeBodies(
   });
 }
 
-interface Target {
+export interface Target {
   name: string;
   url: string;
   headers: Record<string, string>;
@@ -76,7 +76,7 @@ interface Target {
 }
 
 /** Each worker posts its own bodies in order, all workers at once; seconds taken and answers other than okStatus. */
-async function send(
+export async function send(
   target: Target,
   perWorker: Buffer[][],
   dispatcher: Agent,

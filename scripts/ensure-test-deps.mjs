@@ -10,6 +10,8 @@ const needed = [
   { bin: 'prometheus-alertmanager', pkg: 'prometheus-alertmanager' },
   // The console's browser tests drive Debian's Chromium through playwright-core (no browser download).
   { bin: 'chromium', pkg: 'chromium' },
+  // The gateway replicas' end-to-end test puts them behind a real load balancer.
+  { bin: 'haproxy', pkg: 'haproxy' },
 ];
 const has = (bin) => spawnSync('sh', ['-c', `command -v ${bin}`], { stdio: 'ignore' }).status === 0;
 const missing = needed.filter((n) => !has(n.bin));

@@ -2,14 +2,16 @@
 // posts to /intake/ (host tags, agent version, OS; kept by the HostTagCache) and the `instance` label of the Agent
 // series in the store. Either source alone is enough for a host to be listed.
 import type { HostInfo } from '../mapping/host-tags.js';
+import { HOST_INFO_METRIC } from '../mapping/host-info-series.js';
 import { JOB } from '../mapping/label-rules.js';
 import type { LabelMatcher, Querier } from '../model/storage.js';
 import type { HostRow, HostsAnswer } from './api-types.js';
 
-/** Agent series: the `instance` label is the host (docs/mapping.md). */
+/** Agent series: the `instance` label is the host (docs/mapping.md); the host info series is its metadata. */
 const AGENT_SERIES: LabelMatcher[] = [
   { type: '=', name: 'job', value: JOB },
   { type: '!=', name: 'instance', value: '' },
+  { type: '!=', name: '__name__', value: HOST_INFO_METRIC },
 ];
 
 /**

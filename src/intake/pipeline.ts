@@ -1,6 +1,6 @@
 import type { DecodedPayload } from '../model/datadog.js';
 import { sampleCount } from '../model/prometheus.js';
-import { describeRefusal, type Mapper, type SeriesRefusal } from '../mapping/index.js';
+import { describeRefusal, type HostLookup, type Mapper, type SeriesRefusal } from '../mapping/index.js';
 import type { Sink } from '../sinks/sink.js';
 import { SinkRejectedError, SinkUnavailableError } from '../sinks/sink.js';
 import type { Registry } from 'prom-client';
@@ -34,6 +34,8 @@ export class IngestPipeline {
     registry: Registry,
     private readonly events: EventWriter,
     private readonly limits: IngestLimits,
+    /** Gateway replicas: host metadata another replica received, read back before a new host's series are written. */
+    private readonly hostLookup?: HostLookup,
   ) {
     this.metrics = ingestMetrics(registry);
   }
@@ -48,7 +50,16 @@ export class IngestPipeline {
     const m = this.metrics;
     if (payload.hostMetadata.length) m.hostMetadataReceived.inc({ tenant }, payload.hostMetadata.length);
     const maxSeries = kind === 'dogstatsd' ? 0 : this.limits.maxSeriesPerRequest;
-    const mapped = this.mapper.map(tenant, payload, Date.now(), maxSeries);
+    const nowMs = Date.now();
+    let mapped = this.mapper.map(tenant, payload, nowMs, maxSeries);
+    if (
+      mapped.hostsWithoutMetadata.length > 0 &&
+      this.hostLookup !== undefined &&
+      (await this.hostLookup.resolve(tenant, mapped.hostsWithoutMetadata, deadline))
+    ) {
+      // Host tags learnt: mapped again, the hosts' series get them.
+      mapped = this.mapper.map(tenant, payload, nowMs, maxSeries);
+    }
     if (mapped.invalid > 0) {
       for (const [reason, n] of Object.entries(mapped.dropped)) if (n > 0) m.samplesRejected.inc({ tenant, reason }, n);
     }

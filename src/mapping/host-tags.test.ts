@@ -66,6 +66,29 @@ describe('HostTagCache', () => {
     assert.deepEqual(heard, ['t/h', 't/h']);
   });
 
+  test('learn() takes metadata read back from the backend only when newer than what the cache has', () => {
+    const c = new HostTagCache(null);
+    const heard: string[] = [];
+    c.onChange((tenant, host) => heard.push(`${tenant}/${host}`));
+    const readBack = (tags: string[], updatedMs: number) => ({ host: 'h', tags, agentVersion: '', os: '', updatedMs });
+    assert.equal(c.learn('t', readBack(['a:1'], 100), 500), true);
+    assert.deepEqual(c.info('t', 'h'), { host: 'h', tags: ['a:1'], agentVersion: '', os: '', updatedMs: 100 });
+    c.update('t', md('h', ['a:2']), 200);
+    assert.equal(c.learn('t', readBack(['a:old'], 150), 500), false);
+    assert.equal(c.learn('t', readBack(['a:2'], 200), 500), false);
+    assert.equal(c.learn('t', readBack(['a:3'], 300), 500), true);
+    assert.deepEqual(c.info('t', 'h'), {
+      host: 'h',
+      tags: ['a:3'],
+      agentVersion: '7.50.3',
+      os: 'linux',
+      updatedMs: 300,
+    });
+    assert.deepEqual(heard, ['t/h', 't/h', 't/h']);
+    assert.deepEqual(c.tenantNames(), ['t']);
+    assert.equal(c.info('t', 'other'), undefined);
+  });
+
   test('hosts silent for longer than maxAgeMs are forgotten', () => {
     const day = 24 * 3600 * 1000;
     const c = new HostTagCache(null, { maxAgeMs: day });

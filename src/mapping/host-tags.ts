@@ -84,6 +84,16 @@ export class HostTagCache {
     return this.tenants.get(tenant)?.get(host)?.tags ?? EMPTY;
   }
 
+  /** What the cache knows about the host; undefined when it has no metadata of it. */
+  info(tenant: string, host: string): HostInfo | undefined {
+    return this.tenants.get(tenant)?.get(host);
+  }
+
+  /** Tenants with at least one host. */
+  tenantNames(): string[] {
+    return [...this.tenants.keys()];
+  }
+
   onChange(listener: HostTagsListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -94,6 +104,28 @@ export class HostTagCache {
    * agent version / OS keep the previous values. Metadata without a host name is ignored.
    */
   update(tenant: string, md: DDHostMetadata, nowMs = Date.now()): void {
+    this.record(tenant, md, nowMs, nowMs);
+  }
+
+  /**
+   * Takes a host's metadata that another promdog received (read back from the backend's host info series): applied
+   * as update() would have applied it at `info.updatedMs`, unless the cache already has metadata of the host as new
+   * or newer. Returns whether it was applied.
+   */
+  learn(tenant: string, info: HostInfo, nowMs = Date.now()): boolean {
+    const prev = this.info(tenant, info.host);
+    if (info.host === '' || (prev !== undefined && prev.updatedMs >= info.updatedMs)) return false;
+    const md: DDHostMetadata = {
+      host: info.host,
+      hostTags: [...info.tags],
+      agentVersion: info.agentVersion,
+      os: info.os,
+    };
+    this.record(tenant, md, info.updatedMs, nowMs);
+    return true;
+  }
+
+  private record(tenant: string, md: DDHostMetadata, updatedMs: number, nowMs: number): void {
     if (md.host === '') return;
     let hosts = this.tenants.get(tenant);
     if (!hosts) this.tenants.set(tenant, (hosts = new Map()));
@@ -105,7 +137,7 @@ export class HostTagCache {
       tags: tagsChanged ? Object.freeze(tags) : prev.tags,
       agentVersion: md.agentVersion || prev?.agentVersion || '',
       os: md.os || prev?.os || '',
-      updatedMs: nowMs,
+      updatedMs,
     };
     hosts.set(md.host, info);
     if (prev === undefined) this.hostCount++;

@@ -257,7 +257,7 @@ describe('host tags', () => {
       payload({ hostMetadata: [hostMd('web-1', ['job:h'])], series: [series({ metric: 'm', tags: ['job:s'] })] }),
       NOW,
     );
-    assert.equal(labels(only(r)).exported_job, 's');
+    assert.equal(labels(byName(r, 'm')).exported_job, 's');
   });
 
   test('changed host tags apply to cached series from the next request; other tenants are not affected', () => {
@@ -266,13 +266,89 @@ describe('host tags', () => {
     const s = series({ metric: 'm' });
     assert.equal(labels(only(m.map('a', payload({ series: [s] }), NOW))).team, undefined);
     assert.equal(
-      labels(only(m.map('a', payload({ hostMetadata: [hostMd('web-1', ['team:one'])], series: [s] }), NOW))).team,
+      labels(byName(m.map('a', payload({ hostMetadata: [hostMd('web-1', ['team:one'])], series: [s] }), NOW), 'm'))
+        .team,
       'one',
     );
     assert.equal(labels(only(m.map('a', payload({ series: [s] }), NOW))).team, 'one');
     cache.update('a', hostMd('web-1', ['team:two']), NOW);
     assert.equal(labels(only(m.map('a', payload({ series: [s] }), NOW))).team, 'two');
     assert.equal(labels(only(m.map('b', payload({ series: [s] }), NOW))).team, undefined);
+  });
+
+  test('host metadata becomes one datadog_host_info sample per host, at the time it came, with its metadata', () => {
+    const cache = new HostTagCache(null);
+    const m = mapper({}, cache);
+    const r = m.map(
+      't',
+      payload({
+        hostMetadata: [hostMd('web-1', ['team:old']), hostMd('web-1', ['team:infra', 'os:bsd']), hostMd('', ['x'])],
+      }),
+      NOW,
+    );
+    assert.equal(r.series.length, 1);
+    const info = byName(r, 'datadog_host_info');
+    assert.deepEqual(labels(info), {
+      __name__: 'datadog_host_info',
+      agent_version: '7.50.3',
+      exported_os: 'bsd',
+      instance: 'web-1',
+      job: 'ddagent',
+      os: 'linux',
+      team: 'infra',
+    });
+    assert.deepEqual([info.timestamps, info.values], [[NOW], [1]]);
+    assert.deepEqual(r.metadata, [
+      {
+        metricFamilyName: 'datadog_host_info',
+        type: 'gauge',
+        unit: '',
+        help: 'Datadog host metadata: one sample of 1 each time a host sends it; host tags, Agent version and OS as labels.',
+      },
+    ]);
+    // Empty fields keep what the cache knew, on the info series as in the cache.
+    const again = m.map(
+      't',
+      payload({ hostMetadata: [{ host: 'web-1', hostTags: [], agentVersion: '', os: '' }] }),
+      NOW + 1,
+    );
+    assert.deepEqual(labels(only(again)), {
+      __name__: 'datadog_host_info',
+      agent_version: '7.50.3',
+      instance: 'web-1',
+      job: 'ddagent',
+      os: 'linux',
+    });
+  });
+
+  test('hosts new to the mapper without metadata in the cache are reported once, with their series untagged', () => {
+    const cache = new HostTagCache(null);
+    cache.update('t', hostMd('known', ['team:a']), NOW);
+    const m = mapper({}, cache);
+    const r = m.map(
+      't',
+      payload({
+        series: [series({ metric: 'm', host: 'new-1' }), series({ metric: 'm', host: 'known' })],
+        serviceChecks: [{ check: 'c', host: 'new-2', timestamp: 1, status: 0, message: '', tags: [] }],
+      }),
+      NOW,
+    );
+    assert.deepEqual(r.hostsWithoutMetadata, ['new-1', 'new-2']);
+    assert.deepEqual(
+      m.map('t', payload({ series: [series({ metric: 'n', host: 'new-1' })] }), NOW).hostsWithoutMetadata,
+      [],
+    );
+    // Other tenants have their own hosts.
+    assert.deepEqual(
+      m.map('u', payload({ series: [series({ metric: 'm', host: 'known' })] }), NOW).hostsWithoutMetadata,
+      ['known'],
+    );
+    // Metadata learnt afterwards applies to the next request's series of the host.
+    cache.learn('t', { host: 'new-1', tags: ['team:b'], agentVersion: '', os: '', updatedMs: NOW - 5 }, NOW);
+    assert.equal(
+      labels(only(m.map('t', payload({ series: [series({ metric: 'm', host: 'new-1' })] }), NOW))).team,
+      'b',
+    );
   });
 
   test('host tags join service checks and distributions too', () => {

@@ -1,8 +1,16 @@
-import type { DDResource, DDSeries, DDSketchPoint, DecodedPayload, IdentitySeriesBatch } from '../model/datadog.js';
+import type {
+  DDHostMetadata,
+  DDResource,
+  DDSeries,
+  DDSketchPoint,
+  DecodedPayload,
+  IdentitySeriesBatch,
+} from '../model/datadog.js';
 import type { MetricMetadata, PromSeries } from '../model/prometheus.js';
 import type { HostTagCache } from './host-tags.js';
 import { DDSketchBuilder, quantileOrder } from './ddsketch.js';
 import { hostVersionOf, type Entry, type EntryTable, type Family } from './entries.js';
+import { HOST_INFO_FAMILY, HOST_INFO_METRIC, hostInfoLabels } from './host-info-series.js';
 import type { KnownIdentity } from './identities.js';
 import {
   CHECK_FAMILY,
@@ -47,6 +55,7 @@ export interface MappingOptions {
 export const DEFAULT_QUANTILES: readonly number[] = Object.freeze([0.5, 0.75, 0.9, 0.95, 0.99]);
 export const DEFAULT_SERIES_CACHE_SIZE = 1_000_000;
 export const DEFAULT_SERIES_CACHE_IDLE_MS = 15 * 60_000;
+const NO_HOSTS: readonly string[] = Object.freeze([]);
 /** How often a tenant's caches are swept for idle identities (checked between requests). */
 const SWEEP_INTERVAL_MS = 60_000;
 
@@ -74,6 +83,11 @@ export interface MapResult {
   refusedSeries: Partial<Record<SeriesRefusal, number>>;
   /** Host metadata refused, by the series limit its tags break; the host keeps the tags it had. */
   refusedHostMetadata: Partial<Record<SeriesRefusal, number>>;
+  /**
+   * Hosts this request's series named that the mapper had not seen in this tenant and whose metadata the host-tag
+   * cache does not have: their series were mapped without host tags.
+   */
+  hostsWithoutMetadata: readonly string[];
 }
 
 const enum Kind {
@@ -142,11 +156,14 @@ export class Mapper {
    */
   map(tenant: string, payload: DecodedPayload, nowMs: number, maxSeries = 0): MapResult {
     const refusedHostMetadata: Partial<Record<SeriesRefusal, number>> = {};
+    const acceptedHostMetadata: DDHostMetadata[] = [];
     for (const md of payload.hostMetadata) {
       // Host tags join every series of the host: they are held to the bounds of a series' own tags.
       const refused = identityRefusal(this.limits, '', '', '', '', NO_RESOURCES, md.hostTags);
-      if (refused === null) this.hostTags.update(tenant, md, nowMs);
-      else refusedHostMetadata[refused] = (refusedHostMetadata[refused] ?? 0) + 1;
+      if (refused === null) {
+        this.hostTags.update(tenant, md, nowMs);
+        acceptedHostMetadata.push(md);
+      } else refusedHostMetadata[refused] = (refusedHostMetadata[refused] ?? 0) + 1;
     }
     let t = this.tenants.get(tenant);
     if (t === undefined) this.tenants.set(tenant, (t = new TenantState(tenant, this.hostTags, nowMs)));
@@ -166,6 +183,7 @@ export class Mapper {
     this.refusedSeries = {};
     this.seriesLeft = maxSeries > 0 ? maxSeries : Infinity;
 
+    if (acceptedHostMetadata.length > 0) this.appendHostInfo(t, acceptedHostMetadata);
     if (payload.seriesBatch !== undefined) this.mapSeriesBatch(t, payload.seriesBatch);
     else for (const s of payload.series) this.mapSeries(t, s);
     const sketchSamples = this.quantiles.length + SKETCH_SUFFIXES.length;
@@ -198,10 +216,22 @@ export class Mapper {
         this.touchFamily(e.families[0]!, '');
       }
     }
-    return this.finish(refusedHostMetadata);
+    return this.finish(t, refusedHostMetadata);
   }
 
-  private finish(refusedHostMetadata: Partial<Record<SeriesRefusal, number>>): MapResult {
+  /** One sample of the host info series per host whose metadata came in this request, at the time it came. */
+  private appendHostInfo(t: TenantState, metadata: readonly DDHostMetadata[]): void {
+    const hosts = new Set<string>();
+    for (const md of metadata) if (md.host !== '') hosts.add(md.host);
+    if (hosts.size === 0) return;
+    for (const host of hosts) {
+      const info = this.hostTags.info(t.tenant, host)!;
+      this.out.push({ labels: hostInfoLabels(info), timestamps: [info.updatedMs], values: [1] });
+    }
+    this.touchFamily(t.family(HOST_INFO_METRIC, HOST_INFO_FAMILY, ''), '');
+  }
+
+  private finish(t: TenantState, refusedHostMetadata: Partial<Record<SeriesRefusal, number>>): MapResult {
     const dropped = this.dropped;
     for (const ls of this.touched) {
       if (ls.unsorted) dropped.duplicate_timestamp += sortDedupe(ls.out!);
@@ -220,7 +250,20 @@ export class Mapper {
     this.touchedFamilies = [];
     let invalid = 0;
     for (const n of Object.values(dropped)) invalid += n;
-    return { series, metadata, invalid, dropped, refusedSeries: this.refusedSeries, refusedHostMetadata };
+    let hostsWithoutMetadata: readonly string[] = NO_HOSTS;
+    if (t.hostsWithoutMetadata.length > 0) {
+      hostsWithoutMetadata = t.hostsWithoutMetadata;
+      t.hostsWithoutMetadata = [];
+    }
+    return {
+      series,
+      metadata,
+      invalid,
+      dropped,
+      refusedSeries: this.refusedSeries,
+      refusedHostMetadata,
+      hostsWithoutMetadata,
+    };
   }
 
   /**

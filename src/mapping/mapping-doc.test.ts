@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { emptyPayload, type DDSeries, type DecodedPayload } from '../model/datadog.js';
 import type { Label, PromSeries } from '../model/prometheus.js';
 import { DDSketchBuilder } from './ddsketch.js';
+import { hostsFromInfoSeries } from './host-info-series.js';
 import { HostTagCache } from './host-tags.js';
 import { checkLabels, seriesLabels, type SeriesIdentity } from './label-rules.js';
 import { Mapper, type MapResult } from './mapper.js';
@@ -221,9 +222,33 @@ describe('docs/mapping.md: worked examples (Mapper)', () => {
     });
     assertSeries(
       r,
-      ['system_load_1{env="dev", instance="web-1", job="ddagent", role="a,b", team="infra", type="gauge"} 0.5'],
+      [
+        'datadog_host_info{agent_version="7.50.3", env="prod", instance="web-1", job="ddagent", os="linux", role="a,b", team="infra"} 1',
+        'system_load_1{env="dev", instance="web-1", job="ddagent", role="a,b", team="infra", type="gauge"} 0.5',
+      ],
       true,
     );
+  });
+
+  test('The host info series: host-tags [os:bsd, exported_x:1, team-x:a, team.x:b, flag], and read back', () => {
+    const r = mapped({
+      hostMetadata: [
+        {
+          host: 'web-1',
+          hostTags: ['os:bsd', 'exported_x:1', 'team-x:a', 'team.x:b', 'flag'],
+          agentVersion: '7.50.3',
+          os: 'linux',
+        },
+      ],
+    });
+    assertSeries(
+      r,
+      [
+        'datadog_host_info{agent_version="7.50.3", exported_exported_x="1", exported_os="bsd", flag="true", instance="web-1", job="ddagent", os="linux", team_x="a,b"} 1',
+      ],
+      true,
+    );
+    assert.deepEqual(hostsFromInfoSeries(r.series)[0]!.tags, ['exported_x:1', 'flag:true', 'os:bsd', 'team_x:a,b']);
   });
 
   test('Points: sorted by time, the last sent of a timestamp wins; seconds rounded to milliseconds', () => {

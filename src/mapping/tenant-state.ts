@@ -31,9 +31,11 @@ export class TenantState {
   private strings = new Map<string, string>();
   private pairs = new Map<string, Map<string, Label>>();
   lastSweepMs: number;
+  /** Hosts new to this state whose metadata the host-tag cache did not have; the mapper takes them per request. */
+  hostsWithoutMetadata: string[] = [];
 
   constructor(
-    private readonly tenant: string,
+    readonly tenant: string,
     private readonly hostTags: HostTagCache,
     nowMs: number,
   ) {
@@ -155,7 +157,10 @@ export class TenantState {
   private hostSlot(host: string): HostSlot | null {
     if (host === '') return null;
     let slot = this.hosts.get(host);
-    if (slot === undefined) this.hosts.set(host, (slot = { tags: this.hostTags.tags(this.tenant, host), version: 0 }));
+    if (slot === undefined) {
+      this.hosts.set(host, (slot = { tags: this.hostTags.tags(this.tenant, host), version: 0 }));
+      if (this.hostTags.info(this.tenant, host) === undefined) this.hostsWithoutMetadata.push(host);
+    }
     return slot;
   }
 

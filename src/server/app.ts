@@ -32,6 +32,7 @@ import { VERSION } from './version.js';
 import { httpMetrics, registerOpenConnections, registerStartupSeconds } from './metrics.js';
 import { serverFactory } from './listener.js';
 import { createRules } from './rules.js';
+import { createHostInfoSync } from './host-info.js';
 import { RulesApi } from '../api/rules-api.js';
 import { RULER_BUILD_INFO, registerRulerConfigApi } from '../api/ruler-config-api.js';
 import { BackendQueryApi } from '../api/backend-proxy.js';
@@ -188,9 +189,15 @@ export async function startServer(
     logger,
   });
   await events.start();
-  const pipeline = new IngestPipeline(mapper, sink, registry, events, {
-    maxSeriesPerRequest: cfg.limits.maxSeriesPerRequest,
-  });
+  const hostInfo = createHostInfoSync(cfg, { hostTags, registry, logger, queryBackends });
+  const pipeline = new IngestPipeline(
+    mapper,
+    sink,
+    registry,
+    events,
+    { maxSeriesPerRequest: cfg.limits.maxSeriesPerRequest },
+    hostInfo?.sync,
+  );
   const decodePool = cfg.limits.decodeWorkers > 0 ? new DecodePool(cfg.limits.decodeWorkers) : undefined;
 
   let closing = false;
@@ -335,6 +342,7 @@ export async function startServer(
   url = `${cfg.tls ? 'https' : 'http'}://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`;
   startupSeconds = process.uptime();
   rules.start();
+  hostInfo?.sync.start();
   let selfScrape: SelfScraper | undefined;
   if (cfg.selfmon.scrapeIntervalMs > 0) {
     const instance = listenInstance(cfg.listen.host, port);
@@ -378,6 +386,8 @@ export async function startServer(
       await app.close();
       // The ruler writes through the sink too: it stops before the sink closes.
       await rules.close();
+      // The host info sync reads through the query backends: it stops before they close.
+      await hostInfo?.close();
       await queryBackends.close();
       await decodePool?.close();
       await dogstatsd?.stop();

@@ -3,6 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ServerProcess, startOnFreePort } from './server-process.js';
 
+export interface VictoriaMetricsOptions {
+  /**
+   * `-dedup.minScrapeInterval`: keep one sample per series in each interval of this length, e.g. '1ms' to drop
+   * samples written twice at the same timestamp. Default: off (every sample written is kept, duplicates too).
+   */
+  dedupMinScrapeInterval?: string;
+}
+
+const VICTORIA_METRICS_BIN = process.env.VICTORIA_METRICS_BIN ?? '/usr/bin/victoria-metrics';
+
 /**
  * A real VictoriaMetrics single-node (the Debian package, /usr/bin/victoria-metrics, 1.79 on Debian 12) for tests:
  * Prometheus remote-write receiver at /api/v1/write and Prometheus' query API at /api/v1/..., on 127.0.0.1 at a free
@@ -15,8 +25,6 @@ import { ServerProcess, startOnFreePort } from './server-process.js';
  * - Its response cache is off (`-search.disableCache`) and samples are visible as soon as they are flushed
  *   (`-search.latencyOffset=0`), so a query right after a write sees it.
  */
-const VICTORIA_METRICS_BIN = process.env.VICTORIA_METRICS_BIN ?? '/usr/bin/victoria-metrics';
-
 export class VictoriaMetricsProcess {
   readonly url: string;
   readonly remoteWriteUrl: string;
@@ -26,16 +34,17 @@ export class VictoriaMetricsProcess {
     readonly port: number,
     /** Temporary directory holding the data; removed by cleanup(). */
     private readonly dataDir: string,
+    private readonly opts: VictoriaMetricsOptions,
   ) {
     this.url = `http://127.0.0.1:${port}`;
     this.remoteWriteUrl = `${this.url}/api/v1/write`;
   }
 
-  static async start(): Promise<VictoriaMetricsProcess> {
+  static async start(opts: VictoriaMetricsOptions = {}): Promise<VictoriaMetricsProcess> {
     const dataDir = await mkdtemp(join(tmpdir(), 'promdog-vm-'));
     try {
       return await startOnFreePort(undefined, async (port) => {
-        const vm = new VictoriaMetricsProcess(port, dataDir);
+        const vm = new VictoriaMetricsProcess(port, dataDir, opts);
         await vm.launch();
         return vm;
       });
@@ -97,6 +106,7 @@ export class VictoriaMetricsProcess {
         '-search.disableCache',
         '-search.latencyOffset=0s',
         '-loggerLevel=ERROR',
+        ...(this.opts.dedupMinScrapeInterval ? [`-dedup.minScrapeInterval=${this.opts.dedupMinScrapeInterval}`] : []),
       ],
       async () => {
         const res = await fetch(`${this.url}/health`);

@@ -70,7 +70,7 @@ test('a larger batch than the scratch space starts with encodes correctly, twice
   for (let round = 0; round < 2; round++) assert.deepEqual(decodeWriteRequest(encodeWriteRequest(input)).series, input);
 });
 
-test('interned (frozen) label sets encode byte for byte like fresh ones, also when reused with other samples', () => {
+test('series with a SeriesRef encode byte for byte like fresh ones, also when reused with other samples', () => {
   const fresh: PromSeries[] = [
     series('system_cpu_user', { host: 'web-1', emoji: '🚀 ünïcødé', long: 'y'.repeat(200) }, [1000, 2000], [1, 2]),
     series('empty_then_full', { a: 'b' }, [], []),
@@ -79,8 +79,10 @@ test('interned (frozen) label sets encode byte for byte like fresh ones, also wh
   const interned = fresh.map((s) => ({
     ...s,
     labels: Object.freeze(s.labels.map((l) => Object.freeze({ ...l }))) as PromSeries['labels'],
+    ref: { sinkState: undefined as unknown },
   }));
   assert.deepEqual(encodeWriteRequest(interned), encodeWriteRequest(fresh));
+  assert.ok(interned[0]!.ref.sinkState instanceof Uint8Array, 'the encoded labels are kept in the ref');
   // The Agent's next flush: same label set objects, new samples, mixed with a fresh series.
   const next = interned.map((s) => ({
     ...s,

@@ -99,36 +99,54 @@ function stringField(byteLen: number): number {
 }
 
 /**
- * Encoded Label fields of label sets the mapper interned. The mapper freezes and reuses one Label[] per series across
- * requests, so the Agent's every-flush re-send of the same series costs a copy instead of re-encoding its strings
- * (encoding one-sample series was most of the gateway's CPU). Weak: a label set the mapper drops frees its bytes.
+ * The encoded Label fields of a series that carries a SeriesRef, kept in the ref's sinkState: the mapper hands out
+ * the same ref and labels for a series every request, so the Agent's every-flush re-send of the same series costs a
+ * copy instead of re-encoding its strings (encoding one-sample series was most of the gateway's CPU). The ref lives
+ * as long as the mapper keeps the label set. The remote-write encoder's state in a ref is exactly this Uint8Array
+ * (the embedded store keeps its HeadSeries there; a process has one of the two sinks).
  */
-const internedLabelBytes = new WeakMap<readonly Label[], Buffer>();
+function labelFieldsOf(s: PromSeries): Uint8Array | undefined {
+  const ref = s.ref;
+  if (ref === undefined) return undefined;
+  const state = ref.sinkState;
+  if (state instanceof Uint8Array) return state;
+  const bytes = encodeLabelFields(s.labels);
+  ref.sinkState = bytes;
+  return bytes;
+}
 
-function labelFieldsBytes(labels: readonly Label[]): Buffer {
-  let bytes = internedLabelBytes.get(labels);
-  if (bytes) return bytes;
+/** encodeLabelFields' byte lengths of names and values, measured once (the encoder's `scratch` is in use then). */
+let labelLengths = new Int32Array(64);
+
+function encodeLabelFields(labels: readonly Label[]): Uint8Array {
+  if (labelLengths.length < 2 * labels.length) labelLengths = new Int32Array(4 * labels.length);
+  const lengths = labelLengths;
   let size = 0;
-  for (const l of labels) {
-    const label = stringField(utf8Length(l.name)) + stringField(utf8Length(l.value));
-    size += 1 + varintSize(label) + label;
-  }
-  bytes = Buffer.allocUnsafe(size);
-  let pos = 0;
-  for (const l of labels) {
+  for (let i = 0; i < labels.length; i++) {
+    const l = labels[i]!;
     const n = utf8Length(l.name);
     const v = utf8Length(l.value);
+    lengths[2 * i] = n;
+    lengths[2 * i + 1] = v;
+    const label = stringField(n) + stringField(v);
+    size += 1 + varintSize(label) + label;
+  }
+  const bytes = Buffer.allocUnsafe(size);
+  let pos = 0;
+  for (let i = 0; i < labels.length; i++) {
+    const l = labels[i]!;
+    const n = lengths[2 * i]!;
+    const v = lengths[2 * i + 1]!;
     bytes[pos++] = TAG_SERIES_LABEL;
     pos = writeVarint(bytes, pos, stringField(n) + stringField(v));
     pos = writeString(bytes, pos, TAG_LABEL_NAME, l.name, n);
     pos = writeString(bytes, pos, TAG_LABEL_VALUE, l.value, v);
   }
-  internedLabelBytes.set(labels, bytes);
   return bytes;
 }
 
 /** Pass one → pass two: the cached label bytes of each series (undefined: encode its labels in place). Grows only. */
-let seriesLabelBytes: (Buffer | undefined)[] = [];
+let seriesLabelBytes: (Uint8Array | undefined)[] = [];
 
 /**
  * Serialize a WriteRequest (uncompressed protobuf). Series must hold the model's invariants (sorted unique labels,
@@ -152,7 +170,7 @@ export function encodeWriteRequest(series: readonly PromSeries[], metadata: read
       continue;
     }
     let body = 0;
-    const cached = Object.isFrozen(s.labels) ? labelFieldsBytes(s.labels) : undefined;
+    const cached = labelFieldsOf(s);
     seriesLabelBytes[si] = cached;
     if (cached) {
       body += cached.length;
@@ -193,7 +211,8 @@ export function encodeWriteRequest(series: readonly PromSeries[], metadata: read
     pos = writeVarint(buf, pos, sizes[seriesBase + si]!);
     const cached = seriesLabelBytes[si];
     if (cached) {
-      pos += cached.copy(buf, pos);
+      buf.set(cached, pos);
+      pos += cached.length;
       li += 2 * s.labels.length;
     } else
       for (const l of s.labels) {

@@ -49,5 +49,11 @@ function declareRemoteWriteMetrics(registry: Registry) {
       labelNames: ['target'] as const,
       registers: [registry],
     }),
+    alreadyAcknowledged: new Counter({
+      name: 'promdog_remote_write_already_acknowledged_total',
+      help: 'Remote-write requests not sent to a target because it acknowledged the same request (tenant and body) before: retries of payloads that reached this target but not all, by target URL.',
+      labelNames: ['target'] as const,
+      registers: [registry],
+    }),
   };
 }

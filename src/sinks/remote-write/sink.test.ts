@@ -503,6 +503,55 @@ describe('RemoteWriteSink against a real Prometheus', () => {
     assert.equal(await counterValue(registry, 'promdog_remote_write_requests_total', { target, outcome: '2xx' }), 7);
   });
 
+  test("a retry of a batch that reached some targets or requests goes to the failed ones only, not 400'd", async (t) => {
+    let failing = true;
+    const first = await startProxy(prom.url);
+    const second = await startProxy(prom.url, () => (failing ? { status: 503 } : { status: 204 }));
+    t.after(() => Promise.all([first.close(), second.close()]));
+    const firstUrl = `${first.url}/api/v1/write`;
+    const secondUrl = `${second.url}/api/v1/write`;
+    const { sink, registry } = newSink([{ url: firstUrl }, { url: secondUrl, maxSamplesPerRequest: 4 }]);
+    t.after(() => sink.close());
+    const now = Date.now();
+    // Two points a series: Prometheus refuses the older one of a series it already has ("out of order sample").
+    const batch = simpleBatch('rt_partial_retry', 4, now, 2);
+    await assert.rejects(sink.write(batch, soon(400)), SinkUnavailableError);
+    assert.equal(first.requests.length, 1);
+    const direct = await fetch(prom.remoteWriteUrl, {
+      method: 'POST',
+      headers: { 'content-encoding': 'snappy', 'content-type': 'application/x-protobuf' },
+      body: first.requests[0]!.body,
+    });
+    assert.deepEqual([direct.status, (await direct.text()).trim()], [400, 'out of order sample']);
+
+    // The Agent's retry: the first target already holds the batch; the second gets it now, split in two requests.
+    failing = false;
+    const attemptsBefore = second.requests.length;
+    await sink.write(batch, soon());
+    assert.equal(first.requests.length, 1, 'not sent again to the target that acknowledged it');
+    assert.equal(second.requests.length - attemptsBefore, 2);
+    assert.deepEqual(fromPrometheus(await readBack(prom, 'rt_partial_retry', now)), fromBatch(batch));
+    const count = (target: string) =>
+      counterValue(registry, 'promdog_remote_write_already_acknowledged_total', { target });
+    assert.deepEqual([await count(firstUrl), await count(secondUrl)], [1, 0]);
+
+    // Within one target: the first request of a split batch acknowledged, the second failing.
+    let secondFails = true;
+    const flaky = await startProxy(prom.url, (n) => (n > 1 && secondFails ? { status: 503 } : 'forward'));
+    t.after(() => flaky.close());
+    const flakyUrl = `${flaky.url}/api/v1/write`;
+    const split = newSink([{ url: flakyUrl, maxSamplesPerRequest: 4 }]);
+    t.after(() => split.sink.close());
+    const splitBatch = simpleBatch('rt_partial_split', 4, now, 2);
+    await assert.rejects(split.sink.write(splitBatch, soon(400)), SinkUnavailableError);
+    secondFails = false;
+    const sent = flaky.requests.length;
+    await split.sink.write(splitBatch, soon());
+    assert.equal(flaky.requests.length - sent, 1, 'only the request that failed');
+    assert.deepEqual(fromPrometheus(await readBack(prom, 'rt_partial_split', now)), fromBatch(splitBatch));
+    assert.equal(await counterValue(split.registry, 'promdog_remote_write_already_acknowledged_total', {}), 1);
+  });
+
   describe('TLS', () => {
     let dir: string;
     let proxy: Proxy;

@@ -15,12 +15,15 @@
 //   not, and a 503 keeps the Agent holding the data until an operator fixes it. Logged as a clear error.
 // - With several targets, an unavailable target wins over a rejecting one: retrying is what the unavailable
 //   target needs, and the rejecting target refuses the same data again harmlessly.
+// - Each target remembers the requests it acknowledged (acknowledged.ts): when the Agent retries a payload that
+//   reached some targets (or some of a split batch's requests) and not the rest, only what failed is sent again.
 import { readFileSync } from 'node:fs';
 import { Pool } from 'undici';
 import { outgoingEndpoint, startOfBody, type OutgoingHttpOptions } from '../../http/outgoing.js';
 import { sampleCount, type PromSeries, type WriteBatch } from '../../model/prometheus.js';
 import type { Registry } from 'prom-client';
 import { SinkRejectedError, SinkUnavailableError, type Sink, type WriteOutcome } from '../sink.js';
+import { AcknowledgedRequests, requestKey } from './acknowledged.js';
 import { encodeSnappyWriteRequest, splitBySamples } from './encode.js';
 import { remoteWriteMetrics, type RemoteWriteMetrics } from './metrics.js';
 
@@ -93,6 +96,8 @@ type AttemptResult =
 interface EncodedRequest {
   body: Buffer;
   samples: number;
+  /** requestKey of the tenant and body, made when a target first needs it. */
+  key?: string;
 }
 
 class Target {
@@ -105,6 +110,7 @@ class Target {
   readonly tenantHeader: string;
   /** Lower-cased names; everything but the tenant header. */
   readonly headers: Record<string, string>;
+  readonly acknowledged = new AcknowledgedRequests();
 
   constructor(t: RemoteWriteTarget, userAgent: string, connections: number) {
     const { url, headers, connect } = outgoingEndpoint('remote write', 'target', t.url, t, {
@@ -196,8 +202,15 @@ export class RemoteWriteSink implements Sink {
   ): Promise<void> {
     const headers = target.headersFor(tenant);
     for (let i = 0; i < requests.length; i++) {
+      const req = requests[i]!;
+      req.key ??= requestKey(tenant, req.body);
+      if (target.acknowledged.has(req.key)) {
+        this.metrics.alreadyAcknowledged.inc({ target: target.name });
+        continue;
+      }
       try {
-        await this.send(target, headers, requests[i]!, deadline);
+        await this.send(target, headers, req, deadline);
+        target.acknowledged.add(req.key);
       } catch (err) {
         const rejected = err instanceof SinkRejectedError;
         this.metrics.errors.inc({ target: target.name, reason: rejected ? 'rejected' : 'unavailable' });

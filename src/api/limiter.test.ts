@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConcurrencyLimiter } from './limiter.js';
-import { ApiError } from './params.js';
+import type { ApiError } from './params.js';
 
 const LONG_WAIT_MS = 60_000;
 

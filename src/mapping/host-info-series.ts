@@ -27,13 +27,13 @@ const EXPORTED = 'exported_';
 
 /** A host's info series labels, sorted by name. */
 export function hostInfoLabels(info: HostInfo): Label[] {
-  const values = new Map<string, string[]>();
+  // A Set per name: one key with n values is linear work, not n² (issue 13's hostile tags).
+  const values = new Map<string, Set<string>>();
   for (const tag of info.tags) {
     const name = infoLabelName(sanitizeLabelName(tagKey(tag)));
-    const value = tagValue(tag);
     const have = values.get(name);
-    if (have === undefined) values.set(name, [value]);
-    else if (!have.includes(value)) have.push(value);
+    if (have === undefined) values.set(name, new Set([tagValue(tag)]));
+    else have.add(tagValue(tag));
   }
   const labels: Label[] = [
     { name: '__name__', value: HOST_INFO_METRIC },
@@ -43,7 +43,7 @@ export function hostInfoLabels(info: HostInfo): Label[] {
   if (info.agentVersion !== '') labels.push({ name: 'agent_version', value: info.agentVersion });
   if (info.os !== '') labels.push({ name: 'os', value: info.os });
   // Several values for one name are joined as on any series, so the tag read back gives the same label.
-  for (const [name, v] of values) labels.push({ name, value: v.sort().join(',') });
+  for (const [name, v] of values) labels.push({ name, value: [...v].sort().join(',') });
   return labels.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 

@@ -32,7 +32,7 @@ const HOSTS_PER_SENDER = 3;
 const METRICS_PER_HOST = 8;
 const PAYLOADS = 30;
 /** The replica killed and restarted, and after which payload of sender 0. */
-const KILLED = { tenant: 'team-a' as Tenant, replica: 0, afterPayload: 8 };
+const KILLED = { replica: 0, afterPayload: 8 };
 
 interface StoredSeries {
   labels: Record<string, string>;
@@ -45,7 +45,7 @@ interface Backend {
   remoteWriteUrl: string;
   queryUrl: string;
   samples(): Promise<StoredSeries[]>;
-  query(promql: string): Promise<Array<{ metric: Record<string, string> }>>;
+  query(promql: string): Promise<QueriedSeries[]>;
   cleanup(): Promise<void>;
 }
 
@@ -134,52 +134,69 @@ class Replica {
 }
 
 /**
- * HOOK (issue 14, per-tenant remote-write targets): without tenants.<name>.remote_write, a replica writes every
- * tenant to the same targets, so each tenant has replicas of its own and the balancer picks them by API key. With
- * per-tenant targets, one set of replicas serves both tenants and the balancer needs no routes: build one group
- * here whose config gives each tenant its own remote_write and query_url.
+ * One set of replicas serves both tenants: the config gives each tenant its own remote-write target and query URL
+ * (its own backend, which tells no tenants apart: no tenant header). The default targets serve only `default` and
+ * `system`, which send nothing here (no self-scrape, no rules); they get the tenant header so the mixed-tenants rule
+ * is met.
  */
-async function startReplicaGroups(dir: string, backends: Record<Tenant, Backend>): Promise<Record<Tenant, Replica[]>> {
-  const groups = {} as Record<Tenant, Replica[]>;
-  for (const tenant of TENANTS) {
-    const config = join(dir, `${tenant}.yml`);
-    writeFileSync(config, `tenants:\n  - name: ${tenant}\n    api_keys: [${KEYS[tenant]}]\n`);
-    groups[tenant] = await Promise.all(
-      Array.from({ length: REPLICAS }, async (_, i) => {
-        const dataDir = join(dir, `${tenant}-${i}`);
-        const replica = new Replica(await freePort(), [
-          '--config',
-          config,
-          '--data-dir',
-          dataDir,
-          '--remote-write-url',
-          backends[tenant].remoteWriteUrl,
-          '--query-url',
-          backends[tenant].queryUrl,
-          '--self-scrape-interval',
-          '0',
-          '--default-rules',
-          'false',
-        ]);
-        return replica;
-      }),
-    );
-  }
-  await Promise.all(TENANTS.flatMap((t) => groups[t].map((r) => r.start())));
-  return groups;
+async function startReplicas(dir: string, backends: Record<Tenant, Backend>): Promise<Replica[]> {
+  const config = join(dir, 'promdog.yml');
+  const tenantYaml = TENANTS.map(
+    (t) =>
+      `  - name: ${t}\n` +
+      `    api_keys: [${KEYS[t]}]\n` +
+      `    remote_write: [{ url: "${backends[t].remoteWriteUrl}", tenant_header: "" }]\n` +
+      `    query_url: { url: "${backends[t].queryUrl}", tenant_header: "" }\n`,
+  ).join('');
+  writeFileSync(config, `tenants:\n${tenantYaml}remote_write: ["${backends['team-a'].remoteWriteUrl}"]\n`);
+  const replicas = await Promise.all(
+    Array.from(
+      { length: REPLICAS },
+      async (_, i) =>
+        new Replica(await freePort(), [
+          ...['--config', config, '--data-dir', join(dir, `replica-${i}`)],
+          ...['--self-scrape-interval', '0', '--default-rules', 'false'],
+        ]),
+    ),
+  );
+  await Promise.all(replicas.map((r) => r.start()));
+  return replicas;
 }
 
-/**
- * HOOK (issue 14, query path through the backend): gateway mode does not serve the read API on this branch yet.
- * Once it does, run `promql` through every replica with the tenant's key (and check that the other tenant's key
- * reads nothing of it) and compare with the backend's answer. Until then the backend is asked directly.
- */
-async function queryThroughReplicas(
-  backend: Backend,
-  promql: string,
-): Promise<Array<{ metric: Record<string, string> }>> {
-  return backend.query(promql);
+interface QueriedSeries {
+  metric: Record<string, string>;
+  value?: [number, string];
 }
+
+/** An instant query through one replica's query API with `tenant`'s key: the result, sorted by labels. */
+async function queryThrough(replica: Replica, tenant: Tenant, promql: string) {
+  const res = await fetch(`http://127.0.0.1:${replica.port}/api/v1/query?${new URLSearchParams({ query: promql })}`, {
+    headers: { authorization: `Bearer ${KEYS[tenant]}` },
+  });
+  const body = (await res.json()) as { status: string; data: { result: QueriedSeries[] } };
+  assert.equal(res.status, 200, JSON.stringify(body));
+  return sortedByLabels(body.data.result);
+}
+
+/** The console's host list of one replica for `tenant`. */
+async function hostsPage(replica: Replica, tenant: Tenant): Promise<Array<{ host: string; tags: string[] }>> {
+  const res = await fetch(`http://127.0.0.1:${replica.port}/console/api/hosts`, {
+    headers: { authorization: `Bearer ${KEYS[tenant]}` },
+  });
+  const body = (await res.json()) as { hosts: Array<{ host: string; tags: string[] }>; warnings: string[] };
+  assert.equal(res.status, 200, JSON.stringify(body));
+  assert.deepEqual(
+    body.warnings.filter((w) => !/gateway mode/.test(w)),
+    [],
+  );
+  return body.hosts;
+}
+
+/** Labels and value of each series, sorted by labels: the evaluation time differs between two queries. */
+const sortedByLabels = (series: QueriedSeries[]) =>
+  series
+    .map((x) => ({ metric: x.metric, value: x.value?.[1] }))
+    .sort((x, y) => (JSON.stringify(x.metric) < JSON.stringify(y.metric) ? -1 : 1));
 
 interface Sender {
   index: number;
@@ -294,18 +311,14 @@ async function waitForHostInfo(backend: Backend, hosts: string[]): Promise<void>
 async function runCase(makeBackend: () => Promise<Backend>): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'promdog-gw-replicas-'));
   const backends = {} as Record<Tenant, Backend>;
-  let groups: Record<Tenant, Replica[]> | undefined;
+  let replicas: Replica[] = [];
   let lb: HAProxyProcess | undefined;
   try {
     const [a, b] = await Promise.all([makeBackend(), makeBackend()]);
     backends['team-a'] = a;
     backends['team-b'] = b;
-    groups = await startReplicaGroups(dir, backends);
-    const g = groups;
-    lb = await HAProxyProcess.start({
-      backends: Object.fromEntries(TENANTS.map((t) => [t, g[t].map((r) => `127.0.0.1:${r.port}`)])),
-      routes: [{ header: 'dd-api-key', value: KEYS['team-b'], backend: 'team-b' }],
-    });
+    replicas = await startReplicas(dir, backends);
+    lb = await HAProxyProcess.start({ servers: replicas.map((r) => `127.0.0.1:${r.port}`) });
     const lbUrl = lb.url;
 
     const outcomes = senders.map((): Outcome => ({ acknowledged: new Map(), answers: new Map() }));
@@ -316,7 +329,7 @@ async function runCase(makeBackend: () => Promise<Backend>): Promise<void> {
         senders.filter((s) => s.tenant === tenant).flatMap((s) => s.hosts),
       );
 
-    const killed = g[KILLED.tenant][KILLED.replica]!;
+    const killed = replicas[KILLED.replica]!;
     let restarted: Promise<void> = Promise.resolve();
     const t0 = Math.floor(Date.now() / 1000) - 600;
     await Promise.all(
@@ -366,21 +379,29 @@ async function runCase(makeBackend: () => Promise<Backend>): Promise<void> {
       assert.equal(seen.size, acknowledged.size, `${tenant}: samples stored that no 202 acknowledged`);
       assert.equal(acknowledged.size, mine.length * HOSTS_PER_SENDER * METRICS_PER_HOST * PAYLOADS);
 
-      const counted = await queryThroughReplicas(
-        backends[tenant],
-        'count by (instance) (last_over_time(gw_replicas_m0[1h]))',
-      );
-      assert.deepEqual(counted.map((s) => s.metric.instance).sort(), [...tagsOf.keys()].sort());
+      // Every replica answers the tenant's queries from the tenant's backend; the other tenant's key reads none of it.
+      const promql = 'count by (instance) (last_over_time(gw_replicas_m0[1h]))';
+      const expected = sortedByLabels(await backends[tenant].query(promql));
+      assert.deepEqual(expected.map((s) => s.metric.instance).sort(), [...tagsOf.keys()].sort());
+      const other = TENANTS.find((t) => t !== tenant)!;
+      for (const r of replicas) {
+        assert.deepEqual(await queryThrough(r, tenant, promql), expected, `${tenant} through replica ${r.port}`);
+        const leaked = (await queryThrough(r, other, promql)).filter((s) => tagsOf.has(s.metric.instance ?? ''));
+        assert.deepEqual(leaked, [], `${other} reads ${tenant}'s hosts through replica ${r.port}`);
+        // The Hosts page of every replica lists every host of the tenant with its tags, wherever the metadata went.
+        const hosts = await hostsPage(r, tenant);
+        assert.deepEqual(hosts.map((h) => h.host).sort(), [...tagsOf.keys()].sort(), `Hosts page of ${r.port}`);
+        for (const h of hosts) assert.ok(h.tags.includes(`rack:${tagsOf.get(h.host)!.rack}`), JSON.stringify(h));
+      }
     }
 
     // The replicas that never received a host's metadata read it back from the backend.
     let found = 0;
-    for (const tenant of TENANTS)
-      for (const r of g[tenant]) found += await r.counter('promdog_host_info_lookup_hosts_total', { result: 'found' });
+    for (const r of replicas) found += await r.counter('promdog_host_info_lookup_hosts_total', { result: 'found' });
     assert.ok(found > 0, 'no replica looked a host up');
   } finally {
     await lb?.cleanup();
-    if (groups) await Promise.all(TENANTS.flatMap((t) => groups![t].map((r) => r.stop())));
+    await Promise.all(replicas.map((r) => r.stop()));
     await Promise.all(Object.values(backends).map((b) => b.cleanup()));
     rmSync(dir, { recursive: true, force: true });
   }

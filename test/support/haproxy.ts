@@ -6,16 +6,14 @@ import { ServerProcess, startOnFreePort } from './server-process.js';
 /**
  * A real HAProxy (the Debian package, /usr/sbin/haproxy, 2.6 on Debian 12) for tests: an HTTP load balancer on
  * 127.0.0.1 at a free port in front of promdog replicas, as docs/operations.md configures one:
- * - round robin over each backend's servers, health-checked on `/-/ready` every 200 ms (down after one failure, up
- *   after one success), so a killed replica leaves the rotation at once and a restarted one comes back;
+ * - round robin over the servers, health-checked on `/-/ready` every 200 ms (down after one failure, up after one
+ *   success), so a killed replica leaves the rotation at once and a restarted one comes back;
  * - a request that could not connect is retried on another server (`option redispatch`); a request a server took
- *   and did not answer (it was killed) is not: the client gets 502 and retries, as the Agent does;
- * - `routes` send requests whose header has a given value (an API key) to another backend than the first.
+ *   and did not answer (it was killed) is not: the client gets 502 and retries, as the Agent does.
  */
 export interface HAProxyOptions {
-  /** Backends by name, each a list of `host:port` servers; the first is the default. */
-  backends: Record<string, string[]>;
-  routes?: Array<{ header: string; value: string; backend: string }>;
+  /** The replicas' `host:port`. */
+  servers: string[];
 }
 
 const HAPROXY_BIN = process.env.HAPROXY_BIN ?? '/usr/sbin/haproxy';
@@ -55,7 +53,6 @@ export class HAProxyProcess {
   }
 
   private async launch(opts: HAProxyOptions): Promise<void> {
-    const names = Object.keys(opts.backends);
     const lines = [
       'global',
       '  maxconn 1024',
@@ -68,15 +65,12 @@ export class HAProxyProcess {
       '  option redispatch',
       'frontend agents',
       `  bind 127.0.0.1:${this.port}`,
-      ...(opts.routes ?? []).map(
-        (r) => `  use_backend ${r.backend} if { req.hdr(${r.header}) -m str ${JSON.stringify(r.value)} }`,
-      ),
-      `  default_backend ${names[0]}`,
+      '  default_backend replicas',
+      'backend replicas',
+      '  balance roundrobin',
+      '  option httpchk GET /-/ready',
+      ...opts.servers.map((s, i) => `  server replica-${i} ${s} check inter 200ms fall 1 rise 1`),
     ];
-    for (const [name, servers] of Object.entries(opts.backends)) {
-      lines.push(`backend ${name}`, '  balance roundrobin', '  option httpchk GET /-/ready');
-      for (const [i, s] of servers.entries()) lines.push(`  server ${name}-${i} ${s} check inter 200ms fall 1 rise 1`);
-    }
     const config = join(this.dir, 'haproxy.cfg');
     await writeFile(config, `${lines.join('\n')}\n`);
     await this.server.launch(['-db', '-f', config], async () => {

@@ -15,3 +15,25 @@ test('the host info series is the host’s metadata, not one of its series', asy
     [['web-1', 1, 1_000]],
   );
 });
+
+test('a host listed by several sources shows its newest metadata, in any order', async () => {
+  const older = { host: 'web-1', tags: ['rack:r1'], agentVersion: '7.60.0', os: 'linux', updatedMs: 1_000 };
+  const newer = { host: 'web-1', tags: ['rack:r2'], agentVersion: '7.60.1', os: 'linux', updatedMs: 2_000 };
+  for (const metadata of [
+    [older, newer],
+    [newer, older],
+  ]) {
+    const { hosts, warnings } = await listHosts({
+      metadata,
+      querier: undefined,
+      nowMs: 10_000,
+      windowMs: 60_000,
+      gatewayNotice: 'gateway',
+    });
+    assert.deepEqual(
+      hosts.map((h) => [h.host, h.tags, h.agentVersion, h.metadataSeenMs]),
+      [['web-1', ['rack:r2'], '7.60.1', 2_000]],
+    );
+    assert.deepEqual(warnings, ['gateway']);
+  }
+});

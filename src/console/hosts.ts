@@ -15,7 +15,7 @@ const AGENT_SERIES: LabelMatcher[] = [
 ];
 
 /**
- * The tenant's hosts, sorted by name. `querier` undefined (gateway mode): metadata only, with `gatewayNotice` as a
+ * The tenant's hosts, sorted by name; a host listed more than once in `metadata` shows its newest. `querier` undefined (gateway mode): metadata only, with `gatewayNotice` as a
  * warning. Series are counted from a `select` over the window: the Querier interface has no series-only read, so
  * the window is what bounds the samples read.
  */
@@ -46,6 +46,8 @@ export async function listHosts(opts: {
   };
   for (const info of opts.metadata) {
     const r = rowOf(info.host);
+    // A host may come from several sources (this replica's cache, the backend): the newest metadata wins.
+    if (r.metadataSeenMs !== null && r.metadataSeenMs >= info.updatedMs) continue;
     r.tags = [...info.tags];
     r.agentVersion = info.agentVersion;
     r.os = info.os;

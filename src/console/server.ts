@@ -25,6 +25,11 @@ export interface ConsoleDeps {
   /** Why the tenant's data cannot be queried (gateway mode without a query URL for it); undefined when it can. */
   queryUnavailable?: (tenant: string) => string | undefined;
   hostTags: { hosts(tenant: string): HostInfo[] };
+  /**
+   * Gateway replicas: the tenant's host metadata any replica received, read back from the backend's host info
+   * series; listed with this replica's own.
+   */
+  hostInfoFor?: (tenant: string) => Promise<HostInfo[]>;
   /** The event store (both modes). */
   events: EventReader;
   /** promdog's version, shown by the console. */
@@ -190,13 +195,25 @@ export function registerConsole(app: FastifyInstance, deps: ConsoleDeps): void {
       if (windowMs <= 0 || windowMs > MAX_HOSTS_WINDOW_MS)
         return apiError(reply, 400, 'bad_data', 'invalid parameter "window": must be more than 0 and at most 24h');
     }
+    const metadata = deps.hostTags.hosts(tenant);
+    const warnings: string[] = [];
+    if (deps.hostInfoFor) {
+      try {
+        metadata.push(...(await deps.hostInfoFor(tenant)));
+      } catch (e) {
+        warnings.push(
+          `host metadata other replicas received could not be read from the query backend: ${(e as Error).message}`,
+        );
+      }
+    }
     const answer = await listHosts({
-      metadata: deps.hostTags.hosts(tenant),
+      metadata,
       querier: deps.querierFor?.(tenant),
       nowMs: now(),
       windowMs,
       gatewayNotice: GATEWAY_NOTICE,
     });
+    answer.warnings.push(...warnings);
     return reply.header('cache-control', 'no-store').send(answer);
   });
 

@@ -8,6 +8,6 @@ export { HostTagCache, HOST_TAGS_FILE } from './host-tags.js';
 export type { HostInfo, HostTagCacheOptions, HostTagsListener, WarnLogger } from './host-tags.js';
 export { HostInfoSync } from './host-info-sync.js';
 export type { HostLookup, HostInfoSyncOptions } from './host-info-sync.js';
-export { HOST_INFO_METRIC, readHostInfo } from './host-info-series.js';
+export { HOST_INFO_LOOKBACK_MS, HOST_INFO_METRIC, readHostInfo } from './host-info-series.js';
 export type { RangeSelect, SampledSeries } from './host-info-series.js';
 export { sanitizeMetricName, sanitizeLabelName, tagKey, tagValue, BARE_TAG_VALUE } from './names.js';

@@ -299,6 +299,7 @@ export async function startServer(
     querierFor: store ? (tenant) => store.querier(tenant) : undefined,
     queryUnavailable: (tenant) => (store || queryBackends.clientFor(tenant) ? undefined : noQueryUrlMessage(tenant)),
     hostTags,
+    ...(hostInfo ? { hostInfoFor: hostInfo.hosts } : {}),
     events,
     version: VERSION,
   });

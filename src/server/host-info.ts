@@ -4,12 +4,21 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { ServeConfig } from '../config/config.js';
-import { HostInfoSync, type HostTagCache, type RangeSelect } from '../mapping/index.js';
+import {
+  HOST_INFO_LOOKBACK_MS,
+  HostInfoSync,
+  readHostInfo,
+  type HostInfo,
+  type HostTagCache,
+  type RangeSelect,
+} from '../mapping/index.js';
 import type { QueryClient } from '../query-client/query-client.js';
 import type { QueryBackends } from './query-backends.js';
 
 export interface HostInfoWiring {
   sync: HostInfoSync;
+  /** The tenant's hosts with metadata in the backend's lookback, whichever replica received it (the Hosts page). */
+  hosts(tenant: string): Promise<HostInfo[]>;
   close(): Promise<void>;
 }
 
@@ -19,13 +28,18 @@ export function createHostInfoSync(
   deps: { hostTags: HostTagCache; registry: Registry; logger: Logger; queryBackends: QueryBackends },
 ): HostInfoWiring | undefined {
   if (cfg.remoteWrite.length === 0 || !(cfg.queryUrl || cfg.tenants.some((t) => t.queryUrl))) return undefined;
+  const select = rangeSelectThrough((tenant) => deps.queryBackends.clientFor(tenant));
   const sync = new HostInfoSync({
     hostTags: deps.hostTags,
-    select: rangeSelectThrough((tenant) => deps.queryBackends.clientFor(tenant)),
+    select,
     registry: deps.registry,
     logger: deps.logger.child({ component: 'host-info' }),
   });
-  return { sync, close: () => sync.stop() };
+  return {
+    sync,
+    hosts: (tenant) => readHostInfo(select, tenant, Date.now(), HOST_INFO_LOOKBACK_MS),
+    close: () => sync.stop(),
+  };
 }
 
 /** A range selector queried through the tenant's query client: its matrix answer. */

@@ -58,10 +58,15 @@ export interface WriteBatch {
   metadata: MetricMetadata[];
 }
 
+/** A series' float and histogram samples together. */
+export function seriesSampleCount(s: PromSeries): number {
+  return s.timestamps.length + (s.histograms?.timestamps.length ?? 0);
+}
+
 /** Float and histogram samples together. */
 export function sampleCount(series: readonly PromSeries[]): number {
   let n = 0;
-  for (const s of series) n += s.timestamps.length + (s.histograms?.timestamps.length ?? 0);
+  for (const s of series) n += seriesSampleCount(s);
   return n;
 }
 

@@ -48,7 +48,7 @@ function histogramQuantile(q: number, buckets: Buckets): number {
 function schema6(points: DDSketchPoint[]): Buckets {
   const series = new SketchHistogramSeries();
   let h: FloatHistogram | null = null;
-  points.forEach((p, i) => (h = series.add(p, 1000 * (i + 1), i)));
+  for (let i = 0; i < points.length; i++) h = series.add(points[i]!, 1000 * (i + 1), i);
   const byIndex = new Map<number, number>();
   let index = 0;
   let at = 0;

@@ -213,7 +213,7 @@ function expand(
   union: readonly number[],
 ): number[][] {
   const position = new Map<number, number>();
-  union.forEach((index, i) => position.set(index, i));
+  for (let i = 0; i < union.length; i++) position.set(union[i]!, i);
   return samples.map((h) => {
     const counts = new Array<number>(union.length).fill(0);
     const spans = side === 'positive' ? h.positiveSpans : h.negativeSpans;

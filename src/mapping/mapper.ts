@@ -375,18 +375,8 @@ export class Mapper {
     const h = (ls.histogram ??= new SketchHistogramSeries()).add(p, ms, this.epoch);
     if (h === null) return;
     if (ls.epoch !== this.epoch) {
-      const out: PromSeries = {
-        labels: ls.labels,
-        timestamps: [],
-        values: [],
-        histograms: { timestamps: [ms], histograms: [h] },
-        ref: ls,
-      };
-      ls.epoch = this.epoch;
-      ls.out = out;
-      ls.unsorted = false;
-      this.out.push(out);
-      this.touched.push(ls);
+      const histograms = { timestamps: [ms], histograms: [h] };
+      this.startOutput(ls, { labels: ls.labels, timestamps: [], values: [], histograms, ref: ls });
       return;
     }
     const hs = (ls.out!.histograms ??= { timestamps: [], histograms: [] });
@@ -400,12 +390,7 @@ export class Mapper {
 
   private append(ls: LabelSet, ms: number, v: number): void {
     if (ls.epoch !== this.epoch) {
-      const out: PromSeries = { labels: ls.labels, timestamps: [ms], values: [v], ref: ls };
-      ls.epoch = this.epoch;
-      ls.out = out;
-      ls.unsorted = false;
-      this.out.push(out);
-      this.touched.push(ls);
+      this.startOutput(ls, { labels: ls.labels, timestamps: [ms], values: [v], ref: ls });
       return;
     }
     const out = ls.out!;
@@ -413,6 +398,15 @@ export class Mapper {
     if (ms <= ts[ts.length - 1]!) ls.unsorted = true;
     ts.push(ms);
     out.values.push(v);
+  }
+
+  /** A label set's first samples in this request: `out` is its output series. */
+  private startOutput(ls: LabelSet, out: PromSeries): void {
+    ls.epoch = this.epoch;
+    ls.out = out;
+    ls.unsorted = false;
+    this.out.push(out);
+    this.touched.push(ls);
   }
 
   private touchFamily(f: Family, unit: string): void {

@@ -3,23 +3,7 @@ import assert from 'node:assert/strict';
 import { CounterResetHint, type BucketSpan, type FloatHistogram } from '../model/histogram.js';
 import { CorruptHistogramChunkError, decodeHistogramChunk, encodeHistogramChunk } from './histogram-chunk.js';
 import { seededRandom } from '../../test/support/random.js';
-
-function histogram(h: Partial<FloatHistogram>): FloatHistogram {
-  return {
-    counterResetHint: CounterResetHint.Unknown,
-    schema: 6,
-    zeroThreshold: 2 ** -30,
-    zeroCount: 0,
-    count: 0,
-    sum: 0,
-    positiveSpans: [],
-    positiveBuckets: [],
-    negativeSpans: [],
-    negativeBuckets: [],
-    customValues: [],
-    ...h,
-  };
-}
+import { histogram } from '../../test/support/histograms.js';
 
 /** index → count of one side, zeros left out: what a histogram means whatever its layout. */
 function buckets(spans: readonly BucketSpan[], counts: readonly number[]): Map<number, number> {

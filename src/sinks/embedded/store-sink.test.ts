@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { SinkUnavailableError } from '../sink.js';
 import { Storage } from '../../tsdb/storage.js';
 import { EmbeddedStoreSink, HISTOGRAMS_NOT_STORED } from './store-sink.js';
-import { CounterResetHint, type FloatHistogram } from '../../model/histogram.js';
+import { histogram } from '../../../test/support/histograms.js';
 
 const T = 1_700_000_000_000;
 
@@ -69,19 +69,7 @@ describe('EmbeddedStoreSink', () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'promdog-sink-'));
     const storage = new Storage({ dataDir, maxActiveSeries: 0, outOfOrderWindowMs: 0 });
     const sink = new EmbeddedStoreSink(storage);
-    const h: FloatHistogram = {
-      counterResetHint: CounterResetHint.Unknown,
-      schema: 6,
-      zeroThreshold: 0,
-      zeroCount: 0,
-      count: 1,
-      sum: 1,
-      positiveSpans: [{ offset: 0, length: 1 }],
-      positiveBuckets: [1],
-      negativeSpans: [],
-      negativeBuckets: [],
-      customValues: [],
-    };
+    const h = histogram({ count: 1, sum: 1, positiveSpans: [{ offset: 0, length: 1 }], positiveBuckets: [1] });
     const histograms = { timestamps: [T, T + 1000], histograms: [h, h] };
     try {
       const outcome = await sink.write(

@@ -1,10 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { uncompressSync } from 'snappy';
-import { CounterResetHint, type FloatHistogram } from '../../model/histogram.js';
+import { CounterResetHint } from '../../model/histogram.js';
 import type { MetricMetadata, PromSeries } from '../../model/prometheus.js';
 import { encodeSnappyWriteRequest, encodeWriteRequest, splitBySamples } from './encode.js';
 import { decodeWriteRequest, histogramKind } from '../../../test/support/remote-write-decoder.js';
+import { histogram } from '../../../test/support/histograms.js';
 
 const series = (name: string, extra: Record<string, string>, timestamps: number[], values: number[]): PromSeries => ({
   labels: Object.entries({ __name__: name, ...extra })
@@ -125,21 +126,6 @@ test('splitBySamples keeps series whole, cuts only series above the limit, and k
   );
   assert.deepEqual(splitBySamples([], 10), []);
   assert.throws(() => splitBySamples(input, 0), RangeError);
-});
-
-const histogram = (h: Partial<FloatHistogram>): FloatHistogram => ({
-  counterResetHint: CounterResetHint.Unknown,
-  schema: 6,
-  zeroThreshold: 2 ** -30,
-  zeroCount: 0,
-  count: 0,
-  sum: 0,
-  positiveSpans: [],
-  positiveBuckets: [],
-  negativeSpans: [],
-  negativeBuckets: [],
-  customValues: [],
-  ...h,
 });
 
 test('histogram samples: whole counts as an integer histogram (deltas), others as a float one', () => {

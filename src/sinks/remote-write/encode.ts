@@ -119,7 +119,7 @@ export function encodeWriteRequest(series: readonly PromSeries[], metadata: read
   for (let si = 0; si < series.length; si++) {
     const s = series[si]!;
     const ts = s.timestamps;
-    if (ts.length === 0 && s.histograms === undefined) {
+    if (seriesSampleCount(s) === 0) {
       li += 2 * s.labels.length;
       continue;
     }
@@ -156,7 +156,7 @@ export function encodeWriteRequest(series: readonly PromSeries[], metadata: read
   for (let si = 0; si < series.length; si++) {
     const s = series[si]!;
     const ts = s.timestamps;
-    if (ts.length === 0 && s.histograms === undefined) {
+    if (seriesSampleCount(s) === 0) {
       li += 2 * s.labels.length;
       continue;
     }

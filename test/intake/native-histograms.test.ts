@@ -1,5 +1,6 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { createSocket } from 'node:dgram';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,7 +33,14 @@ before(async () => {
   configDir = mkdtempSync(join(tmpdir(), 'promdog-nh-'));
   const config = join(configDir, 'promdog.yaml');
   writeFileSync(config, 'mapping:\n  distributions: native_histogram\n');
-  pd = await startPromdog(['--remote-write-url', prom.remoteWriteUrl, '--config', config]);
+  pd = await startPromdog([
+    '--remote-write-url',
+    prom.remoteWriteUrl,
+    '--config',
+    config,
+    '--dogstatsd-listen',
+    '127.0.0.1:0',
+  ]);
 });
 after(async () => {
   await pd?.close();
@@ -94,5 +102,42 @@ describe('sketches as native histograms in a real Prometheus', () => {
         type: 'distribution',
       },
     );
+  });
+
+  test('DogStatsD d distributions follow the option: a running histogram of every value sent', {
+    timeout: 60_000,
+  }, async () => {
+    const r = seededRandom(5);
+    const values = Array.from({ length: 500 }, () => Math.round(1000 * (1 + 99 * r())) / 1000);
+    const udp = pd.server.dogstatsd!.udpAddress()!;
+    const socket = createSocket('udp4');
+    try {
+      for (let i = 0; i < values.length; i += 50) {
+        const lines = values.slice(i, i + 50).map((v) => `svc.lat:${v}|d|#env:prod`);
+        await new Promise<void>((resolve, reject) =>
+          socket.send(lines.join('\n'), udp.port, '127.0.0.1', (err) => (err ? reject(err) : resolve())),
+        );
+      }
+    } finally {
+      socket.close();
+    }
+    // DogStatsD flushes a 10 s bucket once it is closed: wait for every value to have reached Prometheus.
+    let count = 0;
+    for (let waited = 0; count < values.length && waited < 40_000; waited += 500) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const res = await prom.query('sum(histogram_count(svc_lat_histogram))');
+      count = res.length === 1 ? Number(res[0]!.value[1]) : 0;
+    }
+    assert.equal(count, values.length);
+    const sorted = [...values].sort((a, b) => a - b);
+    const exact = sorted[Math.ceil(0.5 * sorted.length) - 1]!;
+    const median = Number((await prom.query('histogram_quantile(0.5, sum(svc_lat_histogram))'))[0]!.value[1]);
+    assert.ok(Math.abs(median - exact) / exact <= 0.02, `median ${median} vs exact ${exact}`);
+    const series = await prom.series(['{__name__=~"svc_lat.*"}']);
+    assert.deepEqual([...new Set(series.map((x) => x.__name__))].sort(), [
+      'svc_lat_histogram',
+      'svc_lat_max',
+      'svc_lat_min',
+    ]);
   });
 });

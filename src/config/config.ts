@@ -145,6 +145,8 @@ export interface ServeConfig {
   mapping: {
     keepUtf8Names: boolean;
     quantiles?: number[];
+    /** What a Datadog distribution point becomes; default the mapper's (quantiles). */
+    distributions?: DistributionsConfig;
     seriesCacheSize?: number;
     seriesCacheIdleMs?: number;
   };
@@ -184,6 +186,10 @@ export interface ServeConfig {
 }
 
 export type TlsVersion = 'TLSv1.2' | 'TLSv1.3';
+
+/** `mapping.distributions`: quantile gauges, a native histogram, or both. */
+export type DistributionsConfig = 'quantiles' | 'native_histogram' | 'both';
+const DISTRIBUTIONS: readonly DistributionsConfig[] = ['quantiles', 'native_histogram', 'both'];
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -802,7 +808,11 @@ export function loadServeConfig(argv: string[], env: NodeJS.ProcessEnv = process
   const mapping = isObj(file.mapping) ? file.mapping : {};
   const selfmon = isObj(file.selfmon) ? file.selfmon : {};
   checkKeys(selfmon, ['scrape_interval'], 'selfmon');
-  checkKeys(mapping, ['keep_utf8_names', 'quantiles', 'series_cache_size', 'series_cache_idle'], 'mapping');
+  checkKeys(
+    mapping,
+    ['keep_utf8_names', 'quantiles', 'distributions', 'series_cache_size', 'series_cache_idle'],
+    'mapping',
+  );
   const eventsCfg = isObj(file.events) ? file.events : {};
   checkKeys(eventsCfg, ['retention', 'max_bytes_per_tenant'], 'events');
   const retentionMs = parseDurationMs(String(pick('retention', 'retention') ?? DEFAULTS.retention), '--retention');
@@ -982,6 +992,20 @@ export function loadServeConfig(argv: string[], env: NodeJS.ProcessEnv = process
       throw new ConfigError('mapping.quantiles: expected a list of numbers in [0, 1]');
     }
     cfg.mapping.quantiles = mapping.quantiles as number[];
+  }
+  if (mapping.distributions !== undefined) {
+    const mode = mapping.distributions as DistributionsConfig;
+    if (!DISTRIBUTIONS.includes(mode))
+      throw new ConfigError(
+        `mapping.distributions: expected one of ${DISTRIBUTIONS.join(', ')}, got ${JSON.stringify(mode)}`,
+      );
+    // The embedded store keeps float samples only, for now: native histograms would be refused sample by sample.
+    if (mode !== 'quantiles' && cfg.remoteWrite.length === 0)
+      throw new ConfigError(
+        `mapping.distributions: ${mode} makes native histograms, which only gateway mode (remote_write) can store ` +
+          'for now; the embedded store keeps float samples only. In local mode use quantiles (the default).',
+      );
+    cfg.mapping.distributions = mode;
   }
   if (mapping.series_cache_size !== undefined) {
     const n = Number(mapping.series_cache_size);

@@ -68,14 +68,8 @@ export class DDSketchBuilder {
   }
 }
 
-/**
- * Quantiles of a Dogsketch as the Agent computes them: the wanted rank is roundHalfEven(q·(cnt−1)); walk the bins in
- * key order, and inside the bin that passes the rank interpolate between its lower bound and γ times it, clamped to
- * the sketch's min for the first bin and max for the last. Repeated keys are summed first. One walk serves every
- * quantile asked for (the mapper wants five of every point).
- */
 /** Bins in key order with repeated keys merged; the point's own arrays when already so (what the Agent sends). */
-function orderedBins(p: DDSketchPoint): { keys: readonly number[]; counts: readonly number[] } {
+export function orderedBins(p: DDSketchPoint): { keys: readonly number[]; counts: readonly number[] } {
   let ordered = true;
   for (let i = 1; i < p.keys.length && ordered; i++) ordered = p.keys[i - 1]! < p.keys[i]!;
   if (ordered) return p;
@@ -85,7 +79,13 @@ function orderedBins(p: DDSketchPoint): { keys: readonly number[]; counts: reado
   return { keys, counts: keys.map((k) => merged.get(k)!) };
 }
 
-/** `out[i]` = quantile `qs[i]` of p. `byQ` lists the indexes of `qs` in increasing quantile order (see quantileOrder). */
+/**
+ * Quantiles of a Dogsketch as the Agent computes them: the wanted rank is roundHalfEven(q·(cnt−1)); walk the bins in
+ * key order, and inside the bin that passes the rank interpolate between its lower bound and γ times it, clamped to
+ * the sketch's min for the first bin and max for the last. Repeated keys are summed first. One walk serves every
+ * quantile asked for (the mapper wants five of every point).
+ *
+ * `out[i]` = quantile `qs[i]` of p. `byQ` lists the indexes of `qs` in increasing quantile order (see quantileOrder). */
 export function sketchQuantiles(p: DDSketchPoint, qs: readonly number[], byQ: readonly number[], out: number[]): void {
   if (p.cnt <= 0) {
     for (let i = 0; i < qs.length; i++) out[i] = 0;

@@ -36,7 +36,7 @@ export interface Entry extends SeriesIdentity {
   hostVersion: number;
   /** The request time (ms) it was last used: idle entries are evicted by TenantState.sweep. */
   used: number;
-  /** Series: 1 set; distributions: quantiles then count, sum, min, max, avg; checks: 1. None when refused. */
+  /** Series: 1 set; distributions: those of sketchLabelSets, in its order; checks: 1. None when refused. */
   sets: readonly LabelSet[];
   families: readonly Family[];
   /** Why its samples are refused (an empty metric name, a limit its labels break); null when they are mapped. */

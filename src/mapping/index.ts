@@ -1,5 +1,6 @@
 // Datadog → Prometheus mapping: the entry point the HTTP intake and DogStatsD use. Rules: docs/mapping.md.
-export { Mapper, DEFAULT_QUANTILES, DEFAULT_SERIES_CACHE_SIZE } from './mapper.js';
+export { Mapper, DEFAULT_DISTRIBUTIONS, DEFAULT_QUANTILES, DEFAULT_SERIES_CACHE_SIZE } from './mapper.js';
+export type { DistributionsMode } from './label-rules.js';
 export { JOB, SERVICE_CHECK_METRIC } from './label-rules.js';
 export type { MappingOptions, MapResult, DroppedSamples } from './mapper.js';
 export { DEFAULT_SERIES_LIMITS, NO_SERIES_LIMITS, describeRefusal } from './limits.js';

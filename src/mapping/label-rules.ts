@@ -8,8 +8,17 @@ import { tagKey, tagValue } from './names.js';
 
 export const JOB = 'ddagent';
 export const SERVICE_CHECK_METRIC = 'datadog_service_check_status';
+/** What a distribution point becomes (`mapping.distributions`): quantile gauges, a native histogram, or both. */
+export type DistributionsMode = 'quantiles' | 'native_histogram' | 'both';
 /** The series of a distribution point after its quantiles, in this order (see sketchValues). */
 export const SKETCH_SUFFIXES = ['_count', '_sum', '_min', '_max', '_avg'] as const;
+/** The gauges a distribution point becomes beside its native histogram when there are no quantiles. */
+const EXTREMA_SUFFIXES = ['_min', '_max'] as const;
+/**
+ * The native histogram's series: its own name in every mode, so that `both` never mixes it with the quantile
+ * gauges under one name and turning the quantiles off later renames nothing.
+ */
+export const HISTOGRAM_SUFFIX = '_histogram';
 export const NO_RESOURCES: readonly DDResource[] = Object.freeze([]);
 
 const TYPE_LABEL: Record<DDMetricType, string> = { unspecified: 'gauge', gauge: 'gauge', rate: 'rate', count: 'count' };
@@ -61,17 +70,47 @@ export interface FamilyRule {
 
 /** A metric series' family: a gauge, whatever the Datadog type. */
 export const SERIES_FAMILY: FamilyRule = { suffix: '', type: 'gauge', help: (metric) => `Datadog metric ${metric}.` };
-/** A distribution's families: the summary (quantiles, _count, _sum), then the _min, _max and _avg gauges. */
-export const SKETCH_FAMILIES: readonly FamilyRule[] = [
-  {
-    suffix: '',
-    type: 'summary',
-    help: (m) => `Datadog distribution ${m}: quantiles, _count and _sum of each interval.`,
-  },
-  { suffix: '_min', type: 'gauge', help: (m) => `Smallest value of Datadog distribution ${m} in each interval.` },
-  { suffix: '_max', type: 'gauge', help: (m) => `Largest value of Datadog distribution ${m} in each interval.` },
-  { suffix: '_avg', type: 'gauge', help: (m) => `Average of Datadog distribution ${m} in each interval.` },
-];
+const SUMMARY_FAMILY: FamilyRule = {
+  suffix: '',
+  type: 'summary',
+  help: (m) => `Datadog distribution ${m}: quantiles, _count and _sum of each interval.`,
+};
+const MIN_FAMILY: FamilyRule = {
+  suffix: '_min',
+  type: 'gauge',
+  help: (m) => `Smallest value of Datadog distribution ${m} in each interval.`,
+};
+const MAX_FAMILY: FamilyRule = {
+  suffix: '_max',
+  type: 'gauge',
+  help: (m) => `Largest value of Datadog distribution ${m} in each interval.`,
+};
+const AVG_FAMILY: FamilyRule = {
+  suffix: '_avg',
+  type: 'gauge',
+  help: (m) => `Average of Datadog distribution ${m} in each interval.`,
+};
+const HISTOGRAM_FAMILY: FamilyRule = {
+  suffix: HISTOGRAM_SUFFIX,
+  type: 'histogram',
+  help: (m) => `Datadog distribution ${m}: every value sent since the series began, as a native histogram.`,
+};
+
+/**
+ * A distribution's families by mode: the summary (quantiles, _count, _sum) and the _min, _max and _avg gauges;
+ * or the native histogram with the _min and _max gauges; or all of them.
+ */
+export const SKETCH_FAMILIES: Readonly<Record<DistributionsMode, readonly FamilyRule[]>> = {
+  quantiles: [SUMMARY_FAMILY, MIN_FAMILY, MAX_FAMILY, AVG_FAMILY],
+  native_histogram: [MIN_FAMILY, MAX_FAMILY, HISTOGRAM_FAMILY],
+  both: [SUMMARY_FAMILY, MIN_FAMILY, MAX_FAMILY, AVG_FAMILY, HISTOGRAM_FAMILY],
+};
+
+/** How many series a distribution point becomes (the label sets of sketchLabelSets). */
+export function sketchSeriesCount(mode: DistributionsMode, quantiles: number): number {
+  const summary = quantiles + SKETCH_SUFFIXES.length;
+  return mode === 'quantiles' ? summary : mode === 'both' ? summary + 1 : EXTREMA_SUFFIXES.length + 1;
+}
 /** A service check's family (named SERVICE_CHECK_METRIC). */
 export const CHECK_FAMILY: FamilyRule = {
   suffix: '',
@@ -97,14 +136,16 @@ export function seriesLabels(s: SeriesIdentity, name: string, hostTags: readonly
 }
 
 /**
- * A distribution's label sets (`name` as for seriesLabels): one per quantile label, then one per SKETCH_SUFFIXES,
- * all with type="distribution".
+ * A distribution's label sets (`name` as for seriesLabels), all with type="distribution": with quantiles, one per
+ * quantile label, then one per SKETCH_SUFFIXES; without, _min and _max; then, unless `mode` is quantiles, the
+ * native histogram's (HISTOGRAM_SUFFIX), always last.
  */
 export function sketchLabelSets(
   s: TaggedIdentity,
   name: string,
   hostTags: readonly string[],
   quantileLabels: readonly string[],
+  mode: DistributionsMode,
   naming: Naming,
 ): Label[][] {
   const fixed: Label[] = [
@@ -114,9 +155,12 @@ export function sketchLabelSets(
   if (s.host !== '') fixed.push({ name: 'instance', value: s.host });
   const base = labelsOf(fixed, SKETCH_RESERVED, NO_RESOURCES, s.tags, hostTags, naming);
   const labelSets: Label[][] = [];
-  for (const q of quantileLabels)
-    labelSets.push([{ name: '__name__', value: name }, { name: 'quantile', value: q }, ...base]);
-  for (const suffix of SKETCH_SUFFIXES) labelSets.push([{ name: '__name__', value: name + suffix }, ...base]);
+  const suffixes: readonly string[] = mode === 'native_histogram' ? EXTREMA_SUFFIXES : SKETCH_SUFFIXES;
+  if (mode !== 'native_histogram')
+    for (const q of quantileLabels)
+      labelSets.push([{ name: '__name__', value: name }, { name: 'quantile', value: q }, ...base]);
+  for (const suffix of suffixes) labelSets.push([{ name: '__name__', value: name + suffix }, ...base]);
+  if (mode !== 'quantiles') labelSets.push([{ name: '__name__', value: name + HISTOGRAM_SUFFIX }, ...base]);
   return labelSets;
 }
 

@@ -1,4 +1,5 @@
 import type { Label, PromSeries, SeriesRef } from '../model/prometheus.js';
+import type { SketchHistogramSeries } from './sketch-histogram.js';
 import { HASH_SEED, mixAll } from './string-hash.js';
 
 /**
@@ -16,6 +17,8 @@ export interface LabelSet extends SeriesRef {
   out: PromSeries | null;
   /** `out` got a timestamp ≤ its previous one: sort and dedupe at the end of the request. */
   unsorted: boolean;
+  /** A distribution's native histogram: its running totals across requests; null for every other label set. */
+  histogram: SketchHistogramSeries | null;
 }
 
 /** The hash LabelSetTable files `labels` (sorted by name) under. */

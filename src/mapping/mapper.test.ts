@@ -9,7 +9,7 @@ import type {
   DecodedPayload,
 } from '../model/datadog.js';
 import { emptyPayload } from '../model/datadog.js';
-import type { PromSeries } from '../model/prometheus.js';
+import { sampleCount, type PromSeries } from '../model/prometheus.js';
 import { decodedBody, loadFixture } from '../../test/support/fixtures.js';
 import { ProtoWriter } from '../../test/support/proto-writer.js';
 import { decodeSeriesV2Proto } from '../intake/decoders/series-v2-proto.js';
@@ -64,6 +64,12 @@ function only(r: MapResult): PromSeries {
 
 function mapOne(s: DDSeries, m = mapper()): Record<string, string> {
   return labels(only(m.map('t', payload({ series: [s] }), NOW)));
+}
+
+function sketchOfValues(values: number[], ts: number): ReturnType<DDSketchBuilder['toPoint']> {
+  const b = new DDSketchBuilder();
+  for (const v of values) b.add(v);
+  return b.toPoint(ts);
 }
 
 function byName(r: MapResult, name: string, quantile?: string): PromSeries {
@@ -623,11 +629,7 @@ describe('service checks', () => {
 });
 
 describe('distributions', () => {
-  function sketchOf(values: number[], ts: number): ReturnType<DDSketchBuilder['toPoint']> {
-    const b = new DDSketchBuilder();
-    for (const v of values) b.add(v);
-    return b.toPoint(ts);
-  }
+  const sketchOf = sketchOfValues;
 
   test('sketches give quantiles, _count, _sum, _min, _max, _avg with type="distribution"', () => {
     const values = Array.from({ length: 1000 }, (_, i) => i + 1);
@@ -748,6 +750,97 @@ describe('distributions', () => {
       ['my.dist_avg', 'my.dist_count', 'my.dist_max', 'my.dist_min', 'my.dist_sum', 'my.dist{0.5}', 'my.dist{0.999}'],
     );
     assert.throws(() => mapper({ quantiles: [1.5] }), RangeError);
+  });
+});
+
+describe('distributions as native histograms', () => {
+  const sketches = (ts: number, values: number[]): DDSketch[] => [
+    { metric: 'api.latency', host: 'web-1', tags: ['env:prod'], points: [sketchOfValues(values, ts)] },
+  ];
+  const names = (r: MapResult): string[] =>
+    r.series.map((s) => labels(s).__name__ + (labels(s).quantile ? `{${labels(s).quantile}}` : '')).sort();
+
+  test('native_histogram: a counter histogram series named _histogram, plus _min and _max gauges', () => {
+    const m = mapper({ distributions: 'native_histogram' });
+    const r = m.map('t', payload({ sketches: sketches(1_700_000_010, [1, 2, 3]) }), NOW);
+    assert.deepEqual(names(r), ['api_latency_histogram', 'api_latency_max', 'api_latency_min']);
+    const h = byName(r, 'api_latency_histogram');
+    assert.deepEqual(labels(h), {
+      __name__: 'api_latency_histogram',
+      env: 'prod',
+      instance: 'web-1',
+      job: 'ddagent',
+      type: 'distribution',
+    });
+    assert.deepEqual([h.timestamps, h.values, h.histograms!.timestamps], [[], [], [1_700_000_010_000]]);
+    assert.equal(h.histograms!.histograms[0]!.count, 3);
+    assert.equal(byName(r, 'api_latency_min').values[0], 1);
+    assert.equal(byName(r, 'api_latency_max').values[0], 3);
+    assert.deepEqual(Object.fromEntries(r.metadata.map((md) => [md.metricFamilyName, md.type])), {
+      api_latency_min: 'gauge',
+      api_latency_max: 'gauge',
+      api_latency_histogram: 'histogram',
+    });
+    // The next interval's sample holds both intervals' values: rate() over it is the values per second.
+    const next = m.map('t', payload({ sketches: sketches(1_700_000_020, [4]) }), NOW);
+    assert.equal(byName(next, 'api_latency_histogram').histograms!.histograms[0]!.count, 4);
+    assert.equal(sampleCount(next.series), 3);
+  });
+
+  test('both: the quantile series as before, and the histogram beside them', () => {
+    const r = mapper({ distributions: 'both', quantiles: [0.5] }).map(
+      't',
+      payload({ sketches: sketches(1, [1, 2]) }),
+      NOW,
+    );
+    assert.deepEqual(names(r), [
+      'api_latency_avg',
+      'api_latency_count',
+      'api_latency_histogram',
+      'api_latency_max',
+      'api_latency_min',
+      'api_latency_sum',
+      'api_latency{0.5}',
+    ]);
+  });
+
+  test('quantiles (the default) makes no histogram; refused distributions count every series of the mode', () => {
+    assert.ok(
+      !names(mapper().map('t', payload({ sketches: sketches(1, [1]) }), NOW)).includes('api_latency_histogram'),
+    );
+    const r = mapper({ distributions: 'native_histogram' }).map(
+      't',
+      payload({ sketches: [{ metric: '', host: '', tags: [], points: [sketchOfValues([1], 1)] }] }),
+      NOW,
+    );
+    assert.deepEqual(r.refusedSeries, { invalid_metric_name: 3 });
+  });
+
+  test('DogStatsD-style raw values and an empty point: the empty one adds nothing, its extremes are NaN', () => {
+    const r = mapper({ distributions: 'native_histogram' }).map(
+      't',
+      payload({
+        distributions: [
+          {
+            metric: 'd',
+            host: '',
+            tags: [],
+            points: [
+              { ts: 1, values: [2] },
+              { ts: 2, values: [] },
+            ],
+          },
+        ],
+      }),
+      NOW,
+    );
+    const h = byName(r, 'd_histogram').histograms!;
+    assert.deepEqual(h.timestamps, [1000, 2000]);
+    assert.deepEqual(
+      h.histograms.map((x) => x.count),
+      [1, 1],
+    );
+    assert.ok(Number.isNaN(byName(r, 'd_max').values[1]));
   });
 });
 

@@ -23,6 +23,8 @@ import {
   quantileLabel,
   seriesLabels,
   sketchLabelSets,
+  sketchSeriesCount,
+  type DistributionsMode,
 } from './label-rules.js';
 import type { LabelSet } from './label-sets.js';
 import {
@@ -34,6 +36,7 @@ import {
 } from './limits.js';
 import { NameCache } from './name-cache.js';
 import { checkMs, msOf, sketchValues, sortDedupe, validCheckStatus, validMs } from './sample-rules.js';
+import { SketchHistogramSeries } from './sketch-histogram.js';
 import { TenantState } from './tenant-state.js';
 
 export interface MappingOptions {
@@ -41,6 +44,8 @@ export interface MappingOptions {
   keepUtf8Names: boolean;
   /** Quantiles emitted for each distribution point; default {@link DEFAULT_QUANTILES}. */
   quantiles?: readonly number[];
+  /** What each distribution point becomes; default {@link DEFAULT_DISTRIBUTIONS}. */
+  distributions?: DistributionsMode;
   /**
    * Series identities cached per tenant; default {@link DEFAULT_SERIES_CACHE_SIZE}. A soft bound: past it, the least
    * recently used are evicted at the next sweep (at most one a minute), so a burst of new series costs one rebuild.
@@ -53,6 +58,8 @@ export interface MappingOptions {
 }
 
 export const DEFAULT_QUANTILES: readonly number[] = Object.freeze([0.5, 0.75, 0.9, 0.95, 0.99]);
+/** Quantile gauges: what every destination stores, and what existing dashboards query (docs/mapping.md). */
+export const DEFAULT_DISTRIBUTIONS: DistributionsMode = 'quantiles';
 export const DEFAULT_SERIES_CACHE_SIZE = 1_000_000;
 export const DEFAULT_SERIES_CACHE_IDLE_MS = 15 * 60_000;
 const NO_HOSTS: readonly string[] = Object.freeze([]);
@@ -106,6 +113,9 @@ export class Mapper {
   private readonly quantiles: readonly number[];
   private readonly quantileLabels: readonly string[];
   private readonly quantileOrder: readonly number[];
+  private readonly distributions: DistributionsMode;
+  /** Series (and samples) one distribution point becomes. */
+  private readonly sketchSeries: number;
   /** One distribution point's values (sketchValues). */
   private readonly pointValues: number[] = [];
   private readonly cacheSize: number;
@@ -137,6 +147,8 @@ export class Mapper {
     this.quantiles = [...quantiles];
     this.quantileLabels = this.quantiles.map(quantileLabel);
     this.quantileOrder = quantileOrder(this.quantiles);
+    this.distributions = opts.distributions ?? DEFAULT_DISTRIBUTIONS;
+    this.sketchSeries = sketchSeriesCount(this.distributions, this.quantiles.length);
     this.cacheSize = opts.seriesCacheSize ?? DEFAULT_SERIES_CACHE_SIZE;
     this.cacheIdleMs = opts.seriesCacheIdleMs ?? DEFAULT_SERIES_CACHE_IDLE_MS;
     this.limits = opts.limits ?? DEFAULT_SERIES_LIMITS;
@@ -186,7 +198,7 @@ export class Mapper {
     if (acceptedHostMetadata.length > 0) this.appendHostInfo(t, acceptedHostMetadata);
     if (payload.seriesBatch !== undefined) this.mapSeriesBatch(t, payload.seriesBatch);
     else for (const s of payload.series) this.mapSeries(t, s);
-    const sketchSamples = this.quantiles.length + SKETCH_SUFFIXES.length;
+    const sketchSamples = this.sketchSeries;
     for (const sk of payload.sketches) {
       if (this.overRequestLimit(sketchSamples, sketchSamples * sk.points.length)) continue;
       const e = this.entry(t, Kind.Sketch, sk.metric, sk.host, '', '', '', NO_RESOURCES, sk.tags);
@@ -372,11 +384,11 @@ export class Mapper {
     if (appended) this.touchFamily(e.families[0]!, unit);
   }
 
+  /** A distribution point's samples, into the label sets of sketchLabelSets in their order. */
   private appendSketch(e: Entry, p: DDSketchPoint): void {
     const sets = e.sets;
     if (e.refused !== null) {
-      const n = this.quantiles.length + SKETCH_SUFFIXES.length;
-      this.refuse(e.refused, n, n);
+      this.refuse(e.refused, this.sketchSeries, this.sketchSeries);
       return;
     }
     const ms = msOf(p.ts);
@@ -384,20 +396,44 @@ export class Mapper {
       this.dropped.invalid_timestamp += sets.length;
       return;
     }
-    const values = this.pointValues;
-    sketchValues(p, this.quantiles, this.quantileOrder, values);
-    for (let i = 0; i < sets.length; i++) this.append(sets[i]!, ms, values[i]!);
+    if (this.distributions === 'native_histogram') {
+      const empty = p.cnt <= 0;
+      this.append(sets[0]!, ms, empty ? NaN : p.min);
+      this.append(sets[1]!, ms, empty ? NaN : p.max);
+    } else {
+      const values = this.pointValues;
+      sketchValues(p, this.quantiles, this.quantileOrder, values);
+      const n = this.quantiles.length + SKETCH_SUFFIXES.length;
+      for (let i = 0; i < n; i++) this.append(sets[i]!, ms, values[i]!);
+    }
+    if (this.distributions !== 'quantiles') this.appendHistogram(sets[sets.length - 1]!, ms, p);
     for (const f of e.families) this.touchFamily(f, '');
+  }
+
+  /**
+   * Adds a point to its series' running totals (SketchHistogramSeries); the sample they make, if any, joins the
+   * request's output (replacing one of the same time: SketchHistogramSeries.add says when).
+   */
+  private appendHistogram(ls: LabelSet, ms: number, p: DDSketchPoint): void {
+    const h = (ls.histogram ??= new SketchHistogramSeries()).add(p, ms, this.epoch);
+    if (h === null) return;
+    if (ls.epoch !== this.epoch) {
+      const histograms = { timestamps: [ms], histograms: [h] };
+      this.startOutput(ls, { labels: ls.labels, timestamps: [], values: [], histograms, ref: ls });
+      return;
+    }
+    const hs = (ls.out!.histograms ??= { timestamps: [], histograms: [] });
+    const last = hs.timestamps.length - 1;
+    if (last >= 0 && hs.timestamps[last] === ms) hs.histograms[last] = h;
+    else {
+      hs.timestamps.push(ms);
+      hs.histograms.push(h);
+    }
   }
 
   private append(ls: LabelSet, ms: number, v: number): void {
     if (ls.epoch !== this.epoch) {
-      const out: PromSeries = { labels: ls.labels, timestamps: [ms], values: [v], ref: ls };
-      ls.epoch = this.epoch;
-      ls.out = out;
-      ls.unsorted = false;
-      this.out.push(out);
-      this.touched.push(ls);
+      this.startOutput(ls, { labels: ls.labels, timestamps: [ms], values: [v], ref: ls });
       return;
     }
     const out = ls.out!;
@@ -405,6 +441,15 @@ export class Mapper {
     if (ms <= ts[ts.length - 1]!) ls.unsorted = true;
     ts.push(ms);
     out.values.push(v);
+  }
+
+  /** A label set's first samples in this request: `out` is its output series. */
+  private startOutput(ls: LabelSet, out: PromSeries): void {
+    ls.epoch = this.epoch;
+    ls.out = out;
+    ls.unsorted = false;
+    this.out.push(out);
+    this.touched.push(ls);
   }
 
   private touchFamily(f: Family, unit: string): void {
@@ -459,7 +504,7 @@ export class Mapper {
           ? [checkLabels(e, hostTags, this.naming)]
           : kind === Kind.Series
             ? [seriesLabels(e, name, hostTags, this.naming)]
-            : sketchLabelSets(e, name, hostTags, this.quantileLabels, this.naming);
+            : sketchLabelSets(e, name, hostTags, this.quantileLabels, this.distributions, this.naming);
     let refused: SeriesRefusal | null = labelSets.length === 0 ? 'invalid_metric_name' : null;
     for (let i = 0; refused === null && i < labelSets.length; i++) refused = labelRefusal(this.limits, labelSets[i]!);
     e.refused = refused;
@@ -473,7 +518,7 @@ export class Mapper {
     e.sets = sets;
     if (kind === Kind.Check) e.families = [t.family(SERVICE_CHECK_METRIC, CHECK_FAMILY, e.metric)];
     else if (kind === Kind.Series) e.families = [t.family(name, SERIES_FAMILY, e.metric)];
-    else e.families = SKETCH_FAMILIES.map((rule) => t.family(name + rule.suffix, rule, e.metric));
+    else e.families = SKETCH_FAMILIES[this.distributions].map((rule) => t.family(name + rule.suffix, rule, e.metric));
   }
 }
 

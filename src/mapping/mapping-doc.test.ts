@@ -170,8 +170,12 @@ function assertSeries(r: MapResult, lines: string[], complete: boolean): void {
   if (complete) assert.equal(r.series.length, lines.length, [...byHead.keys()].join(' '));
 }
 
-function mapped(p: Partial<DecodedPayload>, keepUtf8Names = false): MapResult {
-  return new Mapper({ keepUtf8Names }, new HostTagCache(null)).map('t', { ...emptyPayload(), ...p }, 1_700_000_999_000);
+function mapped(
+  p: Partial<DecodedPayload>,
+  keepUtf8Names = false,
+  mapper = new Mapper({ keepUtf8Names }, new HostTagCache(null)),
+): MapResult {
+  return mapper.map('t', { ...emptyPayload(), ...p }, 1_700_000_999_000);
 }
 
 function series(p: Partial<DDSeries>): DDSeries {
@@ -335,6 +339,55 @@ describe('docs/mapping.md: worked examples (Mapper)', () => {
       true,
     );
     assertSeries(utf8, ['my.dist_count{job="ddagent", type="distribution"} 1'], false);
+  });
+
+  test('Distributions as native histograms: checkout.latency, host web-1, two intervals', () => {
+    const m = new Mapper({ keepUtf8Names: false, distributions: 'native_histogram' }, new HostTagCache(null));
+    const point = (counts: [number, number][], ts: number) => ({
+      sketches: [{ metric: 'checkout.latency', host: 'web-1', tags: [], points: [sketchOf(counts, ts)] }],
+    });
+    const first = mapped(
+      point(
+        [
+          [1, 10],
+          [2, 60],
+          [3, 30],
+        ],
+        1700000010,
+      ),
+      false,
+      m,
+    );
+    const second = mapped(point([[2, 100]], 1700000020), false, m);
+    const labels = 'instance="web-1", job="ddagent", type="distribution"';
+    assertSeries(
+      first,
+      [`checkout_latency_min{${labels}} 1 @1700000010000`, `checkout_latency_max{${labels}} 3`],
+      false,
+    );
+    assertSeries(
+      second,
+      [`checkout_latency_min{${labels}} 2 @1700000020000`, `checkout_latency_max{${labels}} 2`],
+      false,
+    );
+    const histogram = (r: MapResult) => {
+      const s = r.series.find((x) => head(x) === `checkout_latency_histogram{${labels}}`);
+      assert.ok(s?.histograms, 'checkout_latency_histogram');
+      assert.equal(s.histograms.histograms.length, 1);
+      return { t: s.histograms.timestamps[0], h: s.histograms.histograms[0]! };
+    };
+    const a = histogram(first);
+    const b = histogram(second);
+    assert.deepEqual([a.t, a.h.count, a.h.sum, a.h.schema], [1700000010000, 100, 220, 6]);
+    assert.deepEqual(
+      a.h.positiveBuckets.filter((n) => n > 0),
+      [10, 60, 30],
+    );
+    assert.deepEqual([b.t, b.h.count, b.h.sum], [1700000020000, 200, 420]);
+    assert.deepEqual(
+      b.h.positiveBuckets.filter((n) => n > 0),
+      [10, 160, 30],
+    );
   });
 
   test('Metadata: one entry per family, with its type, unit and help', () => {

@@ -53,7 +53,16 @@ export class TenantState {
     let ls = this.labelSets.find(hash, labels);
     if (ls === undefined) {
       const frozen = Object.freeze(labels.map((l) => this.pair(l.name, l.value))) as Label[];
-      ls = { labels: frozen, hash, next: undefined, epoch: 0, out: null, unsorted: false, sinkState: undefined };
+      ls = {
+        labels: frozen,
+        hash,
+        next: undefined,
+        epoch: 0,
+        out: null,
+        unsorted: false,
+        histogram: null,
+        sinkState: undefined,
+      };
       this.labelSets.add(ls);
     }
     return ls;

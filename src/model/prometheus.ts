@@ -1,4 +1,5 @@
 // Prometheus' data model: what mapping/ produces and every sink (remote write, embedded store) consumes.
+import type { FloatHistogram } from './histogram.js';
 
 export interface Label {
   name: string;
@@ -14,8 +15,20 @@ export interface PromSeries {
   labels: Label[];
   timestamps: number[];
   values: number[];
+  /**
+   * Native histogram samples, when the series has any (float-only series leave it out, so their path is unchanged).
+   * Their timestamps are apart from the float samples' and never equal to one of them. A sink that cannot store
+   * them reports them refused, never drops them silently.
+   */
+  histograms?: PromHistogramSamples;
   /** Set when the producer will hand out the same label set again (the mapper's cached series). */
   ref?: SeriesRef;
+}
+
+/** A written series' native histogram samples: timestamps (ms) strictly increasing, one histogram each. */
+export interface PromHistogramSamples {
+  timestamps: number[];
+  histograms: FloatHistogram[];
 }
 
 /**
@@ -45,8 +58,21 @@ export interface WriteBatch {
   metadata: MetricMetadata[];
 }
 
-export function sampleCount(series: PromSeries[]): number {
+/** A series' float and histogram samples together. */
+export function seriesSampleCount(s: PromSeries): number {
+  return s.timestamps.length + (s.histograms?.timestamps.length ?? 0);
+}
+
+/** Float and histogram samples together. */
+export function sampleCount(series: readonly PromSeries[]): number {
   let n = 0;
-  for (const s of series) n += s.timestamps.length;
+  for (const s of series) n += seriesSampleCount(s);
+  return n;
+}
+
+/** Histogram samples alone (what a sink that stores only floats refuses). */
+export function histogramSampleCount(series: readonly PromSeries[]): number {
+  let n = 0;
+  for (const s of series) n += s.histograms?.timestamps.length ?? 0;
   return n;
 }

@@ -39,6 +39,8 @@ export interface PrometheusOptions {
   alertmanagerUrl?: string;
   /** `--rules.alert.resend-delay`, e.g. '1s' (default 1m). */
   resendDelay?: string;
+  /** `--enable-feature` values, e.g. 'native-histograms' (2.42 stores remote-written histograms only with it). */
+  features?: string[];
 }
 
 /** An alert of `GET /api/v1/alerts`. */
@@ -119,6 +121,7 @@ export class PrometheusProcess {
     const dataDir = opts.dataDir ?? join(tempDir, 'data');
     const extraArgs = opts.externalUrl ? [`--web.external-url=${opts.externalUrl}`, '--web.route-prefix=/'] : [];
     if (opts.resendDelay) extraArgs.push(`--rules.alert.resend-delay=${opts.resendDelay}`);
+    if (opts.features?.length) extraArgs.push(`--enable-feature=${opts.features.join(',')}`);
     try {
       return await startOnFreePort(opts.port, async (port) => {
         const prom = new PrometheusProcess(port, dataDir, configFile, tempDir, extraArgs);

@@ -2,6 +2,7 @@
 // tests check the encoder (and what reaches a target) against the wire format rather than against the encoder.
 import assert from 'node:assert/strict';
 import { uncompressSync } from 'snappy';
+import type { BucketSpan, FloatHistogram } from '../../src/model/histogram.js';
 import type { PromSeries } from '../../src/model/prometheus.js';
 
 /** Each message as { fieldNumber: values[] }: varints as bigint, fixed64 and length-delimited as bytes. */
@@ -67,6 +68,11 @@ export function decodeWriteRequest(buf: Buffer): DecodedWriteRequest {
   );
   const series = bytesOf(req, 1).map((tsBuf) => {
     const ts = readMessage(tsBuf);
+    assert.deepEqual(
+      [...ts.keys()].filter((k) => k !== 1 && k !== 2 && k !== 4),
+      [],
+      'only fields 1, 2 and 4 in TimeSeries',
+    );
     const labels = bytesOf(ts, 1).map((l) => {
       const lf = readMessage(l);
       return { name: str(lf, 1), value: str(lf, 2) };
@@ -78,7 +84,16 @@ export function decodeWriteRequest(buf: Buffer): DecodedWriteRequest {
       values.push((sf.get(1)![0] as Buffer).readDoubleLE(0));
       timestamps.push(Number(BigInt.asIntN(64, sf.get(2)![0] as bigint)));
     }
-    return { labels, timestamps, values };
+    const histogramMessages = bytesOf(ts, 4);
+    if (histogramMessages.length === 0) return { labels, timestamps, values };
+    const histograms = { timestamps: [] as number[], histograms: [] as FloatHistogram[] };
+    for (const hBuf of histogramMessages) {
+      const { t, h, integer } = decodeHistogram(hBuf);
+      histograms.timestamps.push(t);
+      histograms.histograms.push(h);
+      kinds.set(h, integer ? 'integer' : 'float');
+    }
+    return { labels, timestamps, values, histograms };
   });
   const metadata = bytesOf(req, 3).map((mBuf) => {
     const mf = readMessage(mBuf);
@@ -90,6 +105,78 @@ export function decodeWriteRequest(buf: Buffer): DecodedWriteRequest {
     };
   });
   return { series, metadata };
+}
+
+const kinds = new WeakMap<FloatHistogram, 'integer' | 'float'>();
+
+/** How a decoded histogram was sent: an integer histogram (bucket deltas) or a float one (absolute counts). */
+export function histogramKind(h: FloatHistogram): 'integer' | 'float' {
+  return kinds.get(h)!;
+}
+
+const unzigzag = (v: bigint): number => Number(v & 1n ? -((v + 1n) >> 1n) : v >> 1n);
+const one = (f: Fields, n: number): bigint | Buffer | undefined => {
+  const v = f.get(n);
+  assert.ok(v === undefined || v.length === 1, `field ${n} repeated`);
+  return v?.[0];
+};
+const double = (f: Fields, n: number): number | undefined => (one(f, n) as Buffer | undefined)?.readDoubleLE(0);
+
+function packedVarints(bufs: Buffer[]): bigint[] {
+  const out: bigint[] = [];
+  for (const b of bufs) {
+    let pos = 0;
+    while (pos < b.length) {
+      const [v, next] = readVarint(b, pos);
+      out.push(v);
+      pos = next;
+    }
+  }
+  return out;
+}
+
+function packedDoubles(bufs: Buffer[]): number[] {
+  const out: number[] = [];
+  for (const b of bufs) for (let pos = 0; pos < b.length; pos += 8) out.push(b.readDoubleLE(pos));
+  return out;
+}
+
+function spans(bufs: Buffer[]): BucketSpan[] {
+  return bufs.map((b) => {
+    const f = readMessage(b);
+    return { offset: unzigzag((one(f, 1) as bigint | undefined) ?? 0n), length: Number(one(f, 2) ?? 0n) };
+  });
+}
+
+/** Bucket counts from an integer histogram's deltas (each from the bucket before, the first from 0). */
+function undelta(bufs: Buffer[]): number[] {
+  let count = 0;
+  return packedVarints(bufs).map((d) => (count += unzigzag(d)));
+}
+
+/** A Histogram message; exactly one member of each oneof (count, zero count) set, and of the same kind. */
+function decodeHistogram(buf: Buffer): { t: number; h: FloatHistogram; integer: boolean } {
+  const f = readMessage(buf);
+  const integer = f.has(1);
+  assert.notEqual(f.has(1), f.has(2), 'count: exactly one of count_int and count_float');
+  assert.notEqual(f.has(6), f.has(7), 'zero count: exactly one of zero_count_int and zero_count_float');
+  assert.equal(f.has(6), integer, 'count and zero count of the same kind');
+  if (integer) assert.ok(!f.has(10) && !f.has(13), 'an integer histogram has no float counts');
+  else assert.ok(!f.has(9) && !f.has(12), 'a float histogram has no deltas');
+  const h: FloatHistogram = {
+    counterResetHint: Number(one(f, 14) ?? 0n),
+    schema: unzigzag((one(f, 4) as bigint | undefined) ?? 0n),
+    zeroThreshold: double(f, 5) ?? 0,
+    zeroCount: integer ? Number(one(f, 6)) : double(f, 7)!,
+    count: integer ? Number(one(f, 1)) : double(f, 2)!,
+    sum: double(f, 3) ?? 0,
+    positiveSpans: spans(bytesOf(f, 11)),
+    positiveBuckets: integer ? undelta(bytesOf(f, 12)) : packedDoubles(bytesOf(f, 13)),
+    negativeSpans: spans(bytesOf(f, 8)),
+    negativeBuckets: integer ? undelta(bytesOf(f, 9)) : packedDoubles(bytesOf(f, 10)),
+    customValues: packedDoubles(bytesOf(f, 16)),
+  };
+  return { t: Number(BigInt.asIntN(64, (one(f, 15) as bigint | undefined) ?? 0n)), h, integer };
 }
 
 /** Decode a remote-write HTTP body (snappy block format around a WriteRequest). */

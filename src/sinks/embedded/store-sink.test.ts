@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SinkUnavailableError } from '../sink.js';
 import { Storage } from '../../tsdb/storage.js';
-import { EmbeddedStoreSink } from './store-sink.js';
+import { EmbeddedStoreSink, HISTOGRAMS_NOT_STORED } from './store-sink.js';
+import { histogram } from '../../../test/support/histograms.js';
 
 const T = 1_700_000_000_000;
 
@@ -59,6 +60,39 @@ describe('EmbeddedStoreSink', () => {
       );
       await sink.close();
     } finally {
+      await storage.close();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  test('native histogram samples are reported refused, never stored silently; the floats beside them are stored', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'promdog-sink-'));
+    const storage = new Storage({ dataDir, maxActiveSeries: 0, outOfOrderWindowMs: 0 });
+    const sink = new EmbeddedStoreSink(storage);
+    const h = histogram({ count: 1, sum: 1, positiveSpans: [{ offset: 0, length: 1 }], positiveBuckets: [1] });
+    const histograms = { timestamps: [T, T + 1000], histograms: [h, h] };
+    try {
+      const outcome = await sink.write(
+        {
+          tenant: 't1',
+          series: [
+            { labels: [{ name: '__name__', value: 'only_h' }], timestamps: [], values: [], histograms },
+            { labels: [{ name: '__name__', value: 'mixed' }], timestamps: [T + 2000], values: [3], histograms },
+          ],
+          metadata: [],
+        },
+        Date.now() + 5000,
+      );
+      assert.deepEqual(outcome, { rejected: { [HISTOGRAMS_NOT_STORED]: 4 } });
+      const got = await storage
+        .querier('t1')
+        .select([{ type: '=~', name: '__name__', value: '.+' }], -Infinity, Infinity);
+      assert.deepEqual(
+        got.map((x) => [x.labels[0]!.value, [...x.values]]),
+        [['mixed', [3]]],
+      );
+    } finally {
+      await sink.close();
       await storage.close();
       await rm(dataDir, { recursive: true, force: true });
     }

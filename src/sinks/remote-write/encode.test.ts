@@ -1,9 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { uncompressSync } from 'snappy';
+import { CounterResetHint } from '../../model/histogram.js';
 import type { MetricMetadata, PromSeries } from '../../model/prometheus.js';
 import { encodeSnappyWriteRequest, encodeWriteRequest, splitBySamples } from './encode.js';
-import { decodeWriteRequest } from '../../../test/support/remote-write-decoder.js';
+import { decodeWriteRequest, histogramKind } from '../../../test/support/remote-write-decoder.js';
+import { histogram } from '../../../test/support/histograms.js';
 
 const series = (name: string, extra: Record<string, string>, timestamps: number[], values: number[]): PromSeries => ({
   labels: Object.entries({ __name__: name, ...extra })
@@ -126,4 +128,73 @@ test('splitBySamples keeps series whole, cuts only series above the limit, and k
   );
   assert.deepEqual(splitBySamples([], 10), []);
   assert.throws(() => splitBySamples(input, 0), RangeError);
+});
+
+test('histogram samples: whole counts as an integer histogram (deltas), others as a float one', () => {
+  const integer = histogram({
+    count: 2 ** 40 + 12,
+    zeroCount: 2,
+    sum: -7.5,
+    schema: -2,
+    positiveSpans: [
+      { offset: -300, length: 2 },
+      { offset: 3, length: 1 },
+    ],
+    positiveBuckets: [5, 2 ** 40, 1],
+    negativeSpans: [{ offset: 4, length: 1 }],
+    negativeBuckets: [4],
+    counterResetHint: CounterResetHint.NotCounterReset,
+  });
+  const float = histogram({
+    count: 1.5,
+    zeroCount: 0,
+    sum: 3,
+    positiveSpans: [{ offset: 0, length: 1 }],
+    positiveBuckets: [1.5],
+  });
+  const empty = histogram({});
+  const nhcb = histogram({
+    schema: -53,
+    zeroThreshold: 0,
+    count: 0.25,
+    positiveSpans: [{ offset: 0, length: 2 }],
+    positiveBuckets: [0.25, 0],
+    customValues: [0.1, 1],
+  });
+  const input: PromSeries[] = [
+    {
+      ...series('h', { a: 'b' }, [], []),
+      histograms: { timestamps: [1, 2, 3, 1_700_000_000_000], histograms: [integer, float, empty, nhcb] },
+    },
+    { ...series('both', {}, [10], [1]), histograms: { timestamps: [20], histograms: [empty] } },
+  ];
+  const decoded = decodeWriteRequest(encodeWriteRequest(input));
+  assert.deepEqual(decoded.series[0]!.histograms, input[0]!.histograms);
+  assert.deepEqual(decoded.series[0]!.histograms!.histograms.map(histogramKind), [
+    'integer',
+    'float',
+    'integer',
+    'float',
+  ]);
+  assert.deepEqual(decoded.series[1], input[1]);
+});
+
+test('splitBySamples counts histogram samples and cuts a long histogram series in time order', () => {
+  const h = (n: number): PromSeries => ({
+    ...series('h', {}, [], []),
+    histograms: {
+      timestamps: Array.from({ length: n }, (_, i) => i),
+      histograms: Array.from({ length: n }, (_, i) => histogram({ count: i })),
+    },
+  });
+  const shape = (rs: PromSeries[][]) =>
+    rs.map((r) =>
+      r.map((x) => `${x.labels[0]!.value}:${x.timestamps.join('')}/${x.histograms?.timestamps.join('') ?? ''}`),
+    );
+  assert.deepEqual(shape(splitBySamples([series('a', {}, [0, 1], [0, 0]), h(2), h(0)], 3)), [['a:01/'], ['h:/01']]);
+  assert.deepEqual(shape(splitBySamples([h(5), series('a', {}, [0], [0])], 2)), [
+    ['h:/01'],
+    ['h:/23'],
+    ['h:/4', 'a:0/'],
+  ]);
 });

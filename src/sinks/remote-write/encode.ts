@@ -1,7 +1,8 @@
 // Prometheus remote-write 1.0 request encoder: protobuf by hand, then snappy block compression.
 // Wire format (prometheus/prompb remote.proto + types.proto):
 //   WriteRequest   { repeated TimeSeries timeseries = 1; repeated MetricMetadata metadata = 3; }   (2 is reserved)
-//   TimeSeries     { repeated Label labels = 1; repeated Sample samples = 2; }
+//   TimeSeries     { repeated Label labels = 1; repeated Sample samples = 2; repeated Histogram histograms = 4; }
+//                  (3 is exemplars; Histogram: histogram-message.ts)
 //   Label          { string name = 1; string value = 2; }
 //   Sample         { double value = 1; int64 timestamp = 2; }
 //   MetricMetadata { MetricType type = 1; string metric_family_name = 2; string help = 4; string unit = 5; }
@@ -9,13 +10,23 @@
 // Two passes: sizes first (every length prefix must be known before its message), then one write into a single
 // Buffer of exactly the right size. String byte lengths from pass one are kept in a reused scratch array.
 import { compressSync } from 'snappy';
-import type { Label, MetricMetadata, PromMetricType, PromSeries } from '../../model/prometheus.js';
+import type {
+  Label,
+  MetricMetadata,
+  PromHistogramSamples,
+  PromMetricType,
+  PromSeries,
+} from '../../model/prometheus.js';
+import { seriesSampleCount } from '../../model/prometheus.js';
+import { histogramMessageSize, writeHistogramMessage } from './histogram-message.js';
+import { varintSize, writeVarint } from './varint.js';
 
 // Tags: (field number << 3) | wire type (0 varint, 1 fixed64, 2 length-delimited).
 const TAG_WRITE_TIMESERIES = 0x0a; // 1, LEN
 const TAG_WRITE_METADATA = 0x1a; // 3, LEN
 const TAG_SERIES_LABEL = 0x0a; // 1, LEN
 const TAG_SERIES_SAMPLE = 0x12; // 2, LEN
+const TAG_SERIES_HISTOGRAM = 0x22; // 4, LEN
 const TAG_LABEL_NAME = 0x0a; // 1, LEN
 const TAG_LABEL_VALUE = 0x12; // 2, LEN
 const TAG_SAMPLE_VALUE = 0x09; // 1, I64
@@ -26,45 +37,6 @@ const TAG_META_HELP = 0x22; // 4, LEN
 const TAG_META_UNIT = 0x2a; // 5, LEN
 
 const METRIC_TYPE: Record<PromMetricType, number> = { unknown: 0, counter: 1, gauge: 2, histogram: 3, summary: 5 };
-
-/** Bytes of a varint; negative int64 values take 10 (two's complement, sign-extended). */
-function varintSize(v: number): number {
-  if (v < 0) return 10;
-  if (v < 0x80) return 1;
-  if (v < 0x4000) return 2;
-  if (v < 0x200000) return 3;
-  if (v < 0x10000000) return 4;
-  if (v < 0x800000000) return 5;
-  if (v < 0x40000000000) return 6;
-  if (v < 0x2000000000000) return 7;
-  return 8; // < 2^56 covers every safe integer
-}
-
-function writeVarint(buf: Buffer, pos: number, v: number): number {
-  if (v < 0) return writeNegativeVarint(buf, pos, v);
-  // `v & 0x7f` is exact for any safe integer: ToInt32 keeps the low 32 bits.
-  while (v > 0x7fffffff) {
-    buf[pos++] = (v & 0x7f) | 0x80;
-    v = (v - (v & 0x7f)) / 128;
-  }
-  while (v > 0x7f) {
-    buf[pos++] = (v & 0x7f) | 0x80;
-    v >>>= 7;
-  }
-  buf[pos++] = v;
-  return pos;
-}
-
-// Timestamps before 1970: rare enough to take BigInt's allocation.
-function writeNegativeVarint(buf: Buffer, pos: number, v: number): number {
-  let u = BigInt.asUintN(64, BigInt(v));
-  for (let i = 0; i < 9; i++) {
-    buf[pos++] = Number(u & 0x7fn) | 0x80;
-    u >>= 7n;
-  }
-  buf[pos++] = Number(u);
-  return pos;
-}
 
 function writeString(buf: Buffer, pos: number, tag: number, s: string, byteLen: number): number {
   buf[pos++] = tag;
@@ -165,7 +137,7 @@ export function encodeWriteRequest(series: readonly PromSeries[], metadata: read
   for (let si = 0; si < series.length; si++) {
     const s = series[si]!;
     const ts = s.timestamps;
-    if (ts.length === 0) {
+    if (seriesSampleCount(s) === 0) {
       li += 2 * s.labels.length;
       continue;
     }
@@ -185,12 +157,11 @@ export function encodeWriteRequest(series: readonly PromSeries[], metadata: read
         body += 1 + varintSize(label) + label;
       }
     for (let i = 0; i < ts.length; i++) {
-      const t = ts[i]!;
-      if (!Number.isSafeInteger(t))
-        throw new RangeError(`remote write: timestamp ${t} is not an integer number of milliseconds`);
+      const t = checkedTimestamp(ts[i]!);
       const sample = 9 + 1 + varintSize(t);
       body += 1 + varintSize(sample) + sample;
     }
+    if (s.histograms !== undefined) body += histogramsSize(s.histograms);
     sizes[seriesBase + si] = body;
     total += 1 + varintSize(body) + body;
   }
@@ -203,7 +174,7 @@ export function encodeWriteRequest(series: readonly PromSeries[], metadata: read
   for (let si = 0; si < series.length; si++) {
     const s = series[si]!;
     const ts = s.timestamps;
-    if (ts.length === 0) {
+    if (seriesSampleCount(s) === 0) {
       li += 2 * s.labels.length;
       continue;
     }
@@ -233,6 +204,7 @@ export function encodeWriteRequest(series: readonly PromSeries[], metadata: read
       buf[pos++] = TAG_SAMPLE_TIMESTAMP;
       pos = writeVarint(buf, pos, t);
     }
+    if (s.histograms !== undefined) pos = writeHistograms(buf, pos, s.histograms);
   }
   for (const m of metadata) {
     buf[pos++] = TAG_WRITE_METADATA;
@@ -248,6 +220,33 @@ export function encodeWriteRequest(series: readonly PromSeries[], metadata: read
   }
   if (pos !== total) throw new Error(`remote write encoder: wrote ${pos} bytes, sized ${total}`);
   return buf;
+}
+
+function checkedTimestamp(t: number): number {
+  if (!Number.isSafeInteger(t))
+    throw new RangeError(`remote write: timestamp ${t} is not an integer number of milliseconds`);
+  return t;
+}
+
+// Histogram samples are few (one per distribution and interval): their sizes are computed again when written.
+function histogramsSize(hs: PromHistogramSamples): number {
+  let n = 0;
+  for (let i = 0; i < hs.timestamps.length; i++) {
+    const size = histogramMessageSize(hs.histograms[i]!, checkedTimestamp(hs.timestamps[i]!));
+    n += 1 + varintSize(size) + size;
+  }
+  return n;
+}
+
+function writeHistograms(buf: Buffer, pos: number, hs: PromHistogramSamples): number {
+  for (let i = 0; i < hs.timestamps.length; i++) {
+    const h = hs.histograms[i]!;
+    const t = hs.timestamps[i]!;
+    buf[pos++] = TAG_SERIES_HISTOGRAM;
+    pos = writeVarint(buf, pos, histogramMessageSize(h, t));
+    pos = writeHistogramMessage(buf, pos, h, t);
+  }
+  return pos;
 }
 
 // Metadata is a handful of entries per request: no scratch, lengths are recomputed when written.
@@ -268,9 +267,10 @@ export function encodeSnappyWriteRequest(
 }
 
 /**
- * Split series into requests of at most `maxSamples` samples each, in order. A series stays whole unless it alone
- * has more than `maxSamples` samples; then it is cut into consecutive time slices (sent in order, so the receiver
- * still sees its samples in time order). Series without samples are dropped.
+ * Split series into requests of at most `maxSamples` samples (float and histogram) each, in order. A series stays
+ * whole unless it alone has more than `maxSamples` samples; then it is cut into consecutive time slices (sent in
+ * order, so the receiver still sees its samples in time order; a series with both kinds has its float slices
+ * first). Series without samples are dropped.
  */
 export function splitBySamples(series: readonly PromSeries[], maxSamples: number): PromSeries[][] {
   if (!(maxSamples >= 1)) throw new RangeError(`maxSamples must be at least 1, got ${maxSamples}`);
@@ -283,18 +283,14 @@ export function splitBySamples(series: readonly PromSeries[], maxSamples: number
     currentSamples = 0;
   };
   for (const s of series) {
-    const n = s.timestamps.length;
+    const n = seriesSampleCount(s);
     if (n === 0) continue;
     if (n > maxSamples) {
       flush();
-      for (let from = 0; from < n; from += maxSamples) {
-        const to = Math.min(n, from + maxSamples);
-        const slice = { labels: s.labels, timestamps: s.timestamps.slice(from, to), values: s.values.slice(from, to) };
-        if (to - from === maxSamples) requests.push([slice]);
-        else {
-          current = [slice];
-          currentSamples = to - from;
-        }
+      for (const slice of timeSlices(s, maxSamples)) {
+        flush();
+        current = [slice];
+        currentSamples = seriesSampleCount(slice);
       }
       continue;
     }
@@ -304,4 +300,20 @@ export function splitBySamples(series: readonly PromSeries[], maxSamples: number
   }
   flush();
   return requests;
+}
+
+/** A series' samples in consecutive slices of `maxSamples` (the last one shorter): floats, then histograms. */
+function* timeSlices(s: PromSeries, maxSamples: number): Generator<PromSeries> {
+  const n = s.timestamps.length;
+  for (let from = 0; from < n; from += maxSamples) {
+    const to = Math.min(n, from + maxSamples);
+    yield { labels: s.labels, timestamps: s.timestamps.slice(from, to), values: s.values.slice(from, to) };
+  }
+  const hs = s.histograms;
+  if (hs === undefined) return;
+  for (let from = 0; from < hs.timestamps.length; from += maxSamples) {
+    const to = Math.min(hs.timestamps.length, from + maxSamples);
+    const histograms = { timestamps: hs.timestamps.slice(from, to), histograms: hs.histograms.slice(from, to) };
+    yield { labels: s.labels, timestamps: [], values: [], histograms };
+  }
 }

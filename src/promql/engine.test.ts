@@ -458,8 +458,8 @@ describe('queries', () => {
       r.result.map((s) => s.metric),
       [{ job: 'api' }, { job: 'web' }],
     );
-    assert.equal(r.result[0]!.values.length, 6);
-    assert.deepEqual(r.result[1]!.values[0], [300, '0.5']);
+    assert.equal(r.result[0]!.values?.length, 6);
+    assert.deepEqual(r.result[1]!.values?.[0], [300, '0.5']);
   });
 
   test('API shapes of scalar, string and vector results', async () => {

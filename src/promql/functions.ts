@@ -8,7 +8,7 @@ import { unwrapParens, type Call, type Expr, type MatrixSelector, type SubqueryE
 import { dropLabel, getLabel, isValidLabelName, METRIC_NAME, setLabel } from './labels.js';
 import { ReplaceRegexp } from '../model/regexp.js';
 import { compareLabels, labelsKey } from '../model/labels.js';
-import { histogramQuantile, nativeHistogramOnly } from './histograms.js';
+import { histogramProperty, histogramQuantile, histogramVariance } from './histograms.js';
 import {
   avgOverTime,
   changes,
@@ -96,11 +96,11 @@ export const FUNCTION_CALLS: ReadonlyMap<string, FunctionCall> = new Map<string,
   // Histograms.
   ['histogram_quantile', histogramQuantile],
   ['histogram_fraction', histogramQuantile],
-  ['histogram_avg', nativeHistogramOnly],
-  ['histogram_count', nativeHistogramOnly],
-  ['histogram_sum', nativeHistogramOnly],
-  ['histogram_stddev', nativeHistogramOnly],
-  ['histogram_stdvar', nativeHistogramOnly],
+  ['histogram_avg', histogramProperty((h) => h.sum / h.count)],
+  ['histogram_count', histogramProperty((h) => h.count)],
+  ['histogram_sum', histogramProperty((h) => h.sum)],
+  ['histogram_stddev', histogramProperty((h) => Math.sqrt(histogramVariance(h)))],
+  ['histogram_stdvar', histogramProperty(histogramVariance)],
   // Over range-vector windows.
   ['rate', overWindows(rate, { counterInfo: true })],
   ['increase', overWindows(increase, { counterInfo: true })],
@@ -150,7 +150,10 @@ function calendar(part: (d: Date) => number): FunctionCall {
   };
 }
 
-/** Applies `f` to every value (the result drops the metric name); `keepStep` can drop whole steps. */
+/**
+ * Applies `f` to every float value (the result drops the metric name; histogram values are left out, as Prometheus'
+ * float functions do); `keepStep` can drop whole steps.
+ */
 function mapSeries(
   ev: EvalContext,
   vec: InstantSeries[],
@@ -163,9 +166,10 @@ function mapSeries(
     ev.reserve(n);
     const vals = new Float64Array(n);
     let has = s.has;
-    if (keepStep) {
+    const hists = s.hists;
+    if (keepStep || hists) {
       has = new Uint8Array(n);
-      for (let i = 0; i < n; i++) has[i] = s.has[i]! && keepStep(i) ? 1 : 0;
+      for (let i = 0; i < n; i++) has[i] = s.has[i]! && !hists?.[i] && (!keepStep || keepStep(i)) ? 1 : 0;
       if (!has.some((x) => x)) continue;
     }
     for (let i = 0; i < n; i++) if (has[i]) vals[i] = f(s.vals[i]!, i);
@@ -221,7 +225,7 @@ function toScalar(ev: EvalContext, e: Call, times: Float64Array): EvalValue {
   for (let i = 0; i < n; i++) {
     let found = 0;
     for (const s of vec) {
-      if (s.has[i]) {
+      if (s.has[i] && !s.hists?.[i]) {
         found++;
         vals[i] = s.vals[i]!;
       }
@@ -302,6 +306,7 @@ function labelReplace(ev: EvalContext, e: Call, times: Float64Array): EvalValue 
       vals: s.vals,
       has: s.has,
       dropName: dst === METRIC_NAME ? false : s.dropName,
+      hists: s.hists,
     };
   });
   checkUniqueLabelsets(ev, out);
@@ -320,6 +325,7 @@ function labelJoin(ev: EvalContext, e: Call, times: Float64Array): EvalValue {
     vals: s.vals,
     has: s.has,
     dropName: dst === METRIC_NAME ? false : s.dropName,
+    hists: s.hists,
   }));
   checkUniqueLabelsets(ev, out);
   return { kind: 'vector', series: out };
@@ -334,19 +340,21 @@ function checkUniqueLabelsets(ev: EvalContext, vec: InstantSeries[]): void {
   }
 }
 
-/** sort / sort_desc: by value, NaN last either way. Range results are sorted by labels anyway. */
+/** sort / sort_desc: by value, NaN last either way, histograms left out. Range results are sorted by labels anyway. */
 function sortByValue(desc: boolean): FunctionCall {
   return (ev, e, times) => {
     const vec = ev.vector(e.args[0]!, times);
     if (times.length !== 1) return { kind: 'vector', series: vec };
-    const series = [...vec].sort((a, b) => {
-      const x = a.vals[0]!;
-      const y = b.vals[0]!;
-      const xn = Number.isNaN(x);
-      const yn = Number.isNaN(y);
-      if (xn || yn) return xn === yn ? 0 : xn ? 1 : -1;
-      return desc ? y - x : x - y;
-    });
+    const series = vec
+      .filter((s) => !s.hists?.[0])
+      .sort((a, b) => {
+        const x = a.vals[0]!;
+        const y = b.vals[0]!;
+        const xn = Number.isNaN(x);
+        const yn = Number.isNaN(y);
+        if (xn || yn) return xn === yn ? 0 : xn ? 1 : -1;
+        return desc ? y - x : x - y;
+      });
     return { kind: 'vector', series };
   };
 }

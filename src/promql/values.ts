@@ -131,6 +131,12 @@ export class OutputBuilder {
     s.has[i] = 1;
   }
 
+  setHistogram(idx: number, i: number, h: FloatHistogram): void {
+    const s = this.series[idx]!;
+    (s.hists ??= new Array<FloatHistogram | undefined>(this.n))[i] = h;
+    s.has[i] = 1;
+  }
+
   put(labels: Label[], dropName: boolean, i: number, v: number): void {
     const idx = this.index(labels, dropName);
     if (this.hasAt(idx, i)) this.ev.error('vector cannot contain metrics with the same labelset');

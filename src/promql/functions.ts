@@ -37,6 +37,16 @@ import {
   tsOfMinOverTime,
   upperBound,
 } from './range-functions.js';
+import {
+  countOverTimeMixed,
+  histogramInstant,
+  histogramOverTime,
+  histogramRate,
+  histogramTransitions,
+  lastOverTimeMixed,
+  presentOverTimeMixed,
+  tsOfLastOverTimeMixed,
+} from './range-histograms.js';
 import { EMPTY_LABELS, type EvalContext, type EvalValue, type FunctionCall, type InstantSeries } from './values.js';
 
 /** Every PromQL function's implementation by name; a test keeps the names in step with the parser's signatures. */
@@ -102,25 +112,25 @@ export const FUNCTION_CALLS: ReadonlyMap<string, FunctionCall> = new Map<string,
   ['histogram_stddev', histogramProperty((h) => Math.sqrt(histogramVariance(h)))],
   ['histogram_stdvar', histogramProperty(histogramVariance)],
   // Over range-vector windows.
-  ['rate', overWindows(rate, { counterInfo: true })],
-  ['increase', overWindows(increase, { counterInfo: true })],
-  ['delta', overWindows(delta)],
-  ['irate', overWindows(irate)],
-  ['idelta', overWindows(idelta)],
+  ['rate', overWindows(rate, { counterInfo: true, histograms: histogramRate(true, true) })],
+  ['increase', overWindows(increase, { counterInfo: true, histograms: histogramRate(true, false) })],
+  ['delta', overWindows(delta, { histograms: histogramRate(false, false) })],
+  ['irate', overWindows(irate, { histograms: histogramInstant(true) })],
+  ['idelta', overWindows(idelta, { histograms: histogramInstant(false) })],
   ['deriv', overWindows(deriv)],
   ['predict_linear', overWindows(predictLinear)],
-  ['resets', overWindows(resets)],
-  ['changes', overWindows(changes)],
-  ['avg_over_time', overWindows(avgOverTime)],
-  ['count_over_time', overWindows(countOverTime)],
-  ['last_over_time', overWindows(lastOverTime, { keepName: true })],
-  ['present_over_time', overWindows(presentOverTime)],
+  ['resets', overWindows(resets, { histograms: histogramTransitions('resets') })],
+  ['changes', overWindows(changes, { histograms: histogramTransitions('changes') })],
+  ['avg_over_time', overWindows(avgOverTime, { histograms: histogramOverTime('avg') })],
+  ['count_over_time', overWindows(countOverTime, { histograms: countOverTimeMixed })],
+  ['last_over_time', overWindows(lastOverTime, { keepName: true, histograms: lastOverTimeMixed })],
+  ['present_over_time', overWindows(presentOverTime, { histograms: presentOverTimeMixed })],
   ['max_over_time', overWindows(maxOverTime)],
   ['min_over_time', overWindows(minOverTime)],
   ['ts_of_max_over_time', overWindows(tsOfMaxOverTime)],
   ['ts_of_min_over_time', overWindows(tsOfMinOverTime)],
-  ['ts_of_last_over_time', overWindows(tsOfLastOverTime)],
-  ['sum_over_time', overWindows(sumOverTime)],
+  ['ts_of_last_over_time', overWindows(tsOfLastOverTime, { histograms: tsOfLastOverTimeMixed })],
+  ['sum_over_time', overWindows(sumOverTime, { histograms: histogramOverTime('sum') })],
   ['quantile_over_time', overWindows(quantileOverTime, { quantileArg: true })],
   ['stddev_over_time', overWindows(stddevOverTime)],
   ['stdvar_over_time', overWindows(stdvarOverTime)],
@@ -278,6 +288,9 @@ function absentOverTime(ev: EvalContext, e: Call, times: Float64Array): EvalValu
       const end = arg.windowEnds[i]!;
       const first = upperBound(s.ts, end - arg.rangeMs);
       if (first < s.ts.length && s.ts[first]! <= end) has[i] = 0;
+      const hts = s.histograms?.timestamps;
+      const firstHistogram = hts ? upperBound(hts, end - arg.rangeMs) : 0;
+      if (hts && firstHistogram < hts.length && hts[firstHistogram]! <= end) has[i] = 0;
     }
   }
   if (!has.some((x) => x)) return { kind: 'vector', series: [] };

@@ -14,6 +14,7 @@ import type { AggregateExpr } from './ast.js';
 import { formatFloatPlain, goFloatG } from './format.js';
 import { getLabel, isValidLabelName, METRIC_NAME, setLabel } from './labels.js';
 import { labelsKey } from '../model/labels.js';
+import { labelsHash } from './label-hash.js';
 import { kahanSumInc, quantileOf } from './range-functions.js';
 import { EMPTY_LABELS, OutputBuilder, type EvalContext, type EvalValue, type InstantSeries } from './values.js';
 
@@ -383,12 +384,9 @@ function groupingLabels(labels: Label[], grouping: string[], without: boolean): 
   return labels.filter((l) => grouping.includes(l.name));
 }
 
-/** limit_ratio's deterministic per-series sampling: a series is kept when its hash offset is below the ratio. */
+/** limit_ratio's per-series sampling: a series is kept when its hash offset (as in Prometheus) is below the ratio. */
 function ratioSelected(labels: Label[], ratio: number): boolean {
-  let h = 2166136261;
-  const k = labelsKey(labels);
-  for (let i = 0; i < k.length; i++) h = Math.imul(h ^ k.charCodeAt(i), 16777619) >>> 0;
-  const offset = h / 4294967296;
+  const offset = Number(labelsHash(labels)) / 18446744073709551615;
   return ratio >= 0 ? offset < ratio : offset >= 1 + ratio;
 }
 

@@ -4,7 +4,7 @@
 // This file walks the tree, reads selectors, enforces the query's limits and reports errors and annotations;
 // operators and functions live in binary-ops.ts, aggregations.ts and functions.ts (the function table).
 // Semantics follow Prometheus 3.5 (promql/engine.go) with delayed __name__ removal, as its test suite runs it.
-import type { FloatHistogram } from '../model/histogram.js';
+import { CounterResetHint, type FloatHistogram } from '../model/histogram.js';
 import { scaleHistogram } from '../model/histogram-ops.js';
 import type { SeriesData } from '../model/storage.js';
 import {
@@ -381,7 +381,10 @@ export class Evaluator implements EvalContext {
           const h = hists?.[i];
           if (h) {
             histograms!.timestamps[histograms!.values.length] = innerTimes[i]!;
-            histograms!.values.push(h);
+            // A subquery may skip the sample with a reset or repeat it: its samples' reset hints mean nothing.
+            const reliable =
+              h.counterResetHint === CounterResetHint.Unknown || h.counterResetHint === CounterResetHint.Gauge;
+            histograms!.values.push(reliable ? h : { ...h, counterResetHint: CounterResetHint.Unknown });
           } else {
             ts[k] = innerTimes[i]!;
             vals[k++] = s.vals[i]!;

@@ -27,7 +27,7 @@ export interface EvalOutcome {
   file: string;
   line: number;
   expr: string;
-  status: 'pass' | 'fail' | 'unsupported';
+  status: 'pass' | 'fail';
   message?: string;
 }
 

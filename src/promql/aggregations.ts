@@ -386,7 +386,8 @@ function groupingLabels(labels: Label[], grouping: string[], without: boolean): 
 
 /** limit_ratio's per-series sampling: a series is kept when its hash offset (as in Prometheus) is below the ratio. */
 function ratioSelected(labels: Label[], ratio: number): boolean {
-  const offset = Number(labelsHash(labels)) / 18446744073709551615;
+  // float64(math.MaxUint64) is 2^64.
+  const offset = Number(labelsHash(labels)) / 2 ** 64;
   return ratio >= 0 ? offset < ratio : offset >= 1 + ratio;
 }
 

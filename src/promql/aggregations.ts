@@ -14,7 +14,7 @@ import type { AggregateExpr } from './ast.js';
 import { formatFloatPlain, goFloatG } from './format.js';
 import { getLabel, isValidLabelName, METRIC_NAME, setLabel } from './labels.js';
 import { labelsKey } from '../model/labels.js';
-import { labelsHash } from './label-hash.js';
+import { labelsHash } from '../model/label-hash.js';
 import { kahanSumInc, quantileOf } from './range-functions.js';
 import { EMPTY_LABELS, OutputBuilder, type EvalContext, type EvalValue, type InstantSeries } from './values.js';
 

@@ -474,13 +474,18 @@ export function toApiResult(r: RawResult): QueryResult {
       return {
         resultType: 'matrix',
         result: r.series.map((s) => {
+          if (!s.histograms)
+            return {
+              metric: metricObject(s.labels),
+              values: s.timestamps.map((t, i) => [t / 1000, formatFloat(s.values[i]!)] as ApiSample),
+            };
           const out: { metric: Record<string, string>; values?: ApiSample[]; histograms?: ApiHistogramSample[] } = {
             metric: metricObject(s.labels),
           };
           const values: ApiSample[] = [];
           const histograms: ApiHistogramSample[] = [];
           s.timestamps.forEach((t, i) => {
-            const h = s.histograms?.[i];
+            const h = s.histograms![i];
             if (h) histograms.push([t / 1000, apiHistogram(h)]);
             else values.push([t / 1000, formatFloat(s.values[i]!)]);
           });

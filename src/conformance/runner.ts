@@ -525,16 +525,17 @@ function histogramsMatch(expected: FloatHistogram, actual: FloatHistogram): bool
   );
 }
 
-/** Why an expected point differs from the actual one, or null when they match. */
-function pointMismatch(exp: SeqValue, value: number, h: FloatHistogram | undefined): string | null {
-  if (exp.histogram && !h) return `expected histogram ${histogramText(exp.histogram)} but got float value ${value}`;
-  if (!exp.histogram && h) return `expected float value ${exp.value} but got histogram ${histogramText(h)}`;
+/** Why an expected point of `what` differs from the actual one (in promqltest's words), or null when they match. */
+function pointMismatch(exp: SeqValue, value: number, h: FloatHistogram | undefined, what: string): string | null {
+  if (exp.histogram && !h)
+    return `expected histogram ${histogramText(exp.histogram)} for ${what} but got float value ${value}`;
+  if (!exp.histogram && h) return `expected float value ${exp.value} for ${what} but got histogram ${histogramText(h)}`;
   if (exp.histogram && h)
     return histogramsMatch(exp.histogram, h)
       ? null
-      : `expected ${histogramText(exp.histogram)} but got ${histogramText(h)}`;
+      : `expected ${histogramText(exp.histogram)} for ${what} but got ${histogramText(h)}`;
   const want = exp.stale ? NaN : exp.value;
-  return almostEqual(value, want, EPSILON) ? null : `expected ${want} but got ${value}`;
+  return almostEqual(value, want, EPSILON) ? null : `expected ${want} for ${what} but got ${value}`;
 }
 
 function compareResult(cmd: EvalCmd, r: RawResult): void {
@@ -569,11 +570,9 @@ function compareResult(cmd: EvalCmd, r: RawResult): void {
             throw new EvalFailure(
               `expected timestamp ${expT[i]} at index ${i} for ${formatLabels(exp.labels)}, got ${fmtSeries(s)}`,
             );
-          const mismatch = pointMismatch(expV[i]!, s.values[i]!, s.histograms?.[i]);
-          if (mismatch)
-            throw new EvalFailure(
-              `${mismatch} at t=${s.timestamps[i]! / 1000} for ${formatLabels(exp.labels)}, got ${fmtSeries(s)}`,
-            );
+          const what = `${formatLabels(exp.labels)} at t=${s.timestamps[i]! / 1000}`;
+          const mismatch = pointMismatch(expV[i]!, s.values[i]!, s.histograms?.[i], what);
+          if (mismatch) throw new EvalFailure(`${mismatch}, got ${fmtSeries(s)}`);
         }
       }
       for (const [k, e] of cmd.expected)
@@ -595,8 +594,8 @@ function compareResult(cmd: EvalCmd, r: RawResult): void {
           throw new EvalFailure(
             `expected metric ${formatLabels(s.labels)} at position ${exp.pos} but was at ${idx + 1}`,
           );
-        const mismatch = pointMismatch(exp.vals[0]!, s.values[0]!, s.histograms?.[0]);
-        if (mismatch) throw new EvalFailure(`${mismatch} for ${formatLabels(s.labels)}`);
+        const mismatch = pointMismatch(exp.vals[0]!, s.values[0]!, s.histograms?.[0], formatLabels(s.labels));
+        if (mismatch) throw new EvalFailure(mismatch);
         seen.add(key);
       });
       for (const [k, e] of cmd.expected)

@@ -15,6 +15,7 @@ import { formatFloatPlain, goFloatG } from './format.js';
 import { getLabel, isValidLabelName, METRIC_NAME, setLabel } from './labels.js';
 import { labelsKey } from '../model/labels.js';
 import { labelsHash } from '../model/label-hash.js';
+import { goQuote } from './printer.js';
 import { kahanSumInc, quantileOf } from './range-functions.js';
 import { EMPTY_LABELS, OutputBuilder, type EvalContext, type EvalValue, type InstantSeries } from './values.js';
 
@@ -330,7 +331,7 @@ function aggregateK(
 function countValues(ev: EvalContext, e: AggregateExpr, times: Float64Array): InstantSeries[] {
   const n = times.length;
   const label = ev.stringArg(e.param!);
-  if (!isValidLabelName(label)) ev.error(`invalid label name ${JSON.stringify(label)}`);
+  if (!isValidLabelName(label)) ev.error(`invalid label name ${goQuote(label)}`);
   const input = ev.vector(e.expr, times);
   const grouping = [...e.grouping];
   if (!e.without) grouping.push(label);

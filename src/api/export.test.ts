@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { CounterResetHint } from '../model/histogram.js';
 import { exportLine, exportValue, labelsJson } from './export.js';
 
 test('export values are JSON the way VictoriaMetrics writes them', () => {
@@ -34,4 +35,49 @@ test('an export line parses as JSON and keeps label order', () => {
     ]),
     '{"__name__":"x","10":"y"}',
   );
+});
+
+test('histogram samples follow the float ones with every field, so nothing is lost', () => {
+  const line = exportLine({
+    labels: [{ name: '__name__', value: 'h' }],
+    timestamps: Float64Array.from([1000]),
+    values: Float64Array.from([3]),
+    histograms: {
+      timestamps: Float64Array.from([2000]),
+      values: [
+        {
+          counterResetHint: CounterResetHint.Gauge,
+          schema: 3,
+          zeroThreshold: 1e-128,
+          zeroCount: 0.5,
+          count: 7.5,
+          sum: -2.25,
+          positiveSpans: [{ offset: -2, length: 2 }],
+          positiveBuckets: [3, 4],
+          negativeSpans: [],
+          negativeBuckets: [],
+          customValues: [],
+        },
+      ],
+    },
+  });
+  const parsed = JSON.parse(line);
+  assert.deepEqual(parsed.values, [3]);
+  assert.deepEqual(parsed.timestamps, [1000]);
+  assert.deepEqual(parsed.histogram_timestamps, [2000]);
+  assert.deepEqual(parsed.histograms, [
+    {
+      counter_reset_hint: 'gauge',
+      schema: 3,
+      zero_threshold: 1e-128,
+      zero_count: 0.5,
+      count: 7.5,
+      sum: -2.25,
+      positive_spans: [[-2, 2]],
+      positive_buckets: [3, 4],
+      negative_spans: [],
+      negative_buckets: [],
+      custom_values: [],
+    },
+  ]);
 });

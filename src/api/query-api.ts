@@ -113,7 +113,7 @@ class CountingQuerier implements Querier {
 
   async select(matchers: LabelMatcher[], mint: number, maxt: number, hints?: SelectHints): Promise<SeriesData[]> {
     const series = await this.inner.select(matchers, mint, maxt, hints);
-    for (const s of series) this.samples += s.timestamps.length;
+    for (const s of series) this.samples += s.timestamps.length + (s.histograms?.timestamps.length ?? 0);
     this.lastFetchEnd = performance.now();
     return series;
   }

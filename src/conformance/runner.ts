@@ -8,13 +8,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Label, PromSeries } from '../model/prometheus.js';
 import type { Querier } from '../model/storage.js';
+import { CUSTOM_BUCKETS_SCHEMA, type FloatHistogram } from '../model/histogram.js';
+import { compactHistogram, emptyHistogram } from '../model/histogram-ops.js';
 import { walk, type Expr } from '../promql/ast.js';
 import { AT_MODIFIER_UNSAFE_FUNCTIONS } from '../promql/ast.js';
 import { Engine, PromQLError, type RawResult, type RawSeries } from '../promql/engine.js';
 import { parseDuration } from '../promql/format.js';
 import { formatLabels, METRIC_NAME } from '../promql/labels.js';
 import { labelsKey } from '../model/labels.js';
-import { compileMatchers, matchesLabels } from '../model/matcher.js';
+import { HistogramOverlay } from './histogram-overlay.js';
+import { parseHistogramToken } from './histogram-notation.js';
 import { parseExpr, unquoteString } from '../promql/parser.js';
 import { almostEqual } from '../promql/range-functions.js';
 import { writeStaleNaN } from '../promql/staleness.js';
@@ -24,7 +27,7 @@ export interface EvalOutcome {
   file: string;
   line: number;
   expr: string;
-  status: 'pass' | 'fail' | 'unsupported';
+  status: 'pass' | 'fail';
   message?: string;
 }
 
@@ -32,7 +35,8 @@ interface SeqValue {
   omitted: boolean;
   stale: boolean;
   value: number;
-  histogram: boolean;
+  /** Set for a native histogram value. */
+  histogram?: FloatHistogram;
 }
 
 interface ExpectCmd {
@@ -60,7 +64,6 @@ interface EvalCmd {
   scalar?: number;
   expected: Map<string, { labels: Label[]; pos: number; vals: SeqValue[] }>;
   expectedString?: string;
-  usesHistogramLiteral: boolean;
 }
 
 interface LoadCmd {
@@ -124,26 +127,24 @@ function parseValues(s: string): SeqValue[] {
   const out: SeqValue[] = [];
   for (const tok of tokenizeValues(s)) {
     if (tok.startsWith('{{')) {
-      const m = /x(\d+)$/.exec(tok.replace(/\{\{.*?\}\}/g, ''));
-      const count = m ? Number(m[1]) + 1 : 1;
-      for (let k = 0; k < count; k++) out.push({ omitted: false, stale: false, value: 0, histogram: true });
+      for (const h of parseHistogramToken(tok)) out.push({ omitted: false, stale: false, value: 0, histogram: h });
       continue;
     }
     if (tok === '_') {
-      out.push({ omitted: true, stale: false, value: 0, histogram: false });
+      out.push({ omitted: true, stale: false, value: 0 });
       continue;
     }
     const om = /^_x(\d+)$/.exec(tok);
     if (om) {
-      for (let k = 0; k < Number(om[1]); k++) out.push({ omitted: true, stale: false, value: 0, histogram: false });
+      for (let k = 0; k < Number(om[1]); k++) out.push({ omitted: true, stale: false, value: 0 });
       continue;
     }
     if (tok === 'stale') {
-      out.push({ omitted: false, stale: true, value: NaN, histogram: false });
+      out.push({ omitted: false, stale: true, value: NaN });
       continue;
     }
     if (singleRe.test(tok)) {
-      out.push({ omitted: false, stale: false, value: parseNum(tok), histogram: false });
+      out.push({ omitted: false, stale: false, value: parseNum(tok) });
       continue;
     }
     const m = seqItemRe.exec(tok);
@@ -153,7 +154,7 @@ function parseValues(s: string): SeqValue[] {
     const times = Number(m[4]);
     let v = start;
     for (let k = 0; k <= times; k++) {
-      out.push({ omitted: false, stale: false, value: v, histogram: false });
+      out.push({ omitted: false, stale: false, value: v });
       v += inc;
     }
   }
@@ -260,7 +261,6 @@ function parseEval(lines: string[], i: number): [EvalCmd, number] {
     expects: [],
     expectScalar: false,
     expected: new Map(),
-    usesHistogramLiteral: false,
   };
   let pos = 0;
   while (i + 1 < lines.length && lines[i + 1] !== '') {
@@ -293,7 +293,6 @@ function parseEval(lines: string[], i: number): [EvalCmd, number] {
       break;
     }
     pos++;
-    if (def.includes('{{')) cmd.usesHistogramLiteral = true;
     const s = parseSeriesLine(def);
     cmd.expected.set(labelsKey(s.labels), { labels: s.labels, pos, vals: s.vals });
   }
@@ -306,22 +305,24 @@ function parseEval(lines: string[], i: number): [EvalCmd, number] {
 // store keeps them all in its head (no block cut, any sample older than the newest accepted, no retention).
 const STORE_OPTIONS = { blockRangeMs: 2 ** 50, outOfOrderWindowMs: 2 ** 50, retentionMs: Infinity };
 
-/** A test file's data in the embedded store, one tenant; `clear` moves on to a new, empty tenant. */
+/**
+ * A test file's data in the embedded store, one tenant; `clear` moves on to a new, empty tenant. The native
+ * histogram samples (which the store does not keep) live in an overlay merged into the store's reads.
+ */
 class TestStore {
   private clears = 0;
   private tenant = 'test0';
+  private readonly overlay = new HistogramOverlay();
   querier: Querier;
-  /** Label sets of series holding native histogram samples (loaded or derived by load_with_nhcb). */
-  readonly histogramSeries: Label[][] = [];
 
   constructor(private readonly storage: Storage) {
-    this.querier = storage.querier(this.tenant);
+    this.querier = this.overlay.querier(storage.querier(this.tenant));
   }
 
   clear(): void {
     this.tenant = `test${++this.clears}`;
-    this.querier = this.storage.querier(this.tenant);
-    this.histogramSeries.length = 0;
+    this.overlay.clear();
+    this.querier = this.overlay.querier(this.storage.querier(this.tenant));
   }
 
   async load(cmd: LoadCmd): Promise<void> {
@@ -332,27 +333,17 @@ class TestStore {
       const series = samples.get(key) ?? { labels: s.labels, byTime: new Map<number, SeqValue>() };
       samples.set(key, series);
       let t = 0;
-      let hasHistogram = false;
       for (const v of s.vals) {
-        if (v.histogram) hasHistogram = true;
-        else if (!v.omitted) series.byTime.set(t, v);
+        if (!v.omitted) series.byTime.set(t, v);
         t += cmd.gapMs;
-      }
-      if (hasHistogram) this.histogramSeries.push(s.labels);
-      if (cmd.withNhcb) {
-        const name = s.labels.find((l) => l.name === METRIC_NAME)?.value ?? '';
-        const m = /^(.*)_(bucket|count|sum)$/.exec(name);
-        if (m) {
-          const base = s.labels
-            .filter((l) => l.name !== 'le')
-            .map((l) => (l.name === METRIC_NAME ? { name: l.name, value: m[1]! } : l));
-          this.histogramSeries.push(base);
-        }
       }
     }
     const batch: PromSeries[] = [];
     for (const { labels, byTime } of samples.values()) {
-      const timestamps = [...byTime.keys()].sort((a, b) => a - b);
+      const timestamps = [...byTime.keys()].filter((t) => !byTime.get(t)!.histogram).sort((a, b) => a - b);
+      const histograms = new Map<number, FloatHistogram>();
+      for (const [t, v] of byTime) if (v.histogram) histograms.set(t, v.histogram);
+      this.overlay.add(labels, histograms, timestamps);
       // A JS array quiets the stale marker's signalling NaN (its bits change); a Float64Array keeps them, and the
       // store only indexes `values`.
       const values = new Float64Array(timestamps.length);
@@ -361,24 +352,80 @@ class TestStore {
         if (v.stale) writeStaleNaN(values, i);
         else values[i] = v.value;
       });
-      batch.push({ labels, timestamps, values: values as unknown as number[] });
+      if (timestamps.length > 0) batch.push({ labels, timestamps, values: values as unknown as number[] });
+    }
+    if (cmd.withNhcb) {
+      for (const [labels, histograms] of customBucketsHistograms(samples.values()))
+        this.overlay.add(labels, histograms, []);
     }
     const { rejected } = await this.storage.append(this.tenant, batch);
     if (Object.keys(rejected).length > 0)
       throw new Error(`the store refused samples of a load command: ${JSON.stringify(rejected)}`);
   }
+}
 
-  /** True when any selector of the expression matches a native-histogram series. */
-  touchesHistograms(expr: Expr): boolean {
-    if (this.histogramSeries.length === 0) return false;
-    let hit = false;
-    walk(expr, (node) => {
-      if (hit || node.type !== 'VectorSelector') return;
-      const ms = compileMatchers(node.matchers);
-      hit = this.histogramSeries.some((labels) => matchesLabels(labels, ms));
-    });
-    return hit;
+/**
+ * load_with_nhcb: every classic histogram of a load (its `_bucket`, `_count` and `_sum` series) also as a native
+ * histogram with custom buckets named without the suffix, one per timestamp.
+ */
+function customBucketsHistograms(
+  series: Iterable<{ labels: Label[]; byTime: Map<number, SeqValue> }>,
+): [Label[], Map<number, FloatHistogram>][] {
+  interface Parts {
+    buckets: Map<number, number>;
+    count?: number;
+    sum: number;
   }
+  const byBase = new Map<string, { labels: Label[]; byTime: Map<number, Parts> }>();
+  for (const { labels, byTime } of series) {
+    const name = labels.find((l) => l.name === METRIC_NAME)?.value ?? '';
+    const m = /^(.*)_(bucket|count|sum)$/.exec(name);
+    if (!m) continue;
+    let le = NaN;
+    if (m[2] === 'bucket') {
+      le = parseNum(labels.find((l) => l.name === 'le')?.value ?? 'NaN');
+      if (Number.isNaN(le)) continue;
+    }
+    const base = labels
+      .filter((l) => l.name !== 'le')
+      .map((l) => (l.name === METRIC_NAME ? { name: l.name, value: m[1]! } : l));
+    const key = labelsKey(base);
+    const entry = byBase.get(key) ?? { labels: base, byTime: new Map<number, Parts>() };
+    byBase.set(key, entry);
+    for (const [t, v] of byTime) {
+      if (v.histogram) continue;
+      const parts = entry.byTime.get(t) ?? { buckets: new Map<number, number>(), sum: 0 };
+      entry.byTime.set(t, parts);
+      if (m[2] === 'bucket') parts.buckets.set(le, v.value);
+      else if (m[2] === 'count') parts.count = v.value;
+      else parts.sum = v.value;
+    }
+  }
+  const out: [Label[], Map<number, FloatHistogram>][] = [];
+  for (const { labels, byTime } of byBase.values()) {
+    const histograms = new Map<number, FloatHistogram>();
+    for (const [t, parts] of byTime) {
+      const bounds = [...parts.buckets.keys()].sort((a, b) => a - b);
+      const count = parts.count ?? (bounds.length > 0 ? parts.buckets.get(bounds[bounds.length - 1]!)! : 0);
+      if (bounds[bounds.length - 1] !== Infinity) {
+        bounds.push(Infinity);
+        parts.buckets.set(Infinity, count);
+      }
+      const h = emptyHistogram(CUSTOM_BUCKETS_SCHEMA, bounds.slice(0, -1));
+      h.count = count;
+      h.sum = parts.sum;
+      let prev = 0;
+      for (const b of bounds) {
+        const cumulative = parts.buckets.get(b)!;
+        h.positiveBuckets.push(cumulative - prev);
+        prev = cumulative;
+      }
+      h.positiveSpans = [{ offset: 0, length: bounds.length }];
+      histograms.set(t, h);
+    }
+    out.push([labels, histograms]);
+  }
+  return out;
 }
 
 class EvalFailure extends Error {}
@@ -436,8 +483,59 @@ function checkAnnotations(cmd: EvalCmd, r: RawResult): void {
     throw new EvalFailure(`unexpected infos: ${infos.join('; ')}`);
 }
 
+function fmtValue(v: number, h: FloatHistogram | undefined): string {
+  return h ? histogramText(h) : String(v);
+}
+
 function fmtSeries(s: RawSeries): string {
-  return `${formatLabels(s.labels)} ${s.values.map((v, i) => `${v}@${s.timestamps[i]! / 1000}`).join(' ')}`;
+  const points = s.values.map((v, i) => `${fmtValue(v, s.histograms?.[i])}@${s.timestamps[i]! / 1000}`);
+  return `${formatLabels(s.labels)} ${points.join(' ')}`;
+}
+
+/** A histogram in the test files' notation, for messages. */
+function histogramText(h: FloatHistogram): string {
+  const parts = [`schema:${h.schema}`, `count:${h.count}`, `sum:${h.sum}`];
+  if (h.zeroCount !== 0) parts.push(`z_bucket:${h.zeroCount}`);
+  if (h.zeroThreshold !== 0) parts.push(`z_bucket_w:${h.zeroThreshold}`);
+  if (h.customValues.length > 0) parts.push(`custom_values:[${h.customValues.join(' ')}]`);
+  const spans = (sp: { offset: number; length: number }[]) => sp.map((x) => `${x.offset}:${x.length}`).join(',');
+  if (h.positiveBuckets.length > 0)
+    parts.push(`buckets:[${h.positiveBuckets.join(' ')}] spans:[${spans(h.positiveSpans)}]`);
+  if (h.negativeBuckets.length > 0)
+    parts.push(`n_buckets:[${h.negativeBuckets.join(' ')}] n_spans:[${spans(h.negativeSpans)}]`);
+  return `{{${parts.join(' ')}}}`;
+}
+
+/** promqltest's comparison: both compacted, floats almost equal, layout and bounds exactly equal. */
+function histogramsMatch(expected: FloatHistogram, actual: FloatHistogram): boolean {
+  const e = compactHistogram(expected);
+  const a = compactHistogram(actual);
+  const near = (x: number, y: number) => almostEqual(x, y, EPSILON);
+  const sameSpans = (x: { offset: number; length: number }[], y: { offset: number; length: number }[]) =>
+    x.length === y.length && x.every((sp, i) => sp.offset === y[i]!.offset && sp.length === y[i]!.length);
+  const sameCounts = (x: number[], y: number[]) => x.length === y.length && x.every((c, i) => near(c, y[i]!));
+  if (e.schema !== a.schema || !near(e.count, a.count) || !near(e.sum, a.sum)) return false;
+  if (e.schema === CUSTOM_BUCKETS_SCHEMA && e.customValues.join() !== a.customValues.join()) return false;
+  if (e.zeroThreshold !== a.zeroThreshold || !near(e.zeroCount, a.zeroCount)) return false;
+  return (
+    sameSpans(e.negativeSpans, a.negativeSpans) &&
+    sameCounts(e.negativeBuckets, a.negativeBuckets) &&
+    sameSpans(e.positiveSpans, a.positiveSpans) &&
+    sameCounts(e.positiveBuckets, a.positiveBuckets)
+  );
+}
+
+/** Why an expected point of `what` differs from the actual one (in promqltest's words), or null when they match. */
+function pointMismatch(exp: SeqValue, value: number, h: FloatHistogram | undefined, what: string): string | null {
+  if (exp.histogram && !h)
+    return `expected histogram ${histogramText(exp.histogram)} for ${what} but got float value ${value}`;
+  if (!exp.histogram && h) return `expected float value ${exp.value} for ${what} but got histogram ${histogramText(h)}`;
+  if (exp.histogram && h)
+    return histogramsMatch(exp.histogram, h)
+      ? null
+      : `expected ${histogramText(exp.histogram)} for ${what} but got ${histogramText(h)}`;
+  const want = exp.stale ? NaN : exp.value;
+  return almostEqual(value, want, EPSILON) ? null : `expected ${want} for ${what} but got ${value}`;
 }
 
 function compareResult(cmd: EvalCmd, r: RawResult): void {
@@ -452,7 +550,7 @@ function compareResult(cmd: EvalCmd, r: RawResult): void {
         if (!exp) throw new EvalFailure(`unexpected metric ${fmtSeries(s)}`);
         seen.add(key);
         const expT: number[] = [];
-        const expV: number[] = [];
+        const expV: SeqValue[] = [];
         exp.vals.forEach((v, i) => {
           const t = cmd.start + i * cmd.step;
           if (t > cmd.end)
@@ -461,7 +559,7 @@ function compareResult(cmd: EvalCmd, r: RawResult): void {
             );
           if (!v.omitted) {
             expT.push(t);
-            expV.push(v.stale ? NaN : v.value);
+            expV.push(v);
           }
         });
         if (expT.length !== s.timestamps.length) {
@@ -472,10 +570,9 @@ function compareResult(cmd: EvalCmd, r: RawResult): void {
             throw new EvalFailure(
               `expected timestamp ${expT[i]} at index ${i} for ${formatLabels(exp.labels)}, got ${fmtSeries(s)}`,
             );
-          if (!almostEqual(s.values[i]!, expV[i]!, EPSILON))
-            throw new EvalFailure(
-              `expected ${expV[i]} at t=${s.timestamps[i]! / 1000} for ${formatLabels(exp.labels)}, got ${fmtSeries(s)}`,
-            );
+          const what = `${formatLabels(exp.labels)} at t=${s.timestamps[i]! / 1000}`;
+          const mismatch = pointMismatch(expV[i]!, s.values[i]!, s.histograms?.[i], what);
+          if (mismatch) throw new EvalFailure(`${mismatch}, got ${fmtSeries(s)}`);
         }
       }
       for (const [k, e] of cmd.expected)
@@ -490,14 +587,15 @@ function compareResult(cmd: EvalCmd, r: RawResult): void {
         const key = labelsKey(s.labels);
         const exp = cmd.expected.get(key);
         if (!exp)
-          throw new EvalFailure(`unexpected metric ${formatLabels(s.labels)} in result, has value ${s.values[0]}`);
+          throw new EvalFailure(
+            `unexpected metric ${formatLabels(s.labels)} in result, has value ${fmtValue(s.values[0]!, s.histograms?.[0])}`,
+          );
         if (isOrdered(cmd) && exp.pos !== idx + 1)
           throw new EvalFailure(
             `expected metric ${formatLabels(s.labels)} at position ${exp.pos} but was at ${idx + 1}`,
           );
-        const ev = exp.vals[0]!;
-        if (!almostEqual(ev.value, s.values[0]!, EPSILON))
-          throw new EvalFailure(`expected ${ev.value} for ${formatLabels(s.labels)} but got ${s.values[0]}`);
+        const mismatch = pointMismatch(exp.vals[0]!, s.values[0]!, s.histograms?.[0], formatLabels(s.labels));
+        if (mismatch) throw new EvalFailure(mismatch);
         seen.add(key);
       });
       for (const [k, e] of cmd.expected)
@@ -577,9 +675,6 @@ export class ConformanceRunner {
     } catch {
       // Left to the engine, which reports the parse error like any other failure.
     }
-    if (cmd.usesHistogramLiteral || (ast && store.touchesHistograms(ast))) {
-      return { ...base, status: 'unsupported', message: 'native histograms' };
-    }
     try {
       if (cmd.isRange) await this.execRange(cmd, store);
       else await this.execInstant(cmd, store, ast);
@@ -641,7 +736,14 @@ export class ConformanceRunner {
       const vec: RawSeries[] = [];
       for (const s of rr.series) {
         const idx = s.timestamps.indexOf(q.time);
-        if (idx >= 0) vec.push({ labels: s.labels, timestamps: [q.time], values: [s.values[idx]!] });
+        if (idx < 0) continue;
+        const h = s.histograms?.[idx];
+        vec.push({
+          labels: s.labels,
+          timestamps: [q.time],
+          values: [s.values[idx]!],
+          ...(h ? { histograms: [h] } : {}),
+        });
       }
       try {
         if (r.resultType === 'scalar') {

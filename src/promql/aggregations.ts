@@ -1,11 +1,21 @@
 // Aggregation operators (sum, avg, count, min, max, group, stddev, stdvar, quantile, topk, bottomk, limitk,
 // limit_ratio, count_values). Series are assigned to their group once; the per-step loop accumulates into
 // per-group slots.
+import type { FloatHistogram } from '../model/histogram.js';
+import {
+  addHistograms,
+  allBuckets,
+  compactHistogram,
+  divideHistogram,
+  HistogramMismatchError,
+} from '../model/histogram-ops.js';
 import type { Label } from '../model/prometheus.js';
 import type { AggregateExpr } from './ast.js';
 import { formatFloatPlain, goFloatG } from './format.js';
-import { isValidLabelName, METRIC_NAME, setLabel } from './labels.js';
+import { getLabel, isValidLabelName, METRIC_NAME, setLabel } from './labels.js';
 import { labelsKey } from '../model/labels.js';
+import { labelsHash } from '../model/label-hash.js';
+import { goQuote } from './printer.js';
 import { kahanSumInc, quantileOf } from './range-functions.js';
 import { EMPTY_LABELS, OutputBuilder, type EvalContext, type EvalValue, type InstantSeries } from './values.js';
 
@@ -54,13 +64,24 @@ export function aggregate(ev: EvalContext, e: AggregateExpr, times: Float64Array
   const incremental = new Uint8Array(G);
   const seen = new Int32Array(G);
   const lists: number[][] = e.op === 'quantile' ? Array.from({ length: G }, () => []) : [];
+  const hist = input.some((s) => s.hists) ? new HistogramGroups(ev, e, G, n) : null;
   for (let i = 0; i < n; i++) {
     ev.checkTimeout();
     seen.fill(0);
+    hist?.startStep();
     for (let k = 0; k < input.length; k++) {
       const s = input[k]!;
       if (!s.has[i]) continue;
       const g = groupOf[k]!;
+      const h = s.hists?.[i];
+      if (h) {
+        if (hist!.add(g, h, s.labels, !seen[g], count)) {
+          if (!seen[g]) value[g] = e.op === 'group' ? 1 : 0;
+          seen[g] = 1;
+        }
+        continue;
+      }
+      if (hist) hist.hasFloat[g] = 1;
       const f = s.vals[i]!;
       if (!seen[g]) {
         seen[g] = 1;
@@ -132,6 +153,7 @@ export function aggregate(ev: EvalContext, e: AggregateExpr, times: Float64Array
     }
     for (let g = 0; g < G; g++) {
       if (!seen[g]) continue;
+      if (hist?.finish(g, i, out[g]!)) continue;
       let v: number;
       switch (e.op) {
         case 'avg':
@@ -162,6 +184,91 @@ export function aggregate(ev: EvalContext, e: AggregateExpr, times: Float64Array
   return { kind: 'vector', series: out.filter((s) => s.has.some((x) => x)) };
 }
 
+/**
+ * The histogram side of sum, avg, count, group (and what min, max, stddev, stdvar and quantile ignore) for each
+ * group at one step, as Prometheus 3.5's aggregation() does it.
+ */
+class HistogramGroups {
+  readonly hasFloat: Uint8Array;
+  private readonly hasHistogram: Uint8Array;
+  private readonly incompatible: Uint8Array;
+  private readonly value: (FloatHistogram | undefined)[];
+
+  constructor(
+    private readonly ev: EvalContext,
+    private readonly e: AggregateExpr,
+    groups: number,
+    private readonly n: number,
+  ) {
+    this.hasFloat = new Uint8Array(groups);
+    this.hasHistogram = new Uint8Array(groups);
+    this.incompatible = new Uint8Array(groups);
+    this.value = new Array<FloatHistogram | undefined>(groups);
+  }
+
+  startStep(): void {
+    this.hasFloat.fill(0);
+    this.hasHistogram.fill(0);
+    this.incompatible.fill(0);
+    this.value.fill(undefined);
+  }
+
+  /** Adds histogram `h` to group g; true when the group counts as seen now. `count` is the groups' member count. */
+  add(g: number, h: FloatHistogram, labels: Label[], first: boolean, count: Float64Array): boolean {
+    const op = this.e.op;
+    if (op === 'min' || op === 'max' || op === 'stddev' || op === 'stdvar' || op === 'quantile') {
+      this.ev.info(`ignored histogram in ${op} aggregation`, this.e.expr.pos);
+      return false;
+    }
+    if (first) {
+      count[g] = 1;
+      this.hasHistogram[g] = 1;
+      if (op === 'sum' || op === 'avg') this.value[g] = h;
+      return true;
+    }
+    if (this.incompatible[g]) return true;
+    if (op === 'count') count[g]!++;
+    if (op !== 'sum' && op !== 'avg') return true;
+    this.hasHistogram[g] = 1;
+    const acc = this.value[g];
+    if (op === 'avg') count[g]!++;
+    // A group that started with a float is dropped at the end anyway.
+    if (!acc) return true;
+    try {
+      if (op === 'sum') this.value[g] = addHistograms(acc, h);
+      else {
+        const c = count[g]!;
+        this.value[g] = addHistograms(acc, addHistograms(divideHistogram(h, c), divideHistogram(acc, c), true));
+      }
+    } catch (err) {
+      if (!(err instanceof HistogramMismatchError)) throw err;
+      const name = JSON.stringify(getLabel(labels, METRIC_NAME));
+      this.ev.warn(
+        err.kind === 'incompatible_schema'
+          ? `vector contains a mix of histograms with exponential and custom buckets schemas for metric name ${name}`
+          : `vector contains histograms with incompatible custom buckets for metric name ${name}`,
+        this.e.expr.pos,
+      );
+      this.incompatible[g] = 1;
+    }
+    return true;
+  }
+
+  /** Writes group g's histogram result at step i, or drops it; true when the float result must not be written. */
+  finish(g: number, i: number, out: InstantSeries): boolean {
+    if (this.e.op !== 'sum' && this.e.op !== 'avg') return false;
+    if (!this.hasHistogram[g]) return false;
+    if (this.hasFloat[g]) {
+      this.ev.warn('encountered a mix of histograms and floats for aggregation', this.e.expr.pos);
+      return true;
+    }
+    if (this.incompatible[g]) return true;
+    (out.hists ??= new Array<FloatHistogram | undefined>(this.n))[i] = compactHistogram(this.value[g]!);
+    out.has[i] = 1;
+    return true;
+  }
+}
+
 function aggregateK(
   ev: EvalContext,
   e: AggregateExpr,
@@ -189,7 +296,12 @@ function aggregateK(
       if (k < 1) continue;
     }
     for (let g = 0; g < G; g++) {
-      const present = members[g]!.filter((idx) => input[idx]!.has[i]);
+      let present = members[g]!.filter((idx) => input[idx]!.has[i]);
+      if (e.op === 'topk' || e.op === 'bottomk') {
+        const floats = present.filter((idx) => !input[idx]!.hists?.[i]);
+        if (floats.length < present.length) ev.info(`ignored histogram in ${e.op} aggregation`, e.pos);
+        present = floats;
+      }
       if (present.length === 0) continue;
       let chosen: number[];
       if (e.op === 'limitk') chosen = present.slice(0, k);
@@ -219,7 +331,7 @@ function aggregateK(
 function countValues(ev: EvalContext, e: AggregateExpr, times: Float64Array): InstantSeries[] {
   const n = times.length;
   const label = ev.stringArg(e.param!);
-  if (!isValidLabelName(label)) ev.error(`invalid label name ${JSON.stringify(label)}`);
+  if (!isValidLabelName(label)) ev.error(`invalid label name ${goQuote(label)}`);
   const input = ev.vector(e.expr, times);
   const grouping = [...e.grouping];
   if (!e.without) grouping.push(label);
@@ -230,7 +342,8 @@ function countValues(ev: EvalContext, e: AggregateExpr, times: Float64Array): In
     counts.clear();
     for (const s of input) {
       if (!s.has[i]) continue;
-      const withValue = setLabel(s.labels, label, formatFloatPlain(s.vals[i]!));
+      const h = s.hists?.[i];
+      const withValue = setLabel(s.labels, label, h ? histogramString(h) : formatFloatPlain(s.vals[i]!));
       const idx = out.index(groupingLabels(withValue, grouping, e.without), false);
       counts.set(idx, (counts.get(idx) ?? 0) + 1);
     }
@@ -272,11 +385,21 @@ function groupingLabels(labels: Label[], grouping: string[], without: boolean): 
   return labels.filter((l) => grouping.includes(l.name));
 }
 
-/** limit_ratio's deterministic per-series sampling: a series is kept when its hash offset is below the ratio. */
+/** limit_ratio's per-series sampling: a series is kept when its hash offset (as in Prometheus) is below the ratio. */
 function ratioSelected(labels: Label[], ratio: number): boolean {
-  let h = 2166136261;
-  const k = labelsKey(labels);
-  for (let i = 0; i < k.length; i++) h = Math.imul(h ^ k.charCodeAt(i), 16777619) >>> 0;
-  const offset = h / 4294967296;
+  // float64(math.MaxUint64) is 2^64.
+  const offset = Number(labelsHash(labels)) / 2 ** 64;
   return ratio >= 0 ? offset < ratio : offset >= 1 + ratio;
+}
+
+/** A histogram as Go's FloatHistogram.String() writes it (count_values' label value). */
+function histogramString(h: FloatHistogram): string {
+  let out = `{count:${goFloatG(h.count)}, sum:${goFloatG(h.sum)}`;
+  for (const b of allBuckets(h)) {
+    if (b.count === 0) continue;
+    const open = b.boundaryRule === 0 ? '(' : '[';
+    const close = b.boundaryRule === 1 ? ')' : ']';
+    out += `, ${open}${goFloatG(b.lower)},${goFloatG(b.upper)}${close}:${goFloatG(b.count)}`;
+  }
+  return `${out}}`;
 }

@@ -1,6 +1,15 @@
 // Binary operators: arithmetic and comparisons between scalars, between a vector and a scalar, and between two
 // vectors with label matching (on/ignoring, group_left/group_right), plus the set operators and/or/unless.
 // Matching signatures are computed once per series; the per-step work compares interned signature ids.
+import type { FloatHistogram } from '../model/histogram.js';
+import {
+  addHistograms,
+  compactHistogram,
+  divideHistogram,
+  HistogramMismatchError,
+  histogramsEqual,
+  scaleHistogram,
+} from '../model/histogram-ops.js';
 import type { Label } from '../model/prometheus.js';
 import { exprType, type BinaryExpr, type BinaryOp, type VectorMatching } from './ast.js';
 import { dropMetricNameAndMetadata, formatLabels, getLabel, METRIC_NAME, setLabel } from './labels.js';
@@ -34,13 +43,32 @@ export function binary(ev: EvalContext, e: BinaryExpr, times: Float64Array): Eva
   const sc = ev.scalar(swap ? e.lhs : e.rhs, times);
   const comparison = isComparisonOp(e.op);
   const out: InstantSeries[] = [];
+  const problems = new StepProblems(n);
   for (const s of vec) {
     ev.reserve(n);
     const vals = new Float64Array(n);
     const has = new Uint8Array(n);
+    let hists: (FloatHistogram | undefined)[] | undefined;
     let any = false;
     for (let i = 0; i < n; i++) {
       if (!s.has[i]) continue;
+      const h = s.hists?.[i];
+      if (h) {
+        const r = swap
+          ? histogramBinop(e.op, sc[i]!, s.vals[i]!, undefined, h)
+          : histogramBinop(e.op, 0, sc[i]!, h, undefined);
+        if (r.problem) {
+          problems.set(i, r.problem);
+          continue;
+        }
+        if (e.returnBool) vals[i] = r.keep ? 1 : 0;
+        else if (!r.keep) continue;
+        else if (r.h) (hists ??= new Array<FloatHistogram | undefined>(n))[i] = r.h;
+        else vals[i] = r.value;
+        has[i] = 1;
+        any = true;
+        continue;
+      }
       const l = swap ? sc[i]! : s.vals[i]!;
       const r = swap ? s.vals[i]! : sc[i]!;
       if (comparison) {
@@ -54,9 +82,71 @@ export function binary(ev: EvalContext, e: BinaryExpr, times: Float64Array): Eva
       has[i] = 1;
       any = true;
     }
-    if (any) out.push({ labels: s.labels, vals, has, dropName: s.dropName || !comparison || e.returnBool });
+    if (any) out.push({ labels: s.labels, vals, has, dropName: s.dropName || !comparison || e.returnBool, hists });
   }
+  problems.report(ev, e);
   return { kind: 'vector', series: out };
+}
+
+/** The problem Prometheus reports of one step's binary operation: only the last one at each step. */
+class StepProblems {
+  private readonly byStep: (string | undefined)[];
+  constructor(n: number) {
+    this.byStep = new Array<string | undefined>(n);
+  }
+  set(i: number, problem: string): void {
+    this.byStep[i] = problem;
+  }
+  report(ev: EvalContext, e: BinaryExpr): void {
+    for (const p of this.byStep) {
+      if (p === undefined) continue;
+      if (p === 'incompatible_layout')
+        ev.warn(`incompatible bucket layout encountered for binary operator ${e.op}`, e.pos);
+      else ev.info(`incompatible sample types encountered for binary operator ${JSON.stringify(e.op)}: ${p}`, e.pos);
+    }
+  }
+}
+
+/**
+ * A binary operation where at least one side is a histogram (Prometheus' vectorElemBinop): histogram ± histogram,
+ * histogram * or / float, float * histogram, histogram == or != histogram; any other pair is a problem, either
+ * incompatible sample types ("float + histogram") or 'incompatible_layout'.
+ */
+function histogramBinop(
+  op: BinaryOp,
+  lf: number,
+  rf: number,
+  lh: FloatHistogram | undefined,
+  rh: FloatHistogram | undefined,
+): { keep: boolean; value: number; h?: FloatHistogram; problem?: string } {
+  const typeProblem = () => ({
+    keep: false,
+    value: 0,
+    problem: `${lh ? 'histogram' : 'float'} ${op} ${rh ? 'histogram' : 'float'}`,
+  });
+  if (!lh && rh) {
+    if (op === '*') return { keep: true, value: 0, h: compactHistogram(scaleHistogram(rh, lf)) };
+    return typeProblem();
+  }
+  if (lh && !rh) {
+    if (op === '*') return { keep: true, value: 0, h: compactHistogram(scaleHistogram(lh, rf)) };
+    if (op === '/') return { keep: true, value: 0, h: compactHistogram(divideHistogram(lh, rf)) };
+    return typeProblem();
+  }
+  if (lh && rh) {
+    if (op === '+' || op === '-') {
+      try {
+        return { keep: true, value: 0, h: compactHistogram(addHistograms(lh, rh, op === '-')) };
+      } catch (err) {
+        if (err instanceof HistogramMismatchError) return { keep: false, value: 0, problem: 'incompatible_layout' };
+        throw err;
+      }
+    }
+    if (op === '==') return { keep: histogramsEqual(lh, rh), value: 0, h: lh };
+    if (op === '!=') return { keep: !histogramsEqual(lh, rh), value: 0, h: lh };
+    return typeProblem();
+  }
+  return { keep: true, value: scalarBinop(op, lf, rf) };
 }
 
 function setOp(
@@ -82,11 +172,15 @@ function setOp(
   const rsig = rhs.map(intern);
   // Per step, which signatures are present on the other side.
   const seenAt = new Int32Array(ids.size).fill(-1);
-  const outL = lhs.map((s) => ({ labels: s.labels, vals: s.vals, has: new Uint8Array(n), dropName: s.dropName }));
-  const outR =
-    op === 'or'
-      ? rhs.map((s) => ({ labels: s.labels, vals: s.vals, has: new Uint8Array(n), dropName: s.dropName }))
-      : [];
+  const passThrough = (s: InstantSeries): InstantSeries => ({
+    labels: s.labels,
+    vals: s.vals,
+    has: new Uint8Array(n),
+    dropName: s.dropName,
+    hists: s.hists,
+  });
+  const outL = lhs.map(passThrough);
+  const outR = op === 'or' ? rhs.map(passThrough) : [];
   for (let i = 0; i < n; i++) {
     if (op === 'or') {
       for (let k = 0; k < lhs.length; k++) {
@@ -120,14 +214,19 @@ function setOp(
     }
     const vals = Float64Array.from(prev.vals);
     const has = Uint8Array.from(prev.has);
+    const hists =
+      prev.hists || s.hists
+        ? Array.from({ length: n }, (_, i) => (prev.has[i] ? prev.hists?.[i] : undefined))
+        : undefined;
     for (let i = 0; i < n; i++) {
       if (s.has[i]) {
         if (has[i]) ev.error('vector cannot contain metrics with the same labelset');
         has[i] = 1;
         vals[i] = s.vals[i]!;
+        if (hists) hists[i] = s.hists?.[i];
       }
     }
-    merged.set(k, { labels: prev.labels, vals, has, dropName: prev.dropName });
+    merged.set(k, { labels: prev.labels, vals, has, dropName: prev.dropName, hists });
   }
   return [...merged.values()];
 }
@@ -162,6 +261,7 @@ function vectorBinop(
   const rightIdx = new Int32Array(ids.size);
   const matchedAt = new Int32Array(ids.size).fill(-1);
   const out = new OutputBuilder(n, ev);
+  const problems = new StepProblems(n);
   const outputOf = new Map<number, number>();
   const writtenSig = new Map<number, number>(); // output index -> signature written at the current step
   for (let i = 0; i < n; i++) {
@@ -192,7 +292,23 @@ function vectorBinop(
       let fr = rs.vals[i]!;
       if (swapped) [fl, fr] = [fr, fl];
       let value: number;
-      if (comparison) {
+      let hist: FloatHistogram | undefined;
+      let hl = ls.hists?.[i];
+      let hr = rs.hists?.[i];
+      if (hl || hr) {
+        if (swapped) [hl, hr] = [hr, hl];
+        const r = histogramBinop(op, fl, fr, hl, hr);
+        if (r.problem) {
+          problems.set(i, r.problem);
+          continue;
+        }
+        if (e.returnBool) value = r.keep ? 1 : 0;
+        else if (!r.keep) continue;
+        else {
+          value = r.value;
+          hist = r.h;
+        }
+      } else if (comparison) {
         const keep = compare(op, fl, fr);
         if (e.returnBool) value = keep ? 1 : 0;
         else if (keep) value = fl;
@@ -221,8 +337,10 @@ function vectorBinop(
       }
       writtenSig.set(idx, id);
       out.set(idx, i, value);
+      if (hist) out.setHistogram(idx, i, hist);
     }
   }
+  problems.report(ev, e);
   return out.series;
 }
 

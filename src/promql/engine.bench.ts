@@ -74,7 +74,7 @@ export async function benchEngine(): Promise<EngineBenchResult[]> {
     const t0 = performance.now();
     const r = await engine.rangeQuery(q, expr, 3_600_000, 86_400_000 - SCRAPE_MS, step);
     const ms = performance.now() - t0;
-    const outputPoints = r.resultType === 'matrix' ? r.result.reduce((n, s) => n + s.values.length, 0) : 0;
+    const outputPoints = r.resultType === 'matrix' ? r.result.reduce((n, s) => n + (s.values?.length ?? 0), 0) : 0;
     out.push({ expr, stepSeconds: step / 1000, ms: Math.round(ms), outputPoints });
   }
   return out;

@@ -5,6 +5,7 @@ import { Engine, PromQLError, queryResultJson, toApiResult, type RawResult } fro
 import { compileLabelRegexp } from '../model/regexp.js';
 import { isStaleAt, STALE_NAN_ARRAY } from './staleness.js';
 import { MemoryQuerier } from '../../test/support/memory-querier.js';
+import { CounterResetHint, type FloatHistogram } from '../model/histogram.js';
 
 const MIN = 60_000;
 
@@ -440,11 +441,10 @@ describe('functions on instant vectors', () => {
     assert.deepEqual(w.warnings, ['PromQL warning: quantile value should be between 0 and 1, got 2 (1:20)']);
   });
 
-  test('native-histogram-only functions fail clearly', async () => {
-    await assert.rejects(
-      engine.instantQueryRaw(fixture(), 'histogram_count(http_requests_total)', 0),
-      /native histograms are not supported yet/,
-    );
+  test('native-histogram functions of float series have no result', async () => {
+    const r = await engine.instantQueryRaw(fixture(), 'histogram_count(http_requests_total)', 5 * MIN);
+    assert.ok(r.resultType === 'vector');
+    assert.deepEqual(r.series, []);
   });
 });
 
@@ -458,8 +458,8 @@ describe('queries', () => {
       r.result.map((s) => s.metric),
       [{ job: 'api' }, { job: 'web' }],
     );
-    assert.equal(r.result[0]!.values.length, 6);
-    assert.deepEqual(r.result[1]!.values[0], [300, '0.5']);
+    assert.equal(r.result[0]!.values?.length, 6);
+    assert.deepEqual(r.result[1]!.values?.[0], [300, '0.5']);
   });
 
   test('API shapes of scalar, string and vector results', async () => {
@@ -502,6 +502,48 @@ describe('queries', () => {
       const { warnings: _w, infos: _i, ...data } = toApiResult(r);
       assert.deepEqual(JSON.parse(queryResultJson(r)), data);
     }
+  });
+
+  test('queryResultJson writes histograms as the API result object does', async () => {
+    const q = new MemoryQuerier();
+    const h = (n: number): FloatHistogram => ({
+      counterResetHint: CounterResetHint.Unknown,
+      schema: 1,
+      zeroThreshold: 0,
+      zeroCount: 0,
+      count: n,
+      sum: n * 1.5,
+      positiveSpans: [{ offset: 1, length: 2 }],
+      positiveBuckets: [n - 1, 1],
+      negativeSpans: [],
+      negativeBuckets: [],
+      customValues: [],
+    });
+    q.add([{ name: '__name__', value: 'mixed' }], MIN, 3);
+    for (let i = 2; i <= 4; i++) q.addHistogram([{ name: '__name__', value: 'mixed' }], i * MIN, h(i));
+    const results = [
+      await engine.instantQueryRaw(q, 'mixed', 3 * MIN),
+      await engine.instantQueryRaw(q, 'mixed[5m]', 4 * MIN),
+      await engine.rangeQueryRaw(q, 'mixed', 0, 4 * MIN, MIN),
+    ];
+    for (const r of results) {
+      const { warnings: _w, infos: _i, ...data } = toApiResult(r);
+      assert.deepEqual(JSON.parse(queryResultJson(r)), data);
+    }
+    const vector = toApiResult(results[0]!);
+    assert.ok(vector.resultType === 'vector');
+    // Schema 1: bucket 1 is (2^0, 2^0.5], bucket 2 (2^0.5, 2].
+    assert.deepEqual(vector.result[0]!.histogram, [
+      180,
+      {
+        count: '3',
+        sum: '4.5',
+        buckets: [
+          [0, '1', String(Math.SQRT2), '2'],
+          [0, String(Math.SQRT2), '2', '1'],
+        ],
+      },
+    ]);
   });
 
   test('errors carry a type', async () => {

@@ -1,11 +1,13 @@
 // PromQL engine entry point: parse, work out which data every selector needs, fetch it all (async), then
 // evaluate synchronously (evaluator.ts) and shape the result like Prometheus' HTTP API.
+import type { FloatHistogram } from '../model/histogram.js';
 import type { Label } from '../model/prometheus.js';
 import { SampleLimitError, type Querier, type SeriesData } from '../model/storage.js';
 import { exprType, walk, type AtModifier, type Expr, type VectorSelector } from './ast.js';
 import { Evaluator, PromQLError, tooManySamples, type SelectorData } from './evaluator.js';
 import type { EvalValue, InstantSeries } from './values.js';
 import { formatFloat } from './format.js';
+import { apiHistogram, histogramJson, type ApiHistogram } from './histogram-json.js';
 import { dropMetricNameAndMetadata } from './labels.js';
 import { compareLabels, labelsKey } from '../model/labels.js';
 import { NestingTooDeepError, parseExpr, ParseError } from './parser.js';
@@ -34,6 +36,8 @@ export interface RawSeries {
   labels: Label[];
   timestamps: number[];
   values: number[];
+  /** Native histogram points: where histograms[i] is set, point i is that histogram and values[i] means nothing. */
+  histograms?: (FloatHistogram | undefined)[];
 }
 
 export type RawResult =
@@ -42,9 +46,16 @@ export type RawResult =
   | { resultType: 'string'; time: number; value: string; warnings: string[]; infos: string[] };
 
 export type ApiSample = [number, string];
+export type ApiHistogramSample = [number, ApiHistogram];
 export type ApiResultData =
-  | { resultType: 'vector'; result: { metric: Record<string, string>; value: ApiSample }[] }
-  | { resultType: 'matrix'; result: { metric: Record<string, string>; values: ApiSample[] }[] }
+  | {
+      resultType: 'vector';
+      result: { metric: Record<string, string>; value?: ApiSample; histogram?: ApiHistogramSample }[];
+    }
+  | {
+      resultType: 'matrix';
+      result: { metric: Record<string, string>; values?: ApiSample[]; histograms?: ApiHistogramSample[] }[];
+    }
   | { resultType: 'scalar'; result: ApiSample }
   | { resultType: 'string'; result: [number, string] };
 
@@ -216,6 +227,12 @@ async function evalInSlices(
         }
         whole.vals.set(s.vals, at);
         whole.has.set(s.has, at);
+        if (s.hists) {
+          const hists = (whole.hists ??= new Array<FloatHistogram | undefined>(n));
+          s.hists.forEach((h, i) => {
+            hists[at + i] = h;
+          });
+        }
       });
     } else throw new PromQLError('internal', `a range query evaluated to a ${part.kind}`);
   }
@@ -307,7 +324,7 @@ async function fetchSelectors(
       if (e instanceof SampleLimitError) throw tooManySamples();
       throw e;
     }
-    for (const s of series) samples += s.timestamps.length;
+    for (const s of series) samples += s.timestamps.length + (s.histograms?.timestamps.length ?? 0);
     seriesCount += series.length;
     // Everything fetched is held in memory during evaluation (a Querier may ignore the hint).
     if (samples > maxSamples) throw tooManySamples();
@@ -360,8 +377,7 @@ function shapeResult(
     case 'matrix': {
       const series = value.series.map((s) => ({
         labels: s.dropName ? dropMetricNameAndMetadata(s.labels) : s.labels,
-        timestamps: Array.from(s.ts),
-        values: Array.from(s.vals),
+        ...mergedPoints(s.ts, s.vals, s.histograms),
       }));
       checkDuplicates(series);
       series.sort((a, b) => compareLabels(a.labels, b.labels));
@@ -373,13 +389,19 @@ function shapeResult(
         const labels = s.dropName ? dropMetricNameAndMetadata(s.labels) : s.labels;
         const timestamps: number[] = [];
         const values: number[] = [];
+        const hists = s.hists;
+        let histograms: (FloatHistogram | undefined)[] | undefined;
         for (let i = 0; i < n; i++) {
           if (s.has[i]) {
+            if (hists?.[i])
+              (histograms ??= new Array<FloatHistogram | undefined>(timestamps.length))[timestamps.length] = hists[i];
             timestamps.push(times[i]!);
             values.push(s.vals[i]!);
           }
         }
-        if (timestamps.length > 0) series.push({ labels, timestamps, values });
+        if (histograms) histograms.length = timestamps.length;
+        if (timestamps.length > 0)
+          series.push(histograms ? { labels, timestamps, values, histograms } : { labels, timestamps, values });
       }
       checkDuplicates(series);
       if (!isRange && ordered) return { resultType: 'vector', series, warnings, infos };
@@ -387,6 +409,32 @@ function shapeResult(
       return { resultType: isRange ? 'matrix' : 'vector', series, warnings, infos };
     }
   }
+}
+
+/** A range vector's float and histogram samples as one list of points in time order. */
+function mergedPoints(
+  ts: Float64Array,
+  vals: Float64Array,
+  hs: { timestamps: Float64Array; values: FloatHistogram[] } | undefined,
+): { timestamps: number[]; values: number[]; histograms?: (FloatHistogram | undefined)[] } {
+  if (!hs || hs.timestamps.length === 0) return { timestamps: Array.from(ts), values: Array.from(vals) };
+  const timestamps: number[] = [];
+  const values: number[] = [];
+  const histograms: (FloatHistogram | undefined)[] = [];
+  let i = 0;
+  let k = 0;
+  while (i < ts.length || k < hs.timestamps.length) {
+    if (k >= hs.timestamps.length || (i < ts.length && ts[i]! < hs.timestamps[k]!)) {
+      timestamps.push(ts[i]!);
+      values.push(vals[i++]!);
+      histograms.push(undefined);
+    } else {
+      timestamps.push(hs.timestamps[k]!);
+      values.push(0);
+      histograms.push(hs.values[k++]);
+    }
+  }
+  return { timestamps, values, histograms };
 }
 
 function checkDuplicates(series: RawSeries[]): void {
@@ -414,19 +462,37 @@ export function toApiResult(r: RawResult): QueryResult {
     case 'vector':
       return {
         resultType: 'vector',
-        result: r.series.map((s) => ({
-          metric: metricObject(s.labels),
-          value: [s.timestamps[0]! / 1000, formatFloat(s.values[0]!)] as ApiSample,
-        })),
+        result: r.series.map((s) => {
+          const h = s.histograms?.[0];
+          const t = s.timestamps[0]! / 1000;
+          if (h) return { metric: metricObject(s.labels), histogram: [t, apiHistogram(h)] as ApiHistogramSample };
+          return { metric: metricObject(s.labels), value: [t, formatFloat(s.values[0]!)] as ApiSample };
+        }),
         ...base,
       };
     case 'matrix':
       return {
         resultType: 'matrix',
-        result: r.series.map((s) => ({
-          metric: metricObject(s.labels),
-          values: s.timestamps.map((t, i) => [t / 1000, formatFloat(s.values[i]!)] as ApiSample),
-        })),
+        result: r.series.map((s) => {
+          if (!s.histograms)
+            return {
+              metric: metricObject(s.labels),
+              values: s.timestamps.map((t, i) => [t / 1000, formatFloat(s.values[i]!)] as ApiSample),
+            };
+          const out: { metric: Record<string, string>; values?: ApiSample[]; histograms?: ApiHistogramSample[] } = {
+            metric: metricObject(s.labels),
+          };
+          const values: ApiSample[] = [];
+          const histograms: ApiHistogramSample[] = [];
+          s.timestamps.forEach((t, i) => {
+            const h = s.histograms![i];
+            if (h) histograms.push([t / 1000, apiHistogram(h)]);
+            else values.push([t / 1000, formatFloat(s.values[i]!)]);
+          });
+          if (values.length > 0) out.values = values;
+          if (histograms.length > 0) out.histograms = histograms;
+          return out;
+        }),
         ...base,
       };
   }
@@ -452,14 +518,21 @@ export function queryResultJson(r: RawResult): string {
     case 'string':
       return `{"resultType":"string","result":[${r.time / 1000},${JSON.stringify(r.value)}]}`;
     case 'vector': {
-      const parts = r.series.map(
-        (s) => `{"metric":${metricJson(s.labels)},"value":[${s.timestamps[0]! / 1000},"${formatFloat(s.values[0]!)}"]}`,
-      );
+      const parts = r.series.map((s) => {
+        const h = s.histograms?.[0];
+        const t = s.timestamps[0]! / 1000;
+        if (h) return `{"metric":${metricJson(s.labels)},"histogram":[${t},${histogramJson(h)}]}`;
+        return `{"metric":${metricJson(s.labels)},"value":[${t},"${formatFloat(s.values[0]!)}"]}`;
+      });
       return `{"resultType":"vector","result":[${parts.join(',')}]}`;
     }
     case 'matrix': {
       const parts: string[] = [];
       for (const s of r.series) {
+        if (s.histograms) {
+          parts.push(seriesWithHistogramsJson(s));
+          continue;
+        }
         const points: string[] = new Array(s.timestamps.length);
         for (let i = 0; i < points.length; i++)
           points[i] = `[${s.timestamps[i]! / 1000},"${formatFloat(s.values[i]!)}"]`;
@@ -468,4 +541,20 @@ export function queryResultJson(r: RawResult): string {
       return `{"resultType":"matrix","result":[${parts.join(',')}]}`;
     }
   }
+}
+
+/** A matrix series holding histograms: `values` for its floats and `histograms` for the rest, each only if any. */
+function seriesWithHistogramsJson(s: RawSeries): string {
+  const floats: string[] = [];
+  const histograms: string[] = [];
+  for (let i = 0; i < s.timestamps.length; i++) {
+    const h = s.histograms?.[i];
+    const t = s.timestamps[i]! / 1000;
+    if (h) histograms.push(`[${t},${histogramJson(h)}]`);
+    else floats.push(`[${t},"${formatFloat(s.values[i]!)}"]`);
+  }
+  let out = `{"metric":${metricJson(s.labels)}`;
+  if (floats.length > 0) out += `,"values":[${floats.join(',')}]`;
+  if (histograms.length > 0) out += `,"histograms":[${histograms.join(',')}]`;
+  return `${out}}`;
 }

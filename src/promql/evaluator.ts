@@ -4,6 +4,8 @@
 // This file walks the tree, reads selectors, enforces the query's limits and reports errors and annotations;
 // operators and functions live in binary-ops.ts, aggregations.ts and functions.ts (the function table).
 // Semantics follow Prometheus 3.5 (promql/engine.go) with delayed __name__ removal, as its test suite runs it.
+import { CounterResetHint, type FloatHistogram } from '../model/histogram.js';
+import { scaleHistogram } from '../model/histogram-ops.js';
 import type { SeriesData } from '../model/storage.js';
 import {
   unwrapParens,
@@ -174,8 +176,22 @@ export class Evaluator implements EvalContext {
           const end = arg.windowEnds[i]!;
           const lo = upperBound(s.ts, end - arg.rangeMs);
           const hi = upperBound(s.ts, end);
-          if (hi > lo)
-            out.push({ labels: s.labels, ts: s.ts.slice(lo, hi), vals: s.vals.slice(lo, hi), dropName: s.dropName });
+          const hs = s.histograms;
+          const hlo = hs ? upperBound(hs.timestamps, end - arg.rangeMs) : 0;
+          const hhi = hs ? upperBound(hs.timestamps, end) : 0;
+          if (hi > lo || hhi > hlo) {
+            const histograms =
+              hs && hhi > hlo
+                ? { timestamps: hs.timestamps.slice(hlo, hhi), values: hs.values.slice(hlo, hhi) }
+                : undefined;
+            out.push({
+              labels: s.labels,
+              ts: s.ts.slice(lo, hi),
+              vals: s.vals.slice(lo, hi),
+              dropName: s.dropName,
+              histograms,
+            });
+          }
         }
         return { kind: 'matrix', series: out };
       }
@@ -186,7 +202,13 @@ export class Evaluator implements EvalContext {
         if (v.kind !== 'vector') this.error('unary minus on a non-numeric value');
         return {
           kind: 'vector',
-          series: v.series.map((s) => ({ labels: s.labels, vals: s.vals.map((x) => -x), has: s.has, dropName: true })),
+          series: v.series.map((s) => ({
+            labels: s.labels,
+            vals: s.vals.map((x) => -x),
+            has: s.has,
+            dropName: true,
+            hists: s.hists?.map((h) => h && scaleHistogram(h, -1)),
+          })),
         };
       }
       case 'BinaryExpr':
@@ -242,6 +264,11 @@ export class Evaluator implements EvalContext {
     const columns = new ColumnSlab(n);
     for (const s of data) {
       this.checkTimeout();
+      if (s.histograms && s.histograms.timestamps.length > 0) {
+        const withHistograms = this.selectWithHistograms(s, times, fixed, vs.offsetMs, sampleTimes);
+        if (withHistograms) out.push(withHistograms);
+        continue;
+      }
       const ts = s.timestamps;
       const values = s.values;
       let vals: Float64Array | null = null;
@@ -265,6 +292,49 @@ export class Evaluator implements EvalContext {
       if (vals) out.push({ labels: s.labels, vals, has: has!, dropName: sampleTimes });
     }
     return out;
+  }
+
+  /**
+   * vectorSelector for a series with native histogram samples: at each step the newer of its last float and its
+   * last histogram sample in the lookback window (a stale marker newer than both hides the series).
+   */
+  private selectWithHistograms(
+    s: SeriesData,
+    times: Float64Array,
+    fixed: number | null,
+    offsetMs: number,
+    sampleTimes: boolean,
+  ): InstantSeries | null {
+    const n = times.length;
+    const lookback = this.opts.lookbackDeltaMs;
+    const hs = s.histograms!;
+    const ts = s.timestamps;
+    let vals: Float64Array | null = null;
+    let has: Uint8Array | null = null;
+    let hists: (FloatHistogram | undefined)[] | undefined;
+    let j = -1;
+    let k = -1;
+    for (let i = 0; i < n; i++) {
+      const ref = (fixed ?? times[i]!) - offsetMs;
+      while (j + 1 < ts.length && ts[j + 1]! <= ref) j++;
+      while (k + 1 < hs.timestamps.length && hs.timestamps[k + 1]! <= ref) k++;
+      const tf = j >= 0 ? ts[j]! : -Infinity;
+      const th = k >= 0 ? hs.timestamps[k]! : -Infinity;
+      const t = Math.max(tf, th);
+      if (t <= ref - lookback) continue;
+      if (tf > th && Number.isNaN(s.values[j]!) && isStaleAt(s.values, j)) continue;
+      if (!vals) {
+        this.reserve(n);
+        vals = new Float64Array(n);
+        has = new Uint8Array(n);
+      }
+      has![i] = 1;
+      if (sampleTimes) vals[i] = t / 1000;
+      else if (tf > th) vals[i] = s.values[j]!;
+      else (hists ??= new Array<FloatHistogram | undefined>(n))[i] = hs.values[k]!;
+    }
+    if (!vals) return null;
+    return { labels: s.labels, vals, has: has!, dropName: sampleTimes, hists };
   }
 
   /** A range vector (selector or subquery) as a function argument: its samples and each step's window. */
@@ -297,17 +367,31 @@ export class Evaluator implements EvalContext {
         let m = 0;
         for (let i = 0; i < count; i++) m += s.has[i]!;
         this.reserve(m);
+        const hists = s.hists;
+        let histCount = 0;
+        if (hists) for (let i = 0; i < count; i++) if (s.has[i] && hists[i]) histCount++;
+        m -= histCount;
         const ts = new Float64Array(m);
         const vals = new Float64Array(m);
+        const histograms =
+          histCount > 0 ? { timestamps: new Float64Array(histCount), values: [] as FloatHistogram[] } : undefined;
         let k = 0;
         for (let i = 0; i < count; i++) {
-          if (s.has[i]) {
+          if (!s.has[i]) continue;
+          const h = hists?.[i];
+          if (h) {
+            histograms!.timestamps[histograms!.values.length] = innerTimes[i]!;
+            // A subquery may skip the sample with a reset or repeat it: its samples' reset hints mean nothing.
+            const reliable =
+              h.counterResetHint === CounterResetHint.Unknown || h.counterResetHint === CounterResetHint.Gauge;
+            histograms!.values.push(reliable ? h : { ...h, counterResetHint: CounterResetHint.Unknown });
+          } else {
             ts[k] = innerTimes[i]!;
             vals[k++] = s.vals[i]!;
           }
         }
         // The inner expression's delayed name removal carries through the subquery (rate(x[5m])[10m:1m] has no name).
-        series.push({ labels: s.labels, ts, vals, dropName: s.dropName });
+        series.push({ labels: s.labels, ts, vals, dropName: s.dropName, histograms });
       }
     }
     return { series, windowEnds, rangeMs: e.rangeMs };
@@ -341,7 +425,7 @@ function heldPoints(v: EvalValue, steps: number): number {
       return 0;
     case 'matrix': {
       let c = 0;
-      for (const s of v.series) c += s.ts.length;
+      for (const s of v.series) c += s.ts.length + (s.histograms?.timestamps.length ?? 0);
       return c;
     }
     case 'vector':
@@ -392,7 +476,8 @@ function withoutStaleMarkers(s: SeriesData): RangeSeries {
   const vals = s.values;
   let stale = 0;
   for (let i = 0; i < vals.length; i++) if (Number.isNaN(vals[i]) && isStaleAt(vals, i)) stale++;
-  if (stale === 0) return { labels: s.labels, ts: s.timestamps, vals, dropName: false };
+  const histograms = s.histograms && s.histograms.timestamps.length > 0 ? s.histograms : undefined;
+  if (stale === 0) return { labels: s.labels, ts: s.timestamps, vals, dropName: false, histograms };
   const ts = new Float64Array(vals.length - stale);
   const out = new Float64Array(vals.length - stale);
   let k = 0;
@@ -401,5 +486,5 @@ function withoutStaleMarkers(s: SeriesData): RangeSeries {
     ts[k] = s.timestamps[i]!;
     out[k++] = vals[i]!;
   }
-  return { labels: s.labels, ts, vals: out, dropName: false };
+  return { labels: s.labels, ts, vals: out, dropName: false, histograms };
 }

@@ -8,7 +8,7 @@ import { unwrapParens, type Call, type Expr, type MatrixSelector, type SubqueryE
 import { dropLabel, getLabel, isValidLabelName, METRIC_NAME, setLabel } from './labels.js';
 import { ReplaceRegexp } from '../model/regexp.js';
 import { compareLabels, labelsKey } from '../model/labels.js';
-import { histogramQuantile, nativeHistogramOnly } from './histograms.js';
+import { histogramProperty, histogramQuantile, histogramVariance } from './histograms.js';
 import {
   avgOverTime,
   changes,
@@ -37,6 +37,16 @@ import {
   tsOfMinOverTime,
   upperBound,
 } from './range-functions.js';
+import {
+  countOverTimeMixed,
+  histogramInstant,
+  histogramOverTime,
+  histogramRate,
+  histogramTransitions,
+  lastOverTimeMixed,
+  presentOverTimeMixed,
+  tsOfLastOverTimeMixed,
+} from './range-histograms.js';
 import { EMPTY_LABELS, type EvalContext, type EvalValue, type FunctionCall, type InstantSeries } from './values.js';
 
 /** Every PromQL function's implementation by name; a test keeps the names in step with the parser's signatures. */
@@ -96,31 +106,31 @@ export const FUNCTION_CALLS: ReadonlyMap<string, FunctionCall> = new Map<string,
   // Histograms.
   ['histogram_quantile', histogramQuantile],
   ['histogram_fraction', histogramQuantile],
-  ['histogram_avg', nativeHistogramOnly],
-  ['histogram_count', nativeHistogramOnly],
-  ['histogram_sum', nativeHistogramOnly],
-  ['histogram_stddev', nativeHistogramOnly],
-  ['histogram_stdvar', nativeHistogramOnly],
+  ['histogram_avg', histogramProperty((h) => h.sum / h.count)],
+  ['histogram_count', histogramProperty((h) => h.count)],
+  ['histogram_sum', histogramProperty((h) => h.sum)],
+  ['histogram_stddev', histogramProperty((h) => Math.sqrt(histogramVariance(h)))],
+  ['histogram_stdvar', histogramProperty(histogramVariance)],
   // Over range-vector windows.
-  ['rate', overWindows(rate, { counterInfo: true })],
-  ['increase', overWindows(increase, { counterInfo: true })],
-  ['delta', overWindows(delta)],
-  ['irate', overWindows(irate)],
-  ['idelta', overWindows(idelta)],
+  ['rate', overWindows(rate, { counterInfo: true, histograms: histogramRate(true, true) })],
+  ['increase', overWindows(increase, { counterInfo: true, histograms: histogramRate(true, false) })],
+  ['delta', overWindows(delta, { histograms: histogramRate(false, false) })],
+  ['irate', overWindows(irate, { histograms: histogramInstant(true) })],
+  ['idelta', overWindows(idelta, { histograms: histogramInstant(false) })],
   ['deriv', overWindows(deriv)],
   ['predict_linear', overWindows(predictLinear)],
-  ['resets', overWindows(resets)],
-  ['changes', overWindows(changes)],
-  ['avg_over_time', overWindows(avgOverTime)],
-  ['count_over_time', overWindows(countOverTime)],
-  ['last_over_time', overWindows(lastOverTime, { keepName: true })],
-  ['present_over_time', overWindows(presentOverTime)],
+  ['resets', overWindows(resets, { histograms: histogramTransitions('resets') })],
+  ['changes', overWindows(changes, { histograms: histogramTransitions('changes') })],
+  ['avg_over_time', overWindows(avgOverTime, { histograms: histogramOverTime('avg') })],
+  ['count_over_time', overWindows(countOverTime, { histograms: countOverTimeMixed })],
+  ['last_over_time', overWindows(lastOverTime, { keepName: true, histograms: lastOverTimeMixed })],
+  ['present_over_time', overWindows(presentOverTime, { histograms: presentOverTimeMixed })],
   ['max_over_time', overWindows(maxOverTime)],
   ['min_over_time', overWindows(minOverTime)],
   ['ts_of_max_over_time', overWindows(tsOfMaxOverTime)],
   ['ts_of_min_over_time', overWindows(tsOfMinOverTime)],
-  ['ts_of_last_over_time', overWindows(tsOfLastOverTime)],
-  ['sum_over_time', overWindows(sumOverTime)],
+  ['ts_of_last_over_time', overWindows(tsOfLastOverTime, { histograms: tsOfLastOverTimeMixed })],
+  ['sum_over_time', overWindows(sumOverTime, { histograms: histogramOverTime('sum') })],
   ['quantile_over_time', overWindows(quantileOverTime, { quantileArg: true })],
   ['stddev_over_time', overWindows(stddevOverTime)],
   ['stdvar_over_time', overWindows(stdvarOverTime)],
@@ -150,7 +160,10 @@ function calendar(part: (d: Date) => number): FunctionCall {
   };
 }
 
-/** Applies `f` to every value (the result drops the metric name); `keepStep` can drop whole steps. */
+/**
+ * Applies `f` to every float value (the result drops the metric name; histogram values are left out, as Prometheus'
+ * float functions do); `keepStep` can drop whole steps.
+ */
 function mapSeries(
   ev: EvalContext,
   vec: InstantSeries[],
@@ -163,9 +176,10 @@ function mapSeries(
     ev.reserve(n);
     const vals = new Float64Array(n);
     let has = s.has;
-    if (keepStep) {
+    const hists = s.hists;
+    if (keepStep || hists) {
       has = new Uint8Array(n);
-      for (let i = 0; i < n; i++) has[i] = s.has[i]! && keepStep(i) ? 1 : 0;
+      for (let i = 0; i < n; i++) has[i] = s.has[i]! && !hists?.[i] && (!keepStep || keepStep(i)) ? 1 : 0;
       if (!has.some((x) => x)) continue;
     }
     for (let i = 0; i < n; i++) if (has[i]) vals[i] = f(s.vals[i]!, i);
@@ -221,7 +235,7 @@ function toScalar(ev: EvalContext, e: Call, times: Float64Array): EvalValue {
   for (let i = 0; i < n; i++) {
     let found = 0;
     for (const s of vec) {
-      if (s.has[i]) {
+      if (s.has[i] && !s.hists?.[i]) {
         found++;
         vals[i] = s.vals[i]!;
       }
@@ -274,6 +288,9 @@ function absentOverTime(ev: EvalContext, e: Call, times: Float64Array): EvalValu
       const end = arg.windowEnds[i]!;
       const first = upperBound(s.ts, end - arg.rangeMs);
       if (first < s.ts.length && s.ts[first]! <= end) has[i] = 0;
+      const hts = s.histograms?.timestamps;
+      const firstHistogram = hts ? upperBound(hts, end - arg.rangeMs) : 0;
+      if (hts && firstHistogram < hts.length && hts[firstHistogram]! <= end) has[i] = 0;
     }
   }
   if (!has.some((x) => x)) return { kind: 'vector', series: [] };
@@ -302,6 +319,7 @@ function labelReplace(ev: EvalContext, e: Call, times: Float64Array): EvalValue 
       vals: s.vals,
       has: s.has,
       dropName: dst === METRIC_NAME ? false : s.dropName,
+      hists: s.hists,
     };
   });
   checkUniqueLabelsets(ev, out);
@@ -320,6 +338,7 @@ function labelJoin(ev: EvalContext, e: Call, times: Float64Array): EvalValue {
     vals: s.vals,
     has: s.has,
     dropName: dst === METRIC_NAME ? false : s.dropName,
+    hists: s.hists,
   }));
   checkUniqueLabelsets(ev, out);
   return { kind: 'vector', series: out };
@@ -334,19 +353,21 @@ function checkUniqueLabelsets(ev: EvalContext, vec: InstantSeries[]): void {
   }
 }
 
-/** sort / sort_desc: by value, NaN last either way. Range results are sorted by labels anyway. */
+/** sort / sort_desc: by value, NaN last either way, histograms left out. Range results are sorted by labels anyway. */
 function sortByValue(desc: boolean): FunctionCall {
   return (ev, e, times) => {
     const vec = ev.vector(e.args[0]!, times);
     if (times.length !== 1) return { kind: 'vector', series: vec };
-    const series = [...vec].sort((a, b) => {
-      const x = a.vals[0]!;
-      const y = b.vals[0]!;
-      const xn = Number.isNaN(x);
-      const yn = Number.isNaN(y);
-      if (xn || yn) return xn === yn ? 0 : xn ? 1 : -1;
-      return desc ? y - x : x - y;
-    });
+    const series = vec
+      .filter((s) => !s.hists?.[0])
+      .sort((a, b) => {
+        const x = a.vals[0]!;
+        const y = b.vals[0]!;
+        const xn = Number.isNaN(x);
+        const yn = Number.isNaN(y);
+        if (xn || yn) return xn === yn ? 0 : xn ? 1 : -1;
+        return desc ? y - x : x - y;
+      });
     return { kind: 'vector', series };
   };
 }

@@ -2,6 +2,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { exprType, type Expr } from './ast.js';
 import { parseExpr, ParseError, unquoteString } from './parser.js';
+import { goQuote } from './printer.js';
 
 function parseError(q: string): string {
   try {
@@ -159,6 +160,9 @@ test('unquoteString follows Go strconv.Unquote', () => {
   assert.equal(unquoteString("'it\\'s'"), "it's");
   assert.equal(unquoteString('`raw\\n`'), 'raw\\n');
   assert.equal(unquoteString('"\\u00e9\\x41\\101"'), 'éAA');
+  // Escaped bytes form UTF-8 where they can; a byte of invalid UTF-8 stays a byte that quotes back as itself.
+  assert.equal(unquoteString('"\\xc3\\xa9"'), 'é');
+  assert.equal(goQuote(unquoteString('"a\\xc5z"')!), '"a\\xc5z"');
   assert.equal(unquoteString('"\\q"'), null);
   assert.equal(unquoteString('"unterminated'), null);
 });

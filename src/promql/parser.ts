@@ -507,6 +507,32 @@ export function parseNumberText(s: string): number | null {
   return null;
 }
 
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Escaped bytes (`\xc3\xa9`) as text: valid UTF-8 decoded, and every byte of invalid UTF-8 kept as the lone
+ * surrogate U+DC00 + byte (Go strings hold any bytes; goQuote writes such a byte back as `\xNN`).
+ */
+function bytesToString(bytes: number[]): string {
+  let out = '';
+  for (let i = 0; i < bytes.length; ) {
+    const b = bytes[i]!;
+    const len = b < 0x80 ? 1 : b >= 0xc2 && b < 0xe0 ? 2 : b >= 0xe0 && b < 0xf0 ? 3 : b >= 0xf0 && b < 0xf5 ? 4 : 0;
+    if (len > 0 && i + len <= bytes.length) {
+      try {
+        out += strictUtf8.decode(Uint8Array.from(bytes.slice(i, i + len)));
+        i += len;
+        continue;
+      } catch {
+        // Not a valid sequence: the first byte stays a byte.
+      }
+    }
+    out += b < 0x80 ? String.fromCharCode(b) : String.fromCharCode(0xdc00 + b);
+    i++;
+  }
+  return out;
+}
+
 /** Go's strconv.Unquote for "..." and '...' (escapes) and `...` (raw). Null when invalid. */
 export function unquoteString(raw: string): string | null {
   if (raw.length < 2) return null;
@@ -519,7 +545,7 @@ export function unquoteString(raw: string): string | null {
   const bytes: number[] = [];
   const flushBytes = () => {
     if (bytes.length) {
-      out += Buffer.from(bytes).toString('utf8');
+      out += bytesToString(bytes);
       bytes.length = 0;
     }
   };

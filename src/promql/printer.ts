@@ -43,6 +43,8 @@ export function goQuote(s: string): string {
         continue;
     }
     if (c < 0x20 || c === 0x7f) out += `\\x${c.toString(16).padStart(2, '0')}`;
+    // A byte of invalid UTF-8 kept by the parser (unquoteString) is written back as the byte.
+    else if (c >= 0xdc80 && c <= 0xdcff) out += `\\x${(c - 0xdc00).toString(16)}`;
     else if (c >= 0x80 && c < 0xa0) out += `\\u${c.toString(16).padStart(4, '0')}`;
     else out += ch;
   }

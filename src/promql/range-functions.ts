@@ -2,7 +2,9 @@
 // samples, and the kernels it runs per window. A kernel works on one series' window: samples lo..hi-1 of
 // (ts, vals) (timestamps in ms, stale markers already removed), and returns the value or undefined for "no output".
 // Semantics follow promql/functions.go of Prometheus 3.5.
+import type { FloatHistogram } from '../model/histogram.js';
 import { unwrapParens, type MatrixSelector, type SubqueryExpr } from './ast.js';
+import type { Label } from '../model/prometheus.js';
 import { getLabel, METRIC_NAME } from './labels.js';
 import type { FunctionCall, InstantSeries } from './values.js';
 
@@ -24,8 +26,34 @@ export type RangeKernel = (
   c: WindowContext,
 ) => number | undefined;
 
+/**
+ * A function's work on a window holding histogram samples (hts/hvals hlo..hhi-1; floats as for a RangeKernel):
+ * the value, a histogram, or undefined for "no output". `note` reports an annotation about the series.
+ */
+export type HistogramKernel = (
+  w: {
+    ts: Float64Array;
+    vals: Float64Array;
+    lo: number;
+    hi: number;
+    hts: Float64Array;
+    hvals: FloatHistogram[];
+    hlo: number;
+    hhi: number;
+    /** The series' metric name, quoted, for annotations. */
+    metric: string;
+  },
+  c: WindowContext,
+  note: (level: 'warn' | 'info', msg: string) => void,
+) => number | FloatHistogram | undefined;
+
 /** What a function adds to the window loop besides its kernel. */
 export interface WindowOptions {
+  /**
+   * What the function does with a window holding histograms. Without it, histograms are ignored: the kernel runs
+   * on the floats (with an info when there are any) and a window of histograms only has no output.
+   */
+  histograms?: HistogramKernel;
   /** The result keeps the metric name (last_over_time). */
   keepName?: boolean;
   /** The first scalar argument is a quantile, warned about outside [0, 1] (quantile_over_time). */
@@ -54,22 +82,37 @@ export function overWindows(kernel: RangeKernel, options: WindowOptions = {}): F
       ev.checkTimeout();
       let vals: Float64Array | null = null;
       let has: Uint8Array | null = null;
+      let hists: (FloatHistogram | undefined)[] | undefined;
       let lo = 0;
       let hi = 0;
       const ts = s.ts;
+      const hts = s.histograms?.timestamps;
+      let hlo = 0;
+      let hhi = 0;
       for (let i = 0; i < n; i++) {
         const end = arg.windowEnds[i]!;
         const start = end - arg.rangeMs;
         while (hi < ts.length && ts[hi]! <= end) hi++;
         while (lo < hi && ts[lo]! <= start) lo++;
-        if (hi <= lo) continue;
-        ev.checkSamples(hi - lo);
+        if (hts) {
+          while (hhi < hts.length && hts[hhi]! <= end) hhi++;
+          while (hlo < hhi && hts[hlo]! <= start) hlo++;
+        }
+        if (hi <= lo && hhi <= hlo) continue;
+        ev.checkSamples(hi - lo + hhi - hlo);
         ctx.t = times[i]!;
         ctx.windowEnd = end;
         for (let k = 0; k < scalars.length; k++) scalars[k] = scalarArgs[k]![i]!;
-        let r: number | undefined;
+        let r: number | FloatHistogram | undefined;
         try {
-          r = kernel(ts, s.vals, lo, hi, ctx);
+          if (hhi <= hlo) r = kernel(ts, s.vals, lo, hi, ctx);
+          else {
+            const note = (level: 'warn' | 'info', msg: string) =>
+              (level === 'warn' ? ev.warn : ev.info).call(ev, msg, e.args[0]!.pos);
+            const metric = metricName(s.labels);
+            const w = { ts, vals: s.vals, lo, hi, hts: hts!, hvals: s.histograms!.values, hlo, hhi, metric };
+            r = options.histograms ? options.histograms(w, ctx, note) : floatsOnly(kernel, w, ctx, note);
+          }
         } catch (err) {
           if (err instanceof FunctionError) ev.error(err.message);
           throw err;
@@ -80,12 +123,14 @@ export function overWindows(kernel: RangeKernel, options: WindowOptions = {}): F
           vals = new Float64Array(n);
           has = new Uint8Array(n);
         }
-        vals[i] = r;
+        if (typeof r === 'number') vals[i] = r;
+        else (hists ??= new Array<FloatHistogram | undefined>(n))[i] = r;
         has![i] = 1;
       }
       if (vals) {
-        out.push({ labels: s.labels, vals, has: has!, dropName: dropName || s.dropName });
-        if (options.counterInfo) {
+        out.push({ labels: s.labels, vals, has: has!, dropName: dropName || s.dropName, hists });
+        // Only float results are warned about (a histogram says what it is).
+        if (options.counterInfo && (!hists || has!.some((x, i) => x && !hists![i]))) {
           const metric = getLabel(s.labels, METRIC_NAME);
           if (metric !== '' && !/(_total|_sum|_count|_bucket)$/.test(metric)) {
             ev.info(
@@ -98,6 +143,23 @@ export function overWindows(kernel: RangeKernel, options: WindowOptions = {}): F
     }
     return { kind: 'vector', series: out };
   };
+}
+
+/** A float function on a window that also holds histograms: they are ignored, with an info when floats are left. */
+function floatsOnly(
+  kernel: RangeKernel,
+  w: Parameters<HistogramKernel>[0],
+  c: WindowContext,
+  note: (level: 'warn' | 'info', msg: string) => void,
+): number | undefined {
+  if (w.hi <= w.lo) return undefined;
+  note('info', `ignored histograms in a range containing both floats and histograms for metric name ${w.metric}`);
+  return kernel(w.ts, w.vals, w.lo, w.hi, c);
+}
+
+/** The metric name quoted for annotations. */
+export function metricName(labels: Label[]): string {
+  return JSON.stringify(getLabel(labels, METRIC_NAME));
 }
 
 /** First index with ts[i] > t. */
@@ -135,8 +197,6 @@ function extrapolatedRate(isCounter: boolean, isRate: boolean): RangeKernel {
   return (ts, vals, lo, hi, c) => {
     const n = hi - lo;
     if (n < 2) return undefined;
-    const rangeStart = c.windowEnd - c.rangeMs;
-    const rangeEnd = c.windowEnd;
     const first = vals[lo]!;
     let result = vals[hi - 1]! - first;
     if (isCounter) {
@@ -147,27 +207,45 @@ function extrapolatedRate(isCounter: boolean, isRate: boolean): RangeKernel {
         prev = v;
       }
     }
-    const firstT = ts[lo]!;
-    const lastT = ts[hi - 1]!;
-    let durationToStart = (firstT - rangeStart) / 1000;
-    let durationToEnd = (rangeEnd - lastT) / 1000;
-    const sampledInterval = (lastT - firstT) / 1000;
-    const averageDurationBetweenSamples = sampledInterval / (n - 1);
-    const extrapolationThreshold = averageDurationBetweenSamples * 1.1;
-    let extrapolateToInterval = sampledInterval;
-    if (durationToStart >= extrapolationThreshold) durationToStart = averageDurationBetweenSamples / 2;
-    if (isCounter && result > 0 && first >= 0) {
-      // Counters cannot go below zero: do not extrapolate further back than where the counter would be zero.
-      const durationToZero = sampledInterval * (first / result);
-      if (durationToZero < durationToStart) durationToStart = durationToZero;
-    }
-    extrapolateToInterval += durationToStart;
-    if (durationToEnd >= extrapolationThreshold) durationToEnd = averageDurationBetweenSamples / 2;
-    extrapolateToInterval += durationToEnd;
-    let factor = extrapolateToInterval / sampledInterval;
-    if (isRate) factor /= c.rangeMs / 1000;
-    return result * factor;
+    return result * extrapolationFactor(ts[lo]!, ts[hi - 1]!, n, c, isCounter, isRate, first, result);
   };
+}
+
+/**
+ * How much the change between the first and last sample of a window is scaled to cover the window (per second for
+ * rate): extrapolated to the window's ends when the samples reach close to them, and, for a counter, never back
+ * past where it would have been zero (only floats give `first` and `result` for that; histograms pass 0).
+ */
+export function extrapolationFactor(
+  firstT: number,
+  lastT: number,
+  n: number,
+  c: WindowContext,
+  isCounter: boolean,
+  isRate: boolean,
+  first: number,
+  result: number,
+): number {
+  const rangeStart = c.windowEnd - c.rangeMs;
+  const rangeEnd = c.windowEnd;
+  let durationToStart = (firstT - rangeStart) / 1000;
+  let durationToEnd = (rangeEnd - lastT) / 1000;
+  const sampledInterval = (lastT - firstT) / 1000;
+  const averageDurationBetweenSamples = sampledInterval / (n - 1);
+  const extrapolationThreshold = averageDurationBetweenSamples * 1.1;
+  let extrapolateToInterval = sampledInterval;
+  if (durationToStart >= extrapolationThreshold) durationToStart = averageDurationBetweenSamples / 2;
+  if (isCounter && result > 0 && first >= 0) {
+    // Counters cannot go below zero: do not extrapolate further back than where the counter would be zero.
+    const durationToZero = sampledInterval * (first / result);
+    if (durationToZero < durationToStart) durationToStart = durationToZero;
+  }
+  extrapolateToInterval += durationToStart;
+  if (durationToEnd >= extrapolationThreshold) durationToEnd = averageDurationBetweenSamples / 2;
+  extrapolateToInterval += durationToEnd;
+  let factor = extrapolateToInterval / sampledInterval;
+  if (isRate) factor /= c.rangeMs / 1000;
+  return factor;
 }
 
 function instantValue(isRate: boolean): RangeKernel {

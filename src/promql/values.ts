@@ -1,6 +1,7 @@
 // What the evaluator's parts pass between them: column-wise values (a series holds one slot per step time plus a
 // presence mask), the evaluation context operators and functions evaluate their arguments with, and a builder of
 // output series keyed by label set.
+import type { FloatHistogram, HistogramSamples } from '../model/histogram.js';
 import type { Label } from '../model/prometheus.js';
 import type { Call, Expr, MatrixSelector, PosRange, SubqueryExpr, VectorSelector } from './ast.js';
 import { labelsKey } from '../model/labels.js';
@@ -8,17 +9,22 @@ import { labelsKey } from '../model/labels.js';
 export interface InstantSeries {
   labels: Label[];
   vals: Float64Array;
-  /** 1 where the series has a value at that step. */
+  /** 1 where the series has a value (a float, or the histogram in `hists`) at that step. */
   has: Uint8Array;
   /** Delayed __name__ removal: drop the name when the query finishes. */
   dropName: boolean;
+  /** Native histogram values by step; where one is set, the step's value is that histogram, not `vals`. */
+  hists?: (FloatHistogram | undefined)[];
 }
 
 export interface RangeSeries {
   labels: Label[];
+  /** The float samples. */
   ts: Float64Array;
   vals: Float64Array;
   dropName: boolean;
+  /** The native histogram samples, when the series has any (their timestamps are never among `ts`). */
+  histograms?: HistogramSamples;
 }
 
 export type EvalValue =
@@ -122,6 +128,12 @@ export class OutputBuilder {
   set(idx: number, i: number, v: number): void {
     const s = this.series[idx]!;
     s.vals[i] = v;
+    s.has[i] = 1;
+  }
+
+  setHistogram(idx: number, i: number, h: FloatHistogram): void {
+    const s = this.series[idx]!;
+    (s.hists ??= new Array<FloatHistogram | undefined>(this.n))[i] = h;
     s.has[i] = 1;
   }
 

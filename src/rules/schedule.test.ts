@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { evalTimestamp, groupHash, xxhash64 } from './schedule.js';
+import { xxhash64 } from '../model/label-hash.js';
+import { evalTimestamp, groupHash } from './schedule.js';
 
 test('xxhash64 gives the reference digests (short input, the 4- and 8-byte tails, the 32-byte stripes)', () => {
   const h = (s: string) => xxhash64(Buffer.from(s)).toString(16);

@@ -145,7 +145,7 @@ describe('query limits: one tenant cannot stall the others', () => {
   // queue for certain with a backend that holds its answers.
   test('a flood of count_values from one tenant: each answered or refused with 503 + Retry-After, counted; the other tenant answered', async () => {
     const before = await rejected('concurrency');
-    const flood = Array.from({ length: 40 }, () =>
+    const flood = Array.from({ length: 100 }, () =>
       get('/api/v1/query', { query: 'count_values("v", counter)', time: String(NOW) }),
     );
     // The other tenant's query and the Agent's POST go through while the flood runs.

@@ -1,5 +1,6 @@
-// An in-memory Querier for tests of the engine and the API without the store: label sets with sorted samples,
-// matched by the same matchers the store uses.
+// An in-memory Querier for tests of the engine and the API without the store: label sets with sorted samples
+// (floats, and native histograms beside them), matched by the same matchers the store uses.
+import type { FloatHistogram } from '../../src/model/histogram.js';
 import type { Label } from '../../src/model/prometheus.js';
 import type { LabelMatcher, Querier, SeriesData } from '../../src/model/storage.js';
 import { compileMatchers, matchesLabels } from '../../src/model/matcher.js';
@@ -12,6 +13,8 @@ interface StoredSeries {
   values: number[];
   /** Indices of stale markers in `values`. */
   stale: Set<number>;
+  /** Native histogram samples by time (a time is a float or a histogram sample, never both). */
+  histograms: Map<number, FloatHistogram>;
 }
 
 export class MemoryQuerier implements Querier {
@@ -20,14 +23,8 @@ export class MemoryQuerier implements Querier {
 
   /** Adds samples to a series (labels in any order). `stale` marks a staleness marker instead of a value. */
   add(labels: Label[], timestamp: number, value: number, stale = false): void {
-    const sortedLabels = [...labels].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    const key = labelsKey(sortedLabels);
-    let s = this.stored.get(key);
-    if (!s) {
-      s = { labels: sortedLabels, timestamps: [], values: [], stale: new Set() };
-      this.stored.set(key, s);
-      this.sorted = null;
-    }
+    const s = this.seriesOf(labels);
+    s.histograms.delete(timestamp);
     const n = s.timestamps.length;
     if (n > 0 && s.timestamps[n - 1]! >= timestamp) {
       // Out of order or duplicate: keep timestamps strictly increasing (a duplicate replaces the value).
@@ -47,6 +44,30 @@ export class MemoryQuerier implements Querier {
     s.timestamps.push(timestamp);
     s.values.push(value);
     if (stale) s.stale.add(n);
+  }
+
+  /** Adds a native histogram sample to a series (labels in any order); it replaces a float at the same time. */
+  addHistogram(labels: Label[], timestamp: number, h: FloatHistogram): void {
+    const s = this.seriesOf(labels);
+    const idx = s.timestamps.indexOf(timestamp);
+    if (idx >= 0) {
+      s.timestamps.splice(idx, 1);
+      s.values.splice(idx, 1);
+      s.stale = new Set([...s.stale].filter((i) => i !== idx).map((i) => (i > idx ? i - 1 : i)));
+    }
+    s.histograms.set(timestamp, h);
+  }
+
+  private seriesOf(labels: Label[]): StoredSeries {
+    const sortedLabels = [...labels].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const key = labelsKey(sortedLabels);
+    let s = this.stored.get(key);
+    if (!s) {
+      s = { labels: sortedLabels, timestamps: [], values: [], stale: new Set(), histograms: new Map() };
+      this.stored.set(key, s);
+      this.sorted = null;
+    }
+    return s;
   }
 
   clear(): void {
@@ -71,11 +92,19 @@ export class MemoryQuerier implements Querier {
       while (lo < s.timestamps.length && s.timestamps[lo]! < mint) lo++;
       let hi = lo;
       while (hi < s.timestamps.length && s.timestamps[hi]! <= maxt) hi++;
-      if (hi === lo) continue;
+      const histogramTimes = [...s.histograms.keys()].filter((t) => t >= mint && t <= maxt).sort((a, b) => a - b);
+      if (hi === lo && histogramTimes.length === 0) continue;
       const timestamps = Float64Array.from(s.timestamps.slice(lo, hi));
       const values = Float64Array.from(s.values.slice(lo, hi));
       for (const i of s.stale) if (i >= lo && i < hi) writeStaleNaN(values, i - lo);
-      out.push({ labels: s.labels, timestamps, values });
+      if (histogramTimes.length === 0) out.push({ labels: s.labels, timestamps, values });
+      else {
+        const histograms = {
+          timestamps: Float64Array.from(histogramTimes),
+          values: histogramTimes.map((t) => s.histograms.get(t)!),
+        };
+        out.push({ labels: s.labels, timestamps, values, histograms });
+      }
     }
     return out;
   }

@@ -134,8 +134,22 @@ export function registerQueryApi(app: FastifyInstance, deps: QueryApiDeps): Quer
           timing: { arrivedAt, queuedMs: performance.now() - arrivedAt },
           signal,
         });
-        if (answer instanceof Readable)
+        if (answer instanceof Readable) {
+          // The slot is held until the stream is written out or cut off (client gone, timeout), not only started:
+          // a client reading slowly keeps its export's samples in memory as long.
+          const held = release;
+          release = undefined;
+          if (held) {
+            const free = () => {
+              held();
+              m.inFlight.set(limiter.inFlight);
+            };
+            if (signal.aborted) free();
+            else reply.raw.once('close', free);
+            answer.once('close', free);
+          }
           return send(reply, endpoint, arrivedAt, 200, answer, 'application/stream+json; charset=utf-8');
+        }
         if (answer instanceof BackendAnswer) {
           if (answer.retryAfter) reply.header('retry-after', answer.retryAfter);
           return send(reply, endpoint, arrivedAt, answer.status, answer.body, answer.contentType);
@@ -161,7 +175,7 @@ export function registerQueryApi(app: FastifyInstance, deps: QueryApiDeps): Quer
 
   const getAndPost = (url: string, h: ReturnType<typeof handler>) =>
     app.route({ method: ['GET', 'POST'], url, handler: h });
-  const series = handler('series', true, (c) => data.series(c.params, c.tenant));
+  const series = handler('series', true, (c) => data.series(c.params, c.tenant, c.timing, c.signal));
   getAndPost(
     '/api/v1/query',
     handler('query', true, (c) => data.query(c.params, c.tenant, c.timing, c.signal)),
@@ -174,12 +188,12 @@ export function registerQueryApi(app: FastifyInstance, deps: QueryApiDeps): Quer
   if (deps.registerSeriesPost ?? true) app.post('/api/v1/series', series);
   getAndPost(
     '/api/v1/labels',
-    handler('labels', true, (c) => data.labels(c.params, c.tenant)),
+    handler('labels', true, (c) => data.labels(c.params, c.tenant, c.timing, c.signal)),
   );
   const labelName = (req: FastifyRequest) => (req.params as { name: string }).name;
   app.get(
     '/api/v1/label/:name/values',
-    handler('label_values', true, (c) => data.labelValues(labelName(c.req), c.params, c.tenant)),
+    handler('label_values', true, (c) => data.labelValues(labelName(c.req), c.params, c.tenant, c.timing, c.signal)),
   );
   app.get(
     '/api/v1/metadata',
@@ -199,7 +213,7 @@ export function registerQueryApi(app: FastifyInstance, deps: QueryApiDeps): Quer
   );
   getAndPost(
     '/api/v1/export',
-    handler('export', true, (c) => api.export(c.params, c.tenant)),
+    handler('export', true, (c) => api.export(c.params, c.tenant, c.timing, c.signal)),
   );
   const rules = deps.rules;
   if (rules) {

@@ -7,7 +7,7 @@ import type { Registry } from 'prom-client';
 import { Readable } from 'node:stream';
 import { performance } from 'node:perf_hooks';
 import { MISSING_KEY_MESSAGE, type ResolveTenant } from '../tenants/request-tenant.js';
-import { ConcurrencyLimiter } from './limiter.js';
+import { queryConcurrencyLimiter, type ConcurrencyLimiter } from './limiter.js';
 import { queryApiMetrics } from './metrics.js';
 import { ApiError, readParams, type Params } from './params.js';
 import { asApiError, QueryApi, type QueryApiOptions, type QueryApiResult, type RequestTiming } from './query-api.js';
@@ -28,6 +28,8 @@ export interface QueryApiDeps extends QueryApiOptions {
   rules?: RulesApi;
   /** Gateway mode: the data endpoints, forwarded to the tenant's query backend (BackendQueryApi). */
   backend?: DataEndpoints;
+  /** The admission of data reads, when shared (with the ruler); default one of the limits' own. */
+  limiter?: ConcurrencyLimiter;
 }
 
 export interface QueryApiRoutes {
@@ -43,11 +45,6 @@ interface Call {
   timing: RequestTiming;
   /** Aborted when the client closes the connection before its answer: the query stops and frees its slot. */
   signal: AbortSignal;
-}
-
-/** A quarter of the slots (at least one): one tenant's flood leaves three quarters to the others. */
-export function defaultConcurrencyPerTenant(maxConcurrent: number): number {
-  return Math.max(1, Math.ceil(maxConcurrent / 4));
 }
 
 /** A signal aborted when the client goes away before the response is written. */
@@ -70,14 +67,12 @@ export function registerQueryApi(app: FastifyInstance, deps: QueryApiDeps): Quer
   const backendGated = deps.backend !== undefined;
   const limits = deps.limits;
   const maxBodyBytes = limits.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const perTenant = limits.maxConcurrentPerTenant ?? defaultConcurrencyPerTenant(limits.maxConcurrent);
-  const limiter = new ConcurrencyLimiter({
-    maxConcurrent: limits.maxConcurrent,
-    maxConcurrentPerTenant: perTenant,
-    maxQueued: limits.maxQueued ?? 4 * limits.maxConcurrent,
-    maxQueuedPerTenant: limits.maxQueuedPerTenant ?? 4 * perTenant,
-  });
+  const limiter = deps.limiter ?? queryConcurrencyLimiter(limits);
   const m = queryApiMetrics(deps.registry);
+  limiter.onChange(() => {
+    m.inFlight.set(limiter.inFlight);
+    m.queued.set(limiter.waiting);
+  });
 
   const send = (
     reply: FastifyReply,
@@ -117,16 +112,7 @@ export function registerQueryApi(app: FastifyInstance, deps: QueryApiDeps): Quer
         const tenant = deps.resolveTenant(req);
         if (!tenant) throw new ApiError('unauthorized', MISSING_KEY_MESSAGE, 401, 'unauthorized');
         const params = await readParams(req, maxBodyBytes);
-        if (gated) {
-          const admission = limiter.acquire(tenant, limits.timeoutMs, signal);
-          m.queued.set(limiter.waiting);
-          try {
-            release = await admission;
-          } finally {
-            m.queued.set(limiter.waiting);
-          }
-          m.inFlight.set(limiter.inFlight);
-        }
+        if (gated) release = await limiter.acquire(tenant, limits.timeoutMs, signal);
         const answer = await call({
           req,
           params,
@@ -140,13 +126,9 @@ export function registerQueryApi(app: FastifyInstance, deps: QueryApiDeps): Quer
           const held = release;
           release = undefined;
           if (held) {
-            const free = () => {
-              held();
-              m.inFlight.set(limiter.inFlight);
-            };
-            if (signal.aborted) free();
-            else reply.raw.once('close', free);
-            answer.once('close', free);
+            if (signal.aborted) held();
+            else reply.raw.once('close', held);
+            answer.once('close', held);
           }
           return send(reply, endpoint, arrivedAt, 200, answer, 'application/stream+json; charset=utf-8');
         }
@@ -166,10 +148,7 @@ export function registerQueryApi(app: FastifyInstance, deps: QueryApiDeps): Quer
           req.log.warn({ endpoint, tenant: deps.resolveTenant(req), reason: err.rejectReason }, err.message);
         return sendError(reply, endpoint, arrivedAt, err);
       } finally {
-        if (release) {
-          release();
-          m.inFlight.set(limiter.inFlight);
-        }
+        release?.();
       }
     };
 

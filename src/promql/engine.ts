@@ -10,7 +10,13 @@ import { dropMetricNameAndMetadata } from './labels.js';
 import { compareLabels, labelsKey } from '../model/labels.js';
 import { NestingTooDeepError, parseExpr, ParseError } from './parser.js';
 import { nextTurn } from './turns.js';
-import { batchableAggregation, evalInSeriesBatches, SERIES_BATCH } from './series-batches.js';
+import {
+  batchableAggregation,
+  evalInSeriesBatches,
+  evalRangeInSeriesBatches,
+  perSeriesSelector,
+  SERIES_BATCH,
+} from './series-batches.js';
 
 export { PromQLError } from './evaluator.js';
 export type { ErrorType } from './evaluator.js';
@@ -150,10 +156,26 @@ export class Engine {
           signal: stop.signal,
           query: text,
         });
+      // Over many series of one selector, queries whose series are evaluated each on its own go a batch at a time.
       const batched = n === 1 ? batchableAggregation(ast) : undefined;
-      const input = batched && fetched.data.size === 1 ? fetched.data.get(batched.vs) : undefined;
-      if (batched && input && input.length > SERIES_BATCH && input.every((s) => s.histograms === undefined)) {
+      const perSeries = n > 1 ? perSeriesSelector(ast) : undefined;
+      const vs = batched?.vs ?? perSeries;
+      const input = vs && fetched.data.size === 1 ? fetched.data.get(vs) : undefined;
+      const inBatches = input && input.length > SERIES_BATCH && input.every((s) => s.histograms === undefined);
+      if (inBatches && batched) {
         value = await evalInSeriesBatches(batched.agg, batched.vs, input, times, evaluatorFor, stop.signal, evaluators);
+      } else if (inBatches && perSeries) {
+        value = await evalRangeInSeriesBatches(
+          ast,
+          perSeries,
+          input,
+          times,
+          evaluatorFor,
+          (ev, t) => evalInSlices(ev, ast, t, sliceSteps(SERIES_BATCH), stop.signal),
+          stop.signal,
+          evaluators,
+          this.opts.maxSamples - fetched.samples,
+        );
       } else {
         const ev = evaluatorFor(fetched.data);
         evaluators.push(ev);

@@ -28,7 +28,7 @@ function querier(): MemoryQuerier {
 }
 
 const engine = new Engine({ lookbackDeltaMs: 300_000, maxSamples: 50_000_000, timeoutMs: 60_000 });
-const sorted = (r: RawResult) => JSON.stringify(r.resultType === 'vector' ? r.series : r);
+const sorted = (r: RawResult) => JSON.stringify(r.resultType === 'vector' || r.resultType === 'matrix' ? r.series : r);
 
 test('aggregations evaluated in batches of series answer as evaluated whole', async () => {
   const q = querier();
@@ -67,4 +67,21 @@ test('aggregations evaluated in batches of series answer as evaluated whole', as
 test('aggregations that do not merge exactly, or not over one per-series selector, are evaluated whole', () => {
   for (const query of ['sum(m)', 'avg(m)', 'topk(3, m)', 'count(m * m)', 'count by (__name__) (m)', 'count(sort(m))'])
     assert.equal(batchableAggregation(parseExpr(query)), undefined, query);
+});
+
+test('range queries of per-series expressions evaluated in batches of series answer as evaluated whole', async () => {
+  const q = querier();
+  for (const query of ['m', 'rate(c[5m])', 'abs(m)', 'max_over_time(m[1m])']) {
+    const batched = await engine.rangeQueryRaw(q, query, T - 60_000, T, 15_000);
+    // Under a binary operator (which keeps the left side's series as they are), evaluated whole.
+    const whole = await engine.rangeQueryRaw(q, `(${query}) and (${query})`, T - 60_000, T, 15_000);
+    assert.ok(batched.resultType === 'matrix' && batched.series.length > SERIES_BATCH, query);
+    assert.equal(sorted(batched), sorted(whole), query);
+  }
+});
+
+test('a range query in batches of series is refused at the points limit', async () => {
+  // Every series has a value at the newest step: refused after the first batch's newest step.
+  const small = new Engine({ lookbackDeltaMs: 300_000, maxSamples: 3 * SERIES, timeoutMs: 60_000 });
+  await assert.rejects(small.rangeQueryRaw(querier(), 'm', T - 60_000, T, 1000), { type: 'too_many_samples' });
 });

@@ -1,12 +1,13 @@
-// Instant queries evaluated a batch of input series at a time. A range query yields between slices of steps; an
-// instant query has one step, so over a million series it would hold the event loop for its whole evaluation. When
-// the query is an aggregation whose partial results merge exactly (count, count_values, min, max, group) over one
-// selector whose series are each evaluated on their own, the selector's series are split into batches, each
-// evaluated with the aggregation, and the partial results merged: the loop is given back between two batches.
+// Queries evaluated a batch of input series at a time. A range query yields between slices of steps, but each slice
+// spans every series, and an instant query has one step: over a million series either holds the event loop for a
+// whole pass. When the query is an aggregation whose partial results merge exactly (count, count_values, min, max,
+// group) over one selector whose series are each evaluated on their own, or such a per-series expression itself (a
+// range query of rate(x[1m])), the selector's series are split into batches, each evaluated on its own, and the
+// results merged: the loop is given back between two batches.
 import type { SeriesData } from '../model/storage.js';
 import { labelsKey } from '../model/labels.js';
 import type { AggregateExpr, Expr, VectorSelector } from './ast.js';
-import type { Evaluator, SelectorData } from './evaluator.js';
+import { tooManySamples, type Evaluator, type SelectorData } from './evaluator.js';
 import { METRIC_NAME } from './labels.js';
 import { nextTurn } from './turns.js';
 import type { EvalValue, InstantSeries } from './values.js';
@@ -42,7 +43,7 @@ const PER_SERIES_RANGE = new Set([
 const PER_SERIES_INSTANT = new Set(['abs', 'ceil', 'floor', 'sqrt', 'exp', 'ln', 'log2', 'log10']);
 
 /** The selector under a chain of per-series steps, or undefined when `e` is anything else. */
-function perSeriesSelector(e: Expr): VectorSelector | undefined {
+export function perSeriesSelector(e: Expr): VectorSelector | undefined {
   switch (e.type) {
     case 'VectorSelector':
       return e;
@@ -86,15 +87,10 @@ export async function evalInSeriesBatches(
   const merge = MERGE[agg.op]!;
   const out = new Map<string, InstantSeries>();
   for (let from = 0; from < series.length; from += SERIES_BATCH) {
-    if (from > 0) {
-      await nextTurn();
-      signal.throwIfAborted();
-    }
+    if (from > 0) await turn(signal);
     const ev = evaluatorFor(new Map([[vs, series.slice(from, from + SERIES_BATCH)]]));
     evaluators.push(ev);
-    const part = ev.evalTransient(agg, times);
-    if (part.kind !== 'vector') throw new Error(`an aggregation evaluated to a ${part.kind}`);
-    for (const s of part.series) {
+    for (const s of vectorOf(ev.evalTransient(agg, times))) {
       if (!s.has[0]) continue;
       const key = `${s.dropName ? 1 : 0}${labelsKey(s.labels)}`;
       const have = out.get(key);
@@ -103,4 +99,52 @@ export async function evalInSeriesBatches(
     }
   }
   return { kind: 'vector', series: [...out.values()] };
+}
+
+/**
+ * Evaluates `ast`, a per-series expression of `vs` (perSeriesSelector), at every time of `times` over `series` a
+ * batch at a time, each batch by `evalAllSteps` with an evaluator of its own. First the newest step of every batch,
+ * counting the series the result will hold, so that a result over `pointsLeft` is refused before any series is
+ * evaluated over all steps; then every batch over all steps, their points counted as they come.
+ */
+export async function evalRangeInSeriesBatches(
+  ast: Expr,
+  vs: VectorSelector,
+  series: SeriesData[],
+  times: Float64Array,
+  evaluatorFor: (data: SelectorData) => Evaluator,
+  evalAllSteps: (ev: Evaluator, times: Float64Array) => Promise<EvalValue>,
+  signal: AbortSignal,
+  evaluators: Evaluator[],
+  pointsLeft: number,
+): Promise<EvalValue> {
+  const n = times.length;
+  const batches: Evaluator[] = [];
+  for (let from = 0; from < series.length; from += SERIES_BATCH)
+    batches.push(evaluatorFor(new Map([[vs, series.slice(from, from + SERIES_BATCH)]])));
+  evaluators.push(...batches);
+  let visible = 0;
+  for (let b = 0; b < batches.length; b++) {
+    if (b > 0) await turn(signal);
+    visible += vectorOf(batches[b]!.evalTransient(ast, times.subarray(n - 1))).length;
+    if (visible * n > pointsLeft) throw tooManySamples();
+  }
+  const out: InstantSeries[] = [];
+  for (const ev of batches) {
+    await turn(signal);
+    for (const s of vectorOf(await evalAllSteps(ev, times))) out.push(s);
+    if (out.length * n > pointsLeft) throw tooManySamples();
+  }
+  return { kind: 'vector', series: out };
+}
+
+function vectorOf(v: EvalValue): InstantSeries[] {
+  if (v.kind !== 'vector') throw new Error(`a per-series expression evaluated to a ${v.kind}`);
+  return v.series;
+}
+
+/** A later turn of the event loop (taken in turn with other queries), then stops if the query was aborted. */
+async function turn(signal: AbortSignal): Promise<void> {
+  await nextTurn();
+  signal.throwIfAborted();
 }

@@ -8,7 +8,8 @@
 // it) and a Prometheus 2.42 holding the same number of series by remote write, for count() and /api/v1/series.
 //   node --max-semi-space-size=64 dist/bench/abuse.js
 // PROMDOG_BENCH_CLI=<path to another build's dist/src/cli/main.js> runs the same rows against that build (the
-// "before" figures of docs/benchmarks.md).
+// "before" figures of docs/benchmarks.md). PROMDOG_BENCH_ABUSE_ROWS=<substring>[,<substring>...] runs only the rows
+// whose name contains one of them (the data sets are loaded all the same), to work on a few rows.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
@@ -236,6 +237,9 @@ class Background {
   }
 }
 
+const rowFilter = process.env.PROMDOG_BENCH_ABUSE_ROWS?.split(',').filter((f) => f !== '');
+const wanted = (row: string) => rowFilter === undefined || rowFilter.some((f) => row.includes(f));
+
 /** Runs one row: the abusive action while the background runs; at least MIN_ROW_MS of measurement. */
 async function runRow(s: Server, bg: Background, row: string, action: () => Promise<string>): Promise<AbuseRowResult> {
   // The previous row's effects are over: no sender or bystander request is still held (at most 2 minutes).
@@ -329,6 +333,9 @@ async function phaseA(cli: string): Promise<AbuseRowResult[]> {
   const s = await startServer(cli, []);
   const bg = new Background(s);
   const rows: AbuseRowResult[] = [];
+  const run = async (row: string, action: () => Promise<string>) => {
+    if (wanted(row)) rows.push(await runRow(s, bg, row, action));
+  };
   try {
     await bg.seedBystander();
     const now = Math.floor(Date.now() / 1000);
@@ -348,111 +355,92 @@ async function phaseA(cli: string): Promise<AbuseRowResult[]> {
     const postAbuse = async (body: Buffer, encoding: string) =>
       statuses([(await post(`${s.pd.url}/api/v1/series`, s.keys.default, body, encoding, dispatcher)).status]);
 
-    rows.push(
-      await runRow(s, bg, 'v1 series, one tag key with 100k values', () =>
-        postAbuse(
-          v1Body(
-            [{ metric: 'abuse.tags', host: 'abuser', tags: Array.from({ length: 100_000 }, (_, i) => `k:v${i}`) }],
-            now,
-          ),
-          'deflate',
+    await run('v1 series, one tag key with 100k values', () =>
+      postAbuse(
+        v1Body(
+          [{ metric: 'abuse.tags', host: 'abuser', tags: Array.from({ length: 100_000 }, (_, i) => `k:v${i}`) }],
+          now,
         ),
+        'deflate',
       ),
     );
-    rows.push(
-      await runRow(s, bg, 'gzip body with 2M distinct tags', () => {
-        const series = Array.from({ length: 20 }, (_, j) => ({
-          metric: `abuse.many.${j}`,
-          type: 'gauge',
+    await run('gzip body with 2M distinct tags', () => {
+      const series = Array.from({ length: 20 }, (_, j) => ({
+        metric: `abuse.many.${j}`,
+        type: 'gauge',
+        host: 'abuser',
+        tags: Array.from({ length: 100_000 }, (_, i) => `t${j}_${i}:x`),
+        points: [[now, 1]],
+      }));
+      return postAbuse(gzipSync(JSON.stringify({ series })), 'gzip');
+    });
+    await run('query_range 30 d, step 240 s, 100k single-sample series', async () =>
+      statuses([
+        await query(s, '/api/v1/query_range', {
+          query: 'abuse_single',
+          start: String(now - 30 * 86400),
+          end: String(now),
+          step: '240',
+        }),
+      ]),
+    );
+    await run('rate() over 100k series at 1 s step', async () =>
+      statuses([
+        await query(s, '/api/v1/query_range', {
+          query: 'rate(abuse_counter[1m])',
+          start: String(now - 600),
+          end: String(now),
+          step: '1',
+        }),
+      ]),
+    );
+    await run('120 concurrent count_values from one tenant', async () => {
+      const codes = await Promise.all(
+        Array.from({ length: 120 }, () =>
+          getStatus(
+            `${s.pd.url}/api/v1/query?${new URLSearchParams({ query: 'count_values("v", abuse_flood)' })}`,
+            s.keys.default,
+            dispatcher,
+          ).then((r) => r.status),
+        ),
+      );
+      return statuses(codes);
+    });
+    await run('{v=~"(a+)+b"} on a 31-character value', async () =>
+      statuses([await query(s, '/api/v1/query', { query: '{v=~"(a+)+b"}' })]),
+    );
+    await run('format_query with 10k nested parentheses', async () => {
+      // As a form body: 10k parentheses URL-encoded are past the server's header size.
+      const res = await request(`${s.pd.url}/api/v1/format_query`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${s.keys.default}`, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ query: `${'('.repeat(10_000)}1${')'.repeat(10_000)}` }).toString(),
+        dispatcher,
+      });
+      await res.body.text();
+      return statuses([res.statusCode]);
+    });
+    await run('20,000 idle connections', () => idleConnections(s.pd.url, 20_000));
+    await run('metric name of 1 MiB, label value of 1 MiB', () =>
+      postAbuse(
+        v1Body([{ metric: `abuse.${'n'.repeat(2 ** 20)}`, host: 'abuser', tags: [`k:${'v'.repeat(2 ** 20)}`] }], now),
+        'deflate',
+      ),
+    );
+    await run('default active-series limit: 1M new series', async () => {
+      const codes: number[] = [];
+      for (let from = 0; from < 1_000_000; from += 10_000) {
+        const series = Array.from({ length: 10_000 }, (_, k) => ({
+          metric: 'abuse.active',
           host: 'abuser',
-          tags: Array.from({ length: 100_000 }, (_, i) => `t${j}_${i}:x`),
-          points: [[now, 1]],
+          tags: [`i:${from + k}`],
         }));
-        return postAbuse(gzipSync(JSON.stringify({ series })), 'gzip');
-      }),
-    );
-    rows.push(
-      await runRow(s, bg, 'query_range 30 d, step 240 s, 100k single-sample series', async () =>
-        statuses([
-          await query(s, '/api/v1/query_range', {
-            query: 'abuse_single',
-            start: String(now - 30 * 86400),
-            end: String(now),
-            step: '240',
-          }),
-        ]),
-      ),
-    );
-    rows.push(
-      await runRow(s, bg, 'rate() over 100k series at 1 s step', async () =>
-        statuses([
-          await query(s, '/api/v1/query_range', {
-            query: 'rate(abuse_counter[1m])',
-            start: String(now - 600),
-            end: String(now),
-            step: '1',
-          }),
-        ]),
-      ),
-    );
-    rows.push(
-      await runRow(s, bg, '120 concurrent count_values from one tenant', async () => {
-        const codes = await Promise.all(
-          Array.from({ length: 120 }, () =>
-            getStatus(
-              `${s.pd.url}/api/v1/query?${new URLSearchParams({ query: 'count_values("v", abuse_flood)' })}`,
-              s.keys.default,
-              dispatcher,
-            ).then((r) => r.status),
-          ),
+        codes.push(
+          (await post(`${s.pd.url}/api/v1/series`, s.keys.default, v1Body(series, now), 'deflate', dispatcher)).status,
         );
-        return statuses(codes);
-      }),
-    );
-    rows.push(
-      await runRow(s, bg, '{v=~"(a+)+b"} on a 31-character value', async () =>
-        statuses([await query(s, '/api/v1/query', { query: '{v=~"(a+)+b"}' })]),
-      ),
-    );
-    rows.push(
-      await runRow(s, bg, 'format_query with 10k nested parentheses', async () => {
-        // As a form body: 10k parentheses URL-encoded are past the server's header size.
-        const res = await request(`${s.pd.url}/api/v1/format_query`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${s.keys.default}`, 'content-type': 'application/x-www-form-urlencoded' },
-          body: new URLSearchParams({ query: `${'('.repeat(10_000)}1${')'.repeat(10_000)}` }).toString(),
-          dispatcher,
-        });
-        await res.body.text();
-        return statuses([res.statusCode]);
-      }),
-    );
-    rows.push(await runRow(s, bg, '20,000 idle connections', () => idleConnections(s.pd.url, 20_000)));
-    rows.push(
-      await runRow(s, bg, 'metric name of 1 MiB, label value of 1 MiB', () =>
-        postAbuse(
-          v1Body([{ metric: `abuse.${'n'.repeat(2 ** 20)}`, host: 'abuser', tags: [`k:${'v'.repeat(2 ** 20)}`] }], now),
-          'deflate',
-        ),
-      ),
-    );
-    rows.push(
-      await runRow(s, bg, 'default active-series limit: 1M new series', async () => {
-        const codes: number[] = [];
-        for (let from = 0; from < 1_000_000; from += 10_000) {
-          const series = Array.from({ length: 10_000 }, (_, k) => ({
-            metric: 'abuse.active',
-            host: 'abuser',
-            tags: [`i:${from + k}`],
-          }));
-          codes.push(
-            (await post(`${s.pd.url}/api/v1/series`, s.keys.default, v1Body(series, now), 'deflate', dispatcher))
-              .status,
-          );
-        }
-        return statuses(codes);
-      }),
-    );
+      }
+      return statuses(codes);
+    });
     await dispatcher.close();
   } finally {
     await bg.stop();
@@ -503,6 +491,8 @@ async function timeMedian(fn: () => Promise<unknown>): Promise<number> {
   return percentile(ms, 50);
 }
 
+const PHASE_B_ROWS = ['count() over 1M series', '/api/v1/series?limit=10 over 1M series'] as const;
+
 async function phaseB(
   cli: string,
 ): Promise<{ rows: AbuseRowResult[]; highCardinality: AbuseResult['highCardinality'] }> {
@@ -538,10 +528,11 @@ async function phaseB(
     }
     const at = String(nowMs / 1000 + 1);
     const cases: [string, string, Record<string, string>][] = [
-      ['count() over 1M series', '/api/v1/query', { query: 'count(abuse_card)', time: at }],
-      ['/api/v1/series?limit=10 over 1M series', '/api/v1/series', { 'match[]': 'abuse_card', limit: '10' }],
+      [PHASE_B_ROWS[0], '/api/v1/query', { query: 'count(abuse_card)', time: at }],
+      [PHASE_B_ROWS[1], '/api/v1/series', { 'match[]': 'abuse_card', limit: '10' }],
     ];
     for (const [row, path, params] of cases) {
+      if (!wanted(row)) continue;
       rows.push(await runRow(s, bg, row, async () => statuses([await query(s, path, params)])));
       const promdogMs = await timeMedian(() => query(s, path, params));
       const prometheusMs = await timeMedian(() =>
@@ -566,7 +557,7 @@ export async function benchAbuse(): Promise<AbuseResult> {
   const cli = process.env.PROMDOG_BENCH_CLI ?? CLI;
   console.log(`  promdog: ${cli}`);
   const rows = await phaseA(cli);
-  const b = await phaseB(cli);
+  const b = PHASE_B_ROWS.some(wanted) ? await phaseB(cli) : { rows: [], highCardinality: [] };
   return { cli, rows: [...rows, ...b.rows], highCardinality: b.highCardinality };
 }
 

@@ -41,9 +41,25 @@ export interface DataEndpoints {
     timing?: RequestTiming,
     signal?: AbortSignal,
   ): Promise<QueryApiResult | BackendAnswer>;
-  series(p: Params, tenant: string): Promise<QueryApiResult | BackendAnswer>;
-  labels(p: Params, tenant: string): Promise<QueryApiResult | BackendAnswer>;
-  labelValues(name: string, p: Params, tenant: string): Promise<QueryApiResult | BackendAnswer>;
+  series(
+    p: Params,
+    tenant: string,
+    timing?: RequestTiming,
+    signal?: AbortSignal,
+  ): Promise<QueryApiResult | BackendAnswer>;
+  labels(
+    p: Params,
+    tenant: string,
+    timing?: RequestTiming,
+    signal?: AbortSignal,
+  ): Promise<QueryApiResult | BackendAnswer>;
+  labelValues(
+    name: string,
+    p: Params,
+    tenant: string,
+    timing?: RequestTiming,
+    signal?: AbortSignal,
+  ): Promise<QueryApiResult | BackendAnswer>;
   metadata(p: Params, tenant: string): Promise<QueryApiResult | BackendAnswer>;
   queryExemplars(p: Params, tenant: string): Promise<QueryApiResult | BackendAnswer>;
 }

@@ -3,7 +3,8 @@
 // `maxQueuedPerTenant` each, `maxQueued` in all, each no longer than its own deadline) and anything beyond is
 // refused at once with 503. A freed slot goes to the next tenant in turn that has a waiter and room, so a tenant
 // flooding the API waits behind its own queries while another tenant's query runs at the next free slot.
-// Refusing early keeps memory bounded: every running query holds its fetched samples.
+// Refusing early keeps memory bounded: every running query holds its fetched samples. The ruler's evaluations take
+// the same slots (the server hands it this limiter): a tenant's rules and its API queries share its budget.
 import { ApiError } from './params.js';
 
 export interface ConcurrencyLimits {
@@ -11,6 +12,28 @@ export interface ConcurrencyLimits {
   maxConcurrentPerTenant: number;
   maxQueued: number;
   maxQueuedPerTenant: number;
+}
+
+/** The --query-max-concurrency* limits; those not given derive from maxConcurrent. */
+export interface QueryConcurrency {
+  maxConcurrent: number;
+  /** Default a quarter of maxConcurrent (at least 1): one tenant's flood leaves three quarters to the others. */
+  maxConcurrentPerTenant?: number;
+  /** Default 4 × maxConcurrent. */
+  maxQueued?: number;
+  /** Default 4 × maxConcurrentPerTenant. */
+  maxQueuedPerTenant?: number;
+}
+
+/** The limiter of the query API and the ruler, from the configured limits. */
+export function queryConcurrencyLimiter(limits: QueryConcurrency): ConcurrencyLimiter {
+  const perTenant = limits.maxConcurrentPerTenant ?? Math.max(1, Math.ceil(limits.maxConcurrent / 4));
+  return new ConcurrencyLimiter({
+    maxConcurrent: limits.maxConcurrent,
+    maxConcurrentPerTenant: perTenant,
+    maxQueued: limits.maxQueued ?? 4 * limits.maxConcurrent,
+    maxQueuedPerTenant: limits.maxQueuedPerTenant ?? 4 * perTenant,
+  });
 }
 
 interface Waiter {
@@ -30,6 +53,7 @@ export class ConcurrencyLimiter {
   private readonly tenants = new Map<string, TenantState>();
   /** Tenants with waiters, in the order their turn comes. */
   private turns: string[] = [];
+  private readonly watchers: (() => void)[] = [];
 
   constructor(readonly limits: ConcurrencyLimits) {}
 
@@ -41,6 +65,15 @@ export class ConcurrencyLimiter {
     return this.waitingCount;
   }
 
+  /** Calls `fn` whenever inFlight or waiting changes (the query API's gauges). */
+  onChange(fn: () => void): void {
+    this.watchers.push(fn);
+  }
+
+  private changed(): void {
+    for (const fn of this.watchers) fn();
+  }
+
   /**
    * Resolves with a release function once a slot is free; ApiError (503) when the queues are full, when `waitMs`
    * passes, or when `signal` aborts (the client went away: its place in the queue is given up at once).
@@ -49,6 +82,7 @@ export class ConcurrencyLimiter {
     const t = this.tenant(tenant);
     if (this.running < this.limits.maxConcurrent && t.running < this.limits.maxConcurrentPerTenant) {
       this.start(t);
+      this.changed();
       return Promise.resolve(this.releaser(tenant));
     }
     if (t.queue.length >= this.limits.maxQueuedPerTenant || this.waitingCount >= this.limits.maxQueued) {
@@ -72,6 +106,7 @@ export class ConcurrencyLimiter {
         t.queue.splice(i, 1);
         this.waitingCount--;
         if (t.queue.length === 0) this.turns = this.turns.filter((name) => name !== tenant);
+        this.changed();
         reject(err);
       };
       const gone = () => leave(new ApiError('canceled', 'query canceled: the client went away', 499, 'canceled'));
@@ -91,6 +126,7 @@ export class ConcurrencyLimiter {
       if (t.queue.length === 0) this.turns.push(tenant);
       t.queue.push(waiter);
       this.waitingCount++;
+      this.changed();
     });
   }
 
@@ -115,6 +151,7 @@ export class ConcurrencyLimiter {
       t.running--;
       this.dispatch();
       if (t.running === 0 && t.queue.length === 0) this.tenants.delete(tenant);
+      this.changed();
     };
   }
 

@@ -36,12 +36,12 @@ export function queryApiMetrics(registry: Registry): QueryApiMetrics {
     }),
     inFlight: new Gauge({
       name: 'promdog_query_in_flight',
-      help: 'Data-reading query API requests running now.',
+      help: 'Data-reading query API requests and rule evaluations running now (they share the query slots).',
       registers: [registry],
     }),
     queued: new Gauge({
       name: 'promdog_query_queued',
-      help: 'Data-reading query API requests waiting for a slot (--max-concurrent-queries).',
+      help: 'Data-reading query API requests and rule evaluations waiting for a slot (--query-max-concurrency).',
       registers: [registry],
     }),
   };

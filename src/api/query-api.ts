@@ -5,7 +5,7 @@
 import { Readable } from 'node:stream';
 import { performance } from 'node:perf_hooks';
 import type { Label, MetricMetadata } from '../model/prometheus.js';
-import type { LabelMatcher, Querier, SelectHints, SeriesData, SeriesHints } from '../model/storage.js';
+import type { LabelMatcher, Querier, ReadHints, SelectHints, SeriesData, SeriesHints } from '../model/storage.js';
 import {
   Engine,
   PromQLError,
@@ -49,7 +49,7 @@ export interface BuildInfo {
 
 /** Raw samples for `/api/v1/export`. A Querier's `select` already is one. */
 export interface ExportSource {
-  exportSeries(matchers: LabelMatcher[], mint: number, maxt: number): Promise<SeriesData[]>;
+  exportSeries(matchers: LabelMatcher[], mint: number, maxt: number, hints?: ReadHints): Promise<SeriesData[]>;
 }
 
 export interface QueryApiLimits {
@@ -104,6 +104,48 @@ const TRUNCATED = 'results truncated due to limit';
 
 const arrivedNow = (): RequestTiming => ({ arrivedAt: performance.now(), queuedMs: 0 });
 
+/**
+ * What stops a storage read of the metadata endpoints and export, as the engine's signal stops a query: the request's
+ * timeout (its time in the queue counted) or its client going away. Cleared when the read (or the export's stream)
+ * is over.
+ */
+class ReadDeadline {
+  private readonly stop = new AbortController();
+  private readonly timer: NodeJS.Timeout;
+  private readonly gone = () =>
+    this.stop.abort(new ApiError('canceled', 'query canceled: the client went away', 499, 'canceled'));
+
+  constructor(
+    timeoutMs: number,
+    private readonly client: AbortSignal | undefined,
+  ) {
+    const expire = () => this.stop.abort(new ApiError('timeout', 'query timed out in storage read', 503, 'timeout'));
+    this.timer = setTimeout(expire, Math.max(0, timeoutMs));
+    if (timeoutMs <= 0) expire();
+    if (client?.aborted) this.gone();
+    client?.addEventListener('abort', this.gone);
+  }
+
+  get signal(): AbortSignal {
+    return this.stop.signal;
+  }
+
+  clear(): void {
+    clearTimeout(this.timer);
+    this.client?.removeEventListener('abort', this.gone);
+  }
+
+  /** Runs `read` bounded by the deadline, cleared after. */
+  static async run<T>(timeoutMs: number, client: AbortSignal | undefined, read: (signal: AbortSignal) => Promise<T>) {
+    const d = new ReadDeadline(timeoutMs, client);
+    try {
+      return await read(d.signal);
+    } finally {
+      d.clear();
+    }
+  }
+}
+
 /** Counts what a query reads from storage and when its last fetch finished (for `stats`). */
 class CountingQuerier implements Querier {
   samples = 0;
@@ -122,12 +164,18 @@ class CountingQuerier implements Querier {
     return this.inner.series(matchers, mint, maxt, hints);
   }
 
-  labelNames(matchers: LabelMatcher[], mint: number, maxt: number): Promise<string[]> {
-    return this.inner.labelNames(matchers, mint, maxt);
+  labelNames(matchers: LabelMatcher[], mint: number, maxt: number, hints?: ReadHints): Promise<string[]> {
+    return this.inner.labelNames(matchers, mint, maxt, hints);
   }
 
-  labelValues(name: string, matchers: LabelMatcher[], mint: number, maxt: number): Promise<string[]> {
-    return this.inner.labelValues(name, matchers, mint, maxt);
+  labelValues(
+    name: string,
+    matchers: LabelMatcher[],
+    mint: number,
+    maxt: number,
+    hints?: ReadHints,
+  ): Promise<string[]> {
+    return this.inner.labelValues(name, matchers, mint, maxt, hints);
   }
 }
 
@@ -288,7 +336,12 @@ export class QueryApi {
   }
 
   /** `/api/v1/series`: the label sets matching any `match[]`, sorted. */
-  async series(p: Params, tenant: string): Promise<QueryApiResult> {
+  async series(
+    p: Params,
+    tenant: string,
+    timing: RequestTiming = arrivedNow(),
+    signal?: AbortSignal,
+  ): Promise<QueryApiResult> {
     if (p.all('match[]').length === 0) throw badData('no match[] parameter provided');
     const limit = limitParam(p);
     const start = timeParam(p, 'start', MIN_TIME_MS);
@@ -300,13 +353,12 @@ export class QueryApi {
       throw e instanceof ApiError ? invalidParam('match[]', e.message) : e;
     }
     const q = this.opts.querierFor(tenant);
-    // With a limit, each set's first limit + 1 (one more tells there are more): the first `limit` of the union are
-    // among them. The store then selects instead of sorting every matching series.
-    const hints = limit > 0 ? { limit: limit + 1 } : {};
-    let list: Label[][];
-    // One set's answer is sorted and unique already; several are merged.
-    if (sets.length === 1) list = await q.series(sets[0]!, start, end, hints);
-    else {
+    let list = await ReadDeadline.run(this.timeoutMs(p, timing), signal, async (stop) => {
+      // With a limit, each set's first limit + 1 (one more tells there are more): the first `limit` of the union are
+      // among them. The store then selects instead of sorting every matching series.
+      const hints = limit > 0 ? { limit: limit + 1, signal: stop } : { signal: stop };
+      // One set's answer is sorted and unique already; several are merged.
+      if (sets.length === 1) return q.series(sets[0]!, start, end, hints);
       const found = new Map<string, Label[]>();
       for (const set of sets) {
         for (const labels of await q.series(set, start, end, hints)) {
@@ -314,8 +366,8 @@ export class QueryApi {
           if (!found.has(key)) found.set(key, labels);
         }
       }
-      list = [...found.values()].sort(compareLabels);
-    }
+      return [...found.values()].sort(compareLabels);
+    });
     const warnings: string[] = [];
     if (limit > 0 && list.length > limit) {
       list = list.slice(0, limit);
@@ -325,23 +377,39 @@ export class QueryApi {
   }
 
   /** `/api/v1/labels`: label names, of the series matching `match[]` when given. */
-  async labels(p: Params, tenant: string): Promise<QueryApiResult> {
+  async labels(
+    p: Params,
+    tenant: string,
+    timing: RequestTiming = arrivedNow(),
+    signal?: AbortSignal,
+  ): Promise<QueryApiResult> {
     const { limit, start, end, sets } = rangeAndMatchers(p);
     const q = this.opts.querierFor(tenant);
     const names = new Set<string>();
-    for (const set of sets.length > 0 ? sets : [[]]) for (const n of await q.labelNames(set, start, end)) names.add(n);
+    await ReadDeadline.run(this.timeoutMs(p, timing), signal, async (stop) => {
+      for (const set of sets.length > 0 ? sets : [[]])
+        for (const n of await q.labelNames(set, start, end, { signal: stop })) names.add(n);
+    });
     return stringList([...names].sort(), limit);
   }
 
   /** `/api/v1/label/<name>/values`, `name` as it is in the path (Prometheus' `U__` escaping allowed). */
-  async labelValues(name: string, p: Params, tenant: string): Promise<QueryApiResult> {
+  async labelValues(
+    name: string,
+    p: Params,
+    tenant: string,
+    timing: RequestTiming = arrivedNow(),
+    signal?: AbortSignal,
+  ): Promise<QueryApiResult> {
     const label = unescapeLabelName(name);
     if (label === '') throw badData(`invalid label name: ${JSON.stringify(label)}`);
     const { limit, start, end, sets } = rangeAndMatchers(p);
     const q = this.opts.querierFor(tenant);
     const values = new Set<string>();
-    for (const set of sets.length > 0 ? sets : [[]])
-      for (const v of await q.labelValues(label, set, start, end)) values.add(v);
+    await ReadDeadline.run(this.timeoutMs(p, timing), signal, async (stop) => {
+      for (const set of sets.length > 0 ? sets : [[]])
+        for (const v of await q.labelValues(label, set, start, end, { signal: stop })) values.add(v);
+    });
     return stringList([...values].sort(), limit);
   }
 
@@ -402,34 +470,62 @@ export class QueryApi {
     }
   }
 
-  /** `/api/v1/export`: the raw samples of the series matching `match[]`, one JSON line per series, sorted. */
-  async export(p: Params, tenant: string): Promise<Readable> {
+  /**
+   * `/api/v1/export`: the raw samples of the series matching `match[]`, one JSON line per series, sorted. The
+   * request's timeout bounds the read and the stream: a client that stops reading is cut off at it.
+   */
+  async export(
+    p: Params,
+    tenant: string,
+    timing: RequestTiming = arrivedNow(),
+    signal?: AbortSignal,
+  ): Promise<Readable> {
     if (p.all('match[]').length === 0) throw badData('no match[] parameter provided');
     const start = timeParam(p, 'start', MIN_TIME_MS);
     const end = timeParam(p, 'end', this.now());
     const sets = parseMatchers(p.all('match[]'));
     const source = this.opts.exportSourceFor?.(tenant) ?? this.querierExportSource(tenant);
+    const deadline = new ReadDeadline(this.timeoutMs(p, timing), signal);
     const seen = new Set<string>();
     const all: SeriesData[] = [];
-    for (const set of sets) {
-      for (const s of await source.exportSeries(set, start, end)) {
-        const key = labelsKey(s.labels);
-        if (seen.has(key)) continue;
-        seen.add(key);
-        all.push(s);
+    try {
+      for (const set of sets) {
+        for (const s of await source.exportSeries(set, start, end, { signal: deadline.signal })) {
+          const key = labelsKey(s.labels);
+          if (seen.has(key)) continue;
+          seen.add(key);
+          all.push(s);
+        }
       }
+    } catch (e) {
+      deadline.clear();
+      throw e;
     }
     all.sort((a, b) => compareLabels(a.labels, b.labels));
-    return Readable.from(
+    const stream = Readable.from(
       (function* () {
         for (const s of all) if (s.timestamps.length > 0) yield exportLine(s);
       })(),
     );
+    const cut = () => stream.destroy(deadline.signal.reason);
+    deadline.signal.addEventListener('abort', cut);
+    stream.once('close', () => {
+      deadline.signal.removeEventListener('abort', cut);
+      deadline.clear();
+    });
+    return stream;
   }
 
   private querierExportSource(tenant: string): ExportSource {
     const q = this.opts.querierFor(tenant);
-    return { exportSeries: (matchers, mint, maxt) => q.select(matchers, mint, maxt) };
+    return { exportSeries: (matchers, mint, maxt, hints) => q.select(matchers, mint, maxt, hints) };
+  }
+
+  /** The request's time limit: --query-timeout, lowered by its `timeout` parameter, less its time in the queue. */
+  private timeoutMs(p: Params, timing: RequestTiming): number {
+    let timeoutMs = this.opts.limits.timeoutMs;
+    if (p.get('timeout') !== '') timeoutMs = Math.min(timeoutMs, durationParam(p, 'timeout'));
+    return timeoutMs - timing.queuedMs;
   }
 
   /** Shared by instant and range queries: parameters, the engine run with limits, truncation and stats. */
@@ -442,8 +538,6 @@ export class QueryApi {
   ): Promise<QueryApiResult> {
     const limits = this.opts.limits;
     const limit = limitParam(p);
-    let timeoutMs = limits.timeoutMs;
-    if (p.get('timeout') !== '') timeoutMs = Math.min(timeoutMs, durationParam(p, 'timeout'));
     const opts: QueryOptions = signal ? { signal } : {};
     if (p.get('lookback_delta') !== '') {
       try {
@@ -457,7 +551,7 @@ export class QueryApi {
       lookbackDeltaMs: this.opts.engine?.lookbackDeltaMs ?? DEFAULT_LOOKBACK_MS,
       maxSamples: limits.maxSamples,
       // Time spent queueing counts against the query's timeout.
-      timeoutMs: Math.max(0, timeoutMs - timing.queuedMs),
+      timeoutMs: Math.max(0, this.timeoutMs(p, timing)),
       ...(defaultSubqueryStepMs !== undefined ? { defaultSubqueryStepMs } : {}),
     });
     const querier = new CountingQuerier(this.opts.querierFor(tenant));

@@ -7,7 +7,7 @@ import type { Registry } from 'prom-client';
 import { Readable } from 'node:stream';
 import { performance } from 'node:perf_hooks';
 import { MISSING_KEY_MESSAGE, type ResolveTenant } from '../tenants/request-tenant.js';
-import { ConcurrencyLimiter } from './limiter.js';
+import { queryConcurrencyLimiter, type ConcurrencyLimiter } from './limiter.js';
 import { queryApiMetrics } from './metrics.js';
 import { ApiError, readParams, type Params } from './params.js';
 import { asApiError, QueryApi, type QueryApiOptions, type QueryApiResult, type RequestTiming } from './query-api.js';
@@ -28,6 +28,8 @@ export interface QueryApiDeps extends QueryApiOptions {
   rules?: RulesApi;
   /** Gateway mode: the data endpoints, forwarded to the tenant's query backend (BackendQueryApi). */
   backend?: DataEndpoints;
+  /** The admission of data reads, when shared (with the ruler); default one of the limits' own. */
+  limiter?: ConcurrencyLimiter;
 }
 
 export interface QueryApiRoutes {
@@ -43,11 +45,6 @@ interface Call {
   timing: RequestTiming;
   /** Aborted when the client closes the connection before its answer: the query stops and frees its slot. */
   signal: AbortSignal;
-}
-
-/** A quarter of the slots (at least one): one tenant's flood leaves three quarters to the others. */
-export function defaultConcurrencyPerTenant(maxConcurrent: number): number {
-  return Math.max(1, Math.ceil(maxConcurrent / 4));
 }
 
 /** A signal aborted when the client goes away before the response is written. */
@@ -70,14 +67,12 @@ export function registerQueryApi(app: FastifyInstance, deps: QueryApiDeps): Quer
   const backendGated = deps.backend !== undefined;
   const limits = deps.limits;
   const maxBodyBytes = limits.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const perTenant = limits.maxConcurrentPerTenant ?? defaultConcurrencyPerTenant(limits.maxConcurrent);
-  const limiter = new ConcurrencyLimiter({
-    maxConcurrent: limits.maxConcurrent,
-    maxConcurrentPerTenant: perTenant,
-    maxQueued: limits.maxQueued ?? 4 * limits.maxConcurrent,
-    maxQueuedPerTenant: limits.maxQueuedPerTenant ?? 4 * perTenant,
-  });
+  const limiter = deps.limiter ?? queryConcurrencyLimiter(limits);
   const m = queryApiMetrics(deps.registry);
+  limiter.onChange(() => {
+    m.inFlight.set(limiter.inFlight);
+    m.queued.set(limiter.waiting);
+  });
 
   const send = (
     reply: FastifyReply,
@@ -117,16 +112,7 @@ export function registerQueryApi(app: FastifyInstance, deps: QueryApiDeps): Quer
         const tenant = deps.resolveTenant(req);
         if (!tenant) throw new ApiError('unauthorized', MISSING_KEY_MESSAGE, 401, 'unauthorized');
         const params = await readParams(req, maxBodyBytes);
-        if (gated) {
-          const admission = limiter.acquire(tenant, limits.timeoutMs, signal);
-          m.queued.set(limiter.waiting);
-          try {
-            release = await admission;
-          } finally {
-            m.queued.set(limiter.waiting);
-          }
-          m.inFlight.set(limiter.inFlight);
-        }
+        if (gated) release = await limiter.acquire(tenant, limits.timeoutMs, signal);
         const answer = await call({
           req,
           params,
@@ -134,8 +120,18 @@ export function registerQueryApi(app: FastifyInstance, deps: QueryApiDeps): Quer
           timing: { arrivedAt, queuedMs: performance.now() - arrivedAt },
           signal,
         });
-        if (answer instanceof Readable)
+        if (answer instanceof Readable) {
+          // The slot is held until the stream is written out or cut off (client gone, timeout), not only started:
+          // a client reading slowly keeps its export's samples in memory as long.
+          const held = release;
+          release = undefined;
+          if (held) {
+            if (signal.aborted) held();
+            else reply.raw.once('close', held);
+            answer.once('close', held);
+          }
           return send(reply, endpoint, arrivedAt, 200, answer, 'application/stream+json; charset=utf-8');
+        }
         if (answer instanceof BackendAnswer) {
           if (answer.retryAfter) reply.header('retry-after', answer.retryAfter);
           return send(reply, endpoint, arrivedAt, answer.status, answer.body, answer.contentType);
@@ -152,16 +148,13 @@ export function registerQueryApi(app: FastifyInstance, deps: QueryApiDeps): Quer
           req.log.warn({ endpoint, tenant: deps.resolveTenant(req), reason: err.rejectReason }, err.message);
         return sendError(reply, endpoint, arrivedAt, err);
       } finally {
-        if (release) {
-          release();
-          m.inFlight.set(limiter.inFlight);
-        }
+        release?.();
       }
     };
 
   const getAndPost = (url: string, h: ReturnType<typeof handler>) =>
     app.route({ method: ['GET', 'POST'], url, handler: h });
-  const series = handler('series', true, (c) => data.series(c.params, c.tenant));
+  const series = handler('series', true, (c) => data.series(c.params, c.tenant, c.timing, c.signal));
   getAndPost(
     '/api/v1/query',
     handler('query', true, (c) => data.query(c.params, c.tenant, c.timing, c.signal)),
@@ -174,12 +167,12 @@ export function registerQueryApi(app: FastifyInstance, deps: QueryApiDeps): Quer
   if (deps.registerSeriesPost ?? true) app.post('/api/v1/series', series);
   getAndPost(
     '/api/v1/labels',
-    handler('labels', true, (c) => data.labels(c.params, c.tenant)),
+    handler('labels', true, (c) => data.labels(c.params, c.tenant, c.timing, c.signal)),
   );
   const labelName = (req: FastifyRequest) => (req.params as { name: string }).name;
   app.get(
     '/api/v1/label/:name/values',
-    handler('label_values', true, (c) => data.labelValues(labelName(c.req), c.params, c.tenant)),
+    handler('label_values', true, (c) => data.labelValues(labelName(c.req), c.params, c.tenant, c.timing, c.signal)),
   );
   app.get(
     '/api/v1/metadata',
@@ -199,7 +192,7 @@ export function registerQueryApi(app: FastifyInstance, deps: QueryApiDeps): Quer
   );
   getAndPost(
     '/api/v1/export',
-    handler('export', true, (c) => api.export(c.params, c.tenant)),
+    handler('export', true, (c) => api.export(c.params, c.tenant, c.timing, c.signal)),
   );
   const rules = deps.rules;
   if (rules) {

@@ -26,10 +26,19 @@ export interface SeriesData {
   histograms?: HistogramSamples;
 }
 
-/** What a reader bounds one read with, and what it will do with the samples (so a store may read less). */
-export interface SelectHints {
+/** What bounds any read: its deadline and its client, as one signal. */
+export interface ReadHints {
   /** When aborted, the read stops at its next batch and rejects with the signal's reason (timeout, client gone). */
   signal?: AbortSignal;
+  /**
+   * How the read gives the event loop back between two batches of its work (default: setImmediate). A reader that
+   * takes turns with other work (the PromQL engine) passes its own.
+   */
+  pause?: () => Promise<void>;
+}
+
+/** What a reader bounds one read with, and what it will do with the samples (so a store may read less). */
+export interface SelectHints extends ReadHints {
   /** Samples the read may decode; past it the read rejects with SampleLimitError before decoding them. */
   maxSamples?: number;
   /** false: the series in any order (sorting a million label sets is most of a cheap query's cost). Default true. */
@@ -41,7 +50,7 @@ export interface SelectHints {
   latestOnly?: boolean;
 }
 
-export interface SeriesHints {
+export interface SeriesHints extends ReadHints {
   /** Only the first `limit` label sets in label order (0: all). */
   limit?: number;
 }
@@ -60,7 +69,7 @@ export interface Querier {
    */
   series(matchers: LabelMatcher[], mint: number, maxt: number, hints?: SeriesHints): Promise<Label[][]>;
   /** Label names of series matching the matchers (all series when none) in [mint, maxt], sorted. */
-  labelNames(matchers: LabelMatcher[], mint: number, maxt: number): Promise<string[]>;
+  labelNames(matchers: LabelMatcher[], mint: number, maxt: number, hints?: ReadHints): Promise<string[]>;
   /** Values of one label over series matching the matchers in [mint, maxt], sorted. */
-  labelValues(name: string, matchers: LabelMatcher[], mint: number, maxt: number): Promise<string[]>;
+  labelValues(name: string, matchers: LabelMatcher[], mint: number, maxt: number, hints?: ReadHints): Promise<string[]>;
 }

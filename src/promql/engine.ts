@@ -12,6 +12,13 @@ import { dropMetricNameAndMetadata } from './labels.js';
 import { compareLabels, labelsKey } from '../model/labels.js';
 import { NestingTooDeepError, parseExpr, ParseError } from './parser.js';
 import { nextTurn } from './turns.js';
+import {
+  batchableAggregation,
+  evalInSeriesBatches,
+  evalRangeInSeriesBatches,
+  perSeriesSelector,
+  SERIES_BATCH,
+} from './series-batches.js';
 
 export { PromQLError } from './evaluator.js';
 export type { ErrorType } from './evaluator.js';
@@ -136,7 +143,8 @@ export class Engine {
     const clientGone = () => stop.abort(new PromQLError('canceled', 'query canceled: the client went away'));
     if (opts?.signal?.aborted) clientGone();
     opts?.signal?.addEventListener('abort', clientGone);
-    let ev: Evaluator;
+    // Every evaluator the query made (one, or one per batch of series): their annotations are the query's.
+    const evaluators: Evaluator[] = [];
     let value: EvalValue;
     const times = new Float64Array(n);
     try {
@@ -146,19 +154,44 @@ export class Engine {
       stop.signal.throwIfAborted();
       if (Date.now() > deadline) throw new PromQLError('timeout', 'query timed out in query execution');
       for (let i = 0; i < n; i++) times[i] = startMs + i * stepMs;
-      ev = new Evaluator(fetched.data, {
-        startMs,
-        endMs,
-        stepMs,
-        lookbackDeltaMs,
-        defaultSubqueryStepMs: this.opts.defaultSubqueryStepMs ?? DEFAULT_SUBQUERY_STEP_MS,
-        maxSamples: this.opts.maxSamples,
-        fetchedSamples: fetched.samples,
-        deadline,
-        signal: stop.signal,
-        query: text,
-      });
-      value = await evalInSlices(ev, ast, times, sliceSteps(fetched.series), stop.signal);
+      const evaluatorFor = (data: SelectorData) =>
+        new Evaluator(data, {
+          startMs,
+          endMs,
+          stepMs,
+          lookbackDeltaMs,
+          defaultSubqueryStepMs: this.opts.defaultSubqueryStepMs ?? DEFAULT_SUBQUERY_STEP_MS,
+          maxSamples: this.opts.maxSamples,
+          fetchedSamples: fetched.samples,
+          deadline,
+          signal: stop.signal,
+          query: text,
+        });
+      // Over many series of one selector, queries whose series are evaluated each on its own go a batch at a time.
+      const batched = n === 1 ? batchableAggregation(ast) : undefined;
+      const perSeries = n > 1 ? perSeriesSelector(ast) : undefined;
+      const vs = batched?.vs ?? perSeries;
+      const input = vs && fetched.data.size === 1 ? fetched.data.get(vs) : undefined;
+      const inBatches = input && input.length > SERIES_BATCH && input.every((s) => s.histograms === undefined);
+      if (inBatches && batched) {
+        value = await evalInSeriesBatches(batched.agg, batched.vs, input, times, evaluatorFor, stop.signal, evaluators);
+      } else if (inBatches && perSeries) {
+        value = await evalRangeInSeriesBatches(
+          ast,
+          perSeries,
+          input,
+          times,
+          evaluatorFor,
+          (ev, t) => evalInSlices(ev, ast, t, sliceSteps(SERIES_BATCH), stop.signal),
+          stop.signal,
+          evaluators,
+          this.opts.maxSamples - fetched.samples,
+        );
+      } else {
+        const ev = evaluatorFor(fetched.data);
+        evaluators.push(ev);
+        value = await evalInSlices(ev, ast, times, sliceSteps(fetched.series), stop.signal);
+      }
     } catch (e) {
       if (e instanceof PromQLError) throw e;
       throw new PromQLError('internal', (e as Error).message);
@@ -166,8 +199,8 @@ export class Engine {
       clearTimeout(timer);
       opts?.signal?.removeEventListener('abort', clientGone);
     }
-    const warnings = [...ev.annotations.warnings];
-    const infos = [...ev.annotations.infos];
+    const warnings = [...new Set(evaluators.flatMap((ev) => [...ev.annotations.warnings]))];
+    const infos = [...new Set(evaluators.flatMap((ev) => [...ev.annotations.infos]))];
     return shapeResult(value, times, stepMs > 0, definesOrder(ast), warnings, infos);
   }
 }
@@ -316,6 +349,8 @@ async function fetchSelectors(
       // Unsorted: the engine orders what it answers (shapeResult).
       series = await q.select(w.vs.matchers, w.mint, w.maxt, {
         signal,
+        // The read's batches take turns with other queries' slices, one per turn of the loop.
+        pause: nextTurn,
         maxSamples: maxSamples - samples,
         sorted: false,
         latestOnly: w.latestOnly,

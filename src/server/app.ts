@@ -25,6 +25,7 @@ import { AppendError, SelfScraper, listenInstance, type Append } from '../selfmo
 import { requestTenant, requestTenants } from '../tenants/request-tenant.js';
 import { acceptRawBodies } from '../http/raw-bodies.js';
 import { registerQueryApi } from '../api/routes.js';
+import { queryConcurrencyLimiter } from '../api/limiter.js';
 import { registerConsole } from '../console/server.js';
 import { ApiError } from '../api/params.js';
 import type { Querier } from '../model/storage.js';
@@ -131,7 +132,10 @@ export async function startServer(
   let url = '';
   const gateway = cfg.remoteWrite.length > 0;
   const queryBackends = new QueryBackends(cfg);
+  // One admission for the query API and the ruler: a tenant's rules and queries share its slots.
+  const queryAdmission = queryConcurrencyLimiter(cfg.query);
   const rules = createRules(cfg, {
+    admission: queryAdmission,
     registry,
     logger,
     sink: () => sink,
@@ -272,6 +276,7 @@ export async function startServer(
     resolveTenant: tenantOf.query,
     registry,
     limits: cfg.query,
+    limiter: queryAdmission,
     engine: { lookbackDeltaMs: cfg.query.lookbackDeltaMs },
     buildInfo: { revision: `promdog-${VERSION}`, ...RULER_BUILD_INFO },
     // The Datadog intake owns POST /api/v1/series; form-encoded POSTs there are Grafana's series lookups.

@@ -20,9 +20,12 @@ import { SYSTEM_TENANT } from '../selfmon/self-scrape.js';
 import type { RuleAppend, RuleQuery } from '../rules/types.js';
 import type { AlertNotification } from '../model/alert.js';
 import type { Sink } from '../sinks/sink.js';
+import type { ConcurrencyLimiter } from '../api/limiter.js';
 import { join } from 'node:path';
 
 export interface RulesWiringDeps {
+  /** The query API's admission: each rule's query waits for one of its tenant's slots like an API query. */
+  admission: ConcurrencyLimiter;
   registry: Registry;
   logger: Logger;
   /** The server's sink (set before the ruler starts). */
@@ -70,7 +73,7 @@ export function createRules(cfg: ServeConfig, deps: RulesWiringDeps): RulesWirin
     ...tenantRules.get(tenant)?.externalLabels,
   });
 
-  let query: RuleQuery;
+  let unadmitted: RuleQuery;
   if (!gateway) {
     const engine = new Engine({
       lookbackDeltaMs: cfg.query.lookbackDeltaMs,
@@ -79,18 +82,28 @@ export function createRules(cfg: ServeConfig, deps: RulesWiringDeps): RulesWirin
       // Prometheus' rule engine steps subqueries without a step at the global evaluation interval.
       defaultSubqueryStepMs: cfg.rules.evaluationIntervalMs,
     });
-    query = (tenant, expr, timeMs) => {
+    unadmitted = (tenant, expr, timeMs) => {
       const q = deps.querier(tenant);
       if (!q) return Promise.reject(new Error('the embedded store is not open'));
       return engine.instantQueryRaw(q, expr, timeMs);
     };
   } else {
-    query = (tenant, expr, timeMs) => {
+    unadmitted = (tenant, expr, timeMs) => {
       const client = deps.queryBackends.clientFor(tenant);
       if (!client) return Promise.reject(new Error(noQueryUrlMessage(tenant)));
       return client.instantQuery(tenant, expr, timeMs);
     };
   }
+  // A tenant's rules are its queries too: they wait for its slots, so a heavy rule group and a flood of API queries
+  // share one budget and other tenants keep theirs. Past the queue (503) the rule's evaluation fails with that error.
+  const query: RuleQuery = async (tenant, expr, timeMs) => {
+    const release = await deps.admission.acquire(tenant, cfg.query.timeoutMs);
+    try {
+      return await unadmitted(tenant, expr, timeMs);
+    } finally {
+      release();
+    }
+  };
 
   const defaultPack = cfg.rules.defaultRules
     ? defaultRuleSources(cfg.rules.defaultPack, {

@@ -4,7 +4,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Label, MetricMetadata, PromSeries } from '../model/prometheus.js';
-import type { LabelMatcher, Querier, SelectHints, SeriesData, SeriesHints } from '../model/storage.js';
+import type { LabelMatcher, Querier, ReadHints, SelectHints, SeriesData, SeriesHints } from '../model/storage.js';
 import { Appender, TsdbUnavailableError, type AppendResult, type RejectReason } from './appender.js';
 import type { BlockMeta } from './block.js';
 import { Compactor } from './compactor.js';
@@ -62,7 +62,7 @@ export interface TenantStats {
 /** The read interface plus raw export. */
 export interface TsdbQuerier extends Querier {
   /** Raw samples of matching series in [mint, maxt] — what /api/v1/export streams. */
-  exportSeries(matchers: LabelMatcher[], mint: number, maxt: number): Promise<SeriesData[]>;
+  exportSeries(matchers: LabelMatcher[], mint: number, maxt: number, hints?: ReadHints): Promise<SeriesData[]>;
   /** Metric metadata (type, help, unit) last received per metric family, sorted by name. */
   metricMetadata(): Promise<MetricMetadata[]>;
 }
@@ -148,20 +148,26 @@ export class TenantDb implements TsdbQuerier {
     return this.querier.select(matchers, mint, maxt, hints);
   }
 
-  exportSeries(matchers: LabelMatcher[], mint: number, maxt: number): Promise<SeriesData[]> {
-    return this.querier.select(matchers, mint, maxt);
+  exportSeries(matchers: LabelMatcher[], mint: number, maxt: number, hints?: ReadHints): Promise<SeriesData[]> {
+    return this.querier.select(matchers, mint, maxt, hints);
   }
 
   series(matchers: LabelMatcher[], mint: number, maxt: number, hints?: SeriesHints): Promise<Label[][]> {
     return this.querier.series(matchers, mint, maxt, hints);
   }
 
-  labelNames(matchers: LabelMatcher[], mint: number, maxt: number): Promise<string[]> {
-    return this.querier.labelNames(matchers, mint, maxt);
+  labelNames(matchers: LabelMatcher[], mint: number, maxt: number, hints?: ReadHints): Promise<string[]> {
+    return this.querier.labelNames(matchers, mint, maxt, hints);
   }
 
-  labelValues(name: string, matchers: LabelMatcher[], mint: number, maxt: number): Promise<string[]> {
-    return this.querier.labelValues(name, matchers, mint, maxt);
+  labelValues(
+    name: string,
+    matchers: LabelMatcher[],
+    mint: number,
+    maxt: number,
+    hints?: ReadHints,
+  ): Promise<string[]> {
+    return this.querier.labelValues(name, matchers, mint, maxt, hints);
   }
 
   stats(): TenantStats {

@@ -1,18 +1,21 @@
-// Reads across a tenant's head and blocks: samples (select), series, label names and values. The head part is
-// read synchronously together with the block list snapshot, so a block cut or compaction running meanwhile can
-// neither hide nor double data.
+// Reads across a tenant's head and blocks: samples (select), series, label names and values. Every read goes through
+// the head a batch of series at a time, yielding to the event loop in between, and takes the block list only after
+// the head's last batch: a block cut in the meantime moves chunks out of the head and into a new block in one go, so
+// what the read no longer finds in the head is in the block list it takes (a chunk seen in both is merged once).
 import type { Label } from '../model/prometheus.js';
 import {
   SampleLimitError,
   type LabelMatcher,
   type Querier,
+  type ReadHints,
   type SelectHints,
   type SeriesHints,
   type SeriesData,
 } from '../model/storage.js';
 import { chunkSampleCount, decodeChunk } from './chunk.js';
 import type { BlockReader } from './block.js';
-import type { Head } from './head.js';
+import type { Head, HeadSeries } from './head.js';
+import { selectPostings } from './postings.js';
 import { compareLabels, labelsKey, smallestLabelSets } from '../model/labels.js';
 import { compileMatchers, type CompiledMatcher } from '../model/matcher.js';
 
@@ -23,6 +26,7 @@ export class HeadBlockQuerier implements Querier {
     private readonly blocks: () => readonly BlockReader[],
   ) {}
 
+  /** The blocks overlapping [mint, maxt] now, kept on disk until released. */
   private acquireBlocks(mint: number, maxt: number): BlockReader[] {
     const bs = this.blocks().filter((b) => b.overlaps(mint, maxt));
     for (const b of bs) b.acquire();
@@ -30,33 +34,68 @@ export class HeadBlockQuerier implements Querier {
   }
 
   /**
-   * Reads in two steps: the chunks of every matching series are gathered (the head's synchronously with the block
-   * snapshot, so a block cut running meanwhile can neither hide nor double data), then decoded a batch at a time,
-   * yielding to the event loop in between (other requests go on while a read of a million series runs), stopping
-   * when the hints' signal is aborted or as soon as the samples decoded pass the hints' limit.
+   * Calls `fn` for each head series matching the matchers with samples in [mint, maxt], HEAD_BATCH series between
+   * two yields; a series the head dropped meanwhile is skipped (its chunks are in a block by then).
+   */
+  private async forEachHeadSeries(
+    ms: CompiledMatcher[],
+    mint: number,
+    maxt: number,
+    hints: ReadHints,
+    fn: (s: HeadSeries) => void,
+  ): Promise<void> {
+    hints.signal?.throwIfAborted();
+    const head = this.head;
+    if (mint > head.maxT || maxt < head.minT) return;
+    // A view of the postings as they are now: later series are not read, later appends may be.
+    const ids = selectPostings(head, ms);
+    for (let from = 0; from < ids.length; from += HEAD_BATCH) {
+      if (from > 0) await pause(hints);
+      const to = Math.min(ids.length, from + HEAD_BATCH);
+      for (let i = from; i < to; i++) {
+        const s = head.byId.get(ids[i]!);
+        if (s && s.maxT >= mint && s.minT <= maxt) fn(s);
+      }
+    }
+  }
+
+  /** Calls `fn` for each of `items`, HEAD_BATCH between two yields. */
+  private async inBatches<T>(items: readonly T[], hints: ReadHints, fn: (item: T) => void): Promise<void> {
+    for (let from = 0; from < items.length; from += HEAD_BATCH) {
+      if (from > 0) await pause(hints);
+      const to = Math.min(items.length, from + HEAD_BATCH);
+      for (let i = from; i < to; i++) fn(items[i]!);
+    }
+  }
+
+  /**
+   * Reads in two steps: the chunks of every matching series are gathered (the head's a batch at a time, then the
+   * blocks'), then decoded a batch at a time, yielding to the event loop in between (other requests go on while a
+   * read of a million series runs), stopping when the hints' signal is aborted or as soon as the samples decoded pass
+   * the hints' limit.
    */
   async select(matchers: LabelMatcher[], mint: number, maxt: number, hints: SelectHints = {}): Promise<SeriesData[]> {
     const ms = compileMatchers(matchers);
     const latestOnly = hints.latestOnly === true;
-    const blocks = this.acquireBlocks(mint, maxt);
     // The matching series' label sets and, flat, their chunks: series i's are chunks[chunkEnd[i - 1] .. chunkEnd[i]).
     const labels: Label[][] = [];
     const chunkEnd: number[] = [];
     const chunks: Uint8Array[] = [];
     // With latestOnly, the head's series read on their own: most from the open chunk, without decoding.
     const latest: SeriesData[] = [];
-    try {
-      for (const s of this.head.matchingSeries(ms, mint, maxt)) {
-        if (latestOnly) {
-          const d = this.head.latestSample(s, mint, maxt);
-          if (d) latest.push(d);
-          continue;
-        }
-        const before = chunks.length;
-        if (this.head.chunksIn(s, mint, maxt, chunks).length === before) continue;
-        labels.push(s.labels);
-        chunkEnd.push(chunks.length);
+    await this.forEachHeadSeries(ms, mint, maxt, hints, (s) => {
+      if (latestOnly) {
+        const d = this.head.latestSample(s, mint, maxt);
+        if (d) latest.push(d);
+        return;
       }
+      const before = chunks.length;
+      if (this.head.chunksIn(s, mint, maxt, chunks).length === before) return;
+      labels.push(s.labels);
+      chunkEnd.push(chunks.length);
+    });
+    const blocks = this.acquireBlocks(mint, maxt);
+    try {
       for (const b of blocks) {
         const series = b.matchingSeries(ms, mint, maxt);
         const raw = await b.readChunks(series, mint, maxt);
@@ -76,7 +115,7 @@ export class HeadBlockQuerier implements Querier {
     for (const d of latest) samples += d.timestamps.length;
     if (samples > limit) throw new SampleLimitError(`the read holds more than ${limit} samples`);
     for (let from = 0; from < labels.length; from += DECODE_BATCH) {
-      if (from > 0) await yieldToLoop(hints.signal);
+      if (from > 0) await pause(hints);
       const to = Math.min(labels.length, from + DECODE_BATCH);
       const first = from > 0 ? chunkEnd[from - 1]! : 0;
       // One pair of arrays for the batch: typed arrays are costly objects, a series often holds a sample or two.
@@ -99,39 +138,66 @@ export class HeadBlockQuerier implements Querier {
     return hints.sorted === false ? parts : parts.sort(byLabels);
   }
 
-  private forEachMatchingLabels(
+  /**
+   * The label sets of matching series with a chunk in [mint, maxt]: the head's, then the blocks' (in any order).
+   * Resolves to the number of blocks read.
+   */
+  private async forEachMatchingLabels(
     ms: CompiledMatcher[],
     mint: number,
     maxt: number,
-    fn: (labels: readonly { name: string; value: string }[]) => void,
-  ): void {
-    for (const s of this.head.matchingSeries(ms, mint, maxt)) if (this.head.hasChunkIn(s, mint, maxt)) fn(s.labels);
-    for (const b of this.blocks()) {
-      if (!b.overlaps(mint, maxt)) continue;
-      for (const s of b.matchingSeries(ms, mint, maxt)) fn(b.labels(s));
+    hints: ReadHints,
+    fn: (labels: Label[]) => void,
+  ): Promise<number> {
+    await this.forEachHeadSeries(ms, mint, maxt, hints, (s) => {
+      if (this.head.hasChunkIn(s, mint, maxt)) fn(s.labels);
+    });
+    const blocks = this.acquireBlocks(mint, maxt);
+    try {
+      for (const b of blocks) {
+        await pause(hints);
+        await this.inBatches(b.matchingSeries(ms, mint, maxt), hints, (s) => fn(b.labels(s)));
+      }
+    } finally {
+      for (const b of blocks) b.release();
     }
+    return blocks.length;
   }
 
   async series(matchers: LabelMatcher[], mint: number, maxt: number, hints: SeriesHints = {}): Promise<Label[][]> {
     const ms = compileMatchers(matchers);
-    let found: Label[][];
+    const limit = hints.limit ?? 0;
     if (this.blocks().some((b) => b.overlaps(mint, maxt))) {
       // A series may be in the head and in blocks: one each.
       const byKey = new Map<string, Label[]>();
-      this.forEachMatchingLabels(ms, mint, maxt, (labels) => {
+      await this.forEachMatchingLabels(ms, mint, maxt, hints, (labels) => {
         const key = labelsKey(labels);
-        if (!byKey.has(key)) byKey.set(key, labels as Label[]);
+        if (!byKey.has(key)) byKey.set(key, labels);
       });
-      found = [...byKey.values()];
-    } else {
-      found = [];
-      this.forEachMatchingLabels(ms, mint, maxt, (labels) => found.push(labels as Label[]));
+      const found = [...byKey.values()];
+      return limit > 0 && found.length > limit ? smallestLabelSets(found, limit) : found.sort(compareLabels);
     }
-    const limit = hints.limit ?? 0;
-    return limit > 0 && found.length > limit ? smallestLabelSets(found, limit) : found.sort(compareLabels);
+    let found: Label[][] = [];
+    let blocksRead: number;
+    if (limit === 0) {
+      blocksRead = await this.forEachMatchingLabels(ms, mint, maxt, hints, (labels) => found.push(labels));
+      found.sort(compareLabels);
+    } else {
+      // Only the smallest `limit` so far are kept: memory and sorting proportional to the answer.
+      let batch: Label[][] = [];
+      blocksRead = await this.forEachMatchingLabels(ms, mint, maxt, hints, (labels) => {
+        batch.push(labels);
+        if (batch.length < HEAD_BATCH) return;
+        found = smallestLabelSets(found.concat(batch), limit);
+        batch = [];
+      });
+      found = smallestLabelSets(found.concat(batch), limit);
+    }
+    // A block cut during the read holds series the head still showed: once each (with a limit, rarely fewer).
+    return blocksRead > 0 ? found.filter((l, i) => i === 0 || compareLabels(found[i - 1]!, l) !== 0) : found;
   }
 
-  async labelNames(matchers: LabelMatcher[], mint: number, maxt: number): Promise<string[]> {
+  async labelNames(matchers: LabelMatcher[], mint: number, maxt: number, hints: ReadHints = {}): Promise<string[]> {
     const names = new Set<string>();
     if (matchers.length === 0) {
       if (this.head.numSeries > 0 && this.head.maxT >= mint && this.head.minT <= maxt) {
@@ -139,14 +205,20 @@ export class HeadBlockQuerier implements Querier {
       }
       for (const b of this.blocks()) if (b.overlaps(mint, maxt)) for (const n of b.labelNamesAll()) names.add(n);
     } else {
-      this.forEachMatchingLabels(compileMatchers(matchers), mint, maxt, (ls) => {
+      await this.forEachMatchingLabels(compileMatchers(matchers), mint, maxt, hints, (ls) => {
         for (const l of ls) names.add(l.name);
       });
     }
     return [...names].sort();
   }
 
-  async labelValues(name: string, matchers: LabelMatcher[], mint: number, maxt: number): Promise<string[]> {
+  async labelValues(
+    name: string,
+    matchers: LabelMatcher[],
+    mint: number,
+    maxt: number,
+    hints: ReadHints = {},
+  ): Promise<string[]> {
     const values = new Set<string>();
     if (matchers.length === 0) {
       if (this.head.numSeries > 0 && this.head.maxT >= mint && this.head.minT <= maxt) {
@@ -154,7 +226,7 @@ export class HeadBlockQuerier implements Querier {
       }
       for (const b of this.blocks()) if (b.overlaps(mint, maxt)) for (const v of b.labelValuesOf(name)) values.add(v);
     } else {
-      this.forEachMatchingLabels(compileMatchers(matchers), mint, maxt, (ls) => {
+      await this.forEachMatchingLabels(compileMatchers(matchers), mint, maxt, hints, (ls) => {
         for (const l of ls) if (l.name === name) values.add(l.value);
       });
     }
@@ -164,11 +236,17 @@ export class HeadBlockQuerier implements Querier {
 
 /** Series decoded between two yields to the event loop (about a millisecond of work each). */
 const DECODE_BATCH = 1024;
+/** Head series (or block label sets) looked at between two yields: a few milliseconds of work. */
+const HEAD_BATCH = 4096;
 
-/** Lets other callbacks run (setImmediate: after pending I/O), then stops if the read was aborted meanwhile. */
-async function yieldToLoop(signal: AbortSignal | undefined): Promise<void> {
-  await new Promise<void>((resolve) => setImmediate(resolve));
-  signal?.throwIfAborted();
+/**
+ * Lets other callbacks run (the hints' pause, else setImmediate: after pending I/O), then stops if the read was
+ * aborted meanwhile.
+ */
+async function pause(hints: ReadHints): Promise<void> {
+  hints.signal?.throwIfAborted();
+  await (hints.pause ? hints.pause() : new Promise<void>((resolve) => setImmediate(resolve)));
+  hints.signal?.throwIfAborted();
 }
 
 /** Merges parts of the same series from several sources (time-sorted, duplicates dropped) and sorts by labels. */

@@ -1,7 +1,7 @@
 import { access, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Label, MetricMetadata, PromSeries } from '../model/prometheus.js';
-import type { LabelMatcher, SelectHints, SeriesData, SeriesHints } from '../model/storage.js';
+import type { LabelMatcher, ReadHints, SelectHints, SeriesData, SeriesHints } from '../model/storage.js';
 import {
   DEFAULT_TSDB_OPTIONS,
   TenantDb,
@@ -110,14 +110,14 @@ export class Storage {
     return {
       select: (m: LabelMatcher[], mint: number, maxt: number, hints?: SelectHints) =>
         withDb<SeriesData[]>([], (db) => db.select(m, mint, maxt, hints)),
-      exportSeries: (m: LabelMatcher[], mint: number, maxt: number) =>
-        withDb<SeriesData[]>([], (db) => db.exportSeries(m, mint, maxt)),
+      exportSeries: (m: LabelMatcher[], mint: number, maxt: number, hints?: ReadHints) =>
+        withDb<SeriesData[]>([], (db) => db.exportSeries(m, mint, maxt, hints)),
       series: (m: LabelMatcher[], mint: number, maxt: number, hints?: SeriesHints) =>
         withDb<Label[][]>([], (db) => db.series(m, mint, maxt, hints)),
-      labelNames: (m: LabelMatcher[], mint: number, maxt: number) =>
-        withDb<string[]>([], (db) => db.labelNames(m, mint, maxt)),
-      labelValues: (name: string, m: LabelMatcher[], mint: number, maxt: number) =>
-        withDb<string[]>([], (db) => db.labelValues(name, m, mint, maxt)),
+      labelNames: (m: LabelMatcher[], mint: number, maxt: number, hints?: ReadHints) =>
+        withDb<string[]>([], (db) => db.labelNames(m, mint, maxt, hints)),
+      labelValues: (name: string, m: LabelMatcher[], mint: number, maxt: number, hints?: ReadHints) =>
+        withDb<string[]>([], (db) => db.labelValues(name, m, mint, maxt, hints)),
       metricMetadata: () => withDb<MetricMetadata[]>([], (db) => db.metricMetadata()),
     };
   }

@@ -117,7 +117,8 @@ export class Head implements PostingsSource {
     return this.byId.size;
   }
 
-  private internLabel(l: Label): Label {
+  /** The head's shared Label object equal to `l`. */
+  internLabel(l: Label): Label {
     let values = this.labelPairs.get(l.name);
     if (!values) this.labelPairs.set(l.name, (values = new Map()));
     let have = values.get(l.value);
@@ -136,9 +137,10 @@ export class Head implements PostingsSource {
   /**
    * Creates a series (labels canonical, not present yet); `id` is given on WAL replay. A frozen label array is the
    * mapper's, immutable and kept as long as the mapper caches the series: the head shares it instead of a copy.
+   * `interned`: the caller hands over the array, its pairs already the head's shared ones (WAL replay).
    */
-  create(labels: readonly Label[], hash: number, id = this.nextId): HeadSeries {
-    const own = Object.isFrozen(labels) ? (labels as Label[]) : labels.map((l) => this.internLabel(l));
+  create(labels: readonly Label[], hash: number, id = this.nextId, interned = false): HeadSeries {
+    const own = interned || Object.isFrozen(labels) ? (labels as Label[]) : labels.map((l) => this.internLabel(l));
     const s = new HeadSeries(id, own, hash, this);
     if (id >= this.nextId) this.nextId = id + 1;
     const hit = this.byHash.get(hash);

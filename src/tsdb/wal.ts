@@ -239,7 +239,8 @@ export function decodeSeriesPayload(payload: Uint8Array, pairs?: LabelPairDecode
   for (let i = 0; i < n; i++) {
     const id = readUvarint();
     const nl = readUvarint();
-    const labels: Label[] = [];
+    // Sized up front: an array grown by push keeps room for 17 entries, and the head keeps this one.
+    const labels = new Array<Label>(nl);
     for (let j = 0; j < nl; j++) {
       const from = off;
       const nameLen = readUvarint();
@@ -248,7 +249,7 @@ export function decodeSeriesPayload(payload: Uint8Array, pairs?: LabelPairDecode
       const valueLen = readUvarint();
       const valueStart = off;
       off += valueLen;
-      labels.push(decoder.pair(payload, from, nameStart, nameStart + nameLen, valueStart, off));
+      labels[j] = decoder.pair(payload, from, nameStart, nameStart + nameLen, valueStart, off);
     }
     out.push({ id, labels });
   }

@@ -173,6 +173,12 @@ async function countStored(
   };
 }
 
+/** CPU seconds (user + system, all threads) a process has used so far (/proc/<pid>/stat, 100 ticks a second). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 function vmRssBytes(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) * 1024 : NaN;
@@ -668,6 +674,8 @@ export async function benchStore(
 
 /** One system's ingest of one shape: rates, and its whole-process RSS growth per series over the ingest. */
 export interface ShapeFigures extends IngestFigures {
+  /** CPU seconds the process used during the ingest: on a machine shared with other work, steadier than rates. */
+  cpuSeconds: number;
   rssBeforeBytes: number;
   rssAfterBytes: number;
   rssBytesPerSeries: number;
@@ -677,17 +685,27 @@ export interface IngestShapesResult {
   series: number;
   rounds: number;
   concurrency: number;
-  shapes: { shape: 'in order' | 'out of order'; promdog: ShapeFigures; victoriaMetrics: ShapeFigures }[];
+  shapes: { shape: Shape; promdog: ShapeFigures; victoriaMetrics: ShapeFigures }[];
 }
+
+const SHAPES = ['in order', 'out of order'] as const;
+type Shape = (typeof SHAPES)[number];
 
 /**
  * Ingest in order (each worker its own hosts) and out of order (each later round of every series from one worker,
  * all in flight together), promdog then VictoriaMetrics, each in a fresh process per shape; RSS is read 2 s after
  * the ingest (VictoriaMetrics' after a force_flush).
- *   node --max-semi-space-size=64 dist/bench/store.js shapes [series] [rounds]
+ *   node --max-semi-space-size=64 dist/bench/store.js shapes [series] [rounds] ['in order' | 'out of order']
  */
 export async function benchIngestShapes(
-  opts: { series?: number; rounds?: number; concurrency?: number; cpuProfDir?: string; log?: (s: string) => void } = {},
+  opts: {
+    series?: number;
+    rounds?: number;
+    concurrency?: number;
+    shapes?: readonly Shape[];
+    cpuProfDir?: string;
+    log?: (s: string) => void;
+  } = {},
 ): Promise<IngestShapesResult> {
   const series = opts.series ?? 200_000;
   const rounds = opts.rounds ?? 10;
@@ -701,7 +719,7 @@ export async function benchIngestShapes(
   const samples = series * steps;
   const result: IngestShapesResult = { series, rounds, concurrency, shapes: [] };
   try {
-    for (const shape of ['in order', 'out of order'] as const) {
+    for (const shape of opts.shapes ?? SHAPES) {
       const bodies =
         shape === 'in order'
           ? splitRounds(makeBodies(series, concurrency, steps, 1, t0, 's', 'agent'), steps)
@@ -715,8 +733,10 @@ export async function benchIngestShapes(
       ) => {
         await sleep(1000);
         const rssBefore = vmRssBytes(pid);
+        const cpuBefore = cpuSeconds(pid);
         const run = await ingestRun(target, bodies, dispatcher);
         await afterIngest();
+        const cpu = cpuSeconds(pid) - cpuBefore;
         const stored = await countStored(baseUrl, headers, t0, endS);
         expectStored(target.name, 'series', stored.series, series);
         expectStored(target.name, 'samples', stored.samples, samples);
@@ -724,6 +744,7 @@ export async function benchIngestShapes(
         const rssAfter = vmRssBytes(pid);
         return {
           ...ingestFigures(run, stored, series, samples),
+          cpuSeconds: cpu,
           rssBeforeBytes: rssBefore,
           rssAfterBytes: rssAfter,
           rssBytesPerSeries: (rssAfter - rssBefore) / series,
@@ -747,7 +768,7 @@ export async function benchIngestShapes(
       }
       const line = (f: ShapeFigures) =>
         `${Math.round(f.samplesPerSec).toLocaleString()} samples/s (creation ${Math.round(f.creationSamplesPerSec).toLocaleString()}, ` +
-        `steady ${Math.round(f.steadySamplesPerSec).toLocaleString()}), RSS ${(f.rssBeforeBytes / 2 ** 20).toFixed(0)} → ` +
+        `steady ${Math.round(f.steadySamplesPerSec).toLocaleString()}), ${f.cpuSeconds.toFixed(1)} CPU s, RSS ${(f.rssBeforeBytes / 2 ** 20).toFixed(0)} → ` +
         `${(f.rssAfterBytes / 2 ** 20).toFixed(0)} MiB = ${Math.round(f.rssBytesPerSeries)} B/series`;
       log(`${shape}, ${series} series × ${steps} points: promdog ${line(promdog)}`);
       log(`${shape}: VictoriaMetrics ${line(victoriaMetrics)}`);
@@ -755,6 +776,7 @@ export async function benchIngestShapes(
         `${shape}: promdog / VictoriaMetrics: all ${(promdog.samplesPerSec / victoriaMetrics.samplesPerSec).toFixed(2)}, ` +
           `creation ${(promdog.creationSamplesPerSec / victoriaMetrics.creationSamplesPerSec).toFixed(2)}, ` +
           `steady ${(promdog.steadySamplesPerSec / victoriaMetrics.steadySamplesPerSec).toFixed(2)}, ` +
+          `CPU s ${(promdog.cpuSeconds / victoriaMetrics.cpuSeconds).toFixed(2)}, ` +
           `RSS/series ${(promdog.rssBytesPerSeries / victoriaMetrics.rssBytesPerSeries).toFixed(2)}`,
       );
       result.shapes.push({ shape, promdog, victoriaMetrics });
@@ -766,10 +788,14 @@ export async function benchIngestShapes(
 }
 
 if (process.argv[1] && import.meta.url === `file://${process.argv[1]}` && process.argv[2] === 'shapes') {
-  const [series, rounds] = process.argv.slice(3).map(Number);
+  const [series, rounds] = process.argv.slice(3, 5).map(Number);
+  const shape = process.argv[5];
+  if (shape !== undefined && !(SHAPES as readonly string[]).includes(shape))
+    throw new Error(`unknown shape ${JSON.stringify(shape)}: ${SHAPES.join(' or ')}`);
   const r = await benchIngestShapes({
     ...(series ? { series } : {}),
     ...(rounds ? { rounds } : {}),
+    ...(shape ? { shapes: [shape as Shape] } : {}),
     ...(process.env.PROMDOG_CPU_PROF_DIR ? { cpuProfDir: process.env.PROMDOG_CPU_PROF_DIR } : {}),
     log: (s) => console.log(s),
   });

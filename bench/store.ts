@@ -17,7 +17,7 @@
 //   node --max-semi-space-size=64 dist/bench/store.js [series] [rounds] [bytesSeries]
 // With PROMDOG_CPU_PROF_DIR=<dir>, each promdog process writes a CPU profile there (bench/server-probe.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -365,7 +365,10 @@ async function startPromdog(
     PROMDOG_GC_STATS_FILE: join(dataDir, 'gc-stats.json'),
     ...(cpuProfDir ? { PROMDOG_CPU_PROF_DIR: cpuProfDir } : {}),
   };
-  const pd = await spawnPromdog(['--data-dir', dataDir], env);
+  // The default per-tenant series limit follows the machine's memory; the 1M-series runs are past it.
+  const config = join(dataDir, 'promdog.yml');
+  writeFileSync(config, 'storage:\n  max_active_series_per_tenant: 2000000\n');
+  const pd = await spawnPromdog(['--data-dir', dataDir, '--config', config], env);
   return { pd, key: readFileSync(join(dataDir, 'tenant-api-token-default'), 'utf8').trim(), dataDir };
 }
 

@@ -229,7 +229,14 @@ async function startVictoriaMetrics(): Promise<VictoriaMetrics> {
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(
     VM_BIN,
-    [`-storageDataPath=${dataDir}`, `-httpListenAddr=127.0.0.1:${port}`, '-retentionPeriod=30d', '-loggerLevel=ERROR'],
+    [
+      `-storageDataPath=${dataDir}`,
+      `-httpListenAddr=127.0.0.1:${port}`,
+      '-retentionPeriod=30d',
+      '-loggerLevel=ERROR',
+      // Its default (300k) refuses the counting queries of the 1M-series runs.
+      '-search.maxUniqueTimeseries=2000000',
+    ],
     {
       stdio: ['ignore', 'ignore', 'pipe'],
     },
@@ -753,6 +760,10 @@ export async function benchIngestShapes(
           rssBytesPerSeries: (rssAfter - rssBefore) / series,
         };
       };
+      const line = (f: ShapeFigures) =>
+        `${Math.round(f.samplesPerSec).toLocaleString()} samples/s (creation ${Math.round(f.creationSamplesPerSec).toLocaleString()}, ` +
+        `steady ${Math.round(f.steadySamplesPerSec).toLocaleString()}), ${f.cpuSeconds.toFixed(1)} CPU s, RSS ${(f.rssBeforeBytes / 2 ** 20).toFixed(0)} → ` +
+        `${(f.rssAfterBytes / 2 ** 20).toFixed(0)} MiB = ${Math.round(f.rssBytesPerSeries)} B/series`;
       const p = await startPromdog(opts.cpuProfDir);
       let promdog: ShapeFigures;
       try {
@@ -761,6 +772,7 @@ export async function benchIngestShapes(
       } finally {
         await stopPromdog(p);
       }
+      log(`${shape}, ${series} series × ${steps} points: promdog ${line(promdog)}`);
       const vm = await startVictoriaMetrics();
       let victoriaMetrics: ShapeFigures;
       try {
@@ -769,11 +781,6 @@ export async function benchIngestShapes(
       } finally {
         await vm.stop();
       }
-      const line = (f: ShapeFigures) =>
-        `${Math.round(f.samplesPerSec).toLocaleString()} samples/s (creation ${Math.round(f.creationSamplesPerSec).toLocaleString()}, ` +
-        `steady ${Math.round(f.steadySamplesPerSec).toLocaleString()}), ${f.cpuSeconds.toFixed(1)} CPU s, RSS ${(f.rssBeforeBytes / 2 ** 20).toFixed(0)} → ` +
-        `${(f.rssAfterBytes / 2 ** 20).toFixed(0)} MiB = ${Math.round(f.rssBytesPerSeries)} B/series`;
-      log(`${shape}, ${series} series × ${steps} points: promdog ${line(promdog)}`);
       log(`${shape}: VictoriaMetrics ${line(victoriaMetrics)}`);
       log(
         `${shape}: promdog / VictoriaMetrics: all ${(promdog.samplesPerSec / victoriaMetrics.samplesPerSec).toFixed(2)}, ` +

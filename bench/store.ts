@@ -17,7 +17,7 @@
 //   node --max-semi-space-size=64 dist/bench/store.js [series] [rounds] [bytesSeries]
 // With PROMDOG_CPU_PROF_DIR=<dir>, each promdog process writes a CPU profile there (bench/server-probe.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -54,18 +54,55 @@ export function makeBodies(
     const bodies: Buffer[] = [];
     for (let k0 = 0; k0 < steps; k0 += pointsPerSeries) {
       const kEnd = Math.min(steps, k0 + pointsPerSeries);
-      for (let from = lo; from < hi; from += seriesPerRequest) {
-        const parts: string[] = [];
-        for (let i = from; i < Math.min(hi, from + seriesPerRequest); i++) {
-          let pts = '';
-          for (let k = k0; k < kEnd; k++) pts += `${k > k0 ? ',' : ''}[${t0 + k * STEP_S},${seriesValue(mix, i, k)}]`;
-          parts.push(`${prefixes[i - lo]}${pts}]}`);
-        }
-        bodies.push(deflateSync(`{"series":[${parts.join(',')}]}`));
-      }
+      bodies.push(...stepBodies(lo, hi, k0, kEnd, seriesPerRequest, prefixes, t0, mix));
     }
     return bodies;
   });
+}
+
+/** Bodies of series [lo, hi) (prefixes[i - lo] each) with points of steps [k0, kEnd), seriesPerRequest a body. */
+function stepBodies(
+  lo: number,
+  hi: number,
+  k0: number,
+  kEnd: number,
+  seriesPerRequest: number,
+  prefixes: string[],
+  t0: number,
+  mix: ValueMix,
+): Buffer[] {
+  const bodies: Buffer[] = [];
+  for (let from = lo; from < hi; from += seriesPerRequest) {
+    const parts: string[] = [];
+    for (let i = from; i < Math.min(hi, from + seriesPerRequest); i++) {
+      let pts = '';
+      for (let k = k0; k < kEnd; k++) pts += `${k > k0 ? ',' : ''}[${t0 + k * STEP_S},${seriesValue(mix, i, k)}]`;
+      parts.push(`${prefixes[i - lo]}${pts}]}`);
+    }
+    bodies.push(deflateSync(`{"series":[${parts.join(',')}]}`));
+  }
+  return bodies;
+}
+
+/**
+ * The out-of-order shape: the creation round split between the workers as makeBodies does, then each later step
+ * of every series sent by one worker (step k by worker (k - 1) mod workers), all workers at once, so the steps of
+ * one series arrive in any order, as flushes of one Agent retried or sent over several connections do.
+ */
+function makeInterleavedBodies(
+  series: number,
+  workers: number,
+  steps: number,
+  t0: number,
+  tag: string,
+  mix: ValueMix,
+): IngestBodies {
+  const prefixes = Array.from({ length: series }, (_, i) => seriesPrefix(i, tag));
+  const steady: Buffer[][] = Array.from({ length: workers }, () => []);
+  for (let k = 1; k < steps; k++) {
+    steady[(k - 1) % workers]!.push(...stepBodies(0, series, k, k + 1, POINTS_PER_REQUEST, prefixes, t0, mix));
+  }
+  return { creation: makeBodies(series, workers, 1, 1, t0, tag, mix), steady };
 }
 
 export interface Target {
@@ -136,6 +173,12 @@ async function countStored(
   };
 }
 
+/** CPU seconds (user + system, all threads) a process has used so far (/proc/<pid>/stat, 100 ticks a second). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 function vmRssBytes(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) * 1024 : NaN;
@@ -171,6 +214,7 @@ process.on('exit', () => {
 
 interface VictoriaMetrics {
   url: string;
+  pid: number;
   dataDir: string;
   /** Flushes buffered rows to searchable, on-disk parts. */
   forceFlush(): Promise<void>;
@@ -185,7 +229,14 @@ async function startVictoriaMetrics(): Promise<VictoriaMetrics> {
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(
     VM_BIN,
-    [`-storageDataPath=${dataDir}`, `-httpListenAddr=127.0.0.1:${port}`, '-retentionPeriod=30d', '-loggerLevel=ERROR'],
+    [
+      `-storageDataPath=${dataDir}`,
+      `-httpListenAddr=127.0.0.1:${port}`,
+      '-retentionPeriod=30d',
+      '-loggerLevel=ERROR',
+      // Its default (300k) refuses the counting queries of the 1M-series runs.
+      '-search.maxUniqueTimeseries=2000000',
+    ],
     {
       stdio: ['ignore', 'ignore', 'pipe'],
     },
@@ -223,6 +274,7 @@ async function startVictoriaMetrics(): Promise<VictoriaMetrics> {
   };
   return {
     url,
+    pid: child.pid!,
     dataDir,
     forceFlush: async () => void (await get('/internal/force_flush')),
     async forceMerge(fromSec, toSec) {
@@ -320,7 +372,10 @@ async function startPromdog(
     PROMDOG_GC_STATS_FILE: join(dataDir, 'gc-stats.json'),
     ...(cpuProfDir ? { PROMDOG_CPU_PROF_DIR: cpuProfDir } : {}),
   };
-  const pd = await spawnPromdog(['--data-dir', dataDir], env);
+  // The default per-tenant series limit follows the machine's memory; the 1M-series runs are past it.
+  const config = join(dataDir, 'promdog.yml');
+  writeFileSync(config, 'storage:\n  max_active_series_per_tenant: 2000000\n');
+  const pd = await spawnPromdog(['--data-dir', dataDir, '--config', config], env);
   return { pd, key: readFileSync(join(dataDir, 'tenant-api-token-default'), 'utf8').trim(), dataDir };
 }
 
@@ -338,18 +393,24 @@ function vmTarget(url: string): Target {
   return { name: 'VictoriaMetrics', url: `${url}/datadog/api/v1/series`, headers: {}, okStatus: 202 };
 }
 
-/** The creation round (each worker's first bodies: every series new), then the steady-state rounds. */
-async function ingestRun(target: Target, perWorker: Buffer[][], steps: number, dispatcher: Agent) {
-  const creation = await send(
-    target,
-    perWorker.map((b) => b.slice(0, b.length / steps)),
-    dispatcher,
-  );
-  const steady = await send(
-    target,
-    perWorker.map((b) => b.slice(b.length / steps)),
-    dispatcher,
-  );
+/** Per worker, the bodies of the creation round (every series new) and of the steady-state rounds after it. */
+interface IngestBodies {
+  creation: Buffer[][];
+  steady: Buffer[][];
+}
+
+/** makeBodies' bodies with one point per series per body split into the creation round and the later rounds. */
+function splitRounds(perWorker: Buffer[][], steps: number): IngestBodies {
+  return {
+    creation: perWorker.map((b) => b.slice(0, b.length / steps)),
+    steady: perWorker.map((b) => b.slice(b.length / steps)),
+  };
+}
+
+/** The creation round, then the steady-state rounds. */
+async function ingestRun(target: Target, bodies: IngestBodies, dispatcher: Agent) {
+  const creation = await send(target, bodies.creation, dispatcher);
+  const steady = await send(target, bodies.steady, dispatcher);
   const failed = creation.failed + steady.failed;
   if (failed)
     throw new Error(`${target.name}: ${failed} requests failed, first: ${creation.firstError ?? steady.firstError}`);
@@ -538,7 +599,7 @@ export async function benchStore(
       const pid = p.pd.child.pid!;
       const rssBefore = vmRssBytes(pid);
       const heapBefore = await selfMetric(p.pd.url, 'promdog_nodejs_heap_size_used_bytes');
-      const run = await ingestRun(promdogTarget(p.pd.url, p.key), bodies, steps, dispatcher);
+      const run = await ingestRun(promdogTarget(p.pd.url, p.key), splitRounds(bodies, steps), dispatcher);
       await sleep(2000);
       const rssAfter = vmRssBytes(pid);
       // A full GC (bench/server-probe.ts): what stays is what the series hold.
@@ -577,7 +638,7 @@ export async function benchStore(
     const vm = await startVictoriaMetrics();
     let vmIngest: StoreBenchResult['ingest']['victoriaMetrics'];
     try {
-      const run = await ingestRun(vmTarget(vm.url), bodies, steps, dispatcher);
+      const run = await ingestRun(vmTarget(vm.url), splitRounds(bodies, steps), dispatcher);
       const flushStart = performance.now();
       await vm.forceFlush();
       const flushSeconds = (performance.now() - flushStart) / 1000;
@@ -621,7 +682,135 @@ export async function benchStore(
   }
 }
 
-if (process.argv[1] && import.meta.url === `file://${process.argv[1]}`) {
+/** One system's ingest of one shape: rates, and its whole-process RSS growth per series over the ingest. */
+export interface ShapeFigures extends IngestFigures {
+  /** CPU seconds the process used during the ingest: on a machine shared with other work, steadier than rates. */
+  cpuSeconds: number;
+  rssBeforeBytes: number;
+  rssAfterBytes: number;
+  rssBytesPerSeries: number;
+}
+
+export interface IngestShapesResult {
+  series: number;
+  rounds: number;
+  concurrency: number;
+  shapes: { shape: Shape; promdog: ShapeFigures; victoriaMetrics: ShapeFigures }[];
+}
+
+const SHAPES = ['in order', 'out of order'] as const;
+type Shape = (typeof SHAPES)[number];
+
+/**
+ * Ingest in order (each worker its own hosts) and out of order (each later round of every series from one worker,
+ * all in flight together), promdog then VictoriaMetrics, each in a fresh process per shape; RSS is read 2 s after
+ * the ingest (VictoriaMetrics' after a force_flush).
+ *   node --max-semi-space-size=64 dist/bench/store.js shapes [series] [rounds] ['in order' | 'out of order']
+ */
+export async function benchIngestShapes(
+  opts: {
+    series?: number;
+    rounds?: number;
+    concurrency?: number;
+    shapes?: readonly Shape[];
+    cpuProfDir?: string;
+    log?: (s: string) => void;
+  } = {},
+): Promise<IngestShapesResult> {
+  const series = opts.series ?? 200_000;
+  const rounds = opts.rounds ?? 10;
+  const concurrency = opts.concurrency ?? 4;
+  const log = opts.log ?? (() => {});
+  const dispatcher = new Agent({ connections: concurrency * 2, bodyTimeout: 120_000, headersTimeout: 120_000 });
+  const steps = rounds + 1;
+  const nowS = Math.floor(Date.now() / 1000);
+  const t0 = Math.floor((nowS - 120 - steps * STEP_S) / STEP_S) * STEP_S;
+  const endS = t0 + steps * STEP_S;
+  const samples = series * steps;
+  const result: IngestShapesResult = { series, rounds, concurrency, shapes: [] };
+  try {
+    for (const shape of opts.shapes ?? SHAPES) {
+      const bodies =
+        shape === 'in order'
+          ? splitRounds(makeBodies(series, concurrency, steps, 1, t0, 's', 'agent'), steps)
+          : makeInterleavedBodies(series, concurrency, steps, t0, 's', 'agent');
+      const measure = async (
+        target: Target,
+        pid: number,
+        baseUrl: string,
+        headers: Record<string, string>,
+        afterIngest: () => Promise<void>,
+      ) => {
+        await sleep(1000);
+        const rssBefore = vmRssBytes(pid);
+        const cpuBefore = cpuSeconds(pid);
+        const run = await ingestRun(target, bodies, dispatcher);
+        await afterIngest();
+        const cpu = cpuSeconds(pid) - cpuBefore;
+        const stored = await countStored(baseUrl, headers, t0, endS);
+        expectStored(target.name, 'series', stored.series, series);
+        expectStored(target.name, 'samples', stored.samples, samples);
+        await sleep(2000);
+        const rssAfter = vmRssBytes(pid);
+        return {
+          ...ingestFigures(run, stored, series, samples),
+          cpuSeconds: cpu,
+          rssBeforeBytes: rssBefore,
+          rssAfterBytes: rssAfter,
+          rssBytesPerSeries: (rssAfter - rssBefore) / series,
+        };
+      };
+      const line = (f: ShapeFigures) =>
+        `${Math.round(f.samplesPerSec).toLocaleString()} samples/s (creation ${Math.round(f.creationSamplesPerSec).toLocaleString()}, ` +
+        `steady ${Math.round(f.steadySamplesPerSec).toLocaleString()}), ${f.cpuSeconds.toFixed(1)} CPU s, RSS ${(f.rssBeforeBytes / 2 ** 20).toFixed(0)} → ` +
+        `${(f.rssAfterBytes / 2 ** 20).toFixed(0)} MiB = ${Math.round(f.rssBytesPerSeries)} B/series`;
+      const p = await startPromdog(opts.cpuProfDir);
+      let promdog: ShapeFigures;
+      try {
+        const auth = { authorization: `Bearer ${p.key}` };
+        promdog = await measure(promdogTarget(p.pd.url, p.key), p.pd.child.pid!, p.pd.url, auth, async () => {});
+      } finally {
+        await stopPromdog(p);
+      }
+      log(`${shape}, ${series} series × ${steps} points: promdog ${line(promdog)}`);
+      const vm = await startVictoriaMetrics();
+      let victoriaMetrics: ShapeFigures;
+      try {
+        // Its rows become searchable after a flush.
+        victoriaMetrics = await measure(vmTarget(vm.url), vm.pid, vm.url, {}, () => vm.forceFlush());
+      } finally {
+        await vm.stop();
+      }
+      log(`${shape}: VictoriaMetrics ${line(victoriaMetrics)}`);
+      log(
+        `${shape}: promdog / VictoriaMetrics: all ${(promdog.samplesPerSec / victoriaMetrics.samplesPerSec).toFixed(2)}, ` +
+          `creation ${(promdog.creationSamplesPerSec / victoriaMetrics.creationSamplesPerSec).toFixed(2)}, ` +
+          `steady ${(promdog.steadySamplesPerSec / victoriaMetrics.steadySamplesPerSec).toFixed(2)}, ` +
+          `CPU s ${(promdog.cpuSeconds / victoriaMetrics.cpuSeconds).toFixed(2)}, ` +
+          `RSS/series ${(promdog.rssBytesPerSeries / victoriaMetrics.rssBytesPerSeries).toFixed(2)}`,
+      );
+      result.shapes.push({ shape, promdog, victoriaMetrics });
+    }
+    return result;
+  } finally {
+    await dispatcher.close();
+  }
+}
+
+if (process.argv[1] && import.meta.url === `file://${process.argv[1]}` && process.argv[2] === 'shapes') {
+  const [series, rounds] = process.argv.slice(3, 5).map(Number);
+  const shape = process.argv[5];
+  if (shape !== undefined && !(SHAPES as readonly string[]).includes(shape))
+    throw new Error(`unknown shape ${JSON.stringify(shape)}: ${SHAPES.join(' or ')}`);
+  const r = await benchIngestShapes({
+    ...(series ? { series } : {}),
+    ...(rounds ? { rounds } : {}),
+    ...(shape ? { shapes: [shape as Shape] } : {}),
+    ...(process.env.PROMDOG_CPU_PROF_DIR ? { cpuProfDir: process.env.PROMDOG_CPU_PROF_DIR } : {}),
+    log: (s) => console.log(s),
+  });
+  console.log(JSON.stringify(r, null, 2));
+} else if (process.argv[1] && import.meta.url === `file://${process.argv[1]}`) {
   const [series, rounds, bytesSeries] = process.argv.slice(2).map(Number);
   const r = await benchStore({
     ...(series ? { series } : {}),

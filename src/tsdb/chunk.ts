@@ -59,6 +59,9 @@ export interface ChunkAppenderOptions {
   initialBytes?: number;
 }
 
+/** Shared by the head's appenders (one per series): no options object each. */
+const DEFAULT_APPENDER_OPTIONS: ChunkAppenderOptions = {};
+
 /** Appends samples (timestamps strictly increasing) to one growing chunk. */
 export class ChunkAppender {
   buf: Uint8Array;
@@ -78,7 +81,7 @@ export class ChunkAppender {
   private m = 0;
   private mDelta = 0;
 
-  constructor(private readonly opts: ChunkAppenderOptions = {}) {
+  constructor(private readonly opts: ChunkAppenderOptions = DEFAULT_APPENDER_OPTIONS) {
     this.buf = new Uint8Array(opts.initialBytes ?? 32);
   }
 

@@ -122,9 +122,7 @@ export class Compactor {
   private async truncateWal(): Promise<void> {
     const head = this.head;
     if (head.minValidTime === -Infinity) return;
-    await this.wal.truncateBefore(head.minValidTime, () =>
-      encodeSeriesRecord([...head.byId.values()].sort((a, b) => a.id - b.id)),
-    );
+    await this.wal.truncateBefore(head.minValidTime, () => encodeSeriesRecord([...head.byId.values()]));
   }
 
   /** Merges adjacent blocks that fill a window of a larger compaction range; repeats until nothing is left. */

@@ -247,6 +247,37 @@ describe('tsdb', () => {
     });
   });
 
+  test('late samples: each stored once across block cuts, re-sends counted, all back after a kill -9', async () => {
+    const data = generate(8, BASE, BASE + 12 * MIN, 10_000);
+    const crashed = await tempDir();
+    await withDb({ blockRangeMs: 2 * MIN }, async (db, dir) => {
+      // One sample per series a step; within every 4 steps the order 2, 0, 3, 1: half the samples arrive late.
+      const steps = data[0]!.timestamps.length;
+      const order: number[] = [];
+      for (let g = 0; g < steps; g += 4) order.push(...[2, 0, 3, 1].map((k) => g + k).filter((k) => k < steps));
+      const step = (k: number) =>
+        data.map((s) => ({ labels: s.labels, timestamps: [s.timestamps[k]!], values: [s.values[k]!] }));
+      let accepted = 0;
+      for (const k of order) accepted += (await db.append(step(k))).accepted;
+      assert.equal(accepted, data.length * steps);
+      const late = await db.append(step(order[order.length - 1]!));
+      assert.deepEqual(late, { accepted: 0, duplicates: data.length, rejected: {} }, 'a late step re-sent');
+      await db.flushMaintenance();
+      assert.ok(db.blockMetas().length >= 2, `blocks: ${db.blockMetas().length}`);
+      const want = expectedOf(data, -Infinity, Infinity);
+      assert.deepEqual(plain(await db.exportSeries(ALL, -Infinity, Infinity)), want);
+      // The state a kill -9 leaves: the database is never closed.
+      await cp(dir, crashed, { recursive: true });
+      const recovered = await TenantDb.open(crashed, { blockRangeMs: 2 * MIN });
+      try {
+        assert.deepEqual(plain(await recovered.exportSeries(ALL, -Infinity, Infinity)), want);
+      } finally {
+        await recovered.close();
+        await rm(crashed, { recursive: true, force: true });
+      }
+    });
+  });
+
   test('write rules: too old, identical re-send, duplicate timestamp, future, invalid timestamp', async () => {
     await withDb({ outOfOrderWindowMs: 5 * MIN }, async (db) => {
       const t = BASE + 60 * MIN;

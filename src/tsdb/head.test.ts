@@ -60,6 +60,57 @@ describe('head', () => {
     assert.equal(h.numSamples, series.length * (steps - R / 10_000));
   });
 
+  test('out-of-order samples: buffered, merged on read and before a cut, each stored and cut exactly once', () => {
+    const h = new Head(R);
+    const ls = L('m', 1);
+    const s = h.create(ls, hashLabels(ls));
+    const step = 10_000;
+    const steps = (2 * R) / step; // two block ranges, several chunks each
+    // A fixed shuffle (multiplier coprime with steps): every timestamp once, most of them out of order.
+    const order = Array.from({ length: steps }, (_, k) => (k * 7919) % steps);
+    const value = (k: number) => (k % 5 === 0 ? k : Math.sin(k));
+    let outOfOrder = 0;
+    for (const k of order) {
+      if (k * step < s.maxT) outOfOrder++;
+      assert.equal(h.append(s, k * step, value(k), UNBOUNDED_WINDOW), AppendOutcome.Appended);
+    }
+    assert.ok(outOfOrder > steps / 2, `${outOfOrder} samples out of order`);
+    assert.equal(h.numSamples, steps);
+    // Re-sends: identical → Identical, another value → DuplicateTimestamp, whether the sample sits in a chunk or
+    // in the out-of-order buffer.
+    for (const k of order.slice(-40)) {
+      assert.equal(h.append(s, k * step, value(k), UNBOUNDED_WINDOW), AppendOutcome.Identical);
+      assert.equal(h.append(s, k * step, value(k) + 1, UNBOUNDED_WINDOW), AppendOutcome.DuplicateTimestamp);
+    }
+    assert.ok(s.outOfOrderCount > 0, 'some samples still buffered');
+    assert.equal(s.minT, 0);
+    assert.ok(h.hasChunkIn(s, 0, 0));
+    const all = (mint = -Infinity, maxt = Infinity) => decodeChunks(h.chunksIn(s, mint, maxt), mint, maxt);
+    const want = (from: number, to: number) => Array.from({ length: to - from }, (_, k) => from + k);
+    const d = all(0, R - 1)!;
+    assert.deepEqual(
+      [...d.timestamps],
+      want(0, R / step).map((k) => k * step),
+    );
+    assert.deepEqual([...d.values], want(0, R / step).map(value));
+    // Late samples again after the read, then a block cut of the first range: every sample in it once.
+    const late = [steps - 3, 5].map((k) => k * step + 1);
+    for (const t of late) assert.equal(h.append(s, t, -1, UNBOUNDED_WINDOW), AppendOutcome.Appended);
+    h.sealBefore(R);
+    const [cut, ...more] = [...h.chunksInRange(0, R)];
+    assert.equal(more.length, 0);
+    const block = decodeChunks(cut!.chunks, 0, R - 1)!;
+    assert.deepEqual(
+      [...block.timestamps],
+      [...want(0, R / step).map((k) => k * step), 5 * step + 1].sort((a, b) => a - b),
+    );
+    h.truncateBefore(R);
+    const rest = all()!;
+    const restWant = [...want(R / step, steps).map((k) => k * step), (steps - 3) * step + 1].sort((a, b) => a - b);
+    assert.deepEqual([...rest.timestamps], restWant);
+    assert.equal(h.numSamples, restWant.length);
+  });
+
   test('latestSample: the newest sample in range, a stale marker bit for bit, decoding only when it must', () => {
     const h = new Head(R);
     const ls = L('m', 1);

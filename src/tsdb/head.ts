@@ -8,6 +8,9 @@ import type { SeriesData } from '../model/storage.js';
 
 // The head: the newest data, in memory. Series are found by label hash (collisions chained), each holds closed
 // chunks plus one open chunk. Chunks never cross a block-range boundary, so cutting a block moves whole chunks.
+// Samples older than their series' newest wait, unencoded and sorted, in the series' out-of-order buffer (as in
+// Prometheus' out-of-order head chunk): re-encoding the chunks for every late sample cost far more than the append.
+// The buffer is merged into the chunks when it fills, when a read needs its range and before a block is cut.
 
 export enum AppendOutcome {
   Appended = 0,
@@ -25,6 +28,9 @@ export interface AppendWindow {
 
 export const UNBOUNDED_WINDOW: AppendWindow = { inOrderBefore: -Infinity, outOfOrderBefore: -Infinity };
 
+/** Out-of-order samples a series buffers before they are merged into its chunks (Prometheus' default too). */
+export const OUT_OF_ORDER_CAPACITY = 32;
+
 export class HeadSeries {
   /**
    * Closed chunks, oldest first, as triples (arena reference, minT, maxT): one array instead of three saves ~300
@@ -37,6 +43,12 @@ export class HeadSeries {
   maxT = -Infinity;
   /** Set when the head drops the series: a SeriesRef still holding it must look the labels up again. */
   removed = false;
+  /**
+   * Out-of-order samples not merged into the chunks yet, as pairs [t0, v0, t1, v1, ...] sorted by time, each time
+   * before maxT and in no chunk; `outOfOrderCount` pairs are in use.
+   */
+  outOfOrder: Float64Array | undefined;
+  outOfOrderCount = 0;
 
   constructor(
     readonly id: number,
@@ -47,8 +59,8 @@ export class HeadSeries {
   ) {}
 
   get minT(): number {
-    if (this.chunks.length > 0) return this.chunks[1]!;
-    return this.open ? this.open.minT : Infinity;
+    const inOrder = this.chunks.length > 0 ? this.chunks[1]! : this.open ? this.open.minT : Infinity;
+    return this.outOfOrderCount > 0 && this.outOfOrder![0]! < inOrder ? this.outOfOrder![0]! : inOrder;
   }
 }
 
@@ -69,8 +81,44 @@ class PostingsList {
   }
 }
 
+/**
+ * The head's series by ID. IDs are handed out densely in increasing order, so an array indexed by ID (a hole where a
+ * series was dropped, 4 bytes each) costs less than a Map's entries and its rehashing as it grows: at 1M series the
+ * Map was ~25 bytes a series and a good part of WAL replay's time.
+ */
+class SeriesById {
+  private slots: (HeadSeries | undefined)[] = [];
+  size = 0;
+
+  get(id: number): HeadSeries | undefined {
+    return this.slots[id];
+  }
+
+  set(s: HeadSeries): void {
+    const slots = this.slots;
+    // Filled up to the ID first: an index far past the end would turn the array into a slow dictionary.
+    while (slots.length < s.id) slots.push(undefined);
+    if (slots[s.id] === undefined) this.size++;
+    slots[s.id] = s;
+  }
+
+  delete(id: number): void {
+    if (this.slots[id] === undefined) return;
+    this.slots[id] = undefined;
+    this.size--;
+  }
+
+  /** The series in ID order. */
+  *values(): Generator<HeadSeries> {
+    for (const s of this.slots) if (s !== undefined) yield s;
+  }
+}
+
 const f64 = new Float64Array(2);
 const u32 = new Uint32Array(f64.buffer);
+/** Where storedValue() decodes the one sample it looks for. */
+const lookupT = new Float64Array(1);
+const lookupV = new Float64Array(1);
 
 function sameBits(a: number, b: number): boolean {
   f64[0] = a;
@@ -80,7 +128,7 @@ function sameBits(a: number, b: number): boolean {
 
 export class Head implements PostingsSource {
   private readonly byHash = new Map<number, HeadSeries | HeadSeries[]>();
-  readonly byId = new Map<number, HeadSeries>();
+  readonly byId = new SeriesById();
   private index = new Map<string, Map<string, PostingsList>>();
   private all = new PostingsList();
   /** One shared Label object per distinct name/value pair: most pairs (job, type, __name__) repeat across series. */
@@ -102,7 +150,8 @@ export class Head implements PostingsSource {
     return this.byId.size;
   }
 
-  private internLabel(l: Label): Label {
+  /** The head's shared Label object equal to `l`. */
+  internLabel(l: Label): Label {
     let values = this.labelPairs.get(l.name);
     if (!values) this.labelPairs.set(l.name, (values = new Map()));
     let have = values.get(l.value);
@@ -121,16 +170,17 @@ export class Head implements PostingsSource {
   /**
    * Creates a series (labels canonical, not present yet); `id` is given on WAL replay. A frozen label array is the
    * mapper's, immutable and kept as long as the mapper caches the series: the head shares it instead of a copy.
+   * `interned`: the caller hands over the array, its pairs already the head's shared ones (WAL replay).
    */
-  create(labels: readonly Label[], hash: number, id = this.nextId): HeadSeries {
-    const own = Object.isFrozen(labels) ? (labels as Label[]) : labels.map((l) => this.internLabel(l));
+  create(labels: readonly Label[], hash: number, id = this.nextId, interned = false): HeadSeries {
+    const own = interned || Object.isFrozen(labels) ? (labels as Label[]) : labels.map((l) => this.internLabel(l));
     const s = new HeadSeries(id, own, hash, this);
     if (id >= this.nextId) this.nextId = id + 1;
     const hit = this.byHash.get(hash);
     if (hit === undefined) this.byHash.set(hash, s);
     else if (Array.isArray(hit)) hit.push(s);
     else this.byHash.set(hash, [hit, s]);
-    this.byId.set(id, s);
+    this.byId.set(s);
     this.indexSeries(s);
     return s;
   }
@@ -164,7 +214,7 @@ export class Head implements PostingsSource {
       return sameBits(s.open.lastValue, v) ? AppendOutcome.Identical : AppendOutcome.DuplicateTimestamp;
     } else {
       if (t < window.outOfOrderBefore) return AppendOutcome.TooOld;
-      const outcome = this.insertOutOfOrder(s, t, v);
+      const outcome = this.appendOutOfOrder(s, t, v);
       if (outcome !== AppendOutcome.Appended) return outcome;
     }
     this.numSamples++;
@@ -202,38 +252,98 @@ export class Head implements PostingsSource {
     s.open = undefined;
   }
 
-  /** Re-encodes the chunks at and after `t` with the sample merged in (out-of-order samples are rare). */
-  private insertOutOfOrder(s: HeadSeries, t: number, v: number): AppendOutcome {
+  /** Adds a sample older than the series' newest to its out-of-order buffer, merged into the chunks when full. */
+  private appendOutOfOrder(s: HeadSeries, t: number, v: number): AppendOutcome {
+    let buf = s.outOfOrder;
+    const n = s.outOfOrderCount;
+    let lo = 0;
+    let hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (buf![2 * mid]! < t) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo < n && buf![2 * lo] === t)
+      return sameBits(buf![2 * lo + 1]!, v) ? AppendOutcome.Identical : AppendOutcome.DuplicateTimestamp;
+    const stored = this.storedValue(s, t);
+    if (stored !== undefined) return sameBits(stored, v) ? AppendOutcome.Identical : AppendOutcome.DuplicateTimestamp;
+    if (buf === undefined) buf = s.outOfOrder = new Float64Array(8);
+    else if (buf.length === 2 * n) {
+      const grown = new Float64Array(2 * buf.length);
+      grown.set(buf);
+      buf = s.outOfOrder = grown;
+    }
+    buf.copyWithin(2 * lo + 2, 2 * lo, 2 * n);
+    buf[2 * lo] = t;
+    buf[2 * lo + 1] = v;
+    s.outOfOrderCount = n + 1;
+    if (n + 1 >= OUT_OF_ORDER_CAPACITY) this.mergeOutOfOrder(s);
+    return AppendOutcome.Appended;
+  }
+
+  /** The value the series' chunks hold at `t`, if any: decodes only the chunk whose time range covers `t`. */
+  private storedValue(s: HeadSeries, t: number): number | undefined {
+    let chunk: Uint8Array | undefined;
+    const open = s.open;
+    if (open !== undefined && open.count > 0 && open.minT <= t) chunk = open.buf;
+    else {
+      const c = s.chunks;
+      for (let i = c.length - 3; i >= 0 && chunk === undefined; i -= 3) {
+        if (c[i + 2]! < t) break;
+        if (c[i + 1]! <= t) chunk = this.arena.get(c[i]!);
+      }
+    }
+    if (chunk === undefined || decodeChunk(chunk, lookupT, lookupV, 0, t, t) === 0) return undefined;
+    return lookupV[0]!;
+  }
+
+  /** Re-encodes the chunks from the series' oldest out-of-order sample on with the out-of-order samples merged in. */
+  private mergeOutOfOrder(s: HeadSeries): void {
+    const ooo = s.outOfOrder;
+    const m = s.outOfOrderCount;
+    if (ooo === undefined || m === 0) return;
     const arena = this.arena;
     const c = s.chunks;
     let first = c.length;
-    while (first > 0 && c[first - 1]! >= t) first -= 3; // `first` indexes triples
+    while (first > 0 && c[first - 1]! >= ooo[0]!) first -= 3; // `first` indexes triples
     let n = s.open ? s.open.count : 0;
     for (let i = first; i < c.length; i += 3) n += chunkSampleCount(arena.get(c[i]!));
-    const ts = new Float64Array(n + 1);
-    const vs = new Float64Array(n + 1);
+    const ts = new Float64Array(n);
+    const vs = new Float64Array(n);
     let end = 0;
     for (let i = first; i < c.length; i += 3) end = decodeChunk(arena.get(c[i]!), ts, vs, end);
     if (s.open) end = decodeChunk(s.open.buf, ts, vs, end);
-    let lo = 0;
-    let hi = end;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (ts[mid]! < t) lo = mid + 1;
-      else hi = mid;
-    }
-    if (lo < end && ts[lo] === t)
-      return sameBits(vs[lo]!, v) ? AppendOutcome.Identical : AppendOutcome.DuplicateTimestamp;
-    ts.copyWithin(lo + 1, lo, end);
-    vs.copyWithin(lo + 1, lo, end);
-    ts[lo] = t;
-    vs[lo] = v;
     for (let i = first; i < c.length; i += 3) this.closedChunkBytes -= arena.get(c[i]!).length + 2;
     c.length = first;
     s.open = undefined;
     s.maxT = first > 0 ? c[first - 1]! : -Infinity;
-    for (let i = 0; i <= end; i++) this.appendInOrder(s, ts[i]!, vs[i]!);
-    return AppendOutcome.Appended;
+    s.outOfOrder = undefined;
+    s.outOfOrderCount = 0;
+    // Both runs are sorted and share no timestamp (appendOutOfOrder refused those).
+    let i = 0;
+    let j = 0;
+    while (i < end || j < m) {
+      if (j === m || (i < end && ts[i]! < ooo[2 * j]!)) {
+        this.appendInOrder(s, ts[i]!, vs[i]!);
+        i++;
+      } else {
+        this.appendInOrder(s, ooo[2 * j]!, ooo[2 * j + 1]!);
+        j++;
+      }
+    }
+  }
+
+  /** Whether the series' out-of-order buffer holds samples in [mint, maxt]. */
+  private outOfOrderIn(s: HeadSeries, mint: number, maxt: number): boolean {
+    const n = s.outOfOrderCount;
+    if (n === 0) return false;
+    const ooo = s.outOfOrder!;
+    for (let i = 0; i < n; i++) {
+      const t = ooo[2 * i]!;
+      if (t > maxt) return false;
+      if (t >= mint) return true;
+    }
+    return false;
   }
 
   // PostingsSource
@@ -263,6 +373,7 @@ export class Head implements PostingsSource {
 
   /** Whether one of the series' chunks overlaps [mint, maxt]. */
   hasChunkIn(s: HeadSeries, mint: number, maxt: number): boolean {
+    if (this.outOfOrderIn(s, mint, maxt)) return true;
     const c = s.chunks;
     for (let i = 0; i < c.length; i += 3) if (c[i + 2]! >= mint && c[i + 1]! <= maxt) return true;
     return s.open !== undefined && s.open.count > 0 && s.open.maxT >= mint && s.open.minT <= maxt;
@@ -271,8 +382,10 @@ export class Head implements PostingsSource {
   /**
    * The series' chunks overlapping [mint, maxt] as they are now, to decode later, appended to `out`: closed chunks
    * as views of the arena (its pages are never overwritten), the open chunk copied (appends reuse its buffer).
+   * Out-of-order samples in the range are merged into the chunks first.
    */
   chunksIn(s: HeadSeries, mint: number, maxt: number, out: Uint8Array[] = []): Uint8Array[] {
+    if (this.outOfOrderIn(s, mint, maxt)) this.mergeOutOfOrder(s);
     const c = s.chunks;
     for (let i = 0; i < c.length; i += 3) {
       if (c[i + 2]! >= mint && c[i + 1]! <= maxt) out.push(this.arena.get(c[i]!));
@@ -307,12 +420,15 @@ export class Head implements PostingsSource {
   }
 
   /**
-   * Prepares [.., t1) for a block: closes open chunks that end at or before t1 so the range is made only of closed
-   * chunks, and forbids new samples before t1.
+   * Prepares [.., t1) for a block: merges out-of-order samples before t1 into the chunks, closes open chunks that
+   * end at or before t1 so the range is made only of closed chunks, and forbids new samples before t1.
    */
   sealBefore(t1: number): void {
     if (t1 > this.minValidTime) this.minValidTime = t1;
-    for (const s of this.byId.values()) if (s.open && s.openEnd <= t1) this.closeOpenChunk(s);
+    for (const s of this.byId.values()) {
+      if (s.outOfOrderCount > 0 && s.outOfOrder![0]! < t1) this.mergeOutOfOrder(s);
+      if (s.open && s.openEnd <= t1) this.closeOpenChunk(s);
+    }
   }
 
   /** Closed chunks of each series that lie in [t0, t1) (after sealBefore(t1)). */
@@ -351,7 +467,7 @@ export class Head implements PostingsSource {
         k += 3;
       }
       if (k > 0) c.splice(0, k);
-      if (s.chunks.length === 0 && !s.open) {
+      if (s.chunks.length === 0 && !s.open && s.outOfOrderCount === 0) {
         this.removeSeries(s);
         removed = true;
       } else if (s.minT < minT) minT = s.minT;
@@ -387,9 +503,7 @@ export class Head implements PostingsSource {
     this.index = new Map();
     this.all = new PostingsList();
     this.labelPairs = new Map();
-    const ids = [...this.byId.keys()].sort((a, b) => a - b);
-    for (const id of ids) {
-      const s = this.byId.get(id)!;
+    for (const s of this.byId.values()) {
       if (!Object.isFrozen(s.labels))
         for (let i = 0; i < s.labels.length; i++) s.labels[i] = this.internLabel(s.labels[i]!);
       this.indexSeries(s);
@@ -402,6 +516,7 @@ export class Head implements PostingsSource {
     let labelBytes = 0;
     for (const s of this.byId.values()) {
       if (s.open) open += s.open.buf.length;
+      if (s.outOfOrder) open += s.outOfOrder.byteLength;
       labelBytes += 32 + s.labels.length * 8;
     }
     let pairs = 0;
@@ -413,7 +528,7 @@ export class Head implements PostingsSource {
 
   get chunkCount(): number {
     let n = 0;
-    for (const s of this.byId.values()) n += s.chunks.length / 3 + (s.open ? 1 : 0);
+    for (const s of this.byId.values()) n += s.chunks.length / 3 + (s.open ? 1 : 0) + (s.outOfOrderCount > 0 ? 1 : 0);
     return n;
   }
 }

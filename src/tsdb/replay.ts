@@ -6,7 +6,14 @@ import { BlockReader, ULID_RE } from './block.js';
 import type { TsdbOptions } from './db.js';
 import { UNBOUNDED_WINDOW, type Head, type HeadSeries } from './head.js';
 import { hashLabels } from './labels.js';
-import { RECORD_SAMPLES, RECORD_SERIES, Wal, decodeSamplesPayload, decodeSeriesPayload } from './wal.js';
+import {
+  LabelPairDecoder,
+  RECORD_SAMPLES,
+  RECORD_SERIES,
+  Wal,
+  decodeSamplesPayload,
+  decodeSeriesPayload,
+} from './wal.js';
 import type { TsdbLogger } from './fsutil.js';
 
 /** Opens the blocks in `dir`, oldest first, deleting leftovers of interrupted writes and compactions. */
@@ -44,14 +51,15 @@ export async function replayWal(
   // truncation) aliases the existing series.
   const alias = new Map<number, HeadSeries>();
   let samples = 0;
+  const pairs = new LabelPairDecoder((name, value) => head.internLabel({ name, value }));
   const walOptions = { segmentBytes: opts.walSegmentBytes, logger: opts.logger };
   const wal = await Wal.open(join(dir, 'wal'), walOptions, (type, payload) => {
     if (type === RECORD_SERIES) {
-      for (const e of decodeSeriesPayload(payload)) {
+      for (const e of decodeSeriesPayload(payload, pairs)) {
         const hash = hashLabels(e.labels);
         const existing = head.get(e.labels, hash);
         if (existing) alias.set(e.id, existing);
-        else head.create(e.labels, hash, e.id);
+        else head.create(e.labels, hash, e.id, true);
       }
       return -Infinity;
     }

@@ -1,6 +1,7 @@
-// Storage engine benchmark: append throughput (WAL fsync included), bytes/sample on disk after a block cut, and
-// memory per active series.
-// Run: `node --expose-gc dist/src/tsdb/tsdb.bench.js [series] [append,bytes,memory] [samples per series in head]`.
+// Storage engine benchmark: append throughput (WAL fsync included), bytes/sample on disk after a block cut,
+// memory per active series, and the time an open takes to replay the WAL of that many active series.
+// Run: `node --expose-gc dist/src/tsdb/tsdb.bench.js [series] [append,bytes,memory,replay] [samples per series in
+// head]`.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import type { PromSeries } from '../model/prometheus.js';
 import { TenantDb } from './db.js';
 
-export type TsdbBenchPart = 'append' | 'bytes' | 'memory';
+export type TsdbBenchPart = 'append' | 'bytes' | 'memory' | 'replay';
 
 export interface TsdbBenchResult {
   appendSamplesPerSec: number;
@@ -21,6 +22,8 @@ export interface TsdbBenchResult {
   heapBytesPerSeries: number;
   rssBytesPerSeries: number;
   headMemoryEstimatePerSeries: number;
+  /** Opening a database whose WAL holds `series` series with REPLAY_ROUNDS samples each (as after a kill -9). */
+  replayMs: number;
   series: number;
   samplesPerSeriesInHead: number;
 }
@@ -121,6 +124,27 @@ async function measureAppend(
   return { appendRate: samples / secs, replayRate: total / (replayMs / 1000), walBytesPerSample: walBytes / total };
 }
 
+/** Samples per series in the WAL the replay part opens: the series were created and then had two appends. */
+const REPLAY_ROUNDS = 3;
+
+async function measureReplay(dir: string, series: number): Promise<number> {
+  const db = await TenantDb.open(dir, { futureToleranceMs: 1e15 });
+  const labels = Array.from({ length: series }, (_, i) => seriesLabels(i));
+  for (let k = 0; k < REPLAY_ROUNDS; k++) {
+    for (let from = 0; from < series; from += 10_000)
+      await db.append(batchAt(from, Math.min(10_000, series - from), k, (i) => MIX[i % 10]!, labels));
+  }
+  // Closing writes nothing more: the WAL holds what a kill -9 would leave.
+  await db.close();
+  labels.length = 0;
+  (globalThis as { gc?: () => void }).gc?.();
+  const reopened = await TenantDb.open(dir, { futureToleranceMs: 1e15 });
+  const { replayMs, headSeries } = reopened.stats();
+  await reopened.close();
+  if (headSeries !== series) throw new Error(`replay found ${headSeries} series, ${series} were written`);
+  return replayMs;
+}
+
 async function measureBytesPerSample(dir: string, series: number, kind: ValueKind | 'mix'): Promise<number> {
   const db = await TenantDb.open(dir, { futureToleranceMs: 1e15 });
   const labels = Array.from({ length: series }, (_, i) => seriesLabels(i));
@@ -190,7 +214,11 @@ export async function runTsdbBench(
       log(
         `memory per active series (${series} series, ${samplesInHead} samples each = ${samplesInHead / 360} h at 10 s): heap+arrayBuffers ${Math.round(heap)} B, RSS ${Math.round(rss)} B, head estimate ${Math.round(est)} B`,
       );
+    const replayMs = parts.has('replay') ? await measureReplay(join(base, 'replay'), series) : NaN;
+    if (parts.has('replay'))
+      log(`open with ${series} series × ${REPLAY_ROUNDS} samples in the WAL: ${Math.round(replayMs)} ms to ready`);
     return {
+      replayMs,
       appendSamplesPerSec: append.appendRate,
       replaySamplesPerSec: append.replayRate,
       walBytesPerSample: append.walBytesPerSample,

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from './fsutil.js';
 import {
+  LabelPairDecoder,
   RECORD_SAMPLES,
   RECORD_SERIES,
   Wal,
@@ -42,6 +43,28 @@ async function tempDir(): Promise<string> {
 }
 
 describe('WAL', () => {
+  test('series records: pairs decoded once each, across records, whatever their characters', () => {
+    const pairs = new LabelPairDecoder((name, value) => ({ name, value }));
+    const names = ['job', 'host', 'ünï', 'a', 'é'];
+    const values = ['', 'x', 'ünïcode', 'h-01', 'h-10', '€ 1', 'ab', 'ba', 'a'.repeat(300)];
+    const series = (from: number) =>
+      Array.from({ length: 40 }, (_, i) => ({
+        id: from + i,
+        labels: [0, 1, 2].map((k) => ({
+          name: names[(i + k) % names.length]!,
+          value: values[(i * 7 + k) % values.length]!,
+        })),
+      }));
+    const payload = (entries: ReturnType<typeof series>) => encodeSeriesRecord(entries).subarray(16);
+    const first = decodeSeriesPayload(payload(series(1)), pairs);
+    const second = decodeSeriesPayload(payload(series(41)), pairs);
+    assert.deepEqual(first, series(1));
+    assert.deepEqual(second, series(41));
+    const distinct = new Set([...first, ...second].flatMap((e) => e.labels));
+    const distinctPairs = new Set([...first, ...second].flatMap((e) => e.labels.map((l) => `${l.name}\0${l.value}`)));
+    assert.equal(distinct.size, distinctPairs.size, 'one object per distinct pair');
+  });
+
   test('append, reopen: every record back in order; concurrent appends group-commit', async () => {
     const dir = await tempDir();
     try {

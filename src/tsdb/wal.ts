@@ -171,7 +171,58 @@ export function encodeSeriesRecord(entries: readonly SeriesRecordEntry[]): Uint8
   return finishRecord(record, RECORD_SERIES);
 }
 
-export function decodeSeriesPayload(payload: Uint8Array): SeriesRecordEntry[] {
+/**
+ * Turns the label pairs of series records into Label objects, one object per distinct pair: a WAL repeats most
+ * pairs (job, __name__, host) over many series, and decoding each occurrence into new strings was most of a
+ * replay's garbage. `make` gives the object for a pair seen for the first time.
+ */
+export class LabelPairDecoder {
+  /** By FNV-1a hash of the pair's bytes (both length prefixes included); collisions chained. */
+  private readonly byHash = new Map<number, Label | Label[]>();
+
+  constructor(private readonly make: (name: string, value: string) => Label) {}
+
+  /** The pair encoded in bytes [from, to) of `buf`: name [from + 1.., nameEnd), value [valueStart, to). */
+  pair(buf: Uint8Array, from: number, nameStart: number, nameEnd: number, valueStart: number, to: number): Label {
+    let h = 0x811c9dc5;
+    for (let i = from; i < to; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
+    const hit = this.byHash.get(h);
+    if (hit !== undefined) {
+      if (!Array.isArray(hit)) {
+        if (sameString(hit.name, buf, nameStart, nameEnd) && sameString(hit.value, buf, valueStart, to)) return hit;
+      } else {
+        for (const l of hit)
+          if (sameString(l.name, buf, nameStart, nameEnd) && sameString(l.value, buf, valueStart, to)) return l;
+      }
+    }
+    const label = this.make(
+      textDecoder.decode(buf.subarray(nameStart, nameEnd)),
+      textDecoder.decode(buf.subarray(valueStart, to)),
+    );
+    if (hit === undefined) this.byHash.set(h, label);
+    else if (Array.isArray(hit)) hit.push(label);
+    else this.byHash.set(h, [hit, label]);
+    return label;
+  }
+}
+
+/** Whether UTF-8 bytes [from, to) of `buf` spell `str`. */
+function sameString(str: string, buf: Uint8Array, from: number, to: number): boolean {
+  if (to - from < str.length) return false;
+  for (let i = from, j = 0; i < to; i++, j++) {
+    const b = buf[i]!;
+    if (b >= 0x80) return textDecoder.decode(buf.subarray(from, to)) === str;
+    if (b !== str.charCodeAt(j)) return false;
+  }
+  return to - from === str.length;
+}
+
+/**
+ * Decodes a series record payload; `pairs` gives the label objects (a replay passes one that returns the head's
+ * shared ones). Without it each call shares pairs only within the payload.
+ */
+export function decodeSeriesPayload(payload: Uint8Array, pairs?: LabelPairDecoder): SeriesRecordEntry[] {
+  const decoder = pairs ?? new LabelPairDecoder((name, value) => ({ name, value }));
   const n = new DataView(payload.buffer, payload.byteOffset, 8).getUint32(0, true);
   let off = 8;
   const readUvarint = (): number => {
@@ -184,18 +235,22 @@ export function decodeSeriesPayload(payload: Uint8Array): SeriesRecordEntry[] {
       mul *= 128;
     }
   };
-  const readString = (): string => {
-    const len = readUvarint();
-    const s = textDecoder.decode(payload.subarray(off, off + len));
-    off += len;
-    return s;
-  };
   const out: SeriesRecordEntry[] = [];
   for (let i = 0; i < n; i++) {
     const id = readUvarint();
     const nl = readUvarint();
-    const labels: Label[] = [];
-    for (let j = 0; j < nl; j++) labels.push({ name: readString(), value: readString() });
+    // Sized up front: an array grown by push keeps room for 17 entries, and the head keeps this one.
+    const labels = new Array<Label>(nl);
+    for (let j = 0; j < nl; j++) {
+      const from = off;
+      const nameLen = readUvarint();
+      const nameStart = off;
+      off += nameLen;
+      const valueLen = readUvarint();
+      const valueStart = off;
+      off += valueLen;
+      labels[j] = decoder.pair(payload, from, nameStart, nameStart + nameLen, valueStart, off);
+    }
     out.push({ id, labels });
   }
   return out;

@@ -43,7 +43,15 @@ export class TenantState {
   }
 
   get entryCount(): number {
-    return this.series.size + this.sketches.size + this.checks.size;
+    let n = this.series.size + this.sketches.size + this.checks.size;
+    for (const table of Object.values(this.identities)) n += table.size;
+    return n;
+  }
+
+  /** Every cached entry: those of the entry tables, then those the identity tables own. */
+  *entries(): Generator<Entry> {
+    for (const table of [this.series, this.sketches, this.checks]) yield* table.entries();
+    for (const table of Object.values(this.identities)) yield* table.entries();
   }
 
   /** The interned label set of `labels` (sorted here by name). */
@@ -92,34 +100,31 @@ export class TenantState {
    * refer to. Runs between requests. Returns how many were evicted.
    */
   sweep(idleBefore: number, max: number): number {
-    const tables = [this.series, this.sketches, this.checks];
     let cutoff = idleBefore;
     if (this.entryCount > max) {
       const used: number[] = [];
-      for (const table of tables) for (const e of table.entries()) used.push(e.used);
+      for (const e of this.entries()) used.push(e.used);
       used.sort((a, b) => b - a);
       cutoff = Math.max(cutoff, used[Math.floor(max * 0.9)]! + 1);
     }
     const keep = (e: Entry): boolean => e.used >= cutoff;
     // Usually nothing is idle: a scan is much cheaper than rebuilding the tables.
     let idle = 0;
-    for (const table of tables) for (const e of table.entries()) if (!keep(e)) idle++;
+    for (const e of this.entries()) if (!keep(e)) idle++;
     if (idle === 0) return 0;
     const before = this.entryCount;
-    for (const table of tables) table.retain(keep);
+    for (const table of [this.series, this.sketches, this.checks]) table.retain(keep);
     for (const table of Object.values(this.identities)) table.retain(keep);
     const evicted = before - this.entryCount;
-    if (evicted > 0) this.rebuildShared(tables);
+    if (evicted > 0) this.rebuildShared();
     return evicted;
   }
 
   /**
-   * A new entry in `table` (one of this tenant's; `hash` is table.hash of the identity), its strings interned and its
-   * arrays copied (the producer owns them), its label sets still to build.
+   * A new entry, its strings interned and its arrays copied (the producer owns them), its label sets still to build;
+   * the caller files it in a table of this tenant.
    */
   create(
-    table: EntryTable,
-    hash: number,
     metric: string,
     host: string,
     device: string,
@@ -145,7 +150,6 @@ export class TenantState {
       families: [],
       refused: null,
     };
-    table.add(hash, e);
     return e;
   }
 
@@ -173,31 +177,29 @@ export class TenantState {
     return slot;
   }
 
-  private rebuildShared(tables: readonly EntryTable[]): void {
+  private rebuildShared(): void {
     this.labelSets = new LabelSetTable();
     this.families = new Map();
     this.hosts = new Map();
     this.strings = new Map();
     this.pairs = new Map();
     const seen = new Set<LabelSet>();
-    for (const table of tables) {
-      for (const e of table.entries()) {
-        for (const ls of e.sets) {
-          if (seen.has(ls)) continue;
-          seen.add(ls);
-          this.labelSets.add(ls);
-          for (const l of ls.labels) {
-            let values = this.pairs.get(l.name);
-            if (values === undefined) this.pairs.set(l.name, (values = new Map()));
-            values.set(l.value, l);
-          }
+    for (const e of this.entries()) {
+      for (const ls of e.sets) {
+        if (seen.has(ls)) continue;
+        seen.add(ls);
+        this.labelSets.add(ls);
+        for (const l of ls.labels) {
+          let values = this.pairs.get(l.name);
+          if (values === undefined) this.pairs.set(l.name, (values = new Map()));
+          values.set(l.value, l);
         }
-        for (const f of e.families) this.families.set(f.name, f);
-        if (e.slot !== null) this.hosts.set(e.host, e.slot);
-        this.string(e.metric);
-        this.string(e.host);
-        for (const tag of e.tags) this.string(tag);
       }
+      for (const f of e.families) this.families.set(f.name, f);
+      if (e.slot !== null) this.hosts.set(e.host, e.slot);
+      this.string(e.metric);
+      this.string(e.host);
+      for (const tag of e.tags) this.string(tag);
     }
   }
 }

@@ -533,8 +533,8 @@ export class Mapper {
     const sets: LabelSet[] = [];
     for (const labels of labelSets) sets.push(t.intern(labels));
     e.sets = sets;
-    if (kind === Kind.Check) e.families = [t.family(SERVICE_CHECK_METRIC, CHECK_FAMILY, e.metric)];
-    else if (kind === Kind.Series) e.families = [t.family(name, SERIES_FAMILY, e.metric)];
+    if (kind === Kind.Check) e.families = t.family(SERVICE_CHECK_METRIC, CHECK_FAMILY, e.metric).alone;
+    else if (kind === Kind.Series) e.families = t.family(name, SERIES_FAMILY, e.metric).alone;
     else e.families = SKETCH_FAMILIES[this.distributions].map((rule) => t.family(name + rule.suffix, rule, e.metric));
   }
 }

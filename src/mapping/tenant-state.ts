@@ -54,15 +54,19 @@ export class TenantState {
     for (const table of Object.values(this.identities)) yield* table.entries();
   }
 
-  /** The interned label set of `labels` (sorted here by name). */
+  /**
+   * The interned label set of `labels` (sorted here by name). A new set's labels are interned pairs, in an array of
+   * exactly their number (the rules' arrays grow by push, with room to spare).
+   */
   intern(labels: Label[]): LabelSet {
     labels.sort(byName);
     const hash = labelSetHash(labels);
     let ls = this.labelSets.find(hash, labels);
     if (ls === undefined) {
-      const frozen = Object.freeze(labels.map((l) => this.pair(l.name, l.value))) as Label[];
+      const pairs = new Array<Label>(labels.length);
+      for (let i = 0; i < labels.length; i++) pairs[i] = this.pair(labels[i]!.name, labels[i]!.value);
       ls = {
-        labels: frozen,
+        labels: Object.freeze(pairs) as Label[],
         hash,
         next: undefined,
         epoch: 0,
@@ -80,7 +84,9 @@ export class TenantState {
   family(name: string, rule: FamilyRule, metric: string): Family {
     let f = this.families.get(name);
     if (f === undefined) {
-      f = { name, type: rule.type, help: rule.help(metric), epoch: 0, unit: '', meta: null };
+      const alone: Family[] = [];
+      f = { name, type: rule.type, help: rule.help(metric), epoch: 0, unit: '', meta: null, alone };
+      alone.push(f);
       this.families.set(name, f);
     }
     return f;

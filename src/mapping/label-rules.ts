@@ -219,7 +219,7 @@ function labelName(
   naming: Naming,
 ): string {
   const n = naming.labelName(raw);
-  let taken = reserved.has(n) || (resourceNames !== null && resourceNames.has(n)) || n.startsWith('__');
+  let taken = reserved.has(n) || resourceNames?.has(n) === true || n.startsWith('__');
   for (let i = 0; !taken && i < fixedCount; i++) taken = fixed[i]!.name === n;
   return taken ? `exported_${n}` : n;
 }

@@ -25,6 +25,7 @@ import {
   sketchLabelSets,
   sketchSeriesCount,
   type DistributionsMode,
+  type SeriesIdentity,
 } from './label-rules.js';
 import type { LabelSet } from './label-sets.js';
 import {
@@ -332,7 +333,7 @@ export class Mapper {
           const full = identities.full(hash);
           const e = full
             ? this.entry(t, Kind.Series, s.metric, s.host, s.device, s.sourceTypeName, s.type, s.resources, s.tags)
-            : this.newEntry(t, Kind.Series, s.metric, s.host, s.device, s.sourceTypeName, s.type, s.resources, s.tags);
+            : this.newEntry(t, Kind.Series, s);
           // An identity refused before it was cached is not remembered either: its limits make it costly to keep.
           known = full || isUncached(e) ? undefined : identities.add(batch, i, hash, e, s.unit);
           if (known === undefined) {
@@ -474,7 +475,7 @@ export class Mapper {
     const hash = table.hash(metric, host, device, sourceTypeName, type, resources, tags);
     const e = table.find(hash, metric, host, device, sourceTypeName, type, resources, tags);
     if (e === undefined) {
-      const created = this.newEntry(t, kind, metric, host, device, sourceTypeName, type, resources, tags);
+      const created = this.newEntry(t, kind, { metric, host, device, sourceTypeName, type, resources, tags });
       if (!isUncached(created)) table.add(hash, created);
       return created;
     }
@@ -487,20 +488,18 @@ export class Mapper {
    * A new entry of an identity, its label sets built, for the caller to file; the shared entry of its refusal when
    * it breaks a limit as sent (see entry()).
    */
-  private newEntry(
-    t: TenantState,
-    kind: Kind,
-    metric: string,
-    host: string,
-    device: string,
-    sourceTypeName: string,
-    type: string,
-    resources: readonly DDResource[],
-    tags: readonly string[],
-  ): Entry {
-    const refused = identityRefusal(this.limits, metric, host, device, sourceTypeName, resources, tags);
+  private newEntry(t: TenantState, kind: Kind, id: SeriesIdentity): Entry {
+    const refused = identityRefusal(
+      this.limits,
+      id.metric,
+      id.host,
+      id.device,
+      id.sourceTypeName,
+      id.resources,
+      id.tags,
+    );
     if (refused !== null) return uncachedEntry(refused);
-    const e = t.create(metric, host, device, sourceTypeName, type, resources, tags, this.nowMs);
+    const e = t.create(id, this.nowMs);
     this.build(t, kind, e);
     return e;
   }

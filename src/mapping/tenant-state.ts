@@ -1,9 +1,9 @@
-import type { DDResource, IdentitySeriesBatch } from '../model/datadog.js';
+import type { IdentitySeriesBatch } from '../model/datadog.js';
 import type { Label } from '../model/prometheus.js';
 import type { HostTagCache } from './host-tags.js';
 import { EntryTable, type Entry, type Family, type HostSlot } from './entries.js';
 import { IdentityTable } from './identities.js';
-import { NO_RESOURCES, type FamilyRule } from './label-rules.js';
+import { NO_RESOURCES, type FamilyRule, type SeriesIdentity } from './label-rules.js';
 import { LabelSetTable, labelSetHash, type LabelSet } from './label-sets.js';
 
 /**
@@ -130,26 +130,18 @@ export class TenantState {
    * A new entry, its strings interned and its arrays copied (the producer owns them), its label sets still to build;
    * the caller files it in a table of this tenant.
    */
-  create(
-    metric: string,
-    host: string,
-    device: string,
-    sourceTypeName: string,
-    type: string,
-    resources: readonly DDResource[],
-    tags: readonly string[],
-    nowMs: number,
-  ): Entry {
+  create(id: SeriesIdentity, nowMs: number): Entry {
+    const { resources, tags } = id;
     const e: Entry = {
-      metric: this.string(metric),
-      host: this.string(host),
-      device,
-      sourceTypeName,
-      type,
+      metric: this.string(id.metric),
+      host: this.string(id.host),
+      device: id.device,
+      sourceTypeName: id.sourceTypeName,
+      type: id.type,
       resources: resources.length === 0 ? NO_RESOURCES : resources.map((r) => ({ type: r.type, name: r.name })),
       tags: tags.map((tag) => this.string(tag)),
       next: undefined,
-      slot: this.hostSlot(host),
+      slot: this.hostSlot(id.host),
       hostVersion: -1,
       used: nowMs,
       sets: [],

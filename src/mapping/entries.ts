@@ -22,6 +22,8 @@ export interface Family {
   epoch: number;
   unit: string;
   meta: MetricMetadata | null;
+  /** [this family]: the families of every series or check entry of it, one array for all of them. */
+  readonly alone: readonly Family[];
 }
 
 /**

@@ -21,7 +21,8 @@ const IDENTITY_ARENA_START = 4096;
 
 /**
  * Identity bytes → entry, for series decoded into an IdentitySeriesBatch (see Mapper.mapSeriesBatch). Found by the
- * decoder's hash of the bytes, then compared word for word. Identities are only removed by a sweep, which copies the
+ * decoder's hash of the bytes, then compared word for word. Each identity owns its entry, which no EntryTable
+ * holds: a new identity is not looked up by its strings too. Identities are only removed by a sweep, which copies the
  * survivors into a fresh arena, so their words are appended to one arena: no allocation per identity, and
  * identities the Agent sends one after the other sit one after the other in memory. A chain never grows past
  * MAX_CHAIN: identities crafted to collide are not remembered and take the slower path through their strings.
@@ -42,11 +43,16 @@ export class IdentityTable {
     return undefined;
   }
 
-  /** Remembers series i of `batch` (not found before) as mapping to `entry`; undefined when its chain is full. */
-  add(batch: IdentitySeriesBatch, i: number, hash: number, entry: Entry, unit: string): KnownIdentity | undefined {
-    const head = this.buckets.get(hash);
+  /** Whether identities of `hash` fill their chain: one more is not remembered. */
+  full(hash: number): boolean {
     let chain = 0;
-    for (let c = head; c !== undefined; c = c.next) if (++chain >= MAX_CHAIN) return undefined;
+    for (let c = this.buckets.get(hash); c !== undefined; c = c.next) if (++chain >= MAX_CHAIN) return true;
+    return false;
+  }
+
+  /** Remembers series i of `batch` (not found before, its chain not full) as mapping to `entry`. */
+  add(batch: IdentitySeriesBatch, i: number, hash: number, entry: Entry, unit: string): KnownIdentity {
+    const head = this.buckets.get(hash);
     const n = batch.identityWords(i);
     this.reserve(n);
     batch.writeIdentity(i, this.arena, this.used);
@@ -55,6 +61,12 @@ export class IdentityTable {
     this.buckets.set(hash, k);
     this.size++;
     return k;
+  }
+
+  /** The entries of the identities (each its own: see Mapper.mapSeriesBatch). */
+  *entries(): Generator<Entry> {
+    for (const head of this.buckets.values())
+      for (let k: KnownIdentity | undefined = head; k !== undefined; k = k.next) yield k.entry;
   }
 
   /** Keeps the identities whose entry `keep` accepts, their words copied into a fresh arena. */

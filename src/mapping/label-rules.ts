@@ -175,7 +175,7 @@ export function checkLabels(c: TaggedIdentity, hostTags: readonly string[], nami
 }
 
 /**
- * The fixed labels plus resources, tags and host tags as labels (without `__name__`). A resource or tag whose
+ * `fixed` (the caller's fresh array) with resources, tags and host tags added as labels (without `__name__`). A resource or tag whose
  * label name is reserved for the kind, is a fixed label of this series, or starts with `__` becomes
  * `exported_<name>`; tags also yield to resource labels. Several values for one name are joined (unique, sorted,
  * `,`). Host tags only add names the series does not have.
@@ -190,29 +190,38 @@ function labelsOf(
 ): Label[] {
   // Runs once per new series: one value per name is kept as a string, a second one makes it a list.
   const values = new Map<string, string | Set<string>>();
-  let resourceNames: ReadonlySet<string> | null = null;
-  const nameFor = (raw: string): string => {
-    const n = naming.labelName(raw);
-    const taken = reserved.has(n) || fixedHas(fixed, n) || resourceNames?.has(n);
-    return taken || n.startsWith('__') ? `exported_${n}` : n;
-  };
-  for (const r of resources) if (r.name !== '') addValue(values, nameFor(r.type), r.name);
-  if (values.size > 0) resourceNames = new Set(values.keys());
-  for (const tag of tags) addValue(values, nameFor(tagKey(tag)), tagValue(tag));
+  const fixedCount = fixed.length;
+  for (const r of resources)
+    if (r.name !== '') addValue(values, labelName(r.type, fixed, fixedCount, reserved, null, naming), r.name);
+  const resourceNames: ReadonlySet<string> | null = values.size > 0 ? new Set(values.keys()) : null;
+  for (const tag of tags)
+    addValue(values, labelName(tagKey(tag), fixed, fixedCount, reserved, resourceNames, naming), tagValue(tag));
   let fromHost: Map<string, string | Set<string>> | null = null;
   for (const tag of hostTags) {
-    const n = nameFor(tagKey(tag));
+    const n = labelName(tagKey(tag), fixed, fixedCount, reserved, resourceNames, naming);
     if (!values.has(n)) addValue((fromHost ??= new Map()), n, tagValue(tag));
   }
-  const labels = [...fixed];
-  for (const [name, v] of values) labels.push({ name, value: joinedValue(v) });
-  if (fromHost !== null) for (const [name, v] of fromHost) labels.push({ name, value: joinedValue(v) });
-  return labels;
+  for (const [name, v] of values) fixed.push({ name, value: joinedValue(v) });
+  if (fromHost !== null) for (const [name, v] of fromHost) fixed.push({ name, value: joinedValue(v) });
+  return fixed;
 }
 
-function fixedHas(fixed: readonly Label[], name: string): boolean {
-  for (let i = 0; i < fixed.length; i++) if (fixed[i]!.name === name) return true;
-  return false;
+/**
+ * The label name of a resource type or tag key: `exported_<name>` when the name is reserved for the kind, one of
+ * the first `fixedCount` (fixed) labels, a resource label's, or starts with `__`.
+ */
+function labelName(
+  raw: string,
+  fixed: readonly Label[],
+  fixedCount: number,
+  reserved: ReadonlySet<string>,
+  resourceNames: ReadonlySet<string> | null,
+  naming: Naming,
+): string {
+  const n = naming.labelName(raw);
+  let taken = reserved.has(n) || resourceNames?.has(n) === true || n.startsWith('__');
+  for (let i = 0; !taken && i < fixedCount; i++) taken = fixed[i]!.name === n;
+  return taken ? `exported_${n}` : n;
 }
 
 /** Adds a value to a name's values (unique: a set, so that many values of one name cost linear time). */

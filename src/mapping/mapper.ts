@@ -25,6 +25,7 @@ import {
   sketchLabelSets,
   sketchSeriesCount,
   type DistributionsMode,
+  type SeriesIdentity,
 } from './label-rules.js';
 import type { LabelSet } from './label-sets.js';
 import {
@@ -327,19 +328,14 @@ export class Mapper {
             continue;
           }
           const s = batch.decode(i);
-          const e = this.entry(
-            t,
-            Kind.Series,
-            s.metric,
-            s.host,
-            s.device,
-            s.sourceTypeName,
-            s.type,
-            s.resources,
-            s.tags,
-          );
+          // The identity owns its entry: a new one is not looked up by its strings as well. Identities crafted to
+          // collide past a full chain are found by their strings instead, in the series' EntryTable.
+          const full = identities.full(hash);
+          const e = full
+            ? this.entry(t, Kind.Series, s.metric, s.host, s.device, s.sourceTypeName, s.type, s.resources, s.tags)
+            : this.newEntry(t, Kind.Series, s);
           // An identity refused before it was cached is not remembered either: its limits make it costly to keep.
-          known = isUncached(e) ? undefined : identities.add(batch, i, hash, e, s.unit);
+          known = full || isUncached(e) ? undefined : identities.add(batch, i, hash, e, s.unit);
           if (known === undefined) {
             this.appendPoints(e, s.unit, s.timestamps, s.values, 0, s.timestamps.length);
             previous = undefined;
@@ -477,14 +473,34 @@ export class Mapper {
   ): Entry {
     const table: EntryTable = kind === Kind.Series ? t.series : kind === Kind.Sketch ? t.sketches : t.checks;
     const hash = table.hash(metric, host, device, sourceTypeName, type, resources, tags);
-    let e = table.find(hash, metric, host, device, sourceTypeName, type, resources, tags);
-    if (e !== undefined) e.used = this.nowMs;
-    else {
-      const refused = identityRefusal(this.limits, metric, host, device, sourceTypeName, resources, tags);
-      if (refused !== null) return uncachedEntry(refused);
-      e = t.create(table, hash, metric, host, device, sourceTypeName, type, resources, tags, this.nowMs);
+    const e = table.find(hash, metric, host, device, sourceTypeName, type, resources, tags);
+    if (e === undefined) {
+      const created = this.newEntry(t, kind, { metric, host, device, sourceTypeName, type, resources, tags });
+      if (!isUncached(created)) table.add(hash, created);
+      return created;
     }
+    e.used = this.nowMs;
     if (e.hostVersion !== hostVersionOf(e)) this.build(t, kind, e);
+    return e;
+  }
+
+  /**
+   * A new entry of an identity, its label sets built, for the caller to file; the shared entry of its refusal when
+   * it breaks a limit as sent (see entry()).
+   */
+  private newEntry(t: TenantState, kind: Kind, id: SeriesIdentity): Entry {
+    const refused = identityRefusal(
+      this.limits,
+      id.metric,
+      id.host,
+      id.device,
+      id.sourceTypeName,
+      id.resources,
+      id.tags,
+    );
+    if (refused !== null) return uncachedEntry(refused);
+    const e = t.create(id, this.nowMs);
+    this.build(t, kind, e);
     return e;
   }
 
@@ -516,8 +532,8 @@ export class Mapper {
     const sets: LabelSet[] = [];
     for (const labels of labelSets) sets.push(t.intern(labels));
     e.sets = sets;
-    if (kind === Kind.Check) e.families = [t.family(SERVICE_CHECK_METRIC, CHECK_FAMILY, e.metric)];
-    else if (kind === Kind.Series) e.families = [t.family(name, SERIES_FAMILY, e.metric)];
+    if (kind === Kind.Check) e.families = t.family(SERVICE_CHECK_METRIC, CHECK_FAMILY, e.metric).alone;
+    else if (kind === Kind.Series) e.families = t.family(name, SERIES_FAMILY, e.metric).alone;
     else e.families = SKETCH_FAMILIES[this.distributions].map((rule) => t.family(name + rule.suffix, rule, e.metric));
   }
 }

@@ -1,9 +1,9 @@
-import type { DDResource, IdentitySeriesBatch } from '../model/datadog.js';
+import type { IdentitySeriesBatch } from '../model/datadog.js';
 import type { Label } from '../model/prometheus.js';
 import type { HostTagCache } from './host-tags.js';
 import { EntryTable, type Entry, type Family, type HostSlot } from './entries.js';
 import { IdentityTable } from './identities.js';
-import { NO_RESOURCES, type FamilyRule } from './label-rules.js';
+import { NO_RESOURCES, type FamilyRule, type SeriesIdentity } from './label-rules.js';
 import { LabelSetTable, labelSetHash, type LabelSet } from './label-sets.js';
 
 /**
@@ -43,18 +43,30 @@ export class TenantState {
   }
 
   get entryCount(): number {
-    return this.series.size + this.sketches.size + this.checks.size;
+    let n = this.series.size + this.sketches.size + this.checks.size;
+    for (const table of Object.values(this.identities)) n += table.size;
+    return n;
   }
 
-  /** The interned label set of `labels` (sorted here by name). */
+  /** Every cached entry: those of the entry tables, then those the identity tables own. */
+  *entries(): Generator<Entry> {
+    for (const table of [this.series, this.sketches, this.checks]) yield* table.entries();
+    for (const table of Object.values(this.identities)) yield* table.entries();
+  }
+
+  /**
+   * The interned label set of `labels` (sorted here by name). A new set's labels are interned pairs, in an array of
+   * exactly their number (the rules' arrays grow by push, with room to spare).
+   */
   intern(labels: Label[]): LabelSet {
     labels.sort(byName);
     const hash = labelSetHash(labels);
     let ls = this.labelSets.find(hash, labels);
     if (ls === undefined) {
-      const frozen = Object.freeze(labels.map((l) => this.pair(l.name, l.value))) as Label[];
+      const pairs = new Array<Label>(labels.length);
+      for (let i = 0; i < labels.length; i++) pairs[i] = this.pair(labels[i]!.name, labels[i]!.value);
       ls = {
-        labels: frozen,
+        labels: Object.freeze(pairs) as Label[],
         hash,
         next: undefined,
         epoch: 0,
@@ -72,7 +84,9 @@ export class TenantState {
   family(name: string, rule: FamilyRule, metric: string): Family {
     let f = this.families.get(name);
     if (f === undefined) {
-      f = { name, type: rule.type, help: rule.help(metric), epoch: 0, unit: '', meta: null };
+      const alone: Family[] = [];
+      f = { name, type: rule.type, help: rule.help(metric), epoch: 0, unit: '', meta: null, alone };
+      alone.push(f);
       this.families.set(name, f);
     }
     return f;
@@ -92,60 +106,48 @@ export class TenantState {
    * refer to. Runs between requests. Returns how many were evicted.
    */
   sweep(idleBefore: number, max: number): number {
-    const tables = [this.series, this.sketches, this.checks];
     let cutoff = idleBefore;
     if (this.entryCount > max) {
       const used: number[] = [];
-      for (const table of tables) for (const e of table.entries()) used.push(e.used);
+      for (const e of this.entries()) used.push(e.used);
       used.sort((a, b) => b - a);
       cutoff = Math.max(cutoff, used[Math.floor(max * 0.9)]! + 1);
     }
     const keep = (e: Entry): boolean => e.used >= cutoff;
     // Usually nothing is idle: a scan is much cheaper than rebuilding the tables.
     let idle = 0;
-    for (const table of tables) for (const e of table.entries()) if (!keep(e)) idle++;
+    for (const e of this.entries()) if (!keep(e)) idle++;
     if (idle === 0) return 0;
     const before = this.entryCount;
-    for (const table of tables) table.retain(keep);
+    for (const table of [this.series, this.sketches, this.checks]) table.retain(keep);
     for (const table of Object.values(this.identities)) table.retain(keep);
     const evicted = before - this.entryCount;
-    if (evicted > 0) this.rebuildShared(tables);
+    if (evicted > 0) this.rebuildShared();
     return evicted;
   }
 
   /**
-   * A new entry in `table` (one of this tenant's; `hash` is table.hash of the identity), its strings interned and its
-   * arrays copied (the producer owns them), its label sets still to build.
+   * A new entry, its strings interned and its arrays copied (the producer owns them), its label sets still to build;
+   * the caller files it in a table of this tenant.
    */
-  create(
-    table: EntryTable,
-    hash: number,
-    metric: string,
-    host: string,
-    device: string,
-    sourceTypeName: string,
-    type: string,
-    resources: readonly DDResource[],
-    tags: readonly string[],
-    nowMs: number,
-  ): Entry {
+  create(id: SeriesIdentity, nowMs: number): Entry {
+    const { resources, tags } = id;
     const e: Entry = {
-      metric: this.string(metric),
-      host: this.string(host),
-      device,
-      sourceTypeName,
-      type,
+      metric: this.string(id.metric),
+      host: this.string(id.host),
+      device: id.device,
+      sourceTypeName: id.sourceTypeName,
+      type: id.type,
       resources: resources.length === 0 ? NO_RESOURCES : resources.map((r) => ({ type: r.type, name: r.name })),
       tags: tags.map((tag) => this.string(tag)),
       next: undefined,
-      slot: this.hostSlot(host),
+      slot: this.hostSlot(id.host),
       hostVersion: -1,
       used: nowMs,
       sets: [],
       families: [],
       refused: null,
     };
-    table.add(hash, e);
     return e;
   }
 
@@ -173,31 +175,29 @@ export class TenantState {
     return slot;
   }
 
-  private rebuildShared(tables: readonly EntryTable[]): void {
+  private rebuildShared(): void {
     this.labelSets = new LabelSetTable();
     this.families = new Map();
     this.hosts = new Map();
     this.strings = new Map();
     this.pairs = new Map();
     const seen = new Set<LabelSet>();
-    for (const table of tables) {
-      for (const e of table.entries()) {
-        for (const ls of e.sets) {
-          if (seen.has(ls)) continue;
-          seen.add(ls);
-          this.labelSets.add(ls);
-          for (const l of ls.labels) {
-            let values = this.pairs.get(l.name);
-            if (values === undefined) this.pairs.set(l.name, (values = new Map()));
-            values.set(l.value, l);
-          }
+    for (const e of this.entries()) {
+      for (const ls of e.sets) {
+        if (seen.has(ls)) continue;
+        seen.add(ls);
+        this.labelSets.add(ls);
+        for (const l of ls.labels) {
+          let values = this.pairs.get(l.name);
+          if (values === undefined) this.pairs.set(l.name, (values = new Map()));
+          values.set(l.value, l);
         }
-        for (const f of e.families) this.families.set(f.name, f);
-        if (e.slot !== null) this.hosts.set(e.host, e.slot);
-        this.string(e.metric);
-        this.string(e.host);
-        for (const tag of e.tags) this.string(tag);
       }
+      for (const f of e.families) this.families.set(f.name, f);
+      if (e.slot !== null) this.hosts.set(e.host, e.slot);
+      this.string(e.metric);
+      this.string(e.host);
+      for (const tag of e.tags) this.string(tag);
     }
   }
 }

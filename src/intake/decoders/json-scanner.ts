@@ -247,17 +247,20 @@ export class JsonScanner {
     this.pos = p + word.length;
   }
 
-  /** An array of strings at pos (its `[`). */
-  stringArray(): void {
+  /** An array of strings at pos (its `[`); returns how many it holds. */
+  stringArray(): number {
     this.pos++;
     if (this.next() === CLOSE_BRACKET) {
       this.pos++;
-      return;
+      return 0;
     }
+    let n = 0;
     do {
       if (this.next() !== QUOTE) throw NOT_SCANNED;
       this.string();
+      n++;
     } while (this.more(CLOSE_BRACKET));
+    return n;
   }
 
   /** A string or null (→ '') after whitespace, as a JS string. */

@@ -219,6 +219,7 @@ function sameAsParse(body: Buffer, context: string): boolean {
     assert.equal(batch.count, expected.length, context);
     for (let i = 0; i < batch.count; i++) {
       assert.deepEqual(batch.decode(i), expected[i], `${context}: decode(${i})`);
+      assert.equal(batch.tagCount(i), expected[i]!.tags.length, `${context}: tagCount(${i})`);
       const from = batch.pointsStart(i);
       const to = batch.pointsStart(i + 1);
       assert.deepEqual(

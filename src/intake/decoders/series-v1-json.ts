@@ -223,6 +223,7 @@ function scanSeries(s: JsonScanner, batch: V1JsonSeriesBatch): void {
   let hasMetric = false;
   let pointsStart = -1;
   let pointsEnd = -1;
+  let tags = 0;
   do {
     s.key();
     const c = s.next();
@@ -240,8 +241,12 @@ function scanSeries(s: JsonScanner, batch: V1JsonSeriesBatch): void {
         else s.null();
         break;
       case Member.Tags:
-        if (c === OPEN_BRACKET) s.stringArray();
-        else s.null();
+        // A repeated member counts with its last value, as decode() reads it.
+        if (c === OPEN_BRACKET) tags = s.stringArray();
+        else {
+          s.null();
+          tags = 0;
+        }
         break;
       case Member.Interval:
         if (c === LOWER_N) s.null();
@@ -259,7 +264,7 @@ function scanSeries(s: JsonScanner, batch: V1JsonSeriesBatch): void {
     }
   } while (s.more(CLOSE_BRACE));
   if (!hasMetric || pointsStart < 0) throw NOT_SCANNED;
-  batch.endSeries(objectStart, pointsStart, pointsEnd, s.pos);
+  batch.endSeries(objectStart, pointsStart, pointsEnd, s.pos, tags);
 }
 
 /** A points array `[[timestamp, value|null], ...]` at s.pos, appended to timestamps and values. */
@@ -285,13 +290,17 @@ function scanPoints(s: JsonScanner, timestamps: number[], values: number[]): voi
   } while (s.more(CLOSE_BRACKET));
 }
 
+/** Words of `index` per series (see V1JsonSeriesBatch). */
+const STRIDE = 5;
+
 /**
  * The scanned series of one v1 body; see IdentitySeriesBatch. A series' identity is its object's bytes without its
  * `points` value: two runs, from the `{` up to the points' `[`, and from after the points' `]` to the `}`.
  */
 export class V1JsonSeriesBatch extends ScannedSeriesBatch implements TransferableSeriesBatch {
   readonly encoding = 'v1-json';
-  // index: per series i, at 4i: where its object starts, its points value starts and ends, and its object ends.
+  // index: per series i, at 5i: where its object starts, its points value starts and ends, its object ends, and its
+  // number of tags (counted by the scan, so the mapper's check of a new series' tags does not read it again).
   // extra: series i's points are [extra[i], extra[i + 1]).
   private reader: JsonScanner | null = null;
   private strings: ProtoReader | null = null;
@@ -302,38 +311,39 @@ export class V1JsonSeriesBatch extends ScannedSeriesBatch implements Transferabl
   }
 
   protected used(): { index: number; extra: number } {
-    return { index: 4 * this.count, extra: this.count + 1 };
+    return { index: STRIDE * this.count, extra: this.count + 1 };
   }
 
-  endSeries(objectStart: number, pointsStart: number, pointsEnd: number, objectEnd: number): void {
-    const at = 4 * this.count++;
-    if (at + 4 > this.index.length) this.index = doubled(this.index);
+  endSeries(objectStart: number, pointsStart: number, pointsEnd: number, objectEnd: number, tags: number): void {
+    const at = STRIDE * this.count++;
+    if (at + STRIDE > this.index.length) this.index = doubled(this.index);
     if (this.count + 1 > this.extra.length) this.extra = doubled(this.extra);
     const bounds = this.index;
     bounds[at] = objectStart;
     bounds[at + 1] = pointsStart;
     bounds[at + 2] = pointsEnd;
     bounds[at + 3] = objectEnd;
+    bounds[at + 4] = tags;
     this.extra[this.count] = this.timestamps.length;
   }
 
   /** Computed on demand: a mapper that finds series in the order it saw them last compares bytes without hashing. */
   identityHash(i: number): number {
     const bounds = this.index;
-    const at = 4 * i;
+    const at = STRIDE * i;
     const h = hashRun(this.view, IDENTITY_HASH_SEED, bounds[at]!, bounds[at + 1]!);
     return identityHashOf(hashRun(this.view, h, bounds[at + 2]!, bounds[at + 3]!));
   }
 
   identityWords(i: number): number {
     const bounds = this.index;
-    const at = 4 * i;
+    const at = STRIDE * i;
     return 1 + runWords(bounds[at]!, bounds[at + 1]!) + runWords(bounds[at + 2]!, bounds[at + 3]!);
   }
 
   writeIdentity(i: number, words: Int32Array, at: number): void {
     const bounds = this.index;
-    const b = 4 * i;
+    const b = STRIDE * i;
     words[at] = 2;
     const w = writeRun(this.view, bounds[b]!, bounds[b + 1]!, words, at + 1);
     writeRun(this.view, bounds[b + 2]!, bounds[b + 3]!, words, w);
@@ -341,7 +351,7 @@ export class V1JsonSeriesBatch extends ScannedSeriesBatch implements Transferabl
 
   identityEquals(i: number, words: Int32Array, at: number): boolean {
     const bounds = this.index;
-    const b = 4 * i;
+    const b = STRIDE * i;
     if (words[at] !== 2) return false;
     const w = runEquals(this.view, bounds[b]!, bounds[b + 1]!, words, at + 1);
     return w >= 0 && runEquals(this.view, bounds[b + 2]!, bounds[b + 3]!, words, w) >= 0;
@@ -351,7 +361,7 @@ export class V1JsonSeriesBatch extends ScannedSeriesBatch implements Transferabl
   decode(i: number): DDSeries {
     const s = (this.reader ??= new JsonScanner(this.body, 0));
     const strings = (this.strings ??= new ProtoReader(this.body));
-    const at = 4 * i;
+    const at = STRIDE * i;
     s.pos = this.index[at]! + 1;
     let metric = '';
     let type: DDMetricType = 'unspecified';
@@ -411,19 +421,7 @@ export class V1JsonSeriesBatch extends ScannedSeriesBatch implements Transferabl
   }
 
   tagCount(i: number): number {
-    const s = (this.reader ??= new JsonScanner(this.body, 0));
-    const at = 4 * i;
-    s.pos = this.index[at]! + 1;
-    let n = 0;
-    // A repeated member counts with its last value, as decode() reads it.
-    do {
-      s.key();
-      const member = memberOf(s);
-      if (member === Member.Tags) n = s.optionalStringCount();
-      else if (member === Member.Points) s.pos = this.index[at + 2]!;
-      else s.value(0);
-    } while (s.more(CLOSE_BRACE));
-    return n;
+    return this.index[STRIDE * i + 4]!;
   }
 
   /** Every series, decoded. */

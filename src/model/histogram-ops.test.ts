@@ -6,6 +6,7 @@ import {
   allBuckets,
   compactHistogram,
   detectReset,
+  emptyHistogram,
   exponentialBound,
   HistogramMismatchError,
   histogramsEqual,
@@ -13,20 +14,7 @@ import {
 } from './histogram-ops.js';
 
 function h(over: Partial<FloatHistogram>): FloatHistogram {
-  return {
-    counterResetHint: CounterResetHint.Unknown,
-    schema: 0,
-    zeroThreshold: 0,
-    zeroCount: 0,
-    count: 0,
-    sum: 0,
-    positiveSpans: [],
-    positiveBuckets: [],
-    negativeSpans: [],
-    negativeBuckets: [],
-    customValues: [],
-    ...over,
-  };
+  return { ...emptyHistogram(0), ...over };
 }
 
 test('exponential bounds: schema 0 doubles, schema 1 steps by √2, negative schemas skip octaves', () => {

@@ -303,23 +303,11 @@ export class JsonScanner {
 
   /** How many strings an array of strings or null (→ 0) after whitespace holds, passed without decoding them. */
   optionalStringCount(): number {
-    if (this.next() !== OPEN_BRACKET) {
-      this.null();
-      return 0;
-    }
-    this.pos++;
-    if (this.next() === CLOSE_BRACKET) {
-      this.pos++;
-      return 0;
-    }
-    let n = 0;
-    do {
-      this.next();
-      this.string();
-      n++;
-    } while (this.more(CLOSE_BRACKET));
-    return n;
+    if (this.next() === OPEN_BRACKET) return this.stringArray();
+    this.null();
+    return 0;
   }
+
 
   /** Any JSON value at pos (after whitespace), checked and skipped. */
   value(depth: number): void {

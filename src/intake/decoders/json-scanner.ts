@@ -308,7 +308,6 @@ export class JsonScanner {
     return 0;
   }
 
-
   /** Any JSON value at pos (after whitespace), checked and skipped. */
   value(depth: number): void {
     const c = this.next();

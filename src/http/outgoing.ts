@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 
-// What promdog's outgoing HTTP clients share (remote-write targets, Alertmanagers): a configured URL, credentials,
+// What promdog's outgoing HTTP clients share (remote-write targets, Alertmanagers, query backends): a configured URL, credentials,
 // extra headers and TLS trust turned into what an undici Pool needs, and the start of an error response for logs.
 
 export interface OutgoingHttpOptions {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { PrometheusProcess } from '../../test/support/prometheus.js';
 import { freePort } from '../../test/support/ports.js';
 import { recordingServer } from '../../test/support/recording-server.js';
-import { QueryClient, QueryClientError } from './query-client.js';
+import { QueryClient, QueryClientError, type QueryClientOptions } from './query-client.js';
 
 let prom: PrometheusProcess;
 before(async () => {
@@ -81,6 +81,34 @@ test('the tenant goes in the configured header with the configured credentials, 
     await noTenant.close();
     await r.close();
   }
+});
+
+test("credentials in the URL become basic auth and never appear in the client's endpoint", async () => {
+  const ok = JSON.stringify({ status: 'success', data: { resultType: 'vector', result: [] } });
+  const r = await recordingServer(() => ({ status: 200, body: ok }));
+  const c = client(r.url.replace('http://', 'http://me:s%3Acret@'), { tenantHeader: '' });
+  try {
+    assert.equal(c.endpoint, `${r.url}/api/v1/query`);
+    await c.instantQuery('t', 'up', 0);
+    assert.equal(r.seen[0]!.headers.authorization, `Basic ${Buffer.from('me:s:cret').toString('base64')}`);
+  } finally {
+    await c.close();
+    await r.close();
+  }
+});
+
+test('a configuration mistake is a QueryClientError naming it', () => {
+  const mistake = (over: Partial<QueryClientOptions>) => () =>
+    client('http://127.0.0.1:9', { tenantHeader: '', ...over });
+  assert.throws(
+    mistake({ url: 'not a url' }),
+    (e: Error) => e instanceof QueryClientError && /invalid query URL/.test(e.message),
+  );
+  assert.throws(mistake({ url: 'ftp://host' }), /query URL must be http\(s\)/);
+  assert.throws(
+    mistake({ basicAuth: { username: 'u', password: 'p' }, bearerToken: 't' }),
+    /basic auth or a bearer token, not both/,
+  );
 });
 
 test('failures say what happened: a timeout, a refused connection, an answer that is not the API', async () => {

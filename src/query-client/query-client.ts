@@ -5,24 +5,19 @@
 // API's requests are forwarded as they are and their answers handed back unread (`forward`). Every request carries
 // the tenant in the configured header (X-Scope-OrgID by default) and the configured credentials, never a promdog
 // key nor any header of the client promdog serves.
-import { readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { Pool } from 'undici';
+import { type OutgoingEndpoint, type OutgoingHttpOptions, outgoingEndpoint } from '../http/outgoing.js';
 import type { Label } from '../model/prometheus.js';
 import type { RawResult, RawSeries } from '../promql/engine.js';
 
-export interface QueryClientOptions {
+export interface QueryClientOptions extends OutgoingHttpOptions {
   /** Base URL of the API, e.g. http://prometheus:9090 or http://mimir:8080/prometheus. */
   url: string;
   /** Header carrying the tenant name; '' sends none. */
   tenantHeader: string;
   /** Per query, from sending to the end of the answer. */
   timeoutMs: number;
-  headers?: Record<string, string>;
-  basicAuth?: { username: string; password: string };
-  bearerToken?: string;
-  tlsCaFile?: string;
-  tlsInsecureSkipVerify?: boolean;
   /** Longest answer read; longer ones fail. Default 64 MiB. */
   maxResponseBytes?: number;
   userAgent?: string;
@@ -141,37 +136,22 @@ export class QueryClient {
   readonly maxResponseBytes: number;
 
   constructor(private readonly opts: QueryClientOptions) {
-    let url: URL;
+    let endpoint: OutgoingEndpoint;
     try {
-      url = new URL(opts.url);
-    } catch {
-      throw new QueryClientError(`query client: invalid URL "${opts.url}"`);
+      endpoint = outgoingEndpoint('query client', 'query', opts.url, opts, {
+        accept: 'application/json',
+        'user-agent': opts.userAgent ?? 'promdog',
+      });
+    } catch (err) {
+      throw new QueryClientError((err as Error).message);
     }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:')
-      throw new QueryClientError(`query client: URL must be http(s): "${opts.url}"`);
-    let basicAuth = opts.basicAuth;
-    if (url.username || url.password) {
-      basicAuth ??= { username: decodeURIComponent(url.username), password: decodeURIComponent(url.password) };
-      url.username = '';
-      url.password = '';
-    }
+    const { url, headers, connect } = endpoint;
     this.basePath = url.pathname.replace(/\/+$/, '');
     this.baseUrl = `${url.origin}${this.basePath}`;
     this.endpoint = `${this.baseUrl}/api/v1/query`;
-    const headers: Record<string, string> = {
-      accept: 'application/json',
-      'user-agent': opts.userAgent ?? 'promdog',
-    };
-    if (basicAuth)
-      headers.authorization = `Basic ${Buffer.from(`${basicAuth.username}:${basicAuth.password}`).toString('base64')}`;
-    if (opts.bearerToken) headers.authorization = `Bearer ${opts.bearerToken}`;
-    for (const [k, v] of Object.entries(opts.headers ?? {})) headers[k.toLowerCase()] = v;
     this.headers = headers;
     this.tenantHeader = opts.tenantHeader.toLowerCase();
     this.maxResponseBytes = opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
-    const connect: { ca?: string; rejectUnauthorized?: boolean } = {};
-    if (opts.tlsCaFile) connect.ca = readFileSync(opts.tlsCaFile, 'utf8');
-    if (opts.tlsInsecureSkipVerify) connect.rejectUnauthorized = false;
     this.pool = new Pool(url.origin, { connections: 16, connect, keepAliveTimeout: 30_000 });
   }
 

@@ -24,7 +24,12 @@ export function sketchKey(v: number): number {
   return k > MAX_KEY ? MAX_KEY : Math.max(k, 1);
 }
 
-/** The representative (lower-boundary) value of a key: γ^(k − bias). */
+/**
+ * The value a key stands for, γ^(k − bias): the key of a value is its log rounded to the nearest integer, so the key
+ * holds values from γ^(k − bias − ½) to γ^(k − bias + ½) and this is their middle in log space. The Agent calls it
+ * the bin's lower bound and interpolates quantiles from it up to γ times it, so its quantiles (and sketchQuantiles,
+ * which computes them as the Agent does) read up to ½·ln γ ≈ 0.78 % high; the native-histogram conversion does not.
+ */
 export function keyValue(k: number): number {
   if (k < 0) return -keyValue(-k);
   if (k === 0) return 0;

@@ -8,6 +8,7 @@ import {
   colourOf,
   colourScale,
   heatmapCells,
+  timeTicks,
 } from '../../web/console/heatmap-scales.js';
 import { boundText, bucketText, type HistogramJson, parseHistogram } from '../../web/console/histogram.js';
 
@@ -86,7 +87,7 @@ test('exponential buckets go on a log axis; a schema change lands the finer buck
 
 test('positive exponential buckets alone have no band; other ratios are not exponential', () => {
   const axis = bucketAxis([schema1]);
-  assert.deepEqual(axis, { kind: 'log', min: 0.7071067811865475, max: 1.4142135623730951, lowBand: 0 });
+  assert.deepEqual(axis, { kind: 'log', min: 0.7071067811865475, max: Math.SQRT2, lowBand: 0 });
   // 1 → 3 is no power-of-two-root ratio: rows of equal height instead.
   assert.equal(bucketAxis([hist([[0, '1', '3', '1']])]).kind, 'ordinal');
 });
@@ -149,4 +150,13 @@ test('the colour scale: linear from zero over a narrow range, log over two decad
   assert.equal(colourOf(0), 'rgb(68, 1, 84)');
   assert.equal(colourOf(1), 'rgb(253, 231, 37)');
   assert.equal(colourOf(0.125), 'rgb(64, 42, 112)');
+});
+
+test('time ticks are multiples of the smallest round step that keeps them few enough', () => {
+  assert.deepEqual(timeTicks(1_000_003, 1_000_303, 6), {
+    stepS: 60,
+    times: [1_000_020, 1_000_080, 1_000_140, 1_000_200, 1_000_260],
+  });
+  assert.equal(timeTicks(0, 7 * 86400, 6).stepS, 172800);
+  assert.equal(timeTicks(0, 30, 6).stepS, 5);
 });

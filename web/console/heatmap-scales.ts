@@ -114,6 +114,19 @@ export function axisTicks(axis: BucketAxis, maxTicks: number): { value: number; 
   return values.filter((_, i) => i % every === 0).map((value) => ({ value, y: axisPosition(axis, value) }));
 }
 
+/** Round steps of a time axis, seconds: 1 s to 7 d. */
+const TIME_STEPS_S = [
+  1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800,
+];
+
+/** Times to label over [startS, endS]: the multiples of the smallest round step that gives at most `maxTicks`. */
+export function timeTicks(startS: number, endS: number, maxTicks: number): { stepS: number; times: number[] } {
+  const stepS = TIME_STEPS_S.find((s) => (endS - startS) / s <= maxTicks) ?? TIME_STEPS_S.at(-1)!;
+  const times: number[] = [];
+  for (let t = Math.ceil(startS / stepS) * stepS; t <= endS; t += stepS) times.push(t);
+  return { stepS, times };
+}
+
 /** Counts to colours: log when the counts span two decades or more (a few hot buckets would wash out the rest). */
 export interface ColourScale {
   min: number;

@@ -69,10 +69,15 @@ before(async () => {
   for (let i = INTERVALS - 1; i >= 0; i--) {
     const ts = end - i * INTERVAL_S;
     const body = encodeSketchPayload(
-      HOSTS.map((host, k) => {
+      HOSTS.flatMap((host, k) => {
         const scale = (k + 1) * (1 + (INTERVALS - i) / 4);
         const values = Array.from({ length: 500 }, () => scale * -Math.log(1 - r()));
-        return { metric: 'checkout.latency', host, tags: ['env:prod'], dogsketches: [dogsketchOf(values, ts)] };
+        return ['checkout.latency', 'payment.latency'].map((metric) => ({
+          metric,
+          host,
+          tags: ['env:prod'],
+          dogsketches: [dogsketchOf(values, ts)],
+        }));
       }),
     );
     const res = await post(pd.url, '/api/beta/sketches', body, {
@@ -181,6 +186,27 @@ describe('Explore over native histograms (gateway to a real Prometheus)', { time
       assert.deepEqual(await rowBounds(web1.locator('table.buckets tbody tr')), boundsOf(now!.histogram[1]));
       await shot(page, 'explore-histogram-table');
       assert.deepEqual(errors, []);
+    } finally {
+      await page.close();
+    }
+  });
+
+  test('quantiles that cannot be computed are a note; the heatmaps are still drawn', async () => {
+    const { page, errors } = await openConsolePage(browser);
+    try {
+      await signIn(page, pd.url, pd.keys.default);
+      // histogram_quantile drops the name: the two metrics of each host become one labelset, which Prometheus refuses.
+      const expr = encodeURIComponent('{__name__=~"checkout_latency_histogram|payment_latency_histogram"}');
+      await page.goto(`${pd.url}/#/explore?expr=${expr}&range=5m&tab=graph&quantiles=0.9`);
+      await page.waitForSelector('#query-notes .note');
+      assert.match((await page.textContent('#query-notes')) ?? '', /^Quantiles not drawn: .*same labelset/);
+      assert.equal(await page.locator('.heatmap[data-quantiles="0"]').count(), 2 * HOSTS.length);
+      assert.equal(await page.locator('#query-error:not([hidden])').count(), 0);
+      // The browser logs the backend's 422 answers (an execution error).
+      assert.deepEqual(
+        errors.filter((e) => !/status of 422/.test(e)),
+        [],
+      );
     } finally {
       await page.close();
     }

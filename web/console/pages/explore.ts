@@ -271,7 +271,7 @@ export const explorePage: PageFactory = (root, { session, params }) => {
   /**
    * `histogram_quantile(q, <expr>)` for each quantile over the graph's range, drawn over the heatmap of the series
    * each answer's series comes from (the function drops the name, so the rest of the labels match). Returns notes:
-   * the answers' warnings and infos, each once.
+   * the answers' warnings and infos, each once, or why the quantiles could not be drawn (the heatmaps still are).
    */
   const drawQuantiles = async (
     expr: string,
@@ -281,11 +281,17 @@ export const explorePage: PageFactory = (root, { session, params }) => {
   ): Promise<string[]> => {
     // A trailing comment in the expression would swallow the closing parenthesis on the same line.
     const close = expr.includes('#') ? '\n)' : ')';
-    const answers = await Promise.all(
-      quantiles.map((q) =>
-        queryRange(`histogram_quantile(${q}, ${expr}${close}`, range.startS, range.endS, range.stepS, signal),
-      ),
-    );
+    let answers: Awaited<ReturnType<typeof queryRange>>[];
+    try {
+      answers = await Promise.all(
+        quantiles.map((q) =>
+          queryRange(`histogram_quantile(${q}, ${expr}${close}`, range.startS, range.endS, range.stepS, signal),
+        ),
+      );
+    } catch (e) {
+      if (isAbort(e)) throw e;
+      return [`Quantiles not drawn: ${errorText(e)}`];
+    }
     for (const m of heatmaps)
       m.setQuantiles(
         answers.flatMap((a, i): QuantileLine[] => {

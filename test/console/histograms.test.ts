@@ -119,7 +119,7 @@ describe('Explore over native histograms (gateway to a real Prometheus)', { time
       const to = await attr(page, '#graph', 'data-to');
       const heatmap = heatmapOf('web-1');
       assert.equal(await page.getAttribute(heatmap, 'data-axis'), 'log');
-      assert.ok(await page.locator(`${heatmap} canvas[tabindex="0"][role="img"]`).isVisible());
+      assert.ok(await page.locator(`${heatmap} canvas.heatmap-canvas[role="img"]`).isVisible());
       // Its samples and distinct buckets are those of Prometheus' answer over the same range.
       const [series] = await promData<{ histograms: [number, PromHistogram][] }[]>('query_range', {
         query: `${HISTOGRAM}{instance="web-1"}`,
@@ -147,8 +147,10 @@ describe('Explore over native histograms (gateway to a real Prometheus)', { time
       const newest = await attr(page, `${heatmap} .heatmap-table`, 'data-time');
       assert.equal(newest, series.histograms.at(-1)![0]);
       assert.deepEqual(await rowBounds(page.locator(`${heatmap} .heatmap-table tbody tr`)), await bucketsAt(newest));
-      // Keyboard: the canvas takes the focus, ← chooses the sample before, and the table follows.
-      await page.focus(`${heatmap} canvas`);
+      // Keyboard: Tab goes from the table's button to the heatmap, ← chooses the sample before, the table follows.
+      await page.focus(`${heatmap} .heatmap-table-toggle`);
+      await page.keyboard.press('Tab');
+      assert.equal(await page.evaluate('document.activeElement.className'), 'heatmap-canvas');
       await page.keyboard.press('ArrowLeft');
       await page.keyboard.press('ArrowLeft');
       const earlier = await attr(page, `${heatmap} .heatmap-table`, 'data-time');
@@ -156,7 +158,7 @@ describe('Explore over native histograms (gateway to a real Prometheus)', { time
       assert.deepEqual(await rowBounds(page.locator(`${heatmap} .heatmap-table tbody tr`)), await bucketsAt(earlier));
       assert.match((await page.textContent(`${heatmap} .heatmap-readout`)) ?? '', /\(\S+, \S+\]: count \S+/);
       // Hovering a cell reads out its time, bounds and count.
-      const box = (await page.locator(`${heatmap} canvas`).boundingBox())!;
+      const box = (await page.locator(`${heatmap} canvas.heatmap-canvas`).boundingBox())!;
       await page.mouse.move(box.x + box.width - 16, box.y + box.height / 2);
       assert.match(
         (await page.textContent(`${heatmap} .heatmap-readout`)) ?? '',

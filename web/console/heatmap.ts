@@ -51,6 +51,9 @@ export function quantileName(q: number): string {
 export class Heatmap {
   readonly el: HTMLElement;
   private readonly head: HTMLElement;
+  /** The cells, quantile lines and axes: drawn again only when the data or the size change. */
+  private readonly cellsCanvas: HTMLCanvasElement;
+  /** Over it, the focused cell's outline; the element that takes the pointer and the keyboard. */
   private readonly canvas: HTMLCanvasElement;
   private readonly readout: HTMLElement;
   private readonly legend: HTMLElement;
@@ -76,6 +79,7 @@ export class Heatmap {
     this.colours = colourScale(this.columns.flatMap((c) => c.map((cell) => cell.count)));
     const distinct = new Set(series.histograms.flatMap((hist) => hist.buckets.map((b) => `${b.lower} ${b.upper}`)));
     const id = `heatmap-${Math.random().toString(36).slice(2, 10)}`;
+    this.cellsCanvas = h('canvas', { class: 'heatmap-cells', 'aria-hidden': 'true' });
     this.canvas = h('canvas', {
       class: 'heatmap-canvas',
       tabindex: 0,
@@ -115,7 +119,7 @@ export class Heatmap {
         'data-quantiles': 0,
       },
       this.head,
-      this.canvas,
+      h('div', { class: 'heatmap-plot' }, this.cellsCanvas, this.canvas),
       this.readout,
       this.legend,
       tableScroll,
@@ -128,8 +132,8 @@ export class Heatmap {
       this.pointing = false;
       this.setFocus(undefined);
     });
-    this.canvas.addEventListener('focus', () => this.draw());
-    this.canvas.addEventListener('blur', () => this.draw());
+    this.canvas.addEventListener('focus', () => this.drawFocus());
+    this.canvas.addEventListener('blur', () => this.drawFocus());
     this.canvas.addEventListener('keydown', (e) => this.onKey(e));
     this.resize = new ResizeObserver(() => this.draw());
     this.resize.observe(this.el);
@@ -179,21 +183,26 @@ export class Heatmap {
     return [left, Math.max(left + 1, Math.min(MARGIN.left + this.plotWidth, this.x(t)))];
   }
 
-  private draw(): void {
+  /** Sizes a canvas to the plot (cleared, in CSS pixels at the screen's resolution); undefined without a context. */
+  private context(canvas: HTMLCanvasElement): CanvasRenderingContext2D | undefined {
     const width = this.plotWidth + MARGIN.left + MARGIN.right;
     const ratio = window.devicePixelRatio || 1;
-    this.canvas.width = Math.round(width * ratio);
-    this.canvas.height = Math.round(HEIGHT * ratio);
-    this.canvas.style.width = `${width}px`;
-    this.canvas.style.height = `${HEIGHT}px`;
-    const ctx = this.canvas.getContext('2d');
+    canvas.width = Math.round(width * ratio);
+    canvas.height = Math.round(HEIGHT * ratio);
+    canvas.style.width = `${width}px`;
+    canvas.style.height = `${HEIGHT}px`;
+    const ctx = canvas.getContext('2d');
+    ctx?.setTransform(ratio, 0, 0, ratio, 0, 0);
+    return ctx ?? undefined;
+  }
+
+  private draw(): void {
+    const ctx = this.context(this.cellsCanvas);
     if (!ctx) return;
-    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
     // Canvas fills do not resolve CSS variables: read the theme's colours.
     const css = getComputedStyle(this.el);
     const themed = (name: string, fallback: string) => css.getPropertyValue(name).trim() || fallback;
     const fg = themed('--fg-muted', '#666');
-    ctx.clearRect(0, 0, width, HEIGHT);
     ctx.fillStyle = themed('--none', '#e9ecef');
     ctx.fillRect(MARGIN.left, MARGIN.top, this.plotWidth, this.plotHeight);
 
@@ -207,8 +216,8 @@ export class Heatmap {
       }
     });
     this.drawQuantiles(ctx);
-    this.drawFocus(ctx);
     this.drawAxes(ctx, fg);
+    this.drawFocus();
   }
 
   private drawQuantiles(ctx: CanvasRenderingContext2D): void {
@@ -239,9 +248,10 @@ export class Heatmap {
   }
 
   /** The focused cell's outline, while the canvas has the keyboard focus or the pointer. */
-  private drawFocus(ctx: CanvasRenderingContext2D): void {
+  private drawFocus(): void {
+    const ctx = this.context(this.canvas);
     const cell = this.focusedCell();
-    if (!cell || !this.focus || !(this.pointing || document.activeElement === this.canvas)) return;
+    if (!ctx || !cell || !this.focus || !(this.pointing || document.activeElement === this.canvas)) return;
     const [x0, x1] = this.columnX(this.series.timestamps[this.focus.sample]!);
     const top = this.y(cell.y1);
     ctx.strokeStyle = '#000';
@@ -325,7 +335,7 @@ export class Heatmap {
     this.focus = next;
     if (sampleChanged) this.renderTable();
     this.showReadout();
-    this.draw();
+    this.drawFocus();
   }
 
   /** The pointer at (px, py): the sample whose column holds it, and its cell there. */

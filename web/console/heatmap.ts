@@ -43,8 +43,11 @@ const QUANTILE_COLOURS = ['#ffffff', '#ff9830', '#f2495c', '#5794f2', '#b877d9']
 const Y_TICKS = 8;
 const X_TICKS = 6;
 
+/** Numbers the ids that tie each heatmap's canvas, readout and table together. */
+let heatmapCount = 0;
+
 /** `p50`, `p99.9`. */
-export function quantileName(q: number): string {
+function quantileName(q: number): string {
   return `p${Number((q * 100).toPrecision(6))}`;
 }
 
@@ -78,7 +81,7 @@ export class Heatmap {
     );
     this.colours = colourScale(this.columns.flatMap((c) => c.map((cell) => cell.count)));
     const distinct = new Set(series.histograms.flatMap((hist) => hist.buckets.map((b) => `${b.lower} ${b.upper}`)));
-    const id = `heatmap-${Math.random().toString(36).slice(2, 10)}`;
+    const id = `heatmap-${++heatmapCount}`;
     this.cellsCanvas = h('canvas', { class: 'heatmap-cells', 'aria-hidden': 'true' });
     this.canvas = h('canvas', {
       class: 'heatmap-canvas',

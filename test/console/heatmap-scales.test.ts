@@ -6,10 +6,12 @@ import {
   bucketAxis,
   colourFraction,
   colourOf,
+  colourRgb,
   colourScale,
   heatmapCells,
   timeTicks,
 } from '../../web/console/heatmap-scales.js';
+import { rasterize } from '../../web/console/heatmap-raster.js';
 import { boundText, bucketText, type HistogramJson, parseHistogram } from '../../web/console/histogram.js';
 
 // The heatmap's pure parts (web/console runs them in the browser): the API's histogram JSON read into numbers, the
@@ -159,4 +161,41 @@ test('time ticks are multiples of the smallest round step that keeps them few en
   });
   assert.equal(timeTicks(0, 7 * 86400, 6).stepS, 172800);
   assert.equal(timeTicks(0, 30, 6).stepS, 5);
+});
+
+test('a long range at schema 6 (250 samples of 700 buckets) gets its axis and colours', () => {
+  const base = 2 ** (1 / 64);
+  const sample = parseHistogram({
+    count: '0',
+    sum: '0',
+    buckets: Array.from({ length: 700 }, (_, k) => [0, String(base ** (k - 1)), String(base ** k), String(k + 1)]),
+  });
+  const samples = Array.from({ length: 250 }, () => sample);
+  const axis = bucketAxis(samples);
+  assert.equal(axis.kind, 'log');
+  assert.ok(axis.kind === 'log' && axis.min === base ** -1);
+  const cells = samples.flatMap((h) => heatmapCells(axis, h));
+  assert.deepEqual(colourScale(cells.map((c) => c.count)), { min: 1, max: 700, log: true });
+});
+
+test('cells become pixels: a cell at least one pixel high, the largest count where several share a pixel', () => {
+  const scale = { min: 1, max: 4, log: false };
+  const cell = (y0: number, y1: number, count: number) => ({ y0, y1, count, buckets: [] });
+  // A 2 × 4 image: column 0 holds a cell over the lower half and two thin ones sharing the top row; column 1 a
+  // zero count (not drawn).
+  const pixels = rasterize(
+    [
+      { x0: 0, x1: 1, cells: [cell(0, 0.5, 1), cell(0.9, 0.95, 2), cell(0.95, 1, 4)] },
+      { x0: 1, x1: 2, cells: [cell(0, 1, 0)] },
+    ],
+    2,
+    4,
+    scale,
+  );
+  const at = (x: number, y: number) => [...pixels.slice((y * 2 + x) * 4, (y * 2 + x) * 4 + 4)];
+  assert.deepEqual(at(0, 0), [...colourRgb(1), 255]);
+  assert.deepEqual(at(0, 1), [0, 0, 0, 0]);
+  assert.deepEqual(at(0, 2), [...colourRgb(0.25), 255]);
+  assert.deepEqual(at(0, 3), [...colourRgb(0.25), 255]);
+  for (let y = 0; y < 4; y++) assert.deepEqual(at(1, y), [0, 0, 0, 0]);
 });

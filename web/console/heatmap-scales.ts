@@ -47,11 +47,13 @@ export function bucketAxis(histograms: Histogram[]): BucketAxis {
       if (b.upper < 0) return exponentialStep(-b.upper, -b.lower);
       return b.lower === -b.upper; // the zero bucket
     });
+  // A long range at a fine schema has hundreds of thousands of buckets: reduce, as spreading them into
+  // Math.min's arguments overflows the stack.
   if (exponential)
     return {
       kind: 'log',
-      min: Math.min(...positive.map((b) => b.lower)),
-      max: Math.max(...positive.map((b) => b.upper)),
+      min: positive.reduce((m, b) => Math.min(m, b.lower), Infinity),
+      max: positive.reduce((m, b) => Math.max(m, b.upper), 0),
       lowBand: positive.length < buckets.length ? LOW_BAND : 0,
     };
   const bounds = [...new Set(buckets.flatMap((b) => [b.lower, b.upper]))].sort((a, b) => a - b);
@@ -148,8 +150,8 @@ const STOPS: [number, number, number][] = [
 export function colourScale(counts: number[]): ColourScale | undefined {
   const positive = counts.filter((c) => c > 0 && Number.isFinite(c));
   if (positive.length === 0) return undefined;
-  const min = Math.min(...positive);
-  const max = Math.max(...positive);
+  const min = positive.reduce((m, c) => Math.min(m, c), Infinity);
+  const max = positive.reduce((m, c) => Math.max(m, c), 0);
   return { min, max, log: max / min >= LOG_COLOUR_RATIO };
 }
 
@@ -161,13 +163,18 @@ export function colourFraction(scale: ColourScale, count: number): number {
   return Math.min(1, Math.max(0, f));
 }
 
-/** The colour of a fraction of the scale, as CSS `rgb(r, g, b)`. */
-export function colourOf(fraction: number): string {
+/** The colour of a fraction of the scale as [r, g, b]. */
+export function colourRgb(fraction: number): [number, number, number] {
   const x = Math.min(1, Math.max(0, fraction)) * (STOPS.length - 1);
   const i = Math.min(STOPS.length - 2, Math.floor(x));
   const a = STOPS[i]!;
   const b = STOPS[i + 1]!;
   const t = x - i;
   const mix = (k: 0 | 1 | 2) => Math.round(a[k] + (b[k] - a[k]) * t);
-  return `rgb(${mix(0)}, ${mix(1)}, ${mix(2)})`;
+  return [mix(0), mix(1), mix(2)];
+}
+
+/** The colour of a fraction of the scale, as CSS `rgb(r, g, b)`. */
+export function colourOf(fraction: number): string {
+  return `rgb(${colourRgb(fraction).join(', ')})`;
 }

@@ -7,12 +7,12 @@
 import { h } from './dom.js';
 import { formatValue } from './format.js';
 import { boundText, bucketText, type Histogram } from './histogram.js';
+import { rasterize } from './heatmap-raster.js';
 import {
   axisPosition,
   axisTicks,
   bucketAxis,
   type BucketAxis,
-  colourFraction,
   colourOf,
   type ColourScale,
   colourScale,
@@ -209,18 +209,29 @@ export class Heatmap {
     ctx.fillStyle = themed('--none', '#e9ecef');
     ctx.fillRect(MARGIN.left, MARGIN.top, this.plotWidth, this.plotHeight);
 
-    this.series.timestamps.forEach((t, i) => {
-      const [x0, x1] = this.columnX(t);
-      for (const cell of this.columns[i]!) {
-        if (!this.colours || !(cell.count > 0)) continue;
-        ctx.fillStyle = colourOf(colourFraction(this.colours, cell.count));
-        const top = this.y(cell.y1);
-        ctx.fillRect(x0, top, x1 - x0, Math.max(1, this.y(cell.y0) - top));
-      }
-    });
+    this.drawCells(ctx);
     this.drawQuantiles(ctx);
     this.drawAxes(ctx, fg);
     this.drawFocus();
+  }
+
+  /** The cells as an image at the screen's resolution, laid over the plot area. */
+  private drawCells(ctx: CanvasRenderingContext2D): void {
+    if (!this.colours) return;
+    const ratio = window.devicePixelRatio || 1;
+    const width = Math.round(this.plotWidth * ratio);
+    const height = Math.round(this.plotHeight * ratio);
+    const columns = this.series.timestamps.map((t, i) => {
+      const [x0, x1] = this.columnX(t);
+      return { x0: (x0 - MARGIN.left) * ratio, x1: (x1 - MARGIN.left) * ratio, cells: this.columns[i]! };
+    });
+    const image = new ImageData(rasterize(columns, width, height, this.colours), width, height);
+    // putImageData would replace the background and ignore the transform: go through a canvas and drawImage.
+    const layer = document.createElement('canvas');
+    layer.width = width;
+    layer.height = height;
+    layer.getContext('2d')?.putImageData(image, 0, 0);
+    ctx.drawImage(layer, MARGIN.left, MARGIN.top, this.plotWidth, this.plotHeight);
   }
 
   private drawQuantiles(ctx: CanvasRenderingContext2D): void {

@@ -5,7 +5,7 @@ import { formatValue } from './format.js';
 import { boundText, bucketText, type Histogram } from './histogram.js';
 
 export function histogramBars(hist: Histogram): HTMLElement {
-  const largest = Math.max(0, ...hist.buckets.map((b) => Math.abs(b.count)));
+  const largest = hist.buckets.reduce((m, b) => Math.max(m, Math.abs(b.count)), 0);
   return h(
     'div',
     { class: 'histogram-bars' },

@@ -1,6 +1,7 @@
 // A tiny protobuf encoder that builds Agent-like payloads (MetricPayload, SketchPayload) for tests, benchmarks and
 // load generators. Not used on the intake path. The high-level encoders omit zero-valued fields like the Agent's
 // protobuf marshaller does; the low-level writer can produce anything (unknown fields, groups, unpacked repeats).
+import { DDSketchBuilder } from '../../src/mapping/ddsketch.js';
 
 export class ProtoWriter {
   private buf = Buffer.allocUnsafe(256);
@@ -164,6 +165,14 @@ export interface DogsketchInput {
   sum: number;
   k: number[];
   n: number[];
+}
+
+/** The dogsketch of `values` at `ts` (seconds), binned as the Agent's DDSketch bins them. */
+export function dogsketchOf(values: Iterable<number>, ts: number): DogsketchInput {
+  const b = new DDSketchBuilder();
+  for (const v of values) b.add(v);
+  const p = b.toPoint(ts);
+  return { ts, cnt: p.cnt, min: p.min, max: p.max, avg: p.avg, sum: p.sum, k: p.keys, n: p.counts };
 }
 
 export interface SketchInput {

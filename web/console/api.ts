@@ -1,6 +1,7 @@
 // promdog's HTTP APIs as the console uses them: every request carries the signed-in tenant's key as
 // `Authorization: Bearer`, so promdog answers with that tenant's data only.
 import type { Labels } from './format.js';
+import type { HistogramJson } from './histogram.js';
 import type { ConsoleSession as Session, EventsAnswer, HostsAnswer } from '../../src/console/api-types.js';
 
 const KEY_STORAGE = 'promdog.apiKey';
@@ -13,14 +14,20 @@ export type {
   HostsAnswer,
 } from '../../src/console/api-types.js';
 
+/** A series of a range result: its float samples, its native histogram samples, or both, as Prometheus writes it. */
 export interface MatrixSeries {
   metric: Labels;
-  values: [number, string][];
+  /** Left out when the series has no float sample. */
+  values?: [number, string][];
+  /** Left out when the series has no histogram sample. */
+  histograms?: [number, HistogramJson][];
 }
 
+/** A sample of an instant vector: a float (`value`) or a native histogram (`histogram`). */
 export interface VectorSample {
   metric: Labels;
-  value: [number, string];
+  value?: [number, string];
+  histogram?: [number, HistogramJson];
 }
 
 export type QueryData =

@@ -195,14 +195,14 @@ export class TimeChart {
   }
 }
 
-/** A Prometheus matrix as chart series: values parsed, timestamps in seconds. */
+/** A Prometheus matrix's float samples as chart series: values parsed, timestamps in seconds; histograms left out. */
 export function matrixToSeries(
-  result: { metric: Record<string, string>; values: [number, string][] }[],
+  result: { metric: Record<string, string>; values?: [number, string][] }[],
   label: (m: Record<string, string>) => string,
 ): ChartSeries[] {
-  return result.map((s) => ({
-    label: label(s.metric),
-    timestamps: s.values.map((v) => v[0]),
-    values: s.values.map((v) => Number(v[1])),
-  }));
+  return result.flatMap((s) =>
+    s.values
+      ? [{ label: label(s.metric), timestamps: s.values.map((v) => v[0]), values: s.values.map((v) => Number(v[1])) }]
+      : [],
+  );
 }

@@ -71,6 +71,12 @@ export function seriesName(metric: Labels): string {
   return rest.length === 0 ? name || '{}' : `${name}{${rest.join(', ')}}`;
 }
 
+/** A series' labels without its name: what stays the same through a function that drops the name. */
+export function seriesIdentity(metric: Labels): string {
+  const { __name__: _, ...rest } = metric;
+  return seriesName(rest);
+}
+
 /** A Grafana-style legend template (`{{label}}`) filled in; the series notation when it comes out empty. */
 export function legendOf(template: string, metric: Labels): string {
   const text = template

@@ -3,7 +3,7 @@
 // 3 UNKNOWN), a range query for the history and `timestamp()` for when each check last reported.
 import { queryInstant, queryRange, type MatrixSeries } from '../api.js';
 import { h, replaceChildren } from '../dom.js';
-import { ago, seriesName, timeText, type Labels } from '../format.js';
+import { ago, seriesIdentity, timeText } from '../format.js';
 import { replaceParams } from '../router.js';
 import { refresher, showLoadError, unqueryablePage, type PageFactory } from './page.js';
 
@@ -31,14 +31,8 @@ function statusName(v: number | null): string {
   return v === null ? 'STALE' : (STATUS_NAMES[v] ?? 'UNKNOWN');
 }
 
-/** The series' identity without its name (timestamp() drops the name). */
-function identity(m: Labels): string {
-  const { __name__: _, ...rest } = m;
-  return seriesName(rest);
-}
-
 function toRow(s: MatrixSeries, steps: number[], lastReports: Map<string, number>): CheckRow {
-  const byTime = new Map(s.values.map(([t, v]) => [t, Number(v)]));
+  const byTime = new Map((s.values ?? []).map(([t, v]) => [t, Number(v)]));
   const history = steps.map((t) => byTime.get(t) ?? null);
   return {
     check: s.metric.check ?? '',
@@ -49,7 +43,7 @@ function toRow(s: MatrixSeries, steps: number[], lastReports: Map<string, number
       .map((k) => `${k}:${s.metric[k]}`),
     history,
     current: history[history.length - 1] ?? null,
-    lastReportS: lastReports.get(identity(s.metric)) ?? null,
+    lastReportS: lastReports.get(seriesIdentity(s.metric)) ?? null,
   };
 }
 
@@ -173,7 +167,7 @@ export const checksPage: PageFactory = (root, { session, params }) => {
       ]);
       const lastReports = new Map<string, number>();
       if (stamps.data.resultType === 'vector')
-        for (const s of stamps.data.result) lastReports.set(identity(s.metric), Number(s.value[1]));
+        for (const s of stamps.data.result) lastReports.set(seriesIdentity(s.metric), Number(s.value?.[1]));
       stepTimes = [];
       for (let t = startS; t <= endS; t += STEP_S) stepTimes.push(t);
       rows = history.data.result

@@ -129,6 +129,8 @@ export class Mapper {
   private nowMs = 0;
   private out: PromSeries[] = [];
   private touched: LabelSet[] = [];
+  /** Label sets whose output got a timestamp ≤ its previous one: sorted and deduped at the end of the request. */
+  private unsorted = new Set<LabelSet>();
   private touchedFamilies: Family[] = [];
   private dropped: DroppedSamples = newDropped();
   private refusedSeries: Partial<Record<SeriesRefusal, number>> = {};
@@ -191,6 +193,7 @@ export class Mapper {
     this.epoch++;
     this.out = [];
     this.touched = [];
+    this.unsorted.clear();
     this.touchedFamilies = [];
     this.dropped = newDropped();
     this.refusedSeries = {};
@@ -246,10 +249,10 @@ export class Mapper {
 
   private finish(t: TenantState, refusedHostMetadata: Partial<Record<SeriesRefusal, number>>): MapResult {
     const dropped = this.dropped;
-    for (const ls of this.touched) {
-      if (ls.unsorted) dropped.duplicate_timestamp += sortDedupe(ls.out!);
-      ls.out = null; // do not keep this request's samples alive until the label set's next request
-    }
+    for (const ls of this.unsorted) dropped.duplicate_timestamp += sortDedupe(ls.out!);
+    this.unsorted.clear();
+    // Do not keep this request's samples alive until the label set's next request.
+    for (const ls of this.touched) ls.out = null;
     const metadata: MetricMetadata[] = [];
     for (const f of this.touchedFamilies) {
       if (f.meta === null || f.meta.unit !== f.unit) {
@@ -459,7 +462,7 @@ export class Mapper {
     }
     const out = ls.out!;
     const ts = out.timestamps;
-    if (ms <= ts[ts.length - 1]!) ls.unsorted = true;
+    if (ms <= ts[ts.length - 1]!) this.unsorted.add(ls);
     ts.push(ms);
     out.values.push(v);
   }
@@ -468,7 +471,6 @@ export class Mapper {
   private startOutput(ls: LabelSet, out: PromSeries): void {
     ls.epoch = this.epoch;
     ls.out = out;
-    ls.unsorted = false;
     this.out.push(out);
     this.touched.push(ls);
   }

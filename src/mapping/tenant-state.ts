@@ -71,17 +71,8 @@ export class TenantState {
     if (ls === undefined) {
       const pairs = new Array<Label>(labels.length);
       for (let i = 0; i < labels.length; i++) pairs[i] = this.pair(labels[i]!.name, labels[i]!.value);
-      ls = {
-        labels: Object.freeze(pairs) as Label[],
-        hash,
-        next: undefined,
-        epoch: 0,
-        out: null,
-        unsorted: false,
-        histogram: null,
-        sinkState: undefined,
-      };
-      this.labelSets.add(ls);
+      ls = { labels: Object.freeze(pairs) as Label[], epoch: 0, out: null, histogram: null, sinkState: undefined };
+      this.labelSets.add(ls, hash);
     }
     return ls;
   }
@@ -190,7 +181,7 @@ export class TenantState {
     const keep = (ls: LabelSet | null, f: Family | null, slot: HostSlot | null) => {
       if (ls !== null && !seen.has(ls)) {
         seen.add(ls);
-        this.labelSets.add(ls);
+        this.labelSets.add(ls, labelSetHash(ls.labels));
         for (const l of ls.labels) {
           let values = this.pairs.get(l.name);
           if (values === undefined) this.pairs.set(l.name, (values = new Map()));

@@ -65,7 +65,7 @@ export class TenantState {
    * exactly their number (the rules' arrays grow by push, with room to spare).
    */
   intern(labels: Label[]): LabelSet {
-    labels.sort(byName);
+    sortByName(labels);
     const hash = labelSetHash(labels);
     let ls = this.labelSets.find(hash, labels);
     if (ls === undefined) {
@@ -200,6 +200,27 @@ export class TenantState {
       for (const tag of e.tags) this.string(tag);
     }
     for (const table of Object.values(this.identities)) table.shared(keep);
+  }
+}
+
+/** Longest label array sortByName sorts by insertion (quadratic: a series may carry thousands of tags). */
+const INSERTION_SORT_MAX = 32;
+
+/**
+ * Sorts labels by name. The rules' arrays are short and almost sorted (`__name__` comes last), and
+ * Array.prototype.sort calling a JS comparator was most of the cost of interning a new label set: short ones are
+ * sorted by insertion here.
+ */
+function sortByName(labels: Label[]): void {
+  if (labels.length > INSERTION_SORT_MAX) {
+    labels.sort(byName);
+    return;
+  }
+  for (let i = 1; i < labels.length; i++) {
+    const l = labels[i]!;
+    let j = i - 1;
+    for (; j >= 0 && labels[j]!.name > l.name; j--) labels[j + 1] = labels[j]!;
+    labels[j + 1] = l;
   }
 }
 

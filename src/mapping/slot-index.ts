@@ -2,10 +2,10 @@
 const START_CELLS = 1024;
 
 /**
- * Slots (the row numbers of a columnar table) by their 30-bit hash, in two typed arrays: open addressing with linear
- * probing, at most half full. Per slot 8–16 bytes and no object, where a `Map` entry costs ~40 bytes; a table with
- * 100,000s of series rows keeps no JS object per row. Slots are never removed: a table that drops rows builds a new
- * index. Probe for the slots of a hash with `start`, `slotAt` (-1: none left) and `next`, comparing `hashOf`.
+ * Slots (the row numbers of a columnar table) by their hash (an int32), in two typed arrays: open addressing with
+ * linear probing, at most half full. Per slot 8–16 bytes and no object, where a `Map` entry costs ~40 bytes; a table
+ * with 100,000s of series rows keeps no JS object per row. Slots are never removed: a table that drops rows builds a
+ * new index. Probe for the slots of a hash with `start`, `slotAt` (-1: none left) and `next`, comparing `hashOf`.
  */
 export class SlotIndex {
   private cells = new Int32Array(START_CELLS).fill(-1);

@@ -689,6 +689,8 @@ export interface ShapeFigures extends IngestFigures {
   rssBeforeBytes: number;
   rssAfterBytes: number;
   rssBytesPerSeries: number;
+  /** promdog: the RSS growth per series after a full GC (bench/server-probe.ts): what the series hold. */
+  rssAfterGcBytesPerSeries?: number;
 }
 
 export interface IngestShapesResult {
@@ -740,6 +742,7 @@ export async function benchIngestShapes(
         baseUrl: string,
         headers: Record<string, string>,
         afterIngest: () => Promise<void>,
+        fullGc?: () => Promise<void>,
       ) => {
         await sleep(1000);
         const rssBefore = vmRssBytes(pid);
@@ -752,23 +755,35 @@ export async function benchIngestShapes(
         expectStored(target.name, 'samples', stored.samples, samples);
         await sleep(2000);
         const rssAfter = vmRssBytes(pid);
+        await fullGc?.();
+        const rssAfterGc = vmRssBytes(pid);
         return {
           ...ingestFigures(run, stored, series, samples),
           cpuSeconds: cpu,
           rssBeforeBytes: rssBefore,
           rssAfterBytes: rssAfter,
           rssBytesPerSeries: (rssAfter - rssBefore) / series,
+          ...(fullGc ? { rssAfterGcBytesPerSeries: (rssAfterGc - rssBefore) / series } : {}),
         };
       };
       const line = (f: ShapeFigures) =>
         `${Math.round(f.samplesPerSec).toLocaleString()} samples/s (creation ${Math.round(f.creationSamplesPerSec).toLocaleString()}, ` +
         `steady ${Math.round(f.steadySamplesPerSec).toLocaleString()}), ${f.cpuSeconds.toFixed(1)} CPU s, RSS ${(f.rssBeforeBytes / 2 ** 20).toFixed(0)} → ` +
-        `${(f.rssAfterBytes / 2 ** 20).toFixed(0)} MiB = ${Math.round(f.rssBytesPerSeries)} B/series`;
+        `${(f.rssAfterBytes / 2 ** 20).toFixed(0)} MiB = ${Math.round(f.rssBytesPerSeries)} B/series` +
+        (f.rssAfterGcBytesPerSeries === undefined
+          ? ''
+          : `, after a full GC ${Math.round(f.rssAfterGcBytesPerSeries)} B/series`);
       const p = await startPromdog(opts.cpuProfDir);
       let promdog: ShapeFigures;
       try {
         const auth = { authorization: `Bearer ${p.key}` };
-        promdog = await measure(promdogTarget(p.pd.url, p.key), p.pd.child.pid!, p.pd.url, auth, async () => {});
+        const pid = p.pd.child.pid!;
+        // A full GC (bench/server-probe.ts) after the RSS as it is.
+        const fullGc = async () => {
+          process.kill(pid, 'SIGUSR2');
+          await sleep(3000);
+        };
+        promdog = await measure(promdogTarget(p.pd.url, p.key), pid, p.pd.url, auth, async () => {}, fullGc);
       } finally {
         await stopPromdog(p);
       }

@@ -10,6 +10,7 @@ import { HASH_SEED, mixAll, mixSample } from './string-hash.js';
 
 /** A host's tags as the cached label sets saw them; `version` moves when the host-tag cache changes them. */
 export interface HostSlot {
+  readonly host: string;
   tags: readonly string[];
   version: number;
 }

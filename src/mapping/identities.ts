@@ -1,108 +1,228 @@
 import type { IdentitySeriesBatch } from '../model/datadog.js';
-import { MAX_CHAIN, type Entry } from './entries.js';
+import { MAX_CHAIN, type Family, type HostSlot } from './entries.js';
+import type { LabelSet } from './label-sets.js';
+import type { SeriesRefusal } from './limits.js';
+import { SlotIndex } from './slot-index.js';
 
-/** A series identity as bytes (see IdentitySeriesBatch) and what it maps to. */
-export interface KnownIdentity {
-  /** Where its identity words (IdentitySeriesBatch.writeIdentity) start in the table's arena. */
-  at: number;
-  /** How many words. */
-  readonly words: number;
-  readonly entry: Entry;
-  /** The series' unit: part of the identity bytes, but not of the entry (it goes to the family's metadata). */
-  readonly unit: string;
-  /** Next identity with the same hash. */
-  next: KnownIdentity | undefined;
-  /** The identity that followed this one in the last request that had it: the guess for the next series. */
-  successor: KnownIdentity | undefined;
-}
-
-/** Words of a fresh identity arena (grows by doubling; ~40 words per Agent series). */
-const IDENTITY_ARENA_START = 4096;
+/** Words of a page of identity words (~40 a series); a longer identity gets a page of its own. */
+const PAGE_WORDS = 1 << 16;
+/** Rows of a fresh table (the typed columns double). */
+const START_ROWS = 1024;
 
 /**
- * Identity bytes → entry, for series decoded into an IdentitySeriesBatch (see Mapper.mapSeriesBatch). Found by the
- * decoder's hash of the bytes, then compared word for word. Each identity owns its entry, which no EntryTable
- * holds: a new identity is not looked up by its strings too. Identities are only removed by a sweep, which copies the
- * survivors into a fresh arena, so their words are appended to one arena: no allocation per identity, and
- * identities the Agent sends one after the other sit one after the other in memory. A chain never grows past
- * MAX_CHAIN: identities crafted to collide are not remembered and take the slower path through their strings.
+ * Identity bytes → what the series maps to, for series decoded into an IdentitySeriesBatch (see
+ * Mapper.mapSeriesBatch). The Agent's series are 100,000s of rows here, so a row is a number and its fields are
+ * columns: typed arrays, and JS arrays of the shared objects (label set, family, host) — no object per identity.
+ * Found by the decoder's hash of the bytes (SlotIndex), then compared word for word with the words it keeps in
+ * pages: rows the Agent sends one after the other sit one after the other in memory. A row holds no string of its
+ * identity: when its host's tags change, the mapper rebuilds it from the batch in hand, which has the same bytes.
+ * Rows are only removed by retain(), which copies the survivors into a fresh table. At most MAX_CHAIN rows share a
+ * hash: identities crafted to collide are not remembered and take the slower path through their strings.
  */
 export class IdentityTable {
-  private buckets = new Map<number, KnownIdentity>();
-  private arena = new Int32Array(IDENTITY_ARENA_START);
-  private used = 0;
-  size = 0;
+  private index = new SlotIndex();
+  private pages: Int32Array[] = [];
+  /** Words in use in the last page. */
+  private pageUsed = PAGE_WORDS;
+  private page = new Int32Array(START_ROWS);
+  private at = new Int32Array(START_ROWS);
+  private words = new Int32Array(START_ROWS);
+  /** The row that followed this one in the last request that had it (-1: none): the guess for the next series. */
+  private successors = new Int32Array(START_ROWS);
+  /** The request time (ms) it was last used: idle rows are evicted by TenantState.sweep. */
+  private used = new Float64Array(START_ROWS);
+  /** Its host slot's version when its label set was built; another one means the host's tags changed: rebuild. */
+  private hostVersions = new Int32Array(START_ROWS);
+  private hosts: (HostSlot | null)[] = [];
+  /** null when refused (the reason in `refusals`). */
+  private sets: (LabelSet | null)[] = [];
+  private families: (Family | null)[] = [];
+  /** The series' unit: part of the identity bytes, but not of the label set (it goes to the family's metadata). */
+  private units: string[] = [];
+  /** Rows whose samples are refused (an empty metric name, a limit their labels break), and why: few. */
+  private refusals = new Map<number, SeriesRefusal>();
 
-  /** Whether series i of `batch` has exactly the identity `k`. */
-  matches(k: KnownIdentity, batch: IdentitySeriesBatch, i: number): boolean {
-    return batch.identityEquals(i, this.arena, k.at);
+  get size(): number {
+    return this.units.length;
   }
 
-  find(batch: IdentitySeriesBatch, i: number, hash: number): KnownIdentity | undefined {
-    for (let k = this.buckets.get(hash); k !== undefined; k = k.next) if (this.matches(k, batch, i)) return k;
-    return undefined;
+  /** Whether series i of `batch` has exactly the identity of row `k`. */
+  matches(k: number, batch: IdentitySeriesBatch, i: number): boolean {
+    return batch.identityEquals(i, this.pages[this.page[k]!]!, this.at[k]!);
+  }
+
+  /** The row of series i of `batch` (`hash` its identity hash), or -1. */
+  find(batch: IdentitySeriesBatch, i: number, hash: number): number {
+    const ix = this.index;
+    for (let c = ix.start(hash), k: number; (k = ix.slotAt(c)) >= 0; c = ix.next(c))
+      if (ix.hashOf(k) === hash && this.matches(k, batch, i)) return k;
+    return -1;
   }
 
   /** Whether identities of `hash` fill their chain: one more is not remembered. */
   full(hash: number): boolean {
-    let chain = 0;
-    for (let c = this.buckets.get(hash); c !== undefined; c = c.next) if (++chain >= MAX_CHAIN) return true;
-    return false;
+    return this.index.count(hash, MAX_CHAIN) >= MAX_CHAIN;
   }
 
-  /** Remembers series i of `batch` (not found before, its chain not full) as mapping to `entry`. */
-  add(batch: IdentitySeriesBatch, i: number, hash: number, entry: Entry, unit: string): KnownIdentity {
-    const head = this.buckets.get(hash);
+  /**
+   * Remembers series i of `batch` (not found before, its chain not full) as a new row, used at `nowMs`, of `host`;
+   * its label set is still to build (stale() is true).
+   */
+  add(batch: IdentitySeriesBatch, i: number, hash: number, unit: string, host: HostSlot | null, nowMs: number): number {
+    const k = this.size;
+    if (k === this.at.length) this.growColumns();
     const n = batch.identityWords(i);
-    this.reserve(n);
-    batch.writeIdentity(i, this.arena, this.used);
-    const k: KnownIdentity = { at: this.used, words: n, entry, unit, next: head, successor: undefined };
-    this.used += n;
-    this.buckets.set(hash, k);
-    this.size++;
+    const [page, at] = this.reserve(n);
+    batch.writeIdentity(i, this.pages[page]!, at);
+    this.page[k] = page;
+    this.at[k] = at;
+    this.words[k] = n;
+    this.successors[k] = -1;
+    this.used[k] = nowMs;
+    this.hostVersions[k] = -1;
+    this.hosts.push(host);
+    this.sets.push(null);
+    this.families.push(null);
+    this.units.push(unit);
+    this.index.add(hash, k);
     return k;
   }
 
-  /** The entries of the identities (each its own: see Mapper.mapSeriesBatch). */
-  *entries(): Generator<Entry> {
-    for (const head of this.buckets.values())
-      for (let k: KnownIdentity | undefined = head; k !== undefined; k = k.next) yield k.entry;
+  successor(k: number): number {
+    return this.successors[k]!;
   }
 
-  /** Keeps the identities whose entry `keep` accepts, their words copied into a fresh arena. */
-  retain(keep: (e: Entry) => boolean): void {
-    const old = this.buckets;
-    const oldArena = this.arena;
-    this.buckets = new Map();
-    this.arena = new Int32Array(IDENTITY_ARENA_START);
-    this.used = 0;
-    this.size = 0;
-    const kept: KnownIdentity[] = [];
-    for (const [hash, head] of old) {
-      let chain: KnownIdentity | undefined;
-      for (let k: KnownIdentity | undefined = head; k !== undefined; ) {
-        const next: KnownIdentity | undefined = k.next;
-        if (keep(k.entry)) {
-          this.reserve(k.words);
-          this.arena.set(oldArena.subarray(k.at, k.at + k.words), this.used);
-          k.at = this.used;
-          this.used += k.words;
-          k.next = chain;
-          chain = k;
-          this.size++;
-          kept.push(k);
-        }
-        k = next;
-      }
-      if (chain !== undefined) this.buckets.set(hash, chain);
+  setSuccessor(k: number, next: number): void {
+    this.successors[k] = next;
+  }
+
+  touch(k: number, nowMs: number): void {
+    this.used[k] = nowMs;
+  }
+
+  /** Whether row k's label set was built with other host tags than its host's now (or not built yet). */
+  stale(k: number): boolean {
+    return this.hostVersions[k] !== (this.hosts[k]?.version ?? 0);
+  }
+
+  /** Row k's label set and family, built with its host's tags as they are now; or why its samples are refused. */
+  setBuilt(k: number, set: LabelSet | null, family: Family | null, refused: SeriesRefusal | null): void {
+    this.hostVersions[k] = this.hosts[k]?.version ?? 0;
+    this.sets[k] = set;
+    this.families[k] = family;
+    if (refused === null) this.refusals.delete(k);
+    else this.refusals.set(k, refused);
+  }
+
+  /** The tags of row k's host as they are now. */
+  hostTags(k: number): readonly string[] {
+    return this.hosts[k]?.tags ?? [];
+  }
+
+  /** Row k's label set; null when it is refused. */
+  labelSet(k: number): LabelSet | null {
+    return this.sets[k]!;
+  }
+
+  family(k: number): Family {
+    return this.families[k]!;
+  }
+
+  unit(k: number): string {
+    return this.units[k]!;
+  }
+
+  refusal(k: number): SeriesRefusal {
+    return this.refusals.get(k)!;
+  }
+
+  /** When each row was last used. */
+  lastUsed(): Float64Array {
+    return this.used.subarray(0, this.size);
+  }
+
+  /** The label sets, families and hosts the rows use (repeats included). */
+  shared(visit: (set: LabelSet | null, family: Family | null, host: HostSlot | null) => void): void {
+    for (let k = 0; k < this.size; k++) visit(this.sets[k]!, this.families[k]!, this.hosts[k]!);
+  }
+
+  /**
+   * Keeps the rows used at or after `cutoff`, in their order: the columns are compacted in place (a kept row only
+   * moves down, after it was read), the words copied into fresh pages.
+   */
+  retain(cutoff: number): void {
+    const old = {
+      index: this.index,
+      pages: this.pages,
+      hosts: this.hosts,
+      sets: this.sets,
+      families: this.families,
+      units: this.units,
+      refusals: this.refusals,
+    };
+    const rows = this.size;
+    this.index = new SlotIndex();
+    this.pages = [];
+    this.pageUsed = PAGE_WORDS;
+    this.hosts = [];
+    this.sets = [];
+    this.families = [];
+    this.units = [];
+    this.refusals = new Map();
+    /** Old row → new row, -1 when evicted. */
+    const moved = new Int32Array(rows).fill(-1);
+    for (let j = 0; j < rows; j++) {
+      if (this.used[j]! < cutoff) continue;
+      const k = this.size;
+      moved[j] = k;
+      const n = this.words[j]!;
+      const [page, at] = this.reserve(n);
+      const from = this.at[j]!;
+      this.pages[page]!.set(old.pages[this.page[j]!]!.subarray(from, from + n), at);
+      this.page[k] = page;
+      this.at[k] = at;
+      this.words[k] = n;
+      this.used[k] = this.used[j]!;
+      this.hostVersions[k] = this.hostVersions[j]!;
+      this.hosts.push(old.hosts[j]!);
+      this.sets.push(old.sets[j]!);
+      this.families.push(old.families[j]!);
+      this.units.push(old.units[j]!);
+      const refused = old.refusals.get(j);
+      if (refused !== undefined) this.refusals.set(k, refused);
+      this.index.add(old.index.hashOf(j), k);
     }
-    for (const k of kept) if (k.successor !== undefined && !keep(k.successor.entry)) k.successor = undefined;
+    for (let j = 0; j < rows; j++) {
+      const k = moved[j]!;
+      if (k < 0) continue;
+      const next = this.successors[j]!;
+      this.successors[k] = next < 0 ? -1 : moved[next]!;
+    }
   }
 
-  private reserve(n: number): void {
-    if (this.used + n <= this.arena.length) return;
-    const grown = new Int32Array(Math.max(2 * this.arena.length, this.used + n));
-    grown.set(this.arena.subarray(0, this.used));
-    this.arena = grown;
+  /** Room for `n` words: [page, offset]. */
+  private reserve(n: number): [number, number] {
+    if (this.pageUsed + n > PAGE_WORDS) {
+      this.pages.push(new Int32Array(Math.max(n, PAGE_WORDS)));
+      this.pageUsed = 0;
+    }
+    const at = this.pageUsed;
+    this.pageUsed += n;
+    return [this.pages.length - 1, at];
+  }
+
+  private growColumns(): void {
+    const grow = <T extends Int32Array | Float64Array>(a: T, make: (n: number) => T): T => {
+      const grown = make(2 * a.length);
+      grown.set(a);
+      return grown;
+    };
+    const int32 = (n: number) => new Int32Array(n);
+    this.page = grow(this.page, int32);
+    this.at = grow(this.at, int32);
+    this.words = grow(this.words, int32);
+    this.successors = grow(this.successors, int32);
+    this.hostVersions = grow(this.hostVersions, int32);
+    this.used = grow(this.used, (n) => new Float64Array(n));
   }
 }

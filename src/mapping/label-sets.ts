@@ -1,5 +1,6 @@
 import type { Label, PromSeries, SeriesRef } from '../model/prometheus.js';
 import type { SketchHistogramSeries } from './sketch-histogram.js';
+import { SlotIndex } from './slot-index.js';
 import { HASH_SEED, mixAll } from './string-hash.js';
 
 /**
@@ -9,14 +10,9 @@ import { HASH_SEED, mixAll } from './string-hash.js';
 export interface LabelSet extends SeriesRef {
   /** Frozen, with frozen interned Label objects: shared by every PromSeries of this set and by sinks (the store's head). */
   readonly labels: Label[];
-  readonly hash: number;
-  /** Next label set with the same hash. */
-  next: LabelSet | undefined;
   /** The request (Mapper.epoch) that `out` belongs to. */
   epoch: number;
   out: PromSeries | null;
-  /** `out` got a timestamp ≤ its previous one: sort and dedupe at the end of the request. */
-  unsorted: boolean;
   /** A distribution's native histogram: its running totals across requests; null for every other label set. */
   histogram: SketchHistogramSeries | null;
 }
@@ -29,20 +25,25 @@ export function labelSetHash(labels: readonly Label[]): number {
 }
 
 /**
- * Label sets by hash, chained on collision: equal labels ⇒ the same LabelSet (so one request's samples of a label
- * set land in one PromSeries) without keeping a string key per series.
+ * Label sets by hash: equal labels ⇒ the same LabelSet (so one request's samples of a label set land in one
+ * PromSeries), without a string key or a Map entry per series (rows in a SlotIndex).
  */
 export class LabelSetTable {
-  private buckets = new Map<number, LabelSet>();
+  private readonly index = new SlotIndex();
+  private readonly sets: LabelSet[] = [];
 
+  /** `hash` is labelSetHash(labels). */
   find(hash: number, labels: readonly Label[]): LabelSet | undefined {
-    for (let ls = this.buckets.get(hash); ls !== undefined; ls = ls.next) if (sameLabels(ls.labels, labels)) return ls;
+    const ix = this.index;
+    for (let c = ix.start(hash), k: number; (k = ix.slotAt(c)) >= 0; c = ix.next(c))
+      if (ix.hashOf(k) === hash && sameLabels(this.sets[k]!.labels, labels)) return this.sets[k];
     return undefined;
   }
 
-  add(ls: LabelSet): void {
-    ls.next = this.buckets.get(ls.hash);
-    this.buckets.set(ls.hash, ls);
+  /** Adds a label set not in the table; `hash` is labelSetHash of its labels. */
+  add(ls: LabelSet, hash: number): void {
+    this.index.add(hash, this.sets.length);
+    this.sets.push(ls);
   }
 }
 

@@ -11,7 +11,7 @@ import type { HostTagCache } from './host-tags.js';
 import { DDSketchBuilder, quantileOrder } from './ddsketch.js';
 import { hostVersionOf, type Entry, type EntryTable, type Family } from './entries.js';
 import { HOST_INFO_FAMILY, HOST_INFO_METRIC, hostInfoLabels } from './host-info-series.js';
-import type { KnownIdentity } from './identities.js';
+import type { IdentityTable } from './identities.js';
 import {
   CHECK_FAMILY,
   NO_RESOURCES,
@@ -129,6 +129,8 @@ export class Mapper {
   private nowMs = 0;
   private out: PromSeries[] = [];
   private touched: LabelSet[] = [];
+  /** Label sets whose output got a timestamp ≤ its previous one: sorted and deduped at the end of the request. */
+  private unsorted = new Set<LabelSet>();
   private touchedFamilies: Family[] = [];
   private dropped: DroppedSamples = newDropped();
   private refusedSeries: Partial<Record<SeriesRefusal, number>> = {};
@@ -191,6 +193,7 @@ export class Mapper {
     this.epoch++;
     this.out = [];
     this.touched = [];
+    this.unsorted.clear();
     this.touchedFamilies = [];
     this.dropped = newDropped();
     this.refusedSeries = {};
@@ -246,10 +249,10 @@ export class Mapper {
 
   private finish(t: TenantState, refusedHostMetadata: Partial<Record<SeriesRefusal, number>>): MapResult {
     const dropped = this.dropped;
-    for (const ls of this.touched) {
-      if (ls.unsorted) dropped.duplicate_timestamp += sortDedupe(ls.out!);
-      ls.out = null; // do not keep this request's samples alive until the label set's next request
-    }
+    for (const ls of this.unsorted) dropped.duplicate_timestamp += sortDedupe(ls.out!);
+    this.unsorted.clear();
+    // Do not keep this request's samples alive until the label set's next request.
+    for (const ls of this.touched) ls.out = null;
     const metadata: MetricMetadata[] = [];
     for (const f of this.touchedFamilies) {
       if (f.meta === null || f.meta.unit !== f.unit) {
@@ -299,74 +302,99 @@ export class Mapper {
   private mapSeries(t: TenantState, s: DDSeries): void {
     if (this.overRequestLimit(1, s.timestamps.length)) return;
     const e = this.entry(t, Kind.Series, s.metric, s.host, s.device, s.sourceTypeName, s.type, s.resources, s.tags);
-    this.appendPoints(e, s.unit, s.timestamps, s.values, 0, s.timestamps.length);
+    this.appendEntryPoints(e, s.unit, s.timestamps, s.values);
   }
 
   /**
-   * The fast path for scanned series (v2 protobuf, v1 JSON): a series whose identity bytes this tenant has sent
-   * before goes straight to its entry, without a string being created (the Agent sends the same identities every
-   * flush). Only a new identity is decoded to strings and goes through entry() like any series; its bytes are then
-   * remembered. The entry's host-tag version is still checked on every hit, so a host-tag change rebuilds its label
-   * sets either way.
+   * The fast path for scanned series (v2 protobuf, v1 JSON, v3 columnar): a series whose identity bytes this tenant
+   * has sent before goes straight to its row of the identity table and its label set, without a string being
+   * created (the Agent sends the same identities every flush). Only a new identity is decoded to strings and mapped
+   * by the rules; its bytes are then remembered. The row's host-tag version is still checked on every hit, so a
+   * host-tag change rebuilds its label set either way (from the series decoded again).
    */
   private mapSeriesBatch(t: TenantState, batch: IdentitySeriesBatch): void {
-    const identities = t.identities[batch.encoding];
-    let previous: KnownIdentity | undefined;
+    const rows = t.identities[batch.encoding];
+    const nowMs = this.nowMs;
+    let previous = -1;
     for (let i = 0; i < batch.count; i++) {
-      if (this.overRequestLimit(1, batch.pointsStart(i + 1) - batch.pointsStart(i))) continue;
+      const from = batch.pointsStart(i);
+      const to = batch.pointsStart(i + 1);
+      if (this.overRequestLimit(1, to - from)) continue;
       // The Agent sends its series in the same order every flush: try the one that came next last time first.
-      let known = previous?.successor;
-      if (known === undefined || !identities.matches(known, batch, i)) {
+      let k = previous < 0 ? -1 : rows.successor(previous);
+      if (k < 0 || !rows.matches(k, batch, i)) {
         const hash = batch.identityHash(i);
-        known = identities.find(batch, i, hash);
-        if (known === undefined) {
-          // Too many tags to be worth decoding (one series may carry millions).
-          const maxTags = this.limits.maxTagsPerSeries;
-          if (maxTags > 0 && batch.tagCount(i) > maxTags) {
-            this.refuse('too_many_tags', 1, batch.pointsStart(i + 1) - batch.pointsStart(i));
-            previous = undefined;
-            continue;
-          }
-          const s = batch.decode(i);
-          // The identity owns its entry: a new one is not looked up by its strings as well. Identities crafted to
-          // collide past a full chain are found by their strings instead, in the series' EntryTable.
-          const full = identities.full(hash);
-          const e = full
-            ? this.entry(t, Kind.Series, s.metric, s.host, s.device, s.sourceTypeName, s.type, s.resources, s.tags)
-            : this.newEntry(t, Kind.Series, s);
-          // An identity refused before it was cached is not remembered either: its limits make it costly to keep.
-          known = full || isUncached(e) ? undefined : identities.add(batch, i, hash, e, s.unit);
-          if (known === undefined) {
-            this.appendPoints(e, s.unit, s.timestamps, s.values, 0, s.timestamps.length);
-            previous = undefined;
+        k = rows.find(batch, i, hash);
+        if (k < 0) {
+          k = this.newRow(t, rows, batch, i, hash);
+          if (k < 0) {
+            previous = -1;
             continue;
           }
         }
-        if (previous !== undefined) previous.successor = known;
+        if (previous >= 0) rows.setSuccessor(previous, k);
       }
-      const e = known.entry;
-      e.used = this.nowMs;
-      // The host's tags changed since the label sets were built (entry() checks the same).
-      if (e.hostVersion !== hostVersionOf(e)) this.build(t, Kind.Series, e);
-      this.appendPoints(e, known.unit, batch.timestamps, batch.values, batch.pointsStart(i), batch.pointsStart(i + 1));
-      previous = known;
+      rows.touch(k, nowMs);
+      // The host's tags changed since the label set was built (entry() checks the same).
+      if (rows.stale(k)) this.buildRow(t, rows, k, batch.decode(i));
+      const ls = rows.labelSet(k);
+      if (ls === null) this.refuse(rows.refusal(k), 1, to - from);
+      else this.appendPoints(ls, rows.family(k), rows.unit(k), batch.timestamps, batch.values, from, to);
+      previous = k;
     }
   }
 
-  /** Appends points [from, to) of one series of entry `e`. */
+  /**
+   * The new row of series i of `batch`, its label set built; -1 when the series is not remembered, its samples
+   * mapped (or refused) here: too many tags to be worth decoding (one series may carry millions), a limit it breaks
+   * as sent (costly to keep), or identities crafted to collide past a full chain (found by their strings instead,
+   * in the series' EntryTable).
+   */
+  private newRow(t: TenantState, rows: IdentityTable, batch: IdentitySeriesBatch, i: number, hash: number): number {
+    const points = batch.pointsStart(i + 1) - batch.pointsStart(i);
+    const maxTags = this.limits.maxTagsPerSeries;
+    if (maxTags > 0 && batch.tagCount(i) > maxTags) {
+      this.refuse('too_many_tags', 1, points);
+      return -1;
+    }
+    const s = batch.decode(i);
+    if (rows.full(hash)) {
+      const e = this.entry(t, Kind.Series, s.metric, s.host, s.device, s.sourceTypeName, s.type, s.resources, s.tags);
+      this.appendEntryPoints(e, s.unit, s.timestamps, s.values);
+      return -1;
+    }
+    const refused = identityRefusal(this.limits, s.metric, s.host, s.device, s.sourceTypeName, s.resources, s.tags);
+    if (refused !== null) {
+      this.refuse(refused, 1, points);
+      return -1;
+    }
+    const k = rows.add(batch, i, hash, s.unit, t.hostSlot(s.host), this.nowMs);
+    this.buildRow(t, rows, k, s);
+    return k;
+  }
+
+  /** (Re)builds row k's label set from its series decoded, with its host's tags as they are now. */
+  private buildRow(t: TenantState, rows: IdentityTable, k: number, s: SeriesIdentity): void {
+    const built = this.labelSets(t, Kind.Series, s, rows.hostTags(k));
+    rows.setBuilt(k, built.sets[0] ?? null, built.families[0] ?? null, built.refused);
+  }
+
+  /** Appends the points of a series of entry `e` (refused: counts them). */
+  private appendEntryPoints(e: Entry, unit: string, timestamps: readonly number[], values: readonly number[]): void {
+    if (e.refused !== null) this.refuse(e.refused, 1, timestamps.length);
+    else this.appendPoints(e.sets[0]!, e.families[0]!, unit, timestamps, values, 0, timestamps.length);
+  }
+
+  /** Appends points [from, to) of one series to label set `ls` of family `f`. */
   private appendPoints(
-    e: Entry,
+    ls: LabelSet,
+    f: Family,
     unit: string,
     timestamps: readonly number[],
     values: readonly number[],
     from: number,
     to: number,
   ): void {
-    if (e.refused !== null) {
-      this.refuse(e.refused, 1, to - from);
-      return;
-    }
-    const ls = e.sets[0]!;
     let appended = false;
     for (let i = from; i < to; i++) {
       const ms = msOf(timestamps[i]!);
@@ -377,7 +405,7 @@ export class Mapper {
       this.append(ls, ms, values[i]!);
       appended = true;
     }
-    if (appended) this.touchFamily(e.families[0]!, unit);
+    if (appended) this.touchFamily(f, unit);
   }
 
   /** A distribution point's samples, into the label sets of sketchLabelSets in their order. */
@@ -434,7 +462,7 @@ export class Mapper {
     }
     const out = ls.out!;
     const ts = out.timestamps;
-    if (ms <= ts[ts.length - 1]!) ls.unsorted = true;
+    if (ms <= ts[ts.length - 1]!) this.unsorted.add(ls);
     ts.push(ms);
     out.values.push(v);
   }
@@ -443,7 +471,6 @@ export class Mapper {
   private startOutput(ls: LabelSet, out: PromSeries): void {
     ls.epoch = this.epoch;
     ls.out = out;
-    ls.unsorted = false;
     this.out.push(out);
     this.touched.push(ls);
   }
@@ -505,38 +532,54 @@ export class Mapper {
   }
 
   /**
-   * (Re)builds an entry's label sets and families from the rules, with its host's tags as they are now, or refuses
-   * it (an empty metric name, labels that break a limit). Callers check hostVersionOf first, so a series with
-   * nothing to build makes no call.
+   * (Re)builds an entry's label sets and families with its host's tags as they are now (see labelSets). Callers
+   * check hostVersionOf first, so a series with nothing to build makes no call.
    */
   private build(t: TenantState, kind: Kind, e: Entry): void {
     e.hostVersion = hostVersionOf(e);
-    const hostTags = e.slot?.tags ?? [];
-    const name = kind === Kind.Check ? SERVICE_CHECK_METRIC : this.naming.metricName(e.metric);
+    const built = this.labelSets(t, kind, e, e.slot?.tags ?? []);
+    e.sets = built.sets;
+    e.families = built.families;
+    e.refused = built.refused;
+  }
+
+  /**
+   * The label sets and families the rules make of an identity with these host tags, or why its samples are refused
+   * (an empty metric name, labels that break a limit: then no sets).
+   */
+  private labelSets(t: TenantState, kind: Kind, id: SeriesIdentity, hostTags: readonly string[]): Built {
+    const name = kind === Kind.Check ? SERVICE_CHECK_METRIC : this.naming.metricName(id.metric);
     const labelSets =
       name === ''
         ? []
         : kind === Kind.Check
-          ? [checkLabels(e, hostTags, this.naming)]
+          ? [checkLabels(id, hostTags, this.naming)]
           : kind === Kind.Series
-            ? [seriesLabels(e, name, hostTags, this.naming)]
-            : sketchLabelSets(e, name, hostTags, this.quantileLabels, this.distributions, this.naming);
+            ? [seriesLabels(id, name, hostTags, this.naming)]
+            : sketchLabelSets(id, name, hostTags, this.quantileLabels, this.distributions, this.naming);
     let refused: SeriesRefusal | null = labelSets.length === 0 ? 'invalid_metric_name' : null;
     for (let i = 0; refused === null && i < labelSets.length; i++) refused = labelRefusal(this.limits, labelSets[i]!);
-    e.refused = refused;
-    if (refused !== null) {
-      e.sets = [];
-      e.families = [];
-      return;
-    }
-    const sets: LabelSet[] = [];
-    for (const labels of labelSets) sets.push(t.intern(labels));
-    e.sets = sets;
-    if (kind === Kind.Check) e.families = t.family(SERVICE_CHECK_METRIC, CHECK_FAMILY, e.metric).alone;
-    else if (kind === Kind.Series) e.families = t.family(name, SERIES_FAMILY, e.metric).alone;
-    else e.families = SKETCH_FAMILIES[this.distributions].map((rule) => t.family(name + rule.suffix, rule, e.metric));
+    if (refused !== null) return { sets: NO_SETS, families: NO_FAMILIES, refused };
+    const sets = labelSets.map((labels) => t.intern(labels));
+    const families =
+      kind === Kind.Check
+        ? t.family(SERVICE_CHECK_METRIC, CHECK_FAMILY, id.metric).alone
+        : kind === Kind.Series
+          ? t.family(name, SERIES_FAMILY, id.metric).alone
+          : SKETCH_FAMILIES[this.distributions].map((rule) => t.family(name + rule.suffix, rule, id.metric));
+    return { sets, families, refused: null };
   }
 }
+
+/** What the rules made of an identity (Mapper.labelSets). */
+interface Built {
+  sets: readonly LabelSet[];
+  families: readonly Family[];
+  refused: SeriesRefusal | null;
+}
+
+const NO_SETS: readonly LabelSet[] = Object.freeze([]);
+const NO_FAMILIES: readonly Family[] = Object.freeze([]);
 
 function newDropped(): DroppedSamples {
   return {

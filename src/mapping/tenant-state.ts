@@ -42,16 +42,22 @@ export class TenantState {
     this.lastSweepMs = nowMs;
   }
 
+  /** Cached identities: entries and identity rows. */
   get entryCount(): number {
     let n = this.series.size + this.sketches.size + this.checks.size;
     for (const table of Object.values(this.identities)) n += table.size;
     return n;
   }
 
-  /** Every cached entry: those of the entry tables, then those the identity tables own. */
+  /** The entries of the entry tables (the identity tables' rows are not objects). */
   *entries(): Generator<Entry> {
     for (const table of [this.series, this.sketches, this.checks]) yield* table.entries();
-    for (const table of Object.values(this.identities)) yield* table.entries();
+  }
+
+  /** When each cached identity was last used: entries, then identity rows. */
+  private *lastUsed(): Generator<number> {
+    for (const e of this.entries()) yield e.used;
+    for (const table of Object.values(this.identities)) yield* table.lastUsed();
   }
 
   /**
@@ -59,23 +65,14 @@ export class TenantState {
    * exactly their number (the rules' arrays grow by push, with room to spare).
    */
   intern(labels: Label[]): LabelSet {
-    labels.sort(byName);
+    sortByName(labels);
     const hash = labelSetHash(labels);
     let ls = this.labelSets.find(hash, labels);
     if (ls === undefined) {
       const pairs = new Array<Label>(labels.length);
       for (let i = 0; i < labels.length; i++) pairs[i] = this.pair(labels[i]!.name, labels[i]!.value);
-      ls = {
-        labels: Object.freeze(pairs) as Label[],
-        hash,
-        next: undefined,
-        epoch: 0,
-        out: null,
-        unsorted: false,
-        histogram: null,
-        sinkState: undefined,
-      };
-      this.labelSets.add(ls);
+      ls = { labels: Object.freeze(pairs) as Label[], epoch: 0, out: null, histogram: null, sinkState: undefined };
+      this.labelSets.add(ls, hash);
     }
     return ls;
   }
@@ -108,19 +105,17 @@ export class TenantState {
   sweep(idleBefore: number, max: number): number {
     let cutoff = idleBefore;
     if (this.entryCount > max) {
-      const used: number[] = [];
-      for (const e of this.entries()) used.push(e.used);
-      used.sort((a, b) => b - a);
+      const used = Float64Array.from(this.lastUsed());
+      used.sort().reverse();
       cutoff = Math.max(cutoff, used[Math.floor(max * 0.9)]! + 1);
     }
-    const keep = (e: Entry): boolean => e.used >= cutoff;
     // Usually nothing is idle: a scan is much cheaper than rebuilding the tables.
     let idle = 0;
-    for (const e of this.entries()) if (!keep(e)) idle++;
+    for (const used of this.lastUsed()) if (used < cutoff) idle++;
     if (idle === 0) return 0;
     const before = this.entryCount;
-    for (const table of [this.series, this.sketches, this.checks]) table.retain(keep);
-    for (const table of Object.values(this.identities)) table.retain(keep);
+    for (const table of [this.series, this.sketches, this.checks]) table.retain((e) => e.used >= cutoff);
+    for (const table of Object.values(this.identities)) table.retain(cutoff);
     const evicted = before - this.entryCount;
     if (evicted > 0) this.rebuildShared();
     return evicted;
@@ -165,11 +160,12 @@ export class TenantState {
     return have;
   }
 
-  private hostSlot(host: string): HostSlot | null {
+  /** The slot of `host` ('': none), new when the host is new to this state. */
+  hostSlot(host: string): HostSlot | null {
     if (host === '') return null;
     let slot = this.hosts.get(host);
     if (slot === undefined) {
-      this.hosts.set(host, (slot = { tags: this.hostTags.tags(this.tenant, host), version: 0 }));
+      this.hosts.set(host, (slot = { host, tags: this.hostTags.tags(this.tenant, host), version: 0 }));
       if (this.hostTags.info(this.tenant, host) === undefined) this.hostsWithoutMetadata.push(host);
     }
     return slot;
@@ -182,23 +178,49 @@ export class TenantState {
     this.strings = new Map();
     this.pairs = new Map();
     const seen = new Set<LabelSet>();
-    for (const e of this.entries()) {
-      for (const ls of e.sets) {
-        if (seen.has(ls)) continue;
+    const keep = (ls: LabelSet | null, f: Family | null, slot: HostSlot | null) => {
+      if (ls !== null && !seen.has(ls)) {
         seen.add(ls);
-        this.labelSets.add(ls);
+        this.labelSets.add(ls, labelSetHash(ls.labels));
         for (const l of ls.labels) {
           let values = this.pairs.get(l.name);
           if (values === undefined) this.pairs.set(l.name, (values = new Map()));
           values.set(l.value, l);
         }
       }
-      for (const f of e.families) this.families.set(f.name, f);
-      if (e.slot !== null) this.hosts.set(e.host, e.slot);
+      if (f !== null) this.families.set(f.name, f);
+      if (slot !== null) this.hosts.set(slot.host, slot);
+    };
+    for (const e of this.entries()) {
+      for (const ls of e.sets) keep(ls, null, null);
+      for (const f of e.families) keep(null, f, null);
+      keep(null, null, e.slot);
       this.string(e.metric);
       this.string(e.host);
       for (const tag of e.tags) this.string(tag);
     }
+    for (const table of Object.values(this.identities)) table.shared(keep);
+  }
+}
+
+/** Longest label array sortByName sorts by insertion (quadratic: a series may carry thousands of tags). */
+const INSERTION_SORT_MAX = 32;
+
+/**
+ * Sorts labels by name. The rules' arrays are short and almost sorted (`__name__` comes last), and
+ * Array.prototype.sort calling a JS comparator was most of the cost of interning a new label set: short ones are
+ * sorted by insertion here.
+ */
+function sortByName(labels: Label[]): void {
+  if (labels.length > INSERTION_SORT_MAX) {
+    labels.sort(byName);
+    return;
+  }
+  for (let i = 1; i < labels.length; i++) {
+    const l = labels[i]!;
+    let j = i - 1;
+    for (; j >= 0 && labels[j]!.name > l.name; j--) labels[j + 1] = labels[j]!;
+    labels[j + 1] = l;
   }
 }
 

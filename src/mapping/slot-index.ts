@@ -1,0 +1,67 @@
+/** Cells of a fresh index (a power of two; doubles when half full). */
+const START_CELLS = 1024;
+
+/**
+ * Slots (the row numbers of a columnar table) by their hash (an int32), in two typed arrays: open addressing with
+ * linear probing, at most half full. Per slot 8–16 bytes and no object, where a `Map` entry costs ~40 bytes; a table
+ * with 100,000s of series rows keeps no JS object per row. Slots are never removed: a table that drops rows builds a
+ * new index. Probe for the slots of a hash with `start`, `slotAt` (-1: none left) and `next`, comparing `hashOf`.
+ */
+export class SlotIndex {
+  private cells = new Int32Array(START_CELLS).fill(-1);
+  private mask = START_CELLS - 1;
+  private hashes = new Int32Array(START_CELLS / 2);
+  size = 0;
+
+  /** The first cell to probe for `hash`. */
+  start(hash: number): number {
+    return hash & this.mask;
+  }
+
+  /** The slot in `cell`, or -1 when it is empty (no further slot of the hash). */
+  slotAt(cell: number): number {
+    return this.cells[cell]!;
+  }
+
+  next(cell: number): number {
+    return (cell + 1) & this.mask;
+  }
+
+  hashOf(slot: number): number {
+    return this.hashes[slot]!;
+  }
+
+  /** How many slots of `hash` there are, counting up to `max`. */
+  count(hash: number, max: number): number {
+    let n = 0;
+    for (let c = this.start(hash), k: number; n < max && (k = this.cells[c]!) >= 0; c = this.next(c))
+      if (this.hashes[k] === hash) n++;
+    return n;
+  }
+
+  /** Files `slot` (the next row number, or any not filed yet) under `hash`. */
+  add(hash: number, slot: number): void {
+    if (slot >= this.hashes.length) {
+      const grown = new Int32Array(Math.max(2 * this.hashes.length, slot + 1));
+      grown.set(this.hashes);
+      this.hashes = grown;
+    }
+    this.hashes[slot] = hash;
+    if (2 * (this.size + 1) > this.cells.length) this.grow();
+    this.place(hash, slot);
+    this.size++;
+  }
+
+  private place(hash: number, slot: number): void {
+    let c = this.start(hash);
+    while (this.cells[c]! >= 0) c = this.next(c);
+    this.cells[c] = slot;
+  }
+
+  private grow(): void {
+    const old = this.cells;
+    this.cells = new Int32Array(2 * old.length).fill(-1);
+    this.mask = this.cells.length - 1;
+    for (const slot of old) if (slot >= 0) this.place(this.hashes[slot]!, slot);
+  }
+}

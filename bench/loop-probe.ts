@@ -10,7 +10,8 @@ const file = process.env.PROMDOG_LOOP_PROBE_FILE;
 const cli = process.env.PROMDOG_LOOP_PROBE_CLI;
 if (!file || !cli) throw new Error('loop-probe: PROMDOG_LOOP_PROBE_FILE and PROMDOG_LOOP_PROBE_CLI must be set');
 
-const GC_KINDS: Record<number, string> = { 1: 'minor', 2: 'major', 4: 'incremental', 8: 'weakcb' };
+// perf_hooks' constants NODE_PERFORMANCE_GC_*: what kind of collection paused the thread.
+const GC_KINDS: Record<number, string> = { 1: 'minor', 4: 'major', 8: 'incremental', 16: 'weakcb' };
 
 if (process.argv[2] === 'serve') {
   const delay = monitorEventLoopDelay({ resolution: 10 });

@@ -1,9 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { encodeMetricPayload } from '../support/proto-writer.js';
 import { post, selfMetric, startPromdog, type TestPromdog } from '../support/promdog.js';
 
@@ -22,19 +19,9 @@ const v1 = (metric: string, n: number) =>
 let pd: TestPromdog;
 
 before(async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'promdog-rate-'));
-  writeFileSync(
-    join(dir, 'promdog.yaml'),
-    `tenants:\n  default:\n    limits: { samples_per_second: 1, samples_burst: ${BURST} }\n`,
-  );
-  pd = await startPromdog([
-    '--config',
-    join(dir, 'promdog.yaml'),
-    '--dogstatsd-listen',
-    '127.0.0.1:0',
-    '--self-scrape-interval',
-    '0',
-  ]);
+  pd = await startPromdog(['--dogstatsd-listen', '127.0.0.1:0', '--self-scrape-interval', '0'], {
+    config: `tenants:\n  default:\n    limits: { samples_per_second: 1, samples_burst: ${BURST} }\n`,
+  });
 });
 after(async () => pd.close());
 

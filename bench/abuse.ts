@@ -2,7 +2,8 @@
 // tenant `default` to a real promdog process while four Agent-like senders post series (each its own hosts, one
 // POST a second) and tenant `bystander` runs a small instant query every 250 ms. Per row: what the abusive request
 // got, how long it took, the senders' and the bystander's p50/p99 latency during the row (at least 3 s of it) and
-// the growth of the server's RSS over its level at the row's start (peak, sampled every 50 ms).
+// the growth of the server's RSS over its level at the row's start (peak, sampled every 50 ms), and the longest the
+// server's event loop stood still during the row and its GC pauses (the server runs under loop-probe.ts).
 //
 // Phase A holds 100k-series data sets; phase B a fresh server with 1M series (the active-series limit raised for
 // it) and a Prometheus 2.42 holding the same number of series by remote write, for count() and /api/v1/series.
@@ -16,6 +17,7 @@ import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import { deflateSync, gzipSync } from 'node:zlib';
 import { Agent, request } from 'undici';
 import type { PromSeries } from '../src/model/prometheus.js';
@@ -39,6 +41,10 @@ export interface AbuseRowResult {
   senders: LatencySummary;
   bystander: LatencySummary;
   rssGrowthMiB: number;
+  /** The server's longest event-loop delay during the row (250 ms buckets overlapping it). */
+  loopStallMaxMs: number;
+  /** The server's GC pauses of 10 ms or more during the row. */
+  gc: { pauses: number; maxMs: number; totalMs: number };
 }
 
 export interface AbuseResult {
@@ -87,15 +93,47 @@ interface Server {
   pd: PromdogProcess;
   dir: string;
   keys: { default: string; bystander: string };
+  /** Where loop-probe.ts writes the server's event-loop delays and GC pauses. */
+  probeFile: string;
 }
+
+const LOOP_PROBE = fileURLToPath(new URL('./loop-probe.js', import.meta.url));
 
 async function startServer(cli: string, args: string[]): Promise<Server> {
   const dir = mkdtempSync(join(tmpdir(), 'promdog-bench-abuse-'));
   for (const t of ['default', 'bystander'])
     execFileSync(process.execPath, [cli, 'tenant', 'add', t, '--data-dir', dir]);
-  const pd = await spawnPromdog(['--data-dir', dir, ...args], {}, cli);
+  const probeFile = join(dir, 'loop-probe.txt');
+  const pd = await spawnPromdog(
+    ['--data-dir', dir, ...args],
+    { PROMDOG_LOOP_PROBE_FILE: probeFile, PROMDOG_LOOP_PROBE_CLI: cli },
+    LOOP_PROBE,
+  );
   const key = (t: string) => readFileSync(join(dir, `tenant-api-token-${t}`), 'utf8').trim();
-  return { pd, dir, keys: { default: key('default'), bystander: key('bystander') } };
+  return { pd, dir, keys: { default: key('default'), bystander: key('bystander') }, probeFile };
+}
+
+/** The longest event-loop delay and the GC pauses loop-probe.ts saw between two wall times. */
+function loopAndGc(s: Server, fromMs: number, toMs: number): Pick<AbuseRowResult, 'loopStallMaxMs' | 'gc'> {
+  let loopStallMaxMs = 0;
+  const gc = { pauses: 0, maxMs: 0, totalMs: 0 };
+  let lines: string[] = [];
+  try {
+    lines = readFileSync(s.probeFile, 'utf8').split('\n');
+  } catch {
+    // no probe output (yet): nothing to report
+  }
+  for (const line of lines) {
+    const [wall, what, a, b] = line.split(' ');
+    const t = Number(wall);
+    if (what === 'loop' && t > fromMs && t < toMs + 250) loopStallMaxMs = Math.max(loopStallMaxMs, Number(a));
+    if (what === 'gc' && t >= fromMs && t <= toMs) {
+      gc.pauses++;
+      gc.maxMs = Math.max(gc.maxMs, Number(b));
+      gc.totalMs += Number(b);
+    }
+  }
+  return { loopStallMaxMs, gc };
 }
 
 async function stopServer(s: Server): Promise<void> {
@@ -252,14 +290,21 @@ async function runRow(s: Server, bg: Background, row: string, action: () => Prom
     peak = Math.max(peak, rssBytes(s.pd.child.pid!));
   }, 50);
   const t0 = performance.now();
+  const wallStart = Date.now();
   let outcome: string;
+  // Cleared after the row: a pending timer would keep the bench alive for 3 minutes after its last row.
+  let rowTimer: NodeJS.Timeout | undefined;
   try {
     outcome = await Promise.race([
       action(),
-      sleep(ROW_TIMEOUT_MS).then(() => `no answer within ${ROW_TIMEOUT_MS / 1000} s`),
+      new Promise<string>((resolve) => {
+        rowTimer = setTimeout(() => resolve(`no answer within ${ROW_TIMEOUT_MS / 1000} s`), ROW_TIMEOUT_MS);
+      }),
     ]);
   } catch (e) {
     outcome = `failed: ${(e as Error).message}`;
+  } finally {
+    clearTimeout(rowTimer);
   }
   const seconds = (performance.now() - t0) / 1000;
   const left = MIN_ROW_MS - (performance.now() - t0);
@@ -271,11 +316,14 @@ async function runRow(s: Server, bg: Background, row: string, action: () => Prom
     seconds,
     ...bg.summaries(),
     rssGrowthMiB: (peak - base) / 2 ** 20,
+    ...loopAndGc(s, wallStart, Date.now()),
   };
   console.log(
     `  ${row}: ${outcome} in ${seconds.toFixed(1)} s; Agent POST p50/p99 ${r.senders.p50Ms.toFixed(0)}/${r.senders.p99Ms.toFixed(0)} ms ` +
       `(${r.senders.failed} failed), bystander p50/p99 ${r.bystander.p50Ms.toFixed(0)}/${r.bystander.p99Ms.toFixed(0)} ms ` +
-      `(${r.bystander.failed} failed), RSS +${r.rssGrowthMiB.toFixed(0)} MiB`,
+      `(${r.bystander.failed} failed), RSS +${r.rssGrowthMiB.toFixed(0)} MiB; server loop stalled ` +
+      `${r.loopStallMaxMs.toFixed(0)} ms at most, ${r.gc.pauses} GC pauses ≥ 10 ms (longest ${r.gc.maxMs.toFixed(0)}, ` +
+      `${r.gc.totalMs.toFixed(0)} ms in all)`,
   );
   return r;
 }

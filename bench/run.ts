@@ -106,7 +106,8 @@ const sections: Record<string, Section> = {
     for (const row of r.rows) {
       console.log(
         `  ${row.row.padEnd(52)} ${row.outcome}; Agent p99 ${row.senders.p99Ms.toFixed(0)} ms, bystander p99 ` +
-          `${row.bystander.p99Ms.toFixed(0)} ms, RSS +${row.rssGrowthMiB.toFixed(0)} MiB`,
+          `${row.bystander.p99Ms.toFixed(0)} ms, RSS +${row.rssGrowthMiB.toFixed(0)} MiB, loop stall ` +
+          `${row.loopStallMaxMs.toFixed(0)} ms`,
       );
     }
     for (const h of r.highCardinality) console.log(`  ${h.query}: ${h.ratio.toFixed(2)}× Prometheus`);

@@ -9,6 +9,7 @@ import {
   loadServeConfig,
   parseDurationMs,
   parseHostPort,
+  samplesRateOf,
 } from './config.js';
 
 test('defaults', () => {
@@ -424,6 +425,38 @@ test('limits: defaults, YAML keys (0 turns a series bound off), --max-connection
   assert.throws(() => loadServeConfig(['--max-connections', '0'], {}), /--max-connections: expected a positive/);
   writeFileSync(file, 'limits:\n  max_tags_per_series: -1\n');
   assert.throws(() => loadServeConfig(['--config', file], {}), /limits\.max_tags_per_series: expected a non-negative/);
+});
+
+test('samples per second: off by default, global, per tenant over it; a burst of 20 s of the rate unless set', () => {
+  const d = loadServeConfig([], {});
+  assert.equal(samplesRateOf(d, 'default'), undefined);
+  const dir = mkdtempSync(join(tmpdir(), 'promdog-cfg-'));
+  const file = join(dir, 'c.yaml');
+  writeFileSync(
+    file,
+    `limits: { samples_per_second: 1000, samples_burst: 5000 }
+tenants:
+  big: { limits: { samples_per_second: 50000 } }
+  bursty: { limits: { samples_burst: 9000 } }
+  free: { limits: { samples_per_second: 0 } }
+`,
+  );
+  const c = loadServeConfig(['--config', file], {});
+  assert.deepEqual(samplesRateOf(c, 'default'), { samplesPerSecond: 1000, burst: 5000 });
+  assert.deepEqual(samplesRateOf(c, 'big'), { samplesPerSecond: 50_000, burst: 1_000_000 });
+  assert.deepEqual(samplesRateOf(c, 'bursty'), { samplesPerSecond: 1000, burst: 9000 });
+  assert.equal(samplesRateOf(c, 'free'), undefined);
+  writeFileSync(file, 'limits: { samples_per_second: 200 }\n');
+  assert.deepEqual(samplesRateOf(loadServeConfig(['--config', file], {}), 'x'), { samplesPerSecond: 200, burst: 4000 });
+  writeFileSync(file, 'limits: { samples_burst: 0 }\n');
+  assert.throws(() => loadServeConfig(['--config', file], {}), /limits\.samples_burst: expected a positive integer/);
+  writeFileSync(file, 'tenants:\n  t: { limits: { samples_per_second: -1 } }\n');
+  assert.throws(
+    () => loadServeConfig(['--config', file], {}),
+    /tenants\.t\.limits\.samples_per_second: expected a non/,
+  );
+  writeFileSync(file, 'tenants:\n  t: { limits: { max_tags_per_series: 3 } }\n');
+  assert.throws(() => loadServeConfig(['--config', file], {}), /tenants\.t\.limits/);
 });
 
 test('the default active-series limit is half the usable memory at 4 KiB per series, in thousands', () => {

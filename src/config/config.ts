@@ -76,6 +76,14 @@ export interface TenantConfig {
   remoteWrite?: RemoteWriteTargetConfig[];
   /** Gateway mode: the tenant's own query API, instead of the default one (`query_url`). */
   queryUrl?: QueryUrlConfig;
+  /** The tenant's own samples per second and burst (`limits` of the tenant), each over the global one. */
+  samplesRate?: Partial<SamplesRateConfig>;
+}
+
+/** Samples per second a tenant may send (0 = no bound) and how many at once after a quiet spell. */
+export interface SamplesRateConfig {
+  samplesPerSecond: number;
+  burst: number;
 }
 
 export interface ServeConfig {
@@ -128,6 +136,8 @@ export interface ServeConfig {
     headerTimeoutMs: number;
     /** A keep-alive connection idle this long between requests is closed. */
     idleTimeoutMs: number;
+    /** Every tenant's samples per second and burst, where given; a tenant's own go over them (samplesRateOf). */
+    samplesRate: Partial<SamplesRateConfig>;
   };
   storage: {
     outOfOrderWindowMs: number;
@@ -227,6 +237,11 @@ export const DEFAULTS = {
   maxConnections: 4096,
   headerTimeout: '10s',
   idleTimeout: '72s',
+  /**
+   * A burst not configured holds this many seconds of the tenant's samples per second: above the Agent's 15 s
+   * flush interval, so an Agent sending steadily under the rate posts each flush at once (Mimir's default is 20 s).
+   */
+  samplesBurstSeconds: 20,
   tlsMinVersion: 'TLSv1.2',
   /** TLS 1.3's suites, then TLS 1.2's with forward secrecy (ECDHE) and authenticated encryption (GCM, ChaCha20). */
   tlsCiphers: [
@@ -550,7 +565,53 @@ function parseDefaultPack(v: unknown, evaluationIntervalMs: number): DefaultPack
   };
 }
 
-const TENANT_KEYS = ['name', 'api_keys', 'rule_files', 'alertmanagers', 'external_labels', 'remote_write', 'query_url'];
+const TENANT_KEYS = [
+  'name',
+  'api_keys',
+  'rule_files',
+  'alertmanagers',
+  'external_labels',
+  'remote_write',
+  'query_url',
+  'limits',
+];
+const SAMPLES_RATE_KEYS = ['samples_per_second', 'samples_burst'];
+
+/** `samples_per_second` and `samples_burst` of a `limits` map, where given: non-negative and positive integers. */
+function parseSamplesRate(o: Obj, where: string): Partial<SamplesRateConfig> {
+  const out: Partial<SamplesRateConfig> = {};
+  const int = (key: string, min: number): number => {
+    const n = Number(o[key]);
+    if (!Number.isInteger(n) || n < min)
+      throw new ConfigError(
+        `${where}.${key}: expected a ${min === 0 ? 'non-negative' : 'positive'} integer, got ${JSON.stringify(o[key])}`,
+      );
+    return n;
+  };
+  if (o.samples_per_second !== undefined) out.samplesPerSecond = int('samples_per_second', 0);
+  if (o.samples_burst !== undefined) out.burst = int('samples_burst', 1);
+  return out;
+}
+
+/**
+ * A tenant's samples per second: its own `limits`, each key over the global one; undefined when not bounded. A
+ * burst not given holds DEFAULTS.samplesBurstSeconds of the rate.
+ */
+export function samplesRateOf(
+  cfg: Pick<ServeConfig, 'limits' | 'tenants'>,
+  tenant: string,
+): SamplesRateConfig | undefined {
+  const own = cfg.tenants.find((t) => t.name === tenant)?.samplesRate;
+  const global = cfg.limits.samplesRate;
+  const samplesPerSecond = own?.samplesPerSecond ?? global.samplesPerSecond ?? 0;
+  if (samplesPerSecond === 0) return undefined;
+  // The global burst goes with the global rate: a tenant with its own rate and no burst gets the default one.
+  const burst =
+    own?.burst ??
+    (own?.samplesPerSecond === undefined ? global.burst : undefined) ??
+    samplesPerSecond * DEFAULTS.samplesBurstSeconds;
+  return { samplesPerSecond, burst };
+}
 
 /**
  * `tenants`: a list of {name, api_keys, rule_files, alertmanagers, external_labels, remote_write, query_url}, or a
@@ -597,6 +658,11 @@ function parseTenants(v: unknown, configDir: string): TenantConfig[] {
     }
     if (t.query_url !== undefined && t.query_url !== null)
       tenant.queryUrl = parseQueryUrl(t.query_url, `${where}.query_url`);
+    if (t.limits !== undefined && t.limits !== null) {
+      if (!isObj(t.limits)) throw new ConfigError(`${where}.limits: expected {samples_per_second, samples_burst}`);
+      checkKeys(t.limits, SAMPLES_RATE_KEYS, `${where}.limits`);
+      tenant.samplesRate = parseSamplesRate(t.limits, `${where}.limits`);
+    }
     return tenant;
   });
 }
@@ -779,6 +845,7 @@ export function loadServeConfig(argv: string[], env: NodeJS.ProcessEnv = process
       'max_connections',
       'header_timeout',
       'idle_timeout',
+      ...SAMPLES_RATE_KEYS,
     ],
     'limits',
   );
@@ -912,6 +979,7 @@ export function loadServeConfig(argv: string[], env: NodeJS.ProcessEnv = process
       ),
       headerTimeoutMs: positiveDuration(limits.header_timeout ?? DEFAULTS.headerTimeout, 'limits.header_timeout'),
       idleTimeoutMs: positiveDuration(limits.idle_timeout ?? DEFAULTS.idleTimeout, 'limits.idle_timeout'),
+      samplesRate: parseSamplesRate(limits, 'limits'),
     },
     mapping: { keepUtf8Names: parseBool(mapping.keep_utf8_names ?? false, 'mapping.keep_utf8_names') },
     storage: {

@@ -6,6 +6,7 @@ import { SinkRejectedError, SinkUnavailableError } from '../sinks/sink.js';
 import type { Registry } from 'prom-client';
 import { EventStoreUnavailableError, type EventAppendResult, type EventWriter } from '../events/store.js';
 import { ingestMetrics, type IngestMetrics } from './metrics.js';
+import { IngestRateLimiter, RateLimitedError, type IngestRateLimit } from './ingest-rate.js';
 
 // The one way data flows after decoding, for the HTTP intake and DogStatsD alike: map to Prometheus series, write
 // to the sink, write events to the event store, count what was accepted, rejected and (by design) not stored.
@@ -22,11 +23,14 @@ export interface IngestOutcome {
 export interface IngestLimits {
   /** Datadog series, distributions and service checks one HTTP request may hold; 0 = no bound. */
   maxSeriesPerRequest: number;
+  /** A tenant's samples per second (`limits.samples_per_second`, or its own), undefined when not bounded. */
+  samplesRate: (tenant: string) => IngestRateLimit | undefined;
 }
 
 export class IngestPipeline {
   /** Declared on the registry given; the self-scrape counts the system tenant's lost samples in samplesRejected too. */
   readonly metrics: IngestMetrics;
+  private readonly rate: IngestRateLimiter;
 
   constructor(
     private readonly mapper: Mapper,
@@ -38,13 +42,16 @@ export class IngestPipeline {
     private readonly hostLookup?: HostLookup,
   ) {
     this.metrics = ingestMetrics(registry);
+    this.rate = new IngestRateLimiter(limits.samplesRate);
   }
 
   /**
    * Resolves when the payload's samples and events are durable; rejects with the sink's error (counted here), or
    * SinkUnavailableError when the event store could not write. Samples go first: when they fail, no event is
    * stored, so the client's retry does not store its events twice. DogStatsD flushes have no series-per-request
-   * bound: max_contexts bounds them.
+   * bound: max_contexts bounds them. Over the tenant's samples per second, an HTTP payload is refused whole before
+   * anything of it is stored (RateLimitedError: the client sends it again later); a DogStatsD flush loses its
+   * samples and keeps its events.
    */
   async ingest(tenant: string, kind: IngestKind, payload: DecodedPayload, deadline: number): Promise<IngestOutcome> {
     const m = this.metrics;
@@ -60,6 +67,22 @@ export class IngestPipeline {
       // Host tags learnt: mapped again, the hosts' series get them.
       mapped = this.mapper.map(tenant, payload, nowMs, maxSeries);
     }
+    let samples = sampleCount(mapped.series);
+    const waitSeconds = this.rate.take(tenant, samples, Date.now());
+    if (waitSeconds > 0) {
+      m.samplesRejected.inc({ tenant, reason: 'rate_limited' }, samples);
+      m.seriesRejected.inc({ tenant, reason: 'rate_limited' }, mapped.series.length);
+      if (kind !== 'dogstatsd') {
+        const limit = this.rate.limit(tenant)!;
+        throw new RateLimitedError(
+          `${samples} samples over the ingestion rate limit of ${limit.samplesPerSecond} samples/s with a burst of ` +
+            `${limit.burst} (limits.samples_per_second, limits.samples_burst): send them again later`,
+          waitSeconds,
+        );
+      }
+      mapped = { ...mapped, series: [], metadata: [] };
+      samples = 0;
+    }
     if (mapped.invalid > 0) {
       for (const [reason, n] of Object.entries(mapped.dropped)) if (n > 0) m.samplesRejected.inc({ tenant, reason }, n);
     }
@@ -73,7 +96,6 @@ export class IngestPipeline {
     }
     for (const [reason, n] of Object.entries(mapped.refusedHostMetadata))
       m.itemsNotStored.inc({ tenant, kind: 'host_metadata', reason }, n);
-    const samples = sampleCount(mapped.series);
     let refused = 0;
     try {
       if (mapped.series.length > 0) {

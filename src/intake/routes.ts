@@ -17,6 +17,7 @@ import type { DecodeFormat, DecodePool } from './decode-pool.js';
 import { isFormRequest } from '../http/raw-bodies.js';
 import type { IngestKind, IngestOutcome, IngestPipeline } from './pipeline.js';
 import { intakeMetrics, type IntakeMetrics } from './metrics.js';
+import { RateLimitedError } from './ingest-rate.js';
 import { decodeSeriesV1Json } from './decoders/series-v1-json.js';
 import { decodeSeriesV2 } from './decoders/series-v2.js';
 import { decodeMetricsV3 } from './decoders/metrics-v3.js';
@@ -186,6 +187,10 @@ export function registerIntakeRoutes(app: FastifyInstance, deps: IntakeDeps): vo
           return reject(metrics, reply, route.path, 503, 'unavailable', e.message);
         }
         if (e instanceof SinkRejectedError) return reject(metrics, reply, route.path, 400, 'rejected', e.message);
+        if (e instanceof RateLimitedError) {
+          reply.header('retry-after', String(Math.max(1, Math.ceil(e.retryAfterSeconds))));
+          return reject(metrics, reply, route.path, 429, 'rate_limited', e.message);
+        }
         throw e;
       }
       if (outcome.everySeriesRefused !== undefined)

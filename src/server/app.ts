@@ -2,7 +2,7 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { mkdirSync } from 'node:fs';
 import { pino, type Logger } from 'pino';
 import { Registry } from 'prom-client';
-import type { ServeConfig } from '../config/config.js';
+import { samplesRateOf, type ServeConfig } from '../config/config.js';
 import { registerMetricsRoute, registerProcessMetrics } from '../selfmon/metrics.js';
 import { TenantRegistry } from '../tenants/tenants.js';
 import { IngestPipeline } from '../intake/pipeline.js';
@@ -199,7 +199,10 @@ export async function startServer(
     sink,
     registry,
     events,
-    { maxSeriesPerRequest: cfg.limits.maxSeriesPerRequest },
+    {
+      maxSeriesPerRequest: cfg.limits.maxSeriesPerRequest,
+      samplesRate: (tenant) => samplesRateOf(cfg, tenant),
+    },
     hostInfo?.sync,
   );
   const decodePool = cfg.limits.decodeWorkers > 0 ? new DecodePool(cfg.limits.decodeWorkers) : undefined;

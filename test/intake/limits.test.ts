@@ -1,9 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { encodeMetricPayload } from '../support/proto-writer.js';
 import { post, selfMetric, startPromdog, type TestPromdog } from '../support/promdog.js';
 
@@ -18,16 +15,9 @@ let pd: TestPromdog;
 const MAX_ACTIVE_SERIES = 300;
 
 before(async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'promdog-limits-'));
-  writeFileSync(join(dir, 'promdog.yaml'), `storage:\n  max_active_series_per_tenant: ${MAX_ACTIVE_SERIES}\n`);
-  pd = await startPromdog([
-    '--config',
-    join(dir, 'promdog.yaml'),
-    '--dogstatsd-listen',
-    '127.0.0.1:0',
-    '--self-scrape-interval',
-    '0',
-  ]);
+  pd = await startPromdog(['--dogstatsd-listen', '127.0.0.1:0', '--self-scrape-interval', '0'], {
+    config: `storage:\n  max_active_series_per_tenant: ${MAX_ACTIVE_SERIES}\n`,
+  });
 });
 after(async () => pd.close());
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateSync, gzipSync } from 'node:zlib';
@@ -18,12 +18,19 @@ export interface TestPromdog {
   close(): Promise<void>;
 }
 
+/** `config`: the text of a YAML configuration file, written beside the data dir and given with --config. */
 export async function startPromdog(
   args: string[] = [],
-  opts: { dataDir?: string; keepDataDir?: boolean } = {},
+  opts: { dataDir?: string; keepDataDir?: boolean; config?: string } = {},
 ): Promise<TestPromdog> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'promdog-test-'));
-  const cfg = loadServeConfig(['--listen', '127.0.0.1:0', '--data-dir', dataDir, ...args], {});
+  const configDir = opts.config === undefined ? undefined : mkdtempSync(join(tmpdir(), 'promdog-test-config-'));
+  const configArgs: string[] = [];
+  if (configDir !== undefined) {
+    writeFileSync(join(configDir, 'promdog.yaml'), opts.config!);
+    configArgs.push('--config', join(configDir, 'promdog.yaml'));
+  }
+  const cfg = loadServeConfig(['--listen', '127.0.0.1:0', '--data-dir', dataDir, ...configArgs, ...args], {});
   const server = await startServer(cfg, createLogger(process.env.PROMDOG_TEST_LOG ?? 'silent'));
   const key = (t: string) => {
     try {
@@ -40,6 +47,7 @@ export async function startPromdog(
     async close() {
       await server.close();
       if (!opts.keepDataDir && !opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
+      if (configDir !== undefined) rmSync(configDir, { recursive: true, force: true });
     },
   };
 }

@@ -3,7 +3,8 @@ import { hashLabels, labelsEqual } from './labels.js';
 import type { CompiledMatcher } from '../model/matcher.js';
 import { EMPTY_POSTINGS, selectPostings, type Postings, type PostingsSource } from './postings.js';
 import { ChunkArena } from './arena.js';
-import { MAX_SAMPLES_PER_CHUNK, ChunkAppender, decodeChunk, decodeChunks, chunkSampleCount } from './chunk.js';
+import { MAX_SAMPLES_PER_CHUNK, decodeChunk, decodeChunks, chunkSampleCount } from './chunk.js';
+import { OpenChunks } from './open-chunks.js';
 import type { SeriesData } from '../model/storage.js';
 
 // The head: the newest data, in memory. Series are found by label hash (collisions chained), each holds closed
@@ -37,7 +38,8 @@ export class HeadSeries {
    * bytes per series (a JS array's backing store starts at 17 slots).
    */
   chunks: number[] = [];
-  open: ChunkAppender | undefined;
+  /** The open chunk's row in the head's OpenChunks; -1 when none. */
+  openRow = -1;
   /** Exclusive end of the block range the open chunk belongs to. */
   openEnd = 0;
   maxT = -Infinity;
@@ -59,7 +61,12 @@ export class HeadSeries {
   ) {}
 
   get minT(): number {
-    const inOrder = this.chunks.length > 0 ? this.chunks[1]! : this.open ? this.open.minT : Infinity;
+    const inOrder =
+      this.chunks.length > 0
+        ? this.chunks[1]!
+        : this.openRow >= 0
+          ? this.head.openChunks.minTime(this.openRow)
+          : Infinity;
     return this.outOfOrderCount > 0 && this.outOfOrder![0]! < inOrder ? this.outOfOrder![0]! : inOrder;
   }
 }
@@ -141,6 +148,7 @@ export class Head implements PostingsSource {
   minValidTime = -Infinity;
   numSamples = 0;
   private arena = new ChunkArena();
+  readonly openChunks = new OpenChunks();
   /** Bytes of live closed chunks in the arena. */
   private closedChunkBytes = 0;
 
@@ -210,8 +218,9 @@ export class Head implements PostingsSource {
     if (t < this.minValidTime || t < window.inOrderBefore) return AppendOutcome.TooOld;
     if (t > s.maxT) {
       this.appendInOrder(s, t, v);
-    } else if (t === s.maxT && s.open) {
-      return sameBits(s.open.lastValue, v) ? AppendOutcome.Identical : AppendOutcome.DuplicateTimestamp;
+    } else if (t === s.maxT && s.openRow >= 0) {
+      const last = this.openChunks.lastValue(s.openRow);
+      return sameBits(last, v) ? AppendOutcome.Identical : AppendOutcome.DuplicateTimestamp;
     } else {
       if (t < window.outOfOrderBefore) return AppendOutcome.TooOld;
       const outcome = this.appendOutOfOrder(s, t, v);
@@ -224,32 +233,35 @@ export class Head implements PostingsSource {
   }
 
   private appendInOrder(s: HeadSeries, t: number, v: number): void {
-    let open = s.open;
-    if (open === undefined || open.count >= MAX_SAMPLES_PER_CHUNK || t >= s.openEnd) {
-      if (open === undefined) open = s.open = new ChunkAppender();
+    const open = this.openChunks;
+    let row = s.openRow;
+    if (row < 0 || open.sampleCount(row) >= MAX_SAMPLES_PER_CHUNK || t >= s.openEnd) {
+      if (row < 0) row = s.openRow = open.open();
       else {
-        this.sealChunk(s, open);
-        open.reset(); // reuses the appender and its buffer: less garbage on the hot path
+        this.sealChunk(s, row);
+        open.reset(row); // keeps the row's slot, grown to a full chunk's size
       }
       s.openEnd = (Math.floor(t / this.blockRangeMs) + 1) * this.blockRangeMs;
     }
-    open.append(t, v);
+    open.append(row, t, v);
     s.maxT = t;
   }
 
   /** Copies the open chunk into the arena as a closed chunk. */
-  private sealChunk(s: HeadSeries, open: ChunkAppender): void {
-    if (open.count === 0) return;
-    const len = open.byteLength;
-    s.chunks.push(this.arena.add(open.buf.subarray(0, len)), open.minT, open.maxT);
-    this.closedChunkBytes += len + 2;
+  private sealChunk(s: HeadSeries, row: number): void {
+    const open = this.openChunks;
+    if (open.sampleCount(row) === 0) return;
+    const bytes = open.view(row);
+    s.chunks.push(this.arena.add(bytes), open.minTime(row), open.maxTime(row));
+    this.closedChunkBytes += bytes.length + 2;
   }
 
-  /** Closes the open chunk and frees its appender (the series may not get samples for a while). */
+  /** Closes the open chunk and frees its row (the series may not get samples for a while). */
   private closeOpenChunk(s: HeadSeries): void {
-    if (!s.open) return;
-    this.sealChunk(s, s.open);
-    s.open = undefined;
+    if (s.openRow < 0) return;
+    this.sealChunk(s, s.openRow);
+    this.openChunks.close(s.openRow);
+    s.openRow = -1;
   }
 
   /** Adds a sample older than the series' newest to its out-of-order buffer, merged into the chunks when full. */
@@ -284,8 +296,9 @@ export class Head implements PostingsSource {
   /** The value the series' chunks hold at `t`, if any: decodes only the chunk whose time range covers `t`. */
   private storedValue(s: HeadSeries, t: number): number | undefined {
     let chunk: Uint8Array | undefined;
-    const open = s.open;
-    if (open !== undefined && open.count > 0 && open.minT <= t) chunk = open.buf;
+    const open = this.openChunks;
+    const row = s.openRow;
+    if (row >= 0 && open.sampleCount(row) > 0 && open.minTime(row) <= t) chunk = open.view(row);
     else {
       const c = s.chunks;
       for (let i = c.length - 3; i >= 0 && chunk === undefined; i -= 3) {
@@ -306,16 +319,21 @@ export class Head implements PostingsSource {
     const c = s.chunks;
     let first = c.length;
     while (first > 0 && c[first - 1]! >= ooo[0]!) first -= 3; // `first` indexes triples
-    let n = s.open ? s.open.count : 0;
+    const open = this.openChunks;
+    const row = s.openRow;
+    let n = row >= 0 ? open.sampleCount(row) : 0;
     for (let i = first; i < c.length; i += 3) n += chunkSampleCount(arena.get(c[i]!));
     const ts = new Float64Array(n);
     const vs = new Float64Array(n);
     let end = 0;
     for (let i = first; i < c.length; i += 3) end = decodeChunk(arena.get(c[i]!), ts, vs, end);
-    if (s.open) end = decodeChunk(s.open.buf, ts, vs, end);
+    if (row >= 0) {
+      end = decodeChunk(open.view(row), ts, vs, end);
+      open.close(row);
+      s.openRow = -1;
+    }
     for (let i = first; i < c.length; i += 3) this.closedChunkBytes -= arena.get(c[i]!).length + 2;
     c.length = first;
-    s.open = undefined;
     s.maxT = first > 0 ? c[first - 1]! : -Infinity;
     s.outOfOrder = undefined;
     s.outOfOrderCount = 0;
@@ -376,7 +394,14 @@ export class Head implements PostingsSource {
     if (this.outOfOrderIn(s, mint, maxt)) return true;
     const c = s.chunks;
     for (let i = 0; i < c.length; i += 3) if (c[i + 2]! >= mint && c[i + 1]! <= maxt) return true;
-    return s.open !== undefined && s.open.count > 0 && s.open.maxT >= mint && s.open.minT <= maxt;
+    return this.openChunkIn(s, mint, maxt);
+  }
+
+  /** Whether the series' open chunk has samples and overlaps [mint, maxt]. */
+  private openChunkIn(s: HeadSeries, mint: number, maxt: number): boolean {
+    const open = this.openChunks;
+    const row = s.openRow;
+    return row >= 0 && open.sampleCount(row) > 0 && open.maxTime(row) >= mint && open.minTime(row) <= maxt;
   }
 
   /**
@@ -390,8 +415,7 @@ export class Head implements PostingsSource {
     for (let i = 0; i < c.length; i += 3) {
       if (c[i + 2]! >= mint && c[i + 1]! <= maxt) out.push(this.arena.get(c[i]!));
     }
-    const open = s.open;
-    if (open && open.count > 0 && open.maxT >= mint && open.minT <= maxt) out.push(open.buf.slice(0, open.byteLength));
+    if (this.openChunkIn(s, mint, maxt)) out.push(this.openChunks.view(s.openRow).slice());
     return out;
   }
 
@@ -407,15 +431,16 @@ export class Head implements PostingsSource {
    * maxt), the series' samples in [mint, maxt] as samples() decodes them.
    */
   latestSample(s: HeadSeries, mint: number, maxt: number): SeriesData | undefined {
-    const open = s.open;
-    if (open === undefined || open.count === 0 || open.maxT !== s.maxT || s.maxT > maxt) {
+    const open = this.openChunks;
+    const row = s.openRow;
+    if (row < 0 || open.sampleCount(row) === 0 || open.maxTime(row) !== s.maxT || s.maxT > maxt) {
       return this.samples(s, mint, maxt);
     }
     if (s.maxT < mint) return undefined;
     const ts = new Float64Array(1);
     const vs = new Float64Array(1);
-    ts[0] = open.maxT;
-    vs[0] = open.lastValue;
+    ts[0] = s.maxT;
+    vs[0] = open.lastValue(row);
     return { labels: s.labels.slice(), timestamps: ts, values: vs };
   }
 
@@ -427,7 +452,7 @@ export class Head implements PostingsSource {
     if (t1 > this.minValidTime) this.minValidTime = t1;
     for (const s of this.byId.values()) {
       if (s.outOfOrderCount > 0 && s.outOfOrder![0]! < t1) this.mergeOutOfOrder(s);
-      if (s.open && s.openEnd <= t1) this.closeOpenChunk(s);
+      if (s.openRow >= 0 && s.openEnd <= t1) this.closeOpenChunk(s);
     }
   }
 
@@ -467,7 +492,7 @@ export class Head implements PostingsSource {
         k += 3;
       }
       if (k > 0) c.splice(0, k);
-      if (s.chunks.length === 0 && !s.open && s.outOfOrderCount === 0) {
+      if (s.chunks.length === 0 && s.openRow < 0 && s.outOfOrderCount === 0) {
         this.removeSeries(s);
         removed = true;
       } else if (s.minT < minT) minT = s.minT;
@@ -512,23 +537,23 @@ export class Head implements PostingsSource {
 
   /** Approximate bytes the head holds: chunk data plus an estimate of per-series and index overhead. */
   memoryBytes(): number {
-    let open = 0;
+    let open = this.openChunks.allocatedBytes;
     let labelBytes = 0;
     for (const s of this.byId.values()) {
-      if (s.open) open += s.open.buf.length;
       if (s.outOfOrder) open += s.outOfOrder.byteLength;
       labelBytes += 32 + s.labels.length * 8;
     }
     let pairs = 0;
     for (const values of this.labelPairs.values()) for (const v of values.keys()) pairs += 120 + v.length;
-    // ~800 bytes: series object, chunk list, open-chunk appender and its buffer object, boxed numbers, map and
-    // postings entries (measured with a heap snapshot).
-    return this.arena.allocatedBytes + open + labelBytes + pairs + this.byId.size * 800;
+    // ~370 bytes: series object, chunk list, boxed numbers, map and postings entries (measured with a heap
+    // snapshot; the open chunks are in `open`).
+    return this.arena.allocatedBytes + open + labelBytes + pairs + this.byId.size * 370;
   }
 
   get chunkCount(): number {
     let n = 0;
-    for (const s of this.byId.values()) n += s.chunks.length / 3 + (s.open ? 1 : 0) + (s.outOfOrderCount > 0 ? 1 : 0);
+    for (const s of this.byId.values())
+      n += s.chunks.length / 3 + (s.openRow >= 0 ? 1 : 0) + (s.outOfOrderCount > 0 ? 1 : 0);
     return n;
   }
 }

@@ -32,25 +32,37 @@ export const UNBOUNDED_WINDOW: AppendWindow = { inOrderBefore: -Infinity, outOfO
 /** Out-of-order samples a series buffers before they are merged into its chunks (Prometheus' default too). */
 export const OUT_OF_ORDER_CAPACITY = 32;
 
+/**
+ * Out-of-order samples of a series not merged into its chunks yet, as pairs [t0, v0, t1, v1, ...] sorted by time,
+ * each time before the series' maxT and in no chunk; `count` pairs are in use (at least one).
+ */
+class LateSamples {
+  pairs = new Float64Array(8);
+  count = 0;
+}
+
+/**
+ * The chunk list of every series without closed chunks (most, in its first 20 minutes at a 10 s interval): an empty
+ * array is 32 bytes. Frozen, so that a push meant for a series' own list fails loudly.
+ */
+const NO_CHUNKS: number[] = Object.freeze([]) as unknown as number[];
+
+/**
+ * A series of the head. Only what has no better place is a field: its times are read from its chunks (the open
+ * chunk's are columns of OpenChunks). Every field is 8 bytes of every series, and a number that is not a small
+ * integer (a timestamp) was a 16-byte heap object besides.
+ */
 export class HeadSeries {
   /**
    * Closed chunks, oldest first, as triples (arena reference, minT, maxT): one array instead of three saves ~300
    * bytes per series (a JS array's backing store starts at 17 slots).
    */
-  chunks: number[] = [];
-  /** The open chunk's row in the head's OpenChunks; -1 when none. */
+  chunks: number[] = NO_CHUNKS;
+  /** The open chunk's row in the head's OpenChunks (never empty); -1 when none. */
   openRow = -1;
-  /** Exclusive end of the block range the open chunk belongs to. */
-  openEnd = 0;
-  maxT = -Infinity;
   /** Set when the head drops the series: a SeriesRef still holding it must look the labels up again. */
   removed = false;
-  /**
-   * Out-of-order samples not merged into the chunks yet, as pairs [t0, v0, t1, v1, ...] sorted by time, each time
-   * before maxT and in no chunk; `outOfOrderCount` pairs are in use.
-   */
-  outOfOrder: Float64Array | undefined;
-  outOfOrderCount = 0;
+  late: LateSamples | undefined;
 
   constructor(
     readonly id: number,
@@ -60,6 +72,13 @@ export class HeadSeries {
     readonly head: Head,
   ) {}
 
+  /** The newest in-order sample's time (late samples are older); -Infinity when there is none. */
+  get maxT(): number {
+    if (this.openRow >= 0) return this.head.openChunks.maxTime(this.openRow);
+    const c = this.chunks;
+    return c.length > 0 ? c[c.length - 1]! : -Infinity;
+  }
+
   get minT(): number {
     const inOrder =
       this.chunks.length > 0
@@ -67,7 +86,8 @@ export class HeadSeries {
         : this.openRow >= 0
           ? this.head.openChunks.minTime(this.openRow)
           : Infinity;
-    return this.outOfOrderCount > 0 && this.outOfOrder![0]! < inOrder ? this.outOfOrder![0]! : inOrder;
+    const late = this.late;
+    return late !== undefined && late.pairs[0]! < inOrder ? late.pairs[0]! : inOrder;
   }
 }
 
@@ -235,16 +255,17 @@ export class Head implements PostingsSource {
   private appendInOrder(s: HeadSeries, t: number, v: number): void {
     const open = this.openChunks;
     let row = s.openRow;
-    if (row < 0 || open.sampleCount(row) >= MAX_SAMPLES_PER_CHUNK || t >= s.openEnd) {
-      if (row < 0) row = s.openRow = open.open();
-      else {
-        this.sealChunk(s, row);
-        open.reset(row); // keeps the row's slot, grown to a full chunk's size
-      }
-      s.openEnd = (Math.floor(t / this.blockRangeMs) + 1) * this.blockRangeMs;
+    if (row < 0) row = s.openRow = open.open();
+    else if (open.sampleCount(row) >= MAX_SAMPLES_PER_CHUNK || t >= this.openEnd(row)) {
+      this.sealChunk(s, row);
+      open.reset(row); // keeps the row's slot, grown to a full chunk's size
     }
     open.append(row, t, v);
-    s.maxT = t;
+  }
+
+  /** Exclusive end of the block range the open chunk belongs to (chunks never cross one). */
+  private openEnd(row: number): number {
+    return (Math.floor(this.openChunks.minTime(row) / this.blockRangeMs) + 1) * this.blockRangeMs;
   }
 
   /** Copies the open chunk into the arena as a closed chunk. */
@@ -252,6 +273,7 @@ export class Head implements PostingsSource {
     const open = this.openChunks;
     if (open.sampleCount(row) === 0) return;
     const bytes = open.view(row);
+    if (s.chunks === NO_CHUNKS) s.chunks = [];
     s.chunks.push(this.arena.add(bytes), open.minTime(row), open.maxTime(row));
     this.closedChunkBytes += bytes.length + 2;
   }
@@ -266,29 +288,33 @@ export class Head implements PostingsSource {
 
   /** Adds a sample older than the series' newest to its out-of-order buffer, merged into the chunks when full. */
   private appendOutOfOrder(s: HeadSeries, t: number, v: number): AppendOutcome {
-    let buf = s.outOfOrder;
-    const n = s.outOfOrderCount;
+    let late = s.late;
+    const n = late !== undefined ? late.count : 0;
     let lo = 0;
-    let hi = n;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (buf![2 * mid]! < t) lo = mid + 1;
-      else hi = mid;
+    if (late !== undefined) {
+      const pairs = late.pairs;
+      let hi = n;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (pairs[2 * mid]! < t) lo = mid + 1;
+        else hi = mid;
+      }
+      if (lo < n && pairs[2 * lo] === t)
+        return sameBits(pairs[2 * lo + 1]!, v) ? AppendOutcome.Identical : AppendOutcome.DuplicateTimestamp;
     }
-    if (lo < n && buf![2 * lo] === t)
-      return sameBits(buf![2 * lo + 1]!, v) ? AppendOutcome.Identical : AppendOutcome.DuplicateTimestamp;
     const stored = this.storedValue(s, t);
     if (stored !== undefined) return sameBits(stored, v) ? AppendOutcome.Identical : AppendOutcome.DuplicateTimestamp;
-    if (buf === undefined) buf = s.outOfOrder = new Float64Array(8);
-    else if (buf.length === 2 * n) {
-      const grown = new Float64Array(2 * buf.length);
-      grown.set(buf);
-      buf = s.outOfOrder = grown;
+    if (late === undefined) late = s.late = new LateSamples();
+    else if (late.pairs.length === 2 * n) {
+      const grown = new Float64Array(2 * n * 2);
+      grown.set(late.pairs);
+      late.pairs = grown;
     }
+    const buf = late.pairs;
     buf.copyWithin(2 * lo + 2, 2 * lo, 2 * n);
     buf[2 * lo] = t;
     buf[2 * lo + 1] = v;
-    s.outOfOrderCount = n + 1;
+    late.count = n + 1;
     if (n + 1 >= OUT_OF_ORDER_CAPACITY) this.mergeOutOfOrder(s);
     return AppendOutcome.Appended;
   }
@@ -312,9 +338,10 @@ export class Head implements PostingsSource {
 
   /** Re-encodes the chunks from the series' oldest out-of-order sample on with the out-of-order samples merged in. */
   private mergeOutOfOrder(s: HeadSeries): void {
-    const ooo = s.outOfOrder;
-    const m = s.outOfOrderCount;
-    if (ooo === undefined || m === 0) return;
+    const late = s.late;
+    if (late === undefined) return;
+    const ooo = late.pairs;
+    const m = late.count;
     const arena = this.arena;
     const c = s.chunks;
     let first = c.length;
@@ -333,10 +360,8 @@ export class Head implements PostingsSource {
       s.openRow = -1;
     }
     for (let i = first; i < c.length; i += 3) this.closedChunkBytes -= arena.get(c[i]!).length + 2;
-    c.length = first;
-    s.maxT = first > 0 ? c[first - 1]! : -Infinity;
-    s.outOfOrder = undefined;
-    s.outOfOrderCount = 0;
+    if (first < c.length) c.length = first;
+    s.late = undefined;
     // Both runs are sorted and share no timestamp (appendOutOfOrder refused those).
     let i = 0;
     let j = 0;
@@ -353,9 +378,10 @@ export class Head implements PostingsSource {
 
   /** Whether the series' out-of-order buffer holds samples in [mint, maxt]. */
   private outOfOrderIn(s: HeadSeries, mint: number, maxt: number): boolean {
-    const n = s.outOfOrderCount;
-    if (n === 0) return false;
-    const ooo = s.outOfOrder!;
+    const late = s.late;
+    if (late === undefined) return false;
+    const n = late.count;
+    const ooo = late.pairs;
     for (let i = 0; i < n; i++) {
       const t = ooo[2 * i]!;
       if (t > maxt) return false;
@@ -451,8 +477,8 @@ export class Head implements PostingsSource {
   sealBefore(t1: number): void {
     if (t1 > this.minValidTime) this.minValidTime = t1;
     for (const s of this.byId.values()) {
-      if (s.outOfOrderCount > 0 && s.outOfOrder![0]! < t1) this.mergeOutOfOrder(s);
-      if (s.openRow >= 0 && s.openEnd <= t1) this.closeOpenChunk(s);
+      if (s.late !== undefined && s.late.pairs[0]! < t1) this.mergeOutOfOrder(s);
+      if (s.openRow >= 0 && this.openEnd(s.openRow) <= t1) this.closeOpenChunk(s);
     }
   }
 
@@ -492,7 +518,7 @@ export class Head implements PostingsSource {
         k += 3;
       }
       if (k > 0) c.splice(0, k);
-      if (s.chunks.length === 0 && s.openRow < 0 && s.outOfOrderCount === 0) {
+      if (s.chunks.length === 0 && s.openRow < 0 && s.late === undefined) {
         this.removeSeries(s);
         removed = true;
       } else if (s.minT < minT) minT = s.minT;
@@ -540,20 +566,20 @@ export class Head implements PostingsSource {
     let open = this.openChunks.allocatedBytes;
     let labelBytes = 0;
     for (const s of this.byId.values()) {
-      if (s.outOfOrder) open += s.outOfOrder.byteLength;
+      if (s.late) open += s.late.pairs.byteLength;
       labelBytes += 32 + s.labels.length * 8;
     }
     let pairs = 0;
     for (const values of this.labelPairs.values()) for (const v of values.keys()) pairs += 120 + v.length;
-    // ~370 bytes: series object, chunk list, boxed numbers, map and postings entries (measured with a heap
-    // snapshot; the open chunks are in `open`).
-    return this.arena.allocatedBytes + open + labelBytes + pairs + this.byId.size * 370;
+    // ~200 bytes: the series object (88), its slots in the hash map and by ID, postings entries (measured with a
+    // heap snapshot; the open chunks are in `open`).
+    return this.arena.allocatedBytes + open + labelBytes + pairs + this.byId.size * 200;
   }
 
   get chunkCount(): number {
     let n = 0;
     for (const s of this.byId.values())
-      n += s.chunks.length / 3 + (s.openRow >= 0 ? 1 : 0) + (s.outOfOrderCount > 0 ? 1 : 0);
+      n += s.chunks.length / 3 + (s.openRow >= 0 ? 1 : 0) + (s.late !== undefined ? 1 : 0);
     return n;
   }
 }

@@ -1,5 +1,6 @@
 import type { Label } from '../model/prometheus.js';
-import { hashLabels, labelsEqual } from './labels.js';
+import { hashLabels } from './labels.js';
+import { SeriesByHash } from './series-by-hash.js';
 import type { CompiledMatcher } from '../model/matcher.js';
 import { EMPTY_POSTINGS, selectPostings, type Postings, type PostingsSource } from './postings.js';
 import { ChunkArena } from './arena.js';
@@ -154,8 +155,8 @@ function sameBits(a: number, b: number): boolean {
 }
 
 export class Head implements PostingsSource {
-  private readonly byHash = new Map<number, HeadSeries | HeadSeries[]>();
   readonly byId = new SeriesById();
+  private readonly byHash = new SeriesByHash(this.byId);
   private index = new Map<string, Map<string, PostingsList>>();
   private all = new PostingsList();
   /** One shared Label object per distinct name/value pair: most pairs (job, type, __name__) repeat across series. */
@@ -188,11 +189,7 @@ export class Head implements PostingsSource {
   }
 
   get(labels: readonly Label[], hash = hashLabels(labels)): HeadSeries | undefined {
-    const hit = this.byHash.get(hash);
-    if (hit === undefined) return undefined;
-    if (!Array.isArray(hit)) return labelsEqual(hit.labels, labels) ? hit : undefined;
-    for (const s of hit) if (labelsEqual(s.labels, labels)) return s;
-    return undefined;
+    return this.byHash.get(labels, hash);
   }
 
   /**
@@ -204,11 +201,8 @@ export class Head implements PostingsSource {
     const own = interned || Object.isFrozen(labels) ? (labels as Label[]) : labels.map((l) => this.internLabel(l));
     const s = new HeadSeries(id, own, hash, this);
     if (id >= this.nextId) this.nextId = id + 1;
-    const hit = this.byHash.get(hash);
-    if (hit === undefined) this.byHash.set(hash, s);
-    else if (Array.isArray(hit)) hit.push(s);
-    else this.byHash.set(hash, [hit, s]);
     this.byId.set(s);
+    this.byHash.add(hash, id);
     this.indexSeries(s);
     return s;
   }
@@ -543,11 +537,7 @@ export class Head implements PostingsSource {
   private removeSeries(s: HeadSeries): void {
     s.removed = true;
     this.byId.delete(s.id);
-    const hit = this.byHash.get(s.hash);
-    if (Array.isArray(hit)) {
-      const rest = hit.filter((x) => x !== s);
-      this.byHash.set(s.hash, rest.length === 1 ? rest[0]! : rest);
-    } else this.byHash.delete(s.hash);
+    this.byHash.delete(s.hash, s.id);
   }
 
   private rebuildIndex(): void {
@@ -571,9 +561,10 @@ export class Head implements PostingsSource {
     }
     let pairs = 0;
     for (const values of this.labelPairs.values()) for (const v of values.keys()) pairs += 120 + v.length;
-    // ~200 bytes: the series object (88), its slots in the hash map and by ID, postings entries (measured with a
-    // heap snapshot; the open chunks are in `open`).
-    return this.arena.allocatedBytes + open + labelBytes + pairs + this.byId.size * 200;
+    // ~160 bytes: the series object (88), its slot by ID, postings entries (measured with a heap snapshot; the open
+    // chunks are in `open`).
+    const index = this.byHash.allocatedBytes + this.byId.size * 160;
+    return this.arena.allocatedBytes + open + labelBytes + pairs + index;
   }
 
   get chunkCount(): number {

@@ -6,6 +6,7 @@ import { EMPTY_POSTINGS, selectPostings, type Postings, type PostingsSource } fr
 import { ChunkArena } from './arena.js';
 import { MAX_SAMPLES_PER_CHUNK, decodeChunk, decodeChunks, chunkSampleCount } from './chunk.js';
 import { OpenChunks } from './open-chunks.js';
+import { LateSamples } from './late-samples.js';
 import type { SeriesData } from '../model/storage.js';
 
 // The head: the newest data, in memory. Series are found by label hash (collisions chained), each holds closed
@@ -34,15 +35,6 @@ export const UNBOUNDED_WINDOW: AppendWindow = { inOrderBefore: -Infinity, outOfO
 export const OUT_OF_ORDER_CAPACITY = 32;
 
 /**
- * Out-of-order samples of a series not merged into its chunks yet, as pairs [t0, v0, t1, v1, ...] sorted by time,
- * each time before the series' maxT and in no chunk; `count` pairs are in use (at least one).
- */
-class LateSamples {
-  pairs = new Float64Array(8);
-  count = 0;
-}
-
-/**
  * The chunk list of every series without closed chunks (most, in its first 20 minutes at a 10 s interval): an empty
  * array is 32 bytes. Frozen, so that a push meant for a series' own list fails loudly.
  */
@@ -63,7 +55,11 @@ export class HeadSeries {
   openRow = -1;
   /** Set when the head drops the series: a SeriesRef still holding it must look the labels up again. */
   removed = false;
-  late: LateSamples | undefined;
+  /**
+   * The series' out-of-order buffer in the head's LateSamples (never empty; -1 when none): samples before maxT that
+   * are in no chunk, sorted by time.
+   */
+  lateRef = -1;
 
   constructor(
     readonly id: number,
@@ -87,8 +83,8 @@ export class HeadSeries {
         : this.openRow >= 0
           ? this.head.openChunks.minTime(this.openRow)
           : Infinity;
-    const late = this.late;
-    return late !== undefined && late.pairs[0]! < inOrder ? late.pairs[0]! : inOrder;
+    if (this.lateRef < 0) return inOrder;
+    return Math.min(this.head.lateSamples.time(this.lateRef, 0), inOrder);
   }
 }
 
@@ -170,6 +166,7 @@ export class Head implements PostingsSource {
   numSamples = 0;
   private arena = new ChunkArena();
   readonly openChunks = new OpenChunks();
+  readonly lateSamples = new LateSamples();
   /** Bytes of live closed chunks in the arena. */
   private closedChunkBytes = 0;
 
@@ -282,34 +279,18 @@ export class Head implements PostingsSource {
 
   /** Adds a sample older than the series' newest to its out-of-order buffer, merged into the chunks when full. */
   private appendOutOfOrder(s: HeadSeries, t: number, v: number): AppendOutcome {
-    let late = s.late;
-    const n = late !== undefined ? late.count : 0;
-    let lo = 0;
-    if (late !== undefined) {
-      const pairs = late.pairs;
-      let hi = n;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (pairs[2 * mid]! < t) lo = mid + 1;
-        else hi = mid;
-      }
-      if (lo < n && pairs[2 * lo] === t)
-        return sameBits(pairs[2 * lo + 1]!, v) ? AppendOutcome.Identical : AppendOutcome.DuplicateTimestamp;
+    const late = this.lateSamples;
+    const ref = s.lateRef;
+    let at = 0;
+    if (ref >= 0) {
+      at = late.search(ref, t);
+      if (at < late.count(ref) && late.time(ref, at) === t)
+        return sameBits(late.value(ref, at), v) ? AppendOutcome.Identical : AppendOutcome.DuplicateTimestamp;
     }
     const stored = this.storedValue(s, t);
     if (stored !== undefined) return sameBits(stored, v) ? AppendOutcome.Identical : AppendOutcome.DuplicateTimestamp;
-    if (late === undefined) late = s.late = new LateSamples();
-    else if (late.pairs.length === 2 * n) {
-      const grown = new Float64Array(2 * n * 2);
-      grown.set(late.pairs);
-      late.pairs = grown;
-    }
-    const buf = late.pairs;
-    buf.copyWithin(2 * lo + 2, 2 * lo, 2 * n);
-    buf[2 * lo] = t;
-    buf[2 * lo + 1] = v;
-    late.count = n + 1;
-    if (n + 1 >= OUT_OF_ORDER_CAPACITY) this.mergeOutOfOrder(s);
+    s.lateRef = late.insert(ref, at, t, v);
+    if (late.count(s.lateRef) >= OUT_OF_ORDER_CAPACITY) this.mergeOutOfOrder(s);
     return AppendOutcome.Appended;
   }
 
@@ -332,14 +313,15 @@ export class Head implements PostingsSource {
 
   /** Re-encodes the chunks from the series' oldest out-of-order sample on with the out-of-order samples merged in. */
   private mergeOutOfOrder(s: HeadSeries): void {
-    const late = s.late;
-    if (late === undefined) return;
-    const ooo = late.pairs;
-    const m = late.count;
+    const ref = s.lateRef;
+    if (ref < 0) return;
+    const late = this.lateSamples;
+    const m = late.count(ref);
+    const oldestLate = late.time(ref, 0);
     const arena = this.arena;
     const c = s.chunks;
     let first = c.length;
-    while (first > 0 && c[first - 1]! >= ooo[0]!) first -= 3; // `first` indexes triples
+    while (first > 0 && c[first - 1]! >= oldestLate) first -= 3; // `first` indexes triples
     const open = this.openChunks;
     const row = s.openRow;
     let n = row >= 0 ? open.sampleCount(row) : 0;
@@ -355,29 +337,30 @@ export class Head implements PostingsSource {
     }
     for (let i = first; i < c.length; i += 3) this.closedChunkBytes -= arena.get(c[i]!).length + 2;
     if (first < c.length) c.length = first;
-    s.late = undefined;
+    s.lateRef = -1;
     // Both runs are sorted and share no timestamp (appendOutOfOrder refused those).
     let i = 0;
     let j = 0;
     while (i < end || j < m) {
-      if (j === m || (i < end && ts[i]! < ooo[2 * j]!)) {
+      if (j === m || (i < end && ts[i]! < late.time(ref, j))) {
         this.appendInOrder(s, ts[i]!, vs[i]!);
         i++;
       } else {
-        this.appendInOrder(s, ooo[2 * j]!, ooo[2 * j + 1]!);
+        this.appendInOrder(s, late.time(ref, j), late.value(ref, j));
         j++;
       }
     }
+    late.release(ref);
   }
 
   /** Whether the series' out-of-order buffer holds samples in [mint, maxt]. */
   private outOfOrderIn(s: HeadSeries, mint: number, maxt: number): boolean {
-    const late = s.late;
-    if (late === undefined) return false;
-    const n = late.count;
-    const ooo = late.pairs;
+    const ref = s.lateRef;
+    if (ref < 0) return false;
+    const late = this.lateSamples;
+    const n = late.count(ref);
     for (let i = 0; i < n; i++) {
-      const t = ooo[2 * i]!;
+      const t = late.time(ref, i);
       if (t > maxt) return false;
       if (t >= mint) return true;
     }
@@ -471,7 +454,7 @@ export class Head implements PostingsSource {
   sealBefore(t1: number): void {
     if (t1 > this.minValidTime) this.minValidTime = t1;
     for (const s of this.byId.values()) {
-      if (s.late !== undefined && s.late.pairs[0]! < t1) this.mergeOutOfOrder(s);
+      if (s.lateRef >= 0 && this.lateSamples.time(s.lateRef, 0) < t1) this.mergeOutOfOrder(s);
       if (s.openRow >= 0 && this.openEnd(s.openRow) <= t1) this.closeOpenChunk(s);
     }
   }
@@ -512,7 +495,7 @@ export class Head implements PostingsSource {
         k += 3;
       }
       if (k > 0) c.splice(0, k);
-      if (s.chunks.length === 0 && s.openRow < 0 && s.late === undefined) {
+      if (s.chunks.length === 0 && s.openRow < 0 && s.lateRef < 0) {
         this.removeSeries(s);
         removed = true;
       } else if (s.minT < minT) minT = s.minT;
@@ -553,12 +536,9 @@ export class Head implements PostingsSource {
 
   /** Approximate bytes the head holds: chunk data plus an estimate of per-series and index overhead. */
   memoryBytes(): number {
-    let open = this.openChunks.allocatedBytes;
+    const open = this.openChunks.allocatedBytes + this.lateSamples.allocatedBytes;
     let labelBytes = 0;
-    for (const s of this.byId.values()) {
-      if (s.late) open += s.late.pairs.byteLength;
-      labelBytes += 32 + s.labels.length * 8;
-    }
+    for (const s of this.byId.values()) labelBytes += 32 + s.labels.length * 8;
     let pairs = 0;
     for (const values of this.labelPairs.values()) for (const v of values.keys()) pairs += 120 + v.length;
     // ~160 bytes: the series object (88), its slot by ID, postings entries (measured with a heap snapshot; the open
@@ -569,8 +549,7 @@ export class Head implements PostingsSource {
 
   get chunkCount(): number {
     let n = 0;
-    for (const s of this.byId.values())
-      n += s.chunks.length / 3 + (s.openRow >= 0 ? 1 : 0) + (s.late !== undefined ? 1 : 0);
+    for (const s of this.byId.values()) n += s.chunks.length / 3 + (s.openRow >= 0 ? 1 : 0) + (s.lateRef >= 0 ? 1 : 0);
     return n;
   }
 }

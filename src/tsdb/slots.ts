@@ -13,6 +13,8 @@ const CLASS_MASK = (1 << CLASS_BITS) - 1;
 export class SlotArena {
   static readonly MAX_SLOT_BYTES = 1 << (MIN_SLOT_SHIFT + SIZE_CLASSES - 1);
   private readonly pages: Uint8Array[][] = Array.from({ length: SIZE_CLASSES }, () => []);
+  /** The same pages as float64s (slots are 16-byte aligned). */
+  private readonly f64Pages: Float64Array[][] = Array.from({ length: SIZE_CLASSES }, () => []);
   /** Per class: slot numbers handed out so far (used and free). */
   private readonly issued = new Array<number>(SIZE_CLASSES).fill(0);
   private readonly free: number[][] = Array.from({ length: SIZE_CLASSES }, () => []);
@@ -26,7 +28,11 @@ export class SlotArena {
     if (reused !== undefined) return reused;
     const n = this.issued[c]!++;
     const perPage = PAGE_BYTES >>> (MIN_SLOT_SHIFT + c);
-    if (n % perPage === 0) this.pages[c]!.push(new Uint8Array(PAGE_BYTES));
+    if (n % perPage === 0) {
+      const page = new Uint8Array(PAGE_BYTES);
+      this.pages[c]!.push(page);
+      this.f64Pages[c]!.push(new Float64Array(page.buffer));
+    }
     return n * (1 << CLASS_BITS) + c;
   }
 
@@ -41,6 +47,13 @@ export class SlotArena {
     const c = ref & CLASS_MASK;
     const n = ref >>> CLASS_BITS;
     return this.pages[c]![Math.floor(n / (PAGE_BYTES >>> (MIN_SLOT_SHIFT + c)))]!;
+  }
+
+  /** The page that holds the slot, as float64s: the slot starts at offset(ref) / 8. */
+  f64Page(ref: number): Float64Array {
+    const c = ref & CLASS_MASK;
+    const n = ref >>> CLASS_BITS;
+    return this.f64Pages[c]![Math.floor(n / (PAGE_BYTES >>> (MIN_SLOT_SHIFT + c)))]!;
   }
 
   /** Where the slot starts in its page. */

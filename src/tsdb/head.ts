@@ -9,8 +9,11 @@ import { OpenChunks } from './open-chunks.js';
 import { LateSamples } from './late-samples.js';
 import type { SeriesData } from '../model/storage.js';
 
-// The head: the newest data, in memory. Series are found by label hash (collisions chained), each holds closed
-// chunks plus one open chunk. Chunks never cross a block-range boundary, so cutting a block moves whole chunks.
+// The head: the newest data, in memory. Series are found by label hash (SeriesByHash), each holds closed chunks
+// plus one open chunk. Chunks never cross a block-range boundary, so cutting a block moves whole chunks. What a
+// series holds per sample lives outside it, in typed arrays and shared pages (the closed chunks in a ChunkArena, the
+// open chunk in OpenChunks, late samples in LateSamples): objects per series were most of the head's memory and of
+// the collector's work while WAL replay filled it.
 // Samples older than their series' newest wait, unencoded and sorted, in the series' out-of-order buffer (as in
 // Prometheus' out-of-order head chunk): re-encoding the chunks for every late sample cost far more than the append.
 // The buffer is merged into the chunks when it fills, when a read needs its range and before a block is cut.

@@ -234,8 +234,10 @@ async function startVictoriaMetrics(): Promise<VictoriaMetrics> {
       `-httpListenAddr=127.0.0.1:${port}`,
       '-retentionPeriod=30d',
       '-loggerLevel=ERROR',
-      // Its default (300k) refuses the counting queries of the 1M-series runs.
+      // Its defaults (300k series, 30 s) refuse the counting queries of the 1M-series runs and time them out on a
+      // loaded machine.
       '-search.maxUniqueTimeseries=2000000',
+      '-search.maxQueryDuration=600s',
     ],
     {
       stdio: ['ignore', 'ignore', 'pipe'],

@@ -62,36 +62,64 @@ export interface ChunkAppenderOptions {
 /** Shared by the head's appenders (one per series): no options object each. */
 const DEFAULT_APPENDER_OPTIONS: ChunkAppenderOptions = {};
 
-/** Appends samples (timestamps strictly increasing) to one growing chunk. */
+/**
+ * Appends samples (timestamps strictly increasing) to one growing chunk, held in `buf` from byte `base` on with
+ * `capacity` bytes of room. Standalone it owns its buffer; the head's open chunks use one appender for all series,
+ * loading a series' state into it for an append (see OpenChunks), so the state is protected, not private.
+ */
 export class ChunkAppender {
   buf: Uint8Array;
+  /** Where the chunk starts in `buf`. */
+  base = 0;
+  /** Bytes the chunk may use from `base` on before grow() is called. */
+  protected capacity: number;
   bitPos = HEADER_BITS;
   count = 0;
   minT = 0;
   maxT = 0;
   encoding = 0;
-  private scale = 0;
-  private tDelta = 0;
+  protected scale = 0;
+  protected tDelta = 0;
   // XOR state: the last value's bits as int32 halves (int32, not uint32, so V8 keeps them unboxed)
-  private vHi = 0;
-  private vLo = 0;
-  private leading = 0xff;
-  private trailing = 0;
+  protected vHi = 0;
+  protected vLo = 0;
+  protected leading = 0xff;
+  protected trailing = 0;
   // decimal state
-  private m = 0;
-  private mDelta = 0;
+  protected m = 0;
+  protected mDelta = 0;
 
   constructor(private readonly opts: ChunkAppenderOptions = DEFAULT_APPENDER_OPTIONS) {
     this.buf = new Uint8Array(opts.initialBytes ?? 32);
+    this.capacity = this.buf.length;
+  }
+
+  /** Makes room for at least `bytes` bytes of chunk (the room must be zeroed past the chunk's bytes). */
+  protected grow(bytes: number): void {
+    const grown = new Uint8Array(Math.max(this.capacity * 2, bytes + 8));
+    grown.set(this.buf.subarray(this.base, this.base + this.byteLength));
+    this.buf = grown;
+    this.base = 0;
+    this.capacity = grown.length;
   }
 
   /** Empties the appender for a new chunk, keeping its buffer. */
   reset(): void {
-    this.buf.fill(0, 0, this.byteLength);
+    this.buf.fill(0, this.base, this.base + this.byteLength);
+    this.clear();
+  }
+
+  /** Starts an empty chunk in a buffer already zeroed. */
+  protected clear(): void {
     this.bitPos = HEADER_BITS;
     this.count = 0;
     this.leading = 0xff;
     this.trailing = 0;
+  }
+
+  /** The chunk's bytes as a view of the buffer (changed by later appends). */
+  view(): Uint8Array {
+    return this.buf.subarray(this.base, this.base + this.byteLength);
   }
 
   get lastValue(): number {
@@ -106,8 +134,8 @@ export class ChunkAppender {
       const scale = this.opts.xorOnly ? -1 : decimalScale(v);
       this.encoding = scale < 0 ? ENC_XOR : ENC_DECIMAL;
       this.scale = Math.max(scale, 0);
-      this.buf[0] = this.encoding;
-      this.buf[2] = this.scale;
+      this.buf[this.base] = this.encoding;
+      this.buf[this.base + 2] = this.scale;
       this.writeVarInt(t);
       this.minT = t;
       this.tDelta = 0;
@@ -141,7 +169,7 @@ export class ChunkAppender {
     }
     this.maxT = t;
     this.count++;
-    this.buf[1] = this.count;
+    this.buf[this.base + 1] = this.count;
   }
 
   /** A value does not fit the decimal scale: re-encode the chunk at a larger scale, or as XOR. */
@@ -149,7 +177,7 @@ export class ChunkAppender {
     const n = this.count;
     const ts = new Float64Array(n + 1);
     const vs = new Float64Array(n + 1);
-    decodeChunk(this.buf, ts, vs, 0);
+    decodeChunk(this.view(), ts, vs, 0);
     ts[n] = t;
     vs[n] = v;
     // A scale that fits every value (a larger scale can push a big value over the integer limit), else XOR.
@@ -158,17 +186,12 @@ export class ChunkAppender {
       scale = Math.max(scale, this.scale);
       for (let i = 0; i <= n; i++) if (Number.isNaN(decimalInt(vs[i]!, scale))) scale = -1;
     }
-    const cap = this.buf.length;
-    this.buf = new Uint8Array(cap);
-    this.bitPos = HEADER_BITS;
-    this.count = 0;
-    this.leading = 0xff;
-    this.trailing = 0;
+    this.reset();
     // The first append picks the smallest scale of the first value; force the one that fits all.
     this.encoding = scale < 0 ? ENC_XOR : ENC_DECIMAL;
     this.scale = Math.max(scale, 0);
-    this.buf[0] = this.encoding;
-    this.buf[2] = this.scale;
+    this.buf[this.base] = this.encoding;
+    this.buf[this.base + 2] = this.scale;
     this.writeVarInt(ts[0]!);
     this.minT = ts[0]!;
     this.tDelta = 0;
@@ -180,13 +203,13 @@ export class ChunkAppender {
     }
     this.maxT = ts[0]!;
     this.count = 1;
-    this.buf[1] = 1;
+    this.buf[this.base + 1] = 1;
     for (let i = 1; i <= n; i++) this.append(ts[i]!, vs[i]!);
   }
 
   /** The encoded chunk, copied to an exactly sized array. */
   bytes(): Uint8Array {
-    return this.buf.slice(0, (this.bitPos + 7) >>> 3);
+    return this.buf.slice(this.base, this.base + this.byteLength);
   }
 
   get byteLength(): number {
@@ -294,15 +317,12 @@ export class ChunkAppender {
   private writeBits(value: number, n: number): void {
     let pos = this.bitPos;
     const end = pos + n;
-    if (end > this.buf.length << 3) {
-      const grown = new Uint8Array(Math.max(this.buf.length * 2, (end >>> 3) + 8));
-      grown.set(this.buf);
-      this.buf = grown;
-    }
+    if (end > this.capacity << 3) this.grow((end + 7) >>> 3);
     const buf = this.buf;
+    const base = this.base;
     while (n > 0) {
       const free = 8 - (pos & 7);
-      const idx = pos >>> 3;
+      const idx = base + (pos >>> 3);
       if (n <= free) {
         buf[idx]! |= (value & ((1 << n) - 1)) << (free - n);
         pos += n;

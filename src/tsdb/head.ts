@@ -1,13 +1,19 @@
 import type { Label } from '../model/prometheus.js';
-import { hashLabels, labelsEqual } from './labels.js';
+import { hashLabels } from './labels.js';
+import { SeriesByHash } from './series-by-hash.js';
 import type { CompiledMatcher } from '../model/matcher.js';
 import { EMPTY_POSTINGS, selectPostings, type Postings, type PostingsSource } from './postings.js';
 import { ChunkArena } from './arena.js';
-import { MAX_SAMPLES_PER_CHUNK, ChunkAppender, decodeChunk, decodeChunks, chunkSampleCount } from './chunk.js';
+import { MAX_SAMPLES_PER_CHUNK, decodeChunk, decodeChunks, chunkSampleCount } from './chunk.js';
+import { OpenChunks } from './open-chunks.js';
+import { LateSamples } from './late-samples.js';
 import type { SeriesData } from '../model/storage.js';
 
-// The head: the newest data, in memory. Series are found by label hash (collisions chained), each holds closed
-// chunks plus one open chunk. Chunks never cross a block-range boundary, so cutting a block moves whole chunks.
+// The head: the newest data, in memory. Series are found by label hash (SeriesByHash), each holds closed chunks
+// plus one open chunk. Chunks never cross a block-range boundary, so cutting a block moves whole chunks. What a
+// series holds per sample lives outside it, in typed arrays and shared pages (the closed chunks in a ChunkArena, the
+// open chunk in OpenChunks, late samples in LateSamples): objects per series were most of the head's memory and of
+// the collector's work while WAL replay filled it.
 // Samples older than their series' newest wait, unencoded and sorted, in the series' out-of-order buffer (as in
 // Prometheus' out-of-order head chunk): re-encoding the chunks for every late sample cost far more than the append.
 // The buffer is merged into the chunks when it fills, when a read needs its range and before a block is cut.
@@ -31,24 +37,32 @@ export const UNBOUNDED_WINDOW: AppendWindow = { inOrderBefore: -Infinity, outOfO
 /** Out-of-order samples a series buffers before they are merged into its chunks (Prometheus' default too). */
 export const OUT_OF_ORDER_CAPACITY = 32;
 
+/**
+ * The chunk list of every series without closed chunks (most, in its first 20 minutes at a 10 s interval): an empty
+ * array is 32 bytes. Frozen, so that a push meant for a series' own list fails loudly.
+ */
+const NO_CHUNKS: number[] = Object.freeze([]) as unknown as number[];
+
+/**
+ * A series of the head. Only what has no better place is a field: its times are read from its chunks (the open
+ * chunk's are columns of OpenChunks). Every field is 8 bytes of every series, and a number that is not a small
+ * integer (a timestamp) was a 16-byte heap object besides.
+ */
 export class HeadSeries {
   /**
    * Closed chunks, oldest first, as triples (arena reference, minT, maxT): one array instead of three saves ~300
    * bytes per series (a JS array's backing store starts at 17 slots).
    */
-  chunks: number[] = [];
-  open: ChunkAppender | undefined;
-  /** Exclusive end of the block range the open chunk belongs to. */
-  openEnd = 0;
-  maxT = -Infinity;
+  chunks: number[] = NO_CHUNKS;
+  /** The open chunk's row in the head's OpenChunks (never empty); -1 when none. */
+  openRow = -1;
   /** Set when the head drops the series: a SeriesRef still holding it must look the labels up again. */
   removed = false;
   /**
-   * Out-of-order samples not merged into the chunks yet, as pairs [t0, v0, t1, v1, ...] sorted by time, each time
-   * before maxT and in no chunk; `outOfOrderCount` pairs are in use.
+   * The series' out-of-order buffer in the head's LateSamples (never empty; -1 when none): samples before maxT that
+   * are in no chunk, sorted by time.
    */
-  outOfOrder: Float64Array | undefined;
-  outOfOrderCount = 0;
+  lateRef = -1;
 
   constructor(
     readonly id: number,
@@ -58,9 +72,22 @@ export class HeadSeries {
     readonly head: Head,
   ) {}
 
+  /** The newest in-order sample's time (late samples are older); -Infinity when there is none. */
+  get maxT(): number {
+    if (this.openRow >= 0) return this.head.openChunks.maxTime(this.openRow);
+    const c = this.chunks;
+    return c.length > 0 ? c[c.length - 1]! : -Infinity;
+  }
+
   get minT(): number {
-    const inOrder = this.chunks.length > 0 ? this.chunks[1]! : this.open ? this.open.minT : Infinity;
-    return this.outOfOrderCount > 0 && this.outOfOrder![0]! < inOrder ? this.outOfOrder![0]! : inOrder;
+    const inOrder =
+      this.chunks.length > 0
+        ? this.chunks[1]!
+        : this.openRow >= 0
+          ? this.head.openChunks.minTime(this.openRow)
+          : Infinity;
+    if (this.lateRef < 0) return inOrder;
+    return Math.min(this.head.lateSamples.time(this.lateRef, 0), inOrder);
   }
 }
 
@@ -127,8 +154,8 @@ function sameBits(a: number, b: number): boolean {
 }
 
 export class Head implements PostingsSource {
-  private readonly byHash = new Map<number, HeadSeries | HeadSeries[]>();
   readonly byId = new SeriesById();
+  private readonly byHash = new SeriesByHash(this.byId);
   private index = new Map<string, Map<string, PostingsList>>();
   private all = new PostingsList();
   /** One shared Label object per distinct name/value pair: most pairs (job, type, __name__) repeat across series. */
@@ -141,6 +168,8 @@ export class Head implements PostingsSource {
   minValidTime = -Infinity;
   numSamples = 0;
   private arena = new ChunkArena();
+  readonly openChunks = new OpenChunks();
+  readonly lateSamples = new LateSamples();
   /** Bytes of live closed chunks in the arena. */
   private closedChunkBytes = 0;
 
@@ -160,11 +189,7 @@ export class Head implements PostingsSource {
   }
 
   get(labels: readonly Label[], hash = hashLabels(labels)): HeadSeries | undefined {
-    const hit = this.byHash.get(hash);
-    if (hit === undefined) return undefined;
-    if (!Array.isArray(hit)) return labelsEqual(hit.labels, labels) ? hit : undefined;
-    for (const s of hit) if (labelsEqual(s.labels, labels)) return s;
-    return undefined;
+    return this.byHash.get(labels, hash);
   }
 
   /**
@@ -176,11 +201,8 @@ export class Head implements PostingsSource {
     const own = interned || Object.isFrozen(labels) ? (labels as Label[]) : labels.map((l) => this.internLabel(l));
     const s = new HeadSeries(id, own, hash, this);
     if (id >= this.nextId) this.nextId = id + 1;
-    const hit = this.byHash.get(hash);
-    if (hit === undefined) this.byHash.set(hash, s);
-    else if (Array.isArray(hit)) hit.push(s);
-    else this.byHash.set(hash, [hit, s]);
     this.byId.set(s);
+    this.byHash.add(hash, id);
     this.indexSeries(s);
     return s;
   }
@@ -210,8 +232,9 @@ export class Head implements PostingsSource {
     if (t < this.minValidTime || t < window.inOrderBefore) return AppendOutcome.TooOld;
     if (t > s.maxT) {
       this.appendInOrder(s, t, v);
-    } else if (t === s.maxT && s.open) {
-      return sameBits(s.open.lastValue, v) ? AppendOutcome.Identical : AppendOutcome.DuplicateTimestamp;
+    } else if (t === s.maxT && s.openRow >= 0) {
+      const last = this.openChunks.lastValue(s.openRow);
+      return sameBits(last, v) ? AppendOutcome.Identical : AppendOutcome.DuplicateTimestamp;
     } else {
       if (t < window.outOfOrderBefore) return AppendOutcome.TooOld;
       const outcome = this.appendOutOfOrder(s, t, v);
@@ -224,68 +247,62 @@ export class Head implements PostingsSource {
   }
 
   private appendInOrder(s: HeadSeries, t: number, v: number): void {
-    let open = s.open;
-    if (open === undefined || open.count >= MAX_SAMPLES_PER_CHUNK || t >= s.openEnd) {
-      if (open === undefined) open = s.open = new ChunkAppender();
-      else {
-        this.sealChunk(s, open);
-        open.reset(); // reuses the appender and its buffer: less garbage on the hot path
-      }
-      s.openEnd = (Math.floor(t / this.blockRangeMs) + 1) * this.blockRangeMs;
+    const open = this.openChunks;
+    let row = s.openRow;
+    if (row < 0) row = s.openRow = open.open();
+    else if (open.sampleCount(row) >= MAX_SAMPLES_PER_CHUNK || t >= this.openEnd(row)) {
+      this.sealChunk(s, row);
+      open.reset(row); // keeps the row's slot, grown to a full chunk's size
     }
-    open.append(t, v);
-    s.maxT = t;
+    open.append(row, t, v);
+  }
+
+  /** Exclusive end of the block range the open chunk belongs to (chunks never cross one). */
+  private openEnd(row: number): number {
+    return (Math.floor(this.openChunks.minTime(row) / this.blockRangeMs) + 1) * this.blockRangeMs;
   }
 
   /** Copies the open chunk into the arena as a closed chunk. */
-  private sealChunk(s: HeadSeries, open: ChunkAppender): void {
-    if (open.count === 0) return;
-    const len = open.byteLength;
-    s.chunks.push(this.arena.add(open.buf.subarray(0, len)), open.minT, open.maxT);
-    this.closedChunkBytes += len + 2;
+  private sealChunk(s: HeadSeries, row: number): void {
+    const open = this.openChunks;
+    if (open.sampleCount(row) === 0) return;
+    const bytes = open.view(row);
+    if (s.chunks === NO_CHUNKS) s.chunks = [];
+    s.chunks.push(this.arena.add(bytes), open.minTime(row), open.maxTime(row));
+    this.closedChunkBytes += bytes.length + 2;
   }
 
-  /** Closes the open chunk and frees its appender (the series may not get samples for a while). */
+  /** Closes the open chunk and frees its row (the series may not get samples for a while). */
   private closeOpenChunk(s: HeadSeries): void {
-    if (!s.open) return;
-    this.sealChunk(s, s.open);
-    s.open = undefined;
+    if (s.openRow < 0) return;
+    this.sealChunk(s, s.openRow);
+    this.openChunks.close(s.openRow);
+    s.openRow = -1;
   }
 
   /** Adds a sample older than the series' newest to its out-of-order buffer, merged into the chunks when full. */
   private appendOutOfOrder(s: HeadSeries, t: number, v: number): AppendOutcome {
-    let buf = s.outOfOrder;
-    const n = s.outOfOrderCount;
-    let lo = 0;
-    let hi = n;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (buf![2 * mid]! < t) lo = mid + 1;
-      else hi = mid;
+    const late = this.lateSamples;
+    const ref = s.lateRef;
+    let at = 0;
+    if (ref >= 0) {
+      at = late.search(ref, t);
+      if (at < late.count(ref) && late.time(ref, at) === t)
+        return sameBits(late.value(ref, at), v) ? AppendOutcome.Identical : AppendOutcome.DuplicateTimestamp;
     }
-    if (lo < n && buf![2 * lo] === t)
-      return sameBits(buf![2 * lo + 1]!, v) ? AppendOutcome.Identical : AppendOutcome.DuplicateTimestamp;
     const stored = this.storedValue(s, t);
     if (stored !== undefined) return sameBits(stored, v) ? AppendOutcome.Identical : AppendOutcome.DuplicateTimestamp;
-    if (buf === undefined) buf = s.outOfOrder = new Float64Array(8);
-    else if (buf.length === 2 * n) {
-      const grown = new Float64Array(2 * buf.length);
-      grown.set(buf);
-      buf = s.outOfOrder = grown;
-    }
-    buf.copyWithin(2 * lo + 2, 2 * lo, 2 * n);
-    buf[2 * lo] = t;
-    buf[2 * lo + 1] = v;
-    s.outOfOrderCount = n + 1;
-    if (n + 1 >= OUT_OF_ORDER_CAPACITY) this.mergeOutOfOrder(s);
+    s.lateRef = late.insert(ref, at, t, v);
+    if (late.count(s.lateRef) >= OUT_OF_ORDER_CAPACITY) this.mergeOutOfOrder(s);
     return AppendOutcome.Appended;
   }
 
   /** The value the series' chunks hold at `t`, if any: decodes only the chunk whose time range covers `t`. */
   private storedValue(s: HeadSeries, t: number): number | undefined {
     let chunk: Uint8Array | undefined;
-    const open = s.open;
-    if (open !== undefined && open.count > 0 && open.minT <= t) chunk = open.buf;
+    const open = this.openChunks;
+    const row = s.openRow;
+    if (row >= 0 && open.sampleCount(row) > 0 && open.minTime(row) <= t) chunk = open.view(row);
     else {
       const c = s.chunks;
       for (let i = c.length - 3; i >= 0 && chunk === undefined; i -= 3) {
@@ -299,47 +316,54 @@ export class Head implements PostingsSource {
 
   /** Re-encodes the chunks from the series' oldest out-of-order sample on with the out-of-order samples merged in. */
   private mergeOutOfOrder(s: HeadSeries): void {
-    const ooo = s.outOfOrder;
-    const m = s.outOfOrderCount;
-    if (ooo === undefined || m === 0) return;
+    const ref = s.lateRef;
+    if (ref < 0) return;
+    const late = this.lateSamples;
+    const m = late.count(ref);
+    const oldestLate = late.time(ref, 0);
     const arena = this.arena;
     const c = s.chunks;
     let first = c.length;
-    while (first > 0 && c[first - 1]! >= ooo[0]!) first -= 3; // `first` indexes triples
-    let n = s.open ? s.open.count : 0;
+    while (first > 0 && c[first - 1]! >= oldestLate) first -= 3; // `first` indexes triples
+    const open = this.openChunks;
+    const row = s.openRow;
+    let n = row >= 0 ? open.sampleCount(row) : 0;
     for (let i = first; i < c.length; i += 3) n += chunkSampleCount(arena.get(c[i]!));
     const ts = new Float64Array(n);
     const vs = new Float64Array(n);
     let end = 0;
     for (let i = first; i < c.length; i += 3) end = decodeChunk(arena.get(c[i]!), ts, vs, end);
-    if (s.open) end = decodeChunk(s.open.buf, ts, vs, end);
+    if (row >= 0) {
+      end = decodeChunk(open.view(row), ts, vs, end);
+      open.close(row);
+      s.openRow = -1;
+    }
     for (let i = first; i < c.length; i += 3) this.closedChunkBytes -= arena.get(c[i]!).length + 2;
-    c.length = first;
-    s.open = undefined;
-    s.maxT = first > 0 ? c[first - 1]! : -Infinity;
-    s.outOfOrder = undefined;
-    s.outOfOrderCount = 0;
+    if (first < c.length) c.length = first;
+    s.lateRef = -1;
     // Both runs are sorted and share no timestamp (appendOutOfOrder refused those).
     let i = 0;
     let j = 0;
     while (i < end || j < m) {
-      if (j === m || (i < end && ts[i]! < ooo[2 * j]!)) {
+      if (j === m || (i < end && ts[i]! < late.time(ref, j))) {
         this.appendInOrder(s, ts[i]!, vs[i]!);
         i++;
       } else {
-        this.appendInOrder(s, ooo[2 * j]!, ooo[2 * j + 1]!);
+        this.appendInOrder(s, late.time(ref, j), late.value(ref, j));
         j++;
       }
     }
+    late.release(ref);
   }
 
   /** Whether the series' out-of-order buffer holds samples in [mint, maxt]. */
   private outOfOrderIn(s: HeadSeries, mint: number, maxt: number): boolean {
-    const n = s.outOfOrderCount;
-    if (n === 0) return false;
-    const ooo = s.outOfOrder!;
+    const ref = s.lateRef;
+    if (ref < 0) return false;
+    const late = this.lateSamples;
+    const n = late.count(ref);
     for (let i = 0; i < n; i++) {
-      const t = ooo[2 * i]!;
+      const t = late.time(ref, i);
       if (t > maxt) return false;
       if (t >= mint) return true;
     }
@@ -376,7 +400,14 @@ export class Head implements PostingsSource {
     if (this.outOfOrderIn(s, mint, maxt)) return true;
     const c = s.chunks;
     for (let i = 0; i < c.length; i += 3) if (c[i + 2]! >= mint && c[i + 1]! <= maxt) return true;
-    return s.open !== undefined && s.open.count > 0 && s.open.maxT >= mint && s.open.minT <= maxt;
+    return this.openChunkIn(s, mint, maxt);
+  }
+
+  /** Whether the series' open chunk has samples and overlaps [mint, maxt]. */
+  private openChunkIn(s: HeadSeries, mint: number, maxt: number): boolean {
+    const open = this.openChunks;
+    const row = s.openRow;
+    return row >= 0 && open.sampleCount(row) > 0 && open.maxTime(row) >= mint && open.minTime(row) <= maxt;
   }
 
   /**
@@ -390,8 +421,7 @@ export class Head implements PostingsSource {
     for (let i = 0; i < c.length; i += 3) {
       if (c[i + 2]! >= mint && c[i + 1]! <= maxt) out.push(this.arena.get(c[i]!));
     }
-    const open = s.open;
-    if (open && open.count > 0 && open.maxT >= mint && open.minT <= maxt) out.push(open.buf.slice(0, open.byteLength));
+    if (this.openChunkIn(s, mint, maxt)) out.push(this.openChunks.view(s.openRow).slice());
     return out;
   }
 
@@ -407,15 +437,16 @@ export class Head implements PostingsSource {
    * maxt), the series' samples in [mint, maxt] as samples() decodes them.
    */
   latestSample(s: HeadSeries, mint: number, maxt: number): SeriesData | undefined {
-    const open = s.open;
-    if (open === undefined || open.count === 0 || open.maxT !== s.maxT || s.maxT > maxt) {
+    const open = this.openChunks;
+    const row = s.openRow;
+    if (row < 0 || open.sampleCount(row) === 0 || open.maxTime(row) !== s.maxT || s.maxT > maxt) {
       return this.samples(s, mint, maxt);
     }
     if (s.maxT < mint) return undefined;
     const ts = new Float64Array(1);
     const vs = new Float64Array(1);
-    ts[0] = open.maxT;
-    vs[0] = open.lastValue;
+    ts[0] = s.maxT;
+    vs[0] = open.lastValue(row);
     return { labels: s.labels.slice(), timestamps: ts, values: vs };
   }
 
@@ -426,8 +457,8 @@ export class Head implements PostingsSource {
   sealBefore(t1: number): void {
     if (t1 > this.minValidTime) this.minValidTime = t1;
     for (const s of this.byId.values()) {
-      if (s.outOfOrderCount > 0 && s.outOfOrder![0]! < t1) this.mergeOutOfOrder(s);
-      if (s.open && s.openEnd <= t1) this.closeOpenChunk(s);
+      if (s.lateRef >= 0 && this.lateSamples.time(s.lateRef, 0) < t1) this.mergeOutOfOrder(s);
+      if (s.openRow >= 0 && this.openEnd(s.openRow) <= t1) this.closeOpenChunk(s);
     }
   }
 
@@ -467,7 +498,7 @@ export class Head implements PostingsSource {
         k += 3;
       }
       if (k > 0) c.splice(0, k);
-      if (s.chunks.length === 0 && !s.open && s.outOfOrderCount === 0) {
+      if (s.chunks.length === 0 && s.openRow < 0 && s.lateRef < 0) {
         this.removeSeries(s);
         removed = true;
       } else if (s.minT < minT) minT = s.minT;
@@ -492,11 +523,7 @@ export class Head implements PostingsSource {
   private removeSeries(s: HeadSeries): void {
     s.removed = true;
     this.byId.delete(s.id);
-    const hit = this.byHash.get(s.hash);
-    if (Array.isArray(hit)) {
-      const rest = hit.filter((x) => x !== s);
-      this.byHash.set(s.hash, rest.length === 1 ? rest[0]! : rest);
-    } else this.byHash.delete(s.hash);
+    this.byHash.delete(s.hash, s.id);
   }
 
   private rebuildIndex(): void {
@@ -512,23 +539,20 @@ export class Head implements PostingsSource {
 
   /** Approximate bytes the head holds: chunk data plus an estimate of per-series and index overhead. */
   memoryBytes(): number {
-    let open = 0;
+    const open = this.openChunks.allocatedBytes + this.lateSamples.allocatedBytes;
     let labelBytes = 0;
-    for (const s of this.byId.values()) {
-      if (s.open) open += s.open.buf.length;
-      if (s.outOfOrder) open += s.outOfOrder.byteLength;
-      labelBytes += 32 + s.labels.length * 8;
-    }
+    for (const s of this.byId.values()) labelBytes += 32 + s.labels.length * 8;
     let pairs = 0;
     for (const values of this.labelPairs.values()) for (const v of values.keys()) pairs += 120 + v.length;
-    // ~800 bytes: series object, chunk list, open-chunk appender and its buffer object, boxed numbers, map and
-    // postings entries (measured with a heap snapshot).
-    return this.arena.allocatedBytes + open + labelBytes + pairs + this.byId.size * 800;
+    // ~160 bytes: the series object (88), its slot by ID, postings entries (measured with a heap snapshot; the open
+    // chunks are in `open`).
+    const index = this.byHash.allocatedBytes + this.byId.size * 160;
+    return this.arena.allocatedBytes + open + labelBytes + pairs + index;
   }
 
   get chunkCount(): number {
     let n = 0;
-    for (const s of this.byId.values()) n += s.chunks.length / 3 + (s.open ? 1 : 0) + (s.outOfOrderCount > 0 ? 1 : 0);
+    for (const s of this.byId.values()) n += s.chunks.length / 3 + (s.openRow >= 0 ? 1 : 0) + (s.lateRef >= 0 ? 1 : 0);
     return n;
   }
 }

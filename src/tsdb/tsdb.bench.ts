@@ -24,6 +24,7 @@ export interface TsdbBenchResult {
   headMemoryEstimatePerSeries: number;
   /** Opening a database whose WAL holds `series` series with REPLAY_ROUNDS samples each (as after a kill -9). */
   replayMs: number;
+  replayCpuSeconds: number;
   series: number;
   samplesPerSeriesInHead: number;
 }
@@ -127,7 +128,8 @@ async function measureAppend(
 /** Samples per series in the WAL the replay part opens: the series were created and then had two appends. */
 const REPLAY_ROUNDS = 3;
 
-async function measureReplay(dir: string, series: number): Promise<number> {
+/** The open's wall time to ready and the CPU seconds the process spent in it (the figure a loaded machine keeps). */
+async function measureReplay(dir: string, series: number): Promise<{ ms: number; cpuSeconds: number }> {
   const db = await TenantDb.open(dir, { futureToleranceMs: 1e15 });
   const labels = Array.from({ length: series }, (_, i) => seriesLabels(i));
   for (let k = 0; k < REPLAY_ROUNDS; k++) {
@@ -138,11 +140,13 @@ async function measureReplay(dir: string, series: number): Promise<number> {
   await db.close();
   labels.length = 0;
   (globalThis as { gc?: () => void }).gc?.();
+  const cpu0 = process.cpuUsage();
   const reopened = await TenantDb.open(dir, { futureToleranceMs: 1e15 });
+  const cpu = process.cpuUsage(cpu0);
   const { replayMs, headSeries } = reopened.stats();
   await reopened.close();
   if (headSeries !== series) throw new Error(`replay found ${headSeries} series, ${series} were written`);
-  return replayMs;
+  return { ms: replayMs, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
 }
 
 async function measureBytesPerSample(dir: string, series: number, kind: ValueKind | 'mix'): Promise<number> {
@@ -170,6 +174,10 @@ async function measureMemory(dir: string, series: number, samplesPerSeries: numb
       await db.append(batchAt(from, Math.min(10_000, series - from), k, (i) => MIX[i % 10]!, labels));
   }
   labels.length = 0;
+  // Freed ArrayBuffers (WAL records) are released by a task after the collection: a second one, a turn later,
+  // counts them out (without it the figure varied by ~100 B/series run to run).
+  gc?.();
+  await new Promise((resolve) => setTimeout(resolve, 100));
   gc?.();
   // Arena pages and open-chunk buffers are ArrayBuffers: outside heapUsed, inside arrayBuffers.
   const heap = process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers - heap0;
@@ -214,11 +222,16 @@ export async function runTsdbBench(
       log(
         `memory per active series (${series} series, ${samplesInHead} samples each = ${samplesInHead / 360} h at 10 s): heap+arrayBuffers ${Math.round(heap)} B, RSS ${Math.round(rss)} B, head estimate ${Math.round(est)} B`,
       );
-    const replayMs = parts.has('replay') ? await measureReplay(join(base, 'replay'), series) : NaN;
+    const replay = parts.has('replay')
+      ? await measureReplay(join(base, 'replay'), series)
+      : { ms: NaN, cpuSeconds: NaN };
     if (parts.has('replay'))
-      log(`open with ${series} series × ${REPLAY_ROUNDS} samples in the WAL: ${Math.round(replayMs)} ms to ready`);
+      log(
+        `open with ${series} series × ${REPLAY_ROUNDS} samples in the WAL: ${Math.round(replay.ms)} ms to ready, ${replay.cpuSeconds.toFixed(2)} CPU s`,
+      );
     return {
-      replayMs,
+      replayMs: replay.ms,
+      replayCpuSeconds: replay.cpuSeconds,
       appendSamplesPerSec: append.appendRate,
       replaySamplesPerSec: append.replayRate,
       walBytesPerSample: append.walBytesPerSample,

@@ -60,6 +60,33 @@ describe('head', () => {
     assert.equal(h.numSamples, series.length * (steps - R / 10_000));
   });
 
+  test('chunkCount keeps up with chunks sealed, late buffers merged and chunks truncated', () => {
+    const h = new Head(R);
+    const series = Array.from({ length: 50 }, (_, i) => h.create(L('m', i), hashLabels(L('m', i))));
+    const walked = () => {
+      let n = 0;
+      for (const s of h.byId.values()) n += s.chunks.length / 3 + (s.openRow >= 0 ? 1 : 0) + (s.lateRef >= 0 ? 1 : 0);
+      return n;
+    };
+    let seed = 7;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    for (let k = 0; k < 400; k++) {
+      for (const s of series) {
+        // Mostly in order (every 30 s, crossing the block boundary at R), one in five late by up to ten minutes.
+        const late = random() < 0.2;
+        const t = k * 30_000 - (late ? Math.floor(random() * 600_000) : 0);
+        h.append(s, t, random(), UNBOUNDED_WINDOW);
+      }
+      if (k % 97 === 0) assert.equal(h.chunkCount, walked(), `after round ${k}`);
+    }
+    assert.equal(h.chunkCount, walked());
+    h.sealBefore(R);
+    assert.equal(h.chunkCount, walked(), 'after merging late samples and closing open chunks before R');
+    h.truncateBefore(R);
+    assert.equal(h.chunkCount, walked(), 'after truncation');
+    assert.ok(h.chunkCount > series.length, 'chunks remain after R');
+  });
+
   test('out-of-order samples: buffered, merged on read and before a cut, each stored and cut exactly once', () => {
     const h = new Head(R);
     const ls = L('m', 1);

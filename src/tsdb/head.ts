@@ -172,6 +172,11 @@ export class Head implements PostingsSource {
   readonly lateSamples = new LateSamples();
   /** Bytes of live closed chunks in the arena. */
   private closedChunkBytes = 0;
+  // Running totals for chunkCount and memoryBytes: walking every series on each scrape held the event loop ~0.4 s
+  // at 1M series.
+  private closedChunks = 0;
+  private labelSlots = 0;
+  private labelPairBytes = 0;
 
   constructor(readonly blockRangeMs: number) {}
 
@@ -184,7 +189,10 @@ export class Head implements PostingsSource {
     let values = this.labelPairs.get(l.name);
     if (!values) this.labelPairs.set(l.name, (values = new Map()));
     let have = values.get(l.value);
-    if (!have) values.set(l.value, (have = { name: l.name, value: l.value }));
+    if (!have) {
+      values.set(l.value, (have = { name: l.name, value: l.value }));
+      this.labelPairBytes += 120 + l.value.length;
+    }
     return have;
   }
 
@@ -200,6 +208,7 @@ export class Head implements PostingsSource {
   create(labels: readonly Label[], hash: number, id = this.nextId, interned = false): HeadSeries {
     const own = interned || Object.isFrozen(labels) ? (labels as Label[]) : labels.map((l) => this.internLabel(l));
     const s = new HeadSeries(id, own, hash, this);
+    this.labelSlots += own.length;
     if (id >= this.nextId) this.nextId = id + 1;
     this.byId.set(s);
     this.byHash.add(hash, id);
@@ -270,6 +279,7 @@ export class Head implements PostingsSource {
     if (s.chunks === NO_CHUNKS) s.chunks = [];
     s.chunks.push(this.arena.add(bytes), open.minTime(row), open.maxTime(row));
     this.closedChunkBytes += bytes.length + 2;
+    this.closedChunks++;
   }
 
   /** Closes the open chunk and frees its row (the series may not get samples for a while). */
@@ -339,6 +349,7 @@ export class Head implements PostingsSource {
       s.openRow = -1;
     }
     for (let i = first; i < c.length; i += 3) this.closedChunkBytes -= arena.get(c[i]!).length + 2;
+    this.closedChunks -= (c.length - first) / 3;
     if (first < c.length) c.length = first;
     s.lateRef = -1;
     // Both runs are sorted and share no timestamp (appendOutOfOrder refused those).
@@ -497,7 +508,10 @@ export class Head implements PostingsSource {
         this.numSamples -= chunkSampleCount(bytes);
         k += 3;
       }
-      if (k > 0) c.splice(0, k);
+      if (k > 0) {
+        c.splice(0, k);
+        this.closedChunks -= k / 3;
+      }
       if (s.chunks.length === 0 && s.openRow < 0 && s.lateRef < 0) {
         this.removeSeries(s);
         removed = true;
@@ -522,6 +536,7 @@ export class Head implements PostingsSource {
 
   private removeSeries(s: HeadSeries): void {
     s.removed = true;
+    this.labelSlots -= s.labels.length;
     this.byId.delete(s.id);
     this.byHash.delete(s.hash, s.id);
   }
@@ -530,6 +545,7 @@ export class Head implements PostingsSource {
     this.index = new Map();
     this.all = new PostingsList();
     this.labelPairs = new Map();
+    this.labelPairBytes = 0;
     for (const s of this.byId.values()) {
       if (!Object.isFrozen(s.labels))
         for (let i = 0; i < s.labels.length; i++) s.labels[i] = this.internLabel(s.labels[i]!);
@@ -540,19 +556,15 @@ export class Head implements PostingsSource {
   /** Approximate bytes the head holds: chunk data plus an estimate of per-series and index overhead. */
   memoryBytes(): number {
     const open = this.openChunks.allocatedBytes + this.lateSamples.allocatedBytes;
-    let labelBytes = 0;
-    for (const s of this.byId.values()) labelBytes += 32 + s.labels.length * 8;
-    let pairs = 0;
-    for (const values of this.labelPairs.values()) for (const v of values.keys()) pairs += 120 + v.length;
+    const labelBytes = this.byId.size * 32 + this.labelSlots * 8;
     // ~160 bytes: the series object (88), its slot by ID, postings entries (measured with a heap snapshot; the open
     // chunks are in `open`).
     const index = this.byHash.allocatedBytes + this.byId.size * 160;
-    return this.arena.allocatedBytes + open + labelBytes + pairs + index;
+    return this.arena.allocatedBytes + open + labelBytes + this.labelPairBytes + index;
   }
 
+  /** Closed chunks, open chunks and out-of-order buffers. */
   get chunkCount(): number {
-    let n = 0;
-    for (const s of this.byId.values()) n += s.chunks.length / 3 + (s.openRow >= 0 ? 1 : 0) + (s.lateRef >= 0 ? 1 : 0);
-    return n;
+    return this.closedChunks + this.openChunks.rowsInUse + this.lateSamples.buffersInUse;
   }
 }

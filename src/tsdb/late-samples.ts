@@ -9,6 +9,8 @@ const INITIAL_PAIRS = 3;
 
 export class LateSamples {
   private readonly slots = new SlotArena();
+  /** Buffers started by insert() and not released yet. */
+  buffersInUse = 0;
 
   /** Samples in the buffer. */
   count(ref: number): number {
@@ -45,7 +47,10 @@ export class LateSamples {
    */
   insert(ref: number, i: number, t: number, v: number): number {
     const slots = this.slots;
-    if (ref < 0) ref = slots.alloc(8 + 16 * INITIAL_PAIRS);
+    if (ref < 0) {
+      ref = slots.alloc(8 + 16 * INITIAL_PAIRS);
+      this.buffersInUse++;
+    }
     let f = slots.f64Page(ref);
     let at = slots.offset(ref) >>> 3;
     const n = f[at]!;
@@ -69,6 +74,7 @@ export class LateSamples {
 
   /** Frees the buffer. */
   release(ref: number): void {
+    this.buffersInUse--;
     this.slots.release(ref);
   }
 

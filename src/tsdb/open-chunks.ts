@@ -166,6 +166,11 @@ export class OpenChunks {
     this.cursor.store(this.cols, row);
   }
 
+  /** Rows opened and not closed. */
+  get rowsInUse(): number {
+    return this.rows - this.freeRows.length;
+  }
+
   sampleCount(row: number): number {
     return this.cols.count[row]!;
   }

@@ -4,16 +4,20 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { Label } from '../model/prometheus.js';
+import type { FloatHistogram } from '../model/histogram.js';
 import type { SeriesData } from '../model/storage.js';
 import type { CompiledMatcher } from '../model/matcher.js';
 import { EMPTY_POSTINGS, selectPostings, type Postings, type PostingsSource } from './postings.js';
 import { fsyncDir } from './fsutil.js';
 import { decodeChunks, chunkSampleCount } from './chunk.js';
+import { decodeHistogramChunksIn, histogramChunkSampleCount, isHistogramChunk } from './histogram-chunk.js';
 
 // An immutable block: <ulid>/meta.json, <ulid>/index, <ulid>/chunks/000001...
 //
 // chunks/NNNNNN: concatenated entries `chunk bytes, u32 LE CRC32 of them`; a chunk reference is
-//   file number * 2^32 + byte offset, and the index stores each chunk's length.
+//   file number * 2^32 + byte offset, and the index stores each chunk's length. A chunk's first byte is its
+//   encoding: float chunks (chunk.ts) and native histogram chunks (histogram-chunk.ts); a series lists its float
+//   chunks, then its histogram chunks, each kind in time order.
 // index (all integers uvarint unless noted; "sym" = index into the symbol table):
 //   magic "PDIX", u8 version 1, 3 zero bytes
 //   symbols:  count, then per string: byte length, UTF-8 bytes (sorted, unique)
@@ -181,7 +185,7 @@ export class BlockWriter {
       this.chunkLen.push(c.length);
       this.chunkMinT.push(minT[i]!);
       this.chunkMaxT.push(maxT[i]!);
-      this.numSamples += chunkSampleCount(c);
+      this.numSamples += isHistogramChunk(c) ? histogramChunkSampleCount(c) : chunkSampleCount(c);
       this.pending.bytes(c);
       this.pending.u32(crc32(c));
       this.chunkFileBytes += c.length + 4;
@@ -578,9 +582,37 @@ export class BlockReader implements PostingsSource {
     const raw = await this.readChunks(series, mint, maxt);
     const out: SeriesData[] = [];
     raw.forEach((r, i) => {
-      const d = decodeChunks(r.chunks, mint, maxt);
-      if (d) out.push({ labels: this.labels(series[i]!), ...d });
+      const d = decodeSeriesChunks(this.labels(series[i]!), r.chunks, mint, maxt);
+      if (d) out.push(d);
     });
     return out;
   }
+}
+
+/** One series' samples in [mint, maxt] from its block chunks of both kinds; undefined when none. */
+export function decodeSeriesChunks(
+  labels: Label[],
+  chunks: readonly Uint8Array[],
+  mint: number,
+  maxt: number,
+): SeriesData | undefined {
+  const floats = chunks.filter((c) => !isHistogramChunk(c));
+  const d = decodeChunks(floats, mint, maxt);
+  if (floats.length === chunks.length) return d && { labels, ...d };
+  const timestamps: number[] = [];
+  const values: FloatHistogram[] = [];
+  decodeHistogramChunksIn(
+    chunks.filter((c) => isHistogramChunk(c)),
+    mint,
+    maxt,
+    timestamps,
+    values,
+  );
+  if (timestamps.length === 0) return d && { labels, ...d };
+  return {
+    labels,
+    timestamps: d?.timestamps ?? new Float64Array(0),
+    values: d?.values ?? new Float64Array(0),
+    histograms: { timestamps: Float64Array.from(timestamps), values },
+  };
 }

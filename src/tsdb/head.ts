@@ -18,6 +18,8 @@ export enum AppendOutcome {
   Identical = 1,
   TooOld = 2,
   DuplicateTimestamp = 3,
+  /** Older than its series' newest sample, of a kind kept in order only (native histograms: histogram-head.ts). */
+  OutOfOrder = 4,
 }
 
 /** Oldest timestamps an append accepts (see Head.append). */
@@ -143,6 +145,12 @@ export class Head implements PostingsSource {
   private arena = new ChunkArena();
   /** Bytes of live closed chunks in the arena. */
   private closedChunkBytes = 0;
+
+  /**
+   * Whether a series holds samples elsewhere (the histogram head, keyed by series ID): truncateBefore keeps such a
+   * series even when it has no float samples left.
+   */
+  holdsSamplesElsewhere: (id: number) => boolean = () => false;
 
   constructor(readonly blockRangeMs: number) {}
 
@@ -467,7 +475,7 @@ export class Head implements PostingsSource {
         k += 3;
       }
       if (k > 0) c.splice(0, k);
-      if (s.chunks.length === 0 && !s.open && s.outOfOrderCount === 0) {
+      if (s.chunks.length === 0 && !s.open && s.outOfOrderCount === 0 && !this.holdsSamplesElsewhere(s.id)) {
         this.removeSeries(s);
         removed = true;
       } else if (s.minT < minT) minT = s.minT;

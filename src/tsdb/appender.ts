@@ -58,10 +58,21 @@ function timestampRefusal(t: number, futureLimit: number): RejectReason | undefi
   return undefined;
 }
 
-/** The reason a head outcome other than Appended or Identical is counted under. */
-function outcomeReason(outcome: AppendOutcome): RejectReason {
-  if (outcome === AppendOutcome.TooOld) return 'too_old';
-  return outcome === AppendOutcome.OutOfOrder ? 'histogram_out_of_order' : 'duplicate_timestamp';
+/** Counts a head outcome in `result`; whether the sample is to be logged (stored, or an identical re-send). */
+function counted(outcome: AppendOutcome, result: AppendResult): boolean {
+  if (outcome === AppendOutcome.Appended) result.accepted++;
+  else if (outcome === AppendOutcome.Identical) result.duplicates++;
+  else {
+    const reason: RejectReason =
+      outcome === AppendOutcome.TooOld
+        ? 'too_old'
+        : outcome === AppendOutcome.OutOfOrder
+          ? 'histogram_out_of_order'
+          : 'duplicate_timestamp';
+    result.rejected[reason] = (result.rejected[reason] ?? 0) + 1;
+    return false;
+  }
+  return true;
 }
 
 export class Appender {
@@ -161,14 +172,7 @@ export class Appender {
           rejected[refused] = (rejected[refused] ?? 0) + 1;
           continue;
         }
-        const outcome = head.append(series, t, v, window);
-        if (outcome === AppendOutcome.Appended) result.accepted++;
-        else if (outcome === AppendOutcome.Identical) result.duplicates++;
-        else {
-          const reason = outcomeReason(outcome);
-          rejected[reason] = (rejected[reason] ?? 0) + 1;
-          continue;
-        }
+        if (!counted(head.append(series, t, v, window), result)) continue;
         // Identical re-sends are logged again: a retry after a failed fsync must become durable.
         ids[k] = series.id;
         ts[k] = t;
@@ -238,14 +242,7 @@ export class Appender {
         rejected[refused] = (rejected[refused] ?? 0) + 1;
         continue;
       }
-      const outcome = this.histograms.append(series.id, t, h, window, this.head.minValidTime);
-      if (outcome === AppendOutcome.Appended) result.accepted++;
-      else if (outcome === AppendOutcome.Identical) result.duplicates++;
-      else {
-        const reason = outcomeReason(outcome);
-        rejected[reason] = (rejected[reason] ?? 0) + 1;
-        continue;
-      }
+      if (!counted(this.histograms.append(series.id, t, h, window, this.head.minValidTime), result)) continue;
       // Identical ones too, as for floats: a retry after a failed fsync must become durable.
       entries.push({ id: series.id, t, h });
       if (t > maxT) maxT = t;

@@ -8,6 +8,7 @@ import type { FloatHistogram } from '../model/histogram.js';
 import type { SeriesData } from '../model/storage.js';
 import type { CompiledMatcher } from '../model/matcher.js';
 import { EMPTY_POSTINGS, selectPostings, type Postings, type PostingsSource } from './postings.js';
+import { ByteReader, ByteWriter } from './bytes.js';
 import { fsyncDir } from './fsutil.js';
 import { decodeChunks, chunkSampleCount } from './chunk.js';
 import { decodeHistogramChunksIn, histogramChunkSampleCount, isHistogramChunk } from './histogram-chunk.js';
@@ -57,63 +58,6 @@ export function newUlid(now = Date.now()): string {
 }
 
 export const ULID_RE = /^[0-9A-HJKMNP-TV-Z]{26}$/;
-
-/** Growable byte buffer with varint writers. */
-class ByteWriter {
-  buf = new Uint8Array(1 << 16);
-  len = 0;
-  private ensure(n: number): void {
-    if (this.len + n <= this.buf.length) return;
-    let size = this.buf.length * 2;
-    while (size < this.len + n) size *= 2;
-    const grown = new Uint8Array(size);
-    grown.set(this.buf.subarray(0, this.len));
-    this.buf = grown;
-  }
-  uvarint(x: number): void {
-    this.ensure(10);
-    while (x >= 0x80) {
-      this.buf[this.len++] = (x % 128) | 0x80;
-      x = Math.floor(x / 128);
-    }
-    this.buf[this.len++] = x;
-  }
-  varint(x: number): void {
-    this.uvarint(x >= 0 ? x * 2 : -x * 2 - 1);
-  }
-  bytes(b: Uint8Array): void {
-    this.ensure(b.length);
-    this.buf.set(b, this.len);
-    this.len += b.length;
-  }
-  u32(x: number): void {
-    this.ensure(4);
-    new DataView(this.buf.buffer).setUint32(this.len, x, true);
-    this.len += 4;
-  }
-  view(): Uint8Array {
-    return this.buf.subarray(0, this.len);
-  }
-}
-
-class ByteReader {
-  off = 0;
-  constructor(readonly buf: Uint8Array) {}
-  uvarint(): number {
-    let x = 0;
-    let mul = 1;
-    for (;;) {
-      const b = this.buf[this.off++]!;
-      x += (b & 0x7f) * mul;
-      if (b < 0x80) return x;
-      mul *= 128;
-    }
-  }
-  varint(): number {
-    const z = this.uvarint();
-    return z % 2 === 0 ? z / 2 : -(z + 1) / 2;
-  }
-}
 
 const textEncoder = new TextEncoder();
 const textDecoder = new TextDecoder();

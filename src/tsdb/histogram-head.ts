@@ -20,7 +20,7 @@ import {
 // sketches, one sample per interval in order: merging late samples into encoded chunks is not worth its cost here.
 
 /** Samples of an open chunk before it is encoded (Prometheus cuts histogram chunks at 120 samples too). */
-export const MAX_OPEN_SAMPLES = 120;
+const MAX_OPEN_SAMPLES = 120;
 
 interface ClosedChunk {
   bytes: Uint8Array;
@@ -28,7 +28,7 @@ interface ClosedChunk {
   maxT: number;
 }
 
-export class HistogramSeries {
+class HistogramSeries {
   /** Oldest first; never overlapping the open samples. */
   closed: ClosedChunk[] = [];
   openTimestamps: number[] = [];
@@ -71,10 +71,6 @@ export class HistogramHead {
 
   has(id: number): boolean {
     return this.series.has(id);
-  }
-
-  get(id: number): HistogramSeries | undefined {
-    return this.series.get(id);
   }
 
   /** IDs of the series with histogram samples. */
@@ -129,7 +125,7 @@ export class HistogramHead {
     return j >= 0 ? d.histograms[j] : undefined;
   }
 
-  /** Whether series `id` has histogram samples (a chunk, for closed ones) overlapping [mint, maxt]. */
+  /** Whether series `id`'s histogram samples span a range overlapping [mint, maxt]. */
   hasDataIn(id: number, mint: number, maxt: number): boolean {
     const s = this.series.get(id);
     return s !== undefined && s.maxT >= mint && s.minT <= maxt;

@@ -1,4 +1,5 @@
 import type { BucketSpan, CounterResetHint, FloatHistogram } from '../model/histogram.js';
+import { ByteReader, ByteWriter } from './bytes.js';
 import { finishRecord, HEADER, RECORD_HISTOGRAM_SAMPLES } from './wal.js';
 
 // The WAL record of native histogram samples (type RECORD_HISTOGRAM_SAMPLES), beside the float samples record:
@@ -20,93 +21,11 @@ export interface HistogramSampleEntry {
   h: FloatHistogram;
 }
 
-class RecordWriter {
-  buf: Uint8Array;
-  private dv: DataView;
-  off: number;
-
-  constructor(size: number, start: number) {
-    this.buf = new Uint8Array(size);
-    this.dv = new DataView(this.buf.buffer);
-    this.off = start;
-  }
-
-  private ensure(n: number): void {
-    if (this.off + n <= this.buf.length) return;
-    const grown = new Uint8Array(Math.max(this.buf.length * 2, this.off + n));
-    grown.set(this.buf);
-    this.buf = grown;
-    this.dv = new DataView(grown.buffer);
-  }
-
-  uvarint(x: number): void {
-    this.ensure(8);
-    while (x >= 0x80) {
-      this.buf[this.off++] = (x % 128) | 0x80;
-      x = Math.floor(x / 128);
-    }
-    this.buf[this.off++] = x;
-  }
-
-  varint(x: number): void {
-    this.uvarint(x >= 0 ? x * 2 : -x * 2 - 1);
-  }
-
-  u8(x: number): void {
-    this.ensure(1);
-    this.buf[this.off++] = x;
-  }
-
-  f64(x: number): void {
-    this.ensure(8);
-    this.dv.setFloat64(this.off, x, true);
-    this.off += 8;
-  }
-}
-
-class RecordReader {
-  private readonly dv: DataView;
-  off = 0;
-
-  constructor(private readonly buf: Uint8Array) {
-    this.dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  }
-
-  uvarint(): number {
-    let x = 0;
-    let mul = 1;
-    for (;;) {
-      const b = this.buf[this.off++];
-      if (b === undefined) throw new RangeError('histogram samples record: truncated');
-      x += (b & 0x7f) * mul;
-      if (b < 0x80) return x;
-      mul *= 128;
-    }
-  }
-
-  varint(): number {
-    const z = this.uvarint();
-    return z % 2 === 0 ? z / 2 : -(z + 1) / 2;
-  }
-
-  u8(): number {
-    const b = this.buf[this.off++];
-    if (b === undefined) throw new RangeError('histogram samples record: truncated');
-    return b;
-  }
-
-  f64(): number {
-    const v = this.dv.getFloat64(this.off, true);
-    this.off += 8;
-    return v;
-  }
-}
-
 function isWhole(n: number): boolean {
   return Number.isInteger(n) && n >= 0 && n <= MAX_WHOLE;
 }
 
-function writeSide(w: RecordWriter, spans: readonly BucketSpan[], buckets: readonly number[], whole: boolean): void {
+function writeSide(w: ByteWriter, spans: readonly BucketSpan[], buckets: readonly number[], whole: boolean): void {
   w.uvarint(spans.length);
   for (const s of spans) {
     w.varint(s.offset);
@@ -121,7 +40,7 @@ function writeSide(w: RecordWriter, spans: readonly BucketSpan[], buckets: reado
   }
 }
 
-function readSide(r: RecordReader, whole: boolean): { spans: BucketSpan[]; buckets: number[] } {
+function readSide(r: ByteReader, whole: boolean): { spans: BucketSpan[]; buckets: number[] } {
   const spans: BucketSpan[] = [];
   for (let i = r.uvarint(); i > 0; i--) spans.push({ offset: r.varint(), length: r.uvarint() });
   const buckets: number[] = [];
@@ -135,7 +54,8 @@ function readSide(r: RecordReader, whole: boolean): { spans: BucketSpan[]; bucke
 
 /** A framed WAL record of histogram samples (`entries` in the order they were accepted). */
 export function encodeHistogramSamplesRecord(entries: readonly HistogramSampleEntry[]): Uint8Array {
-  const w = new RecordWriter(HEADER + 8 + entries.length * 64, HEADER + 8);
+  const w = new ByteWriter(HEADER + 8 + entries.length * 64);
+  w.len = HEADER + 8;
   let prevId = 0;
   let prevT = 0;
   for (const { id, t, h } of entries) {
@@ -161,9 +81,8 @@ export function encodeHistogramSamplesRecord(entries: readonly HistogramSampleEn
     writeSide(w, h.positiveSpans, h.positiveBuckets, whole);
     writeSide(w, h.negativeSpans, h.negativeBuckets, whole);
   }
-  const end = (w.off + 7) & ~7;
-  const record = new Uint8Array(end);
-  record.set(w.buf.subarray(0, w.off));
+  const record = new Uint8Array((w.len + 7) & ~7);
+  record.set(w.view());
   new DataView(record.buffer).setUint32(HEADER, entries.length, true);
   return finishRecord(record, RECORD_HISTOGRAM_SAMPLES);
 }
@@ -171,7 +90,8 @@ export function encodeHistogramSamplesRecord(entries: readonly HistogramSampleEn
 /** The samples of a histogram samples record's payload. */
 export function decodeHistogramSamplesPayload(payload: Uint8Array): HistogramSampleEntry[] {
   const n = new DataView(payload.buffer, payload.byteOffset, 8).getUint32(0, true);
-  const r = new RecordReader(payload.subarray(8));
+  const r = new ByteReader(payload);
+  r.off = 8;
   const out: HistogramSampleEntry[] = [];
   let id = 0;
   let t = 0;

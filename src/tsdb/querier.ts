@@ -86,20 +86,14 @@ export class HeadBlockQuerier implements Querier {
   ): Promise<void> {
     const histograms = this.histograms;
     if (histograms.numSeries === 0 || mint > histograms.maxT || maxt < histograms.minT) return;
-    const ids = selectPostings(this.head, ms);
-    for (let from = 0; from < ids.length; from += HEAD_BATCH) {
-      await pause(hints);
-      const to = Math.min(ids.length, from + HEAD_BATCH);
-      for (let i = from; i < to; i++) {
-        const id = ids[i]!;
-        const s = histograms.hasDataIn(id, mint, maxt) ? this.head.byId.get(id) : undefined;
-        if (s) fn(s);
-      }
-    }
+    await this.inBatches(selectPostings(this.head, ms), hints, (id) => {
+      const s = histograms.hasDataIn(id, mint, maxt) ? this.head.byId.get(id) : undefined;
+      if (s) fn(s);
+    });
   }
 
   /** Calls `fn` for each of `items`, HEAD_BATCH between two yields. */
-  private async inBatches<T>(items: readonly T[], hints: ReadHints, fn: (item: T) => void): Promise<void> {
+  private async inBatches<T>(items: ArrayLike<T>, hints: ReadHints, fn: (item: T) => void): Promise<void> {
     for (let from = 0; from < items.length; from += HEAD_BATCH) {
       if (from > 0) await pause(hints);
       const to = Math.min(items.length, from + HEAD_BATCH);

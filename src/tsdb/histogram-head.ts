@@ -10,17 +10,22 @@ import {
 
 // The head's native histogram samples, apart from its float samples: one object per series that has any, keyed by
 // the head's series ID (the head owns labels, postings and IDs; histogram series are few, thousands rather than
-// millions). Each holds closed chunks (histogram-chunk.ts) and the open chunk's samples unencoded: a chunk's bucket
-// layout is the union of its samples', known only when it closes. A chunk closes at MAX_OPEN_SAMPLES samples, at a
-// block-range boundary, and when the schema, zero threshold or custom bounds change.
+// millions). Each holds closed chunks (histogram-chunk.ts) and its open chunk. A chunk's bucket layout is the union
+// of its samples', known only when it closes, so the open chunk is kept as parts: its newest samples unencoded, the
+// older ones encoded OPEN_PART_SAMPLES at a time (a sketch's histogram has hundreds of buckets: 120 of them as
+// objects cost ~8 bytes a bucket each, a few hundred KB per series), decoded and encoded again as one chunk when it
+// closes. A chunk closes at MAX_CHUNK_SAMPLES samples, at a block-range boundary, and when the schema, zero threshold
+// or custom bounds change.
 //
 // Out-of-order rule: a histogram sample must be newer than its series' newest. An older one (or one at the same
 // time) identical to the stored sample at its time is acknowledged as a duplicate; any other is refused
 // (AppendOutcome.OutOfOrder, or DuplicateTimestamp at an occupied time). Histogram series come from the Agent's
 // sketches, one sample per interval in order: merging late samples into encoded chunks is not worth its cost here.
 
-/** Samples of an open chunk before it is encoded (Prometheus cuts histogram chunks at 120 samples too). */
-const MAX_OPEN_SAMPLES = 120;
+/** Samples of a chunk (Prometheus cuts histogram chunks at 120 samples too). */
+const MAX_CHUNK_SAMPLES = 120;
+/** Unencoded samples of an open chunk before they are encoded as one of its parts. */
+const OPEN_PART_SAMPLES = 8;
 
 interface ClosedChunk {
   bytes: Uint8Array;
@@ -29,16 +34,38 @@ interface ClosedChunk {
 }
 
 class HistogramSeries {
-  /** Oldest first; never overlapping the open samples. */
+  /** Oldest first; never overlapping the open chunk. */
   closed: ClosedChunk[] = [];
+  /** The open chunk's older samples, encoded; `openPartSamples` of them. */
+  openParts: Uint8Array[] = [];
+  openPartSamples = 0;
+  /** The open chunk's newest samples, unencoded. */
   openTimestamps: number[] = [];
   openHistograms: FloatHistogram[] = [];
+  /** The open chunk's first sample (its schema, zero threshold and custom bounds are the chunk's) and time. */
+  openFirst: FloatHistogram | undefined;
+  openMinT = Infinity;
   /** Exclusive end of the block range the open chunk belongs to. */
   openEnd = 0;
   maxT = -Infinity;
 
+  get openCount(): number {
+    return this.openPartSamples + this.openTimestamps.length;
+  }
+
   get minT(): number {
-    return this.closed[0]?.minT ?? this.openTimestamps[0] ?? Infinity;
+    return this.closed[0]?.minT ?? this.openMinT;
+  }
+
+  /** The open chunk's samples in [mint, maxt], appended to the arrays. */
+  openSamples(mint: number, maxt: number, timestamps: number[], values: FloatHistogram[]): void {
+    decodeHistogramChunksIn(this.openParts, mint, maxt, timestamps, values);
+    this.openTimestamps.forEach((t, i) => {
+      if (t >= mint && t <= maxt) {
+        timestamps.push(t);
+        values.push(this.openHistograms[i]!);
+      }
+    });
   }
 }
 
@@ -91,13 +118,27 @@ export class HistogramHead {
       if (stored !== undefined) return sameData(stored, h) ? AppendOutcome.Identical : AppendOutcome.DuplicateTimestamp;
       return AppendOutcome.OutOfOrder;
     }
-    const open = s.openHistograms;
-    if (open.length >= MAX_OPEN_SAMPLES || t >= s.openEnd || (open.length > 0 && !sameChunkShape(open[0]!, h))) {
+    if (
+      s.openCount >= MAX_CHUNK_SAMPLES ||
+      t >= s.openEnd ||
+      (s.openFirst !== undefined && !sameChunkShape(s.openFirst, h))
+    ) {
       this.closeOpen(s);
       s.openEnd = (Math.floor(t / this.blockRangeMs) + 1) * this.blockRangeMs;
     }
+    const copy = copyHistogram(h);
+    if (s.openFirst === undefined) {
+      s.openFirst = copy;
+      s.openMinT = t;
+    }
     s.openTimestamps.push(t);
-    s.openHistograms.push(copyHistogram(h));
+    s.openHistograms.push(copy);
+    if (s.openTimestamps.length >= OPEN_PART_SAMPLES) {
+      s.openParts.push(encodeHistogramChunk(s.openTimestamps, s.openHistograms));
+      s.openPartSamples += s.openTimestamps.length;
+      s.openTimestamps = [];
+      s.openHistograms = [];
+    }
     s.maxT = t;
     this.numSamples++;
     if (t > this.maxT) this.maxT = t;
@@ -106,18 +147,28 @@ export class HistogramHead {
   }
 
   private closeOpen(s: HistogramSeries): void {
-    const n = s.openTimestamps.length;
-    if (n === 0) return;
-    const bytes = encodeHistogramChunk(s.openTimestamps, s.openHistograms);
-    s.closed.push({ bytes, minT: s.openTimestamps[0]!, maxT: s.openTimestamps[n - 1]! });
+    if (s.openCount === 0) return;
+    const timestamps: number[] = [];
+    const histograms: FloatHistogram[] = [];
+    s.openSamples(-Infinity, Infinity, timestamps, histograms);
+    const bytes = encodeHistogramChunk(timestamps, histograms);
+    s.closed.push({ bytes, minT: timestamps[0]!, maxT: timestamps[timestamps.length - 1]! });
+    s.openParts = [];
+    s.openPartSamples = 0;
     s.openTimestamps = [];
     s.openHistograms = [];
+    s.openFirst = undefined;
+    s.openMinT = Infinity;
   }
 
   /** The series' sample at `t`, if any. */
   private storedAt(s: HistogramSeries, t: number): FloatHistogram | undefined {
-    const i = s.openTimestamps.indexOf(t);
-    if (i >= 0) return s.openHistograms[i];
+    if (t >= s.openMinT) {
+      const timestamps: number[] = [];
+      const histograms: FloatHistogram[] = [];
+      s.openSamples(t, t, timestamps, histograms);
+      return histograms[0];
+    }
     const chunk = s.closed.find((c) => c.minT <= t && t <= c.maxT);
     if (chunk === undefined) return undefined;
     const d = decodeHistogramChunk(chunk.bytes);
@@ -139,12 +190,7 @@ export class HistogramHead {
     const timestamps: number[] = [];
     const values: FloatHistogram[] = [];
     decodeHistogramChunksIn(parts, mint, maxt, timestamps, values);
-    s.openTimestamps.forEach((t, i) => {
-      if (t >= mint && t <= maxt) {
-        timestamps.push(t);
-        values.push(s.openHistograms[i]!);
-      }
-    });
+    if (s.maxT >= mint && s.openMinT <= maxt) s.openSamples(mint, maxt, timestamps, values);
     return timestamps.length > 0 ? { timestamps: Float64Array.from(timestamps), values } : undefined;
   }
 
@@ -166,7 +212,7 @@ export class HistogramHead {
       while (k < s.closed.length && s.closed[k]!.maxT < t)
         this.numSamples -= histogramChunkSampleCount(s.closed[k++]!.bytes);
       if (k > 0) s.closed.splice(0, k);
-      if (s.closed.length === 0 && s.openTimestamps.length === 0) this.series.delete(id);
+      if (s.closed.length === 0 && s.openCount === 0) this.series.delete(id);
       else if (s.minT < minT) minT = s.minT;
     }
     this.minT = minT;
@@ -178,6 +224,7 @@ export class HistogramHead {
     for (const s of this.series.values()) {
       n += 200;
       for (const c of s.closed) n += c.bytes.length + 64;
+      for (const part of s.openParts) n += part.length + 64;
       for (const h of s.openHistograms) n += 250 + 8 * (h.positiveBuckets.length + h.negativeBuckets.length);
     }
     return n;
@@ -185,7 +232,7 @@ export class HistogramHead {
 
   get chunkCount(): number {
     let n = 0;
-    for (const s of this.series.values()) n += s.closed.length + (s.openTimestamps.length > 0 ? 1 : 0);
+    for (const s of this.series.values()) n += s.closed.length + (s.openCount > 0 ? 1 : 0);
     return n;
   }
 }

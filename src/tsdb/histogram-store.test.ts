@@ -255,6 +255,61 @@ describe('native histograms in the store', () => {
     });
   });
 
+  test('long chunks: the open chunk kept in encoded parts reads, deduplicates, replays and cuts like the rest', async () => {
+    // 2 h blocks: 200 samples a series at 10 s make a chunk of 120 and an open chunk of 80 (5 parts and 5 samples).
+    const data = generate(BASE, BASE + 200 * 10_000, 10_000);
+    const crashed = await mkdtemp(join(tmpdir(), 'promdog-tsdb-nh-crash-'));
+    try {
+      await withDb({}, async (db, dir) => {
+        for (let t = BASE; t < BASE + 200 * 10_000; t += 60_000) await db.append(slice(data, t, 60_000));
+        const want = expected(data, -Infinity, Infinity);
+        assert.deepEqual(plain(await db.exportSeries(ALL, -Infinity, Infinity)), want);
+        const mint = BASE + 130 * 10_000 + 1;
+        const maxt = BASE + 170 * 10_000;
+        assert.deepEqual(
+          plain(await db.select(ALL, mint, maxt)),
+          expected(data, mint, maxt),
+          'a range within the parts',
+        );
+        // Re-sent: one sample in a part, one in the closed chunk, one among the newest; and one changed.
+        const h0 = data.series[0]!.histograms!;
+        const again = (ks: number[], change = false): PromSeries[] => [
+          {
+            labels: data.series[0]!.labels,
+            timestamps: [],
+            values: [],
+            histograms: {
+              timestamps: ks.map((k) => h0.timestamps[k]!),
+              histograms: ks.map((k) => (change ? counterHistogram(7, k, false) : h0.histograms[k]!)),
+            },
+          },
+        ];
+        assert.deepEqual(await db.append(again([150, 30, 198])), { accepted: 0, duplicates: 3, rejected: {} });
+        assert.deepEqual(await db.append(again([150], true)), {
+          accepted: 0,
+          duplicates: 0,
+          rejected: { duplicate_timestamp: 1 },
+        });
+        await db.flushMaintenance();
+        await cp(dir, crashed, { recursive: true });
+        await db.cutHeadBefore(BASE + 2 * 3600_000);
+        assert.equal(db.blockMetas().length, 1);
+        assert.deepEqual(plain(await db.exportSeries(ALL, -Infinity, Infinity)), want, 'from a block');
+      });
+      const recovered = await TenantDb.open(crashed);
+      try {
+        assert.deepEqual(
+          plain(await recovered.exportSeries(ALL, -Infinity, Infinity)),
+          expected(data, -Infinity, Infinity),
+        );
+      } finally {
+        await recovered.close();
+      }
+    } finally {
+      await rm(crashed, { recursive: true, force: true });
+    }
+  });
+
   test('retention deletes blocks of histogram samples like any other', async () => {
     const data = generate(BASE, BASE + 12 * MIN, 20_000);
     await withDb({ blockRangeMs: MIN, retentionMs: 4 * MIN }, async (db) => {

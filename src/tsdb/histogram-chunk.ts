@@ -136,7 +136,7 @@ class BitReader {
     let left = n;
     while (left > 0) {
       const free = 8 - (this.bitPos & 7);
-      const take = free < left ? free : left;
+      const take = Math.min(free, left);
       const bits = (this.buf[this.bitPos >>> 3]! >>> (free - take)) & ((1 << take) - 1);
       v = v * (1 << take) + bits;
       this.bitPos += take;

@@ -11,6 +11,7 @@ import { benchStore } from './store.js';
 import { benchQueryVsPrometheus, printQueryResult } from './query-vs-prometheus.js';
 import { benchRulesVsPrometheus, printRulesResult } from './rules-vs-prometheus.js';
 import { benchAbuse } from './abuse.js';
+import { benchHistograms, printHistogramResult } from './histograms.js';
 
 // `npm run bench [-- section ...]`: every benchmark, or the named sections, one after the other on this machine.
 // Prints a summary and writes the raw figures to bench-results/<date>.json. docs/benchmarks.md records them.
@@ -91,6 +92,11 @@ const sections: Record<string, Section> = {
   async query() {
     const r = await benchQueryVsPrometheus({ log: (s) => console.log(`  ${s}`) });
     printQueryResult(r, (s) => console.log(`query ${s}`));
+    return { ...r };
+  },
+  async histograms() {
+    const r = await benchHistograms({ log: (s) => console.log(`  ${s}`) });
+    printHistogramResult(r, (s) => console.log(`histograms ${s}`));
     return { ...r };
   },
   async rules() {

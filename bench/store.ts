@@ -185,7 +185,7 @@ function vmRssBytes(pid: number): number {
 }
 
 /** Apparent size of every file under dir (what `du --apparent-size -b` says). */
-function dirBytes(dir: string): number {
+export function dirBytes(dir: string): number {
   let total = 0;
   for (const e of readdirSync(dir, { withFileTypes: true })) {
     const p = join(dir, e.name);

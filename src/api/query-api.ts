@@ -504,7 +504,9 @@ export class QueryApi {
     all.sort((a, b) => compareLabels(a.labels, b.labels));
     const stream = Readable.from(
       (function* () {
-        for (const s of all) if (s.timestamps.length > 0) yield exportLine(s);
+        // A series with native histogram samples only is exported too (its float arrays empty).
+        for (const s of all)
+          if (s.timestamps.length > 0 || (s.histograms?.timestamps.length ?? 0) > 0) yield exportLine(s);
       })(),
     );
     const cut = () => stream.destroy(deadline.signal.reason);

@@ -122,18 +122,15 @@ test('mapping cache bounds from YAML', () => {
   assert.throws(() => loadServeConfig(['--config', file], {}), /mapping\.series_cache_idle/);
 });
 
-test('mapping.distributions: one of three modes; native histograms only where they can be stored (gateway mode)', () => {
+test('mapping.distributions: one of three modes, in local and gateway mode alike', () => {
   const dir = mkdtempSync(join(tmpdir(), 'promdog-cfg-'));
   const file = join(dir, 'c.yaml');
   const gateway = ['--remote-write-url', 'http://127.0.0.1:9090/api/v1/write'];
   writeFileSync(file, 'mapping:\n  distributions: native_histogram\n');
   assert.equal(loadServeConfig(['--config', file, ...gateway], {}).mapping.distributions, 'native_histogram');
-  assert.throws(
-    () => loadServeConfig(['--config', file], {}),
-    /mapping\.distributions: native_histogram .*only gateway mode.*In local mode use quantiles/,
-  );
+  assert.equal(loadServeConfig(['--config', file], {}).mapping.distributions, 'native_histogram');
   writeFileSync(file, 'mapping:\n  distributions: both\n');
-  assert.throws(() => loadServeConfig(['--config', file], {}), /mapping\.distributions: both/);
+  assert.equal(loadServeConfig(['--config', file], {}).mapping.distributions, 'both');
   assert.equal(loadServeConfig(['--config', file, ...gateway], {}).mapping.distributions, 'both');
   writeFileSync(file, 'mapping:\n  distributions: quantiles\n');
   assert.equal(loadServeConfig(['--config', file], {}).mapping.distributions, 'quantiles');

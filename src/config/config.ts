@@ -1067,12 +1067,6 @@ export function loadServeConfig(argv: string[], env: NodeJS.ProcessEnv = process
       throw new ConfigError(
         `mapping.distributions: expected one of ${DISTRIBUTIONS.join(', ')}, got ${JSON.stringify(mode)}`,
       );
-    // The embedded store keeps float samples only, for now: native histograms would be refused sample by sample.
-    if (mode !== 'quantiles' && cfg.remoteWrite.length === 0)
-      throw new ConfigError(
-        `mapping.distributions: ${mode} makes native histograms, which only gateway mode (remote_write) can store ` +
-          'for now; the embedded store keeps float samples only. In local mode use quantiles (the default).',
-      );
     cfg.mapping.distributions = mode;
   }
   if (mapping.series_cache_size !== undefined) {

@@ -69,10 +69,3 @@ export function sampleCount(series: readonly PromSeries[]): number {
   for (const s of series) n += seriesSampleCount(s);
   return n;
 }
-
-/** Histogram samples alone (what a sink that stores only floats refuses). */
-export function histogramSampleCount(series: readonly PromSeries[]): number {
-  let n = 0;
-  for (const s of series) n += s.histograms?.timestamps.length ?? 0;
-  return n;
-}

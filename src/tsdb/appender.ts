@@ -1,8 +1,10 @@
 // The append path: checks samples against the write rules, adds them to the head and logs what was accepted in
 // the WAL, one record per append, fsync'd before the append resolves.
-import type { PromSeries } from '../model/prometheus.js';
+import type { PromHistogramSamples, PromSeries } from '../model/prometheus.js';
 import type { TsdbOptions } from './db.js';
-import { AppendOutcome, HeadSeries, type Head } from './head.js';
+import { AppendOutcome, HeadSeries, type AppendWindow, type Head } from './head.js';
+import type { HistogramHead } from './histogram-head.js';
+import { encodeHistogramSamplesRecord, type HistogramSampleEntry } from './histogram-wal.js';
 import { canonicalLabels, hashLabels } from './labels.js';
 import { encodeSamplesRecord, encodeSeriesRecord, type Wal } from './wal.js';
 
@@ -13,7 +15,9 @@ export type RejectReason =
   | 'too_far_in_future'
   | 'invalid_timestamp'
   | 'invalid_labels'
-  | 'series_limit';
+  | 'series_limit'
+  /** A native histogram sample older than its series' newest (histogram-head.ts keeps them in order only). */
+  | 'histogram_out_of_order';
 
 export interface AppendResult {
   /** Samples stored (new to the store). */
@@ -47,6 +51,30 @@ export class SeriesLimitError extends Error {
 /** ±2^52 ms (±142,000 years): keeps timestamp deltas exact in the WAL's varints. */
 const MAX_TIMESTAMP = 2 ** 52;
 
+/** Why a sample at `t` is refused before the head sees it, if it is. */
+function timestampRefusal(t: number, futureLimit: number): RejectReason | undefined {
+  if (!Number.isSafeInteger(t) || t > MAX_TIMESTAMP || t < -MAX_TIMESTAMP) return 'invalid_timestamp';
+  if (t > futureLimit) return 'too_far_in_future';
+  return undefined;
+}
+
+/** Counts a head outcome in `result`; whether the sample is to be logged (stored, or an identical re-send). */
+function counted(outcome: AppendOutcome, result: AppendResult): boolean {
+  if (outcome === AppendOutcome.Appended) result.accepted++;
+  else if (outcome === AppendOutcome.Identical) result.duplicates++;
+  else {
+    const reason: RejectReason =
+      outcome === AppendOutcome.TooOld
+        ? 'too_old'
+        : outcome === AppendOutcome.OutOfOrder
+          ? 'histogram_out_of_order'
+          : 'duplicate_timestamp';
+    result.rejected[reason] = (result.rejected[reason] ?? 0) + 1;
+    return false;
+  }
+  return true;
+}
+
 export class Appender {
   /** Samples refused since the database opened, by reason. */
   readonly rejectedTotals: Partial<Record<RejectReason, number>> = {};
@@ -61,6 +89,7 @@ export class Appender {
       'blockRangeMs' | 'outOfOrderWindowMs' | 'futureToleranceMs' | 'maxActiveSeries' | 'logger'
     >,
     private readonly head: Head,
+    private readonly histograms: HistogramHead,
     private readonly wal: Wal,
     /** Called after a record reached the WAL: the head grew, maintenance may be due. */
     private readonly onLogged: () => void,
@@ -76,7 +105,7 @@ export class Appender {
     if (walFailure) throw new TsdbUnavailableError(walFailure.message);
     const head = this.head;
     const now = Date.now();
-    const newest = Math.min(head.maxT, now);
+    const newest = Math.min(Math.max(head.maxT, this.histograms.maxT), now);
     // The appendable range is half a block back from the newest sample, as in Prometheus (1 h with 2 h blocks).
     const window = {
       inOrderBefore: newest - this.opts.blockRangeMs / 2,
@@ -101,9 +130,11 @@ export class Appender {
     const rejected = result.rejected;
     const newSeries: HeadSeries[] = [];
     let refusedSeries = 0;
+    const histogramEntries: HistogramSampleEntry[] = [];
     for (const ps of batch) {
       const n = ps.timestamps.length;
-      if (n === 0) continue;
+      const nh = ps.histograms?.timestamps.length ?? 0;
+      if (n === 0 && nh === 0) continue;
       // A series the mapper handed us before carries its head series: no hashing or lookup by labels.
       const ref = ps.ref;
       let series = ref?.sinkState as HeadSeries | undefined;
@@ -115,7 +146,7 @@ export class Appender {
           if (!series) {
             if (labels.length === 0) throw new Error('empty label set');
             if (limit > 0 && head.numSeries >= limit) {
-              rejected.series_limit = (rejected.series_limit ?? 0) + n;
+              rejected.series_limit = (rejected.series_limit ?? 0) + n + nh;
               refusedSeries++;
               continue;
             }
@@ -126,7 +157,7 @@ export class Appender {
             series.labels = labels;
           }
         } catch {
-          rejected.invalid_labels = (rejected.invalid_labels ?? 0) + n;
+          rejected.invalid_labels = (rejected.invalid_labels ?? 0) + n + nh;
           continue;
         }
         if (ref !== undefined) ref.sinkState = series;
@@ -136,22 +167,12 @@ export class Appender {
       for (let j = 0; j < n; j++) {
         const t = pts[j]!;
         const v = pvs[j]!;
-        if (!Number.isSafeInteger(t) || t > MAX_TIMESTAMP || t < -MAX_TIMESTAMP) {
-          rejected.invalid_timestamp = (rejected.invalid_timestamp ?? 0) + 1;
+        const refused = timestampRefusal(t, futureLimit);
+        if (refused !== undefined) {
+          rejected[refused] = (rejected[refused] ?? 0) + 1;
           continue;
         }
-        if (t > futureLimit) {
-          rejected.too_far_in_future = (rejected.too_far_in_future ?? 0) + 1;
-          continue;
-        }
-        const outcome = head.append(series, t, v, window);
-        if (outcome === AppendOutcome.Appended) result.accepted++;
-        else if (outcome === AppendOutcome.Identical) result.duplicates++;
-        else {
-          const reason = outcome === AppendOutcome.TooOld ? 'too_old' : 'duplicate_timestamp';
-          rejected[reason] = (rejected[reason] ?? 0) + 1;
-          continue;
-        }
+        if (!counted(head.append(series, t, v, window), result)) continue;
         // Identical re-sends are logged again: a retry after a failed fsync must become durable.
         ids[k] = series.id;
         ts[k] = t;
@@ -159,18 +180,31 @@ export class Appender {
         k++;
         if (t > maxT) maxT = t;
       }
+      if (nh > 0) {
+        const newestHistogram = this.appendHistograms(
+          series,
+          ps.histograms!,
+          window,
+          futureLimit,
+          result,
+          histogramEntries,
+        );
+        if (newestHistogram > maxT) maxT = newestHistogram;
+      }
     }
     for (const r in rejected) {
       const reason = r as RejectReason;
       this.rejectedTotals[reason] = (this.rejectedTotals[reason] ?? 0) + rejected[reason]!;
     }
-    if (newSeries.length > 0 || k > 0) {
+    if (newSeries.length > 0 || k > 0 || histogramEntries.length > 0) {
       let record: Uint8Array;
       const samplesRecord = k > 0 ? encodeSamplesRecord(ids, ts, vs, k) : undefined;
       if (newSeries.length > 0) {
         const seriesRecord = encodeSeriesRecord(newSeries);
         record = samplesRecord ? Buffer.concat([seriesRecord, samplesRecord]) : seriesRecord;
-      } else record = samplesRecord!;
+      } else record = samplesRecord ?? new Uint8Array(0);
+      // One record for the append, one fsync: the series record comes first, replay needs it before the samples.
+      if (histogramEntries.length > 0) record = Buffer.concat([record, encodeHistogramSamplesRecord(histogramEntries)]);
       try {
         await this.wal.log(record, maxT);
       } catch (err) {
@@ -184,5 +218,35 @@ export class Appender {
     }
     if (refusedSeries > 0) throw new SeriesLimitError(limit, result, refusedSeries);
     return result;
+  }
+
+  /**
+   * Appends one series' histogram samples to the histogram head, counting outcomes in `result` and adding what is
+   * to be logged to `entries`; returns the newest timestamp logged.
+   */
+  private appendHistograms(
+    series: HeadSeries,
+    samples: PromHistogramSamples,
+    window: AppendWindow,
+    futureLimit: number,
+    result: AppendResult,
+    entries: HistogramSampleEntry[],
+  ): number {
+    const rejected = result.rejected;
+    let maxT = -Infinity;
+    for (let j = 0; j < samples.timestamps.length; j++) {
+      const t = samples.timestamps[j]!;
+      const h = samples.histograms[j]!;
+      const refused = timestampRefusal(t, futureLimit);
+      if (refused !== undefined) {
+        rejected[refused] = (rejected[refused] ?? 0) + 1;
+        continue;
+      }
+      if (!counted(this.histograms.append(series.id, t, h, window, this.head.minValidTime), result)) continue;
+      // Identical ones too, as for floats: a retry after a failed fsync must become durable.
+      entries.push({ id: series.id, t, h });
+      if (t > maxT) maxT = t;
+    }
+    return maxT;
   }
 }

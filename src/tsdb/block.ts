@@ -4,16 +4,21 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { Label } from '../model/prometheus.js';
+import type { FloatHistogram } from '../model/histogram.js';
 import type { SeriesData } from '../model/storage.js';
 import type { CompiledMatcher } from '../model/matcher.js';
 import { EMPTY_POSTINGS, selectPostings, type Postings, type PostingsSource } from './postings.js';
+import { ByteReader, ByteWriter } from './bytes.js';
 import { fsyncDir } from './fsutil.js';
 import { decodeChunks, chunkSampleCount } from './chunk.js';
+import { decodeHistogramChunksIn, histogramChunkSampleCount, isHistogramChunk } from './histogram-chunk.js';
 
 // An immutable block: <ulid>/meta.json, <ulid>/index, <ulid>/chunks/000001...
 //
 // chunks/NNNNNN: concatenated entries `chunk bytes, u32 LE CRC32 of them`; a chunk reference is
-//   file number * 2^32 + byte offset, and the index stores each chunk's length.
+//   file number * 2^32 + byte offset, and the index stores each chunk's length. A chunk's first byte is its
+//   encoding: float chunks (chunk.ts) and native histogram chunks (histogram-chunk.ts); a series lists its float
+//   chunks, then its histogram chunks, each kind in time order.
 // index (all integers uvarint unless noted; "sym" = index into the symbol table):
 //   magic "PDIX", u8 version 1, 3 zero bytes
 //   symbols:  count, then per string: byte length, UTF-8 bytes (sorted, unique)
@@ -53,63 +58,6 @@ export function newUlid(now = Date.now()): string {
 }
 
 export const ULID_RE = /^[0-9A-HJKMNP-TV-Z]{26}$/;
-
-/** Growable byte buffer with varint writers. */
-class ByteWriter {
-  buf = new Uint8Array(1 << 16);
-  len = 0;
-  private ensure(n: number): void {
-    if (this.len + n <= this.buf.length) return;
-    let size = this.buf.length * 2;
-    while (size < this.len + n) size *= 2;
-    const grown = new Uint8Array(size);
-    grown.set(this.buf.subarray(0, this.len));
-    this.buf = grown;
-  }
-  uvarint(x: number): void {
-    this.ensure(10);
-    while (x >= 0x80) {
-      this.buf[this.len++] = (x % 128) | 0x80;
-      x = Math.floor(x / 128);
-    }
-    this.buf[this.len++] = x;
-  }
-  varint(x: number): void {
-    this.uvarint(x >= 0 ? x * 2 : -x * 2 - 1);
-  }
-  bytes(b: Uint8Array): void {
-    this.ensure(b.length);
-    this.buf.set(b, this.len);
-    this.len += b.length;
-  }
-  u32(x: number): void {
-    this.ensure(4);
-    new DataView(this.buf.buffer).setUint32(this.len, x, true);
-    this.len += 4;
-  }
-  view(): Uint8Array {
-    return this.buf.subarray(0, this.len);
-  }
-}
-
-class ByteReader {
-  off = 0;
-  constructor(readonly buf: Uint8Array) {}
-  uvarint(): number {
-    let x = 0;
-    let mul = 1;
-    for (;;) {
-      const b = this.buf[this.off++]!;
-      x += (b & 0x7f) * mul;
-      if (b < 0x80) return x;
-      mul *= 128;
-    }
-  }
-  varint(): number {
-    const z = this.uvarint();
-    return z % 2 === 0 ? z / 2 : -(z + 1) / 2;
-  }
-}
 
 const textEncoder = new TextEncoder();
 const textDecoder = new TextDecoder();
@@ -181,7 +129,7 @@ export class BlockWriter {
       this.chunkLen.push(c.length);
       this.chunkMinT.push(minT[i]!);
       this.chunkMaxT.push(maxT[i]!);
-      this.numSamples += chunkSampleCount(c);
+      this.numSamples += isHistogramChunk(c) ? histogramChunkSampleCount(c) : chunkSampleCount(c);
       this.pending.bytes(c);
       this.pending.u32(crc32(c));
       this.chunkFileBytes += c.length + 4;
@@ -578,9 +526,37 @@ export class BlockReader implements PostingsSource {
     const raw = await this.readChunks(series, mint, maxt);
     const out: SeriesData[] = [];
     raw.forEach((r, i) => {
-      const d = decodeChunks(r.chunks, mint, maxt);
-      if (d) out.push({ labels: this.labels(series[i]!), ...d });
+      const d = decodeSeriesChunks(this.labels(series[i]!), r.chunks, mint, maxt);
+      if (d) out.push(d);
     });
     return out;
   }
+}
+
+/** One series' samples in [mint, maxt] from its block chunks of both kinds; undefined when none. */
+export function decodeSeriesChunks(
+  labels: Label[],
+  chunks: readonly Uint8Array[],
+  mint: number,
+  maxt: number,
+): SeriesData | undefined {
+  const floats = chunks.filter((c) => !isHistogramChunk(c));
+  const d = decodeChunks(floats, mint, maxt);
+  if (floats.length === chunks.length) return d && { labels, ...d };
+  const timestamps: number[] = [];
+  const values: FloatHistogram[] = [];
+  decodeHistogramChunksIn(
+    chunks.filter((c) => isHistogramChunk(c)),
+    mint,
+    maxt,
+    timestamps,
+    values,
+  );
+  if (timestamps.length === 0) return d && { labels, ...d };
+  return {
+    labels,
+    timestamps: d?.timestamps ?? new Float64Array(0),
+    values: d?.values ?? new Float64Array(0),
+    histograms: { timestamps: Float64Array.from(timestamps), values },
+  };
 }

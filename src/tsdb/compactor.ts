@@ -5,6 +5,7 @@ import type { Label } from '../model/prometheus.js';
 import { BlockReader, BlockWriter } from './block.js';
 import type { TsdbOptions } from './db.js';
 import type { Head } from './head.js';
+import type { HistogramHead } from './histogram-head.js';
 import { compareLabels, labelsKey } from '../model/labels.js';
 import { encodeSeriesRecord, type Wal } from './wal.js';
 
@@ -24,6 +25,8 @@ export class Compactor {
     private readonly dir: string,
     private readonly opts: Pick<TsdbOptions, 'blockRangeMs' | 'retentionMs' | 'logger'>,
     private readonly head: Head,
+    /** The head's histogram samples: cut, truncated and counted with the float samples. */
+    private readonly histograms: HistogramHead,
     private readonly wal: Wal,
     /** Oldest first. */
     private blocks: BlockReader[],
@@ -34,9 +37,21 @@ export class Compactor {
     return this.blocks;
   }
 
+  /** Samples in the head, float and histogram. */
+  private headSamples(): number {
+    return this.head.numSamples + this.histograms.numSamples;
+  }
+
+  private headMinT(): number {
+    return Math.min(this.head.minT, this.histograms.minT);
+  }
+
+  private headMaxT(): number {
+    return Math.max(this.head.maxT, this.histograms.maxT);
+  }
+
   private needsCut(): boolean {
-    const h = this.head;
-    return h.numSamples > 0 && h.maxT - h.minT > this.opts.blockRangeMs * 1.5;
+    return this.headSamples() > 0 && this.headMaxT() - this.headMinT() > this.opts.blockRangeMs * 1.5;
   }
 
   /** Starts a maintenance pass in the background when the head is due for a cut or blocks for retention. */
@@ -63,7 +78,7 @@ export class Compactor {
   private async runMaintenance(): Promise<void> {
     const R = this.opts.blockRangeMs;
     while (this.needsCut() && !this.closed) {
-      const t0 = Math.floor(this.head.minT / R) * R;
+      const t0 = Math.floor(this.headMinT() / R) * R;
       await this.cutBlock(t0, t0 + R);
     }
     await this.truncateWal();
@@ -83,8 +98,8 @@ export class Compactor {
   cutHeadBefore(t1: number): Promise<void> {
     return this.exclusive(async () => {
       const R = this.opts.blockRangeMs;
-      while (this.head.numSamples > 0 && this.head.minT < t1) {
-        const t0 = Math.floor(this.head.minT / R) * R;
+      while (this.headSamples() > 0 && this.headMinT() < t1) {
+        const t0 = Math.floor(this.headMinT() / R) * R;
         if (t0 + R > t1) break;
         await this.cutBlock(t0, t0 + R);
       }
@@ -95,7 +110,10 @@ export class Compactor {
   private async cutBlock(t0: number, t1: number): Promise<void> {
     const head = this.head;
     head.sealBefore(t1);
-    const entries = [...head.chunksInRange(t0, t1)].sort((a, b) => compareLabels(a.labels, b.labels));
+    this.histograms.sealBefore(t1);
+    const entries = withHistogramChunks([...head.chunksInRange(t0, t1)], head, this.histograms, t0, t1).sort((a, b) =>
+      compareLabels(a.labels, b.labels),
+    );
     if (entries.length > 0) {
       const w = await BlockWriter.create(this.dir);
       try {
@@ -107,6 +125,8 @@ export class Compactor {
       }
       this.addBlock(await BlockReader.open(join(this.dir, w.ulid)));
     }
+    // The histogram head first: the head keeps a series while the histogram head holds samples of it.
+    this.histograms.truncateBefore(t1);
     head.truncateBefore(t1);
     this.opts.logger.info(
       { dir: this.dir, minTime: t0, maxTime: t1, series: entries.length },
@@ -210,7 +230,7 @@ export class Compactor {
 
   private retentionCutoff(): number {
     const last = this.blocks[this.blocks.length - 1];
-    const newest = Math.max(this.head.maxT, last ? last.meta.maxTime : -Infinity);
+    const newest = Math.max(this.headMaxT(), last ? last.meta.maxTime : -Infinity);
     return newest - this.opts.retentionMs;
   }
 
@@ -229,4 +249,42 @@ export class Compactor {
     this.closed = true;
     while (this.maintenance) await this.maintenance;
   }
+}
+
+interface CutEntry {
+  labels: Label[];
+  chunks: Uint8Array[];
+  minT: number[];
+  maxT: number[];
+}
+
+/**
+ * The float entries of a block cut with each series' histogram chunks in [t0, t1) added: a block holds one entry per
+ * series, its float chunks then its histogram chunks (their first byte tells them apart).
+ */
+function withHistogramChunks(
+  entries: CutEntry[],
+  head: Head,
+  histograms: HistogramHead,
+  t0: number,
+  t1: number,
+): CutEntry[] {
+  let byKey: Map<string, CutEntry> | undefined;
+  for (const id of histograms.ids()) {
+    const chunks = histograms.chunksInRange(id, t0, t1);
+    const s = head.byId.get(id);
+    if (chunks.length === 0 || s === undefined) continue;
+    byKey ??= new Map(entries.map((e) => [labelsKey(e.labels), e]));
+    let e = byKey.get(labelsKey(s.labels));
+    if (e === undefined) {
+      e = { labels: s.labels, chunks: [], minT: [], maxT: [] };
+      entries.push(e);
+    }
+    for (const c of chunks) {
+      e.chunks.push(c.bytes);
+      e.minT.push(c.minT);
+      e.maxT.push(c.maxT);
+    }
+  }
+  return entries;
 }

@@ -10,6 +10,7 @@ import type { BlockMeta } from './block.js';
 import { Compactor } from './compactor.js';
 import { silentLogger, type TsdbLogger } from './fsutil.js';
 import { Head } from './head.js';
+import { HistogramHead } from './histogram-head.js';
 import { MetadataStore } from './metadata.js';
 import { HeadBlockQuerier } from './querier.js';
 import { openBlocks, replayWal } from './replay.js';
@@ -75,6 +76,7 @@ export class TenantDb implements TsdbQuerier {
     readonly dir: string,
     readonly opts: TsdbOptions,
     private readonly head: Head,
+    private readonly histograms: HistogramHead,
     private readonly wal: Wal,
     private readonly compactor: Compactor,
     private readonly appender: Appender,
@@ -90,19 +92,21 @@ export class TenantDb implements TsdbQuerier {
     await mkdir(join(dir, 'wal'), { recursive: true });
     const blocks = await openBlocks(dir, log);
     const head = new Head(opts.blockRangeMs);
+    const histograms = new HistogramHead(opts.blockRangeMs);
+    head.holdsSamplesElsewhere = (id) => histograms.has(id);
     const last = blocks[blocks.length - 1];
     if (last) head.minValidTime = last.meta.maxTime;
     const metadata = await MetadataStore.open(dir, log);
-    const { wal, samples } = await replayWal(dir, head, opts);
+    const { wal, samples } = await replayWal(dir, head, histograms, opts);
     const replayMs = performance.now() - started;
     log.info(
       { dir, blocks: blocks.length, series: head.numSeries, walSamples: samples, ms: Math.round(replayMs) },
       'tsdb opened',
     );
-    const compactor = new Compactor(dir, opts, head, wal, blocks);
-    const appender = new Appender(dir, opts, head, wal, () => compactor.scheduleMaintenance());
-    const querier = new HeadBlockQuerier(head, () => compactor.blockList());
-    const db = new TenantDb(dir, opts, head, wal, compactor, appender, metadata, querier, replayMs);
+    const compactor = new Compactor(dir, opts, head, histograms, wal, blocks);
+    const appender = new Appender(dir, opts, head, histograms, wal, () => compactor.scheduleMaintenance());
+    const querier = new HeadBlockQuerier(head, histograms, () => compactor.blockList());
+    const db = new TenantDb(dir, opts, head, histograms, wal, compactor, appender, metadata, querier, replayMs);
     compactor.scheduleMaintenance();
     return db;
   }
@@ -176,13 +180,14 @@ export class TenantDb implements TsdbQuerier {
     let blockBytes = 0;
     for (const b of blocks) blockBytes += b.sizeBytes;
     const walBytes = this.wal.sizeBytes;
+    const hh = this.histograms;
     return {
       headSeries: h.numSeries,
-      headSamples: h.numSamples,
-      headChunks: h.chunkCount,
-      headMemoryBytes: h.memoryBytes(),
-      headMinTime: h.minT,
-      headMaxTime: h.maxT,
+      headSamples: h.numSamples + hh.numSamples,
+      headChunks: h.chunkCount + hh.chunkCount,
+      headMemoryBytes: h.memoryBytes() + hh.memoryBytes(),
+      headMinTime: Math.min(h.minT, hh.minT),
+      headMaxTime: Math.max(h.maxT, hh.maxT),
       blocks: blocks.length,
       blockBytes,
       walBytes,

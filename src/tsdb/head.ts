@@ -24,6 +24,8 @@ export enum AppendOutcome {
   Identical = 1,
   TooOld = 2,
   DuplicateTimestamp = 3,
+  /** Older than its series' newest sample, of a kind kept in order only (native histograms: histogram-head.ts). */
+  OutOfOrder = 4,
 }
 
 /** Oldest timestamps an append accepts (see Head.append). */
@@ -177,6 +179,12 @@ export class Head implements PostingsSource {
   private closedChunks = 0;
   private labelSlots = 0;
   private labelPairBytes = 0;
+
+  /**
+   * Whether a series holds samples elsewhere (the histogram head, keyed by series ID): truncateBefore keeps such a
+   * series even when it has no float samples left.
+   */
+  holdsSamplesElsewhere: (id: number) => boolean = () => false;
 
   constructor(readonly blockRangeMs: number) {}
 
@@ -512,7 +520,7 @@ export class Head implements PostingsSource {
         c.splice(0, k);
         this.closedChunks -= k / 3;
       }
-      if (s.chunks.length === 0 && s.openRow < 0 && s.lateRef < 0) {
+      if (s.chunks.length === 0 && s.openRow < 0 && s.lateRef < 0 && !this.holdsSamplesElsewhere(s.id)) {
         this.removeSeries(s);
         removed = true;
       } else if (s.minT < minT) minT = s.minT;

@@ -1,8 +1,8 @@
 import { CounterResetHint, type BucketSpan, type FloatHistogram } from '../model/histogram.js';
 
 // A chunk encoding for native histogram samples: one series' samples that share a schema, zero threshold and custom
-// bounds (a change of any of them starts a new chunk, as in Prometheus). Not yet used by the store: the head, WAL
-// and blocks take it in a later step.
+// bounds (a change of any of them starts a new chunk, as in Prometheus). The head seals its histogram samples into
+// these chunks and blocks store them beside float chunks: the first byte tells them apart.
 //
 // Like Prometheus' histogram chunk, the bucket layout is written once per chunk: the union of every sample's buckets,
 // so a sample without one of them has a zero there (decoded samples carry the union layout; zeros keep their
@@ -16,12 +16,13 @@ import { CounterResetHint, type BucketSpan, type FloatHistogram } from '../model
 // Integers are zigzagged and written as '0' (zero) or n ones, a zero, and VARBIT_WIDTHS[n] bits. XOR values are '0'
 // (unchanged) or '1', 6 bits of leading zeros, 6 bits of length − 1 and the significant bits.
 //
-// Header (bytes): u8 version, u8 flags (bit 0 float chunk, bit 1 hints per sample), u16 big-endian sample count;
+// Header (bytes): u8 encoding (HISTOGRAM_CHUNK_ENCODING), u8 flags (bit 0 float chunk, bit 1 hints per sample), u16 big-endian sample count;
 // then in the bit stream: schema (zigzag varbit), zero threshold (64 bits), custom bounds (count, then 64 bits
 // each), positive and negative spans (count, then zigzag offset and length each), the first sample's counter-reset
 // hint (2 bits) and the hint of the others (2 bits), or with flag bit 1 two bits per sample.
 
-const VERSION = 1;
+/** The first byte of every histogram chunk: distinct from the float chunks' encodings (chunk.ts: 1, 2). */
+export const HISTOGRAM_CHUNK_ENCODING = 3;
 const FLAG_FLOAT = 1;
 const FLAG_HINT_PER_SAMPLE = 2;
 const HEADER_BYTES = 4;
@@ -129,12 +130,19 @@ class BitReader {
 
   read(n: number): number {
     if (this.bitPos + n > this.buf.length * 8) throw new CorruptHistogramChunkError('histogram chunk: truncated');
+    // A byte's worth of bits at a time (decoding bit by bit was most of a histogram query's time); n <= 32, so
+    // the multiplications stay exact where shifts would overflow into the sign bit.
     let v = 0;
-    for (let i = 0; i < n; i++) {
-      v = (v << 1) | ((this.buf[this.bitPos >>> 3]! >>> (7 - (this.bitPos & 7))) & 1);
-      this.bitPos++;
+    let left = n;
+    while (left > 0) {
+      const free = 8 - (this.bitPos & 7);
+      const take = Math.min(free, left);
+      const bits = (this.buf[this.bitPos >>> 3]! >>> (free - take)) & ((1 << take) - 1);
+      v = v * (1 << take) + bits;
+      this.bitPos += take;
+      left -= take;
     }
-    return v >>> 0;
+    return v;
   }
 
   readWide(n: number): number {
@@ -266,7 +274,7 @@ export function encodeHistogramChunk(timestamps: readonly number[], histograms: 
   const hintPerSample = hints.some((h, i) => i > 0 && h !== restHint);
 
   const w = new BitWriter();
-  w.write(VERSION, 8);
+  w.write(HISTOGRAM_CHUNK_ENCODING, 8);
   w.write((integer ? 0 : FLAG_FLOAT) | (hintPerSample ? FLAG_HINT_PER_SAMPLE : 0), 8);
   w.write(n, 16);
   w.varbit(first.schema);
@@ -325,10 +333,20 @@ export function encodeHistogramChunk(timestamps: readonly number[], histograms: 
   return w.bytes();
 }
 
+/** Whether `chunk` (from a block, which holds both kinds) is a histogram chunk. */
+export function isHistogramChunk(chunk: Uint8Array): boolean {
+  return chunk[0] === HISTOGRAM_CHUNK_ENCODING;
+}
+
+/** Number of samples in a histogram chunk, read from its header. */
+export function histogramChunkSampleCount(chunk: Uint8Array): number {
+  return (chunk[2]! << 8) | chunk[3]!;
+}
+
 /** The samples of a chunk made by encodeHistogramChunk, each over the chunk's layout. */
 export function decodeHistogramChunk(chunk: Uint8Array): { timestamps: number[]; histograms: FloatHistogram[] } {
-  if (chunk.length < HEADER_BYTES || chunk[0] !== VERSION)
-    throw new CorruptHistogramChunkError(`histogram chunk: unknown version ${chunk[0]}`);
+  if (chunk.length < HEADER_BYTES || chunk[0] !== HISTOGRAM_CHUNK_ENCODING)
+    throw new CorruptHistogramChunkError(`histogram chunk: unknown encoding ${chunk[0]}`);
   const flags = chunk[1]!;
   const integer = (flags & FLAG_FLOAT) === 0;
   const n = (chunk[2]! << 8) | chunk[3]!;
@@ -399,4 +417,23 @@ export function decodeHistogramChunk(chunk: Uint8Array): { timestamps: number[];
     });
   }
   return { timestamps, histograms };
+}
+
+/** Appends the samples in [mint, maxt] of histogram chunks (one series', in time order). */
+export function decodeHistogramChunksIn(
+  chunks: readonly Uint8Array[],
+  mint: number,
+  maxt: number,
+  timestamps: number[],
+  values: FloatHistogram[],
+): void {
+  for (const c of chunks) {
+    const d = decodeHistogramChunk(c);
+    d.timestamps.forEach((t, i) => {
+      if (t >= mint && t <= maxt) {
+        timestamps.push(t);
+        values.push(d.histograms[i]!);
+      }
+    });
+  }
 }

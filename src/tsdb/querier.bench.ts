@@ -24,6 +24,7 @@ import { parseRuleFile } from '../rules/rule-file.js';
 import { Head, UNBOUNDED_WINDOW, type HeadSeries } from './head.js';
 import { canonicalLabels, hashLabels } from './labels.js';
 import { EMPTY_POSTINGS, selectPostings, subtractPostings, unionPostings, type Postings } from './postings.js';
+import { HistogramHead } from './histogram-head.js';
 import { HeadBlockQuerier, mergeSeriesData } from './querier.js';
 
 const STEPS = 60;
@@ -117,7 +118,7 @@ export function benchRuleSelection(hosts = 1000, turns = 15): QuerierBenchResult
       for (let i = 0; i < s.timestamps.length; i++) head.append(hs, s.timestamps[i]!, s.values[i]!, UNBOUNDED_WINDOW);
     }
   }
-  const querier = new HeadBlockQuerier(head, () => []);
+  const querier = new HeadBlockQuerier(head, new HistogramHead(head.blockRangeMs), () => []);
   const selections = ruleSelectors();
   const ts = (t0Sec + (STEPS - 1) * FLUSH_S) * 1000;
   const window = (s: Selection) => ({ mint: ts - (s.rangeMs || LOOKBACK_MS) + 1, maxt: ts });

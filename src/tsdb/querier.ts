@@ -15,6 +15,9 @@ import {
 import { chunkSampleCount, decodeChunk } from './chunk.js';
 import type { BlockReader } from './block.js';
 import type { Head, HeadSeries } from './head.js';
+import type { HistogramHead } from './histogram-head.js';
+import { decodeHistogramChunksIn, isHistogramChunk } from './histogram-chunk.js';
+import type { FloatHistogram } from '../model/histogram.js';
 import { selectPostings } from './postings.js';
 import { compareLabels, labelsKey, smallestLabelSets } from '../model/labels.js';
 import { compileMatchers, type CompiledMatcher } from '../model/matcher.js';
@@ -22,9 +25,20 @@ import { compileMatchers, type CompiledMatcher } from '../model/matcher.js';
 export class HeadBlockQuerier implements Querier {
   constructor(
     private readonly head: Head,
+    /** The head's native histogram samples, by head series ID. */
+    private readonly histograms: HistogramHead,
     /** The current blocks, oldest first: maintenance changes the list as it cuts, merges and deletes blocks. */
     private readonly blocks: () => readonly BlockReader[],
   ) {}
+
+  /** Whether the head holds samples (float or histogram) in [mint, maxt]. */
+  private headOverlaps(mint: number, maxt: number): boolean {
+    const head = this.head;
+    const histograms = this.histograms;
+    return (
+      head.numSeries > 0 && Math.max(head.maxT, histograms.maxT) >= mint && Math.min(head.minT, histograms.minT) <= maxt
+    );
+  }
 
   /** The blocks overlapping [mint, maxt] now, kept on disk until released. */
   private acquireBlocks(mint: number, maxt: number): BlockReader[] {
@@ -59,8 +73,27 @@ export class HeadBlockQuerier implements Querier {
     }
   }
 
+  /**
+   * Calls `fn` for each head series matching the matchers with histogram samples in [mint, maxt] (none, at no cost,
+   * when the histogram head is empty), HEAD_BATCH postings between two yields.
+   */
+  private async forEachHistogramSeries(
+    ms: CompiledMatcher[],
+    mint: number,
+    maxt: number,
+    hints: ReadHints,
+    fn: (s: HeadSeries) => void,
+  ): Promise<void> {
+    const histograms = this.histograms;
+    if (histograms.numSeries === 0 || mint > histograms.maxT || maxt < histograms.minT) return;
+    await this.inBatches(selectPostings(this.head, ms), hints, (id) => {
+      const s = histograms.hasDataIn(id, mint, maxt) ? this.head.byId.get(id) : undefined;
+      if (s) fn(s);
+    });
+  }
+
   /** Calls `fn` for each of `items`, HEAD_BATCH between two yields. */
-  private async inBatches<T>(items: readonly T[], hints: ReadHints, fn: (item: T) => void): Promise<void> {
+  private async inBatches<T>(items: ArrayLike<T>, hints: ReadHints, fn: (item: T) => void): Promise<void> {
     for (let from = 0; from < items.length; from += HEAD_BATCH) {
       if (from > 0) await pause(hints);
       const to = Math.min(items.length, from + HEAD_BATCH);
@@ -94,6 +127,12 @@ export class HeadBlockQuerier implements Querier {
       labels.push(s.labels);
       chunkEnd.push(chunks.length);
     });
+    // Native histogram samples, as parts of their own (merged with the float parts of their series at the end).
+    const histogramParts: SeriesData[] = [];
+    await this.forEachHistogramSeries(ms, mint, maxt, hints, (s) => {
+      const hs = this.histograms.samples(s.id, mint, maxt);
+      if (hs) histogramParts.push(histogramPart(s.labels, hs.timestamps, hs.values, latestOnly));
+    });
     const blocks = this.acquireBlocks(mint, maxt);
     try {
       for (const b of blocks) {
@@ -101,9 +140,19 @@ export class HeadBlockQuerier implements Querier {
         const raw = await b.readChunks(series, mint, maxt);
         hints.signal?.throwIfAborted();
         for (let i = 0; i < series.length; i++) {
-          labels.push(b.labels(series[i]!));
-          chunks.push(...raw[i]!.chunks);
+          const seriesLabels = b.labels(series[i]!);
+          const histogramChunks: Uint8Array[] = [];
+          for (const c of raw[i]!.chunks) {
+            if (isHistogramChunk(c)) histogramChunks.push(c);
+            else chunks.push(c);
+          }
+          labels.push(seriesLabels);
           chunkEnd.push(chunks.length);
+          if (histogramChunks.length === 0) continue;
+          const ts: number[] = [];
+          const hs: FloatHistogram[] = [];
+          decodeHistogramChunksIn(histogramChunks, mint, maxt, ts, hs);
+          if (ts.length > 0) histogramParts.push(histogramPart(seriesLabels, ts, hs, latestOnly));
         }
       }
     } finally {
@@ -113,6 +162,7 @@ export class HeadBlockQuerier implements Querier {
     const parts: SeriesData[] = latest;
     let samples = 0;
     for (const d of latest) samples += d.timestamps.length;
+    for (const d of histogramParts) samples += d.histograms!.timestamps.length;
     if (samples > limit) throw new SampleLimitError(`the read holds more than ${limit} samples`);
     for (let from = 0; from < labels.length; from += DECODE_BATCH) {
       if (from > 0) await pause(hints);
@@ -134,6 +184,8 @@ export class HeadBlockQuerier implements Querier {
         parts.push({ labels: labels[i]!, timestamps: ts.subarray(start, end), values: vs.subarray(start, end) });
       }
     }
+    if (histogramParts.length > 0)
+      return withHistograms(blocks.length > 0 ? mergeSeriesData(parts) : parts, histogramParts);
     if (blocks.length > 0) return mergeSeriesData(parts);
     return hints.sorted === false ? parts : parts.sort(byLabels);
   }
@@ -152,6 +204,8 @@ export class HeadBlockQuerier implements Querier {
     await this.forEachHeadSeries(ms, mint, maxt, hints, (s) => {
       if (this.head.hasChunkIn(s, mint, maxt)) fn(s.labels);
     });
+    // A series with float and histogram samples may come twice: the callers keep label sets once.
+    await this.forEachHistogramSeries(ms, mint, maxt, hints, (s) => fn(s.labels));
     const blocks = this.acquireBlocks(mint, maxt);
     try {
       for (const b of blocks) {
@@ -193,14 +247,17 @@ export class HeadBlockQuerier implements Querier {
       });
       found = smallestLabelSets(found.concat(batch), limit);
     }
-    // A block cut during the read holds series the head still showed: once each (with a limit, rarely fewer).
-    return blocksRead > 0 ? found.filter((l, i) => i === 0 || compareLabels(found[i - 1]!, l) !== 0) : found;
+    // A block cut during the read holds series the head still showed, and a head series with float and histogram
+    // samples came twice: once each (with a limit, rarely fewer).
+    return blocksRead > 0 || this.histograms.numSeries > 0
+      ? found.filter((l, i) => i === 0 || compareLabels(found[i - 1]!, l) !== 0)
+      : found;
   }
 
   async labelNames(matchers: LabelMatcher[], mint: number, maxt: number, hints: ReadHints = {}): Promise<string[]> {
     const names = new Set<string>();
     if (matchers.length === 0) {
-      if (this.head.numSeries > 0 && this.head.maxT >= mint && this.head.minT <= maxt) {
+      if (this.headOverlaps(mint, maxt)) {
         for (const n of this.head.labelNamesAll()) names.add(n);
       }
       for (const b of this.blocks()) if (b.overlaps(mint, maxt)) for (const n of b.labelNamesAll()) names.add(n);
@@ -221,7 +278,7 @@ export class HeadBlockQuerier implements Querier {
   ): Promise<string[]> {
     const values = new Set<string>();
     if (matchers.length === 0) {
-      if (this.head.numSeries > 0 && this.head.maxT >= mint && this.head.minT <= maxt) {
+      if (this.headOverlaps(mint, maxt)) {
         for (const v of this.head.labelValuesOf(name)) values.add(v);
       }
       for (const b of this.blocks()) if (b.overlaps(mint, maxt)) for (const v of b.labelValuesOf(name)) values.add(v);
@@ -305,4 +362,54 @@ export function mergeSeriesData(parts: SeriesData[]): SeriesData[] {
 
 function byLabels(a: SeriesData, b: SeriesData): number {
   return compareLabels(a.labels, b.labels);
+}
+
+/** A series' histogram samples as a part of a read: all of them, or with latestOnly the newest. */
+function histogramPart(
+  labels: Label[],
+  timestamps: ArrayLike<number>,
+  values: FloatHistogram[],
+  latestOnly: boolean,
+): SeriesData {
+  const from = latestOnly ? timestamps.length - 1 : 0;
+  return {
+    labels,
+    timestamps: new Float64Array(0),
+    values: new Float64Array(0),
+    histograms: {
+      timestamps: Float64Array.from(Array.prototype.slice.call(timestamps, from)),
+      values: values.slice(from),
+    },
+  };
+}
+
+/**
+ * The float parts (one per series) with the histogram parts added: a series' histogram samples from the head and
+ * blocks merged in time order (a sample seen in both once), attached to its float part or as a part of its own;
+ * sorted by labels.
+ */
+function withHistograms(parts: SeriesData[], histogramParts: SeriesData[]): SeriesData[] {
+  const byKey = new Map<string, SeriesData>();
+  for (const p of parts) byKey.set(labelsKey(p.labels), p);
+  const histogramsByKey = new Map<string, SeriesData[]>();
+  for (const p of histogramParts) {
+    const key = labelsKey(p.labels);
+    const have = histogramsByKey.get(key);
+    if (have) have.push(p);
+    else histogramsByKey.set(key, [p]);
+  }
+  for (const [key, group] of histogramsByKey) {
+    const samples = group.flatMap((p) => p.histograms!.values.map((h, i) => ({ t: p.histograms!.timestamps[i]!, h })));
+    samples.sort((a, b) => a.t - b.t);
+    const kept = samples.filter((x, i) => i === 0 || x.t !== samples[i - 1]!.t);
+    const histograms = { timestamps: Float64Array.from(kept, (x) => x.t), values: kept.map((x) => x.h) };
+    const part = byKey.get(key);
+    if (part) part.histograms = histograms;
+    else {
+      const own = { ...group[0]!, histograms };
+      byKey.set(key, own);
+      parts.push(own);
+    }
+  }
+  return parts.sort(byLabels);
 }

@@ -5,9 +5,12 @@ import { join } from 'node:path';
 import { BlockReader, ULID_RE } from './block.js';
 import type { TsdbOptions } from './db.js';
 import { UNBOUNDED_WINDOW, type Head, type HeadSeries } from './head.js';
+import type { HistogramHead } from './histogram-head.js';
+import { decodeHistogramSamplesPayload } from './histogram-wal.js';
 import { hashLabels } from './labels.js';
 import {
   LabelPairDecoder,
+  RECORD_HISTOGRAM_SAMPLES,
   RECORD_SAMPLES,
   RECORD_SERIES,
   Wal,
@@ -41,10 +44,14 @@ export async function openBlocks(dir: string, log: TsdbLogger): Promise<BlockRea
   return kept.sort((a, b) => a.meta.minTime - b.meta.minTime);
 }
 
-/** Opens the WAL in `dir`/wal, replaying its records into `head`; `samples` counts the sample entries read. */
+/**
+ * Opens the WAL in `dir`/wal, replaying its records into `head` and its histogram samples into `histograms`;
+ * `samples` counts the sample entries read.
+ */
 export async function replayWal(
   dir: string,
   head: Head,
+  histograms: HistogramHead,
   opts: Pick<TsdbOptions, 'walSegmentBytes' | 'logger'>,
 ): Promise<{ wal: Wal; samples: number }> {
   // Series IDs in the WAL map to head series; a record for labels already present (re-created after a
@@ -62,6 +69,16 @@ export async function replayWal(
         else head.create(e.labels, hash, e.id, true);
       }
       return -Infinity;
+    }
+    if (type === RECORD_HISTOGRAM_SAMPLES) {
+      let maxT = -Infinity;
+      for (const e of decodeHistogramSamplesPayload(payload)) {
+        if (e.t > maxT) maxT = e.t;
+        const s = head.byId.get(e.id) ?? alias.get(e.id);
+        if (s) histograms.append(s.id, e.t, e.h, UNBOUNDED_WINDOW, head.minValidTime);
+        samples++;
+      }
+      return maxT;
     }
     if (type !== RECORD_SAMPLES) return -Infinity;
     const { ids, ts, vs } = decodeSamplesPayload(payload);

@@ -11,14 +11,17 @@ import { fsyncDir, type TsdbLogger } from './fsutil.js';
 //   u32 LE len   bytes after this 8-byte header (type + pad + payload + alignment pad), a multiple of 8, > 0
 //   u32 LE crc   CRC32 (IEEE) of those `len` bytes
 //   u8 type, 7 zero bytes, payload, zero padding to a multiple of 8
-// Record payloads: see encodeSeriesRecord and encodeSamplesRecord.
+// Record payloads: see encodeSeriesRecord, encodeSamplesRecord and histogram-wal.ts.
 // A record whose length runs past the end of the file or whose CRC does not match ends the log: replay truncates
 // the segment there (a torn write from a crash) and removes any later segment.
 
 export const RECORD_SERIES = 1;
 export const RECORD_SAMPLES = 2;
+/** Native histogram samples: see histogram-wal.ts. */
+export const RECORD_HISTOGRAM_SAMPLES = 3;
 
-const HEADER = 16;
+/** Bytes before a record's payload: length, CRC, type and padding. */
+export const HEADER = 16;
 
 export interface SeriesRecordEntry {
   id: number;
@@ -29,7 +32,8 @@ function pad8(n: number): number {
   return (n + 7) & ~7;
 }
 
-function finishRecord(buf: Uint8Array, type: number): Uint8Array {
+/** Fills in the framing of a record built with HEADER bytes of room before its payload. */
+export function finishRecord(buf: Uint8Array, type: number): Uint8Array {
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   dv.setUint32(0, buf.length - 8, true);
   buf[8] = type;

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SinkUnavailableError } from '../sink.js';
 import { Storage } from '../../tsdb/storage.js';
-import { EmbeddedStoreSink, HISTOGRAMS_NOT_STORED } from './store-sink.js';
+import { EmbeddedStoreSink } from './store-sink.js';
 import { histogram } from '../../../test/support/histograms.js';
 
 const T = 1_700_000_000_000;
@@ -65,9 +65,9 @@ describe('EmbeddedStoreSink', () => {
     }
   });
 
-  test('native histogram samples are reported refused, never stored silently; the floats beside them are stored', async () => {
+  test('stores native histogram samples beside floats; a late histogram sample is refused and counted', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'promdog-sink-'));
-    const storage = new Storage({ dataDir, maxActiveSeries: 0, outOfOrderWindowMs: 0 });
+    const storage = new Storage({ dataDir, maxActiveSeries: 0, outOfOrderWindowMs: 60_000 });
     const sink = new EmbeddedStoreSink(storage);
     const h = histogram({ count: 1, sum: 1, positiveSpans: [{ offset: 0, length: 1 }], positiveBuckets: [1] });
     const histograms = { timestamps: [T, T + 1000], histograms: [h, h] };
@@ -83,14 +83,30 @@ describe('EmbeddedStoreSink', () => {
         },
         Date.now() + 5000,
       );
-      assert.deepEqual(outcome, { rejected: { [HISTOGRAMS_NOT_STORED]: 4 } });
+      assert.deepEqual(outcome, { rejected: {} });
+      const late = { timestamps: [T + 500], histograms: [h] };
+      assert.deepEqual(
+        await sink.write(
+          {
+            tenant: 't1',
+            series: [{ labels: [{ name: '__name__', value: 'only_h' }], timestamps: [], values: [], histograms: late }],
+            metadata: [],
+          },
+          Date.now() + 5000,
+        ),
+        { rejected: { histogram_out_of_order: 1 } },
+      );
       const got = await storage
         .querier('t1')
         .select([{ type: '=~', name: '__name__', value: '.+' }], -Infinity, Infinity);
       assert.deepEqual(
-        got.map((x) => [x.labels[0]!.value, [...x.values]]),
-        [['mixed', [3]]],
+        got.map((x) => [x.labels[0]!.value, [...x.values], [...(x.histograms?.timestamps ?? [])]]),
+        [
+          ['mixed', [3], [T, T + 1000]],
+          ['only_h', [], [T, T + 1000]],
+        ],
       );
+      assert.deepEqual(got[1]!.histograms!.values[1], h);
     } finally {
       await sink.close();
       await storage.close();

@@ -155,7 +155,13 @@ export async function startServer(
   tenantReload.unref();
 
   const hostTags = new HostTagCache(cfg.dataDir, { logger });
-  const mapper = new Mapper({ ...cfg.mapping, limits: { ...DEFAULT_SERIES_LIMITS, ...cfg.limits.series } }, hostTags);
+  // Sketches default to both forms where promdog stores them; a gateway's backend may refuse native histograms, and
+  // with them the whole request (docs/mapping.md, "Why this default").
+  const distributions = cfg.mapping.distributions ?? (gateway ? 'quantiles' : 'both');
+  const mapper = new Mapper(
+    { ...cfg.mapping, distributions, limits: { ...DEFAULT_SERIES_LIMITS, ...cfg.limits.series } },
+    hostTags,
+  );
   registerMappingMetrics(registry, mapper, hostTags);
   if (gateway) {
     sink = remoteWriteSink(cfg, registry, logger);

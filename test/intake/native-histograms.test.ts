@@ -27,7 +27,7 @@ const HOSTS: Record<string, (r: () => number) => number> = {
 
 let prom: PrometheusProcess;
 let pd: TestPromdog;
-/** Local mode: the embedded store keeps the histograms. */
+/** Local mode with the default mapping (distributions: both): the embedded store keeps the histograms. */
 let local: TestPromdog;
 let configDir: string;
 
@@ -44,7 +44,7 @@ before(async () => {
     '--dogstatsd-listen',
     '127.0.0.1:0',
   ]);
-  local = await startPromdog(['--config', config]);
+  local = await startPromdog([]);
 });
 after(async () => {
   await pd?.close();
@@ -165,6 +165,9 @@ describe('sketches as native histograms in a real Prometheus and in the embedded
       local.keys.default,
     );
     assert.equal(Number(localCount[0]!.value![1]), INTERVALS * VALUES_PER_INTERVAL * 3);
+    // Local mode's default also keeps the Datadog-style quantile gauges, one per host.
+    const gauges = await instantQuery(local.url, 'checkout_latency{quantile="0.99"}', end, local.keys.default);
+    assert.deepEqual(gauges.map((g) => g.metric.instance).sort(), ['web-1', 'web-2', 'web-3']);
 
     // Every interval's values are in the series' running count; the extremes are gauges of the last interval.
     const count = await prom.query('sum(histogram_count(checkout_latency_histogram))', end);

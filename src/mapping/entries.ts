@@ -111,24 +111,33 @@ export class EntryTable {
     if (chain >= MAX_CHAIN && this.sampled) this.hashEveryCharacter();
   }
 
-  /** Keeps only the entries `keep` accepts. */
-  retain(keep: (e: Entry) => boolean): void {
-    const old = this.buckets;
-    this.buckets = new Map();
-    this.size = 0;
-    for (const [hash, head] of old) {
-      let chain: Entry | undefined;
-      for (let e: Entry | undefined = head; e !== undefined; ) {
-        const next: Entry | undefined = e.next;
-        if (keep(e)) {
-          e.next = chain;
-          chain = e;
-          this.size++;
-        }
-        e = next;
+  /** Evicts the entries last used before `cutoff`, in place; returns how many. */
+  evict(cutoff: number): number {
+    let evicted = 0;
+    for (const [hash, head] of this.buckets) {
+      let first: Entry | undefined = head;
+      while (first !== undefined && first.used < cutoff) {
+        first = first.next;
+        evicted++;
       }
-      if (chain !== undefined) this.buckets.set(hash, chain);
+      if (first === undefined) this.buckets.delete(hash);
+      else if (first !== head) this.buckets.set(hash, first);
+      for (let e: Entry | undefined = first; e !== undefined; e = e.next) {
+        while (e.next !== undefined && e.next.used < cutoff) {
+          e.next = e.next.next;
+          evicted++;
+        }
+      }
     }
+    this.size -= evicted;
+    return evicted;
+  }
+
+  /** Writes when each entry was last used into `into` from `at`; returns the index after the last written. */
+  copyLastUsed(into: Float64Array, at: number): number {
+    for (const head of this.buckets.values())
+      for (let e: Entry | undefined = head; e !== undefined; e = e.next) into[at++] = e.used;
+    return at;
   }
 
   *entries(): Generator<Entry> {

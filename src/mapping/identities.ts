@@ -16,14 +16,19 @@ const START_ROWS = 1024;
  * Found by the decoder's hash of the bytes (SlotIndex), then compared word for word with the words it keeps in
  * pages: rows the Agent sends one after the other sit one after the other in memory. A row holds no string of its
  * identity: when its host's tags change, the mapper rebuilds it from the batch in hand, which has the same bytes.
- * Rows are only removed by retain(), which copies the survivors into a fresh table. At most MAX_CHAIN rows share a
- * hash: identities crafted to collide are not remembered and take the slower path through their strings.
+ * evict() leaves an evicted row as a hole (page -1, out of the index); once holes outnumber live rows, the live
+ * rows are copied into a fresh table: each eviction pays for at most one copy of a row, and holes and their words
+ * take at most as much memory as the live rows. At most MAX_CHAIN rows share a hash: identities crafted to collide
+ * are not remembered and take the slower path through their strings.
  */
 export class IdentityTable {
   private index = new SlotIndex();
+  /** Rows not evicted: rows (holes included) are numbered up to `units.length`. */
+  private live = 0;
   private pages: Int32Array[] = [];
   /** Words in use in the last page. */
   private pageUsed = PAGE_WORDS;
+  /** -1: the row was evicted (a hole). */
   private page = new Int32Array(START_ROWS);
   private at = new Int32Array(START_ROWS);
   private words = new Int32Array(START_ROWS);
@@ -42,13 +47,15 @@ export class IdentityTable {
   /** Rows whose samples are refused (an empty metric name, a limit their labels break), and why: few. */
   private refusals = new Map<number, SeriesRefusal>();
 
+  /** Rows not evicted. */
   get size(): number {
-    return this.units.length;
+    return this.live;
   }
 
-  /** Whether series i of `batch` has exactly the identity of row `k`. */
+  /** Whether series i of `batch` has exactly the identity of row `k` (an evicted row has none). */
   matches(k: number, batch: IdentitySeriesBatch, i: number): boolean {
-    return batch.identityEquals(i, this.pages[this.page[k]!]!, this.at[k]!);
+    const page = this.page[k]!;
+    return page >= 0 && batch.identityEquals(i, this.pages[page]!, this.at[k]!);
   }
 
   /** The row of series i of `batch` (`hash` its identity hash), or -1. */
@@ -69,7 +76,7 @@ export class IdentityTable {
    * its label set is still to build (stale() is true).
    */
   add(batch: IdentitySeriesBatch, i: number, hash: number, unit: string, host: HostSlot | null, nowMs: number): number {
-    const k = this.size;
+    const k = this.units.length;
     if (k === this.at.length) this.growColumns();
     const n = batch.identityWords(i);
     const [page, at] = this.reserve(n);
@@ -85,6 +92,7 @@ export class IdentityTable {
     this.families.push(null);
     this.units.push(unit);
     this.index.add(hash, k);
+    this.live++;
     return k;
   }
 
@@ -136,21 +144,41 @@ export class IdentityTable {
     return this.refusals.get(k)!;
   }
 
-  /** When each row was last used. */
-  lastUsed(): Float64Array {
-    return this.used.subarray(0, this.size);
+  /** Writes when each live row was last used into `into` from `at`; returns the index after the last written. */
+  copyLastUsed(into: Float64Array, at: number): number {
+    for (let k = 0; k < this.units.length; k++) if (this.page[k]! >= 0) into[at++] = this.used[k]!;
+    return at;
   }
 
-  /** The label sets, families and hosts the rows use (repeats included). */
+  /** The label sets, families and hosts the live rows use (repeats included). */
   shared(visit: (set: LabelSet | null, family: Family | null, host: HostSlot | null) => void): void {
-    for (let k = 0; k < this.size; k++) visit(this.sets[k]!, this.families[k]!, this.hosts[k]!);
+    for (let k = 0; k < this.units.length; k++)
+      if (this.page[k]! >= 0) visit(this.sets[k]!, this.families[k]!, this.hosts[k]!);
+  }
+
+  /** Evicts the rows last used before `cutoff`; returns how many. */
+  evict(cutoff: number): number {
+    let evicted = 0;
+    for (let k = 0; k < this.units.length; k++) {
+      if (this.page[k]! < 0 || this.used[k]! >= cutoff) continue;
+      this.index.remove(k);
+      this.page[k] = -1;
+      this.hosts[k] = null;
+      this.sets[k] = null;
+      this.families[k] = null;
+      this.refusals.delete(k);
+      evicted++;
+    }
+    this.live -= evicted;
+    if (this.units.length - this.live > this.live) this.compact();
+    return evicted;
   }
 
   /**
-   * Keeps the rows used at or after `cutoff`, in their order: the columns are compacted in place (a kept row only
+   * Copies the live rows into a fresh table, in their order: the columns are compacted in place (a kept row only
    * moves down, after it was read), the words copied into fresh pages.
    */
-  retain(cutoff: number): void {
+  private compact(): void {
     const old = {
       index: this.index,
       pages: this.pages,
@@ -160,7 +188,7 @@ export class IdentityTable {
       units: this.units,
       refusals: this.refusals,
     };
-    const rows = this.size;
+    const rows = this.units.length;
     this.index = new SlotIndex();
     this.pages = [];
     this.pageUsed = PAGE_WORDS;
@@ -172,8 +200,8 @@ export class IdentityTable {
     /** Old row → new row, -1 when evicted. */
     const moved = new Int32Array(rows).fill(-1);
     for (let j = 0; j < rows; j++) {
-      if (this.used[j]! < cutoff) continue;
-      const k = this.size;
+      if (this.page[j]! < 0) continue;
+      const k = this.units.length;
       moved[j] = k;
       const n = this.words[j]!;
       const [page, at] = this.reserve(n);

@@ -1077,4 +1077,64 @@ describe('v2 protobuf fast path (series found by their identity bytes)', () => {
     assert.ok(kept <= 5, `over its bound, at most 5 of 20 label sets were kept (${kept})`);
     assert.ok(small.evicted >= 15);
   });
+
+  /**
+   * Sends series `ids` (metric m, tag k:<id>) in one request as DDSeries objects (entry table) or as v2 protobuf
+   * (identity rows); the label set (ref) of each, in order.
+   */
+  type Send = (m: Mapper, ids: number[], now: number) => unknown[];
+  const sendings: [string, Send][] = [
+    [
+      'entries',
+      (m, ids, now) =>
+        m
+          .map('t', payload({ series: ids.map((i) => series({ metric: 'm', tags: [`k:${i}`] })) }), now)
+          .series.map((s) => s.ref),
+    ],
+    [
+      'identity rows',
+      (m, ids, now) => {
+        const w = new ProtoWriter();
+        for (const i of ids) {
+          const id = { metric: 'm', host: '', device: '', tags: [`k:${i}`], type: 3, unit: '', sourceTypeName: '' };
+          writeShuffled(w, { ...id, interval: 0 }, [[1, i]], () => 0);
+        }
+        return m.map('t', decodeSeriesV2Proto(w.finish()), now).series.map((s) => s.ref);
+      },
+    ],
+  ];
+  const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
+
+  for (const [name, send] of sendings) {
+    test(`${name}: evicted idle ones keep their label sets until evictions add up to the live ones`, () => {
+      const m = mapper({ seriesCacheIdleMs: 5 * 60_000 });
+      const minute = (n: number) => NOW + n * 61_000;
+      const first = send(m, range(0, 10), minute(0));
+      for (let n = 1; n <= 6; n++) send(m, range(1, 10), minute(n));
+      assert.equal(m.evicted, 1, 'series 0 went idle');
+      assert.equal(m.cachedIdentities().get('t'), 9);
+      // 1 evicted of 10: the shared tables were not rebuilt, so series 0 finds its label set again.
+      const back = send(m, range(0, 10), minute(7));
+      assert.deepEqual(back, first);
+      assert.equal(m.cachedIdentities().get('t'), 10);
+      // Series 5..9 go idle: 6 evicted since the last rebuild, 5 live: rebuilt from the live ones alone.
+      for (let n = 8; n <= 13; n++) send(m, range(0, 5), minute(n));
+      assert.equal(m.evicted, 6);
+      const after = send(m, range(0, 10), minute(14));
+      assert.deepEqual(after.slice(0, 5), first.slice(0, 5), 'the live ones kept their label sets');
+      for (let i = 5; i < 10; i++) assert.notEqual(after[i], first[i], `series ${i}'s label set was dropped`);
+    });
+
+    test(`${name}: past the cache size the least recently used are evicted down to 90 %`, () => {
+      const m = mapper({ seriesCacheSize: 10 });
+      // One request per series, a millisecond apart (no sweep between them): 11 distinct last uses.
+      const refs = range(0, 11).map((i) => send(m, [i], NOW + i)[0]);
+      send(m, [10], NOW + 61_000);
+      assert.equal(m.evicted, 2, 'the sweep kept the 9 most recent of 11');
+      assert.equal(m.cachedIdentities().get('t'), 9);
+      // 2 evicted, 9 live: not rebuilt; the evicted ones find their label sets again.
+      assert.deepEqual(send(m, [0, 1, 2], NOW + 61_001), refs.slice(0, 3));
+      assert.equal(m.cachedIdentities().get('t'), 11);
+    });
+  }
 });

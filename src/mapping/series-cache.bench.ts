@@ -18,7 +18,7 @@ import { Mapper } from './mapper.js';
 import { growthLines, heapClasses, heapGrowth } from '../../bench/heap-classes.js';
 import { STEP_S, seriesPrefix, seriesValue } from '../../test/support/agent-series.js';
 
-const SERIES_PER_REQUEST = 10_000;
+export const SERIES_PER_REQUEST = 10_000;
 
 export interface SeriesCacheFigures {
   series: number;
@@ -31,10 +31,10 @@ export interface SeriesCacheFigures {
   cpuUs: { createMap: number; knownMap: number; createMapAndWrite: number };
 }
 
-/** Request r of series [0, series) at step k: v1 JSON as the Agent sends it. */
-function body(series: number, r: number, k: number, t0: number): Buffer {
+/** Series [from, to) at step k in one request: v1 JSON as the Agent sends it. */
+export function agentRequest(from: number, to: number, k: number, t0: number): Buffer {
   const parts: string[] = [];
-  for (let i = r * SERIES_PER_REQUEST; i < Math.min(series, (r + 1) * SERIES_PER_REQUEST); i++)
+  for (let i = from; i < to; i++)
     parts.push(`${seriesPrefix(i, 'a')}[${t0 + k * STEP_S},${seriesValue('agent', i, k)}]]}`);
   return Buffer.from(`{"series":[${parts.join(',')}]}`);
 }
@@ -63,7 +63,8 @@ async function round(
 ): Promise<number> {
   let cpu = 0;
   for (let r = 0; r * SERIES_PER_REQUEST < series; r++) {
-    const payload = decodeSeriesV1Json(body(series, r, k, t0));
+    const from = r * SERIES_PER_REQUEST;
+    const payload = decodeSeriesV1Json(agentRequest(from, Math.min(series, from + SERIES_PER_REQUEST), k, t0));
     const start = cpuSeconds();
     await each(payload, (t0 + k * STEP_S) * 1000);
     cpu += cpuSeconds() - start;

@@ -32,4 +32,18 @@ describe('SlotIndex', () => {
     assert.equal(ix.count(777, 8), 0);
     assert.deepEqual(slotsOf(ix, 777), []);
   });
+
+  test('after removals the other slots are still found and the removed ones are not', () => {
+    const ix = new SlotIndex();
+    const n = 5_000;
+    // Long probe runs: a shared hash, and hashes that share their low bits.
+    const hashOf = (k: number) => (k % 5 === 0 ? 99 : (k * 1024) | 0);
+    for (let k = 0; k < n; k++) ix.add(hashOf(k), k);
+    const removed = (k: number) => k % 3 === 0;
+    for (let k = 0; k < n; k++) if (removed(k)) ix.remove(k);
+    assert.equal(ix.size, n - Math.ceil(n / 3));
+    for (let k = 0; k < n; k++) assert.equal(slotsOf(ix, hashOf(k)).includes(k), !removed(k), `slot ${k}`);
+    ix.add(hashOf(n), n);
+    assert.ok(slotsOf(ix, hashOf(n)).includes(n));
+  });
 });

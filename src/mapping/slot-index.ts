@@ -4,8 +4,8 @@ const START_CELLS = 1024;
 /**
  * Slots (the row numbers of a columnar table) by their hash (an int32), in two typed arrays: open addressing with
  * linear probing, at most half full. Per slot 8–16 bytes and no object, where a `Map` entry costs ~40 bytes; a table
- * with 100,000s of series rows keeps no JS object per row. Slots are never removed: a table that drops rows builds a
- * new index. Probe for the slots of a hash with `start`, `slotAt` (-1: none left) and `next`, comparing `hashOf`.
+ * with 100,000s of series rows keeps no JS object per row. A removed slot's cell is filled by shifting back the
+ * slots probed past it (no tombstones); its number is not reused. Probe for the slots of a hash with `start`, `slotAt` (-1: none left) and `next`, comparing `hashOf`.
  */
 export class SlotIndex {
   private cells = new Int32Array(START_CELLS).fill(-1);
@@ -50,6 +50,21 @@ export class SlotIndex {
     if (2 * (this.size + 1) > this.cells.length) this.grow();
     this.place(hash, slot);
     this.size++;
+  }
+
+  /** Removes `slot` (filed, and not removed before). */
+  remove(slot: number): void {
+    let hole = this.start(this.hashes[slot]!);
+    while (this.cells[hole] !== slot) hole = this.next(hole);
+    for (let c = this.next(hole), k: number; (k = this.cells[c]!) >= 0; c = this.next(c)) {
+      // Slot k may fill the hole if the hole is on its probe path: between its first cell and c.
+      if (((c - this.start(this.hashes[k]!)) & this.mask) >= ((c - hole) & this.mask)) {
+        this.cells[hole] = k;
+        hole = c;
+      }
+    }
+    this.cells[hole] = -1;
+    this.size--;
   }
 
   private place(hash: number, slot: number): void {

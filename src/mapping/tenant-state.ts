@@ -8,8 +8,9 @@ import { LabelSetTable, labelSetHash, type LabelSet } from './label-sets.js';
 
 /**
  * Every cache of one tenant: its entries (by strings and, per wire format, by identity bytes), and what they share,
- * interned: label sets, families, hosts, strings and label pairs. These live as long as an entry uses them; sweep()
- * evicts idle entries and rebuilds the rest.
+ * interned: label sets, families, hosts, strings and label pairs. sweep() evicts idle entries; what they used stays
+ * in the shared tables (found again if it comes back) until evictions add up to the live entries, then the tables
+ * are rebuilt from the live entries alone.
  */
 export class TenantState {
   readonly series = new EntryTable();
@@ -30,6 +31,8 @@ export class TenantState {
    */
   private strings = new Map<string, string>();
   private pairs = new Map<string, Map<string, Label>>();
+  /** Entries evicted since the shared tables were last rebuilt: what they used may still be in them. */
+  private evictedSinceRebuild = 0;
   lastSweepMs: number;
   /** Hosts new to this state whose metadata the host-tag cache did not have; the mapper takes them per request. */
   hostsWithoutMetadata: string[] = [];
@@ -52,12 +55,6 @@ export class TenantState {
   /** The entries of the entry tables (the identity tables' rows are not objects). */
   *entries(): Generator<Entry> {
     for (const table of [this.series, this.sketches, this.checks]) yield* table.entries();
-  }
-
-  /** When each cached identity was last used: entries, then identity rows. */
-  private *lastUsed(): Generator<number> {
-    for (const e of this.entries()) yield e.used;
-    for (const table of Object.values(this.identities)) yield* table.lastUsed();
   }
 
   /**
@@ -100,25 +97,34 @@ export class TenantState {
   /**
    * Evicts entries unused since `idleBefore`, then, while more than `max` remain, the least recently used down to
    * 90 % of `max` (entries last used in the same request as the last of those go too); rebuilds what only entries
-   * refer to. Runs between requests. Returns how many were evicted.
+   * refer to once evictions since the last rebuild add up to the live entries. Runs between requests. Returns how
+   * many were evicted.
+   *
+   * A sweep is a scan of the entries' last-use times (no allocation per entry); the rebuild walks every live entry.
+   * Rebuilding only when the entries evicted since the last rebuild are at least as many as the live ones, every
+   * rebuild is paid for by as many evictions (O(1) amortized per eviction, where rebuilding at every evicting sweep
+   * cost O(live) each: 13 s at 1M series), and the tables hold at most as many evicted entries' label sets, families,
+   * hosts and strings as live ones: at most about twice what the live entries use.
    */
   sweep(idleBefore: number, max: number): number {
     let cutoff = idleBefore;
-    if (this.entryCount > max) {
-      const used = Float64Array.from(this.lastUsed());
-      used.sort().reverse();
-      cutoff = Math.max(cutoff, used[Math.floor(max * 0.9)]! + 1);
-    }
-    // Usually nothing is idle: a scan is much cheaper than rebuilding the tables.
-    let idle = 0;
-    for (const used of this.lastUsed()) if (used < cutoff) idle++;
-    if (idle === 0) return 0;
-    const before = this.entryCount;
-    for (const table of [this.series, this.sketches, this.checks]) table.retain((e) => e.used >= cutoff);
-    for (const table of Object.values(this.identities)) table.retain(cutoff);
-    const evicted = before - this.entryCount;
-    if (evicted > 0) this.rebuildShared();
+    const count = this.entryCount;
+    if (count > max) cutoff = Math.max(cutoff, this.mostRecentUse(count, Math.floor(max * 0.9)) + 1);
+    let evicted = 0;
+    for (const table of [this.series, this.sketches, this.checks]) evicted += table.evict(cutoff);
+    for (const table of Object.values(this.identities)) evicted += table.evict(cutoff);
+    this.evictedSinceRebuild += evicted;
+    if (evicted > 0 && this.evictedSinceRebuild >= this.entryCount) this.rebuildShared();
     return evicted;
+  }
+
+  /** The (k+1)-th most recent last use of the `count` cached identities (k < count), by quickselect. */
+  private mostRecentUse(count: number, k: number): number {
+    const used = new Float64Array(count);
+    let n = 0;
+    for (const table of [this.series, this.sketches, this.checks]) n = table.copyLastUsed(used, n);
+    for (const table of Object.values(this.identities)) n = table.copyLastUsed(used, n);
+    return kthLargest(used, k);
   }
 
   /**
@@ -172,6 +178,7 @@ export class TenantState {
   }
 
   private rebuildShared(): void {
+    this.evictedSinceRebuild = 0;
     this.labelSets = new LabelSetTable();
     this.families = new Map();
     this.hosts = new Map();
@@ -201,6 +208,30 @@ export class TenantState {
     }
     for (const table of Object.values(this.identities)) table.shared(keep);
   }
+}
+
+/** The (k+1)-th largest of `a` (k < a.length); reorders `a`. Hoare's selection: O(a.length) on average. */
+function kthLargest(a: Float64Array, k: number): number {
+  let lo = 0;
+  let hi = a.length - 1;
+  while (lo < hi) {
+    const pivot = a[(lo + hi) >>> 1]!;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i]! > pivot) i++;
+      while (a[j]! < pivot) j--;
+      if (i <= j) {
+        const t = a[i]!;
+        a[i++] = a[j]!;
+        a[j--] = t;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return a[k]!;
+  }
+  return a[k]!;
 }
 
 /** Longest label array sortByName sorts by insertion (quadratic: a series may carry thousands of tags). */

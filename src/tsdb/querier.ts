@@ -62,15 +62,10 @@ export class HeadBlockQuerier implements Querier {
     const head = this.head;
     if (mint > head.maxT || maxt < head.minT) return;
     // A view of the postings as they are now: later series are not read, later appends may be.
-    const ids = selectPostings(head, ms);
-    for (let from = 0; from < ids.length; from += HEAD_BATCH) {
-      if (from > 0) await pause(hints);
-      const to = Math.min(ids.length, from + HEAD_BATCH);
-      for (let i = from; i < to; i++) {
-        const s = head.byId.get(ids[i]!);
-        if (s && s.maxT >= mint && s.minT <= maxt) fn(s);
-      }
-    }
+    await this.inBatches(selectPostings(head, ms), hints, (id) => {
+      const s = head.byId.get(id);
+      if (s && s.maxT >= mint && s.minT <= maxt) fn(s);
+    });
   }
 
   /**

@@ -156,7 +156,7 @@ export async function startServer(
 
   const hostTags = new HostTagCache(cfg.dataDir, { logger });
   // Sketches default to both forms where promdog stores them; a gateway's backend may refuse native histograms, and
-  // with them the whole request (docs/mapping.md, "Why this default").
+  // with them the whole request (docs/mapping.md, "Why the default depends on the mode").
   const distributions = cfg.mapping.distributions ?? (gateway ? 'quantiles' : 'both');
   const mapper = new Mapper(
     { ...cfg.mapping, distributions, limits: { ...DEFAULT_SERIES_LIMITS, ...cfg.limits.series } },

@@ -46,6 +46,8 @@ interface Backend {
   queryUrl: string;
   samples(): Promise<StoredSeries[]>;
   query(promql: string): Promise<QueriedSeries[]>;
+  /** Resolves once an instant query of `selector` returns `count` series (VictoriaMetrics shows them a moment late). */
+  untilSearchable(selector: string, count: number): Promise<void>;
   cleanup(): Promise<void>;
 }
 
@@ -73,6 +75,7 @@ async function victoriaMetrics(): Promise<Backend> {
       const data = await vm.api(`/api/v1/query?${new URLSearchParams({ query: promql })}`);
       return (data as { result: Array<{ metric: Record<string, string> }> }).result;
     },
+    untilSearchable: (selector, count) => vm.untilSearchable(selector, count),
     cleanup: () => vm.cleanup(),
   };
 }
@@ -91,6 +94,8 @@ async function prometheus(): Promise<Backend> {
       }));
     },
     query: (promql) => prom.query(promql),
+    // A remote write Prometheus has answered is in its head, searchable at once.
+    untilSearchable: async () => {},
     cleanup: () => prom.cleanup(),
   };
 }
@@ -381,6 +386,7 @@ async function runCase(makeBackend: () => Promise<Backend>): Promise<void> {
 
       // Every replica answers the tenant's queries from the tenant's backend; the other tenant's key reads none of it.
       const promql = 'count by (instance) (last_over_time(gw_replicas_m0[1h]))';
+      await backends[tenant].untilSearchable('last_over_time(gw_replicas_m0[1h])', tagsOf.size);
       const expected = sortedByLabels(await backends[tenant].query(promql));
       assert.deepEqual(expected.map((s) => s.metric.instance).sort(), [...tagsOf.keys()].sort());
       const other = TENANTS.find((t) => t !== tenant)!;

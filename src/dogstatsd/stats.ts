@@ -74,95 +74,78 @@ export function registerDogStatsDMetrics(registry: Registry, stats: DogStatsDSta
     return t;
   };
   const registers = [registry];
+  /** A counter by `label`: for each of `keys`, `pick` summed over the sources. */
+  const counterBy = <K extends string>(
+    name: string,
+    help: string,
+    label: string,
+    keys: readonly K[],
+    pick: (s: DogStatsDStats, key: K) => number,
+  ) =>
+    new Counter({
+      name,
+      help,
+      labelNames: [label],
+      registers,
+      collect() {
+        this.reset();
+        for (const k of keys)
+          this.inc(
+            { [label]: k },
+            sum((s) => pick(s, k)),
+          );
+      },
+    });
+  /** A counter without labels: `pick` summed over the sources. */
+  const counter = (name: string, help: string, pick: (s: DogStatsDStats) => number) =>
+    new Counter({
+      name,
+      help,
+      registers,
+      collect() {
+        this.reset();
+        this.inc(sum(pick));
+      },
+    });
+  const transports = ['udp', 'unix'] as const;
 
-  new Counter({
-    name: 'promdog_dogstatsd_packets_total',
-    help: 'DogStatsD datagrams received, by transport (udp, unix).',
-    labelNames: ['transport'] as const,
-    registers,
-    collect() {
-      this.reset();
-      for (const t of ['udp', 'unix'] as const)
-        this.inc(
-          { transport: t },
-          sum((s) => s.packets[t]),
-        );
-    },
-  });
-  new Counter({
-    name: 'promdog_dogstatsd_packet_bytes_total',
-    help: 'Bytes of DogStatsD datagrams received, by transport.',
-    labelNames: ['transport'] as const,
-    registers,
-    collect() {
-      this.reset();
-      for (const t of ['udp', 'unix'] as const)
-        this.inc(
-          { transport: t },
-          sum((s) => s.packetBytes[t]),
-        );
-    },
-  });
-  new Counter({
-    name: 'promdog_dogstatsd_metric_samples_total',
-    help: 'DogStatsD metric values parsed, by DogStatsD type (c, g, h, ms, d, s); each value of a multi-value message counts.',
-    labelNames: ['type'] as const,
-    registers,
-    collect() {
-      this.reset();
-      for (const t of METRIC_TYPES)
-        this.inc(
-          { type: t },
-          sum((s) => s.samples[t]),
-        );
-    },
-  });
-  new Counter({
-    name: 'promdog_dogstatsd_events_total',
-    help: 'DogStatsD events parsed.',
-    registers,
-    collect() {
-      this.reset();
-      this.inc(sum((s) => s.events));
-    },
-  });
-  new Counter({
-    name: 'promdog_dogstatsd_service_checks_total',
-    help: 'DogStatsD service checks parsed.',
-    registers,
-    collect() {
-      this.reset();
-      this.inc(sum((s) => s.serviceChecks));
-    },
-  });
-  new Counter({
-    name: 'promdog_dogstatsd_malformed_total',
-    help: 'DogStatsD messages skipped as malformed, by reason.',
-    labelNames: ['reason'] as const,
-    registers,
-    collect() {
-      this.reset();
-      for (const r of MALFORMED_REASONS)
-        this.inc(
-          { reason: r },
-          sum((s) => s.malformed[r]),
-        );
-    },
-  });
-  new Counter({
-    name: 'promdog_dogstatsd_dropped_total',
-    help: 'DogStatsD values, events or points parsed but not passed on, by reason.',
-    labelNames: ['reason'] as const,
-    registers,
-    collect() {
-      this.reset();
-      for (const r of DROP_REASONS)
-        this.inc(
-          { reason: r },
-          sum((s) => s.dropped[r]),
-        );
-    },
-  });
+  counterBy(
+    'promdog_dogstatsd_packets_total',
+    'DogStatsD datagrams received, by transport (udp, unix).',
+    'transport',
+    transports,
+    (s, t) => s.packets[t],
+  );
+  counterBy(
+    'promdog_dogstatsd_packet_bytes_total',
+    'Bytes of DogStatsD datagrams received, by transport.',
+    'transport',
+    transports,
+    (s, t) => s.packetBytes[t],
+  );
+  counterBy(
+    'promdog_dogstatsd_metric_samples_total',
+    'DogStatsD metric values parsed, by DogStatsD type (c, g, h, ms, d, s); each value of a multi-value message counts.',
+    'type',
+    METRIC_TYPES,
+    (s, t) => s.samples[t],
+  );
+  counter('promdog_dogstatsd_events_total', 'DogStatsD events parsed.', (s) => s.events);
+  counter('promdog_dogstatsd_service_checks_total', 'DogStatsD service checks parsed.', (s) => s.serviceChecks);
+  counterBy(
+    'promdog_dogstatsd_malformed_total',
+    'DogStatsD messages skipped as malformed, by reason.',
+    'reason',
+    MALFORMED_REASONS,
+    (s, r) => s.malformed[r],
+  );
+  counterBy(
+    'promdog_dogstatsd_dropped_total',
+    'DogStatsD values, events or points parsed but not passed on, by reason.',
+    'reason',
+    DROP_REASONS,
+    (s, r) => s.dropped[r],
+  );
   new Gauge({
     name: 'promdog_dogstatsd_contexts',
     help: 'Live DogStatsD aggregation contexts (name, host, sorted tags, type).',
@@ -171,45 +154,23 @@ export function registerDogStatsDMetrics(registry: Registry, stats: DogStatsDSta
       this.set(sum((s) => s.contexts));
     },
   });
-  new Counter({
-    name: 'promdog_dogstatsd_flushes_total',
-    help: 'DogStatsD flushes handed to the pipeline, by outcome (ok, error).',
-    labelNames: ['outcome'] as const,
-    registers,
-    collect() {
-      this.reset();
-      this.inc(
-        { outcome: 'ok' },
-        sum((s) => s.flushes - s.flushErrors),
-      );
-      this.inc(
-        { outcome: 'error' },
-        sum((s) => s.flushErrors),
-      );
-    },
-  });
-  new Counter({
-    name: 'promdog_dogstatsd_flushed_total',
-    help: 'Points handed to the pipeline by DogStatsD flushes, by kind (series, sketches, events, service_checks).',
-    labelNames: ['kind'] as const,
-    registers,
-    collect() {
-      this.reset();
-      for (const k of ['series', 'sketches', 'events', 'service_checks'] as const) {
-        this.inc(
-          { kind: k },
-          sum((s) => s.flushed[k]),
-        );
-      }
-    },
-  });
-  new Counter({
-    name: 'promdog_dogstatsd_receive_errors_total',
-    help: 'Errors reported by the DogStatsD sockets.',
-    registers,
-    collect() {
-      this.reset();
-      this.inc(sum((s) => s.receiveErrors));
-    },
-  });
+  counterBy(
+    'promdog_dogstatsd_flushes_total',
+    'DogStatsD flushes handed to the pipeline, by outcome (ok, error).',
+    'outcome',
+    ['ok', 'error'] as const,
+    (s, o) => (o === 'ok' ? s.flushes - s.flushErrors : s.flushErrors),
+  );
+  counterBy(
+    'promdog_dogstatsd_flushed_total',
+    'Points handed to the pipeline by DogStatsD flushes, by kind (series, sketches, events, service_checks).',
+    'kind',
+    ['series', 'sketches', 'events', 'service_checks'] as const,
+    (s, k) => s.flushed[k],
+  );
+  counter(
+    'promdog_dogstatsd_receive_errors_total',
+    'Errors reported by the DogStatsD sockets.',
+    (s) => s.receiveErrors,
+  );
 }

@@ -9,7 +9,7 @@
 //   a gateway-mode promdog that remote-writes into Prometheus; `histogram_quantile(0.99, sum by (group)
 //   (rate(x[5m])))` at the data's end (median of N runs each, alternating; bench/query.ts).
 //   node --max-semi-space-size=64 dist/bench/histograms.js [latencySeries] [runs]
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DDSketchBuilder } from '../src/mapping/ddsketch.js';
@@ -19,11 +19,11 @@ import type { PromSeries } from '../src/model/prometheus.js';
 import { encodeSnappyWriteRequest } from '../src/sinks/remote-write/encode.js';
 import { TenantDb } from '../src/tsdb/db.js';
 import { PrometheusProcess } from '../test/support/prometheus.js';
-import { spawnPromdog, type PromdogProcess } from '../test/support/process.js';
 import { encodeSketchPayload, type SketchInput } from '../test/support/proto-writer.js';
 import { seededRandom } from '../test/support/random.js';
 import { benchQueries, type QueryCaseResult } from './query.js';
 import { dirBytes } from './store.js';
+import { type PromdogTarget, withStoreAndGateway } from './store-and-gateway.js';
 
 const INTERVAL_S = 10;
 const BLOCK_S = 2 * 3600;
@@ -63,12 +63,7 @@ function sketch(metric: string, s: number, ts: number, r: () => number): SketchI
   };
 }
 
-interface Target {
-  pd: PromdogProcess;
-  key: string;
-}
-
-async function postSketches(t: Target, sketches: SketchInput[]): Promise<void> {
+async function postSketches(t: PromdogTarget, sketches: SketchInput[]): Promise<void> {
   for (let i = 0; i < sketches.length; i += SKETCHES_PER_REQUEST) {
     const res = await fetch(`${t.pd.url}/api/beta/sketches`, {
       method: 'POST',
@@ -81,7 +76,13 @@ async function postSketches(t: Target, sketches: SketchInput[]): Promise<void> {
 }
 
 /** Every series' sketches of the intervals [fromS, toS), in time order, into both promdogs. */
-async function load(targets: Target[], metric: string, series: number, fromS: number, toS: number): Promise<number> {
+async function load(
+  targets: PromdogTarget[],
+  metric: string,
+  series: number,
+  fromS: number,
+  toS: number,
+): Promise<number> {
   const r = seededRandom(series);
   let n = 0;
   for (let ts = fromS; ts < toS; ts += INTERVAL_S) {
@@ -202,25 +203,13 @@ export async function benchHistograms(
       `Prometheus ${prometheusBytes.blockBytes} bytes`,
   );
 
-  const prom = await PrometheusProcess.start({ features: ['native-histograms'] });
-  const dirs = [mkdtempSync(join(tmpdir(), 'promdog-bench-nh-')), mkdtempSync(join(tmpdir(), 'promdog-bench-nh-gw-'))];
-  const started: PromdogProcess[] = [];
-  try {
-    const config = join(dirs[0]!, 'promdog.yaml');
-    writeFileSync(config, 'mapping:\n  distributions: native_histogram\n');
-    const store = await spawnPromdog(['--data-dir', dirs[0]!, '--config', config]);
-    started.push(store);
-    // No self-scrape: its samples at now would move Prometheus' head past the older data, which it then refuses.
-    const gateway = await spawnPromdog([
-      ...['--data-dir', dirs[1]!, '--config', config, '--remote-write-url', prom.remoteWriteUrl],
-      ...['--self-scrape-interval', '0'],
-    ]);
-    started.push(gateway);
-    const keyOf = (dir: string) => readFileSync(join(dir, 'tenant-api-token-default'), 'utf8').trim();
-    const targets = [
-      { pd: store, key: keyOf(dirs[0]!) },
-      { pd: gateway, key: keyOf(dirs[1]!) },
-    ];
+  const pair = {
+    dirPrefix: 'promdog-bench-nh',
+    prometheus: { features: ['native-histograms'] },
+    configYaml: 'mapping:\n  distributions: native_histogram\n',
+  };
+  return withStoreAndGateway(pair, async (store, gateway, prom) => {
+    const targets = [store, gateway];
 
     // Latency: the last 5 minutes (and a bit) of LATENCY_SERIES series, after the bytes data.
     const latencyIntervals = 5 * (60 / INTERVAL_S) + 2;
@@ -233,7 +222,7 @@ export async function benchHistograms(
     );
     const p99 = 'histogram_quantile(0.99, sum by (group) (rate(bench_latency_histogram[5m])))';
     const cases = await benchQueries({
-      promdog: { url: store.url, headers: { authorization: `Bearer ${targets[0]!.key}` } },
+      promdog: { url: store.pd.url, headers: { authorization: `Bearer ${store.key}` } },
       prometheus: { url: prom.url },
       cases: [{ name: 'p99 by group, instant', query: p99, endSec: nowS }],
       runs,
@@ -248,14 +237,7 @@ export async function benchHistograms(
       },
       latency: { series: latencySeries, intervals: latencyIntervals, runs, cases },
     };
-  } finally {
-    for (const pd of started) {
-      pd.child.kill('SIGTERM');
-      await pd.exited;
-    }
-    for (const d of dirs) rmSync(d, { recursive: true, force: true });
-    await prom.cleanup();
-  }
+  });
 }
 
 export function printHistogramResult(r: HistogramBenchResult, print: (s: string) => void): void {

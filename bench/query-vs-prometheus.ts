@@ -6,16 +6,12 @@
 //   node --max-semi-space-size=64 dist/bench/query-vs-prometheus.js [hosts] [hours] [runs]
 // With PROMDOG_CPU_PROF_DIR=<dir> the embedded-store server writes a CPU profile there (bench/server-probe.ts);
 // QUERY_CASES="name,name" runs only those of the default cases.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deflateSync } from 'node:zlib';
 import type { PromSeries } from '../src/model/prometheus.js';
-import { PrometheusProcess } from '../test/support/prometheus.js';
-import { spawnPromdog, type PromdogProcess } from '../test/support/process.js';
 import { datasetSpan, makeDataset, timeSlices } from '../test/api/dataset.js';
 import { benchQueries, defaultQueryCases, type QueryCase, type QueryCaseResult } from './query.js';
+import { type PromdogTarget, withStoreAndGateway } from './store-and-gateway.js';
 
 export interface QueryVsPrometheusResult {
   hosts: number;
@@ -50,14 +46,14 @@ function datadogV1Body(slice: PromSeries[]): Buffer {
   return deflateSync(JSON.stringify({ series }));
 }
 
-async function postSeries(pd: PromdogProcess, key: string, body: Buffer): Promise<void> {
-  const res = await fetch(`${pd.url}/api/v1/series`, {
+async function postSeries(t: PromdogTarget, body: Buffer): Promise<void> {
+  const res = await fetch(`${t.pd.url}/api/v1/series`, {
     method: 'POST',
-    headers: { 'dd-api-key': key, 'content-type': 'application/json', 'content-encoding': 'deflate' },
+    headers: { 'dd-api-key': t.key, 'content-type': 'application/json', 'content-encoding': 'deflate' },
     body,
   });
   const text = await res.text();
-  if (res.status !== 202) throw new Error(`${pd.url}/api/v1/series: HTTP ${res.status}: ${text.slice(0, 300)}`);
+  if (res.status !== 202) throw new Error(`${t.pd.url}/api/v1/series: HTTP ${res.status}: ${text.slice(0, 300)}`);
 }
 
 /** Every sample in the span, counted by the store (both hold all of it, or the comparison is of different data). */
@@ -98,28 +94,13 @@ export async function benchQueryVsPrometheus(
   const hours = opts.hours ?? 6;
   const runs = opts.runs ?? 7;
   const log = opts.log ?? (() => {});
-  const prom = await PrometheusProcess.start();
-  const dirs = [mkdtempSync(join(tmpdir(), 'promdog-bench-query-')), mkdtempSync(join(tmpdir(), 'promdog-bench-gw-'))];
-  const started: PromdogProcess[] = [];
-  try {
-    // bench/server-probe.ts writes a CPU profile of the embedded-store server when asked to.
-    const probe = (dir: string) => ({
-      NODE_OPTIONS: `--import=${fileURLToPath(new URL('./server-probe.js', import.meta.url))}`,
-      PROMDOG_CPU_PROF_DIR: dir,
-    });
-    const store = await spawnPromdog(['--data-dir', dirs[0]!], opts.cpuProfDir ? probe(opts.cpuProfDir) : {});
-    started.push(store);
-    // No self-scrape: its samples at now would move Prometheus' head past the data set's hours, which it then
-    // refuses as out of bounds.
-    const gateway = await spawnPromdog([
-      ...['--data-dir', dirs[1]!, '--remote-write-url', prom.remoteWriteUrl],
-      ...['--self-scrape-interval', '0'],
-    ]);
-    started.push(gateway);
-    const keyOf = (dir: string) => readFileSync(join(dir, 'tenant-api-token-default'), 'utf8').trim();
-    const storeKey = keyOf(dirs[0]!);
-    const gatewayKey = keyOf(dirs[1]!);
-
+  // bench/server-probe.ts writes a CPU profile of the embedded-store server when asked to.
+  const probe = (dir: string) => ({
+    NODE_OPTIONS: `--import=${fileURLToPath(new URL('./server-probe.js', import.meta.url))}`,
+    PROMDOG_CPU_PROF_DIR: dir,
+  });
+  const pair = { dirPrefix: 'promdog-bench-query', ...(opts.cpuProfDir ? { storeEnv: probe(opts.cpuProfDir) } : {}) };
+  return withStoreAndGateway(pair, async (store, gateway, prom) => {
     const data = makeDataset({ startMs: Date.now() - hours * 3600_000, durationMs: hours * 3600_000, hosts });
     let samples = 0;
     for (const s of data) samples += s.timestamps.length;
@@ -127,19 +108,19 @@ export async function benchQueryVsPrometheus(
     // In time order, 10 minutes at a time: Prometheus only appends near its newest sample.
     for (const slice of timeSlices(data, 10 * 60_000)) {
       const body = datadogV1Body(slice);
-      await Promise.all([postSeries(store, storeKey, body), postSeries(gateway, gatewayKey, body)]);
+      await Promise.all([postSeries(store, body), postSeries(gateway, body)]);
     }
     log(
       `loaded ${data.length} series, ${samples} samples (${hours} h) into both in ${((performance.now() - loadStart) / 1000).toFixed(1)} s`,
     );
     const span = datasetSpan(data);
-    const storeCount = await countSamples(store.url, { authorization: `Bearer ${storeKey}` }, span);
+    const storeCount = await countSamples(store.pd.url, { authorization: `Bearer ${store.key}` }, span);
     const promCount = await countSamples(prom.url, {}, span);
     if (storeCount !== samples || promCount !== samples)
       throw new Error(`samples stored: promdog ${storeCount}, Prometheus ${promCount}; ${samples} sent`);
 
     const cases = await benchQueries({
-      promdog: { url: store.url, headers: { authorization: `Bearer ${storeKey}` } },
+      promdog: { url: store.pd.url, headers: { authorization: `Bearer ${store.key}` } },
       prometheus: { url: prom.url },
       cases: (opts.cases ?? defaultQueryCases)(span),
       runs,
@@ -156,14 +137,7 @@ export async function benchQueryVsPrometheus(
       maxRatio: Math.max(...ratios),
       mismatches: cases.filter((c) => c.promdogSeries !== c.prometheusSeries).map((c) => c.name),
     };
-  } finally {
-    for (const pd of started) {
-      pd.child.kill('SIGTERM');
-      await pd.exited;
-    }
-    for (const d of dirs) rmSync(d, { recursive: true, force: true });
-    await prom.cleanup();
-  }
+  });
 }
 
 /** One line per query, then the median and max ratio. */

@@ -1,5 +1,5 @@
 import type { Label } from '../model/prometheus.js';
-import { hashLabels } from './labels.js';
+import { hashLabelPair, hashLabels } from './labels.js';
 import { SeriesByHash } from './series-by-hash.js';
 import type { CompiledMatcher } from '../model/matcher.js';
 import { EMPTY_POSTINGS, selectPostings, type Postings, type PostingsSource } from './postings.js';
@@ -94,7 +94,7 @@ export class HeadSeries {
 }
 
 /** A growable sorted list of series IDs (IDs are handed out in increasing order, so appends keep it sorted). */
-class PostingsList {
+export class PostingsList {
   ids = new Uint32Array(4);
   n = 0;
   push(id: number): void {
@@ -108,6 +108,16 @@ class PostingsList {
   view(): Postings {
     return this.ids.subarray(0, this.n);
   }
+}
+
+/**
+ * A distinct label pair of the head's series: the one Label object its series share (most pairs — job, type,
+ * __name__ — repeat across series), its part of a label set's hash (hashLabelPair) and its postings.
+ */
+export interface LabelPair {
+  readonly label: Label;
+  readonly hash: number;
+  readonly postings: PostingsList;
 }
 
 /**
@@ -143,6 +153,12 @@ class SeriesById {
   }
 }
 
+/** Adds the ID to a list; sorts the list when IDs so far were not all smaller. */
+function addPosting(list: PostingsList, id: number, sorted: boolean): void {
+  list.push(id);
+  if (!sorted) list.ids.subarray(0, list.n).sort();
+}
+
 const f64 = new Float64Array(2);
 const u32 = new Uint32Array(f64.buffer);
 /** Where storedValue() decodes the one sample it looks for. */
@@ -158,10 +174,9 @@ function sameBits(a: number, b: number): boolean {
 export class Head implements PostingsSource {
   readonly byId = new SeriesById();
   private readonly byHash = new SeriesByHash(this.byId);
-  private index = new Map<string, Map<string, PostingsList>>();
+  /** The label pairs of the series by name and value; each has at least one series. */
+  private pairs = new Map<string, Map<string, LabelPair>>();
   private all = new PostingsList();
-  /** One shared Label object per distinct name/value pair: most pairs (job, type, __name__) repeat across series. */
-  private labelPairs = new Map<string, Map<string, Label>>();
   nextId = 1;
   /** Newest and oldest sample timestamps in the head. */
   maxT = -Infinity;
@@ -192,16 +207,17 @@ export class Head implements PostingsSource {
     return this.byId.size;
   }
 
-  /** The head's shared Label object equal to `l`. */
-  internLabel(l: Label): Label {
-    let values = this.labelPairs.get(l.name);
-    if (!values) this.labelPairs.set(l.name, (values = new Map()));
-    let have = values.get(l.value);
-    if (!have) {
-      values.set(l.value, (have = { name: l.name, value: l.value }));
-      this.labelPairBytes += 120 + l.value.length;
+  /** The head's pair `name`=`value`, added when none of its series has it yet (the caller then adds one). */
+  labelPair(name: string, value: string): LabelPair {
+    let values = this.pairs.get(name);
+    if (!values) this.pairs.set(name, (values = new Map()));
+    let pair = values.get(value);
+    if (!pair) {
+      pair = { label: { name, value }, hash: hashLabelPair(name, value), postings: new PostingsList() };
+      values.set(value, pair);
+      this.labelPairBytes += 120 + value.length;
     }
-    return have;
+    return pair;
   }
 
   get(labels: readonly Label[], hash = hashLabels(labels)): HeadSeries | undefined {
@@ -209,34 +225,50 @@ export class Head implements PostingsSource {
   }
 
   /**
-   * Creates a series (labels canonical, not present yet); `id` is given on WAL replay. A frozen label array is the
-   * mapper's, immutable and kept as long as the mapper caches the series: the head shares it instead of a copy.
-   * `interned`: the caller hands over the array, its pairs already the head's shared ones (WAL replay).
+   * Creates a series (labels canonical, not present yet). A frozen label array is the mapper's, immutable and kept
+   * as long as the mapper caches the series: the head shares it instead of a copy.
    */
-  create(labels: readonly Label[], hash: number, id = this.nextId, interned = false): HeadSeries {
-    const own = interned || Object.isFrozen(labels) ? (labels as Label[]) : labels.map((l) => this.internLabel(l));
-    const s = new HeadSeries(id, own, hash, this);
-    this.labelSlots += own.length;
-    if (id >= this.nextId) this.nextId = id + 1;
-    this.byId.set(s);
-    this.byHash.add(hash, id);
+  create(labels: readonly Label[], hash: number): HeadSeries {
+    const own = Object.isFrozen(labels)
+      ? (labels as Label[])
+      : labels.map((l) => this.labelPair(l.name, l.value).label);
+    const s = this.register(own, hash, this.nextId);
     this.indexSeries(s);
     return s;
   }
 
+  /**
+   * Creates a series read from the WAL (not present yet) with its ID there. `pairs` are the head's (labelPair), in
+   * the order of `labels`, whose elements are their Label objects: the series takes the array, and its postings are
+   * appended without looking its pairs up again.
+   */
+  createReplayed(labels: Label[], pairs: readonly LabelPair[], hash: number, id: number): HeadSeries {
+    const s = this.register(labels, hash, id);
+    const sorted = this.addToAll(id);
+    for (let j = 0; j < labels.length; j++) addPosting(pairs[j]!.postings, id, sorted);
+    return s;
+  }
+
+  private register(labels: Label[], hash: number, id: number): HeadSeries {
+    const s = new HeadSeries(id, labels, hash, this);
+    this.labelSlots += labels.length;
+    if (id >= this.nextId) this.nextId = id + 1;
+    this.byId.set(s);
+    this.byHash.add(hash, id);
+    return s;
+  }
+
   private indexSeries(s: HeadSeries): void {
+    const sorted = this.addToAll(s.id);
+    for (const l of s.labels) addPosting(this.labelPair(l.name, l.value).postings, s.id, sorted);
+  }
+
+  /** Adds the ID to the postings of all series; whether IDs so far were all smaller (no postings need sorting). */
+  private addToAll(id: number): boolean {
     // Replay can create series out of ID order; keep postings sorted then.
-    const sorted = this.all.n === 0 || this.all.ids[this.all.n - 1]! < s.id;
-    this.all.push(s.id);
-    if (!sorted) this.all.ids.subarray(0, this.all.n).sort();
-    for (const l of s.labels) {
-      let values = this.index.get(l.name);
-      if (!values) this.index.set(l.name, (values = new Map()));
-      let list = values.get(l.value);
-      if (!list) values.set(l.value, (list = new PostingsList()));
-      list.push(s.id);
-      if (!sorted) list.ids.subarray(0, list.n).sort();
-    }
+    const sorted = this.all.n === 0 || this.all.ids[this.all.n - 1]! < id;
+    addPosting(this.all, id, sorted);
+    return sorted;
   }
 
   /**
@@ -394,13 +426,13 @@ export class Head implements PostingsSource {
     return this.all.view();
   }
   labelValuesOf(name: string): Iterable<string> {
-    return this.index.get(name)?.keys() ?? [];
+    return this.pairs.get(name)?.keys() ?? [];
   }
   postingsFor(name: string, value: string): Postings {
-    return this.index.get(name)?.get(value)?.view() ?? EMPTY_POSTINGS;
+    return this.pairs.get(name)?.get(value)?.postings.view() ?? EMPTY_POSTINGS;
   }
   labelNamesAll(): string[] {
-    return [...this.index.keys()];
+    return [...this.pairs.keys()];
   }
 
   /** Series matching the matchers with samples in [mint, maxt]. */
@@ -550,13 +582,14 @@ export class Head implements PostingsSource {
   }
 
   private rebuildIndex(): void {
-    this.index = new Map();
+    this.pairs = new Map();
     this.all = new PostingsList();
-    this.labelPairs = new Map();
     this.labelPairBytes = 0;
     for (const s of this.byId.values()) {
-      if (!Object.isFrozen(s.labels))
-        for (let i = 0; i < s.labels.length; i++) s.labels[i] = this.internLabel(s.labels[i]!);
+      if (!Object.isFrozen(s.labels)) {
+        for (let i = 0; i < s.labels.length; i++)
+          s.labels[i] = this.labelPair(s.labels[i]!.name, s.labels[i]!.value).label;
+      }
       this.indexSeries(s);
     }
   }

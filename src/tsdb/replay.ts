@@ -7,7 +7,8 @@ import type { TsdbOptions } from './db.js';
 import { UNBOUNDED_WINDOW, type Head, type HeadSeries } from './head.js';
 import type { HistogramHead } from './histogram-head.js';
 import { decodeHistogramSamplesPayload } from './histogram-wal.js';
-import { hashLabels } from './labels.js';
+import type { Label } from '../model/prometheus.js';
+import { EMPTY_LABELS_HASH, addPairHash } from './labels.js';
 import {
   LabelPairDecoder,
   RECORD_HISTOGRAM_SAMPLES,
@@ -15,7 +16,7 @@ import {
   RECORD_SERIES,
   Wal,
   decodeSamplesPayload,
-  decodeSeriesPayload,
+  forEachSeriesInRecord,
 } from './wal.js';
 import type { TsdbLogger } from './fsutil.js';
 
@@ -58,16 +59,24 @@ export async function replayWal(
   // truncation) aliases the existing series.
   const alias = new Map<number, HeadSeries>();
   let samples = 0;
-  const pairs = new LabelPairDecoder((name, value) => head.internLabel({ name, value }));
+  // The head's own pairs: a series' hash and postings come from them, without reading or looking up its strings.
+  const pairs = new LabelPairDecoder((name, value) => head.labelPair(name, value));
   const walOptions = { segmentBytes: opts.walSegmentBytes, logger: opts.logger };
   const wal = await Wal.open(join(dir, 'wal'), walOptions, (type, payload) => {
     if (type === RECORD_SERIES) {
-      for (const e of decodeSeriesPayload(payload, pairs)) {
-        const hash = hashLabels(e.labels);
-        const existing = head.get(e.labels, hash);
-        if (existing) alias.set(e.id, existing);
-        else head.create(e.labels, hash, e.id, true);
-      }
+      forEachSeriesInRecord(payload, pairs, (id, found, n) => {
+        // Sized up front: an array grown by push keeps room for 17 entries, and the head keeps this one.
+        const labels = new Array<Label>(n);
+        let hash = EMPTY_LABELS_HASH;
+        for (let j = 0; j < n; j++) {
+          const p = found[j]!;
+          labels[j] = p.label;
+          hash = addPairHash(hash, p.hash);
+        }
+        const existing = head.get(labels, hash);
+        if (existing) alias.set(id, existing);
+        else head.createReplayed(labels, found, hash, id);
+      });
       return -Infinity;
     }
     if (type === RECORD_HISTOGRAM_SAMPLES) {

@@ -1,6 +1,7 @@
 import type { Label } from '../model/prometheus.js';
-import { hashLabelPair, hashLabels } from './labels.js';
+import { hashLabelPair, hashLabels, labelsEqual } from './labels.js';
 import { SeriesByHash } from './series-by-hash.js';
+import { PackedLabelSets } from './packed-label-sets.js';
 import type { CompiledMatcher } from '../model/matcher.js';
 import { EMPTY_POSTINGS, selectPostings, type Postings, type PostingsSource } from './postings.js';
 import { ChunkArena } from './arena.js';
@@ -65,14 +66,53 @@ export class HeadSeries {
    * are in no chunk, sorted by time.
    */
   lateRef = -1;
+  /**
+   * Its labels, canonical (frozen when shared with the mapper's label set, then never re-interned); or, for a series
+   * read from the WAL until the mapper's array replaces them, its set in the head's packedLabels (a reference).
+   */
+  private labelsOrRef: Label[] | number;
 
   constructor(
     readonly id: number,
-    /** Canonical; frozen when shared with the mapper's label set (then never re-interned). */
-    public labels: Label[],
+    labels: Label[] | number,
     readonly hash: number,
     readonly head: Head,
-  ) {}
+  ) {
+    this.labelsOrRef = labels;
+  }
+
+  /** Its labels; a packed set (see labelsOrRef) gives a new array each time. */
+  get labels(): Label[] {
+    const l = this.labelsOrRef;
+    return typeof l === 'number' ? this.head.packedLabels.labels(l) : l;
+  }
+
+  set labels(labels: Label[]) {
+    this.labelsOrRef = labels;
+  }
+
+  /** Whether its labels are a packed set (see labelsOrRef). */
+  get labelsPacked(): boolean {
+    return typeof this.labelsOrRef === 'number';
+  }
+
+  get labelCount(): number {
+    const l = this.labelsOrRef;
+    return typeof l === 'number' ? this.head.packedLabels.count(l) : l.length;
+  }
+
+  /** Whether its labels are `labels` (a packed set is compared where it is). */
+  hasLabels(labels: readonly Label[]): boolean {
+    const l = this.labelsOrRef;
+    return typeof l === 'number' ? this.head.packedLabels.equals(l, labels) : labelsEqual(l, labels);
+  }
+
+  /** Whether its labels are the set `ref` of the head's packedLabels. */
+  hasPackedLabels(ref: number): boolean {
+    const l = this.labelsOrRef;
+    const packed = this.head.packedLabels;
+    return typeof l === 'number' ? packed.same(l, ref) : packed.equals(ref, l);
+  }
 
   /** The newest in-order sample's time (late samples are older); -Infinity when there is none. */
   get maxT(): number {
@@ -120,6 +160,13 @@ export interface LabelPair {
   readonly postings: PostingsList;
 }
 
+/** A pair as WAL replay decodes it: the head's pair, and its number in the head's packedLabels. */
+export interface ReplayedPair {
+  readonly label: Label;
+  readonly pair: LabelPair;
+  readonly number: number;
+}
+
 /**
  * The head's series by ID. IDs are handed out densely in increasing order, so an array indexed by ID (a hole where a
  * series was dropped, 4 bytes each) costs less than a Map's entries and its rehashing as it grows: at 1M series the
@@ -153,6 +200,8 @@ class SeriesById {
   }
 }
 
+const hasPackedLabels = (s: HeadSeries, ref: number): boolean => s.hasPackedLabels(ref);
+
 /** Adds the ID to a list; sorts the list when IDs so far were not all smaller. */
 function addPosting(list: PostingsList, id: number, sorted: boolean): void {
   list.push(id);
@@ -177,6 +226,8 @@ export class Head implements PostingsSource {
   /** The label pairs of the series by name and value; each has at least one series. */
   private pairs = new Map<string, Map<string, LabelPair>>();
   private all = new PostingsList();
+  /** The labels of series read from the WAL that the mapper has not handed its own array for yet. */
+  packedLabels = new PackedLabelSets();
   nextId = 1;
   /** Newest and oldest sample timestamps in the head. */
   maxT = -Infinity;
@@ -220,6 +271,12 @@ export class Head implements PostingsSource {
     return pair;
   }
 
+  /** The pair `name`=`value` for WAL replay's decoder, which asks once per distinct pair (see createReplayed). */
+  replayedPair(name: string, value: string): ReplayedPair {
+    const pair = this.labelPair(name, value);
+    return { label: pair.label, pair, number: this.packedLabels.addPair(pair.label) };
+  }
+
   get(labels: readonly Label[], hash = hashLabels(labels)): HeadSeries | undefined {
     return this.byHash.get(labels, hash);
   }
@@ -232,26 +289,32 @@ export class Head implements PostingsSource {
     const own = Object.isFrozen(labels)
       ? (labels as Label[])
       : labels.map((l) => this.labelPair(l.name, l.value).label);
-    const s = this.register(own, hash, this.nextId);
+    const s = this.register(own, own.length, hash, this.nextId);
     this.indexSeries(s);
     return s;
   }
 
   /**
-   * Creates a series read from the WAL (not present yet) with its ID there. `pairs` are the head's (labelPair), in
-   * the order of `labels`, whose elements are their Label objects: the series takes the array, and its postings are
-   * appended without looking its pairs up again.
+   * Creates a series read from the WAL with its ID there, labelled with the first `n` of `found` (replayedPair's,
+   * canonical, `hash` their hash): packed, and added to its pairs' postings without looking them up again. When a
+   * series with these labels exists (re-created after a truncation), creates nothing and returns that one.
    */
-  createReplayed(labels: Label[], pairs: readonly LabelPair[], hash: number, id: number): HeadSeries {
-    const s = this.register(labels, hash, id);
+  createReplayed(found: readonly ReplayedPair[], n: number, hash: number, id: number): HeadSeries | undefined {
+    const ref = this.packedLabels.add(found, n);
+    const existing = this.byHash.find(hash, ref, hasPackedLabels);
+    if (existing) {
+      this.packedLabels.removeLast(ref);
+      return existing;
+    }
+    this.register(ref, n, hash, id);
     const sorted = this.addToAll(id);
-    for (let j = 0; j < labels.length; j++) addPosting(pairs[j]!.postings, id, sorted);
-    return s;
+    for (let j = 0; j < n; j++) addPosting(found[j]!.pair.postings, id, sorted);
+    return undefined;
   }
 
-  private register(labels: Label[], hash: number, id: number): HeadSeries {
+  private register(labels: Label[] | number, labelCount: number, hash: number, id: number): HeadSeries {
     const s = new HeadSeries(id, labels, hash, this);
-    this.labelSlots += labels.length;
+    this.labelSlots += labelCount;
     if (id >= this.nextId) this.nextId = id + 1;
     this.byId.set(s);
     this.byHash.add(hash, id);
@@ -576,7 +639,7 @@ export class Head implements PostingsSource {
 
   private removeSeries(s: HeadSeries): void {
     s.removed = true;
-    this.labelSlots -= s.labels.length;
+    this.labelSlots -= s.labelCount;
     this.byId.delete(s.id);
     this.byHash.delete(s.hash, s.id);
   }
@@ -585,19 +648,23 @@ export class Head implements PostingsSource {
     this.pairs = new Map();
     this.all = new PostingsList();
     this.labelPairBytes = 0;
+    let packed = 0;
     for (const s of this.byId.values()) {
-      if (!Object.isFrozen(s.labels)) {
-        for (let i = 0; i < s.labels.length; i++)
-          s.labels[i] = this.labelPair(s.labels[i]!.name, s.labels[i]!.value).label;
+      if (s.labelsPacked) packed++;
+      else if (!Object.isFrozen(s.labels)) {
+        const ls = s.labels;
+        for (let i = 0; i < ls.length; i++) ls[i] = this.labelPair(ls[i]!.name, ls[i]!.value).label;
       }
       this.indexSeries(s);
     }
+    // Packed sets are not reused: once no series has one, they all go.
+    if (packed === 0) this.packedLabels = new PackedLabelSets();
   }
 
   /** Approximate bytes the head holds: chunk data plus an estimate of per-series and index overhead. */
   memoryBytes(): number {
     const open = this.openChunks.allocatedBytes + this.lateSamples.allocatedBytes;
-    const labelBytes = this.byId.size * 32 + this.labelSlots * 8;
+    const labelBytes = this.byId.size * 32 + this.labelSlots * 8 + this.packedLabels.allocatedBytes;
     // ~160 bytes: the series object (88), its slot by ID, postings entries (measured with a heap snapshot; the open
     // chunks are in `open`).
     const index = this.byHash.allocatedBytes + this.byId.size * 160;

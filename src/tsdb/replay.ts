@@ -7,7 +7,6 @@ import type { TsdbOptions } from './db.js';
 import { UNBOUNDED_WINDOW, type Head, type HeadSeries } from './head.js';
 import type { HistogramHead } from './histogram-head.js';
 import { decodeHistogramSamplesPayload } from './histogram-wal.js';
-import type { Label } from '../model/prometheus.js';
 import { EMPTY_LABELS_HASH, addPairHash } from './labels.js';
 import {
   LabelPairDecoder,
@@ -59,23 +58,16 @@ export async function replayWal(
   // truncation) aliases the existing series.
   const alias = new Map<number, HeadSeries>();
   let samples = 0;
-  // The head's own pairs: a series' hash and postings come from them, without reading or looking up its strings.
-  const pairs = new LabelPairDecoder((name, value) => head.labelPair(name, value));
+  // The head's own pairs: a series' hash, labels and postings come from them, without reading its strings.
+  const pairs = new LabelPairDecoder((name, value) => head.replayedPair(name, value));
   const walOptions = { segmentBytes: opts.walSegmentBytes, logger: opts.logger };
   const wal = await Wal.open(join(dir, 'wal'), walOptions, (type, payload) => {
     if (type === RECORD_SERIES) {
       forEachSeriesInRecord(payload, pairs, (id, found, n) => {
-        // Sized up front: an array grown by push keeps room for 17 entries, and the head keeps this one.
-        const labels = new Array<Label>(n);
         let hash = EMPTY_LABELS_HASH;
-        for (let j = 0; j < n; j++) {
-          const p = found[j]!;
-          labels[j] = p.label;
-          hash = addPairHash(hash, p.hash);
-        }
-        const existing = head.get(labels, hash);
+        for (let j = 0; j < n; j++) hash = addPairHash(hash, found[j]!.pair.hash);
+        const existing = head.createReplayed(found, n, hash, id);
         if (existing) alias.set(id, existing);
-        else head.createReplayed(labels, found, hash, id);
       });
       return -Infinity;
     }

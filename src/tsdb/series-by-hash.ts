@@ -3,25 +3,31 @@
 // tables in the old generation as it grew; this is 11-21 bytes a series outside the heap. Series with equal hashes
 // sit in consecutive slots and are told apart by their labels.
 import type { Label } from '../model/prometheus.js';
-import { labelsEqual } from './labels.js';
 
-/** Where the table finds a series' labels by ID. */
-export interface SeriesLabelsById<S extends { labels: readonly Label[] }> {
+/** A series as the table tells series with equal hashes apart. */
+export interface LabelledSeries {
+  hasLabels(labels: readonly Label[]): boolean;
+}
+
+/** Where the table finds a series by ID. */
+export interface SeriesById<S extends LabelledSeries> {
   get(id: number): S | undefined;
 }
+
+const hasLabels = (s: LabelledSeries, labels: readonly Label[]): boolean => s.hasLabels(labels);
 
 const MIN_BITS = 10;
 /** Knuth's multiplicative constant: spreads FNV's hashes over the slots (the high bits of the product). */
 const SPREAD = 0x9e3779b1;
 
-export class SeriesByHash<S extends { labels: readonly Label[] }> {
+export class SeriesByHash<S extends LabelledSeries> {
   private bits = MIN_BITS;
   private hashes = new Int32Array(1 << MIN_BITS);
   /** 0 marks an empty slot: series IDs start at 1. */
   private ids = new Uint32Array(1 << MIN_BITS);
   private used = 0;
 
-  constructor(private readonly series: SeriesLabelsById<S>) {}
+  constructor(private readonly series: SeriesById<S>) {}
 
   private home(hash: number): number {
     return Math.imul(hash, SPREAD) >>> (32 - this.bits);
@@ -29,6 +35,11 @@ export class SeriesByHash<S extends { labels: readonly Label[] }> {
 
   /** The series with these labels (and this hash of them). */
   get(labels: readonly Label[], hash: number): S | undefined {
+    return this.find(hash, labels, hasLabels);
+  }
+
+  /** The series with this hash for which `same(series, key)` holds (`key` describes its labels). */
+  find<K>(hash: number, key: K, same: (s: S, key: K) => boolean): S | undefined {
     hash |= 0; // as the Int32Array holds it
     const ids = this.ids;
     const hashes = this.hashes;
@@ -38,7 +49,7 @@ export class SeriesByHash<S extends { labels: readonly Label[] }> {
       if (id === 0) return undefined;
       if (hashes[i] === hash) {
         const s = this.series.get(id)!;
-        if (labelsEqual(s.labels, labels)) return s;
+        if (same(s, key)) return s;
       }
     }
   }

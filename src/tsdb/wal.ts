@@ -230,6 +230,23 @@ function sameBytes(buf: Uint8Array, a: number, b: number, n: number): boolean {
   return true;
 }
 
+/** Where the last uvarintAt() ended. */
+let uvarintEnd = 0;
+
+/** The unsigned varint at `off` of `buf`; sets uvarintEnd. */
+function uvarintAt(buf: Uint8Array, off: number): number {
+  let x = 0;
+  let mul = 1;
+  for (;;) {
+    const b = buf[off++]!;
+    x += (b & 0x7f) * mul;
+    if (b < 0x80) break;
+    mul *= 128;
+  }
+  uvarintEnd = off;
+  return x;
+}
+
 /**
  * Calls `onSeries` with the ID and label pairs of each series of a series record payload: the pairs as `pairs` gives
  * them, the first `n` of `found` (an array reused for the next series). A pair with the same bytes at the same
@@ -242,31 +259,43 @@ export function forEachSeriesInRecord<P extends { readonly label: Label }>(
   onSeries: (id: number, found: readonly P[], n: number) => void,
 ): void {
   const n = new DataView(payload.buffer, payload.byteOffset, 8).getUint32(0, true);
+  // No closure over the offset (a captured, reassigned variable lives in memory, not a register): one-byte varints,
+  // every length in practice, are read inline.
   let off = 8;
-  const readUvarint = (): number => {
-    let x = 0;
-    let mul = 1;
-    for (;;) {
-      const b = payload[off++]!;
-      x += (b & 0x7f) * mul;
-      if (b < 0x80) return x;
-      mul *= 128;
-    }
-  };
   const found: P[] = [];
   // Where each position's pair was in the series before: [from, to) of its bytes.
   const prevFrom: number[] = [];
   const prevTo: number[] = [];
   let prevN = 0;
   for (let i = 0; i < n; i++) {
-    const id = readUvarint();
-    const nl = readUvarint();
+    let id = payload[off]!;
+    if (id < 0x80) off++;
+    else {
+      id = uvarintAt(payload, off);
+      off = uvarintEnd;
+    }
+    let nl = payload[off]!;
+    if (nl < 0x80) off++;
+    else {
+      nl = uvarintAt(payload, off);
+      off = uvarintEnd;
+    }
     for (let j = 0; j < nl; j++) {
       const from = off;
-      const nameLen = readUvarint();
+      let nameLen = payload[off]!;
+      if (nameLen < 0x80) off++;
+      else {
+        nameLen = uvarintAt(payload, off);
+        off = uvarintEnd;
+      }
       const nameStart = off;
       off += nameLen;
-      const valueLen = readUvarint();
+      let valueLen = payload[off]!;
+      if (valueLen < 0x80) off++;
+      else {
+        valueLen = uvarintAt(payload, off);
+        off = uvarintEnd;
+      }
       const valueStart = off;
       off += valueLen;
       const pf = j < prevN ? prevFrom[j]! : -1;

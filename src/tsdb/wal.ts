@@ -88,6 +88,28 @@ export interface SamplesView {
   vs: Float64Array;
 }
 
+/** Where the last uvarintAt() ended. */
+let uvarintEnd = 0;
+
+/** The unsigned varint at `off` of `buf`; sets uvarintEnd. */
+function uvarintAt(buf: Uint8Array, off: number): number {
+  let x = 0;
+  let mul = 1;
+  for (;;) {
+    const b = buf[off++]!;
+    x += (b & 0x7f) * mul;
+    if (b < 0x80) break;
+    mul *= 128;
+  }
+  uvarintEnd = off;
+  return x;
+}
+
+/** The signed value of a zigzag varint. */
+function unzigzag(z: number): number {
+  return z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+}
+
 /** Decodes a samples record payload (`payload` must be 8-byte aligned in its buffer). */
 export function decodeSamplesPayload(payload: Uint8Array): SamplesView {
   const n = new DataView(payload.buffer, payload.byteOffset, 8).getUint32(0, true);
@@ -95,23 +117,13 @@ export function decodeSamplesPayload(payload: Uint8Array): SamplesView {
   const ids = new Uint32Array(n);
   const ts = new Float64Array(n);
   let off = 8 + n * 8;
-  const readVarint = (): number => {
-    let z = 0;
-    let mul = 1;
-    for (;;) {
-      const b = payload[off++]!;
-      z += (b & 0x7f) * mul;
-      if (b < 0x80) break;
-      mul *= 128;
-    }
-    return z % 2 === 0 ? z / 2 : -(z + 1) / 2;
-  };
   let id = 0;
   let t = 0;
   for (let i = 0; i < n; i++) {
-    id += readVarint();
+    id += unzigzag(uvarintAt(payload, off));
     ids[i] = id;
-    t += readVarint();
+    t += unzigzag(uvarintAt(payload, uvarintEnd));
+    off = uvarintEnd;
     ts[i] = t;
   }
   return { ids, ts, vs };
@@ -230,23 +242,6 @@ function sameBytes(buf: Uint8Array, a: number, b: number, n: number): boolean {
   return true;
 }
 
-/** Where the last uvarintAt() ended. */
-let uvarintEnd = 0;
-
-/** The unsigned varint at `off` of `buf`; sets uvarintEnd. */
-function uvarintAt(buf: Uint8Array, off: number): number {
-  let x = 0;
-  let mul = 1;
-  for (;;) {
-    const b = buf[off++]!;
-    x += (b & 0x7f) * mul;
-    if (b < 0x80) break;
-    mul *= 128;
-  }
-  uvarintEnd = off;
-  return x;
-}
-
 /**
  * Calls `onSeries` with the ID and label pairs of each series of a series record payload: the pairs as `pairs` gives
  * them, the first `n` of `found` (an array reused for the next series). A pair with the same bytes at the same
@@ -259,8 +254,7 @@ export function forEachSeriesInRecord<P extends { readonly label: Label }>(
   onSeries: (id: number, found: readonly P[], n: number) => void,
 ): void {
   const n = new DataView(payload.buffer, payload.byteOffset, 8).getUint32(0, true);
-  // No closure over the offset (a captured, reassigned variable lives in memory, not a register): one-byte varints,
-  // every length in practice, are read inline.
+  // No closure over the offset: a captured, reassigned variable lives in the closure's context, not a register.
   let off = 8;
   const found: P[] = [];
   // Where each position's pair was in the series before: [from, to) of its bytes.
@@ -268,34 +262,18 @@ export function forEachSeriesInRecord<P extends { readonly label: Label }>(
   const prevTo: number[] = [];
   let prevN = 0;
   for (let i = 0; i < n; i++) {
-    let id = payload[off]!;
-    if (id < 0x80) off++;
-    else {
-      id = uvarintAt(payload, off);
-      off = uvarintEnd;
-    }
-    let nl = payload[off]!;
-    if (nl < 0x80) off++;
-    else {
-      nl = uvarintAt(payload, off);
-      off = uvarintEnd;
-    }
+    const id = uvarintAt(payload, off);
+    off = uvarintEnd;
+    const nl = uvarintAt(payload, off);
+    off = uvarintEnd;
     for (let j = 0; j < nl; j++) {
       const from = off;
-      let nameLen = payload[off]!;
-      if (nameLen < 0x80) off++;
-      else {
-        nameLen = uvarintAt(payload, off);
-        off = uvarintEnd;
-      }
+      const nameLen = uvarintAt(payload, off);
+      off = uvarintEnd;
       const nameStart = off;
       off += nameLen;
-      let valueLen = payload[off]!;
-      if (valueLen < 0x80) off++;
-      else {
-        valueLen = uvarintAt(payload, off);
-        off = uvarintEnd;
-      }
+      const valueLen = uvarintAt(payload, off);
+      off = uvarintEnd;
       const valueStart = off;
       off += valueLen;
       const pf = j < prevN ? prevFrom[j]! : -1;

@@ -12,6 +12,7 @@ import { benchQueryVsPrometheus, printQueryResult } from './query-vs-prometheus.
 import { benchRulesVsPrometheus, printRulesResult } from './rules-vs-prometheus.js';
 import { benchAbuse } from './abuse.js';
 import { benchHistograms, printHistogramResult } from './histograms.js';
+import { benchStartup } from './startup.js';
 
 // `npm run bench [-- section ...]`: every benchmark, or the named sections, one after the other on this machine.
 // Prints a summary and writes the raw figures to bench-results/<date>.json. docs/benchmarks.md records them.
@@ -102,6 +103,15 @@ const sections: Record<string, Section> = {
   async rules() {
     const r = await benchRulesVsPrometheus({ log: (s) => console.log(`  ${s}`) });
     printRulesResult(r, (s) => console.log(`rules ${s}`));
+    return { ...r };
+  },
+  async startup() {
+    const r = await benchStartup({ log: (s) => console.log(`  ${s}`) });
+    const ms = r.runs.map((x) => Math.round(x.readyMs)).join(', ');
+    const cpu = r.runs.map((x) => x.cpuSeconds.toFixed(2)).join(', ');
+    console.log(
+      `promdog serve, spawn → /-/ready with ${r.series} series in the WAL (target ≤ 5 s): ${ms} ms; CPU ${cpu} s`,
+    );
     return { ...r };
   },
   async abuse() {

@@ -174,7 +174,7 @@ async function countStored(
 }
 
 /** CPU seconds (user + system, all threads) a process has used so far (/proc/<pid>/stat, 100 ticks a second). */
-function cpuSeconds(pid: number): number {
+export function cpuSeconds(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }

@@ -152,8 +152,9 @@ export class Appender {
             }
             series = head.create(labels, hash);
             newSeries.push(series);
-          } else if (series.labels !== labels && Object.isFrozen(labels)) {
-            // Found by equal labels (e.g. created by WAL replay): share the mapper's array instead of keeping two.
+          } else if (Object.isFrozen(labels)) {
+            // Found by equal labels (e.g. created by WAL replay, its labels packed): share the mapper's array
+            // instead of keeping two (reading series.labels to compare would build a packed series' array).
             series.labels = labels;
           }
         } catch {

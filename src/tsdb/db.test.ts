@@ -166,6 +166,31 @@ describe('tsdb', () => {
     }
   });
 
+  test('series replayed from the WAL are found by their labels after a reopen, whatever their characters', async () => {
+    const dir = await tempDir();
+    try {
+      // Pairs repeated at the same position from series to series, equal-length values that differ, non-ASCII.
+      const values = ['ab', 'ba', 'h-01', 'h-10', 'ünï', 'été', '€ 1', ''];
+      const data = (t: number) =>
+        Array.from({ length: 40 }, (_, i) =>
+          series(`m${i % 3}`, { host: values[i % values.length]!, job: 'ddagent', k: `v${i}` }, [t], [i]),
+        );
+      let db = await TenantDb.open(dir);
+      await db.append(data(BASE));
+      await db.close();
+      db = await TenantDb.open(dir);
+      assert.equal(db.stats().headSeries, 40);
+      await db.append(data(BASE + 10_000));
+      assert.equal(db.stats().headSeries, 40, 'no series created twice');
+      const got = plain(await db.exportSeries([{ type: '=', name: 'job', value: 'ddagent' }], -Infinity, Infinity));
+      assert.equal(got.length, 40);
+      for (const s of got) assert.deepEqual(s.ts, [BASE, BASE + 10_000], s.labels);
+      await db.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   test('series() lists label sets by chunk overlap, without samples, from head and blocks, deduplicated', async () => {
     await withDb({ blockRangeMs: 10 * MIN }, async (db) => {
       const a = series('up', { host: 'a' }, [BASE, BASE + 10_000], [1, 2]);

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Label } from '../model/prometheus.js';
-import { AppendOutcome, Head, UNBOUNDED_WINDOW } from './head.js';
+import { AppendOutcome, Head, UNBOUNDED_WINDOW, type ReplayedPair } from './head.js';
 import { hashLabels } from './labels.js';
 import { isStaleAt, writeStaleNaN } from '../promql/staleness.js';
 import { decodeChunks } from './chunk.js';
@@ -34,6 +34,45 @@ describe('head', () => {
     assert.equal(h.get(L('c', 3), 42), c);
     assert.deepEqual([...h.postingsFor('__name__', 'c')], [c.id]);
     assert.deepEqual([...h.postingsFor('__name__', 'a')], []);
+  });
+
+  test('replayed series: packed labels found, compared, shared, re-created and kept through a truncation', () => {
+    const h = new Head(R);
+    const pairs = new Map<string, ReplayedPair>();
+    const replayedPairs = (ls: Label[]) =>
+      ls.map((l) => {
+        const key = `${l.name}=${l.value}`;
+        if (!pairs.has(key)) pairs.set(key, h.replayedPair(l.name, l.value));
+        return pairs.get(key)!;
+      });
+    const replay = (ls: Label[], id: number) => h.createReplayed(replayedPairs(ls), ls.length, hashLabels(ls), id);
+    for (let i = 0; i < 20; i++) assert.equal(replay(L(i % 2 ? 'a' : 'b', i), i + 1), undefined);
+    assert.equal(h.numSeries, 20);
+    const a3 = h.get(L('a', 3))!;
+    assert.equal(a3.id, 4);
+    assert.ok(a3.labelsPacked);
+    assert.deepEqual(a3.labels, L('a', 3));
+    assert.equal(h.get(L('a', 4)), undefined);
+    assert.equal(h.get([{ name: '__name__', value: 'a' }]), undefined);
+    // The same labels under another ID (a series re-created after a truncation): the existing one.
+    assert.equal(replay(L('a', 3), 40), a3);
+    assert.equal(h.numSeries, 20);
+    assert.deepEqual([...h.postingsFor('__name__', 'a')], [2, 4, 6, 8, 10, 12, 14, 16, 18, 20]);
+    // The mapper's frozen array replaces the packed set.
+    const frozen = Object.freeze(L('a', 3)) as Label[];
+    a3.labels = frozen;
+    assert.ok(!a3.labelsPacked);
+    assert.equal(h.get(L('a', 3)), a3);
+    assert.equal(a3.labels, frozen);
+    // Series 1 (b, 0) gets no sample: a truncation drops it and rebuilds the index; packed sets stay readable.
+    for (const s of h.byId.values()) if (s.id !== 1) h.append(s, R + 1000, 1, UNBOUNDED_WINDOW);
+    h.sealBefore(R);
+    h.truncateBefore(R);
+    assert.equal(h.numSeries, 19);
+    assert.equal(h.get(L('b', 0)), undefined);
+    assert.deepEqual(h.get(L('b', 2))!.labels, L('b', 2));
+    assert.deepEqual([...h.postingsFor('__name__', 'b')], [3, 5, 7, 9, 11, 13, 15, 17, 19]);
+    assert.deepEqual([...h.postingsFor('i', '0')], []);
   });
 
   test('truncation compacts the chunk arena without changing the remaining data', () => {

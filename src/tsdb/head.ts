@@ -1,6 +1,7 @@
 import type { Label } from '../model/prometheus.js';
-import { hashLabels } from './labels.js';
+import { hashLabelPair, hashLabels, labelsEqual } from './labels.js';
 import { SeriesByHash } from './series-by-hash.js';
+import { PackedLabelSets } from './packed-label-sets.js';
 import type { CompiledMatcher } from '../model/matcher.js';
 import { EMPTY_POSTINGS, selectPostings, type Postings, type PostingsSource } from './postings.js';
 import { ChunkArena } from './arena.js';
@@ -65,14 +66,53 @@ export class HeadSeries {
    * are in no chunk, sorted by time.
    */
   lateRef = -1;
+  /**
+   * Its labels, canonical (frozen when shared with the mapper's label set, then never re-interned); or, for a series
+   * read from the WAL until the mapper's array replaces them, its set in the head's packedLabels (a reference).
+   */
+  private labelsOrRef: Label[] | number;
 
   constructor(
     readonly id: number,
-    /** Canonical; frozen when shared with the mapper's label set (then never re-interned). */
-    public labels: Label[],
+    labels: Label[] | number,
     readonly hash: number,
     readonly head: Head,
-  ) {}
+  ) {
+    this.labelsOrRef = labels;
+  }
+
+  /** Its labels; a packed set (see labelsOrRef) gives a new array each time. */
+  get labels(): Label[] {
+    const l = this.labelsOrRef;
+    return typeof l === 'number' ? this.head.packedLabels.labels(l) : l;
+  }
+
+  set labels(labels: Label[]) {
+    this.labelsOrRef = labels;
+  }
+
+  /** Whether its labels are a packed set (see labelsOrRef). */
+  get labelsPacked(): boolean {
+    return typeof this.labelsOrRef === 'number';
+  }
+
+  get labelCount(): number {
+    const l = this.labelsOrRef;
+    return typeof l === 'number' ? this.head.packedLabels.count(l) : l.length;
+  }
+
+  /** Whether its labels are `labels` (a packed set is compared where it is). */
+  hasLabels(labels: readonly Label[]): boolean {
+    const l = this.labelsOrRef;
+    return typeof l === 'number' ? this.head.packedLabels.equals(l, labels) : labelsEqual(l, labels);
+  }
+
+  /** Whether its labels are the set `ref` of the head's packedLabels. */
+  hasPackedLabels(ref: number): boolean {
+    const l = this.labelsOrRef;
+    const packed = this.head.packedLabels;
+    return typeof l === 'number' ? packed.same(l, ref) : packed.equals(ref, l);
+  }
 
   /** The newest in-order sample's time (late samples are older); -Infinity when there is none. */
   get maxT(): number {
@@ -94,7 +134,7 @@ export class HeadSeries {
 }
 
 /** A growable sorted list of series IDs (IDs are handed out in increasing order, so appends keep it sorted). */
-class PostingsList {
+export class PostingsList {
   ids = new Uint32Array(4);
   n = 0;
   push(id: number): void {
@@ -108,6 +148,23 @@ class PostingsList {
   view(): Postings {
     return this.ids.subarray(0, this.n);
   }
+}
+
+/**
+ * A distinct label pair of the head's series: the one Label object its series share (most pairs — job, type,
+ * __name__ — repeat across series), its part of a label set's hash (hashLabelPair) and its postings.
+ */
+export interface LabelPair {
+  readonly label: Label;
+  readonly hash: number;
+  readonly postings: PostingsList;
+}
+
+/** A pair as WAL replay decodes it: the head's pair, and its number in the head's packedLabels. */
+export interface ReplayedPair {
+  readonly label: Label;
+  readonly pair: LabelPair;
+  readonly number: number;
 }
 
 /**
@@ -143,6 +200,14 @@ class SeriesById {
   }
 }
 
+const hasPackedLabels = (s: HeadSeries, ref: number): boolean => s.hasPackedLabels(ref);
+
+/** Adds the ID to a list; sorts the list when IDs so far were not all smaller. */
+function addPosting(list: PostingsList, id: number, sorted: boolean): void {
+  list.push(id);
+  if (!sorted) list.ids.subarray(0, list.n).sort();
+}
+
 const f64 = new Float64Array(2);
 const u32 = new Uint32Array(f64.buffer);
 /** Where storedValue() decodes the one sample it looks for. */
@@ -158,10 +223,11 @@ function sameBits(a: number, b: number): boolean {
 export class Head implements PostingsSource {
   readonly byId = new SeriesById();
   private readonly byHash = new SeriesByHash(this.byId);
-  private index = new Map<string, Map<string, PostingsList>>();
+  /** The label pairs of the series by name and value; each has at least one series. */
+  private pairs = new Map<string, Map<string, LabelPair>>();
   private all = new PostingsList();
-  /** One shared Label object per distinct name/value pair: most pairs (job, type, __name__) repeat across series. */
-  private labelPairs = new Map<string, Map<string, Label>>();
+  /** The labels of series read from the WAL that the mapper has not handed its own array for yet. */
+  packedLabels = new PackedLabelSets();
   nextId = 1;
   /** Newest and oldest sample timestamps in the head. */
   maxT = -Infinity;
@@ -192,16 +258,23 @@ export class Head implements PostingsSource {
     return this.byId.size;
   }
 
-  /** The head's shared Label object equal to `l`. */
-  internLabel(l: Label): Label {
-    let values = this.labelPairs.get(l.name);
-    if (!values) this.labelPairs.set(l.name, (values = new Map()));
-    let have = values.get(l.value);
-    if (!have) {
-      values.set(l.value, (have = { name: l.name, value: l.value }));
-      this.labelPairBytes += 120 + l.value.length;
+  /** The head's pair `name`=`value`, added when none of its series has it yet (the caller then adds one). */
+  labelPair(name: string, value: string): LabelPair {
+    let values = this.pairs.get(name);
+    if (!values) this.pairs.set(name, (values = new Map()));
+    let pair = values.get(value);
+    if (!pair) {
+      pair = { label: { name, value }, hash: hashLabelPair(name, value), postings: new PostingsList() };
+      values.set(value, pair);
+      this.labelPairBytes += 120 + value.length;
     }
-    return have;
+    return pair;
+  }
+
+  /** The pair `name`=`value` for WAL replay's decoder, which asks once per distinct pair (see createReplayed). */
+  replayedPair(name: string, value: string): ReplayedPair {
+    const pair = this.labelPair(name, value);
+    return { label: pair.label, pair, number: this.packedLabels.addPair(pair.label) };
   }
 
   get(labels: readonly Label[], hash = hashLabels(labels)): HeadSeries | undefined {
@@ -209,34 +282,56 @@ export class Head implements PostingsSource {
   }
 
   /**
-   * Creates a series (labels canonical, not present yet); `id` is given on WAL replay. A frozen label array is the
-   * mapper's, immutable and kept as long as the mapper caches the series: the head shares it instead of a copy.
-   * `interned`: the caller hands over the array, its pairs already the head's shared ones (WAL replay).
+   * Creates a series (labels canonical, not present yet). A frozen label array is the mapper's, immutable and kept
+   * as long as the mapper caches the series: the head shares it instead of a copy.
    */
-  create(labels: readonly Label[], hash: number, id = this.nextId, interned = false): HeadSeries {
-    const own = interned || Object.isFrozen(labels) ? (labels as Label[]) : labels.map((l) => this.internLabel(l));
-    const s = new HeadSeries(id, own, hash, this);
-    this.labelSlots += own.length;
-    if (id >= this.nextId) this.nextId = id + 1;
-    this.byId.set(s);
-    this.byHash.add(hash, id);
+  create(labels: readonly Label[], hash: number): HeadSeries {
+    const own = Object.isFrozen(labels)
+      ? (labels as Label[])
+      : labels.map((l) => this.labelPair(l.name, l.value).label);
+    const s = this.register(own, own.length, hash, this.nextId);
     this.indexSeries(s);
     return s;
   }
 
-  private indexSeries(s: HeadSeries): void {
-    // Replay can create series out of ID order; keep postings sorted then.
-    const sorted = this.all.n === 0 || this.all.ids[this.all.n - 1]! < s.id;
-    this.all.push(s.id);
-    if (!sorted) this.all.ids.subarray(0, this.all.n).sort();
-    for (const l of s.labels) {
-      let values = this.index.get(l.name);
-      if (!values) this.index.set(l.name, (values = new Map()));
-      let list = values.get(l.value);
-      if (!list) values.set(l.value, (list = new PostingsList()));
-      list.push(s.id);
-      if (!sorted) list.ids.subarray(0, list.n).sort();
+  /**
+   * Creates a series read from the WAL with its ID there, labelled with the first `n` of `found` (replayedPair's,
+   * canonical, `hash` their hash): packed, and added to its pairs' postings without looking them up again. When a
+   * series with these labels exists (re-created after a truncation), creates nothing and returns that one.
+   */
+  createReplayed(found: readonly ReplayedPair[], n: number, hash: number, id: number): HeadSeries | undefined {
+    const ref = this.packedLabels.add(found, n);
+    const existing = this.byHash.find(hash, ref, hasPackedLabels);
+    if (existing) {
+      this.packedLabels.removeLast(ref);
+      return existing;
     }
+    this.register(ref, n, hash, id);
+    const sorted = this.addToAll(id);
+    for (let j = 0; j < n; j++) addPosting(found[j]!.pair.postings, id, sorted);
+    return undefined;
+  }
+
+  private register(labels: Label[] | number, labelCount: number, hash: number, id: number): HeadSeries {
+    const s = new HeadSeries(id, labels, hash, this);
+    this.labelSlots += labelCount;
+    if (id >= this.nextId) this.nextId = id + 1;
+    this.byId.set(s);
+    this.byHash.add(hash, id);
+    return s;
+  }
+
+  private indexSeries(s: HeadSeries): void {
+    const sorted = this.addToAll(s.id);
+    for (const l of s.labels) addPosting(this.labelPair(l.name, l.value).postings, s.id, sorted);
+  }
+
+  /** Adds the ID to the postings of all series; whether IDs so far were all smaller (no postings need sorting). */
+  private addToAll(id: number): boolean {
+    // Replay can create series out of ID order; keep postings sorted then.
+    const sorted = this.all.n === 0 || this.all.ids[this.all.n - 1]! < id;
+    addPosting(this.all, id, sorted);
+    return sorted;
   }
 
   /**
@@ -394,13 +489,13 @@ export class Head implements PostingsSource {
     return this.all.view();
   }
   labelValuesOf(name: string): Iterable<string> {
-    return this.index.get(name)?.keys() ?? [];
+    return this.pairs.get(name)?.keys() ?? [];
   }
   postingsFor(name: string, value: string): Postings {
-    return this.index.get(name)?.get(value)?.view() ?? EMPTY_POSTINGS;
+    return this.pairs.get(name)?.get(value)?.postings.view() ?? EMPTY_POSTINGS;
   }
   labelNamesAll(): string[] {
-    return [...this.index.keys()];
+    return [...this.pairs.keys()];
   }
 
   /** Series matching the matchers with samples in [mint, maxt]. */
@@ -544,27 +639,32 @@ export class Head implements PostingsSource {
 
   private removeSeries(s: HeadSeries): void {
     s.removed = true;
-    this.labelSlots -= s.labels.length;
+    this.labelSlots -= s.labelCount;
     this.byId.delete(s.id);
     this.byHash.delete(s.hash, s.id);
   }
 
   private rebuildIndex(): void {
-    this.index = new Map();
+    this.pairs = new Map();
     this.all = new PostingsList();
-    this.labelPairs = new Map();
     this.labelPairBytes = 0;
+    let packed = 0;
     for (const s of this.byId.values()) {
-      if (!Object.isFrozen(s.labels))
-        for (let i = 0; i < s.labels.length; i++) s.labels[i] = this.internLabel(s.labels[i]!);
+      if (s.labelsPacked) packed++;
+      else if (!Object.isFrozen(s.labels)) {
+        const ls = s.labels;
+        for (let i = 0; i < ls.length; i++) ls[i] = this.labelPair(ls[i]!.name, ls[i]!.value).label;
+      }
       this.indexSeries(s);
     }
+    // Packed sets are not reused: once no series has one, they all go.
+    if (packed === 0) this.packedLabels = new PackedLabelSets();
   }
 
   /** Approximate bytes the head holds: chunk data plus an estimate of per-series and index overhead. */
   memoryBytes(): number {
     const open = this.openChunks.allocatedBytes + this.lateSamples.allocatedBytes;
-    const labelBytes = this.byId.size * 32 + this.labelSlots * 8;
+    const labelBytes = this.byId.size * 32 + this.labelSlots * 8 + this.packedLabels.allocatedBytes;
     // ~160 bytes: the series object (88), its slot by ID, postings entries (measured with a heap snapshot; the open
     // chunks are in `open`).
     const index = this.byHash.allocatedBytes + this.byId.size * 160;

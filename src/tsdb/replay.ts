@@ -7,7 +7,7 @@ import type { TsdbOptions } from './db.js';
 import { UNBOUNDED_WINDOW, type Head, type HeadSeries } from './head.js';
 import type { HistogramHead } from './histogram-head.js';
 import { decodeHistogramSamplesPayload } from './histogram-wal.js';
-import { hashLabels } from './labels.js';
+import { EMPTY_LABELS_HASH, addPairHash } from './labels.js';
 import {
   LabelPairDecoder,
   RECORD_HISTOGRAM_SAMPLES,
@@ -15,7 +15,7 @@ import {
   RECORD_SERIES,
   Wal,
   decodeSamplesPayload,
-  decodeSeriesPayload,
+  forEachSeriesInRecord,
 } from './wal.js';
 import type { TsdbLogger } from './fsutil.js';
 
@@ -58,16 +58,17 @@ export async function replayWal(
   // truncation) aliases the existing series.
   const alias = new Map<number, HeadSeries>();
   let samples = 0;
-  const pairs = new LabelPairDecoder((name, value) => head.internLabel({ name, value }));
+  // The head's own pairs: a series' hash, labels and postings come from them, without reading its strings.
+  const pairs = new LabelPairDecoder((name, value) => head.replayedPair(name, value));
   const walOptions = { segmentBytes: opts.walSegmentBytes, logger: opts.logger };
   const wal = await Wal.open(join(dir, 'wal'), walOptions, (type, payload) => {
     if (type === RECORD_SERIES) {
-      for (const e of decodeSeriesPayload(payload, pairs)) {
-        const hash = hashLabels(e.labels);
-        const existing = head.get(e.labels, hash);
-        if (existing) alias.set(e.id, existing);
-        else head.create(e.labels, hash, e.id, true);
-      }
+      forEachSeriesInRecord(payload, pairs, (id, found, n) => {
+        let hash = EMPTY_LABELS_HASH;
+        for (let j = 0; j < n; j++) hash = addPairHash(hash, found[j]!.pair.hash);
+        const existing = head.createReplayed(found, n, hash, id);
+        if (existing) alias.set(id, existing);
+      });
       return -Infinity;
     }
     if (type === RECORD_HISTOGRAM_SAMPLES) {

@@ -2,12 +2,14 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Label } from '../model/prometheus.js';
 import { SeriesByHash } from './series-by-hash.js';
+import { labelsEqual } from './labels.js';
 import { seededRandom } from '../../test/support/random.js';
 
 interface Entry {
   id: number;
   hash: number;
   labels: Label[];
+  hasLabels(labels: readonly Label[]): boolean;
 }
 
 describe('series by hash', () => {
@@ -24,7 +26,13 @@ describe('series by hash', () => {
       // Grows to a few thousand series, then mostly deletes down to a few.
       const adding = step < 10_000 ? r() < 0.7 : r() < 0.2;
       if (adding || live.length === 0) {
-        const e = { id: nextId, hash: hashOf(nextId), labels: labelsOf(nextId) };
+        const labels = labelsOf(nextId);
+        const e = {
+          id: nextId,
+          hash: hashOf(nextId),
+          labels,
+          hasLabels: (ls: readonly Label[]) => labelsEqual(labels, ls),
+        };
         nextId++;
         byId.set(e.id, e);
         table.add(e.hash, e.id);

@@ -128,17 +128,25 @@ async function measureAppend(
 /** Samples per series in the WAL the replay part opens: the series were created and then had two appends. */
 const REPLAY_ROUNDS = 3;
 
-/** The open's wall time to ready and the CPU seconds the process spent in it (the figure a loaded machine keeps). */
-async function measureReplay(dir: string, series: number): Promise<{ ms: number; cpuSeconds: number }> {
+/**
+ * Opens a database in `dir` and appends `series` series × REPLAY_ROUNDS samples to it, 10,000 series a request,
+ * each durable before the next: the WAL a replay reads. Returns the database, still open.
+ */
+export async function fillForReplay(dir: string, series: number): Promise<TenantDb> {
   const db = await TenantDb.open(dir, { futureToleranceMs: 1e15 });
   const labels = Array.from({ length: series }, (_, i) => seriesLabels(i));
   for (let k = 0; k < REPLAY_ROUNDS; k++) {
     for (let from = 0; from < series; from += 10_000)
       await db.append(batchAt(from, Math.min(10_000, series - from), k, (i) => MIX[i % 10]!, labels));
   }
+  return db;
+}
+
+/** The open's wall time to ready and the CPU seconds the process spent in it (the figure a loaded machine keeps). */
+async function measureReplay(dir: string, series: number): Promise<{ ms: number; cpuSeconds: number }> {
+  const db = await fillForReplay(dir, series);
   // Closing writes nothing more: the WAL holds what a kill -9 would leave.
   await db.close();
-  labels.length = 0;
   (globalThis as { gc?: () => void }).gc?.();
   const cpu0 = process.cpuUsage();
   const reopened = await TenantDb.open(dir, { futureToleranceMs: 1e15 });

@@ -44,7 +44,7 @@ async function tempDir(): Promise<string> {
 
 describe('WAL', () => {
   test('series records: pairs decoded once each, across records, whatever their characters', () => {
-    const pairs = new LabelPairDecoder((name, value) => ({ name, value }));
+    const pairs = new LabelPairDecoder((name, value) => ({ label: { name, value } }));
     const names = ['job', 'host', 'ünï', 'a', 'é'];
     const values = ['', 'x', 'ünïcode', 'h-01', 'h-10', '€ 1', 'ab', 'ba', 'a'.repeat(300)];
     const series = (from: number) =>

@@ -88,6 +88,28 @@ export interface SamplesView {
   vs: Float64Array;
 }
 
+/** Where the last uvarintAt() ended. */
+let uvarintEnd = 0;
+
+/** The unsigned varint at `off` of `buf`; sets uvarintEnd. */
+function uvarintAt(buf: Uint8Array, off: number): number {
+  let x = 0;
+  let mul = 1;
+  for (;;) {
+    const b = buf[off++]!;
+    x += (b & 0x7f) * mul;
+    if (b < 0x80) break;
+    mul *= 128;
+  }
+  uvarintEnd = off;
+  return x;
+}
+
+/** The signed value of a zigzag varint. */
+function unzigzag(z: number): number {
+  return z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+}
+
 /** Decodes a samples record payload (`payload` must be 8-byte aligned in its buffer). */
 export function decodeSamplesPayload(payload: Uint8Array): SamplesView {
   const n = new DataView(payload.buffer, payload.byteOffset, 8).getUint32(0, true);
@@ -95,23 +117,13 @@ export function decodeSamplesPayload(payload: Uint8Array): SamplesView {
   const ids = new Uint32Array(n);
   const ts = new Float64Array(n);
   let off = 8 + n * 8;
-  const readVarint = (): number => {
-    let z = 0;
-    let mul = 1;
-    for (;;) {
-      const b = payload[off++]!;
-      z += (b & 0x7f) * mul;
-      if (b < 0x80) break;
-      mul *= 128;
-    }
-    return z % 2 === 0 ? z / 2 : -(z + 1) / 2;
-  };
   let id = 0;
   let t = 0;
   for (let i = 0; i < n; i++) {
-    id += readVarint();
+    id += unzigzag(uvarintAt(payload, off));
     ids[i] = id;
-    t += readVarint();
+    t += unzigzag(uvarintAt(payload, uvarintEnd));
+    off = uvarintEnd;
     ts[i] = t;
   }
   return { ids, ts, vs };
@@ -176,38 +188,41 @@ export function encodeSeriesRecord(entries: readonly SeriesRecordEntry[]): Uint8
 }
 
 /**
- * Turns the label pairs of series records into Label objects, one object per distinct pair: a WAL repeats most
- * pairs (job, __name__, host) over many series, and decoding each occurrence into new strings was most of a
- * replay's garbage. `make` gives the object for a pair seen for the first time.
+ * Turns the label pairs of series records into pair objects (`make` gives the object for a pair seen for the first
+ * time), one per distinct pair: a WAL repeats most pairs (job, __name__, host) over many series, and decoding each
+ * occurrence into new strings was most of a replay's garbage.
  */
-export class LabelPairDecoder {
+export class LabelPairDecoder<P extends { readonly label: Label }> {
   /** By FNV-1a hash of the pair's bytes (both length prefixes included); collisions chained. */
-  private readonly byHash = new Map<number, Label | Label[]>();
+  private readonly byHash = new Map<number, P | P[]>();
 
-  constructor(private readonly make: (name: string, value: string) => Label) {}
+  constructor(private readonly make: (name: string, value: string) => P) {}
 
   /** The pair encoded in bytes [from, to) of `buf`: name [from + 1.., nameEnd), value [valueStart, to). */
-  pair(buf: Uint8Array, from: number, nameStart: number, nameEnd: number, valueStart: number, to: number): Label {
+  pair(buf: Uint8Array, from: number, nameStart: number, nameEnd: number, valueStart: number, to: number): P {
     let h = 0x811c9dc5;
     for (let i = from; i < to; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
     const hit = this.byHash.get(h);
     if (hit !== undefined) {
       if (!Array.isArray(hit)) {
-        if (sameString(hit.name, buf, nameStart, nameEnd) && sameString(hit.value, buf, valueStart, to)) return hit;
+        if (isPair(hit.label, buf, nameStart, nameEnd, valueStart, to)) return hit;
       } else {
-        for (const l of hit)
-          if (sameString(l.name, buf, nameStart, nameEnd) && sameString(l.value, buf, valueStart, to)) return l;
+        for (const p of hit) if (isPair(p.label, buf, nameStart, nameEnd, valueStart, to)) return p;
       }
     }
-    const label = this.make(
+    const pair = this.make(
       textDecoder.decode(buf.subarray(nameStart, nameEnd)),
       textDecoder.decode(buf.subarray(valueStart, to)),
     );
-    if (hit === undefined) this.byHash.set(h, label);
-    else if (Array.isArray(hit)) hit.push(label);
-    else this.byHash.set(h, [hit, label]);
-    return label;
+    if (hit === undefined) this.byHash.set(h, pair);
+    else if (Array.isArray(hit)) hit.push(pair);
+    else this.byHash.set(h, [hit, pair]);
+    return pair;
   }
+}
+
+function isPair(l: Label, buf: Uint8Array, nameStart: number, nameEnd: number, valueStart: number, to: number) {
+  return sameString(l.name, buf, nameStart, nameEnd) && sameString(l.value, buf, valueStart, to);
 }
 
 /** Whether UTF-8 bytes [from, to) of `buf` spell `str`. */
@@ -221,42 +236,72 @@ function sameString(str: string, buf: Uint8Array, from: number, to: number): boo
   return to - from === str.length;
 }
 
+/** Whether bytes [a, a + n) and [b, b + n) of `buf` are equal. */
+function sameBytes(buf: Uint8Array, a: number, b: number, n: number): boolean {
+  for (let i = 0; i < n; i++) if (buf[a + i] !== buf[b + i]) return false;
+  return true;
+}
+
 /**
- * Decodes a series record payload; `pairs` gives the label objects (a replay passes one that returns the head's
- * shared ones). Without it each call shares pairs only within the payload.
+ * Calls `onSeries` with the ID and label pairs of each series of a series record payload: the pairs as `pairs` gives
+ * them, the first `n` of `found` (an array reused for the next series). A pair with the same bytes at the same
+ * position as in the series before is taken from it without a lookup: a record's series come from one request and
+ * share most pairs position by position (job, host, __name__).
  */
-export function decodeSeriesPayload(payload: Uint8Array, pairs?: LabelPairDecoder): SeriesRecordEntry[] {
-  const decoder = pairs ?? new LabelPairDecoder((name, value) => ({ name, value }));
+export function forEachSeriesInRecord<P extends { readonly label: Label }>(
+  payload: Uint8Array,
+  pairs: LabelPairDecoder<P>,
+  onSeries: (id: number, found: readonly P[], n: number) => void,
+): void {
   const n = new DataView(payload.buffer, payload.byteOffset, 8).getUint32(0, true);
+  // No closure over the offset: a captured, reassigned variable lives in the closure's context, not a register.
   let off = 8;
-  const readUvarint = (): number => {
-    let x = 0;
-    let mul = 1;
-    for (;;) {
-      const b = payload[off++]!;
-      x += (b & 0x7f) * mul;
-      if (b < 0x80) return x;
-      mul *= 128;
-    }
-  };
-  const out: SeriesRecordEntry[] = [];
+  const found: P[] = [];
+  // Where each position's pair was in the series before: [from, to) of its bytes.
+  const prevFrom: number[] = [];
+  const prevTo: number[] = [];
+  let prevN = 0;
   for (let i = 0; i < n; i++) {
-    const id = readUvarint();
-    const nl = readUvarint();
-    // Sized up front: an array grown by push keeps room for 17 entries, and the head keeps this one.
-    const labels = new Array<Label>(nl);
+    const id = uvarintAt(payload, off);
+    off = uvarintEnd;
+    const nl = uvarintAt(payload, off);
+    off = uvarintEnd;
     for (let j = 0; j < nl; j++) {
       const from = off;
-      const nameLen = readUvarint();
+      const nameLen = uvarintAt(payload, off);
+      off = uvarintEnd;
       const nameStart = off;
       off += nameLen;
-      const valueLen = readUvarint();
+      const valueLen = uvarintAt(payload, off);
+      off = uvarintEnd;
       const valueStart = off;
       off += valueLen;
-      labels[j] = decoder.pair(payload, from, nameStart, nameStart + nameLen, valueStart, off);
+      const pf = j < prevN ? prevFrom[j]! : -1;
+      if (pf < 0 || prevTo[j]! - pf !== off - from || !sameBytes(payload, pf, from, off - from)) {
+        found[j] = pairs.pair(payload, from, nameStart, nameStart + nameLen, valueStart, off);
+      }
+      prevFrom[j] = from;
+      prevTo[j] = off;
     }
-    out.push({ id, labels });
+    prevN = nl;
+    onSeries(id, found, nl);
   }
+}
+
+/**
+ * Decodes a series record payload; `pairs` gives the label objects (shared across calls when it is). Without it
+ * each call shares pairs only within the payload.
+ */
+export function decodeSeriesPayload(
+  payload: Uint8Array,
+  pairs = new LabelPairDecoder((name, value) => ({ label: { name, value } })),
+): SeriesRecordEntry[] {
+  const out: SeriesRecordEntry[] = [];
+  forEachSeriesInRecord(payload, pairs, (id, found, n) => {
+    const labels = new Array<Label>(n);
+    for (let j = 0; j < n; j++) labels[j] = found[j]!.label;
+    out.push({ id, labels });
+  });
   return out;
 }
 

@@ -4,6 +4,7 @@
 // Run: node dist/src/promql/engine.bench.js
 import { pathToFileURL } from 'node:url';
 import type { LabelMatcher, Querier, SeriesData } from '../model/storage.js';
+import { columnsOf } from '../model/series-columns.js';
 import { Engine } from './engine.js';
 
 const SERIES = 1000;
@@ -33,11 +34,13 @@ function arrayQuerier(): Querier {
     async select(_m: LabelMatcher[], mint: number, maxt: number) {
       const lo = Math.max(0, Math.ceil(mint / SCRAPE_MS));
       const hi = Math.min(SAMPLES, Math.floor(maxt / SCRAPE_MS) + 1);
-      return data.map((s) => ({
-        labels: s.labels,
-        timestamps: s.timestamps.subarray(lo, hi),
-        values: s.values.subarray(lo, hi),
-      }));
+      return columnsOf(
+        data.map((s) => ({
+          labels: s.labels,
+          timestamps: s.timestamps.subarray(lo, hi),
+          values: s.values.subarray(lo, hi),
+        })),
+      );
     },
     async series() {
       return data.map((s) => s.labels);

@@ -4,7 +4,7 @@
 // Run: node dist/src/promql/engine.bench.js
 import { pathToFileURL } from 'node:url';
 import type { LabelMatcher, Querier } from '../model/storage.js';
-import { columnsOf } from '../model/series-columns.js';
+import { SeriesColumnsBuilder } from '../model/series-columns.js';
 import { Engine } from './engine.js';
 
 const SERIES = 1000;
@@ -13,22 +13,22 @@ const SCRAPE_MS = 15_000;
 
 function arrayQuerier(): Querier {
   // Series i's samples at [i * SAMPLES, (i + 1) * SAMPLES) of one pair of columns; a read is a window of each.
-  const data = columnsOf(
-    Array.from({ length: SERIES }, (_, i) => {
-      const timestamps = new Float64Array(SAMPLES);
-      const values = new Float64Array(SAMPLES);
-      for (let j = 0; j < SAMPLES; j++) {
-        timestamps[j] = j * SCRAPE_MS;
-        values[j] = j * ((i % 7) + 1);
-      }
-      const labels = [
-        { name: '__name__', value: 'http_requests_total' },
-        { name: 'instance', value: `host-${i}` },
-        { name: 'job', value: `job-${i % 10}` },
-      ];
-      return { labels, timestamps, values };
-    }),
-  );
+  const columns = new SeriesColumnsBuilder(SERIES * SAMPLES);
+  for (let i = 0; i < SERIES; i++) {
+    const start = columns.used;
+    for (let j = 0; j < SAMPLES; j++) {
+      columns.timestamps[start + j] = j * SCRAPE_MS;
+      columns.values[start + j] = j * ((i % 7) + 1);
+    }
+    columns.used += SAMPLES;
+    const labels = [
+      { name: '__name__', value: 'http_requests_total' },
+      { name: 'instance', value: `host-${i}` },
+      { name: 'job', value: `job-${i % 10}` },
+    ];
+    columns.addSeries(labels, start, columns.used);
+  }
+  const data = columns.build();
   return {
     async select(_m: LabelMatcher[], mint: number, maxt: number) {
       const lo = Math.max(0, Math.ceil(mint / SCRAPE_MS));

@@ -5,7 +5,16 @@
 import { Readable } from 'node:stream';
 import { performance } from 'node:perf_hooks';
 import type { Label, MetricMetadata } from '../model/prometheus.js';
-import type { LabelMatcher, Querier, ReadHints, SelectHints, SeriesData, SeriesHints } from '../model/storage.js';
+import type {
+  LabelMatcher,
+  Querier,
+  ReadHints,
+  SelectHints,
+  SeriesColumns,
+  SeriesData,
+  SeriesHints,
+} from '../model/storage.js';
+import { columnSamples, seriesDataOf } from '../model/series-columns.js';
 import {
   Engine,
   PromQLError,
@@ -153,9 +162,9 @@ class CountingQuerier implements Querier {
 
   constructor(private readonly inner: Querier) {}
 
-  async select(matchers: LabelMatcher[], mint: number, maxt: number, hints?: SelectHints): Promise<SeriesData[]> {
+  async select(matchers: LabelMatcher[], mint: number, maxt: number, hints?: SelectHints): Promise<SeriesColumns> {
     const series = await this.inner.select(matchers, mint, maxt, hints);
-    for (const s of series) this.samples += s.timestamps.length + (s.histograms?.timestamps.length ?? 0);
+    this.samples += columnSamples(series);
     this.lastFetchEnd = performance.now();
     return series;
   }
@@ -520,7 +529,9 @@ export class QueryApi {
 
   private querierExportSource(tenant: string): ExportSource {
     const q = this.opts.querierFor(tenant);
-    return { exportSeries: (matchers, mint, maxt, hints) => q.select(matchers, mint, maxt, hints) };
+    return {
+      exportSeries: async (matchers, mint, maxt, hints) => seriesDataOf(await q.select(matchers, mint, maxt, hints)),
+    };
   }
 
   /** The request's time limit: --query-timeout, lowered by its `timeout` parameter, less its time in the queue. */

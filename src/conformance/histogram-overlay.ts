@@ -6,7 +6,8 @@ import { detectReset, usesCustomBuckets } from '../model/histogram-ops.js';
 import { compareLabels, labelsKey } from '../model/labels.js';
 import { compileMatchers, matchesLabels } from '../model/matcher.js';
 import type { Label } from '../model/prometheus.js';
-import type { LabelMatcher, Querier, SelectHints, SeriesData, SeriesHints } from '../model/storage.js';
+import type { LabelMatcher, Querier, SelectHints, SeriesColumns, SeriesHints } from '../model/storage.js';
+import { columnsOf, seriesDataOf } from '../model/series-columns.js';
 
 /** Prometheus' head cuts a chunk at the latest when a sample crosses the end of the chunk's 2-hour range. */
 const CHUNK_RANGE_MS = 2 * 3600_000;
@@ -77,9 +78,10 @@ export class HistogramOverlay {
     mint: number,
     maxt: number,
     hints?: SelectHints,
-  ): Promise<SeriesData[]> {
-    const floats = await inner.select(matchers, mint, maxt, hints);
-    if (this.series.size === 0) return floats;
+  ): Promise<SeriesColumns> {
+    const read = await inner.select(matchers, mint, maxt, hints);
+    if (this.series.size === 0) return read;
+    const floats = seriesDataOf(read);
     const byKey = new Map(floats.map((s) => [labelsKey(s.labels), s]));
     const out = [...floats];
     for (const s of this.matching(matchers, mint, maxt)) {
@@ -95,7 +97,7 @@ export class HistogramOverlay {
       else out.push({ labels: s.labels, timestamps: new Float64Array(0), values: new Float64Array(0), histograms });
     }
     if (hints?.sorted !== false) out.sort((a, b) => compareLabels(a.labels, b.labels));
-    return out;
+    return columnsOf(out);
   }
 
   private async seriesLabels(

@@ -57,9 +57,9 @@ export async function listHosts(opts: {
   const warnings: string[] = [];
   if (opts.querier) {
     const series = await opts.querier.select(AGENT_SERIES, opts.nowMs - opts.windowMs, opts.nowMs);
-    for (const s of series) {
-      const instance = s.labels.find((l) => l.name === 'instance')!.value;
-      const newest = s.timestamps[s.timestamps.length - 1]!;
+    for (let i = 0; i < series.labels.length; i++) {
+      const instance = series.labels[i]!.find((l) => l.name === 'instance')!.value;
+      const newest = series.timestamps[series.ends[i]! - 1]!;
       const r = rowOf(instance);
       r.series!++;
       r.seriesSeenMs = Math.max(r.seriesSeenMs ?? 0, newest);

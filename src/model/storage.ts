@@ -3,7 +3,7 @@ import type { Label } from './prometheus.js';
 
 // The read interface between the storage engine (tsdb/) and its readers (PromQL engine, HTTP read API).
 // Reads are async (blocks live on disk); the PromQL engine fetches every selector's data first, then evaluates
-// synchronously over the materialized arrays.
+// synchronously over the materialized columns.
 
 export type MatchType = '=' | '!=' | '=~' | '!~';
 
@@ -12,6 +12,22 @@ export interface LabelMatcher {
   type: MatchType;
   name: string;
   value: string;
+}
+
+/**
+ * What a read returns: the samples of many series in shared columns, so that a read of a million series holds a
+ * few arrays rather than millions of small objects. Series i has the label set labels[i] (the store's own array:
+ * readers never modify it), the float samples at timestamps/values[starts[i] .. ends[i]) (timestamps strictly
+ * increasing; series may share no order in the columns) and, when it has any, the native histogram samples
+ * histograms[i] (absent when no series has any). series-columns.ts builds, slices and converts them.
+ */
+export interface SeriesColumns {
+  labels: Label[][];
+  starts: Uint32Array;
+  ends: Uint32Array;
+  timestamps: Float64Array;
+  values: Float64Array;
+  histograms?: (HistogramSamples | undefined)[];
 }
 
 /** One series' samples in [mint, maxt] (ms, inclusive), timestamps strictly increasing. */
@@ -62,7 +78,7 @@ export class SampleLimitError extends Error {
 
 export interface Querier {
   /** Series matching every matcher with at least one sample in [mint, maxt], sorted by labels (see hints). */
-  select(matchers: LabelMatcher[], mint: number, maxt: number, hints?: SelectHints): Promise<SeriesData[]>;
+  select(matchers: LabelMatcher[], mint: number, maxt: number, hints?: SelectHints): Promise<SeriesColumns>;
   /**
    * Label sets of series matching every matcher with a chunk overlapping [mint, maxt], sorted, without reading
    * samples (Prometheus' series API does the same: a chunk that spans the range counts even if no sample is in it).

@@ -3,7 +3,8 @@
 // measures the engine: selection windows, functions, aggregation, matching, result shaping.
 // Run: node dist/src/promql/engine.bench.js
 import { pathToFileURL } from 'node:url';
-import type { LabelMatcher, Querier, SeriesData } from '../model/storage.js';
+import type { LabelMatcher, Querier } from '../model/storage.js';
+import { SeriesColumnsBuilder } from '../model/series-columns.js';
 import { Engine } from './engine.js';
 
 const SERIES = 1000;
@@ -11,36 +12,37 @@ const SAMPLES = 5760;
 const SCRAPE_MS = 15_000;
 
 function arrayQuerier(): Querier {
-  const data: SeriesData[] = [];
+  // Series i's samples at [i * SAMPLES, (i + 1) * SAMPLES) of one pair of columns; a read is a window of each.
+  const columns = new SeriesColumnsBuilder(SERIES * SAMPLES);
   for (let i = 0; i < SERIES; i++) {
-    const timestamps = new Float64Array(SAMPLES);
-    const values = new Float64Array(SAMPLES);
+    const start = columns.used;
     for (let j = 0; j < SAMPLES; j++) {
-      timestamps[j] = j * SCRAPE_MS;
-      values[j] = j * ((i % 7) + 1);
+      columns.timestamps[start + j] = j * SCRAPE_MS;
+      columns.values[start + j] = j * ((i % 7) + 1);
     }
-    data.push({
-      labels: [
-        { name: '__name__', value: 'http_requests_total' },
-        { name: 'instance', value: `host-${i}` },
-        { name: 'job', value: `job-${i % 10}` },
-      ],
-      timestamps,
-      values,
-    });
+    columns.used += SAMPLES;
+    const labels = [
+      { name: '__name__', value: 'http_requests_total' },
+      { name: 'instance', value: `host-${i}` },
+      { name: 'job', value: `job-${i % 10}` },
+    ];
+    columns.addSeries(labels, start, columns.used);
   }
+  const data = columns.build();
   return {
     async select(_m: LabelMatcher[], mint: number, maxt: number) {
       const lo = Math.max(0, Math.ceil(mint / SCRAPE_MS));
       const hi = Math.min(SAMPLES, Math.floor(maxt / SCRAPE_MS) + 1);
-      return data.map((s) => ({
-        labels: s.labels,
-        timestamps: s.timestamps.subarray(lo, hi),
-        values: s.values.subarray(lo, hi),
-      }));
+      const starts = new Uint32Array(SERIES);
+      const ends = new Uint32Array(SERIES);
+      for (let i = 0; i < SERIES; i++) {
+        starts[i] = i * SAMPLES + lo;
+        ends[i] = i * SAMPLES + Math.max(lo, hi);
+      }
+      return { ...data, starts, ends };
     },
     async series() {
-      return data.map((s) => s.labels);
+      return data.labels;
     },
     async labelNames() {
       return [];

@@ -2,7 +2,8 @@
 // evaluate synchronously (evaluator.ts) and shape the result like Prometheus' HTTP API.
 import type { FloatHistogram } from '../model/histogram.js';
 import type { Label } from '../model/prometheus.js';
-import { SampleLimitError, type Querier, type SeriesData } from '../model/storage.js';
+import { SampleLimitError, type Querier, type SeriesColumns } from '../model/storage.js';
+import { columnSamples } from '../model/series-columns.js';
 import { exprType, walk, type AtModifier, type Expr, type VectorSelector } from './ast.js';
 import { Evaluator, PromQLError, tooManySamples, type SelectorData } from './evaluator.js';
 import type { EvalValue, InstantSeries } from './values.js';
@@ -172,7 +173,7 @@ export class Engine {
       const perSeries = n > 1 ? perSeriesSelector(ast) : undefined;
       const vs = batched?.vs ?? perSeries;
       const input = vs && fetched.data.size === 1 ? fetched.data.get(vs) : undefined;
-      const inBatches = input && input.length > SERIES_BATCH && input.every((s) => s.histograms === undefined);
+      const inBatches = input && input.labels.length > SERIES_BATCH && input.histograms === undefined;
       if (inBatches && batched) {
         value = await evalInSeriesBatches(batched.agg, batched.vs, input, times, evaluatorFor, stop.signal, evaluators);
       } else if (inBatches && perSeries) {
@@ -344,7 +345,7 @@ async function fetchSelectors(
   let samples = 0;
   let seriesCount = 0;
   for (const w of wanted) {
-    let series: SeriesData[];
+    let series: SeriesColumns;
     try {
       // Unsorted: the engine orders what it answers (shapeResult).
       series = await q.select(w.vs.matchers, w.mint, w.maxt, {
@@ -359,8 +360,8 @@ async function fetchSelectors(
       if (e instanceof SampleLimitError) throw tooManySamples();
       throw e;
     }
-    for (const s of series) samples += s.timestamps.length + (s.histograms?.timestamps.length ?? 0);
-    seriesCount += series.length;
+    samples += columnSamples(series);
+    seriesCount += series.labels.length;
     // Everything fetched is held in memory during evaluation (a Querier may ignore the hint).
     if (samples > maxSamples) throw tooManySamples();
     data.set(w.vs, series);
@@ -412,7 +413,7 @@ function shapeResult(
     case 'matrix': {
       const series = value.series.map((s) => ({
         labels: s.dropName ? dropMetricNameAndMetadata(s.labels) : s.labels,
-        ...mergedPoints(s.ts, s.vals, s.histograms),
+        ...mergedPoints(s.ts.subarray(s.from, s.to), s.vals.subarray(s.from, s.to), s.histograms),
       }));
       checkDuplicates(series);
       series.sort((a, b) => compareLabels(a.labels, b.labels));

@@ -6,7 +6,8 @@
 // Semantics follow Prometheus 3.5 (promql/engine.go) with delayed __name__ removal, as its test suite runs it.
 import { CounterResetHint, type FloatHistogram } from '../model/histogram.js';
 import { scaleHistogram } from '../model/histogram-ops.js';
-import type { SeriesData } from '../model/storage.js';
+import type { SeriesColumns, SeriesData } from '../model/storage.js';
+import { seriesAt } from '../model/series-columns.js';
 import {
   unwrapParens,
   type AtModifier,
@@ -75,7 +76,7 @@ export interface Annotations {
   infos: Set<string>;
 }
 /** Selector data as fetched, keyed by selector node. */
-export type SelectorData = Map<VectorSelector, SeriesData[]>;
+export type SelectorData = Map<VectorSelector, SeriesColumns>;
 
 export class Evaluator implements EvalContext {
   readonly annotations: Annotations = { warnings: new Set(), infos: new Set() };
@@ -174,8 +175,8 @@ export class Evaluator implements EvalContext {
         const i = times.length - 1;
         for (const s of arg.series) {
           const end = arg.windowEnds[i]!;
-          const lo = upperBound(s.ts, end - arg.rangeMs);
-          const hi = upperBound(s.ts, end);
+          const lo = upperBound(s.ts, end - arg.rangeMs, s.from, s.to);
+          const hi = upperBound(s.ts, end, s.from, s.to);
           const hs = s.histograms;
           const hlo = hs ? upperBound(hs.timestamps, end - arg.rangeMs) : 0;
           const hhi = hs ? upperBound(hs.timestamps, end) : 0;
@@ -188,6 +189,8 @@ export class Evaluator implements EvalContext {
               labels: s.labels,
               ts: s.ts.slice(lo, hi),
               vals: s.vals.slice(lo, hi),
+              from: 0,
+              to: hi - lo,
               dropName: s.dropName,
               histograms,
             });
@@ -246,40 +249,42 @@ export class Evaluator implements EvalContext {
    * timestamp in seconds instead (timestamp(), whose result drops the name).
    */
   vectorSelector(vs: VectorSelector, times: Float64Array, sampleTimes = false): InstantSeries[] {
-    const data = this.data.get(vs) ?? [];
+    const data = this.data.get(vs);
+    if (!data) return [];
+    const { labels, starts, ends, timestamps: ts, values } = data;
     const n = times.length;
     const lookback = this.opts.lookbackDeltaMs;
     const fixed = vs.at ? this.atTime(vs.at) : null;
     // Every fetched series is usually visible at some step: when that many would not fit, count exactly the ones
     // that are before allocating any (a month at a 4-minute step over 100k series is refused at once).
-    if (this.currentSamples + data.length * n > this.opts.maxSamples) {
+    if (this.currentSamples + labels.length * n > this.opts.maxSamples) {
       let visible = 0;
-      for (const s of data) {
+      for (let k = 0; k < labels.length; k++) {
         this.checkTimeout();
-        if (visibleAtSomeStep(s, times, fixed, vs.offsetMs, lookback)) visible++;
+        if (visibleAtSomeStep(ts, values, starts[k]!, ends[k]!, times, fixed, vs.offsetMs, lookback)) visible++;
       }
       this.checkSamples(visible * n);
     }
     const out: InstantSeries[] = [];
     const columns = new ColumnSlab(n);
-    for (const s of data) {
+    for (let k = 0; k < labels.length; k++) {
       this.checkTimeout();
-      if (s.histograms && s.histograms.timestamps.length > 0) {
-        const withHistograms = this.selectWithHistograms(s, times, fixed, vs.offsetMs, sampleTimes);
+      if (data.histograms?.[k]?.timestamps.length) {
+        const withHistograms = this.selectWithHistograms(seriesAt(data, k), times, fixed, vs.offsetMs, sampleTimes);
         if (withHistograms) out.push(withHistograms);
         continue;
       }
-      const ts = s.timestamps;
-      const values = s.values;
+      const lo = starts[k]!;
+      const hi = ends[k]!;
       let vals: Float64Array | null = null;
       let has: Uint8Array | null = null;
       // Index of the last sample at or before the reference time; times never decrease. Found by binary search at
       // the first step: a range query evaluated in slices starts far into the series.
-      let j = upperBound(ts, (fixed ?? times[0]!) - vs.offsetMs) - 1;
+      let j = upperBound(ts, (fixed ?? times[0]!) - vs.offsetMs, lo, hi) - 1;
       for (let i = 0; i < n; i++) {
         const ref = (fixed ?? times[i]!) - vs.offsetMs;
-        while (j + 1 < ts.length && ts[j + 1]! <= ref) j++;
-        if (j < 0 || ts[j]! <= ref - lookback) continue;
+        while (j + 1 < hi && ts[j + 1]! <= ref) j++;
+        if (j < lo || ts[j]! <= ref - lookback) continue;
         const v = values[j]!;
         if (Number.isNaN(v) && isStaleAt(values, j)) continue;
         if (!vals) {
@@ -289,7 +294,7 @@ export class Evaluator implements EvalContext {
         vals[i] = sampleTimes ? ts[j]! / 1000 : v;
         has![i] = 1;
       }
-      if (vals) out.push({ labels: s.labels, vals, has: has!, dropName: sampleTimes });
+      if (vals) out.push({ labels: labels[k]!, vals, has: has!, dropName: sampleTimes });
     }
     return out;
   }
@@ -348,7 +353,7 @@ export class Evaluator implements EvalContext {
     if (e.type === 'MatrixSelector') {
       // Kept for the evaluation: every slice of a range query reads the same samples.
       let series = this.rangeData.get(e.vs);
-      if (!series) this.rangeData.set(e.vs, (series = (this.data.get(e.vs) ?? []).map((s) => withoutStaleMarkers(s))));
+      if (!series) this.rangeData.set(e.vs, (series = withoutStaleMarkers(this.data.get(e.vs))));
       return { series, windowEnds, rangeMs: e.rangeMs };
     }
     // Subquery: evaluate the inner expression on its own step grid, aligned to multiples of the step, covering
@@ -391,7 +396,7 @@ export class Evaluator implements EvalContext {
           }
         }
         // The inner expression's delayed name removal carries through the subquery (rate(x[5m])[10m:1m] has no name).
-        series.push({ labels: s.labels, ts, vals, dropName: s.dropName, histograms });
+        series.push({ labels: s.labels, ts, vals, from: 0, to: m, dropName: s.dropName, histograms });
       }
     }
     return { series, windowEnds, rangeMs: e.rangeMs };
@@ -425,7 +430,7 @@ function heldPoints(v: EvalValue, steps: number): number {
       return 0;
     case 'matrix': {
       let c = 0;
-      for (const s of v.series) c += s.ts.length + (s.histograms?.timestamps.length ?? 0);
+      for (const s of v.series) c += s.to - s.from + (s.histograms?.timestamps.length ?? 0);
       return c;
     }
     case 'vector':
@@ -438,16 +443,18 @@ function heldPoints(v: EvalValue, steps: number): number {
  * sample is seen by the steps from its own time until the next sample or the lookback delta, whichever is first.
  */
 function visibleAtSomeStep(
-  s: SeriesData,
+  ts: Float64Array,
+  values: Float64Array,
+  lo: number,
+  hi: number,
   times: Float64Array,
   fixed: number | null,
   offsetMs: number,
   lookback: number,
 ): boolean {
-  const ts = s.timestamps;
-  for (let j = 0; j < ts.length; j++) {
-    if (Number.isNaN(s.values[j]!) && isStaleAt(s.values, j)) continue;
-    const seenUntil = Math.min(ts[j]! + lookback, j + 1 < ts.length ? ts[j + 1]! : Infinity);
+  for (let j = lo; j < hi; j++) {
+    if (Number.isNaN(values[j]!) && isStaleAt(values, j)) continue;
+    const seenUntil = Math.min(ts[j]! + lookback, j + 1 < hi ? ts[j + 1]! : Infinity);
     // The first reference time at or after the sample.
     let ref: number;
     if (fixed !== null) ref = fixed - offsetMs;
@@ -472,19 +479,34 @@ function firstAtOrAfter(a: Float64Array, t: number): number {
   }
   return lo;
 }
-function withoutStaleMarkers(s: SeriesData): RangeSeries {
-  const vals = s.values;
-  let stale = 0;
-  for (let i = 0; i < vals.length; i++) if (Number.isNaN(vals[i]) && isStaleAt(vals, i)) stale++;
-  const histograms = s.histograms && s.histograms.timestamps.length > 0 ? s.histograms : undefined;
-  if (stale === 0) return { labels: s.labels, ts: s.timestamps, vals, dropName: false, histograms };
-  const ts = new Float64Array(vals.length - stale);
-  const out = new Float64Array(vals.length - stale);
-  let k = 0;
-  for (let i = 0; i < vals.length; i++) {
-    if (Number.isNaN(vals[i]) && isStaleAt(vals, i)) continue;
-    ts[k] = s.timestamps[i]!;
-    out[k++] = vals[i]!;
+/**
+ * A range selector's series as RangeSeries: views of the read's columns, or for a series with stale markers its
+ * samples without them in arrays of its own.
+ */
+function withoutStaleMarkers(c: SeriesColumns | undefined): RangeSeries[] {
+  if (!c) return [];
+  const { labels, starts, ends, timestamps, values } = c;
+  const out = new Array<RangeSeries>(labels.length);
+  for (let k = 0; k < labels.length; k++) {
+    const lo = starts[k]!;
+    const hi = ends[k]!;
+    const h = c.histograms?.[k];
+    const histograms = h && h.timestamps.length > 0 ? h : undefined;
+    let stale = 0;
+    for (let i = lo; i < hi; i++) if (Number.isNaN(values[i]) && isStaleAt(values, i)) stale++;
+    if (stale === 0) {
+      out[k] = { labels: labels[k]!, ts: timestamps, vals: values, from: lo, to: hi, dropName: false, histograms };
+      continue;
+    }
+    const ts = new Float64Array(hi - lo - stale);
+    const vals = new Float64Array(ts.length);
+    let m = 0;
+    for (let i = lo; i < hi; i++) {
+      if (Number.isNaN(values[i]) && isStaleAt(values, i)) continue;
+      ts[m] = timestamps[i]!;
+      vals[m++] = values[i]!;
+    }
+    out[k] = { labels: labels[k]!, ts, vals, from: 0, to: m, dropName: false, histograms };
   }
-  return { labels: s.labels, ts, vals: out, dropName: false, histograms };
+  return out;
 }

@@ -286,8 +286,8 @@ function absentOverTime(ev: EvalContext, e: Call, times: Float64Array): EvalValu
     for (let i = 0; i < n; i++) {
       // The window (end - range, end] holds a sample when the first sample after its start is not after its end.
       const end = arg.windowEnds[i]!;
-      const first = upperBound(s.ts, end - arg.rangeMs);
-      if (first < s.ts.length && s.ts[first]! <= end) has[i] = 0;
+      const first = upperBound(s.ts, end - arg.rangeMs, s.from, s.to);
+      if (first < s.to && s.ts[first]! <= end) has[i] = 0;
       const hts = s.histograms?.timestamps;
       const firstHistogram = hts ? upperBound(hts, end - arg.rangeMs) : 0;
       if (hts && firstHistogram < hts.length && hts[firstHistogram]! <= end) has[i] = 0;

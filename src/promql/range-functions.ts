@@ -83,8 +83,8 @@ export function overWindows(kernel: RangeKernel, options: WindowOptions = {}): F
       let vals: Float64Array | null = null;
       let has: Uint8Array | null = null;
       let hists: (FloatHistogram | undefined)[] | undefined;
-      let lo = 0;
-      let hi = 0;
+      let lo = s.from;
+      let hi = s.from;
       const ts = s.ts;
       const hts = s.histograms?.timestamps;
       let hlo = 0;
@@ -92,7 +92,7 @@ export function overWindows(kernel: RangeKernel, options: WindowOptions = {}): F
       for (let i = 0; i < n; i++) {
         const end = arg.windowEnds[i]!;
         const start = end - arg.rangeMs;
-        while (hi < ts.length && ts[hi]! <= end) hi++;
+        while (hi < s.to && ts[hi]! <= end) hi++;
         while (lo < hi && ts[lo]! <= start) lo++;
         if (hts) {
           while (hhi < hts.length && hts[hhi]! <= end) hhi++;
@@ -163,9 +163,9 @@ export function metricName(labels: Label[]): string {
 }
 
 /** First index with ts[i] > t. */
-export function upperBound(ts: Float64Array, t: number): number {
-  let lo = 0;
-  let hi = ts.length;
+export function upperBound(ts: Float64Array, t: number, from = 0, to = ts.length): number {
+  let lo = from;
+  let hi = to;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     if (ts[mid]! <= t) lo = mid + 1;

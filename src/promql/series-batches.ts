@@ -4,7 +4,8 @@
 // group) over one selector whose series are each evaluated on their own, or such a per-series expression itself (a
 // range query of rate(x[1m])), the selector's series are split into batches, each evaluated on its own, and the
 // results merged: the loop is given back between two batches.
-import type { SeriesData } from '../model/storage.js';
+import type { SeriesColumns } from '../model/storage.js';
+import { sliceColumns } from '../model/series-columns.js';
 import { labelsKey } from '../model/labels.js';
 import type { AggregateExpr, Expr, VectorSelector } from './ast.js';
 import { tooManySamples, type Evaluator, type SelectorData } from './evaluator.js';
@@ -78,7 +79,7 @@ export function batchableAggregation(ast: Expr): { agg: AggregateExpr; vs: Vecto
 export async function evalInSeriesBatches(
   agg: AggregateExpr,
   vs: VectorSelector,
-  series: SeriesData[],
+  series: SeriesColumns,
   times: Float64Array,
   evaluatorFor: (data: SelectorData) => Evaluator,
   signal: AbortSignal,
@@ -86,9 +87,10 @@ export async function evalInSeriesBatches(
 ): Promise<EvalValue> {
   const merge = MERGE[agg.op]!;
   const out = new Map<string, InstantSeries>();
-  for (let from = 0; from < series.length; from += SERIES_BATCH) {
+  const count = series.labels.length;
+  for (let from = 0; from < count; from += SERIES_BATCH) {
     if (from > 0) await turn(signal);
-    const ev = evaluatorFor(new Map([[vs, series.slice(from, from + SERIES_BATCH)]]));
+    const ev = evaluatorFor(new Map([[vs, sliceColumns(series, from, Math.min(count, from + SERIES_BATCH))]]));
     evaluators.push(ev);
     for (const s of vectorOf(ev.evalTransient(agg, times))) {
       if (!s.has[0]) continue;
@@ -110,7 +112,7 @@ export async function evalInSeriesBatches(
 export async function evalRangeInSeriesBatches(
   ast: Expr,
   vs: VectorSelector,
-  series: SeriesData[],
+  series: SeriesColumns,
   times: Float64Array,
   evaluatorFor: (data: SelectorData) => Evaluator,
   evalAllSteps: (ev: Evaluator, times: Float64Array) => Promise<EvalValue>,
@@ -120,8 +122,9 @@ export async function evalRangeInSeriesBatches(
 ): Promise<EvalValue> {
   const n = times.length;
   const batches: Evaluator[] = [];
-  for (let from = 0; from < series.length; from += SERIES_BATCH)
-    batches.push(evaluatorFor(new Map([[vs, series.slice(from, from + SERIES_BATCH)]])));
+  const count = series.labels.length;
+  for (let from = 0; from < count; from += SERIES_BATCH)
+    batches.push(evaluatorFor(new Map([[vs, sliceColumns(series, from, Math.min(count, from + SERIES_BATCH))]])));
   evaluators.push(...batches);
   let visible = 0;
   for (let b = 0; b < batches.length; b++) {

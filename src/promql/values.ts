@@ -19,9 +19,11 @@ export interface InstantSeries {
 
 export interface RangeSeries {
   labels: Label[];
-  /** The float samples. */
+  /** The float samples: ts/vals[from .. to) (the arrays may be a read's columns, shared by many series). */
   ts: Float64Array;
   vals: Float64Array;
+  from: number;
+  to: number;
   dropName: boolean;
   /** The native histogram samples, when the series has any (their timestamps are never among `ts`). */
   histograms?: HistogramSamples;

@@ -4,8 +4,9 @@ import { appendFile, cp, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Label, PromSeries } from '../model/prometheus.js';
-import type { SeriesData } from '../model/storage.js';
+import type { SeriesColumns, SeriesData } from '../model/storage.js';
 import { SeriesLimitError, TenantDb, type TsdbOptions } from './db.js';
+import { seriesDataOf } from '../model/series-columns.js';
 
 const BASE = 1_700_000_000_000 - (1_700_000_000_000 % 3_600_000); // an hour boundary in the past
 const MIN = 60_000;
@@ -55,8 +56,8 @@ async function appendInSlices(db: TenantDb, data: PromSeries[], slice: number): 
   }
 }
 
-function plain(data: SeriesData[]): { labels: string; ts: number[]; vs: number[] }[] {
-  return data.map((s) => ({
+function plain(data: SeriesData[] | SeriesColumns): { labels: string; ts: number[]; vs: number[] }[] {
+  return ('starts' in data ? seriesDataOf(data) : data).map((s) => ({
     labels: s.labels.map((l) => `${l.name}=${l.value}`).join(','),
     ts: [...s.timestamps],
     vs: [...s.values],
@@ -349,7 +350,7 @@ describe('tsdb', () => {
       assert.equal(r.accepted, 1, 'existing series still accept samples');
       const got = await db.select([{ type: '=', name: '__name__', value: 'm' }], -Infinity, Infinity);
       assert.deepEqual(
-        got.map((s) => s.labels[1]!.value),
+        got.labels.map((l) => l[1]!.value),
         ['0', '1', '2'],
       );
       assert.equal(db.stats().headSeries, 3);

@@ -4,7 +4,16 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Label, MetricMetadata, PromSeries } from '../model/prometheus.js';
-import type { LabelMatcher, Querier, ReadHints, SelectHints, SeriesData, SeriesHints } from '../model/storage.js';
+import type {
+  LabelMatcher,
+  Querier,
+  ReadHints,
+  SelectHints,
+  SeriesColumns,
+  SeriesData,
+  SeriesHints,
+} from '../model/storage.js';
+import { seriesDataOf } from '../model/series-columns.js';
 import { Appender, TsdbUnavailableError, type AppendResult, type RejectReason } from './appender.js';
 import type { BlockMeta } from './block.js';
 import { Compactor } from './compactor.js';
@@ -148,12 +157,12 @@ export class TenantDb implements TsdbQuerier {
     return this.compactor.cutHeadBefore(t1);
   }
 
-  select(matchers: LabelMatcher[], mint: number, maxt: number, hints?: SelectHints): Promise<SeriesData[]> {
+  select(matchers: LabelMatcher[], mint: number, maxt: number, hints?: SelectHints): Promise<SeriesColumns> {
     return this.querier.select(matchers, mint, maxt, hints);
   }
 
-  exportSeries(matchers: LabelMatcher[], mint: number, maxt: number, hints?: ReadHints): Promise<SeriesData[]> {
-    return this.querier.select(matchers, mint, maxt, hints);
+  async exportSeries(matchers: LabelMatcher[], mint: number, maxt: number, hints?: ReadHints): Promise<SeriesData[]> {
+    return seriesDataOf(await this.querier.select(matchers, mint, maxt, hints));
   }
 
   series(matchers: LabelMatcher[], mint: number, maxt: number, hints?: SeriesHints): Promise<Label[][]> {

@@ -5,6 +5,7 @@ import { AppendOutcome, Head, UNBOUNDED_WINDOW, type ReplayedPair } from './head
 import { hashLabels } from './labels.js';
 import { isStaleAt, writeStaleNaN } from '../promql/staleness.js';
 import { decodeChunks } from './chunk.js';
+import { SeriesColumnsBuilder } from '../model/series-columns.js';
 
 const R = 3600_000;
 
@@ -177,7 +178,7 @@ describe('head', () => {
     assert.equal(h.numSamples, restWant.length);
   });
 
-  test('latestSample: the newest sample in range, a stale marker bit for bit, decoding only when it must', () => {
+  test('latestSampleInto: the newest sample in range, a stale marker bit for bit, none when it must decode', () => {
     const h = new Head(R);
     const ls = L('m', 1);
     const s = h.create(ls, hashLabels(ls));
@@ -187,19 +188,23 @@ describe('head', () => {
       h.append(decimal, k * 10_000, k * 1.25, UNBOUNDED_WINDOW);
     }
     const latest = (series = s, mint = 0, maxt = 200_000) => {
-      const d = h.latestSample(series, mint, maxt);
-      return d && { t: [...d.timestamps], v: [...d.values] };
+      const out = new SeriesColumnsBuilder();
+      if (!h.latestSampleInto(series, mint, maxt, out)) return 'decode';
+      const c = out.build();
+      return c.labels.length === 0 ? 'none' : { t: [...c.timestamps.subarray(0, 1)], v: [...c.values.subarray(0, 1)] };
     };
     assert.deepEqual(latest(), { t: [100_000], v: [Math.sin(10)] });
     assert.deepEqual(latest(decimal), { t: [100_000], v: [12.5] });
-    assert.equal(latest(s, 100_001), undefined, 'newest sample before the range');
+    assert.equal(latest(s, 100_001), 'none', 'newest sample before the range');
     // Samples after maxt: the open chunk cannot tell the newest one at or before it without decoding.
-    assert.deepEqual(latest(s, 60_000, 75_000), { t: [60_000, 70_000], v: [Math.sin(6), Math.sin(7)] });
+    assert.equal(latest(s, 60_000, 75_000), 'decode');
     const stale = new Float64Array(1);
     writeStaleNaN(stale, 0);
     h.append(s, 110_000, stale[0]!, UNBOUNDED_WINDOW);
-    const d = h.latestSample(s, 0, 200_000)!;
-    assert.deepEqual([...d.timestamps], [110_000]);
-    assert.ok(isStaleAt(d.values, 0), 'the stale marker keeps its bits');
+    const out = new SeriesColumnsBuilder();
+    assert.ok(h.latestSampleInto(s, 0, 200_000, out));
+    const c = out.build();
+    assert.equal(c.timestamps[c.starts[0]!], 110_000);
+    assert.ok(isStaleAt(c.values, c.starts[0]!), 'the stale marker keeps its bits');
   });
 });

@@ -9,6 +9,7 @@ import { MAX_SAMPLES_PER_CHUNK, decodeChunk, decodeChunks, chunkSampleCount } fr
 import { OpenChunks } from './open-chunks.js';
 import { LateSamples } from './late-samples.js';
 import type { SeriesData } from '../model/storage.js';
+import type { SeriesColumnsBuilder } from '../model/series-columns.js';
 
 // The head: the newest data, in memory. Series are found by label hash (SeriesByHash), each holds closed chunks
 // plus one open chunk. Chunks never cross a block-range boundary, so cutting a block moves whole chunks. What a
@@ -546,22 +547,16 @@ export class Head implements PostingsSource {
   }
 
   /**
-   * The series' newest sample when it lies in [mint, maxt], read from the open chunk's appender without decoding
-   * (its value's bits as stored: a stale marker stays one). When the open chunk cannot tell (none, or samples after
-   * maxt), the series' samples in [mint, maxt] as samples() decodes them.
+   * Adds the series' newest sample to `out` when it lies in [mint, maxt], read from the open chunk's appender without
+   * decoding (its value's bits as stored: a stale marker stays one). Returns false, adding nothing, when the open
+   * chunk cannot tell (none, or samples after maxt): the caller decodes the series' chunks instead.
    */
-  latestSample(s: HeadSeries, mint: number, maxt: number): SeriesData | undefined {
+  latestSampleInto(s: HeadSeries, mint: number, maxt: number, out: SeriesColumnsBuilder): boolean {
     const open = this.openChunks;
     const row = s.openRow;
-    if (row < 0 || open.sampleCount(row) === 0 || open.maxTime(row) !== s.maxT || s.maxT > maxt) {
-      return this.samples(s, mint, maxt);
-    }
-    if (s.maxT < mint) return undefined;
-    const ts = new Float64Array(1);
-    const vs = new Float64Array(1);
-    ts[0] = s.maxT;
-    vs[0] = open.lastValue(row);
-    return { labels: s.labels.slice(), timestamps: ts, values: vs };
+    if (row < 0 || open.sampleCount(row) === 0 || open.maxTime(row) !== s.maxT || s.maxT > maxt) return false;
+    if (s.maxT >= mint) out.addSample(s.labels, s.maxT, open.lastValue(row));
+    return true;
   }
 
   /**

@@ -6,8 +6,9 @@ import { join } from 'node:path';
 import { CounterResetHint, type FloatHistogram } from '../model/histogram.js';
 import { compactHistogram } from '../model/histogram-ops.js';
 import type { Label, PromSeries } from '../model/prometheus.js';
-import type { LabelMatcher, SeriesData } from '../model/storage.js';
+import type { LabelMatcher, SeriesColumns, SeriesData } from '../model/storage.js';
 import { TenantDb, type TsdbOptions } from './db.js';
+import { seriesDataOf } from '../model/series-columns.js';
 
 // Native histogram samples in the embedded store: WAL, head, block chunks, compaction, retention, reads.
 
@@ -105,8 +106,9 @@ function slice(data: Data, t: number, span: number): PromSeries[] {
 }
 
 /** Comparable form: floats as they are, histograms compacted (a chunk's layout may add empty buckets). */
-function plain(data: readonly SeriesData[]): unknown[] {
-  return data.map((s) => ({
+function plain(data: readonly SeriesData[] | SeriesColumns): unknown[] {
+  const series: readonly SeriesData[] = 'starts' in data ? seriesDataOf(data) : data;
+  return series.map((s) => ({
     labels: s.labels.map((l) => `${l.name}=${l.value}`).join(','),
     ts: [...s.timestamps],
     vs: [...s.values],
@@ -192,7 +194,7 @@ describe('native histograms in the store', () => {
         assert.deepEqual(await db.labelValues('host', [], BASE + 39 * MIN, Infinity), ['h0', 'h1', 'h2', 'h9']);
         const latest = await db.select(ALL, BASE + 39 * MIN, BASE + 40 * MIN, { latestOnly: true });
         assert.deepEqual(
-          latest.map((s) => s.histograms?.timestamps.length ?? 0),
+          latest.labels.map((_, i) => latest.histograms?.[i]?.timestamps.length ?? 0),
           [1, 1, 1, 1],
         );
 
@@ -251,7 +253,7 @@ describe('native histograms in the store', () => {
         too_far_in_future: 1,
       });
       const got = await db.select(ALL, -Infinity, Infinity);
-      assert.deepEqual([...got[0]!.histograms!.timestamps], [now - 20_000, now - 10_000, now]);
+      assert.deepEqual([...got.histograms![0]!.timestamps], [now - 20_000, now - 10_000, now]);
     });
   });
 
@@ -319,7 +321,7 @@ describe('native histograms in the store', () => {
       const oldest = Math.min(...db.blockMetas().map((m) => m.minTime));
       assert.ok(oldest >= BASE + 7 * MIN, `oldest block starts at +${(oldest - BASE) / MIN} min`);
       const got = await db.select(ALL, -Infinity, Infinity);
-      const first = Math.min(...got.map((s) => s.histograms!.timestamps[0]!));
+      const first = Math.min(...got.histograms!.map((h) => h!.timestamps[0]!));
       assert.equal(first, oldest);
     });
   });

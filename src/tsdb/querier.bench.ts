@@ -4,8 +4,8 @@
 // - postings: the matchers' lists intersected in matcher order by a linear walk (before) or shortest first with
 //   galloping (selectPostings);
 // - samples of instant selectors: every sample of the lookback window decoded (before) or only the newest one,
-//   read from the open chunk (latestSample, what the `latestOnly` hint asks for);
-// - merge: each series keyed and grouped by its labels (mergeSeriesData, before) or only sorted (the head holds
+//   read from the open chunk (latestSampleInto, what the `latestOnly` hint asks for);
+// - merge: each series keyed and grouped by its labels (mergeColumns, before) or only sorted (the head holds
 //   each series once).
 // Cases run in turns, the order reversed every turn; a figure is the median turn. `new` is what select() does.
 //   node --max-semi-space-size=64 dist/src/tsdb/querier.bench.js [hosts=1000] [turns=15]
@@ -16,16 +16,16 @@ import { encodeMetricPayload } from '../../test/support/proto-writer.js';
 import { decodeSeriesV2 } from '../intake/decoders/series-v2.js';
 import { HostTagCache } from '../mapping/host-tags.js';
 import { Mapper } from '../mapping/index.js';
-import { compareLabels } from '../model/labels.js';
 import { compileMatchers, type CompiledMatcher } from '../model/matcher.js';
 import type { LabelMatcher, SeriesData } from '../model/storage.js';
+import { columnsOf, SeriesColumnsBuilder, sortColumns } from '../model/series-columns.js';
 import { walk, type VectorSelector } from '../promql/ast.js';
 import { parseRuleFile } from '../rules/rule-file.js';
 import { Head, UNBOUNDED_WINDOW, type HeadSeries } from './head.js';
 import { canonicalLabels, hashLabels } from './labels.js';
 import { EMPTY_POSTINGS, selectPostings, subtractPostings, unionPostings, type Postings } from './postings.js';
 import { HistogramHead } from './histogram-head.js';
-import { HeadBlockQuerier, mergeSeriesData } from './querier.js';
+import { HeadBlockQuerier, mergeColumns } from './querier.js';
 
 const STEPS = 60;
 const LOOKBACK_MS = 300_000;
@@ -129,7 +129,7 @@ export function benchRuleSelection(hosts = 1000, turns = 15): QuerierBenchResult
   const instant = selections.filter((s) => s.rangeMs === 0);
   const parts = selections.map((s) => {
     const { mint, maxt } = window(s);
-    return matching(s).flatMap((hs) => head.samples(hs, mint, maxt) ?? []);
+    return columnsOf(matching(s).flatMap((hs) => head.samples(hs, mint, maxt) ?? []));
   });
 
   const cases: Record<string, () => void> = {
@@ -143,13 +143,17 @@ export function benchRuleSelection(hosts = 1000, turns = 15): QuerierBenchResult
       for (const s of instant) for (const hs of matching(s)) head.samples(hs, ts - LOOKBACK_MS + 1, ts);
     },
     'instant samples now': () => {
-      for (const s of instant) for (const hs of matching(s)) head.latestSample(hs, ts - LOOKBACK_MS + 1, ts);
+      for (const s of instant) {
+        const out = new SeriesColumnsBuilder();
+        for (const hs of matching(s))
+          if (!head.latestSampleInto(hs, ts - LOOKBACK_MS + 1, ts, out)) head.samples(hs, ts - LOOKBACK_MS + 1, ts);
+      }
     },
     'merge before': () => {
-      for (const p of parts) mergeSeriesData(p);
+      for (const p of parts) mergeColumns(p);
     },
     'merge now': () => {
-      for (const p of parts) [...p].sort((a: SeriesData, b: SeriesData) => compareLabels(a.labels, b.labels));
+      for (const p of parts) sortColumns(p);
     },
     'select before': () => {
       for (const s of selections) {
@@ -161,7 +165,7 @@ export function benchRuleSelection(hosts = 1000, turns = 15): QuerierBenchResult
           const d = head.samples(hs, mint, maxt);
           if (d) found.push(d);
         }
-        mergeSeriesData(found);
+        mergeColumns(columnsOf(found));
       }
     },
     'select now': () => {

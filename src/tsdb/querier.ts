@@ -9,15 +9,17 @@ import {
   type Querier,
   type ReadHints,
   type SelectHints,
+  type SeriesColumns,
   type SeriesHints,
   type SeriesData,
 } from '../model/storage.js';
+import { columnSamples, SeriesColumnsBuilder, sortColumns } from '../model/series-columns.js';
 import { chunkSampleCount, decodeChunk } from './chunk.js';
 import type { BlockReader } from './block.js';
 import type { Head, HeadSeries } from './head.js';
 import type { HistogramHead } from './histogram-head.js';
 import { decodeHistogramChunksIn, isHistogramChunk } from './histogram-chunk.js';
-import type { FloatHistogram } from '../model/histogram.js';
+import type { FloatHistogram, HistogramSamples } from '../model/histogram.js';
 import { selectPostings } from './postings.js';
 import { compareLabels, labelsKey, smallestLabelSets } from '../model/labels.js';
 import { compileMatchers, type CompiledMatcher } from '../model/matcher.js';
@@ -98,25 +100,22 @@ export class HeadBlockQuerier implements Querier {
 
   /**
    * Reads in two steps: the chunks of every matching series are gathered (the head's a batch at a time, then the
-   * blocks'), then decoded a batch at a time, yielding to the event loop in between (other requests go on while a
-   * read of a million series runs), stopping when the hints' signal is aborted or as soon as the samples decoded pass
-   * the hints' limit.
+   * blocks'), then decoded a batch at a time into the columns of the result, yielding to the event loop in between
+   * (other requests go on while a read of a million series runs), stopping when the hints' signal is aborted or as
+   * soon as the samples decoded pass the hints' limit.
    */
-  async select(matchers: LabelMatcher[], mint: number, maxt: number, hints: SelectHints = {}): Promise<SeriesData[]> {
+  async select(matchers: LabelMatcher[], mint: number, maxt: number, hints: SelectHints = {}): Promise<SeriesColumns> {
     const ms = compileMatchers(matchers);
     const latestOnly = hints.latestOnly === true;
     // The matching series' label sets and, flat, their chunks: series i's are chunks[chunkEnd[i - 1] .. chunkEnd[i]).
     const labels: Label[][] = [];
     const chunkEnd: number[] = [];
     const chunks: Uint8Array[] = [];
-    // With latestOnly, the head's series read on their own: most from the open chunk, without decoding.
-    const latest: SeriesData[] = [];
+    // Every series' samples go into one pair of columns. With latestOnly, most head series' newest sample comes
+    // first, read from the open chunk without decoding; the others are decoded with the blocks' series.
+    const cols = new SeriesColumnsBuilder();
     await this.forEachHeadSeries(ms, mint, maxt, hints, (s) => {
-      if (latestOnly) {
-        const d = this.head.latestSample(s, mint, maxt);
-        if (d) latest.push(d);
-        return;
-      }
+      if (latestOnly && this.head.latestSampleInto(s, mint, maxt, cols)) return;
       const before = chunks.length;
       if (this.head.chunksIn(s, mint, maxt, chunks).length === before) return;
       labels.push(s.labels);
@@ -154,35 +153,37 @@ export class HeadBlockQuerier implements Querier {
       for (const b of blocks) b.release();
     }
     const limit = hints.maxSamples ?? Infinity;
-    const parts: SeriesData[] = latest;
-    let samples = 0;
-    for (const d of latest) samples += d.timestamps.length;
+    let samples = cols.used;
     for (const d of histogramParts) samples += d.histograms!.timestamps.length;
     if (samples > limit) throw new SampleLimitError(`the read holds more than ${limit} samples`);
+    // Room for every chunk's samples at once (the columns grow past it only on the way to refusing the read).
+    let capacity = 0;
+    for (const c of chunks) capacity += chunkSampleCount(c);
+    cols.reserve(Math.min(capacity, limit - samples + 1));
     for (let from = 0; from < labels.length; from += DECODE_BATCH) {
       if (from > 0) await pause(hints);
       const to = Math.min(labels.length, from + DECODE_BATCH);
       const first = from > 0 ? chunkEnd[from - 1]! : 0;
-      // One pair of arrays for the batch: typed arrays are costly objects, a series often holds a sample or two.
       let n = 0;
       for (let c = first; c < chunkEnd[to - 1]!; c++) n += chunkSampleCount(chunks[c]!);
-      const ts = new Float64Array(n);
-      const vs = new Float64Array(n);
-      let end = 0;
+      cols.reserve(n);
+      const ts = cols.timestamps;
+      const vs = cols.values;
+      let end = cols.used;
       for (let i = from, c = first; i < to; i++) {
         const start = end;
         for (; c < chunkEnd[i]!; c++) end = decodeChunk(chunks[c]!, ts, vs, end, mint, maxt);
         if (end === start) continue;
         samples += end - start;
         if (samples > limit) throw new SampleLimitError(`the read holds more than ${limit} samples`);
-        // The store's own label arrays: readers never modify them.
-        parts.push({ labels: labels[i]!, timestamps: ts.subarray(start, end), values: vs.subarray(start, end) });
+        cols.addSeries(labels[i]!, start, end);
       }
+      cols.used = end;
     }
-    if (histogramParts.length > 0)
-      return withHistograms(blocks.length > 0 ? mergeSeriesData(parts) : parts, histogramParts);
-    if (blocks.length > 0) return mergeSeriesData(parts);
-    return hints.sorted === false ? parts : parts.sort(byLabels);
+    const read = cols.build();
+    if (histogramParts.length > 0) return withHistograms(blocks.length > 0 ? mergeColumns(read) : read, histogramParts);
+    if (blocks.length > 0) return mergeColumns(read);
+    return hints.sorted === false ? read : sortColumns(read);
   }
 
   /**
@@ -301,62 +302,65 @@ async function pause(hints: ReadHints): Promise<void> {
   hints.signal?.throwIfAborted();
 }
 
-/** Merges parts of the same series from several sources (time-sorted, duplicates dropped) and sorts by labels. */
-export function mergeSeriesData(parts: SeriesData[]): SeriesData[] {
-  const byKey = new Map<string, SeriesData[]>();
-  for (const p of parts) {
-    const key = labelsKey(p.labels);
+/**
+ * Merges the parts of the same series from several sources (time-sorted, duplicates dropped) and sorts by labels.
+ * When no series has two parts, the columns are only reordered; otherwise the merged series are written into new
+ * columns.
+ */
+export function mergeColumns(c: SeriesColumns): SeriesColumns {
+  const byKey = new Map<string, number[]>();
+  let repeated = false;
+  for (let i = 0; i < c.labels.length; i++) {
+    const key = labelsKey(c.labels[i]!);
     const have = byKey.get(key);
-    if (have) have.push(p);
-    else byKey.set(key, [p]);
+    if (have) {
+      have.push(i);
+      repeated = true;
+    } else byKey.set(key, [i]);
   }
-  const out: SeriesData[] = [];
+  if (!repeated) return sortColumns(c);
+  const { starts, ends, timestamps: cts, values: cvs } = c;
+  const out = new SeriesColumnsBuilder(columnSamples(c));
   for (const group of byKey.values()) {
-    if (group.length === 1) {
-      out.push(group[0]!);
-      continue;
-    }
-    group.sort((a, b) => a.timestamps[0]! - b.timestamps[0]!);
-    let n = 0;
-    for (const g of group) n += g.timestamps.length;
-    const ts = new Float64Array(n);
-    const vs = new Float64Array(n);
-    let end = 0;
+    group.sort((a, b) => cts[starts[a]!]! - cts[starts[b]!]!);
+    const first = out.used;
+    let end = first;
     for (const g of group) {
-      const gt = g.timestamps;
+      const ts = out.timestamps;
+      const vs = out.values;
+      const gStart = starts[g]!;
+      const gEnd = ends[g]!;
       // Sources rarely overlap (blocks never do); merge sample by sample only when they do.
-      if (end === 0 || gt[0]! > ts[end - 1]!) {
-        ts.set(gt, end);
-        vs.set(g.values, end);
-        end += gt.length;
+      if (end === first || cts[gStart]! > ts[end - 1]!) {
+        for (let j = gStart; j < gEnd; j++, end++) {
+          ts[end] = cts[j]!;
+          vs[end] = cvs[j]!;
+        }
         continue;
       }
-      const mts = new Float64Array(end + gt.length);
-      const mvs = new Float64Array(end + gt.length);
-      let i = 0;
-      let j = 0;
+      const mts = new Float64Array(end - first + gEnd - gStart);
+      const mvs = new Float64Array(mts.length);
+      let i = first;
+      let j = gStart;
       let m = 0;
-      while (i < end || j < gt.length) {
-        if (j >= gt.length || (i < end && ts[i]! <= gt[j]!)) {
-          if (j < gt.length && ts[i] === gt[j]) j++;
+      while (i < end || j < gEnd) {
+        if (j >= gEnd || (i < end && ts[i]! <= cts[j]!)) {
+          if (j < gEnd && ts[i] === cts[j]) j++;
           mts[m] = ts[i]!;
           mvs[m++] = vs[i++]!;
         } else {
-          mts[m] = gt[j]!;
-          mvs[m++] = g.values[j++]!;
+          mts[m] = cts[j]!;
+          mvs[m++] = cvs[j++]!;
         }
       }
-      ts.set(mts.subarray(0, m));
-      vs.set(mvs.subarray(0, m));
-      end = m;
+      ts.set(mts.subarray(0, m), first);
+      vs.set(mvs.subarray(0, m), first);
+      end = first + m;
     }
-    out.push({ labels: group[0]!.labels, timestamps: ts.subarray(0, end), values: vs.subarray(0, end) });
+    out.used = end;
+    out.addSeries(c.labels[group[0]!]!, first, end);
   }
-  return out.sort(byLabels);
-}
-
-function byLabels(a: SeriesData, b: SeriesData): number {
-  return compareLabels(a.labels, b.labels);
+  return sortColumns(out.build());
 }
 
 /** A series' histogram samples as a part of a read: all of them, or with latestOnly the newest. */
@@ -379,13 +383,16 @@ function histogramPart(
 }
 
 /**
- * The float parts (one per series) with the histogram parts added: a series' histogram samples from the head and
- * blocks merged in time order (a sample seen in both once), attached to its float part or as a part of its own;
- * sorted by labels.
+ * The float parts (one series each) with the histogram parts added: a series' histogram samples from the head and
+ * blocks merged in time order (a sample seen in both once), attached to its float part or as a series of its own
+ * (no float samples); sorted by labels.
  */
-function withHistograms(parts: SeriesData[], histogramParts: SeriesData[]): SeriesData[] {
-  const byKey = new Map<string, SeriesData>();
-  for (const p of parts) byKey.set(labelsKey(p.labels), p);
+function withHistograms(parts: SeriesColumns, histogramParts: SeriesData[]): SeriesColumns {
+  const labels = [...parts.labels];
+  const starts = Array.from(parts.starts);
+  const ends = Array.from(parts.ends);
+  const histograms = new Array<HistogramSamples | undefined>(labels.length).fill(undefined);
+  const byKey = new Map(labels.map((l, i) => [labelsKey(l), i]));
   const histogramsByKey = new Map<string, SeriesData[]>();
   for (const p of histogramParts) {
     const key = labelsKey(p.labels);
@@ -397,14 +404,22 @@ function withHistograms(parts: SeriesData[], histogramParts: SeriesData[]): Seri
     const samples = group.flatMap((p) => p.histograms!.values.map((h, i) => ({ t: p.histograms!.timestamps[i]!, h })));
     samples.sort((a, b) => a.t - b.t);
     const kept = samples.filter((x, i) => i === 0 || x.t !== samples[i - 1]!.t);
-    const histograms = { timestamps: Float64Array.from(kept, (x) => x.t), values: kept.map((x) => x.h) };
-    const part = byKey.get(key);
-    if (part) part.histograms = histograms;
+    const merged = { timestamps: Float64Array.from(kept, (x) => x.t), values: kept.map((x) => x.h) };
+    const i = byKey.get(key);
+    if (i !== undefined) histograms[i] = merged;
     else {
-      const own = { ...group[0]!, histograms };
-      byKey.set(key, own);
-      parts.push(own);
+      labels.push(group[0]!.labels);
+      starts.push(0);
+      ends.push(0);
+      histograms.push(merged);
     }
   }
-  return parts.sort(byLabels);
+  return sortColumns({
+    labels,
+    starts: Uint32Array.from(starts),
+    ends: Uint32Array.from(ends),
+    timestamps: parts.timestamps,
+    values: parts.values,
+    histograms,
+  });
 }

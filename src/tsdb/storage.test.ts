@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TsdbUnavailableError } from './db.js';
 import { Storage } from './storage.js';
+import { seriesDataOf } from '../model/series-columns.js';
 
 const T = 1_700_000_000_000;
 const ALL = [{ type: '=~' as const, name: '__name__', value: '.+' }];
@@ -29,8 +30,8 @@ describe('Storage', () => {
       await storage.append('tenant_b', [{ labels, timestamps: [T, T + 1000], values: [2, 3] }]);
       const a = storage.querier('tenant-a');
       const b = storage.querier('tenant_b');
-      const sa = await a.select(ALL, -Infinity, Infinity);
-      const sb = await b.select(ALL, -Infinity, Infinity);
+      const sa = seriesDataOf(await a.select(ALL, -Infinity, Infinity));
+      const sb = seriesDataOf(await b.select(ALL, -Infinity, Infinity));
       assert.deepEqual(
         sa.map((s) => [s.labels[0]!.value, [...s.values]]),
         [
@@ -48,7 +49,7 @@ describe('Storage', () => {
         [],
       );
       const none = storage.querier('nobody');
-      assert.deepEqual(await none.select(ALL, -Infinity, Infinity), []);
+      assert.deepEqual(seriesDataOf(await none.select(ALL, -Infinity, Infinity)), []);
       assert.deepEqual(await none.labelNames([], -Infinity, Infinity), []);
       assert.deepEqual(
         (await readdir(join(dataDir, 'tenants'))).sort(),
@@ -63,8 +64,8 @@ describe('Storage', () => {
       // Reopened lazily from disk: still isolated.
       const again = new Storage({ dataDir });
       await again.openAll();
-      assert.deepEqual((await again.querier('tenant_b').select(ALL, -Infinity, Infinity)).length, 1);
-      assert.deepEqual((await again.querier('tenant-a').select(ALL, -Infinity, Infinity)).length, 2);
+      assert.deepEqual((await again.querier('tenant_b').select(ALL, -Infinity, Infinity)).labels.length, 1);
+      assert.deepEqual((await again.querier('tenant-a').select(ALL, -Infinity, Infinity)).labels.length, 2);
       assert.deepEqual(await again.querier('tenant-a').metricMetadata(), [
         { metricFamilyName: 'up', type: 'gauge', unit: '', help: 'a help' },
       ]);
@@ -92,7 +93,7 @@ describe('Storage', () => {
       await assert.rejects(db.append(s(T + 2000, 3)), TsdbUnavailableError, 'the failed database refuses appends');
       // The next use through Storage reopens the database (WAL replay) and appends work again.
       await storage.append('t', s(T + 3000, 4));
-      const got = await storage.querier('t').select(ALL, -Infinity, Infinity);
+      const got = seriesDataOf(await storage.querier('t').select(ALL, -Infinity, Infinity));
       // T+1000 was never acknowledged and was not durable: after the reopen it is gone; T+2000 was refused.
       assert.deepEqual([...got[0]!.timestamps], [T, T + 3000]);
       assert.notEqual(await storage.tenant('t'), db);

@@ -1,7 +1,8 @@
 import { access, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Label, MetricMetadata, PromSeries } from '../model/prometheus.js';
-import type { LabelMatcher, ReadHints, SelectHints, SeriesData, SeriesHints } from '../model/storage.js';
+import type { LabelMatcher, ReadHints, SelectHints, SeriesColumns, SeriesData, SeriesHints } from '../model/storage.js';
+import { emptyColumns } from '../model/series-columns.js';
 import {
   DEFAULT_TSDB_OPTIONS,
   TenantDb,
@@ -109,7 +110,7 @@ export class Storage {
     };
     return {
       select: (m: LabelMatcher[], mint: number, maxt: number, hints?: SelectHints) =>
-        withDb<SeriesData[]>([], (db) => db.select(m, mint, maxt, hints)),
+        withDb<SeriesColumns>(emptyColumns(), (db) => db.select(m, mint, maxt, hints)),
       exportSeries: (m: LabelMatcher[], mint: number, maxt: number, hints?: ReadHints) =>
         withDb<SeriesData[]>([], (db) => db.exportSeries(m, mint, maxt, hints)),
       series: (m: LabelMatcher[], mint: number, maxt: number, hints?: SeriesHints) =>

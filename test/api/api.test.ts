@@ -4,7 +4,7 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Label } from '../../src/model/prometheus.js';
-import type { LabelMatcher, Querier, SeriesData } from '../../src/model/storage.js';
+import type { LabelMatcher, Querier, SeriesColumns } from '../../src/model/storage.js';
 import { TestStore, type TestSample } from '../support/store.js';
 import { registerQueryApi } from '../../src/api/routes.js';
 import { requestTenants } from '../../src/tenants/request-tenant.js';
@@ -496,7 +496,7 @@ class SlowQuerier implements Querier {
     this.openGate();
   }
 
-  async select(m: LabelMatcher[], mint: number, maxt: number): Promise<SeriesData[]> {
+  async select(m: LabelMatcher[], mint: number, maxt: number): Promise<SeriesColumns> {
     this.started++;
     await this.gate;
     if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));

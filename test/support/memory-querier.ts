@@ -2,7 +2,8 @@
 // (floats, and native histograms beside them), matched by the same matchers the store uses.
 import type { FloatHistogram } from '../../src/model/histogram.js';
 import type { Label } from '../../src/model/prometheus.js';
-import type { LabelMatcher, Querier, SeriesData } from '../../src/model/storage.js';
+import type { LabelMatcher, Querier, SeriesColumns, SeriesData } from '../../src/model/storage.js';
+import { columnsOf } from '../../src/model/series-columns.js';
 import { compileMatchers, matchesLabels } from '../../src/model/matcher.js';
 import { compareLabels, labelsKey } from '../../src/model/labels.js';
 import { writeStaleNaN } from '../../src/promql/staleness.js';
@@ -85,7 +86,12 @@ export class MemoryQuerier implements Querier {
     return this.all().filter((s) => matchesLabels(s.labels, ms));
   }
 
-  async select(matchers: LabelMatcher[], mint: number, maxt: number): Promise<SeriesData[]> {
+  async select(matchers: LabelMatcher[], mint: number, maxt: number): Promise<SeriesColumns> {
+    return columnsOf(this.seriesIn(matchers, mint, maxt));
+  }
+
+  /** The matching series with their samples in [mint, maxt], each as an object of its own. */
+  private seriesIn(matchers: LabelMatcher[], mint: number, maxt: number): SeriesData[] {
     const out: SeriesData[] = [];
     for (const s of this.matching(matchers)) {
       let lo = 0;
@@ -110,18 +116,18 @@ export class MemoryQuerier implements Querier {
   }
 
   async series(matchers: LabelMatcher[], mint: number, maxt: number): Promise<Label[][]> {
-    return (await this.select(matchers, mint, maxt)).map((s) => s.labels);
+    return this.seriesIn(matchers, mint, maxt).map((s) => s.labels);
   }
 
   async labelNames(matchers: LabelMatcher[], mint: number, maxt: number): Promise<string[]> {
     const names = new Set<string>();
-    for (const s of await this.select(matchers, mint, maxt)) for (const l of s.labels) names.add(l.name);
+    for (const s of this.seriesIn(matchers, mint, maxt)) for (const l of s.labels) names.add(l.name);
     return [...names].sort();
   }
 
   async labelValues(name: string, matchers: LabelMatcher[], mint: number, maxt: number): Promise<string[]> {
     const values = new Set<string>();
-    for (const s of await this.select(matchers, mint, maxt)) {
+    for (const s of this.seriesIn(matchers, mint, maxt)) {
       for (const l of s.labels) if (l.name === name) values.add(l.value);
     }
     return [...values].sort();

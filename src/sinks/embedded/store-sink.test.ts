@@ -7,6 +7,7 @@ import { SinkUnavailableError } from '../sink.js';
 import { Storage } from '../../tsdb/storage.js';
 import { EmbeddedStoreSink } from './store-sink.js';
 import { histogram } from '../../../test/support/histograms.js';
+import { seriesDataOf } from '../../model/series-columns.js';
 
 const T = 1_700_000_000_000;
 
@@ -43,9 +44,9 @@ describe('EmbeddedStoreSink', () => {
           },
         },
       );
-      const got = await storage
-        .querier('t1')
-        .select([{ type: '=~', name: '__name__', value: 'a|b|c' }], -Infinity, Infinity);
+      const got = seriesDataOf(
+        await storage.querier('t1').select([{ type: '=~', name: '__name__', value: 'a|b|c' }], -Infinity, Infinity),
+      );
       assert.deepEqual(
         got.map((x) => [x.labels[0]!.value, x.timestamps.length]),
         [
@@ -96,9 +97,9 @@ describe('EmbeddedStoreSink', () => {
         ),
         { rejected: { histogram_out_of_order: 1 } },
       );
-      const got = await storage
-        .querier('t1')
-        .select([{ type: '=~', name: '__name__', value: '.+' }], -Infinity, Infinity);
+      const got = seriesDataOf(
+        await storage.querier('t1').select([{ type: '=~', name: '__name__', value: '.+' }], -Infinity, Infinity),
+      );
       assert.deepEqual(
         got.map((x) => [x.labels[0]!.value, [...x.values], [...(x.histograms?.timestamps ?? [])]]),
         [

@@ -18,7 +18,11 @@ export interface SeriesBatchTransfer {
 
 /** A batch that can be moved to another thread. Both scanners' batches are. */
 export interface TransferableSeriesBatch extends IdentitySeriesBatch {
-  toTransfer(): SeriesBatchTransfer;
+  /**
+   * The batch as typed arrays to move. `ownBody`: the body's whole ArrayBuffer is the batch's to move, even when the
+   * body is only part of it (the decode worker's body buffers); otherwise a body that is a slice is copied.
+   */
+  toTransfer(ownBody?: boolean): SeriesBatchTransfer;
   /** Every series with its strings. */
   decodeAll(): DDSeries[];
 }
@@ -60,12 +64,12 @@ export abstract class ScannedSeriesBatch {
   /** How much of each table holds data. */
   protected abstract used(): { index: number; extra: number };
 
-  toTransfer(): SeriesBatchTransfer {
+  toTransfer(ownBody = false): SeriesBatchTransfer {
     const used = this.used();
     return {
       encoding: this.encoding,
       count: this.count,
-      body: ownedBytes(this.body),
+      body: ownBody ? this.body : ownedBytes(this.body),
       index: this.index.slice(0, used.index),
       extra: this.extra.slice(0, used.extra),
       timestamps: Float64Array.from(this.timestamps),

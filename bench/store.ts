@@ -698,11 +698,14 @@ export interface ShapeFigures extends IngestFigures {
   rssBeforeBytes: number;
   rssAfterBytes: number;
   rssBytesPerSeries: number;
-  /** promdog: the RSS growth per series after a full GC (bench/server-probe.ts): what the series hold. */
+  /**
+   * promdog: the RSS growth per series after a full GC (bench/server-probe.ts): what the series hold. With a steady
+   * phase, after it (the series then have its points too).
+   */
   rssAfterGcBytesPerSeries?: number;
   /**
-   * promdog: where its memory was at the read 2 s after the ingest and after the full GC, and its garbage
-   * collections from its start to that read.
+   * promdog: where its memory was just before the full GC (at the read 2 s after the ingest, or at the end of the
+   * steady phase) and just after it, and its garbage collections until then.
    */
   memory?: { beforeGc: MemoryBreakdown; afterGc: MemoryBreakdown; gc: GcStats };
   /** With a steady phase: the RSS while ingest went on at an Agent's pace. */
@@ -856,10 +859,12 @@ export async function benchIngestShapes(
         expectStored(target.name, 'samples', stored.samples, samples);
         await sleep(2000);
         const rssAfter = vmRssBytes(pid);
-        const memory = await fullGc?.();
-        const rssAfterGc = vmRssBytes(pid);
+        // Before the full GC, which leaves the process in a state ingest never does (V8 also drops what it learnt
+        // about which allocations live long when a full collection finds most of the old generation dead).
         const steady =
           steadyRounds > 0 ? await steadyIngest(target, steadyBodies, pid, rssBefore, series, dispatcher) : undefined;
+        const memory = await fullGc?.();
+        const rssAfterGc = vmRssBytes(pid);
         return {
           ...ingestFigures(run, stored, series, samples),
           cpuSeconds: cpu,
@@ -875,17 +880,17 @@ export async function benchIngestShapes(
         `${Math.round(f.samplesPerSec).toLocaleString()} samples/s (creation ${Math.round(f.creationSamplesPerSec).toLocaleString()}, ` +
         `steady ${Math.round(f.steadySamplesPerSec).toLocaleString()}), ${f.cpuSeconds.toFixed(1)} CPU s, RSS ${(f.rssBeforeBytes / MIB).toFixed(0)} → ` +
         `${(f.rssAfterBytes / MIB).toFixed(0)} MiB = ${Math.round(f.rssBytesPerSeries)} B/series` +
-        (f.rssAfterGcBytesPerSeries === undefined
-          ? ''
-          : `, after a full GC ${Math.round(f.rssAfterGcBytesPerSeries)} B/series`) +
         (f.steady === undefined
           ? ''
           : `; then ${f.steady.rounds} rounds at one per ${STEP_S} s (${f.steady.cpuSeconds.toFixed(1)} CPU s): ` +
             `RSS ${Math.round(f.steady.meanBytesPerSeries)} B/series (highest ${Math.round(f.steady.maxBytesPerSeries)}) over its second half`) +
+        (f.rssAfterGcBytesPerSeries === undefined
+          ? ''
+          : `, after a full GC ${Math.round(f.rssAfterGcBytesPerSeries)} B/series`) +
         (f.memory === undefined
           ? ''
-          : `\n  memory at the 2 s read → after the full GC: ${breakdownLine(f.memory.beforeGc, f.memory.afterGc)}; ` +
-            `GC before the read: ${f.memory.gc.minor.count} scavenges ${Math.round(f.memory.gc.minor.ms)} ms, ` +
+          : `\n  memory ${f.steady ? 'after the steady phase' : 'at the 2 s read'} → after the full GC: ` +
+            `${breakdownLine(f.memory.beforeGc, f.memory.afterGc)}; GC until then: ${f.memory.gc.minor.count} scavenges ${Math.round(f.memory.gc.minor.ms)} ms, ` +
             `${f.memory.gc.major.count} major ${Math.round(f.memory.gc.major.ms)} ms`);
       const p = await startPromdog(opts.cpuProfDir, series);
       let promdog: ShapeFigures;

@@ -111,28 +111,7 @@ export function inflateChunkBytes(compressedBytes: number): number {
   return size;
 }
 
-/** Where a decompressed body goes: a buffer of exactly `bytes` bytes, this body's alone. */
-export type BodyAllocator = (bytes: number) => Buffer;
-
-const allocateBody: BodyAllocator = (bytes) => Buffer.allocUnsafe(bytes);
-
-/** The chunks, `total` bytes in all, in one buffer from `allocate`. */
-function joined(chunks: Uint8Array[], total: number, allocate: BodyAllocator): Buffer {
-  const out = allocate(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
-}
-
-function inflateZlib(
-  compressed: Buffer,
-  encoding: 'deflate' | 'gzip',
-  max: number,
-  allocate: BodyAllocator,
-): Promise<Buffer> {
+function inflateZlib(compressed: Buffer, encoding: 'deflate' | 'gzip', max: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     let stream: Inflate | Gunzip | InflateRaw;
     const opts = { chunkSize: inflateChunkBytes(compressed.length) };
@@ -156,7 +135,7 @@ function inflateZlib(
     stream.on('end', () => {
       if (done) return;
       done = true;
-      resolve(joined(out, total, allocate));
+      resolve(Buffer.concat(out, total));
     });
     // Written in slices so a bomb stops at the limit instead of being inflated from one huge input.
     (async () => {
@@ -223,7 +202,7 @@ function checkZstdFrameHeaders(buf: Buffer, max: number): void {
   }
 }
 
-function inflateZstd(input: Buffer, max: number, allocate: BodyAllocator): Buffer {
+function inflateZstd(input: Buffer, max: number): Buffer {
   checkZstdFrameHeaders(input, max);
   const out: Uint8Array[] = [];
   let total = 0;
@@ -242,7 +221,7 @@ function inflateZstd(input: Buffer, max: number, allocate: BodyAllocator): Buffe
     if (e instanceof PayloadTooLargeError) throw e;
     throw new BadBodyError(`invalid zstd body: ${(e as Error).message}`);
   }
-  return joined(out, total, allocate);
+  return Buffer.concat(out, total);
 }
 
 /** The body as sent, in one buffer, refused past limits.maxCompressedBytes. Throws PayloadTooLargeError. */
@@ -251,22 +230,14 @@ export async function readCompressedBody(stream: Readable, limits: BodyLimits): 
   return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
 }
 
-/**
- * The body decompressed (into a buffer from `allocate`, unless the body was sent uncompressed: then `compressed`),
- * refused past limits.maxDecompressedBytes. Throws PayloadTooLargeError, BadBodyError.
- */
-export async function decompressBody(
-  compressed: Buffer,
-  encoding: BodyEncoding,
-  limits: BodyLimits,
-  allocate: BodyAllocator = allocateBody,
-): Promise<Buffer> {
+/** The body decompressed, refused past limits.maxDecompressedBytes. Throws PayloadTooLargeError, BadBodyError. */
+export async function decompressBody(compressed: Buffer, encoding: BodyEncoding, limits: BodyLimits): Promise<Buffer> {
   if (encoding === 'identity') {
     if (compressed.length > limits.maxDecompressedBytes) throw tooLargeDecompressed(limits.maxDecompressedBytes);
     return compressed;
   }
-  if (compressed.length === 0) return allocate(0);
+  if (compressed.length === 0) return Buffer.alloc(0);
   return encoding === 'zstd'
-    ? inflateZstd(compressed, limits.maxDecompressedBytes, allocate)
-    : await inflateZlib(compressed, encoding, limits.maxDecompressedBytes, allocate);
+    ? inflateZstd(compressed, limits.maxDecompressedBytes)
+    : await inflateZlib(compressed, encoding, limits.maxDecompressedBytes);
 }

@@ -141,32 +141,6 @@ describe('decode pool', () => {
     }
   });
 
-  test('bodies decompressed into the memory of bodies given back decode as on the main thread', async () => {
-    const viaPool = new Mapper({ keepUtf8Names: false }, new HostTagCache(null));
-    const local = new Mapper({ keepUtf8Names: false }, new HostTagCache(null));
-    // Larger and smaller bodies in turn: a smaller one goes into a larger one's buffer, past its own end.
-    for (const [series, step] of [
-      [3000, 0],
-      [800, 1],
-      [3000, 2],
-      [5000, 3],
-      [10, 4],
-      [3000, 5],
-    ] as const) {
-      const body = agentV1Body(series, step);
-      const decoded = await pool.decode('v1-json', deflateSync(body), 'deflate', limits);
-      assert.equal(decoded.decompressedBytes, body.length);
-      const a = viaPool.map('t', decoded.payload, 1_700_001_000_000);
-      decoded.release();
-      const b = local.map('t', decodeSeriesV1Json(body), 1_700_001_000_000);
-      assert.equal(a.series.length, series);
-      assert.deepEqual(
-        a.series.map((s) => [s.labels, s.timestamps, s.values]),
-        b.series.map((s) => [s.labels, s.timestamps, s.values]),
-      );
-    }
-  });
-
   test("errors are the main thread's, with the same messages; the pool keeps working after them", async () => {
     const bad = Buffer.from('{"series":[{"metric":"a","points":[[1,2]]}');
     const localError = (() => {

@@ -40,19 +40,9 @@ export type DecodeOutcome =
   | { id: number; ok: true; decompressedBytes: number; series: DDSeries[]; batch?: undefined }
   | { id: number; ok: false; kind: 'too_large' | 'bad_body' | 'decode' | 'internal'; message: string };
 
-/** A body's memory the main thread is done with, moved back to the worker that decompressed it (decode-worker.ts). */
-export interface SpareBody {
-  spare: ArrayBuffer;
-}
-
 export interface Decoded {
   payload: DecodedPayload;
   decompressedBytes: number;
-  /**
-   * Moves the body's memory back to the worker for its next bodies, once the payload is mapped and stored: nothing
-   * may read the payload after. Not called, the body is freed when the collector finds it.
-   */
-  release(): void;
 }
 
 interface Pending {
@@ -77,22 +67,10 @@ class DecodeWorker {
       if (p === undefined) return;
       this.pending.delete(o.id);
       if (!o.ok) p.reject(errorOf(o.kind, o.message));
-      else
-        p.resolve({
-          payload: payloadOf(o),
-          decompressedBytes: o.decompressedBytes,
-          release: () => this.giveBack(o.batch?.body.buffer as ArrayBuffer | undefined),
-        });
+      else p.resolve({ payload: payloadOf(o), decompressedBytes: o.decompressedBytes });
     });
     this.worker.on('error', (err) => onExit(this, err));
     this.worker.on('exit', (code) => onExit(this, new Error(`decode worker exited with code ${code}`)));
-  }
-
-  /** Moves a body's buffer back to the worker (once: a moved buffer is detached here, 0 bytes long). */
-  private giveBack(buffer: ArrayBuffer | undefined): void {
-    if (buffer === undefined || buffer.byteLength === 0) return;
-    const spare: SpareBody = { spare: buffer };
-    this.worker.postMessage(spare, [buffer]);
   }
 }
 

@@ -134,8 +134,6 @@ export function registerIntakeRoutes(app: FastifyInstance, deps: IntakeDeps): vo
       let tenant = maybeLookup ? undefined : authenticate(req, reply, route.path);
       if (!maybeLookup && !tenant) return reply;
       let payload: DecodedPayload;
-      /** A worker-decoded body: its memory goes back to the worker once the payload is stored. */
-      let releaseBody: (() => void) | undefined;
       try {
         const encoding = parseContentEncoding(req.headers['content-encoding']);
         const stream = (req.body as Readable | undefined) ?? req.raw;
@@ -152,7 +150,6 @@ export function registerIntakeRoutes(app: FastifyInstance, deps: IntakeDeps): vo
           const decoded = await deps.decodePool.decode(route.worker, compressed, encoding, deps.limits);
           observe('decompressed', decoded.decompressedBytes);
           payload = decoded.payload;
-          releaseBody = decoded.release;
           metrics.bodiesDecoded.inc({ route: route.path, thread: 'worker' });
         } else {
           const body = await decompressBody(compressed, encoding, deps.limits);
@@ -195,8 +192,6 @@ export function registerIntakeRoutes(app: FastifyInstance, deps: IntakeDeps): vo
           return reject(metrics, reply, route.path, 429, 'rate_limited', e.message);
         }
         throw e;
-      } finally {
-        releaseBody?.();
       }
       if (outcome.everySeriesRefused !== undefined)
         return reject(metrics, reply, route.path, 400, 'limits', outcome.everySeriesRefused);

@@ -18,11 +18,7 @@ export interface SeriesBatchTransfer {
 
 /** A batch that can be moved to another thread. Both scanners' batches are. */
 export interface TransferableSeriesBatch extends IdentitySeriesBatch {
-  /**
-   * The batch as typed arrays to move. `ownBody`: the body's whole ArrayBuffer is the batch's to move, even when the
-   * body is only part of it (the decode worker's body buffers); otherwise a body that is a slice is copied.
-   */
-  toTransfer(ownBody?: boolean): SeriesBatchTransfer;
+  toTransfer(): SeriesBatchTransfer;
   /** Every series with its strings. */
   decodeAll(): DDSeries[];
 }
@@ -64,12 +60,12 @@ export abstract class ScannedSeriesBatch {
   /** How much of each table holds data. */
   protected abstract used(): { index: number; extra: number };
 
-  toTransfer(ownBody = false): SeriesBatchTransfer {
+  toTransfer(): SeriesBatchTransfer {
     const used = this.used();
     return {
       encoding: this.encoding,
       count: this.count,
-      body: ownBody ? this.body : ownedBytes(this.body),
+      body: ownedBytes(this.body),
       index: this.index.slice(0, used.index),
       extra: this.extra.slice(0, used.extra),
       timestamps: Float64Array.from(this.timestamps),

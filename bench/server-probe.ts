@@ -4,13 +4,14 @@
 //   when it exits. Open it in Chrome DevTools or list the top self times: `node dist/bench/server-probe.js <file>
 //   [count] [fromUs toUs]` (only the samples of a bench's measuring window, which the bench prints).
 // - SIGUSR2 runs a full garbage collection, so a bench can read the RSS of what is live rather than of garbage
-//   V8 has not collected yet. With PROMDOG_GC_STATS_FILE set, it first writes there the garbage collections of the
-//   process so far (count and milliseconds, minor and major: GcStats).
+//   V8 has not collected yet. With PROMDOG_GC_STATS_FILE set, it writes there the garbage collections of the
+//   process before it (count and milliseconds, minor and major) and where the process' memory was just before and
+//   just after it (GcStats).
 import { Session } from 'node:inspector';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PerformanceObserver, constants } from 'node:perf_hooks';
-import { setFlagsFromString } from 'node:v8';
+import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
 interface ProfileNode {
@@ -29,6 +30,29 @@ interface Profile {
 export interface GcStats {
   minor: { count: number; ms: number };
   major: { count: number; ms: number };
+  /** Where the memory was just before the full collection SIGUSR2 runs, and just after it. */
+  beforeGc?: MemoryBreakdown;
+  afterGc?: MemoryBreakdown;
+}
+
+/**
+ * A process' memory by owner (bytes): the V8 heap's spaces (committed and used), the ArrayBuffers' memory outside
+ * the heap, and the RSS. What RSS holds beyond the heap's committed pages and the ArrayBuffers is the rest of the
+ * process: malloc'd native memory (zlib, the decode workers' isolates), code, stacks.
+ */
+export interface MemoryBreakdown {
+  rss: number;
+  arrayBuffers: number;
+  /** Per heap space (new_space, old_space, code_space, large_object_space, new_large_object_space…). */
+  spaces: Record<string, { committed: number; used: number }>;
+}
+
+function memoryBreakdown(): MemoryBreakdown {
+  const spaces: MemoryBreakdown['spaces'] = {};
+  for (const s of getHeapSpaceStatistics())
+    spaces[s.space_name] = { committed: s.physical_space_size, used: s.space_used_size };
+  const m = process.memoryUsage();
+  return { rss: m.rss, arrayBuffers: m.arrayBuffers, spaces };
 }
 
 const isServer = process.argv[1]?.endsWith('cli/main.js') ?? false;
@@ -48,8 +72,9 @@ if (isServer) {
     }).observe({ entryTypes: ['gc'] });
   }
   process.on('SIGUSR2', () => {
-    if (statsFile) writeFileSync(statsFile, JSON.stringify(stats));
+    const beforeGc = statsFile ? memoryBreakdown() : undefined;
     gc();
+    if (statsFile) writeFileSync(statsFile, JSON.stringify({ ...stats, beforeGc, afterGc: memoryBreakdown() }));
   });
 }
 const dir = process.env.PROMDOG_CPU_PROF_DIR;

@@ -26,7 +26,7 @@ import { Agent, request } from 'undici';
 import { spawnPromdog, type PromdogProcess } from '../test/support/process.js';
 import { freePort } from '../test/support/ports.js';
 import { PrometheusProcess } from '../test/support/prometheus.js';
-import type { GcStats } from './server-probe.js';
+import type { GcStats, MemoryBreakdown } from './server-probe.js';
 import { METRICS_PER_HOST, STEP_S, seriesPrefix, seriesValue, type ValueMix } from '../test/support/agent-series.js';
 
 const POINTS_PER_REQUEST = 10_000;
@@ -367,6 +367,7 @@ export interface BytesFigures {
 
 async function startPromdog(
   cpuProfDir: string | undefined,
+  series: number,
 ): Promise<{ pd: PromdogProcess; key: string; dataDir: string }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'promdog-bench-store-'));
   const env = {
@@ -374,9 +375,15 @@ async function startPromdog(
     PROMDOG_GC_STATS_FILE: join(dataDir, 'gc-stats.json'),
     ...(cpuProfDir ? { PROMDOG_CPU_PROF_DIR: cpuProfDir } : {}),
   };
-  // The default per-tenant series limit follows the machine's memory; the 1M-series runs are past it.
+  // The default per-tenant series limit follows the machine's memory; the 1M-series runs are past it. The intake's
+  // deadline (15 s by default) is raised for them too: on this shared machine collector pauses of a 1M-series heap
+  // pushed a few requests past it, and the bench stops at the first refused request.
   const config = join(dataDir, 'promdog.yml');
-  writeFileSync(config, 'storage:\n  max_active_series_per_tenant: 2000000\n');
+  writeFileSync(
+    config,
+    'storage:\n  max_active_series_per_tenant: 2000000\n' +
+      (series > 200_000 ? `limits:\n  request_timeout: ${Math.ceil(series / 10_000)}s\n` : ''),
+  );
   const pd = await spawnPromdog(['--data-dir', dataDir, '--config', config], env);
   return { pd, key: readFileSync(join(dataDir, 'tenant-api-token-default'), 'utf8').trim(), dataDir };
 }
@@ -464,7 +471,7 @@ async function bytesPerSample(
     `bytes data (${mix} mix): ${bytesSeries} series × ${bytesSteps} points (${((bytesSteps * STEP_S) / 3600).toFixed(2)} h at ${STEP_S} s) = ${bSamples} samples in ${bBodies.reduce((n, b) => n + b.length, 0)} requests`,
   );
 
-  const q = await startPromdog(cpuProfDir);
+  const q = await startPromdog(cpuProfDir, bytesSeries);
   let pdBytes: BytesFigures['promdog'];
   try {
     const run = await send(promdogTarget(q.pd.url, q.key), bBodies, dispatcher);
@@ -594,7 +601,7 @@ export async function benchStore(
     );
     const endS = t0 + steps * STEP_S;
 
-    const p = await startPromdog(opts.cpuProfDir);
+    const p = await startPromdog(opts.cpuProfDir, series);
     let pdIngest: StoreBenchResult['ingest']['promdog'];
     try {
       await sleep(1000);
@@ -691,8 +698,30 @@ export interface ShapeFigures extends IngestFigures {
   rssBeforeBytes: number;
   rssAfterBytes: number;
   rssBytesPerSeries: number;
-  /** promdog: the RSS growth per series after a full GC (bench/server-probe.ts): what the series hold. */
+  /**
+   * promdog: the RSS growth per series after a full GC (bench/server-probe.ts): what the series hold. With a steady
+   * phase, after it (the series then have its points too).
+   */
   rssAfterGcBytesPerSeries?: number;
+  /**
+   * promdog: where its memory was just before the full GC (at the read 2 s after the ingest, or at the end of the
+   * steady phase) and just after it, and its garbage collections until then.
+   */
+  memory?: { beforeGc: MemoryBreakdown; afterGc: MemoryBreakdown; gc: GcStats };
+  /** With a steady phase: the RSS while ingest went on at an Agent's pace. */
+  steady?: SteadyFigures;
+}
+
+/** A process' RSS while the series get one more point every STEP_S seconds, as from Agents, after the ingest. */
+export interface SteadyFigures {
+  seconds: number;
+  rounds: number;
+  cpuSeconds: number;
+  /** VmRSS read every second of the phase. */
+  rssBytes: number[];
+  /** RSS growth per series over the RSS before the ingest: the mean and the highest read of the phase's second half. */
+  meanBytesPerSeries: number;
+  maxBytesPerSeries: number;
 }
 
 export interface IngestShapesResult {
@@ -705,11 +734,77 @@ export interface IngestShapesResult {
 const SHAPES = ['in order', 'out of order'] as const;
 type Shape = (typeof SHAPES)[number];
 
+/** makeBodies' bodies of one point per series as rounds: rounds[r][w] is worker w's bodies of round r. */
+function byRound(perWorker: Buffer[][], rounds: number): Buffer[][][] {
+  return Array.from({ length: rounds }, (_, r) =>
+    perWorker.map((b) => b.slice((r * b.length) / rounds, ((r + 1) * b.length) / rounds)),
+  );
+}
+
+/**
+ * Sends one round every STEP_S seconds (each worker its bodies of it, all at once), reading the process' RSS every
+ * second. The figures are of the phase's second half, when the memory follows the ongoing ingest rather than the
+ * burst before it.
+ */
+async function steadyIngest(
+  target: Target,
+  rounds: Buffer[][][],
+  pid: number,
+  rssBefore: number,
+  series: number,
+  dispatcher: Agent,
+): Promise<SteadyFigures> {
+  const rss: number[] = [];
+  const cpuBefore = cpuSeconds(pid);
+  const started = performance.now();
+  const reader = setInterval(() => rss.push(vmRssBytes(pid)), 1000);
+  try {
+    for (let r = 0; r < rounds.length; r++) {
+      await sleep(started + r * STEP_S * 1000 - performance.now());
+      const run = await send(target, rounds[r]!, dispatcher);
+      if (run.failed) throw new Error(`${target.name}: ${run.failed} requests failed, first: ${run.firstError}`);
+    }
+    await sleep(started + rounds.length * STEP_S * 1000 - performance.now());
+  } finally {
+    clearInterval(reader);
+  }
+  const perSeries = rss.slice(Math.floor(rss.length / 2)).map((b) => (b - rssBefore) / series);
+  return {
+    seconds: (performance.now() - started) / 1000,
+    rounds: rounds.length,
+    cpuSeconds: cpuSeconds(pid) - cpuBefore,
+    rssBytes: rss,
+    meanBytesPerSeries: perSeries.reduce((a, b) => a + b, 0) / perSeries.length,
+    maxBytesPerSeries: Math.max(...perSeries),
+  };
+}
+
+const MIB = 2 ** 20;
+
+/** Where a process' memory went between two breakdowns, in MiB: RSS, the heap's spaces, ArrayBuffers, the rest. */
+function breakdownLine(from: MemoryBreakdown, to: MemoryBreakdown): string {
+  const mib = (b: number) => (b / MIB).toFixed(0);
+  const committed = (m: MemoryBreakdown) => Object.values(m.spaces).reduce((n, sp) => n + sp.committed, 0);
+  const rest = (m: MemoryBreakdown) => m.rss - committed(m) - m.arrayBuffers;
+  const spaces = Object.keys(to.spaces)
+    .filter((name) => (from.spaces[name]?.committed ?? 0) >= MIB || to.spaces[name]!.committed >= MIB)
+    .map((name) => {
+      const a = from.spaces[name] ?? { committed: 0, used: 0 };
+      const b = to.spaces[name]!;
+      return `${name} ${mib(a.committed)} (used ${mib(a.used)}) → ${mib(b.committed)} (${mib(b.used)})`;
+    });
+  return (
+    `RSS ${mib(from.rss)} → ${mib(to.rss)} MiB: ${spaces.join(', ')}; ` +
+    `ArrayBuffers ${mib(from.arrayBuffers)} → ${mib(to.arrayBuffers)}; rest ${mib(rest(from))} → ${mib(rest(to))}`
+  );
+}
+
 /**
  * Ingest in order (each worker its own hosts) and out of order (each later round of every series from one worker,
  * all in flight together), promdog then VictoriaMetrics, each in a fresh process per shape; RSS is read 2 s after
- * the ingest (VictoriaMetrics' after a force_flush).
- *   node --max-semi-space-size=64 dist/bench/store.js shapes [series] [rounds] ['in order' | 'out of order']
+ * the ingest (VictoriaMetrics' after a force_flush). With steadySeconds, the ingest then goes on for that long at
+ * one round of in-order points every STEP_S seconds (as Agents send), and the RSS is read every second.
+ *   node --max-semi-space-size=64 dist/bench/store.js shapes [series] [rounds] ['in order' | 'out of order'] [steadySeconds]
  */
 export async function benchIngestShapes(
   opts: {
@@ -717,6 +812,7 @@ export async function benchIngestShapes(
     rounds?: number;
     concurrency?: number;
     shapes?: readonly Shape[];
+    steadySeconds?: number;
     cpuProfDir?: string;
     log?: (s: string) => void;
   } = {},
@@ -727,8 +823,10 @@ export async function benchIngestShapes(
   const log = opts.log ?? (() => {});
   const dispatcher = new Agent({ connections: concurrency * 2, bodyTimeout: 120_000, headersTimeout: 120_000 });
   const steps = rounds + 1;
+  const steadyRounds = Math.ceil((opts.steadySeconds ?? 0) / STEP_S);
   const nowS = Math.floor(Date.now() / 1000);
-  const t0 = Math.floor((nowS - 120 - steps * STEP_S) / STEP_S) * STEP_S;
+  // Every point, the steady phase's too, at least two minutes old.
+  const t0 = Math.floor((nowS - 120 - (steps + steadyRounds) * STEP_S) / STEP_S) * STEP_S;
   const endS = t0 + steps * STEP_S;
   const samples = series * steps;
   const result: IngestShapesResult = { series, rounds, concurrency, shapes: [] };
@@ -738,14 +836,18 @@ export async function benchIngestShapes(
         shape === 'in order'
           ? splitRounds(makeBodies(series, concurrency, steps, 1, t0, 's', 'agent'), steps)
           : makeInterleavedBodies(series, concurrency, steps, t0, 's', 'agent');
+      const steadyBodies =
+        steadyRounds > 0
+          ? byRound(makeBodies(series, concurrency, steadyRounds, 1, endS, 's', 'agent'), steadyRounds)
+          : [];
       const measure = async (
         target: Target,
         pid: number,
         baseUrl: string,
         headers: Record<string, string>,
         afterIngest: () => Promise<void>,
-        fullGc?: () => Promise<void>,
-      ) => {
+        fullGc?: () => Promise<ShapeFigures['memory']>,
+      ): Promise<ShapeFigures> => {
         await sleep(1000);
         const rssBefore = vmRssBytes(pid);
         const cpuBefore = cpuSeconds(pid);
@@ -757,7 +859,11 @@ export async function benchIngestShapes(
         expectStored(target.name, 'samples', stored.samples, samples);
         await sleep(2000);
         const rssAfter = vmRssBytes(pid);
-        await fullGc?.();
+        // Before the full GC, which leaves the process in a state ingest never does (V8 also drops what it learnt
+        // about which allocations live long when a full collection finds most of the old generation dead).
+        const steady =
+          steadyRounds > 0 ? await steadyIngest(target, steadyBodies, pid, rssBefore, series, dispatcher) : undefined;
+        const memory = await fullGc?.();
         const rssAfterGc = vmRssBytes(pid);
         return {
           ...ingestFigures(run, stored, series, samples),
@@ -766,16 +872,27 @@ export async function benchIngestShapes(
           rssAfterBytes: rssAfter,
           rssBytesPerSeries: (rssAfter - rssBefore) / series,
           ...(fullGc ? { rssAfterGcBytesPerSeries: (rssAfterGc - rssBefore) / series } : {}),
+          ...(memory ? { memory } : {}),
+          ...(steady ? { steady } : {}),
         };
       };
       const line = (f: ShapeFigures) =>
         `${Math.round(f.samplesPerSec).toLocaleString()} samples/s (creation ${Math.round(f.creationSamplesPerSec).toLocaleString()}, ` +
-        `steady ${Math.round(f.steadySamplesPerSec).toLocaleString()}), ${f.cpuSeconds.toFixed(1)} CPU s, RSS ${(f.rssBeforeBytes / 2 ** 20).toFixed(0)} → ` +
-        `${(f.rssAfterBytes / 2 ** 20).toFixed(0)} MiB = ${Math.round(f.rssBytesPerSeries)} B/series` +
+        `steady ${Math.round(f.steadySamplesPerSec).toLocaleString()}), ${f.cpuSeconds.toFixed(1)} CPU s, RSS ${(f.rssBeforeBytes / MIB).toFixed(0)} → ` +
+        `${(f.rssAfterBytes / MIB).toFixed(0)} MiB = ${Math.round(f.rssBytesPerSeries)} B/series` +
+        (f.steady === undefined
+          ? ''
+          : `; then ${f.steady.rounds} rounds at one per ${STEP_S} s (${f.steady.cpuSeconds.toFixed(1)} CPU s): ` +
+            `RSS ${Math.round(f.steady.meanBytesPerSeries)} B/series (highest ${Math.round(f.steady.maxBytesPerSeries)}) over its second half`) +
         (f.rssAfterGcBytesPerSeries === undefined
           ? ''
-          : `, after a full GC ${Math.round(f.rssAfterGcBytesPerSeries)} B/series`);
-      const p = await startPromdog(opts.cpuProfDir);
+          : `, after a full GC ${Math.round(f.rssAfterGcBytesPerSeries)} B/series`) +
+        (f.memory === undefined
+          ? ''
+          : `\n  memory ${f.steady ? 'after the steady phase' : 'at the 2 s read'} → after the full GC: ` +
+            `${breakdownLine(f.memory.beforeGc, f.memory.afterGc)}; GC until then: ${f.memory.gc.minor.count} scavenges ${Math.round(f.memory.gc.minor.ms)} ms, ` +
+            `${f.memory.gc.major.count} major ${Math.round(f.memory.gc.major.ms)} ms`);
+      const p = await startPromdog(opts.cpuProfDir, series);
       let promdog: ShapeFigures;
       try {
         const auth = { authorization: `Bearer ${p.key}` };
@@ -784,6 +901,9 @@ export async function benchIngestShapes(
         const fullGc = async () => {
           process.kill(pid, 'SIGUSR2');
           await sleep(3000);
+          const stats = JSON.parse(readFileSync(join(p.dataDir, 'gc-stats.json'), 'utf8')) as GcStats;
+          const { beforeGc, afterGc, ...gc } = stats;
+          return { beforeGc: beforeGc!, afterGc: afterGc!, gc };
         };
         promdog = await measure(promdogTarget(p.pd.url, p.key), pid, p.pd.url, auth, async () => {}, fullGc);
       } finally {
@@ -804,7 +924,10 @@ export async function benchIngestShapes(
           `creation ${(promdog.creationSamplesPerSec / victoriaMetrics.creationSamplesPerSec).toFixed(2)}, ` +
           `steady ${(promdog.steadySamplesPerSec / victoriaMetrics.steadySamplesPerSec).toFixed(2)}, ` +
           `CPU s ${(promdog.cpuSeconds / victoriaMetrics.cpuSeconds).toFixed(2)}, ` +
-          `RSS/series ${(promdog.rssBytesPerSeries / victoriaMetrics.rssBytesPerSeries).toFixed(2)}`,
+          `RSS/series ${(promdog.rssBytesPerSeries / victoriaMetrics.rssBytesPerSeries).toFixed(2)}` +
+          (promdog.steady && victoriaMetrics.steady
+            ? `, RSS/series while ingesting ${(promdog.steady.meanBytesPerSeries / victoriaMetrics.steady.meanBytesPerSeries).toFixed(2)}`
+            : ''),
       );
       result.shapes.push({ shape, promdog, victoriaMetrics });
     }
@@ -817,12 +940,14 @@ export async function benchIngestShapes(
 if (process.argv[1] && import.meta.url === `file://${process.argv[1]}` && process.argv[2] === 'shapes') {
   const [series, rounds] = process.argv.slice(3, 5).map(Number);
   const shape = process.argv[5];
+  const steadySeconds = Number(process.argv[6] ?? 0);
   if (shape !== undefined && !(SHAPES as readonly string[]).includes(shape))
     throw new Error(`unknown shape ${JSON.stringify(shape)}: ${SHAPES.join(' or ')}`);
   const r = await benchIngestShapes({
     ...(series ? { series } : {}),
     ...(rounds ? { rounds } : {}),
     ...(shape ? { shapes: [shape as Shape] } : {}),
+    ...(steadySeconds ? { steadySeconds } : {}),
     ...(process.env.PROMDOG_CPU_PROF_DIR ? { cpuProfDir: process.env.PROMDOG_CPU_PROF_DIR } : {}),
     log: (s) => console.log(s),
   });

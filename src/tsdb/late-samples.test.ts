@@ -47,4 +47,36 @@ describe('late samples', () => {
       assert.equal(late.search(ref, 2e6), pairs.length);
     }
   });
+
+  test('buffers keep their samples as others grow out of their pages into pages given back', () => {
+    const late = new LateSamples();
+    const buffers = 10_000;
+    const stay = 1000;
+    const refs: number[] = [];
+    for (let b = 0; b < buffers; b++) refs.push(late.insert(-1, 0, b * 10, b));
+    // Every buffer from `stay` on grows past its first slot, in order: the first slots' pages empty one by one and
+    // become pages of the larger slots.
+    for (let b = stay; b < buffers; b++) {
+      refs[b] = late.insert(refs[b]!, 0, b * 10 - 1, -b);
+      refs[b] = late.insert(refs[b]!, 2, b * 10 + 1, b + 0.5);
+    }
+    for (let b = 0; b < buffers; b++) {
+      const ref = refs[b]!;
+      const want: [number, number][] =
+        b < stay
+          ? [[b * 10, b]]
+          : [
+              [b * 10 - 1, -b],
+              [b * 10, b],
+              [b * 10 + 1, b + 0.5],
+            ];
+      assert.deepEqual(
+        Array.from({ length: late.count(ref) }, (_, i) => [late.time(ref, i), late.value(ref, i)]),
+        want,
+        `buffer ${b}`,
+      );
+    }
+    for (const ref of refs) late.release(ref);
+    assert.equal(late.buffersInUse, 0);
+  });
 });

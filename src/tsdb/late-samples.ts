@@ -4,8 +4,11 @@
 // were ~300 bytes of heap beside the samples themselves.
 import { SlotArena } from './slots.js';
 
-/** The buffer a series starts with: three pairs and the count, 64 bytes. */
-const INITIAL_PAIRS = 3;
+/**
+ * The buffer a series starts with: one pair and the count, 32 bytes. Most series with late samples get a few (a
+ * retried flush, a flush overtaking another); it grows to 3, 7, 15 and 31 pairs as they come.
+ */
+const INITIAL_PAIRS = 1;
 
 export class LateSamples {
   private readonly slots = new SlotArena();

@@ -98,4 +98,49 @@ describe('slot arena', () => {
     );
     assert.throws(() => slots.alloc(SlotArena.MAX_SLOT_BYTES + 1), RangeError);
   });
+
+  test('a page whose slots are all released becomes the next page of any size', () => {
+    const slots = new SlotArena();
+    const kept = slots.alloc(64);
+    slots.page(kept).fill(7, slots.offset(kept), slots.offset(kept) + 64);
+    const first = slots.alloc(32);
+    const page = slots.allocatedBytes / 2;
+    const refs = [first];
+    while (refs.length < (3 * page) / 32) refs.push(slots.alloc(32));
+    assert.equal(slots.allocatedBytes, 4 * page);
+    for (const ref of refs) slots.page(ref).fill(9, slots.offset(ref), slots.offset(ref) + 32);
+    // Every other slot first: no page is empty until the second pass.
+    for (let i = 0; i < refs.length; i += 2) slots.release(refs[i]!);
+    for (let i = 1; i < refs.length; i += 2) slots.release(refs[i]!);
+    // Two pages' worth of 64-byte slots and one of 32-byte ones fit in the pages there are.
+    const again: [number, number][] = [];
+    for (let i = 0; i < (2 * page) / 64; i++) again.push([slots.alloc(64), 64]);
+    for (let i = 0; i < page / 32; i++) again.push([slots.alloc(32), 32]);
+    assert.equal(slots.allocatedBytes, 4 * page);
+    for (const [ref, bytes] of again) {
+      const at = slots.offset(ref);
+      const bytesOf = () => slots.page(ref).subarray(at, at + bytes);
+      assert.ok(
+        bytesOf().every((b) => b === 0),
+        `slot ${ref} is zeroed`,
+      );
+      bytesOf().fill(1 + (ref % 200));
+    }
+    for (const [ref, bytes] of again) {
+      const at = slots.offset(ref);
+      assert.ok(
+        slots
+          .page(ref)
+          .subarray(at, at + bytes)
+          .every((b) => b === 1 + (ref % 200)),
+        `slot ${ref} kept its bytes`,
+      );
+    }
+    assert.ok(
+      slots
+        .page(kept)
+        .subarray(slots.offset(kept), slots.offset(kept) + 64)
+        .every((b) => b === 7),
+    );
+  });
 });

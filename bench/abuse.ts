@@ -3,7 +3,8 @@
 // POST a second) and tenant `bystander` runs a small instant query every 250 ms. Per row: what the abusive request
 // got, how long it took, the senders' and the bystander's p50/p99 latency during the row (at least 3 s of it) and
 // the growth of the server's RSS over its level at the row's start (peak, sampled every 50 ms), and the longest the
-// server's event loop stood still during the row and its GC pauses (the server runs under loop-probe.ts).
+// server's event loop stood still during the row and its GC pauses (the server runs under loop-probe.ts), and the
+// longest this process' own loop did (it times the senders and the bystander: a delay of its own is not the server's).
 //
 // Phase A holds 100k-series data sets; phase B a fresh server with 1M series (the active-series limit raised for
 // it) and a Prometheus 2.42 holding the same number of series by remote write, for count() and /api/v1/series.
@@ -16,7 +17,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { deflateSync, gzipSync } from 'node:zlib';
 import { Agent, request } from 'undici';
@@ -45,6 +46,11 @@ export interface AbuseRowResult {
   loopStallMaxMs: number;
   /** The server's GC pauses of 10 ms or more during the row. */
   gc: { pauses: number; maxMs: number; totalMs: number };
+  /**
+   * This bench process' longest event-loop delay during the row: what of the senders' and the bystander's latency
+   * is the bench's own (it times their requests on this loop).
+   */
+  benchLoopStallMaxMs: number;
 }
 
 export interface AbuseResult {
@@ -289,6 +295,8 @@ async function runRow(s: Server, bg: Background, row: string, action: () => Prom
   const sampler = setInterval(() => {
     peak = Math.max(peak, rssBytes(s.pd.child.pid!));
   }, 50);
+  const benchLoop = monitorEventLoopDelay({ resolution: 10 });
+  benchLoop.enable();
   const t0 = performance.now();
   const wallStart = Date.now();
   let outcome: string;
@@ -310,6 +318,7 @@ async function runRow(s: Server, bg: Background, row: string, action: () => Prom
   const left = MIN_ROW_MS - (performance.now() - t0);
   if (left > 0) await sleep(left);
   clearInterval(sampler);
+  benchLoop.disable();
   const r: AbuseRowResult = {
     row,
     outcome,
@@ -317,13 +326,14 @@ async function runRow(s: Server, bg: Background, row: string, action: () => Prom
     ...bg.summaries(),
     rssGrowthMiB: (peak - base) / 2 ** 20,
     ...loopAndGc(s, wallStart, Date.now()),
+    benchLoopStallMaxMs: benchLoop.max / 1e6,
   };
   console.log(
     `  ${row}: ${outcome} in ${seconds.toFixed(1)} s; Agent POST p50/p99 ${r.senders.p50Ms.toFixed(0)}/${r.senders.p99Ms.toFixed(0)} ms ` +
       `(${r.senders.failed} failed), bystander p50/p99 ${r.bystander.p50Ms.toFixed(0)}/${r.bystander.p99Ms.toFixed(0)} ms ` +
       `(${r.bystander.failed} failed), RSS +${r.rssGrowthMiB.toFixed(0)} MiB; server loop stalled ` +
       `${r.loopStallMaxMs.toFixed(0)} ms at most, ${r.gc.pauses} GC pauses ≥ 10 ms (longest ${r.gc.maxMs.toFixed(0)}, ` +
-      `${r.gc.totalMs.toFixed(0)} ms in all)`,
+      `${r.gc.totalMs.toFixed(0)} ms in all); bench loop stalled ${r.benchLoopStallMaxMs.toFixed(0)} ms at most`,
   );
   return r;
 }

@@ -31,7 +31,7 @@ import { ApiError } from '../api/params.js';
 import type { Querier } from '../model/storage.js';
 import { VERSION } from './version.js';
 import { httpMetrics, registerOpenConnections, registerStartupSeconds } from './metrics.js';
-import { serverFactory } from './listener.js';
+import { LISTEN_BACKLOG, serverFactory } from './listener.js';
 import { createRules } from './rules.js';
 import { createHostInfoSync } from './host-info.js';
 import { RulesApi } from '../api/rules-api.js';
@@ -350,7 +350,7 @@ export async function startServer(
     await dogstatsd.start();
   }
 
-  await app.listen({ host: cfg.listen.host, port: cfg.listen.port });
+  await app.listen({ host: cfg.listen.host, port: cfg.listen.port, backlog: LISTEN_BACKLOG });
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : cfg.listen.port;
   const shownHost = cfg.listen.host === '0.0.0.0' || cfg.listen.host === '::' ? '127.0.0.1' : cfg.listen.host;

@@ -21,6 +21,14 @@ const FILE_DESCRIPTORS_FOR_FILES = 1024;
 /** A plain-HTTP request on the TLS port is logged at most this often (the counter has every one). */
 const PLAIN_HTTP_LOG_INTERVAL_MS = 60_000;
 
+/**
+ * The listening socket's accept queue: as long as the kernel allows (Linux caps it at net.core.somaxconn, 4096 by
+ * default since 5.4), not Node's 511. When a burst of connections fills the queue the kernel drops their handshakes
+ * and the clients retry after 1, 3, 7 s: a new client waits seconds for its first answer, and a connection over
+ * --max-connections as long for its refusal (meanwhile its client may believe it open).
+ */
+export const LISTEN_BACKLOG = 65_535;
+
 type ListenerConfig = Pick<ServeConfig, 'limits' | 'tls'>;
 
 /** Fastify's serverFactory: the server for its request handler. */

@@ -140,3 +140,17 @@ async function assertNewConnectionServed(): Promise<void> {
     await fresh.close();
   }
 }
+
+// Node stops the header timeout when the server closes: a connection that never sent a request held the shutdown
+// until its client let go, forever for a client that had vanished.
+test('a connection that sends no request does not hold the shutdown', { timeout: 30_000 }, async () => {
+  const own = await startPromdog();
+  const url = new URL(own.url);
+  const silent = connect(Number(url.port), url.hostname);
+  silent.on('error', () => {});
+  silent.resume();
+  await new Promise((resolve) => silent.once('connect', resolve));
+  const closedByServer = new Promise((resolve) => silent.once('close', resolve));
+  await own.close();
+  await closedByServer;
+});

@@ -44,6 +44,8 @@ type ListenerConfig = Pick<ServeConfig, 'limits' | 'tls'>;
  */
 export class RequestlessConnections {
   private readonly waiting = new Set<Socket>();
+  /** Requests in flight per connection (more than one when a client pipelines). */
+  private readonly inFlight = new WeakMap<Socket, number>();
   private closing = false;
 
   /** Follows the server's connections (`connectionEvent`: after the TLS handshake with TLS) and requests. */
@@ -59,8 +61,11 @@ export class RequestlessConnections {
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
       const socket = req.socket;
       this.waiting.delete(socket);
+      this.inFlight.set(socket, (this.inFlight.get(socket) ?? 0) + 1);
       res.once('close', () => {
-        if (socket.destroyed) return;
+        const left = (this.inFlight.get(socket) ?? 1) - 1;
+        this.inFlight.set(socket, left);
+        if (left > 0 || socket.destroyed) return;
         // Once closing, a keep-alive connection ends after its answer rather than waiting for the idle timeout.
         if (this.closing) socket.end();
         else this.waiting.add(socket);

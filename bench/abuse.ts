@@ -3,7 +3,8 @@
 // POST a second) and tenant `bystander` runs a small instant query every 250 ms. Per row: what the abusive request
 // got, how long it took, the senders' and the bystander's p50/p99 latency during the row (at least 3 s of it) and
 // the growth of the server's RSS over its level at the row's start (peak, sampled every 50 ms), and the longest the
-// server's event loop stood still during the row and its GC pauses (the server runs under loop-probe.ts).
+// server's event loop stood still during the row and its GC pauses (the server runs under loop-probe.ts), and the
+// longest this process' own loop did (it times the senders and the bystander: a delay of its own is not the server's).
 //
 // Phase A holds 100k-series data sets; phase B a fresh server with 1M series (the active-series limit raised for
 // it) and a Prometheus 2.42 holding the same number of series by remote write, for count() and /api/v1/series.
@@ -11,12 +12,11 @@
 // PROMDOG_BENCH_CLI=<path to another build's dist/src/cli/main.js> runs the same rows against that build (the
 // "before" figures of docs/benchmarks.md). PROMDOG_BENCH_ABUSE_ROWS=<substring>[,<substring>...] runs only the rows
 // whose name contains one of them (the data sets are loaded all the same), to work on a few rows.
-import { execFileSync } from 'node:child_process';
+import { type ChildProcess, execFileSync, fork } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { deflateSync, gzipSync } from 'node:zlib';
 import { Agent, request } from 'undici';
@@ -24,6 +24,7 @@ import type { PromSeries } from '../src/model/prometheus.js';
 import { CLI, spawnPromdog, type PromdogProcess } from '../test/support/process.js';
 import { PrometheusProcess } from '../test/support/prometheus.js';
 import { remoteWrite } from '../test/api/dataset.js';
+import type { IdleConnectionsHeld, IdleConnectionsOpened } from './idle-connections.js';
 
 export interface LatencySummary {
   count: number;
@@ -45,6 +46,11 @@ export interface AbuseRowResult {
   loopStallMaxMs: number;
   /** The server's GC pauses of 10 ms or more during the row. */
   gc: { pauses: number; maxMs: number; totalMs: number };
+  /**
+   * This bench process' longest event-loop delay during the row: what of the senders' and the bystander's latency
+   * is the bench's own (it times their requests on this loop).
+   */
+  benchLoopStallMaxMs: number;
 }
 
 export interface AbuseResult {
@@ -289,6 +295,8 @@ async function runRow(s: Server, bg: Background, row: string, action: () => Prom
   const sampler = setInterval(() => {
     peak = Math.max(peak, rssBytes(s.pd.child.pid!));
   }, 50);
+  const benchLoop = monitorEventLoopDelay({ resolution: 10 });
+  benchLoop.enable();
   const t0 = performance.now();
   const wallStart = Date.now();
   let outcome: string;
@@ -310,6 +318,7 @@ async function runRow(s: Server, bg: Background, row: string, action: () => Prom
   const left = MIN_ROW_MS - (performance.now() - t0);
   if (left > 0) await sleep(left);
   clearInterval(sampler);
+  benchLoop.disable();
   const r: AbuseRowResult = {
     row,
     outcome,
@@ -317,13 +326,14 @@ async function runRow(s: Server, bg: Background, row: string, action: () => Prom
     ...bg.summaries(),
     rssGrowthMiB: (peak - base) / 2 ** 20,
     ...loopAndGc(s, wallStart, Date.now()),
+    benchLoopStallMaxMs: benchLoop.max / 1e6,
   };
   console.log(
     `  ${row}: ${outcome} in ${seconds.toFixed(1)} s; Agent POST p50/p99 ${r.senders.p50Ms.toFixed(0)}/${r.senders.p99Ms.toFixed(0)} ms ` +
       `(${r.senders.failed} failed), bystander p50/p99 ${r.bystander.p50Ms.toFixed(0)}/${r.bystander.p99Ms.toFixed(0)} ms ` +
       `(${r.bystander.failed} failed), RSS +${r.rssGrowthMiB.toFixed(0)} MiB; server loop stalled ` +
       `${r.loopStallMaxMs.toFixed(0)} ms at most, ${r.gc.pauses} GC pauses ≥ 10 ms (longest ${r.gc.maxMs.toFixed(0)}, ` +
-      `${r.gc.totalMs.toFixed(0)} ms in all)`,
+      `${r.gc.totalMs.toFixed(0)} ms in all); bench loop stalled ${r.benchLoopStallMaxMs.toFixed(0)} ms at most`,
   );
   return r;
 }
@@ -497,36 +507,55 @@ async function phaseA(cli: string): Promise<AbuseRowResult[]> {
   return rows;
 }
 
+const IDLE_CONNECTIONS = fileURLToPath(new URL('./idle-connections.js', import.meta.url));
+/** Connections one idle-connections.js process opens at most: below the file limit of 20,000 here. */
+const IDLE_CONNECTIONS_PER_PROCESS = 10_000;
+
+/** The next message from a forked process, or an error when its channel closes first. */
+function nextMessage<T>(child: ChildProcess): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    child.once('message', (m) => resolve(m as T));
+    child.once('disconnect', () => reject(new Error('idle-connections.js ended without a report')));
+  });
+}
+
+/** The kernel's count of connections dropped because a listening socket's accept queue was full (machine-wide). */
+function listenDrops(): number {
+  const netstat = readFileSync('/proc/net/netstat', 'utf8').split('\n');
+  const names = netstat.find((l) => l.startsWith('TcpExt:'))?.split(' ') ?? [];
+  const values = netstat.findLast((l) => l.startsWith('TcpExt:'))?.split(' ') ?? [];
+  return Number(values[names.indexOf('ListenDrops')] ?? 0);
+}
+
 /**
- * Opens up to `count` idle TCP connections (fewer when this process' file limit is lower: it keeps 1000 for
- * itself), holds them 3 s, and reports how many the server accepted and kept.
+ * Opens `count` idle TCP connections from processes of their own (bench/idle-connections.ts), holds them 3 s once
+ * every attempt has ended, and reports how many the server kept and closed, and how many attempts the kernel dropped
+ * for a full accept queue (each retried by the client after 1, 3, 7 s...).
  */
 async function idleConnections(baseUrl: string, count: number): Promise<string> {
-  const { hostname, port } = new URL(baseUrl);
-  const sockets: Socket[] = [];
-  let open = 0;
-  let failed = 0;
-  const limit = Math.min(count, Number(execFileSync('sh', ['-c', 'ulimit -n']).toString().trim()) - 1000);
-  await Promise.all(
-    Array.from({ length: limit }, async () => {
-      await new Promise<void>((resolve) => {
-        const sock = connect(Number(port), hostname, () => {
-          open++;
-          resolve();
-        });
-        sock.on('error', () => {
-          failed++;
-          resolve();
-        });
-        sock.on('close', () => open--);
-        sockets.push(sock);
-      });
+  const dropsBefore = listenDrops();
+  const children = Array.from({ length: Math.ceil(count / IDLE_CONNECTIONS_PER_PROCESS) }, (_, i) =>
+    fork(IDLE_CONNECTIONS, [
+      baseUrl,
+      String(Math.min(IDLE_CONNECTIONS_PER_PROCESS, count - i * IDLE_CONNECTIONS_PER_PROCESS)),
+    ]),
+  );
+  const opened = await Promise.all(children.map((c) => nextMessage<IdleConnectionsOpened>(c)));
+  const drops = listenDrops() - dropsBefore;
+  await sleep(3000);
+  const held = await Promise.all(
+    children.map((c) => {
+      const report = nextMessage<IdleConnectionsHeld>(c);
+      c.send('report');
+      return report;
     }),
   );
-  await sleep(3000);
-  const still = open;
-  for (const s of sockets) s.destroy();
-  return `${limit} opened: ${still} still open after 3 s, ${failed} failed`;
+  const sum = <T>(xs: T[], n: (x: T) => number) => xs.reduce((total, x) => total + n(x), 0);
+  return (
+    `${count} opened: ${sum(held, (h) => h.stillOpen)} still open after 3 s, ` +
+    `${sum(held, (h) => h.closedByServer)} closed by the server, ${sum(opened, (o) => o.failed)} failed, ` +
+    `${drops} handshake packets dropped for a full accept queue`
+  );
 }
 
 async function timeMedian(fn: () => Promise<unknown>): Promise<number> {

@@ -123,7 +123,7 @@ const sections: Record<string, Section> = {
       console.log(
         `  ${row.row.padEnd(52)} ${row.outcome}; Agent p99 ${row.senders.p99Ms.toFixed(0)} ms, bystander p99 ` +
           `${row.bystander.p99Ms.toFixed(0)} ms, RSS +${row.rssGrowthMiB.toFixed(0)} MiB, loop stall ` +
-          `${row.loopStallMaxMs.toFixed(0)} ms`,
+          `${row.loopStallMaxMs.toFixed(0)} ms (the bench's own ${row.benchLoopStallMaxMs.toFixed(0)} ms)`,
       );
     }
     for (const h of r.highCardinality) console.log(`  ${h.query}: ${h.ratio.toFixed(2)}× Prometheus`);

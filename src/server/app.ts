@@ -31,7 +31,7 @@ import { ApiError } from '../api/params.js';
 import type { Querier } from '../model/storage.js';
 import { VERSION } from './version.js';
 import { httpMetrics, registerOpenConnections, registerStartupSeconds } from './metrics.js';
-import { serverFactory } from './listener.js';
+import { LISTEN_BACKLOG, RequestlessConnections, serverFactory } from './listener.js';
 import { createRules } from './rules.js';
 import { createHostInfoSync } from './host-info.js';
 import { RulesApi } from '../api/rules-api.js';
@@ -214,13 +214,14 @@ export async function startServer(
   const decodePool = cfg.limits.decodeWorkers > 0 ? new DecodePool(cfg.limits.decodeWorkers) : undefined;
 
   let closing = false;
+  const connections = new RequestlessConnections();
   const app = Fastify({
     loggerInstance: logger,
     // One log line per request would dominate the logs at Agent rates; /metrics counts requests instead.
     logController: new LogController({ disableRequestLogging: true }),
     routerOptions: { ignoreTrailingSlash: true },
     return503OnClosing: true,
-    serverFactory: serverFactory(cfg, http, logger),
+    serverFactory: serverFactory(cfg, http, logger, connections),
   }) as unknown as FastifyInstance;
   registerOpenConnections(registry, app.server);
 
@@ -350,7 +351,7 @@ export async function startServer(
     await dogstatsd.start();
   }
 
-  await app.listen({ host: cfg.listen.host, port: cfg.listen.port });
+  await app.listen({ host: cfg.listen.host, port: cfg.listen.port, backlog: LISTEN_BACKLOG });
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : cfg.listen.port;
   const shownHost = cfg.listen.host === '0.0.0.0' || cfg.listen.host === '::' ? '127.0.0.1' : cfg.listen.host;
@@ -398,7 +399,9 @@ export async function startServer(
       // The self-scrape writes through the sink: it stops first.
       await selfScrape?.stop();
       // Stop accepting, let in-flight requests finish (their writes included), then flush and close the rest.
-      await app.close();
+      const appClosed = app.close();
+      connections.close();
+      await appClosed;
       // The ruler writes through the sink too: it stops before the sink closes.
       await rules.close();
       // The host info sync reads through the query backends: it stops before they close.

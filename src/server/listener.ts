@@ -1,5 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { createServer as createHttpServer, type RequestListener, type Server } from 'node:http';
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type RequestListener,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
@@ -21,13 +27,65 @@ const FILE_DESCRIPTORS_FOR_FILES = 1024;
 /** A plain-HTTP request on the TLS port is logged at most this often (the counter has every one). */
 const PLAIN_HTTP_LOG_INTERVAL_MS = 60_000;
 
+/**
+ * The listening socket's accept queue: as long as the kernel allows (Linux caps it at net.core.somaxconn, 4096 by
+ * default since 5.4), not Node's 511. When a burst of connections fills the queue the kernel drops their handshakes
+ * and the clients retry after 1, 3, 7 s: a new client waits seconds for its first answer, and a connection over
+ * --max-connections as long for its refusal (meanwhile its client may believe it open).
+ */
+export const LISTEN_BACKLOG = 65_535;
+
 type ListenerConfig = Pick<ServeConfig, 'limits' | 'tls'>;
+
+/**
+ * The connections with no request in flight, closed when the server shuts down: Node stops enforcing the header
+ * timeout once the server closes, and Fastify then closes only connections that have finished a request, so one that
+ * never sent a whole request (or whose client vanished) held the shutdown forever.
+ */
+export class RequestlessConnections {
+  private readonly waiting = new Set<Socket>();
+  /** Requests in flight per connection (more than one when a client pipelines). */
+  private readonly inFlight = new WeakMap<Socket, number>();
+  private closing = false;
+
+  /** Follows the server's connections (`connectionEvent`: after the TLS handshake with TLS) and requests. */
+  watch(server: Server, connectionEvent: 'connection' | 'secureConnection'): void {
+    server.on(connectionEvent, (socket: Socket) => {
+      if (this.closing) {
+        socket.destroy();
+        return;
+      }
+      this.waiting.add(socket);
+      socket.once('close', () => this.waiting.delete(socket));
+    });
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      const socket = req.socket;
+      this.waiting.delete(socket);
+      this.inFlight.set(socket, (this.inFlight.get(socket) ?? 0) + 1);
+      res.once('close', () => {
+        const left = (this.inFlight.get(socket) ?? 1) - 1;
+        this.inFlight.set(socket, left);
+        if (left > 0 || socket.destroyed) return;
+        // Once closing, a keep-alive connection ends after its answer rather than waiting for the idle timeout.
+        if (this.closing) socket.end();
+        else this.waiting.add(socket);
+      });
+    });
+  }
+
+  /** From now on closes every connection without a request in flight: those now, the others after their answer. */
+  close(): void {
+    this.closing = true;
+    for (const socket of this.waiting) socket.destroy();
+  }
+}
 
 /** Fastify's serverFactory: the server for its request handler. */
 export function serverFactory(
   cfg: ListenerConfig,
   metrics: HttpMetrics,
   logger: Logger,
+  connections: RequestlessConnections,
 ): (handler: RequestListener) => Server {
   return (handler) => {
     const limits = cfg.limits;
@@ -65,6 +123,7 @@ export function serverFactory(
       });
       answerPlainHttp(server, limits.headerTimeoutMs, metrics, logger);
     }
+    connections.watch(server, tls ? 'secureConnection' : 'connection');
     warnOnFewFileDescriptors(limits.maxConnections, logger);
     return server;
   };

@@ -1,17 +1,14 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Client } from 'undici';
 import { encodeMetricPayload } from '../support/proto-writer.js';
 import { startPromdog, type TestPromdog } from '../support/promdog.js';
 
 // Issue row: 20,000 idle connections exhausted the file descriptors and reset 91 % of a normal client's requests.
 // Scaled down: a limit of 40 connections and 200 idle sockets. Over the limit new connections are closed at once and
-// counted; the Agent's and another tenant's established connections keep working; the idle ones are closed after
-// the header timeout, and new clients get in again.
+// counted, and no more than the limit are open; the Agent's and another tenant's established connections keep
+// working; the idle ones are closed after the header timeout, or by their client, and new clients get in again.
 
 const MAX_CONNECTIONS = 40;
 const IDLE_SOCKETS = 200;
@@ -22,9 +19,9 @@ let otherTenant: Client;
 const idle: Socket[] = [];
 
 before(async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'promdog-conn-'));
-  writeFileSync(join(dir, 'promdog.yaml'), 'limits:\n  header_timeout: 3s\n');
-  pd = await startPromdog(['--config', join(dir, 'promdog.yaml'), '--max-connections', String(MAX_CONNECTIONS)]);
+  pd = await startPromdog(['--max-connections', String(MAX_CONNECTIONS)], {
+    config: 'limits:\n  header_timeout: 3s\n',
+  });
   // One connection each, opened before the flood.
   agent = new Client(pd.url, { pipelining: 1, keepAliveTimeout: 60_000 });
   otherTenant = new Client(pd.url, { pipelining: 1, keepAliveTimeout: 60_000 });
@@ -61,11 +58,15 @@ async function agentPost(): Promise<number> {
   return res.statusCode;
 }
 
-async function counter(reason: string): Promise<number> {
+/** A sample of /metrics, read on the Agent's connection: `promdog_http_open_connections` or `...{reason="timeout"}`. */
+async function metric(series: string): Promise<number> {
   const { text } = await get(agent, '/metrics');
-  const m = new RegExp(`^promdog_http_connections_closed_total\\{reason="${reason}"\\} (\\S+)$`, 'm').exec(text);
-  return m ? Number(m[1]) : 0;
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line === undefined ? 0 : Number(line.slice(series.length + 1));
 }
+
+const closedBy = (reason: string) => metric(`promdog_http_connections_closed_total{reason="${reason}"}`);
+const openConnections = () => metric('promdog_http_open_connections');
 
 async function until(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
   const giveUp = Date.now() + timeoutMs;
@@ -75,23 +76,35 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs = 30
   }
 }
 
+/** Opens IDLE_SOCKETS connections that send nothing; counts those the server closes. */
+function openIdleSockets(): { closedByServer: () => number; sockets: Socket[] } {
+  const url = new URL(pd.url);
+  let closed = 0;
+  const sockets: Socket[] = [];
+  for (let i = 0; i < IDLE_SOCKETS; i++) {
+    const s = connect(Number(url.port), url.hostname);
+    s.on('error', () => {});
+    s.on('close', () => closed++);
+    // Reads, so that the server's close is seen.
+    s.resume();
+    sockets.push(s);
+  }
+  idle.push(...sockets);
+  return { closedByServer: () => closed, sockets };
+}
+
+// The two clients hold 2 of the 40: 38 idle sockets stay open, the rest are closed at once.
+const REFUSED = IDLE_SOCKETS - (MAX_CONNECTIONS - 2);
+
 test('over --max-connections new connections are closed and counted; established ones keep working', async () => {
   assert.equal(await agentPost(), 202);
   assert.equal((await get(otherTenant, '/api/v1/query?query=1', pd.keys.system)).status, 200);
 
-  const url = new URL(pd.url);
-  let closedByServer = 0;
-  for (let i = 0; i < IDLE_SOCKETS; i++) {
-    const s = connect(Number(url.port), url.hostname);
-    s.on('error', () => {});
-    s.on('close', () => closedByServer++);
-    s.resume();
-    idle.push(s);
-  }
-  // The two clients hold 2 of the 40: 38 idle sockets stay open, the rest are closed at once.
-  const refused = IDLE_SOCKETS - (MAX_CONNECTIONS - 2);
-  await until(`${refused} sockets closed`, async () => closedByServer >= refused);
-  assert.ok((await counter('max_connections')) >= refused);
+  const refusedBefore = await closedBy('max_connections');
+  const flood = openIdleSockets();
+  await until(`${REFUSED} sockets closed`, async () => flood.closedByServer() >= REFUSED);
+  assert.ok((await closedBy('max_connections')) - refusedBefore >= REFUSED);
+  assert.ok((await openConnections()) <= MAX_CONNECTIONS, 'no more connections open than the limit');
 
   for (let i = 0; i < 5; i++) {
     assert.equal(await agentPost(), 202, "the Agent's established connection");
@@ -102,8 +115,42 @@ test('over --max-connections new connections are closed and counted; established
   assert.match(answer.text, /"value":\[[\d.]+,"1"\]/, 'what the Agent posted during the flood is stored');
 
   // The idle sockets sent no request: the header timeout closes them, and a new client is served again.
-  await until('every idle socket closed', async () => closedByServer === IDLE_SOCKETS);
-  assert.ok((await counter('timeout')) >= MAX_CONNECTIONS - 2);
-  const fresh = await fetch(`${pd.url}/-/ready`);
-  assert.equal(fresh.status, 200);
+  await until('every idle socket closed', async () => flood.closedByServer() === IDLE_SOCKETS);
+  assert.ok((await closedBy('timeout')) >= MAX_CONNECTIONS - 2);
+  await assertNewConnectionServed();
+});
+
+test('connections closed by their clients free their places for new ones', async () => {
+  const openBefore = await openConnections();
+  const flood = openIdleSockets();
+  await until(`${REFUSED} sockets closed`, async () => flood.closedByServer() >= REFUSED);
+  for (const s of flood.sockets) s.destroy();
+  await until('the idle sockets no longer counted', async () => (await openConnections()) <= openBefore);
+  await assertNewConnectionServed();
+  assert.equal(await agentPost(), 202, "the Agent's established connection");
+});
+
+/** A client on a new connection gets answers (and its connection is closed after). */
+async function assertNewConnectionServed(): Promise<void> {
+  const fresh = new Client(pd.url);
+  try {
+    assert.equal((await get(fresh, '/-/ready')).status, 200, 'a new connection');
+    assert.equal((await get(fresh, '/api/v1/query?query=count(conn_test)', pd.keys.default)).status, 200);
+  } finally {
+    await fresh.close();
+  }
+}
+
+// Node stops the header timeout when the server closes: a connection that never sent a request held the shutdown
+// until its client let go, forever for a client that had vanished.
+test('a connection that sends no request does not hold the shutdown', { timeout: 30_000 }, async () => {
+  const own = await startPromdog();
+  const url = new URL(own.url);
+  const silent = connect(Number(url.port), url.hostname);
+  silent.on('error', () => {});
+  silent.resume();
+  await new Promise((resolve) => silent.once('connect', resolve));
+  const closedByServer = new Promise((resolve) => silent.once('close', resolve));
+  await own.close();
+  await closedByServer;
 });

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { MALLOC_ENV, NODE_FLAGS } from '../../src/cli/launch.js';
 
 // A real `promdog` process (the compiled CLI), with its JSON log lines collected for assertions.
 
@@ -18,16 +19,30 @@ process.on('exit', () => {
   for (const c of running) c.kill('SIGKILL');
 });
 
-/** `cli`: another build's CLI script (benchmarks compare builds); default this one's. */
-export async function spawnPromdog(args: string[], env: NodeJS.ProcessEnv = {}, cli = CLI): Promise<PromdogProcess> {
-  const child = spawn(
-    process.execPath,
-    ['--max-semi-space-size=64', cli, 'serve', '--listen', '127.0.0.1:0', ...args],
-    {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+/** What runs the CLI script: a program and its arguments before the script's path. */
+export interface Launcher {
+  command: string;
+  args: readonly string[];
+}
+
+/** Node with the flags `npm start` gives it (the environment's settings come with `env`, below). */
+export const NODE_LAUNCHER: Launcher = { command: process.execPath, args: NODE_FLAGS };
+
+/**
+ * `cli`: another build's CLI script (benchmarks compare builds); default this one's. `env` adds to this process'
+ * environment; a variable set to undefined is left out.
+ */
+export async function spawnPromdog(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  cli = CLI,
+  launcher = NODE_LAUNCHER,
+): Promise<PromdogProcess> {
+  const child = spawn(launcher.command, [...launcher.args, cli, 'serve', '--listen', '127.0.0.1:0', ...args], {
+    // Started as `npm start` starts it (src/cli/launch.ts); a test or bench may still set its own values.
+    env: { ...MALLOC_ENV, ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   running.add(child);
   const logs: Record<string, unknown>[] = [];
   let stderr = '';

@@ -8,7 +8,7 @@
 //
 // Phase A holds 100k-series data sets; phase B a fresh server with 1M series (the active-series limit raised for
 // it) and a Prometheus 2.42 holding the same number of series by remote write, for count() and /api/v1/series.
-//   node --max-semi-space-size=64 dist/bench/abuse.js
+//   node --max-semi-space-size=16 dist/bench/abuse.js
 // PROMDOG_BENCH_CLI=<path to another build's dist/src/cli/main.js> runs the same rows against that build (the
 // "before" figures of docs/benchmarks.md). PROMDOG_BENCH_ABUSE_ROWS=<substring>[,<substring>...] runs only the rows
 // whose name contains one of them (the data sets are loaded all the same), to work on a few rows.

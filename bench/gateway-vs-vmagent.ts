@@ -7,7 +7,7 @@
 // Rounds alternate the order (promdog first, then vmagent first) so drift in the machine's load falls on both; a
 // first round that creates every series is left out of the figures. Both gateways run at the same time but are
 // never sent to at the same time.
-//   node --max-semi-space-size=64 dist/bench/gateway-vs-vmagent.js [series] [rounds]
+//   node --max-semi-space-size=16 dist/bench/gateway-vs-vmagent.js [series] [rounds]
 // With PROMDOG_CPU_PROF_DIR=<dir>, promdog writes a CPU profile of its main thread there (bench/server-probe.ts).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';

@@ -8,7 +8,7 @@
 // - Query latency: LATENCY_SERIES series over the last 5 minutes, posted as sketches to a local-mode promdog and to
 //   a gateway-mode promdog that remote-writes into Prometheus; `histogram_quantile(0.99, sum by (group)
 //   (rate(x[5m])))` at the data's end (median of N runs each, alternating; bench/query.ts).
-//   node --max-semi-space-size=64 dist/bench/histograms.js [latencySeries] [runs]
+//   node --max-semi-space-size=16 dist/bench/histograms.js [latencySeries] [runs]
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -4,7 +4,7 @@
 // rounds of series sent before; CPU per series of the process (every thread: the collector's helpers too) and of its
 // main thread, and the live heap each cached series adds (after a full collection). Two builds are compared by
 // running each one's copy of this file in turn:
-//   node --expose-gc --max-semi-space-size=64 dist/bench/new-series-map.js [series=40000] [newRounds=6] [steadyRounds=3]
+//   node --expose-gc --max-semi-space-size=16 dist/bench/new-series-map.js [series=40000] [newRounds=6] [steadyRounds=3]
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { inflateSync } from 'node:zlib';

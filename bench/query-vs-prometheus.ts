@@ -3,7 +3,7 @@
 // store) and to a gateway-mode promdog that remote-writes it into a real Prometheus 2.42. The same mapping runs on
 // both paths, so both hold the same series and samples (the series counts of every answer are compared).
 // bench/query.ts' benchQueries measures (median of N runs per query, alternating).
-//   node --max-semi-space-size=64 dist/bench/query-vs-prometheus.js [hosts] [hours] [runs]
+//   node --max-semi-space-size=16 dist/bench/query-vs-prometheus.js [hosts] [hours] [runs]
 // With PROMDOG_CPU_PROF_DIR=<dir> the embedded-store server writes a CPU profile there (bench/server-probe.ts);
 // QUERY_CASES="name,name" runs only those of the default cases.
 import { fileURLToPath } from 'node:url';

@@ -8,7 +8,7 @@
 // rule_group_duration_seconds sums), of all rules, the sum of the groups' last durations, and the CPU seconds the
 // process used (/proc: ingestion included, the same flushes for both). At the end the recorded series and ALERTS
 // of both are compared, so both are known to have done the same work.
-//   node --max-semi-space-size=64 dist/bench/rules-vs-prometheus.js [hosts=1000] [intervalSec=30] [intervals=6]
+//   node --max-semi-space-size=16 dist/bench/rules-vs-prometheus.js [hosts=1000] [intervalSec=30] [intervals=6]
 // With PROMDOG_CPU_PROF_DIR=<dir> the promdog process writes a CPU profile there (bench/server-probe.ts).
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';

@@ -14,7 +14,7 @@
 //   it is and after a full GC (bench/server-probe.ts), and the live JS heap per series.
 //
 // Every figure is checked against what the store answers: a count of series and samples by PromQL on both.
-//   node --max-semi-space-size=64 dist/bench/store.js [series] [rounds] [bytesSeries]
+//   node --max-semi-space-size=16 dist/bench/store.js [series] [rounds] [bytesSeries]
 // With PROMDOG_CPU_PROF_DIR=<dir>, each promdog process writes a CPU profile there (bench/server-probe.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -804,7 +804,7 @@ function breakdownLine(from: MemoryBreakdown, to: MemoryBreakdown): string {
  * all in flight together), promdog then VictoriaMetrics, each in a fresh process per shape; RSS is read 2 s after
  * the ingest (VictoriaMetrics' after a force_flush). With steadySeconds, the ingest then goes on for that long at
  * one round of in-order points every STEP_S seconds (as Agents send), and the RSS is read every second.
- *   node --max-semi-space-size=64 dist/bench/store.js shapes [series] [rounds] ['in order' | 'out of order'] [steadySeconds]
+ *   node --max-semi-space-size=16 dist/bench/store.js shapes [series] [rounds] ['in order' | 'out of order'] [steadySeconds]
  */
 export async function benchIngestShapes(
   opts: {

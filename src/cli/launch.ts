@@ -3,10 +3,13 @@
 // script and main.ts's first line say the same. docs/operations.md ("Memory") explains each setting.
 
 /**
- * A larger young generation: the intake allocates a decoded payload per request, and with the default 16 MiB
- * semi-space the scavenger ran so often that decode+map measured ~0.78 M samples/s vs ~1.4-1.7 M/s at 64 MiB.
+ * The young generation V8 gives a process with a large heap, fixed so a smaller machine gets the same. It was
+ * 64 MiB while decoding made a string per label (the scavenger was the bottleneck then); since decoding moved to
+ * workers and known series make no strings, 16 MiB decodes and maps as fast, replays the WAL no slower, and its
+ * shorter scavenges hold requests less while 1M new series arrive. 64 MiB kept ~128 MiB committed after a burst
+ * (~650 B a series at 200k). Figures: docs/benchmarks.md, "The memory glibc kept".
  */
-export const NODE_FLAGS: readonly string[] = ['--max-semi-space-size=64'];
+export const NODE_FLAGS: readonly string[] = ['--max-semi-space-size=16'];
 
 /**
  * glibc's malloc, told to give freed request buffers back. Node allocates every ArrayBuffer with malloc; with the

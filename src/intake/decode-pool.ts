@@ -56,7 +56,7 @@ class DecodeWorker {
 
   constructor(onExit: (w: DecodeWorker, err: Error) => void) {
     // The worker's objects are few and short-lived (its bodies are off-heap buffers): a small young generation, not
-    // the main thread's --max-semi-space-size=64, which V8 would otherwise apply to this isolate too.
+    // the main thread's (cli/launch.ts), which V8 would otherwise apply to this isolate too.
     this.worker = new Worker(new URL('./decode-worker.js', import.meta.url), {
       resourceLimits: { maxYoungGenerationSizeMb: 8 },
     });

@@ -3,7 +3,7 @@
 // evaluated slot after slot, one group at a time, as the groups would run over the interval, appending into that
 // database (WAL fsync included). No HTTP, no other process: what is left of the end-to-end benchmark's noise is the
 // machine's. Prints the CPU and wall time of each pass over all groups.
-//   node --max-semi-space-size=64 dist/src/rules/group.bench.js [hosts=1000] [passes=6]
+//   node --max-semi-space-size=16 dist/src/rules/group.bench.js [hosts=1000] [passes=6]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

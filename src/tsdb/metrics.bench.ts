@@ -2,7 +2,7 @@
 // gauge (before: nine readings, each walking every head series twice) or the one reading the gauges of a scrape
 // share now (registerStoreMetrics, rendered by the registry as /metrics does). The event loop is held for all of
 // it. A figure is the median of 5 turns.
-//   node --max-semi-space-size=64 dist/src/tsdb/metrics.bench.js [series=200000]
+//   node --max-semi-space-size=16 dist/src/tsdb/metrics.bench.js [series=200000]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

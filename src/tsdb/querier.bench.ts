@@ -8,7 +8,7 @@
 // - merge: each series keyed and grouped by its labels (mergeColumns, before) or only sorted (the head holds
 //   each series once).
 // Cases run in turns, the order reversed every turn; a figure is the median turn. `new` is what select() does.
-//   node --max-semi-space-size=64 dist/src/tsdb/querier.bench.js [hosts=1000] [turns=15]
+//   node --max-semi-space-size=16 dist/src/tsdb/querier.bench.js [hosts=1000] [turns=15]
 import { pathToFileURL } from 'node:url';
 import { FLUSH_S, fleetSeries } from '../../bench/rules-fleet.js';
 import { benchRuleFile } from '../../bench/rules-groups.js';

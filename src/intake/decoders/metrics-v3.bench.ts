@@ -4,7 +4,7 @@ import { DECODERS, agentFlushBodies, benchDecodeMap, interleaved } from '../../.
 // intake_v3 against /api/v2/series protobuf on the same Agent-like series, side by side in one run: the scan (what
 // the mapper's fast path pays for a series it knows), decoding every string, and decode + map (bench/decode-map.ts).
 // Rates are samples per CPU-second, the median of interleaved rounds.
-// Run: node --max-semi-space-size=64 dist/src/intake/decoders/metrics-v3.bench.js [seconds]
+// Run: node --max-semi-space-size=16 dist/src/intake/decoders/metrics-v3.bench.js [seconds]
 
 export function benchDecodeV2V3(seconds = 6): Record<string, number> {
   const bodies = agentFlushBodies();

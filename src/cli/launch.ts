@@ -8,21 +8,25 @@
  * workers and known series make no strings, 16 MiB decodes and maps as fast, replays the WAL no slower, and its
  * shorter scavenges hold requests less while 1M new series arrive. 64 MiB kept ~128 MiB committed after a burst
  * (~650 B a series at 200k). Figures: docs/benchmarks.md, "The memory glibc kept".
+ *
+ * The old generation grows to 1.5× what the last full collection left before the next one, instead of up to 4×
+ * (V8's choice when collections are fast): a burst of ingest promotes the objects of its requests in flight, and at
+ * 4× their garbage stayed resident until V8's memory reducer ran, 8 s after the burst (~750 B a series at 200k).
  */
-export const NODE_FLAGS: readonly string[] = ['--max-semi-space-size=16'];
+export const NODE_FLAGS: readonly string[] = ['--max-semi-space-size=16', '--heap-growing-percent=50'];
 
 /**
  * glibc's malloc, told to give freed request buffers back. Node allocates every ArrayBuffer with malloc; with the
  * default, glibc raises its mmap threshold to the largest buffer freed so far (up to 32 MiB), after which request
  * bodies, decoded batches and WAL records are carved from arenas that never shrink below their highest live
  * block: at 200k Agent series that kept ~110 MiB (~560 B a series) of freed memory resident. With a fixed
- * threshold each buffer of 128 KiB or more is its own mapping, returned on free; two arenas instead of eight per
- * core stop the decode workers' and V8's threads from each keeping a high-water mark of their own.
+ * threshold (glibc then stops moving its trim threshold too) each buffer of 128 KiB or more is its own mapping,
+ * returned on free; two arenas instead of eight per core stop the decode workers' and V8's threads from each
+ * keeping a high-water mark of their own.
  */
 export const MALLOC_ENV: Readonly<Record<string, string>> = {
   MALLOC_ARENA_MAX: '2',
   MALLOC_MMAP_THRESHOLD_: '131072',
-  MALLOC_TRIM_THRESHOLD_: '131072',
 };
 
 /** The settings of MALLOC_ENV that `env` lacks (an operator's own value for one counts as set). */

@@ -8,12 +8,8 @@
  * workers and known series make no strings, 16 MiB decodes and maps as fast, replays the WAL no slower, and its
  * shorter scavenges hold requests less while 1M new series arrive. 64 MiB kept ~128 MiB committed after a burst
  * (~650 B a series at 200k). Figures: docs/benchmarks.md, "The memory glibc kept".
- *
- * The old generation grows to 1.5× what the last full collection left before the next one, instead of up to 4×
- * (V8's choice when collections are fast): a burst of ingest promotes the objects of its requests in flight, and at
- * 4× their garbage stayed resident until V8's memory reducer ran, 8 s after the burst (~750 B a series at 200k).
  */
-export const NODE_FLAGS: readonly string[] = ['--max-semi-space-size=16', '--heap-growing-percent=50'];
+export const NODE_FLAGS: readonly string[] = ['--max-semi-space-size=16'];
 
 /**
  * glibc's malloc, told to give freed request buffers back. Node allocates every ArrayBuffer with malloc; with the

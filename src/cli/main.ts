@@ -1,4 +1,4 @@
-#!/usr/bin/env -S MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=131072 node --max-semi-space-size=16 --heap-growing-percent=50
+#!/usr/bin/env -S MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=131072 node --max-semi-space-size=16
 // The line above is launch.ts's MALLOC_ENV and NODE_FLAGS: why each is there is said there.
 import { ConfigError, DEFAULTS, SERVE_USAGE, loadServeConfig } from '../config/config.js';
 import { startServer, createLogger } from '../server/app.js';

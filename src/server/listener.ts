@@ -38,18 +38,34 @@ export const LISTEN_BACKLOG = 65_535;
 type ListenerConfig = Pick<ServeConfig, 'limits' | 'tls'>;
 
 /**
- * The connections with no request in flight, closed when the server shuts down: Node stops enforcing the header
- * timeout once the server closes, and Fastify then closes only connections that have finished a request, so one that
- * never sent a whole request (or whose client vanished) held the shutdown forever.
+ * The connections that could hold the shutdown, closed when the server shuts down. Node stops enforcing the header
+ * and request timeouts once the server closes, and Fastify then closes only connections that have finished a
+ * request: one that never sent a whole request (or whose client vanished) held the shutdown forever, and so did a
+ * request whose body stopped arriving.
  */
 export class RequestlessConnections {
   private readonly waiting = new Set<Socket>();
   /** Requests in flight per connection (more than one when a client pipelines). */
   private readonly inFlight = new WeakMap<Socket, number>();
+  /** Requests not yet answered: at shutdown, those whose body has not fully arrived are given `bodyGraceMs`. */
+  private readonly unanswered = new Set<IncomingMessage>();
+  private bodyGraceMs = 0;
+  private onBodyTimeout: () => void = () => {};
   private closing = false;
 
-  /** Follows the server's connections (`connectionEvent`: after the TLS handshake with TLS) and requests. */
-  watch(server: Server, connectionEvent: 'connection' | 'secureConnection'): void {
+  /**
+   * Follows the server's connections (`connectionEvent`: after the TLS handshake with TLS) and requests.
+   * `bodyGraceMs`: how long a request still receiving its body at shutdown may take to finish it before its
+   * connection is closed (`onBodyTimeout` counts each).
+   */
+  watch(
+    server: Server,
+    connectionEvent: 'connection' | 'secureConnection',
+    bodyGraceMs: number,
+    onBodyTimeout: () => void,
+  ): void {
+    this.bodyGraceMs = bodyGraceMs;
+    this.onBodyTimeout = onBodyTimeout;
     server.on(connectionEvent, (socket: Socket) => {
       if (this.closing) {
         socket.destroy();
@@ -62,7 +78,10 @@ export class RequestlessConnections {
       const socket = req.socket;
       this.waiting.delete(socket);
       this.inFlight.set(socket, (this.inFlight.get(socket) ?? 0) + 1);
+      this.unanswered.add(req);
+      if (this.closing) this.expireIfIncomplete(req);
       res.once('close', () => {
+        this.unanswered.delete(req);
         const left = (this.inFlight.get(socket) ?? 1) - 1;
         this.inFlight.set(socket, left);
         if (left > 0 || socket.destroyed) return;
@@ -73,10 +92,23 @@ export class RequestlessConnections {
     });
   }
 
-  /** From now on closes every connection without a request in flight: those now, the others after their answer. */
+  /**
+   * From now on closes every connection without a request in flight: those now, the others after their answer; and
+   * after the grace, the connection of each request whose body has still not fully arrived (its client retries).
+   */
   close(): void {
     this.closing = true;
     for (const socket of this.waiting) socket.destroy();
+    for (const req of this.unanswered) this.expireIfIncomplete(req);
+  }
+
+  private expireIfIncomplete(req: IncomingMessage): void {
+    if (req.complete) return;
+    setTimeout(() => {
+      if (req.complete || req.socket.destroyed || !this.unanswered.has(req)) return;
+      this.onBodyTimeout();
+      req.socket.destroy();
+    }, this.bodyGraceMs).unref();
   }
 }
 
@@ -123,7 +155,9 @@ export function serverFactory(
       });
       answerPlainHttp(server, limits.headerTimeoutMs, metrics, logger);
     }
-    connections.watch(server, tls ? 'secureConnection' : 'connection');
+    connections.watch(server, tls ? 'secureConnection' : 'connection', limits.headerTimeoutMs, () =>
+      metrics.connectionsClosed.inc({ reason: 'timeout' }),
+    );
     warnOnFewFileDescriptors(limits.maxConnections, logger);
     return server;
   };

@@ -154,3 +154,27 @@ test('a connection that sends no request does not hold the shutdown', { timeout:
   await own.close();
   await closedByServer;
 });
+
+test('a request whose body stops arriving holds the shutdown no longer than the header timeout', {
+  timeout: 30_000,
+}, async () => {
+  const own = await startPromdog([], { config: 'limits:\n  header_timeout: 1s\n' });
+  const url = new URL(own.url);
+  const stalled = connect(Number(url.port), url.hostname);
+  stalled.on('error', () => {});
+  stalled.resume();
+  await new Promise((resolve) => stalled.once('connect', resolve));
+  // Headers and 10 of the 1,000 body bytes promised; the rest never comes.
+  stalled.write(
+    'POST /api/v2/series HTTP/1.1\r\nHost: promdog\r\n' +
+      `DD-API-KEY: ${own.keys.default}\r\nContent-Type: application/x-protobuf\r\nContent-Length: 1000\r\n\r\n`,
+  );
+  stalled.write(Buffer.alloc(10));
+  const closedByServer = new Promise((resolve) => stalled.once('close', resolve));
+  await new Promise((r) => setTimeout(r, 300));
+  const started = Date.now();
+  await own.close();
+  await closedByServer;
+  // The grace is the header timeout (1 s); Node's own request timeout (60 s) no longer runs once the server closes.
+  assert.ok(Date.now() - started < 20_000, `shutdown took ${Date.now() - started} ms`);
+});

@@ -143,4 +143,25 @@ describe('slot arena', () => {
         .every((b) => b === 7),
     );
   });
+
+  test('pages emptied in any order are given back, keeping one page of free slots', () => {
+    const slots = new SlotArena();
+    const page = 1 << 16;
+    const refs: number[] = [];
+    while (refs.length < (40 * page) / 32) refs.push(slots.alloc(32));
+    assert.equal(slots.allocatedBytes, 40 * page);
+    // A fixed shuffle: pages empty late and many at a time, as when most series' chunks outgrow their slots.
+    let seed = 7;
+    for (let i = refs.length - 1; i > 0; i--) {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      const j = seed % (i + 1);
+      [refs[i], refs[j]] = [refs[j]!, refs[i]!];
+    }
+    for (const ref of refs) slots.release(ref);
+    // At most two pages of 32-byte slots stay, and the 16 spare pages kept for reuse.
+    assert.ok(slots.allocatedBytes <= (2 + 16) * page, `${slots.allocatedBytes / page} pages held`);
+    const again = new Set<number>();
+    for (let i = 0; i < (4 * page) / 32; i++) again.add(slots.alloc(32));
+    assert.equal(again.size, (4 * page) / 32, 'no slot handed out twice');
+  });
 });
